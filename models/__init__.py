@@ -1,0 +1,1 @@
+"""tinyctl.models: training stack that produces the detectors tinyctl compiles."""

@@ -1,0 +1,1 @@
+"""Anomaly synthesis: procedural noise and masks used to paint defects."""

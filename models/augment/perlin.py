@@ -1,0 +1,62 @@
+"""Perlin gradient noise and thresholded Perlin masks (DRAEM-style anomaly shapes).
+
+Torch ops throughout, on the generator's device, so the same code serves CPU data
+building and GPU augmentation.
+"""
+
+import math
+
+import torch
+
+
+def _fade(t: torch.Tensor) -> torch.Tensor:
+    """Quintic 6t^5 - 15t^4 + 10t^3: zero first and second derivative at the lattice."""
+    return t * t * t * (t * (t * 6 - 15) + 10)
+
+
+def _cell_coords(length: int, cells: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per pixel: index of its lattice cell and its fractional position inside it."""
+    step = length // cells
+    pos = torch.arange(length, device=device)
+    return pos // step, (pos % step).float() / step
+
+
+def rand_perlin_2d(shape: tuple[int, int], res: tuple[int, int], generator: torch.Generator) -> torch.Tensor:
+    """Perlin noise of `shape` with `res` lattice cells per axis; values roughly in [-1, 1]."""
+    (height, width), (cells_y, cells_x) = shape, res
+    if height % cells_y or width % cells_x:
+        raise ValueError(f"shape {shape} must be divisible by res {res}")
+    device = generator.device
+    angles = 2 * math.pi * torch.rand(cells_y + 1, cells_x + 1, generator=generator, device=device)
+    grad_y, grad_x = torch.sin(angles), torch.cos(angles)
+    iy, fy = _cell_coords(height, cells_y, device)
+    ix, fx = _cell_coords(width, cells_x, device)
+
+    def corner(dy: int, dx: int) -> torch.Tensor:
+        # Dot product of the corner's gradient with the offset from that corner.
+        gy = grad_y[iy + dy][:, ix + dx]
+        gx = grad_x[iy + dy][:, ix + dx]
+        return gy * (fy - dy)[:, None] + gx * (fx - dx)[None, :]
+
+    u, v = _fade(fx)[None, :], _fade(fy)[:, None]
+    top = torch.lerp(corner(0, 0), corner(0, 1), u)
+    bottom = torch.lerp(corner(1, 0), corner(1, 1), u)
+    # sqrt(2) stretches the theoretical range sqrt(0.5) of 2D gradient noise to about 1.
+    return math.sqrt(2) * torch.lerp(top, bottom, v)
+
+
+def perlin_mask(
+    size: int,
+    generator: torch.Generator,
+    threshold: float = 0.5,
+    min_scale: int = 0,
+    max_scale: int = 4,
+) -> torch.Tensor:
+    """Boolean [size, size] mask: Perlin noise at random scales (2^a, 2^b) above `threshold`."""
+    if not 0 <= min_scale <= max_scale:
+        raise ValueError(f"need 0 <= min_scale <= max_scale, got {min_scale}, {max_scale}")
+    a, b = torch.randint(min_scale, max_scale + 1, (2,), generator=generator, device=generator.device).tolist()
+    # Lattice sizes are powers of two, so noise made at a power-of-two side always divides evenly.
+    side = max(1 << (size - 1).bit_length(), 1 << max_scale)
+    noise = rand_perlin_2d((side, side), (1 << a, 1 << b), generator)
+    return noise[:size, :size] > threshold

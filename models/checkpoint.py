@@ -1,0 +1,132 @@
+"""Detector checkpoints: one torch file holding weights plus everything a build needs.
+
+The file is a plain dict (no pickled classes) so it loads with `weights_only=True`:
+format, version, arch, config, state_dict, preprocessing, threshold, meta.
+preprocessing says how to feed the model: input = (pixel_uint8 * scale - mean) / std.
+threshold is the logit at or above which an image counts as defective.
+"""
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .zoo import ZOO, build_model
+
+FORMAT = "tinyctl-checkpoint"
+VERSION = 1
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "default_detector.pt"
+_KEYS = ("arch", "config", "state_dict", "preprocessing", "threshold", "meta")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be written or used; the message names the problem and the fix."""
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the model (eval mode, CPU) and the data that travels with it."""
+
+    model: nn.Module
+    arch: str
+    config: dict
+    preprocessing: dict
+    threshold: float
+    meta: dict
+
+
+def _require_plain(name: str, value: object) -> None:
+    """weights_only loading accepts only plain containers; refuse anything else at save time."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"checkpoint {name} must hold only str/int/float/bool/list/dict values: {error}") from None
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: nn.Module,
+    arch: str,
+    config: dict,
+    preprocessing: dict,
+    threshold: float,
+    meta: dict,
+) -> Path:
+    """Write the checkpoint atomically (temp file + rename): a crash never leaves half a file."""
+    for name, value in (("config", config), ("preprocessing", preprocessing), ("meta", meta)):
+        _require_plain(name, value)
+    if not math.isfinite(threshold):
+        raise CheckpointError(f"threshold must be a finite logit, got {threshold}")
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "arch": arch,
+        "config": config,
+        "state_dict": {key: value.detach().cpu() for key, value in model.state_dict().items()},
+        "preprocessing": preprocessing,
+        "threshold": float(threshold),
+        "meta": meta,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        torch.save(payload, temporary)
+        os.chmod(temporary, 0o644)  # mkstemp makes owner-only files; checkpoints are shared artifacts
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return path
+
+
+def _read_payload(path: Path) -> dict:
+    """The raw dict, or a CheckpointError saying why the file is unusable."""
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint file; check the path or create one with `tinyctl train --out {path}`")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch.load surfaces zip, pickle and EOF errors alike for bad files
+        raise CheckpointError(
+            f"{path}: not a readable torch checkpoint ({type(error).__name__}); the file is truncated or of another kind, retrain or copy it again"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise CheckpointError(f"{path}: not a tinyctl checkpoint (format {found!r}, expected {FORMAT!r}); save models with tinyctl.models.checkpoint.save_checkpoint")
+    if payload.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {payload.get('version')!r} is not supported (expected {VERSION}); retrain with this tinyctl")
+    missing = [key for key in _KEYS if key not in payload]
+    if missing:
+        raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}; it was not written by save_checkpoint, retrain it")
+    return payload
+
+
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Load a checkpoint written by `save_checkpoint`, model on CPU in eval mode."""
+    path = Path(path)
+    payload = _read_payload(path)
+    arch = payload["arch"]
+    if arch not in ZOO:
+        raise CheckpointError(f"{path}: unknown architecture {arch!r}; this tinyctl knows {', '.join(sorted(ZOO))}")
+    try:
+        model = build_model(arch, payload["config"])
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: invalid {arch} config ({error}); retrain the checkpoint") from None
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except RuntimeError as error:
+        detail = " ".join(str(error).split())[:300]  # torch's report spans many lines; keep one
+        raise CheckpointError(f"{path}: weights do not match the {arch} config ({detail}); retrain the checkpoint") from None
+    return Checkpoint(
+        model=model.eval(),
+        arch=arch,
+        config=payload["config"],
+        preprocessing=payload["preprocessing"],
+        threshold=float(payload["threshold"]),
+        meta=payload["meta"],
+    )

@@ -1,0 +1,146 @@
+"""The spine: `tinyctl build --target stm32` on the default detector, its artifacts and their checks."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from tinyctl.graph import read_graph
+from tinyctl.pipeline import BuildOptions, build
+from tinyctl.report import REPRODUCIBLE_ARTIFACTS
+from tinyctl.stages.tflm import tflm_array_bytes
+from tinyctl.tflm_ops import resolver_methods
+
+EXPECTED_FILES = ["model.onnx", "model_int8.onnx", "model_int8.tflite", "tflm/model_data.cc", "tflm/model_data.h",
+                  "tflm/op_resolver.h", "tflm/main.cc", "report.json", "report.html", "manifest.json"]
+
+
+def test_build_directory_holds_every_artifact(default_build):
+    directory, _ = default_build
+    for name in EXPECTED_FILES:
+        assert (directory / name).is_file(), name
+    assert not list(directory.parent.glob("*.partial"))
+
+
+def test_int8_tflite_is_fully_int8_with_int8_io(default_build):
+    graph = read_graph(default_build[0] / "model_int8.tflite")
+    assert graph.tensors[graph.inputs[0]].dtype == graph.tensors[graph.outputs[0]].dtype == "INT8"
+    assert graph.tensors[graph.inputs[0]].shape == (1, 64, 64, 1)
+    assert "QUANTIZE" not in graph.opcodes() and "DEQUANTIZE" not in graph.opcodes()
+    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"} <= set(graph.opcodes())
+    for op in graph.operators:
+        assert all(graph.tensors[i].dtype == "INT8" for i in op.outputs)
+    conv_weights = [graph.tensors[op.inputs[1]] for op in graph.operators if op.opcode == "CONV_2D"]
+    assert all(len(w.scale) == w.shape[0] > 1 for w in conv_weights)  # per-channel
+
+
+def test_tflm_sources_hold_the_model_and_only_its_ops(default_build):
+    directory, _ = default_build
+    model = (directory / "model_int8.tflite").read_bytes()
+    source = (directory / "tflm" / "model_data.cc").read_text()
+    assert "alignas(16) const unsigned char g_model_data[]" in source
+    assert f"g_model_data_len = {len(model)};" in source
+    assert tflm_array_bytes(directory / "tflm" / "model_data.cc") == model
+    resolver = (directory / "tflm" / "op_resolver.h").read_text()
+    methods = resolver_methods(read_graph(model))
+    assert f"MicroMutableOpResolver<{len(methods)}>" in resolver
+    assert sorted(line.split("resolver.")[1].split("(")[0] for line in resolver.splitlines()
+                  if "resolver.Add" in line) == methods
+    assert "#include \"op_resolver.h\"" in (directory / "tflm" / "main.cc").read_text()
+
+
+def test_measured_arena_is_the_smallest_that_runs(default_build):
+    from tflite_micro import runtime
+
+    directory, report = default_build
+    model = (directory / "model_int8.tflite").read_bytes()
+    arena = report["memory"]["arena_bytes"]
+    runtime.Interpreter.from_bytes(model, arena_size=arena).invoke()
+    with pytest.raises(RuntimeError):
+        runtime.Interpreter.from_bytes(model, arena_size=arena - 1024)
+    assert f"#define TINYCTL_TENSOR_ARENA_SIZE {arena}" in (directory / "tflm" / "model_data.h").read_text()
+
+
+def test_memory_fit_against_the_board(default_build):
+    memory = default_build[1]["memory"]
+    assert memory["fits"]
+    assert memory["ram_size_bytes"] == 128 * 1024 and memory["flash_size_bytes"] == 512 * 1024
+    assert memory["ram_margin_bytes"] == memory["ram_size_bytes"] - memory["arena_bytes"] - memory["ram_reserve_bytes"]
+    assert memory["model_bytes"] == (default_build[0] / "model_int8.tflite").stat().st_size
+    assert memory["flash_margin_bytes"] == memory["flash_size_bytes"] - memory["flash_needed_bytes"]
+
+
+def test_default_detector_accuracy_float_and_int8(default_build):
+    runtimes = default_build[1]["validation"]["runtimes"]
+    assert runtimes["float_torch"]["ap"] >= 0.95
+    assert abs(runtimes["float_onnx"]["ap"] - runtimes["float_torch"]["ap"]) < 1e-3
+    for int8 in ("int8_qdq_onnx", "int8_tflite", "tflm"):
+        assert runtimes["float_torch"]["ap"] - runtimes[int8]["ap"] <= 0.01, int8
+    drift = default_build[1]["validation"]
+    assert drift["drop_pp"]["ap"] == pytest.approx(100 * (runtimes["float_torch"]["ap"] - runtimes["int8_tflite"]["ap"]), abs=1e-3)
+    assert drift["threshold_drift"]["delta"] == pytest.approx(
+        runtimes["int8_tflite"]["threshold"] - runtimes["float_torch"]["threshold"])
+
+
+def test_tflite_and_tflm_agree_element_wise(default_build):
+    agreement = default_build[1]["validation"]["agreement"]["int8_tflite_vs_tflm"]
+    assert agreement["elements"] == default_build[1]["validation"]["samples"]
+    assert agreement["max_abs_diff_lsb"] <= 1
+
+
+def test_report_json_follows_the_documented_schema(default_build):
+    directory, report = default_build
+    on_disk = json.loads((directory / "report.json").read_text())
+    assert on_disk == json.loads(json.dumps(report))
+    for key in ("schema_version", "tinyctl_version", "model", "board", "graph", "artifacts", "memory",
+                "validation", "cost", "timings_s"):
+        assert key in on_disk
+    assert on_disk["board"]["name"] == "nucleo-f446re"
+    html = (directory / "report.html").read_text()
+    assert "nucleo-f446re" in html and f"{on_disk['memory']['arena_bytes']:,}" in html
+
+
+def test_manifest_records_inputs_options_and_tools(default_build):
+    manifest = json.loads((default_build[0] / "manifest.json").read_text())
+    assert manifest["inputs"]["model"]["path"] == "models/checkpoints/default_detector.pt"
+    assert len(manifest["inputs"]["model"]["sha256"]) == 64
+    assert manifest["options"]["target"] == "stm32" and manifest["options"]["calibration_samples"] == 200
+    assert {"torch", "onnx2tf", "tensorflow", "tflite-micro", "onnxruntime"} <= set(manifest["tools"])
+    assert "timings" not in json.dumps(manifest)
+    assert set(manifest["artifacts"]) == set(REPRODUCIBLE_ARTIFACTS)
+
+
+def test_two_builds_give_identical_bytes(default_build, tmp_path):
+    directory, _ = default_build
+    first = tmp_path / "first"
+    shutil.copytree(directory, first)
+    build(BuildOptions(target="stm32", out=str(directory)))
+    for name in REPRODUCIBLE_ARTIFACTS + ["manifest.json"]:
+        assert (first / name).read_bytes() == (directory / name).read_bytes(), name
+
+
+def test_validate_reruns_and_matches_the_build(build_copy):
+    from tinyctl.cli import main
+
+    before = json.loads((build_copy / "report.json").read_text())["validation"]
+    (build_copy / "report.json").write_text(
+        json.dumps({**json.loads((build_copy / "report.json").read_text()), "validation": {}}))
+    assert main(["validate", str(build_copy)]) == 0
+    after = json.loads((build_copy / "report.json").read_text())["validation"]
+    assert after == before
+    assert np.isclose(after["runtimes"]["tflm"]["ap"], before["runtimes"]["tflm"]["ap"])
+
+
+def test_qdq_onnx_is_int8_per_channel(default_build):
+    import onnx
+
+    graph = onnx.load(str(default_build[0] / "model_int8.onnx")).graph
+    ops = [node.op_type for node in graph.node]
+    assert "QuantizeLinear" in ops and "DequantizeLinear" in ops and "Conv" in ops
+    scales = {i.name: onnx.numpy_helper.to_array(i) for i in graph.initializer}
+    weight_dq = [n for n in graph.node if n.op_type == "DequantizeLinear" and scales.get(n.input[1]) is not None
+                 and scales[n.input[1]].size > 1]
+    assert weight_dq, "expected per-channel weight scales"
+    zero_points = [scales[n.input[2]] for n in graph.node if n.op_type == "QuantizeLinear" and len(n.input) > 2]
+    assert all(z.dtype == np.int8 for z in zero_points)

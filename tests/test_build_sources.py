@@ -1,0 +1,31 @@
+"""`--model` with an ONNX file (3-channel, which trips onnx2tf's offline download without our fix) or a TFLite file."""
+
+import json
+
+import torch
+
+from tinyctl.models.zoo import build_model
+from tinyctl.pipeline import BuildOptions, build
+
+
+def test_float_onnx_rgb_model_builds_for_host(tmp_path):
+    torch.manual_seed(0)
+    model = build_model("binary_cnn", {"in_channels": 3, "input_size": 32}).eval()
+    onnx_path = tmp_path / "rgb.onnx"
+    torch.onnx.export(model, (torch.rand(1, 3, 32, 32),), str(onnx_path), dynamo=False, opset_version=17)
+    directory, report = build(BuildOptions(target="host", model=str(onnx_path), out=str(tmp_path / "b"),
+                                           calibration_samples=32))
+    assert report["model"]["kind"] == "onnx" and report["model"]["input_shape"] == [3, 32, 32]
+    assert (directory / "model.onnx").read_bytes() == onnx_path.read_bytes()
+    assert set(report["validation"]["runtimes"]) == {"float_onnx", "int8_qdq_onnx", "int8_tflite", "tflm"}
+    assert report["validation"]["agreement"]["int8_tflite_vs_tflm"]["max_abs_diff_lsb"] <= 1
+    assert json.loads((directory / "manifest.json").read_text())["inputs"]["model"]["kind"] == "onnx"
+
+
+def test_int8_tflite_model_builds_for_another_board(default_build, tmp_path):
+    tflite = default_build[0] / "model_int8.tflite"
+    directory, report = build(BuildOptions(target="nucleo-h743zi", model=str(tflite), out=str(tmp_path / "b")))
+    assert (directory / "model_int8.tflite").read_bytes() == tflite.read_bytes()
+    assert not (directory / "model.onnx").exists()
+    assert report["memory"]["ram_size_bytes"] == 512 * 1024
+    assert report["validation"]["runtimes"]["tflm"]["ap"] == default_build[1]["validation"]["runtimes"]["tflm"]["ap"]

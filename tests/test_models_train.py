@@ -1,0 +1,39 @@
+"""Training entry point: a tiny end-to-end run and argument errors."""
+
+import math
+
+import pytest
+
+from tinyctl.models.checkpoint import load_checkpoint
+from tinyctl.models.train import TrainConfig, main
+
+
+def test_tiny_run_writes_a_loadable_checkpoint(tmp_path, capsys):
+    out = tmp_path / "tiny.pt"
+    status = main(["--epochs", "1", "--n-train", "64", "--size", "32", "--batch-size", "16", "--out", str(out), "--quiet"])
+    assert status == 0
+    checkpoint = load_checkpoint(out)
+    assert math.isfinite(checkpoint.threshold)
+    assert checkpoint.preprocessing["input_shape"] == [1, 32, 32]
+    assert checkpoint.meta["command"].startswith("tinyctl train --epochs 1")
+    assert set(checkpoint.meta["test"]) == {"auroc", "ap", "f1_max", "accuracy"}
+    printed = capsys.readouterr().out
+    assert "AUROC" in printed and str(out) in printed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--epochs", "0"], ["--lr", "-1"], ["--size", "60"], ["--channels", "2"], ["--epochs", "many"]],
+)
+def test_bad_arguments_exit_with_a_usage_message(argv, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert "tinyctl train: error:" in capsys.readouterr().err
+
+
+def test_config_rejects_geometry_that_disagrees_with_the_dataset():
+    with pytest.raises(ValueError, match="in_channels"):
+        TrainConfig(model={"in_channels": 3})
+    with pytest.raises(ValueError, match="unknown arch"):
+        TrainConfig(arch="mlp")

@@ -1,0 +1,163 @@
+"""The `tinyctl` command line: thin verbs over the public functions, one clear line on failure."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Column, Table
+
+from .errors import TinyctlError
+
+app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontroller, int8 and validated.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _progress():
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        yield progress
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20}M" if n >= 1 << 20 else f"{n >> 10}K"
+
+
+@app.command()
+def targets():
+    """List the boards tinyctl can build for (one TOML file each in targets/)."""
+    from .targets import all_boards
+
+    rows = [("board", "alias", "part", "core", "MHz", "flash", "RAM", "QEMU stand-in")]
+    rows += [(b.name, b.alias or "", b.part, b.core, str(b.clock_hz // 1_000_000) if b.clock_hz else "-",
+              _size(b.flash.size), _size(b.ram.size), b.qemu_machine or "-") for b in all_boards()]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        console.print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), highlight=False)
+
+
+@app.command()
+def build(
+    target: str = typer.Option("stm32", "--target", "-t", help="Board name, family alias or board .toml file (see `tinyctl targets`)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m",
+                                        help="A tinyctl checkpoint (.pt), ONNX or fully-int8 TFLite file; "
+                                             "default: the shipped surface-defect detector."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Build directory (default build/<model>-<board>)."),
+    calibration_samples: int = typer.Option(200, help="Training images used to calibrate int8 ranges."),
+    seed: int = typer.Option(0, help="Seed for drawing the calibration images."),
+):
+    """Build MODEL for a board: float ONNX -> int8 QDQ ONNX and int8 TFLite -> TFLite-Micro sources,
+    memory fit check and validation, all in one build directory."""
+    from .pipeline import BuildOptions, build as run_build
+
+    options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed)
+    with _progress() as progress:
+        directory, report = run_build(options, progress)
+    _print_summary(directory, report)
+
+
+def _print_summary(directory: Path, report: dict) -> None:
+    m, v = report["memory"], report["validation"]
+    console.print(f"[bold]{report['model']['name']}[/] for [bold]{report['board']['name']}[/] -> {directory}")
+    table = Table("runtime", "AUROC", "AP", "accuracy", title=f"{v['split']} split, {v['samples']} images")
+    for runtime in v["runtimes"].values():
+        if "ap" in runtime:
+            table.add_row(runtime["label"], f"{runtime['auroc']:.4f}", f"{runtime['ap']:.4f}", f"{runtime['accuracy']:.4f}")
+    console.print(table)
+    if "drop_pp" in v:
+        console.print(f"float -> int8 AP drop: {v['drop_pp']['ap']:.2f} pp")
+    agreement = v["agreement"]["int8_tflite_vs_tflm"]
+    console.print(f"int8 TFLite vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
+    console.print(f"RAM:   arena {m['arena_bytes']:,} B (+{m['ram_reserve_bytes']:,} B reserve) of {m['ram_size_bytes']:,} B,"
+                  f" margin {m['ram_margin_bytes']:,} B")
+    console.print(f"flash: {m['flash_needed_bytes']:,} B (model {m['model_bytes']:,} B + runtime estimate) of "
+                  f"{m['flash_size_bytes']:,} B, margin {m['flash_margin_bytes']:,} B")
+    console.print(f"report: {directory / 'report.html'}")
+
+
+@app.command()
+def validate(build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`.")):
+    """Re-run the validation of a build: metrics in every runtime, int8 agreement, drop and threshold drift."""
+    from .validate_build import validate_build
+
+    with _progress() as progress:
+        report = validate_build(build_dir, progress)
+    _print_summary(build_dir, report)
+
+
+@app.command()
+def inspect(model: Path = typer.Argument(..., help="A .tflite file (for example a build's model_int8.tflite).")):
+    """Print the int8 graph of a TFLite model: ops in execution order, tensor shapes and quantization."""
+    from .graph import read_graph
+    from .tflm_ops import TFLM_RESOLVER_METHODS
+
+    if not model.is_file():
+        raise TinyctlError(f"{model} does not exist", "pass a .tflite file")
+    graph = read_graph(model)
+    table = Table("#", Column("op", no_wrap=True), "layer", "output", "scale", "zero point", "TFLM")
+    for op in graph.operators:
+        out = graph.tensors[op.outputs[0]]
+        table.add_row(str(op.index), op.opcode, graph.layer_name(op), f"{out.dtype} {list(out.shape)}",
+                      f"{out.scale[0]:.4g}" if out.scale else "-", str(out.zero_point[0]) if out.zero_point else "-",
+                      "yes" if op.opcode in TFLM_RESOLVER_METHODS else "[red]no[/]")
+    console.print(table)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def train(ctx: typer.Context):
+    """Train a detector on the built-in synthetic data (options: `tinyctl train --help`)."""
+    from tinyctl.models.train import main as train_main
+
+    raise typer.Exit(train_main(list(ctx.args)))
+
+
+@app.command()
+def doctor():
+    """Check the external tools and Python packages tinyctl uses, with the command that installs each."""
+    from .tools import TOOLS, find_tool, tool_versions
+
+    table = Table("tool", "status", "install with")
+    missing = 0
+    for name, install in TOOLS.items():
+        path = find_tool(name)
+        missing += path is None
+        table.add_row(name, path or "[red]missing[/]", "" if path else install)
+    for package, version in tool_versions().items():
+        table.add_row(package, version if version != "missing" else "[red]missing[/]", "")
+    console.print(table)
+    raise typer.Exit(1 if missing else 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every TinyctlError becomes one line on stderr and exit status 2."""
+    try:
+        code = app(args=argv, prog_name="tinyctl", standalone_mode=False)
+    except TinyctlError as exc:
+        err_console.print(f"[red]error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""),
+                          highlight=False, soft_wrap=True)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        return 130
+    except Exception as exc:  # click usage errors come through here in non-standalone mode
+        from click.exceptions import ClickException
+
+        if isinstance(exc, ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return code if isinstance(code, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

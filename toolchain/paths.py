@@ -1,0 +1,8 @@
+"""Where the repository's data folders live (tinyctl is installed editable from its checkout)."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TARGETS_DIR = REPO_ROOT / "targets"
+FIRMWARE_TEMPLATES_DIR = REPO_ROOT / "firmware_templates"
+DEFAULT_BUILD_ROOT = Path("build")

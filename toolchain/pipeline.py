@@ -1,0 +1,108 @@
+"""`tinyctl build`: the pipeline as a list of stages, each checked after it runs."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .graph import read_graph
+from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
+from .report import manifest, render_html, report, write_json
+from .staging import failed_logs_dir, staged_directory
+from .stages.data import calibration_set
+from .stages.export import export_float_onnx
+from .stages.memory import check_fit, memory_budget
+from .stages.quantize import check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
+from .stages.source import ModelSource, load_source
+from .stages.tflm import emit_tflm_sources, measure_arena, tflm_array_bytes
+from .targets import resolve_board
+from .tflm_ops import check_tflm_ops
+from .tools import require_tool, tool_versions
+from .validate import evaluate
+from .errors import TinyctlError
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    target: str = "stm32"
+    model: str | None = None           # None: the shipped default detector
+    out: str | None = None             # None: build/<model>-<board>
+    calibration_samples: int = 200
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.calibration_samples < 1:
+            raise TinyctlError("--calibration-samples must be at least 1", "200 is a good default")
+
+
+@dataclass
+class StageLog:
+    """Runs named stages, times them, and shows progress."""
+    progress: object | None = None
+    timings: dict = field(default_factory=dict)
+
+    def run(self, name: str, fn, *args):
+        task = self.progress.add_task(name, total=None) if self.progress else None
+        start = time.perf_counter()
+        result = fn(*args)
+        self.timings[name] = time.perf_counter() - start
+        if self.progress:
+            self.progress.update(task, total=1, completed=1)
+        return result
+
+
+def default_output(source: ModelSource, board_name: str) -> Path:
+    return DEFAULT_BUILD_ROOT / f"{source.name}-{board_name}"
+
+
+def _recorded_model_path(options: BuildOptions, source: ModelSource) -> str:
+    """The model as the manifest names it: stable across checkouts for the shipped default."""
+    if options.model is None:
+        return str(source.path.relative_to(REPO_ROOT))
+    return options.model
+
+
+def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
+    board = resolve_board(options.target)
+    source = load_source(Path(options.model) if options.model else None)
+    require_tool("onnxsim")
+    final = Path(options.out) if options.out else default_output(source, board.name)
+    log = StageLog(progress)
+    with staged_directory(final) as work:
+        (work / "logs").mkdir()
+        tflite_path = work / "model_int8.tflite"
+        calibration = log.run("calibration set", calibration_set, source, options.calibration_samples, options.seed)
+        if source.kind == "tflite":
+            shutil.copyfile(source.path, tflite_path)
+        else:
+            log.run("float ONNX", export_float_onnx, source, work / "model.onnx", calibration[:16])
+            log.run("int8 QDQ ONNX", quantize_qdq_onnx, work / "model.onnx", work / "model_int8.onnx", calibration)
+            log.run("int8 TFLite", convert_int8_tflite, work / "model.onnx", tflite_path, calibration,
+                    work / "logs" / "onnx2tf.log", failed_logs_dir(final) / "onnx2tf.log")
+        if source.kind == "checkpoint":
+            shutil.copyfile(source.path, work / "model.pt")   # validate re-runs the float model from here
+        graph = log.run("read int8 graph", read_graph, tflite_path)
+        log.run("TFLite-Micro op check", check_tflm_ops, graph)
+        log.run("int8 check", check_fully_int8, graph)
+        model_bytes = tflite_path.read_bytes()
+        arena = log.run("TFLite-Micro arena", measure_arena, model_bytes)
+        memory = memory_budget(board, arena, len(model_bytes), len(graph.opcodes()))
+        log.run("memory fit", check_fit, board, memory)
+        log.run("TFLite-Micro sources", emit_tflm_sources, model_bytes, source.sha256, graph, arena,
+                board.name, source.name, work / "tflm")
+        _check_tflm_array(work / "tflm" / "model_data.cc", model_bytes)
+        validation = log.run("validate", evaluate, work, source, arena, progress)
+        opts = {**asdict(options), "model": _recorded_model_path(options, source), "out": str(final)}
+        write_json(work / "manifest.json", manifest(source, board, opts, list(log.timings), tool_versions(), work))
+        data = report(source, board, graph, memory, validation, log.timings, work)
+        write_json(work / "report.json", data)
+        (work / "report.html").write_text(render_html(data))
+    return final, data
+
+
+def _check_tflm_array(model_data_cc: Path, model_bytes: bytes) -> None:
+    if tflm_array_bytes(model_data_cc) != model_bytes:
+        raise TinyctlError("the generated TFLite-Micro C array does not hold the model's bytes",
+                           "this is a tinyctl bug; please report it")

@@ -1,0 +1,69 @@
+"""The build's record: manifest.json (reproducible: inputs, options, versions) and report.json/.html (results)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import jinja2
+
+from . import __version__
+from .validate import RUNTIME_LABELS
+
+REPORT_SCHEMA_VERSION = 1
+MANIFEST_SCHEMA_VERSION = 1
+# What a rebuild must reproduce byte for byte (the manifest lists their sha256).
+REPRODUCIBLE_ARTIFACTS = ["model.onnx", "model_int8.onnx", "model_int8.tflite", "tflm/model_data.h",
+                          "tflm/model_data.cc", "tflm/op_resolver.h", "tflm/main.cc"]
+
+_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                                autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def artifact_digests(build_dir: Path) -> dict:
+    return {name: {"bytes": (build_dir / name).stat().st_size,
+                   "sha256": hashlib.sha256((build_dir / name).read_bytes()).hexdigest()}
+            for name in REPRODUCIBLE_ARTIFACTS if (build_dir / name).is_file()}
+
+
+def manifest(source, board, options: dict, stages: list[str], tools: dict, build_dir: Path) -> dict:
+    return {
+        "schema_version": MANIFEST_SCHEMA_VERSION,
+        "tinyctl_version": __version__,
+        "inputs": {"model": {"path": options["model"], "kind": source.kind, "sha256": source.sha256},
+                   "board_file": {"name": board.source.name,
+                                  "sha256": hashlib.sha256(board.source.read_bytes()).hexdigest()},
+                   "calibration": {"dataset": source.dataset, "split": "train",
+                                   "samples": options["calibration_samples"], "seed": options["seed"]}},
+        "options": options,
+        "tools": tools,
+        "stages": stages,
+        "artifacts": artifact_digests(build_dir),
+    }
+
+
+def report(source, board, graph, memory: dict, validation: dict, timings: dict, build_dir: Path) -> dict:
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "tinyctl_version": __version__,
+        "model": {"name": source.name, "kind": source.kind, "sha256": source.sha256,
+                  "input_shape": list(source.input_shape), "threshold": source.threshold},
+        "board": board.to_dict(),
+        "graph": {"operators": [{"index": op.index, "opcode": op.opcode, "layer": graph.layer_name(op)}
+                                for op in graph.operators],
+                  "opcodes": graph.opcodes(), "tensors": len(graph.tensors)},
+        "artifacts": artifact_digests(build_dir),
+        "memory": memory,
+        "validation": validation,
+        "cost": None,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+    }
+
+
+def render_html(data: dict) -> str:
+    return _TEMPLATES.get_template("report.html.j2").render(r=data, labels=RUNTIME_LABELS)

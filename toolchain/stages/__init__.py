@@ -1,0 +1,1 @@
+"""The build stages; `tinyctl.pipeline` calls them in order and checks each result."""

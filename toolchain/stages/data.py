@@ -1,0 +1,31 @@
+"""The images a build calibrates and validates on: the built-in synthetic set, shaped as the model expects."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .source import ModelSource, preprocess
+
+
+def _config(source: ModelSource):
+    from tinyctl.models.data.synthetic import SyntheticConfig
+
+    known = {f.name for f in dataclasses.fields(SyntheticConfig)}
+    return SyntheticConfig(**{k: v for k, v in source.dataset.items() if k in known})
+
+
+def labelled_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(model inputs NCHW float32, labels) of one split."""
+    from tinyctl.models.data.synthetic import make_split
+
+    samples = make_split(split, _config(source))
+    return preprocess(samples.images, source.preprocessing), samples.labels
+
+
+def calibration_set(source: ModelSource, count: int, seed: int) -> np.ndarray:
+    """`count` training images drawn with a seeded generator, so a rebuild calibrates identically."""
+    images, _ = labelled_split(source, "train")
+    pick = np.random.default_rng(seed).choice(len(images), size=min(count, len(images)), replace=False)
+    return images[np.sort(pick)]

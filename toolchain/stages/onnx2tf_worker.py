@@ -1,0 +1,28 @@
+"""Runs onnx2tf in its own process: TensorFlow's layer-name counters then start from zero on every build
+(so the same inputs give the same bytes), and its logging cannot reach the user's terminal.
+
+Usage: python -m tinyctl.stages.onnx2tf_worker WORK_DIR INPUT_NAME CHANNELS
+(WORK_DIR holds model.onnx and calibration_nhwc.npy; the result is WORK_DIR/tf/model_full_integer_quant.tflite)
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def main(work: Path, input_name: str, channels: int) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import onnx2tf
+
+    zeros, ones = np.zeros((1, 1, 1, channels), np.float32), np.ones((1, 1, 1, channels), np.float32)
+    onnx2tf.convert(
+        input_onnx_file_path=str(work / "model.onnx"), output_folder_path=str(work / "tf"),
+        output_integer_quantized_tflite=True, quant_type="per-channel",
+        custom_input_op_name_np_data_path=[[input_name, str(work / "calibration_nhwc.npy"), zeros, ones]],
+        input_quant_dtype="int8", output_quant_dtype="int8", batch_size=1, non_verbose=True)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))

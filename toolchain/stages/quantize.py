@@ -1,0 +1,100 @@
+"""Stage `quantize`: int8 post-training quantization, QDQ ONNX (onnxruntime) and fully-int8 TFLite (onnx2tf)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from ..errors import TinyctlError
+from ..graph import Graph
+
+# onnx2tf fetches sample images from the network for 3-channel inputs unless this file is in its cwd.
+ONNX2TF_SAMPLE_FILE = "calibration_image_sample_data_20x128x128x3_float32.npy"
+
+
+def quantize_qdq_onnx(float_onnx: Path, out: Path, calibration: np.ndarray) -> None:
+    """Per-channel int8 weights, int8 activations, MinMax ranges over the calibration set."""
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
+                                          QuantType, quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    input_name = _input_name(float_onnx)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self._samples = iter(calibration[i:i + 1] for i in range(len(calibration)))
+
+        def get_next(self):
+            sample = next(self._samples, None)
+            return None if sample is None else {input_name: sample}
+
+    with tempfile.TemporaryDirectory(prefix="tinyctl-qdq-") as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(float_onnx), str(prepared))
+        quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ,
+                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True,
+                        calibrate_method=CalibrationMethod.MinMax)
+
+
+def _input_name(onnx_path: Path) -> str:
+    graph = onnx.load(str(onnx_path)).graph
+    initializers = {i.name for i in graph.initializer}
+    return next(i.name for i in graph.input if i.name not in initializers)
+
+
+def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, log: Path, log_hint: Path) -> None:
+    """Fully-int8 TFLite (int8 in, int8 out, per-channel weights) through onnx2tf, from the float ONNX.
+
+    `log` collects the converter's output; `log_hint` is where users find it if the build fails."""
+    channels = calibration.shape[1]
+    with tempfile.TemporaryDirectory(prefix="tinyctl-onnx2tf-") as tmp:
+        work = Path(tmp)
+        shutil.copyfile(float_onnx, work / "model.onnx")       # onnx2tf rewrites its input in place
+        np.save(work / "calibration_nhwc.npy", calibration.transpose(0, 2, 3, 1))
+        if channels == 3:
+            np.save(work / ONNX2TF_SAMPLE_FILE, _sample_images(calibration))
+        # onnx2tf runs the `onnxsim` command: make the one beside this Python findable.
+        env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+        with open(log, "ab") as sink:
+            done = subprocess.run([sys.executable, "-m", "tinyctl.stages.onnx2tf_worker", str(work),
+                                   _input_name(float_onnx), str(channels)],
+                                  cwd=work, env=env, stdout=sink, stderr=subprocess.STDOUT, check=False)
+        produced = work / "tf" / "model_full_integer_quant.tflite"
+        if done.returncode != 0 or not produced.is_file():
+            raise TinyctlError(f"onnx2tf could not convert the model (exit status {done.returncode})",
+                               f"see the converter log in {log_hint}")
+        shutil.copyfile(produced, out)
+
+
+def _sample_images(calibration: np.ndarray) -> np.ndarray:
+    """20 NHWC images of 128x128 from our own calibration data (onnx2tf's self-check only)."""
+    picks = np.resize(calibration, (20,) + calibration.shape[1:]).transpose(0, 2, 3, 1)
+    rows = np.linspace(0, picks.shape[1] - 1, 128).astype(int)
+    cols = np.linspace(0, picks.shape[2] - 1, 128).astype(int)
+    return np.clip(picks[:, rows][:, :, cols], 0, 1).astype(np.float32)
+
+
+def check_fully_int8(graph: Graph) -> None:
+    """The device model must be int8 end to end: int8 activations and IO, int32 biases only."""
+    for name in ("inputs", "outputs"):
+        for index in getattr(graph, name):
+            tensor = graph.tensors[index]
+            if tensor.dtype != "INT8":
+                raise TinyctlError(f"model {name[:-1]} {tensor.name!r} is {tensor.dtype}, not INT8",
+                                   "give a fully-int8 TFLite model (int8 input and output), or the float "
+                                   "ONNX/checkpoint so tinyctl quantizes it")
+    for op in graph.operators:
+        if op.opcode in ("QUANTIZE", "DEQUANTIZE"):
+            continue
+        for index in op.outputs:
+            tensor = graph.tensors[index]
+            if tensor.dtype not in ("INT8", "INT32"):
+                raise TinyctlError(f"layer {tensor.name!r} ({op.opcode}) computes in {tensor.dtype}",
+                                   "the device runs int8 only; quantize the whole model")

@@ -1,0 +1,77 @@
+"""Run one model on a batch of float NCHW inputs in each runtime we compare; outputs come back as float.
+
+Int8 runtimes also return their raw int8 outputs, so they can be compared element by element.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass
+class RuntimeOutput:
+    values: np.ndarray               # float, [N, ...]: dequantized for int8 runtimes
+    raw: np.ndarray | None = None    # int8 outputs of int8 runtimes
+
+
+def run_torch(model, inputs: np.ndarray) -> RuntimeOutput:
+    import torch
+
+    with torch.no_grad():
+        return RuntimeOutput(model.eval()(torch.from_numpy(inputs)).numpy())
+
+
+def run_onnx(path: Path, inputs: np.ndarray) -> RuntimeOutput:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return RuntimeOutput(np.concatenate([session.run(None, {name: inputs[i:i + 1]})[0]
+                                         for i in range(len(inputs))]))
+
+
+def _quantize_input(inputs: np.ndarray, detail_shape, scale: float, zero_point: int) -> np.ndarray:
+    """Float NCHW -> int8 in the model's own layout (NHWC for 4-D TFLite inputs)."""
+    x = inputs.transpose(0, 2, 3, 1) if len(detail_shape) == 4 and inputs.ndim == 4 else inputs
+    return np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
+
+
+def _dequantize(raw: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    return (raw.astype(np.float32) - zero_point) * np.float32(scale)
+
+
+def run_tflite(model: bytes, inputs: np.ndarray) -> RuntimeOutput:
+    """LiteRT with its reference kernels: the ones TFLite-Micro's kernels are written to match."""
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    interp = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+    interp.allocate_tensors()
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+    (in_scale, in_zp), (out_scale, out_zp) = inp["quantization"], out["quantization"]
+    q = _quantize_input(inputs, inp["shape"], in_scale, in_zp)
+    raw = []
+    for sample in q:
+        interp.set_tensor(inp["index"], sample[None])
+        interp.invoke()
+        raw.append(interp.get_tensor(out["index"]).copy())
+    raw = np.concatenate(raw)
+    return RuntimeOutput(_dequantize(raw, out_scale, out_zp), raw)
+
+
+def run_tflm(model: bytes, inputs: np.ndarray, arena_bytes: int) -> RuntimeOutput:
+    from tflite_micro import runtime
+
+    interp = runtime.Interpreter.from_bytes(model, arena_size=arena_bytes)
+    inp, out = interp.get_input_details(0), interp.get_output_details(0)
+    in_q, out_q = inp["quantization_parameters"], out["quantization_parameters"]
+    q = _quantize_input(inputs, inp["shape"], float(in_q["scales"][0]), int(in_q["zero_points"][0]))
+    raw = []
+    for sample in q:
+        interp.set_input(sample[None], 0)
+        interp.invoke()
+        raw.append(np.array(interp.get_output(0), copy=True))
+    raw = np.concatenate(raw)
+    return RuntimeOutput(_dequantize(raw, float(out_q["scales"][0]), int(out_q["zero_points"][0])), raw)

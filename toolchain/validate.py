@@ -1,0 +1,92 @@
+"""Validation: the detector's metrics in every runtime, int8 agreement, the float -> int8 drop and threshold drift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .stages.data import labelled_split
+from .stages.runtimes import RuntimeOutput, run_onnx, run_tflite, run_tflm, run_torch
+from .stages.source import ModelSource
+
+RUNTIME_LABELS = {
+    "float_torch": "float (PyTorch)",
+    "float_onnx": "float ONNX (onnxruntime)",
+    "int8_qdq_onnx": "int8 QDQ ONNX (onnxruntime)",
+    "int8_tflite": "int8 TFLite (LiteRT reference kernels)",
+    "tflm": "int8 TFLite-Micro",
+}
+
+
+def _runners(build_dir: Path, source: ModelSource, arena_bytes: int) -> dict:
+    """The runtimes this build can be checked in (a TFLite source has no float model)."""
+    tflite = (build_dir / "model_int8.tflite").read_bytes()
+    runners = {}
+    if source.torch_model is not None:
+        runners["float_torch"] = lambda x: run_torch(source.torch_model, x)
+    if (build_dir / "model.onnx").is_file():
+        runners["float_onnx"] = lambda x: run_onnx(build_dir / "model.onnx", x)
+        runners["int8_qdq_onnx"] = lambda x: run_onnx(build_dir / "model_int8.onnx", x)
+    runners["int8_tflite"] = lambda x: run_tflite(tflite, x)
+    runners["tflm"] = lambda x: run_tflm(tflite, x, arena_bytes)
+    return runners
+
+
+def _scores(output: RuntimeOutput) -> np.ndarray | None:
+    """A detector gives one logit per image; anything else has no detector metrics."""
+    flat = output.values.reshape(len(output.values), -1)
+    return flat[:, 0] if flat.shape[1] == 1 else None
+
+
+def _runtime_metrics(val: RuntimeOutput, test: RuntimeOutput, y_val, y_test) -> dict | None:
+    from tinyctl.models.metrics import detector_metrics, youden_threshold
+
+    val_scores, test_scores = _scores(val), _scores(test)
+    if val_scores is None:
+        return None
+    threshold = youden_threshold(val_scores, y_val)
+    return {**detector_metrics(test_scores, y_test, threshold), "threshold": float(threshold)}
+
+
+def _agreement(a: RuntimeOutput, b: RuntimeOutput) -> dict:
+    diff = np.abs(a.raw.astype(np.int32) - b.raw.astype(np.int32))
+    return {"elements": int(diff.size), "mismatched": int(np.count_nonzero(diff)),
+            "max_abs_diff_lsb": int(diff.max(initial=0)), "bit_exact": bool(not diff.any())}
+
+
+def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, progress=None) -> dict:
+    """Run the val and test splits through every runtime; thresholds are chosen on val (Youden J)."""
+    x_val, y_val = labelled_split(source, "val")
+    x_test, y_test = labelled_split(source, "test")
+    runners = _runners(build_dir, source, arena_bytes)
+    task = progress.add_task("validate", total=len(runners)) if progress else None
+    outputs, metrics = {}, {}
+    for name, run in runners.items():
+        if progress:
+            progress.update(task, description=f"validate: {RUNTIME_LABELS[name]}")
+        val, test = run(x_val), run(x_test)
+        outputs[name] = test
+        metrics[name] = _runtime_metrics(val, test, y_val, y_test)
+        if progress:
+            progress.advance(task)
+    result = {"split": "test", "samples": int(len(y_test)), "positives": int(y_test.sum()),
+              "runtimes": {k: {"label": RUNTIME_LABELS[k], **(v or {})} for k, v in metrics.items()},
+              "agreement": {"int8_tflite_vs_tflm": _agreement(outputs["int8_tflite"], outputs["tflm"])}}
+    result.update(_drift(metrics, source))
+    return result
+
+
+def _drift(metrics: dict, source: ModelSource) -> dict:
+    """How much int8 costs: metric drop in percentage points and the decision threshold's move."""
+    reference = "float_torch" if "float_torch" in metrics else "float_onnx"
+    if metrics.get(reference) is None or metrics.get("int8_tflite") is None:
+        return {}
+    ref, q = metrics[reference], metrics["int8_tflite"]
+    drift = {"reference": reference,
+             "drop_pp": {k: round(100 * (ref[k] - q[k]), 4) for k in ("auroc", "ap", "f1_max", "accuracy")},
+             "threshold_drift": {"float": ref["threshold"], "int8": q["threshold"],
+                                 "delta": q["threshold"] - ref["threshold"]}}
+    if source.threshold is not None:
+        drift["threshold_drift"]["checkpoint"] = source.threshold
+    return drift

@@ -1,0 +1,34 @@
+/* AVERAGE_POOL_2D, int8: the mean of the in-image window positions only, rounded half away
+ * from zero by integer division, as the reference does. */
+#include "tinyctl_engine.h"
+
+void tc_average_pool2d_s8(const int8_t *input, const tc_dims *input_dims,
+                          int8_t *output, const tc_dims *output_dims,
+                          int32_t filter_h, int32_t filter_w, const tc_window *window,
+                          const tc_int8_io *io)
+{
+    const tc_dims *in = input_dims;
+    for (int32_t b = 0; b < output_dims->n; ++b) {
+        for (int32_t oy = 0; oy < output_dims->h; ++oy) {
+            int32_t y0 = oy * window->stride_h - window->pad_top;
+            int32_t fy0 = y0 < 0 ? -y0 : 0;
+            int32_t fy1 = in->h - y0 < filter_h ? in->h - y0 : filter_h;
+            for (int32_t ox = 0; ox < output_dims->w; ++ox) {
+                int32_t x0 = ox * window->stride_w - window->pad_left;
+                int32_t fx0 = x0 < 0 ? -x0 : 0;
+                int32_t fx1 = in->w - x0 < filter_w ? in->w - x0 : filter_w;
+                int32_t count = (fy1 - fy0) * (fx1 - fx0);
+                for (int32_t c = 0; c < output_dims->c; ++c) {
+                    int32_t sum = 0;
+                    for (int32_t fy = fy0; fy < fy1; ++fy) {
+                        for (int32_t fx = fx0; fx < fx1; ++fx) {
+                            sum += input[((b * in->h + y0 + fy) * in->w + x0 + fx) * in->c + c];
+                        }
+                    }
+                    sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+                    *output++ = tc_clamp_s8(sum, io->act_min, io->act_max);
+                }
+            }
+        }
+    }
+}

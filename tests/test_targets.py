@@ -1,6 +1,5 @@
 import pytest
 
-from tinyctl.cli import main
 from tinyctl.errors import TinyctlError
 from tinyctl.targets import all_boards, load_board, resolve_board
 
@@ -45,9 +44,3 @@ def test_board_file_by_path_and_malformed_files(tmp_path):
     with pytest.raises(TinyctlError, match="cannot read board file"):
         load_board(bad)
 
-
-def test_targets_command_lists_every_board(capsys):
-    assert main(["targets"]) == 0
-    out = capsys.readouterr().out
-    for name in BOARDS:
-        assert name[:7] in out

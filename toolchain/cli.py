@@ -54,8 +54,9 @@ def build(
     calibration_samples: int = typer.Option(200, help="Training images used to calibrate int8 ranges."),
     seed: int = typer.Option(0, help="Seed for drawing the calibration images."),
 ):
-    """Build MODEL for a board: float ONNX -> int8 QDQ ONNX and int8 TFLite -> TFLite-Micro sources,
-    memory fit check and validation, all in one build directory."""
+    """Build a model for a board: int8 ONNX and TFLite, TFLite-Micro sources, memory fit, validation.
+
+    Writes build/<model>-<board>/ (or --out) only when every stage passed."""
     from .pipeline import BuildOptions, build as run_build
 
     options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed)
@@ -111,12 +112,17 @@ def inspect(model: Path = typer.Argument(..., help="A .tflite file (for example 
     console.print(table)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             add_help_option=False)
 def train(ctx: typer.Context):
-    """Train a detector on the built-in synthetic data (options: `tinyctl train --help`)."""
+    """Train a detector on the built-in synthetic data (`tinyctl train --help` lists its options)."""
     from tinyctl.models.train import main as train_main
 
-    raise typer.Exit(train_main(list(ctx.args)))
+    try:
+        code = train_main(list(ctx.args))
+    except SystemExit as exc:  # argparse ends --help and usage errors this way
+        code = exc.code if isinstance(exc.code, int) else 0
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+APT_PACKAGES := gcc libc6-dev gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup apt venv clean
@@ -18,10 +18,10 @@ test: setup
 
 setup: apt venv
 
-# System packages: the Arm cross compiler, newlib and QEMU (and venv support for Debian's Python).
+# System packages: the host C compiler, the Arm cross compiler, newlib and QEMU (and venv support for Debian's Python).
 apt:
 	@missing=""; \
-	for tool in arm-none-eabi-gcc qemu-system-arm; do command -v $$tool >/dev/null || missing=yes; done; \
+	for tool in gcc arm-none-eabi-gcc qemu-system-arm; do command -v $$tool >/dev/null || missing=yes; done; \
 	$(PYTHON) -c "import ensurepip" 2>/dev/null || missing=yes; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages: $(APT_PACKAGES) python3-venv"; \

@@ -107,3 +107,11 @@ def test_float_tflite_is_refused_as_not_int8(default_build, tmp_path, capsys):
                                operators=graph.operators, inputs=graph.inputs, outputs=graph.outputs)
     with pytest.raises(TinyctlError, match="is FLOAT32, not INT8"):
         check_fully_int8(as_float)
+
+
+def test_model_tflm_fails_to_run_gives_its_reason(default_build, tmp_path, capsys):
+    model = tmp_path / "reduce_max.tflite"   # REDUCE_MAX needs equal input and output scales; MEAN's differ
+    model.write_bytes(_with_op_replaced((default_build[0] / "model_int8.tflite").read_bytes(), "MEAN", "REDUCE_MAX"))
+    code, err = _run(["build", "--model", str(model), "--out", str(tmp_path / "b")], capsys)
+    assert code == 2 and "TFLite-Micro cannot run this model" in err and "REDUCE_MAX" in err
+    _assert_nothing_built(tmp_path / "b")

@@ -89,11 +89,29 @@ def test_tflite_and_tflm_agree_element_wise(default_build):
     assert agreement["max_abs_diff_lsb"] <= 1
 
 
+def test_engine_on_host_is_bit_exact_with_tflm_on_the_whole_test_split(default_build):
+    directory, report = default_build
+    assert report["engine"]["supported"] and report["engine"]["arena_bytes"] <= report["memory"]["arena_bytes"]
+    agreement = report["validation"]["agreement"]["engine_host_vs_tflm"]
+    assert agreement["bit_exact"] and agreement["elements"] == report["validation"]["samples"]
+    assert "static const int8_t" in (directory / "engine" / "model.c").read_text()
+
+
+def test_model_the_engine_cannot_run_still_builds_for_tflm(default_build, tmp_path):
+    from test_bad_input import _with_op_replaced
+
+    model = tmp_path / "sum.tflite"   # MEAN -> SUM: TFLM runs it (same options), our engine not yet
+    model.write_bytes(_with_op_replaced((default_build[0] / "model_int8.tflite").read_bytes(), "MEAN", "SUM"))
+    directory, report = build(BuildOptions(target="stm32", model=str(model), out=str(tmp_path / "b")))
+    assert not report["engine"]["supported"] and "SUM" in report["engine"]["reason"]
+    assert "engine_host" not in report["validation"]["runtimes"] and not (directory / "engine").exists()
+
+
 def test_report_json_follows_the_documented_schema(default_build):
     directory, report = default_build
     on_disk = json.loads((directory / "report.json").read_text())
     assert on_disk == json.loads(json.dumps(report))
-    for key in ("schema_version", "tinyctl_version", "model", "board", "graph", "artifacts", "memory",
+    for key in ("schema_version", "tinyctl_version", "model", "board", "graph", "artifacts", "memory", "engine",
                 "validation", "cost", "timings_s"):
         assert key in on_disk
     assert on_disk["board"]["name"] == "nucleo-f446re"

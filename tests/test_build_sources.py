@@ -17,8 +17,10 @@ def test_float_onnx_rgb_model_builds_for_host(tmp_path):
                                            calibration_samples=32))
     assert report["model"]["kind"] == "onnx" and report["model"]["input_shape"] == [3, 32, 32]
     assert (directory / "model.onnx").read_bytes() == onnx_path.read_bytes()
-    assert set(report["validation"]["runtimes"]) == {"float_onnx", "int8_qdq_onnx", "int8_tflite", "tflm"}
+    assert set(report["validation"]["runtimes"]) == {"float_onnx", "int8_qdq_onnx", "int8_tflite", "tflm",
+                                                         "engine_host"}
     assert report["validation"]["agreement"]["int8_tflite_vs_tflm"]["max_abs_diff_lsb"] <= 1
+    assert report["validation"]["agreement"]["engine_host_vs_tflm"]["bit_exact"]
     assert json.loads((directory / "manifest.json").read_text())["inputs"]["model"]["kind"] == "onnx"
 
 

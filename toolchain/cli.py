@@ -75,8 +75,12 @@ def _print_summary(directory: Path, report: dict) -> None:
     console.print(table)
     if "drop_pp" in v:
         console.print(f"float -> int8 AP drop: {v['drop_pp']['ap']:.2f} pp")
-    agreement = v["agreement"]["int8_tflite_vs_tflm"]
-    console.print(f"int8 TFLite vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
+    for name, agreement in v["agreement"].items():
+        label = v["runtimes"][name.removesuffix("_vs_tflm")]["label"]
+        console.print(f"{label} vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
+    engine = report["engine"]
+    console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B" if engine["supported"]
+                  else f"tinyctl engine: skipped ({engine['reason']})")
     console.print(f"RAM:   arena {m['arena_bytes']:,} B (+{m['ram_reserve_bytes']:,} B reserve) of {m['ram_size_bytes']:,} B,"
                   f" margin {m['ram_margin_bytes']:,} B")
     console.print(f"flash: {m['flash_needed_bytes']:,} B (model {m['model_bytes']:,} B + runtime estimate) of "

@@ -12,6 +12,7 @@ from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, staged_directory
 from .stages.data import calibration_set
+from .stages.engine import build_engine, engine_support, plan_engine_arena
 from .stages.export import export_float_onnx
 from .stages.memory import check_fit, memory_budget
 from .stages.quantize import check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
@@ -93,10 +94,15 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         log.run("TFLite-Micro sources", emit_tflm_sources, model_bytes, source.sha256, graph, arena,
                 board.name, source.name, work / "tflm")
         _check_tflm_array(work / "tflm" / "model_data.cc", model_bytes)
+        engine = {"supported": False, "reason": engine_support(graph)}
+        if engine["reason"] is None:
+            plan = log.run("engine memory plan", plan_engine_arena, graph)
+            log.run("engine C sources and host build", build_engine, graph, plan, work)
+            engine = {"supported": True, "arena_bytes": plan.peak_bytes}
         validation = log.run("validate", evaluate, work, source, arena, progress)
         opts = {**asdict(options), "model": _recorded_model_path(options, source), "out": str(final)}
         write_json(work / "manifest.json", manifest(source, board, opts, list(log.timings), tool_versions(), work))
-        data = report(source, board, graph, memory, validation, log.timings, work)
+        data = report(source, board, graph, memory, engine, validation, log.timings, work)
         write_json(work / "report.json", data)
         (work / "report.html").write_text(render_html(data))
     return final, data

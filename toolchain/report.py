@@ -15,7 +15,7 @@ REPORT_SCHEMA_VERSION = 1
 MANIFEST_SCHEMA_VERSION = 1
 # What a rebuild must reproduce byte for byte (the manifest lists their sha256).
 REPRODUCIBLE_ARTIFACTS = ["model.onnx", "model_int8.onnx", "model_int8.tflite", "tflm/model_data.h",
-                          "tflm/model_data.cc", "tflm/op_resolver.h", "tflm/main.cc"]
+                          "tflm/model_data.cc", "tflm/op_resolver.h", "tflm/main.cc", "engine/model.c", "engine/model.h"]
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
@@ -47,7 +47,7 @@ def manifest(source, board, options: dict, stages: list[str], tools: dict, build
     }
 
 
-def report(source, board, graph, memory: dict, validation: dict, timings: dict, build_dir: Path) -> dict:
+def report(source, board, graph, memory: dict, engine: dict, validation: dict, timings: dict, build_dir: Path) -> dict:
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "tinyctl_version": __version__,
@@ -59,6 +59,7 @@ def report(source, board, graph, memory: dict, validation: dict, timings: dict, 
                   "opcodes": graph.opcodes(), "tensors": len(graph.tensors)},
         "artifacts": artifact_digests(build_dir),
         "memory": memory,
+        "engine": engine,
         "validation": validation,
         "cost": None,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},

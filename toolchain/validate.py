@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from .stages.data import labelled_split
-from .stages.runtimes import RuntimeOutput, run_onnx, run_tflite, run_tflm, run_torch
+from .stages.engine import HOST_EXECUTABLE
+from .stages.runtimes import RuntimeOutput, run_engine_host, run_onnx, run_tflite, run_tflm, run_torch
 from .stages.source import ModelSource
 
 RUNTIME_LABELS = {
@@ -16,6 +17,7 @@ RUNTIME_LABELS = {
     "int8_qdq_onnx": "int8 QDQ ONNX (onnxruntime)",
     "int8_tflite": "int8 TFLite (LiteRT reference kernels)",
     "tflm": "int8 TFLite-Micro",
+    "engine_host": "int8 tinyctl engine (host build)",
 }
 
 
@@ -30,6 +32,8 @@ def _runners(build_dir: Path, source: ModelSource, arena_bytes: int) -> dict:
         runners["int8_qdq_onnx"] = lambda x: run_onnx(build_dir / "model_int8.onnx", x)
     runners["int8_tflite"] = lambda x: run_tflite(tflite, x)
     runners["tflm"] = lambda x: run_tflm(tflite, x, arena_bytes)
+    if (build_dir / HOST_EXECUTABLE).is_file():
+        runners["engine_host"] = lambda x: run_engine_host(build_dir / HOST_EXECUTABLE, tflite, x)
     return runners
 
 
@@ -72,7 +76,8 @@ def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, progress=No
             progress.advance(task)
     result = {"split": "test", "samples": int(len(y_test)), "positives": int(y_test.sum()),
               "runtimes": {k: {"label": RUNTIME_LABELS[k], **(v or {})} for k, v in metrics.items()},
-              "agreement": {"int8_tflite_vs_tflm": _agreement(outputs["int8_tflite"], outputs["tflm"])}}
+              "agreement": {f"{name}_vs_tflm": _agreement(outputs[name], outputs["tflm"])
+                            for name in ("int8_tflite", "engine_host") if name in outputs}}
     result.update(_drift(metrics, source))
     return result
 

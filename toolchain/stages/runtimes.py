@@ -75,3 +75,15 @@ def run_tflm(model: bytes, inputs: np.ndarray, arena_bytes: int) -> RuntimeOutpu
         raw.append(np.array(interp.get_output(0), copy=True))
     raw = np.concatenate(raw)
     return RuntimeOutput(_dequantize(raw, float(out_q["scales"][0]), int(out_q["zero_points"][0])), raw)
+
+
+def run_engine_host(executable: Path, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
+    """Our generated C engine, compiled for the host; quantization as the int8 TFLite model has it."""
+    from ..graph import read_graph
+    from ..hostrun import run_host
+
+    graph = read_graph(model)
+    inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    q = _quantize_input(inputs, inp.shape, inp.scale[0], inp.zero_point[0])
+    raw = run_host(executable, q.reshape(len(q), -1)).reshape((len(q),) + tuple(out.shape[1:]))
+    return RuntimeOutput(_dequantize(raw, out.scale[0], out.zero_point[0]), raw)

@@ -26,8 +26,18 @@ def measure_arena(model: bytes) -> int:
     from tflite_micro import runtime
 
     with _captured_stderr() as text:
-        interpreter = runtime.Interpreter.from_bytes(model, arena_size=len(model) * 10 + (8 << 20))
-        interpreter.print_allocations()
+        try:
+            interpreter = runtime.Interpreter.from_bytes(model, arena_size=len(model) * 10 + (8 << 20))
+            interpreter.invoke()
+            interpreter.print_allocations()
+        except RuntimeError as exc:
+            failure = exc
+        else:
+            failure = None
+    if failure is not None:
+        log = " ".join(line.strip() for line in text().splitlines() if line.strip())[-300:]
+        raise TinyctlError(f"TFLite-Micro cannot run this model: {log or failure}",
+                           "check the layer named above; re-export it with ops and quantization TFLite-Micro supports")
     match = _ARENA_LINE.search(text())
     if not match:
         raise TinyctlError("TFLite-Micro did not report its arena use", "run `tinyctl doctor` to check tflite-micro")

@@ -1,0 +1,104 @@
+"""The engine backend end to end: generated model.c built with the host gcc gives the TFLite-Micro
+interpreter's int8 outputs bit for bit on the default model's test images, and is reproducible."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import numpy as np
+import pytest
+
+from tinyctl.codegen import emit_engine_c
+from tinyctl.errors import TinyctlError
+from tinyctl.graph import read_graph
+from tinyctl.hostrun import compile_host, run_host
+from tinyctl.paths import FIRMWARE_TEMPLATES_DIR
+from tinyctl.planner import plan_arena
+
+IMAGES = 96
+
+
+@pytest.fixture(scope="module")
+def model(default_build) -> bytes:
+    return (default_build[0] / "model_int8.tflite").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def generated(model, tmp_path_factory):
+    graph = read_graph(model)
+    out = tmp_path_factory.mktemp("engine_c")
+    emit_engine_c(graph, plan_arena(graph), out / "c")
+    exe = compile_host(out / "c", FIRMWARE_TEMPLATES_DIR / "engine", out / "model_host")
+    return graph, out / "c", exe
+
+
+def _test_inputs(graph) -> np.ndarray:
+    """The first IMAGES test images quantized with the model's input parameters, NHWC."""
+    from tinyctl.stages.data import labelled_split
+    from tinyctl.stages.source import load_source
+
+    images, _ = labelled_split(load_source(None), "test")
+    x = images[:IMAGES].transpose(0, 2, 3, 1)
+    inp = graph.tensors[graph.inputs[0]]
+    q = np.clip(np.round(x / inp.scale[0]) + inp.zero_point[0], -128, 127).astype(np.int8)
+    return q.reshape(IMAGES, *inp.shape)
+
+
+def _tflm(model: bytes, arena_bytes: int, inputs: np.ndarray) -> np.ndarray:
+    from tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_bytes(model, arena_size=arena_bytes)
+    outputs = []
+    for x in inputs:
+        interpreter.set_input(x, 0)
+        interpreter.invoke()
+        outputs.append(np.array(interpreter.get_output(0)).ravel())
+    return np.stack(outputs)
+
+
+def test_host_engine_is_bit_exact_with_tflm(generated, model, default_build):
+    graph, _, exe = generated
+    inputs = _test_inputs(graph)
+    expected = _tflm(model, default_build[1]["memory"]["arena_bytes"], inputs)
+    got = run_host(exe, inputs)
+    assert got.shape == expected.shape
+    assert np.array_equal(got, expected), f"{np.count_nonzero(got != expected)} of {got.size} outputs differ"
+    assert len(np.unique(expected)) > 1  # the images exercise more than one output value
+
+
+def test_generated_sources_are_reproducible(generated, tmp_path):
+    graph, first, _ = generated
+    paths = emit_engine_c(graph, plan_arena(graph), tmp_path)
+    assert sorted(p.name for p in paths) == ["model.c", "model.h"]
+    for path in paths:
+        assert path.read_bytes() == (first / path.name).read_bytes()
+
+
+def test_generated_code_keeps_weights_const_and_arena_static(generated):
+    graph, c_dir, _ = generated
+    source, header = (c_dir / "model.c").read_text(), (c_dir / "model.h").read_text()
+    plan = plan_arena(graph)
+    assert f"#define MODEL_ARENA_BYTES {plan.peak_bytes}" in header
+    assert "int model_invoke(const int8_t *input, int8_t *output);" in header
+    assert "static int8_t arena[MODEL_ARENA_BYTES]" in source
+    assert "malloc" not in source
+    weights = [t for t in graph.tensors if t.is_constant and t.dtype == "INT8"]
+    assert all(f"static const int8_t t{t.index}_data[" in source for t in weights)
+
+
+def test_an_unsupported_op_is_refused_with_its_name(generated, tmp_path):
+    graph, _, _ = generated
+    plan = plan_arena(graph)
+    op = graph.operators[-1]
+    bad = dataclasses.replace(graph, operators=(*graph.operators[:-1], dataclasses.replace(op, opcode="LOGISTIC")))
+    with pytest.raises(TinyctlError, match=re.escape(f"op LOGISTIC (layer {graph.layer_name(op)!r})")):
+        emit_engine_c(bad, plan, tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_compile_error_reports_gccs_message(tmp_path):
+    (tmp_path / "model.c").write_text("int model_invoke(void) { return undefined_name; }\n")
+    (tmp_path / "model.h").write_text("#define MODEL_INPUT_SIZE 1\n#define MODEL_OUTPUT_SIZE 1\n")
+    with pytest.raises(TinyctlError, match="undefined_name"):
+        compile_host(tmp_path, FIRMWARE_TEMPLATES_DIR / "engine", tmp_path / "exe")

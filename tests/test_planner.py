@@ -1,0 +1,77 @@
+"""Invariant 2: the planned arena never holds two live tensors in the same bytes (checked by
+simulating every op step), and its peak is no larger than TFLite-Micro's arena."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tinyctl.errors import TinyctlError
+from tinyctl.graph import Graph, Operator, Tensor, read_graph
+from tinyctl.planner import ALIGNMENT, check_plan, plan_arena
+
+
+@pytest.fixture(scope="module")
+def graph(default_build) -> Graph:
+    return read_graph(default_build[0] / "model_int8.tflite")
+
+
+def test_default_plan_passes_the_simulation(graph):
+    plan = plan_arena(graph)
+    check_plan(graph, plan)
+    activations = {t.index for t in graph.tensors if not t.is_constant}
+    assert set(plan.offsets) == activations
+    assert all(offset % ALIGNMENT == 0 for offset in plan.offsets.values())
+
+
+def test_default_peak_is_within_the_tflm_arena(graph, default_build):
+    plan = plan_arena(graph)
+    largest_pair = max(plan.sizes[op.inputs[0]] + plan.sizes[op.outputs[0]] for op in graph.operators)
+    assert largest_pair <= plan.peak_bytes <= default_build[1]["memory"]["arena_bytes"]
+
+
+def test_the_simulation_catches_an_overlap(graph):
+    plan = plan_arena(graph)
+    op = next(op for op in graph.operators if op.opcode == "CONV_2D")
+    offsets = dict(plan.offsets)
+    offsets[op.outputs[0]] = offsets[op.inputs[0]]  # the conv would overwrite the input it is reading
+    with pytest.raises(AssertionError, match=f"op step {op.index}"):
+        check_plan(graph, dataclasses.replace(plan, offsets=offsets))
+
+
+def test_the_simulation_catches_a_misaligned_offset(graph):
+    plan = plan_arena(graph)
+    offsets = dict(plan.offsets)
+    offsets[graph.outputs[0]] += 1
+    with pytest.raises(AssertionError, match="unaligned"):
+        check_plan(graph, dataclasses.replace(plan, offsets=offsets))
+
+
+def _tensor(index: int, shape, constant: bool = False) -> Tensor:
+    data = np.zeros(shape, dtype=np.int32) if constant else None
+    return Tensor(index, f"t{index}", tuple(shape), "INT32" if constant else "INT8", (1.0,), (0,), 0, data)
+
+
+def _chain(opcodes: list[str]) -> Graph:
+    """input [1,8,8,4] -> op -> ... ; each op reads the previous tensor (and a constant shape)."""
+    tensors = [_tensor(0, (1, 8, 8, 4)), _tensor(1, (4,), constant=True)]
+    ops = []
+    for k, opcode in enumerate(opcodes):
+        tensors.append(_tensor(len(tensors), (1, 8, 8, 4) if k % 2 else (1, 256)))
+        ops.append(Operator(k, opcode, (len(tensors) - 2 if k else 0, 1), (len(tensors) - 1,), None))
+    return Graph(tuple(tensors), tuple(ops), (0,), (len(tensors) - 1,))
+
+
+def test_reshape_output_shares_its_input():
+    graph = _chain(["PAD", "RESHAPE", "MAX_POOL_2D"])
+    plan = plan_arena(graph)
+    check_plan(graph, plan)
+    assert plan.offsets[3] == plan.offsets[2] and plan.aliases == {3: 2}
+    assert plan.offsets[4] != plan.offsets[3]
+
+
+def test_an_unsupported_op_is_refused_with_its_name_and_layer():
+    with pytest.raises(TinyctlError, match=r"op SOFTMAX \(layer 't3'\)"):
+        plan_arena(_chain(["PAD", "SOFTMAX"]))

@@ -1,0 +1,150 @@
+"""Static memory plan for the activation arena: every non-constant tensor gets a fixed, 16-byte aligned
+offset, chosen greedily (largest first, lowest offset free over its lifetime). RESHAPE's output shares
+its input's bytes. `check_plan` proves a plan by simulating the op steps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import TinyctlError
+from .graph import Graph
+
+ALIGNMENT = 16
+# Ops the engine runs (firmware_templates/engine) plus those that only rename bytes.
+ENGINE_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D",
+                        "MEAN", "PAD", "PADV2"})
+ALIAS_OPS = frozenset({"RESHAPE"})
+SUPPORTED_OPS = ENGINE_OPS | ALIAS_OPS
+_ITEM_BYTES = {"INT8": 1, "UINT8": 1, "BOOL": 1, "INT16": 2, "FLOAT16": 2, "INT32": 4, "FLOAT32": 4, "INT64": 8}
+
+
+@dataclass(frozen=True)
+class Plan:
+    offsets: dict[int, int]                      # tensor index -> byte offset in the arena
+    sizes: dict[int, int]                        # tensor index -> bytes
+    peak_bytes: int                              # arena size the plan needs
+    lifetimes: dict[int, tuple[int, int]] = field(default_factory=dict)  # first, last op step
+    aliases: dict[int, int] = field(default_factory=dict)  # RESHAPE output -> the tensor it shares
+
+
+def require_supported(graph: Graph) -> None:
+    """Every op must be one the engine runs; otherwise name the op and its layer."""
+    for op in graph.operators:
+        if op.opcode not in SUPPORTED_OPS:
+            raise TinyctlError(f"the tinyctl engine has no kernel for op {op.opcode} (layer {graph.layer_name(op)!r})",
+                               f"supported ops: {', '.join(sorted(SUPPORTED_OPS))}; or use the TFLite-Micro backend")
+
+
+def tensor_bytes(graph: Graph, index: int) -> int:
+    t = graph.tensors[index]
+    if t.dtype not in _ITEM_BYTES:
+        raise TinyctlError(f"tensor {t.name!r} has type {t.dtype}, which the engine cannot hold",
+                           "export a fully-int8 model")
+    return int(np.prod(t.shape, dtype=np.int64)) * _ITEM_BYTES[t.dtype]
+
+
+def activations(graph: Graph) -> list[int]:
+    """Non-constant tensors the graph reads or writes, in index order."""
+    used = set(graph.inputs) | set(graph.outputs)
+    for op in graph.operators:
+        used.update(i for i in (*op.inputs, *op.outputs) if i >= 0)
+    return sorted(i for i in used if not graph.tensors[i].is_constant)
+
+
+def lifetimes(graph: Graph) -> dict[int, tuple[int, int]]:
+    """(first, last) op step each activation is live: producer .. last consumer; graph inputs from
+    step 0, graph outputs to the last step."""
+    last_step = max(len(graph.operators) - 1, 0)
+    first: dict[int, int] = {i: 0 for i in graph.inputs}
+    last: dict[int, int] = {i: last_step for i in graph.outputs}
+    for op in graph.operators:
+        for i in op.outputs:
+            first.setdefault(i, op.index)
+        for i in op.inputs:
+            if i >= 0 and not graph.tensors[i].is_constant:
+                last[i] = max(last.get(i, op.index), op.index)
+    spans = {}
+    for i in activations(graph):
+        if i not in first:
+            raise TinyctlError(f"tensor {graph.tensors[i].name!r} is read but no op writes it",
+                               "re-export the model; variable tensors are not supported")
+        spans[i] = (first[i], last.get(i, first[i]))
+    return spans
+
+
+def _aliases(graph: Graph) -> dict[int, int]:
+    """RESHAPE output -> root tensor whose bytes it reuses."""
+    root: dict[int, int] = {}
+    for op in graph.operators:
+        if op.opcode in ALIAS_OPS:
+            src = op.inputs[0]
+            root[op.outputs[0]] = root.get(src, src)
+    return root
+
+
+def _align(n: int) -> int:
+    return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _lowest_free(size: int, taken: list[tuple[int, int]]) -> int:
+    """Lowest aligned offset where [offset, offset + size) misses every (offset, size) in `taken`."""
+    offset = 0
+    for start, length in sorted(taken):
+        if offset + size <= start:
+            break
+        offset = max(offset, _align(start + length))
+    return offset
+
+
+def plan_arena(graph: Graph) -> Plan:
+    """Greedy placement, largest buffer first, of every activation over its lifetime."""
+    require_supported(graph)
+    spans = lifetimes(graph)
+    sizes = {i: tensor_bytes(graph, i) for i in spans}
+    aliases = _aliases(graph)
+    groups: dict[int, list[int]] = {}
+    for i in spans:
+        groups.setdefault(aliases.get(i, i), []).append(i)
+    group_span = {r: (min(spans[i][0] for i in m), max(spans[i][1] for i in m)) for r, m in groups.items()}
+    group_size = {r: max(sizes[i] for i in m) for r, m in groups.items()}
+    placed: dict[int, int] = {}
+    for r in sorted(groups, key=lambda r: (-group_size[r], group_span[r][0], r)):
+        taken = [(placed[o], group_size[o]) for o in placed if _overlaps(group_span[r], group_span[o])]
+        placed[r] = _lowest_free(group_size[r], taken)
+    offsets = {i: placed[aliases.get(i, i)] for i in spans}
+    peak = max((offsets[i] + sizes[i] for i in spans), default=0)
+    return Plan(offsets, sizes, peak, spans, {i: r for i, r in aliases.items() if i in spans})
+
+
+def check_plan(graph: Graph, plan: Plan) -> None:
+    """Simulate every op step: each live activation is placed, aligned, inside the arena, and no
+    two live ones share a byte (a RESHAPE output and its source must share exactly)."""
+    spans = lifetimes(graph)
+    aliases = _aliases(graph)
+    for i in spans:
+        name = graph.tensors[i].name
+        if i not in plan.offsets:
+            raise AssertionError(f"tensor {name!r} has no place in the plan")
+        offset, size = plan.offsets[i], tensor_bytes(graph, i)
+        if offset % ALIGNMENT or offset < 0 or offset + size > plan.peak_bytes:
+            raise AssertionError(f"tensor {name!r} at {offset}+{size} is unaligned or outside the "
+                                 f"{plan.peak_bytes}-byte arena")
+    for out, root in aliases.items():
+        if out in spans and plan.offsets[out] != plan.offsets[root]:
+            raise AssertionError(f"RESHAPE output {graph.tensors[out].name!r} does not share its input's bytes")
+    for step in range(len(graph.operators)):
+        live = sorted((plan.offsets[i], tensor_bytes(graph, i), i) for i, s in spans.items() if s[0] <= step <= s[1])
+        for k, (a_off, a_size, a) in enumerate(live):
+            for b_off, b_size, b in live[k + 1:]:
+                if b_off >= a_off + a_size:
+                    break
+                if aliases.get(a, a) == aliases.get(b, b):
+                    continue
+                raise AssertionError(f"op step {step}: tensors {graph.tensors[a].name!r} [{a_off}, {a_off + a_size}) "
+                                     f"and {graph.tensors[b].name!r} [{b_off}, {b_off + b_size}) overlap")

@@ -115,3 +115,16 @@ def test_model_tflm_fails_to_run_gives_its_reason(default_build, tmp_path, capsy
     code, err = _run(["build", "--model", str(model), "--out", str(tmp_path / "b")], capsys)
     assert code == 2 and "TFLite-Micro cannot run this model" in err and "REDUCE_MAX" in err
     _assert_nothing_built(tmp_path / "b")
+
+
+
+def test_failing_cross_compiler_is_reported_with_its_message(tmp_path):
+    from tinyctl.errors import TinyctlError
+    from tinyctl.stages.engine import cross_compile_engine
+    from tinyctl.targets import resolve_board
+
+    (tmp_path / "engine").mkdir()
+    (tmp_path / "engine" / "model.c").write_text("this is not C;\n")
+    with pytest.raises(TinyctlError, match="arm-none-eabi-gcc failed on model.c for cortex-m4") as err:
+        cross_compile_engine(resolve_board("stm32"), tmp_path)
+    assert "error:" in err.value.message

@@ -95,6 +95,10 @@ def test_engine_on_host_is_bit_exact_with_tflm_on_the_whole_test_split(default_b
     agreement = report["validation"]["agreement"]["engine_host_vs_tflm"]
     assert agreement["bit_exact"] and agreement["elements"] == report["validation"]["samples"]
     assert "static const int8_t" in (directory / "engine" / "model.c").read_text()
+    weights = sum(t.data.nbytes for t in read_graph(directory / "model_int8.tflite").tensors if t.is_constant)
+    objects = report["engine"]["objects"]
+    assert objects["core"] == "cortex-m4" and objects["bss_bytes"] == report["engine"]["arena_bytes"]
+    assert weights < objects["text_bytes"] + objects["data_bytes"] < weights + 40_000
 
 
 def test_model_the_engine_cannot_run_still_builds_for_tflm(default_build, tmp_path):

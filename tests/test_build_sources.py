@@ -21,6 +21,7 @@ def test_float_onnx_rgb_model_builds_for_host(tmp_path):
                                                          "engine_host"}
     assert report["validation"]["agreement"]["int8_tflite_vs_tflm"]["max_abs_diff_lsb"] <= 1
     assert report["validation"]["agreement"]["engine_host_vs_tflm"]["bit_exact"]
+    assert "objects" not in report["engine"]  # nothing to cross-compile for the host
     assert json.loads((directory / "manifest.json").read_text())["inputs"]["model"]["kind"] == "onnx"
 
 
@@ -30,4 +31,5 @@ def test_int8_tflite_model_builds_for_another_board(default_build, tmp_path):
     assert (directory / "model_int8.tflite").read_bytes() == tflite.read_bytes()
     assert not (directory / "model.onnx").exists()
     assert report["memory"]["ram_size_bytes"] == 512 * 1024
+    assert report["engine"]["objects"]["core"] == "cortex-m7"
     assert report["validation"]["runtimes"]["tflm"]["ap"] == default_build[1]["validation"]["runtimes"]["tflm"]["ap"]

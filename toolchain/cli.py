@@ -79,8 +79,12 @@ def _print_summary(directory: Path, report: dict) -> None:
         label = v["runtimes"][name.removesuffix("_vs_tflm")]["label"]
         console.print(f"{label} vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
     engine = report["engine"]
-    console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B" if engine["supported"]
-                  else f"tinyctl engine: skipped ({engine['reason']})")
+    if not engine["supported"]:
+        console.print(f"tinyctl engine: skipped ({engine['reason']})")
+    else:
+        objects = engine.get("objects")
+        flash = f", flash {objects['text_bytes'] + objects['data_bytes']:,} B of code and weights ({objects['core']})" if objects else ""
+        console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B{flash}")
     console.print(f"RAM:   arena {m['arena_bytes']:,} B (+{m['ram_reserve_bytes']:,} B reserve) of {m['ram_size_bytes']:,} B,"
                   f" margin {m['ram_margin_bytes']:,} B")
     console.print(f"flash: {m['flash_needed_bytes']:,} B (model {m['model_bytes']:,} B + runtime estimate) of "

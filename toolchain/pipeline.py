@@ -12,7 +12,7 @@ from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, staged_directory
 from .stages.data import calibration_set
-from .stages.engine import build_engine, engine_support, plan_engine_arena
+from .stages.engine import build_engine, cross_compile_engine, engine_support, plan_engine_arena
 from .stages.export import export_float_onnx
 from .stages.memory import check_fit, memory_budget
 from .stages.quantize import check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
@@ -99,6 +99,8 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
             plan = log.run("engine memory plan", plan_engine_arena, graph)
             log.run("engine C sources and host build", build_engine, graph, plan, work)
             engine = {"supported": True, "arena_bytes": plan.peak_bytes}
+            if board.platform != "host":
+                engine["objects"] = log.run("engine cross-compile", cross_compile_engine, board, work)
         validation = log.run("validate", evaluate, work, source, arena, progress)
         opts = {**asdict(options), "model": _recorded_model_path(options, source), "out": str(final)}
         write_json(work / "manifest.json", manifest(source, board, opts, list(log.timings), tool_versions(), work))

@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..codegen import emit_engine_c
+from ..crossbuild import compile_objects, section_sizes
 from ..errors import TinyctlError
 from ..graph import Graph
 from ..hostrun import compile_host
 from ..paths import FIRMWARE_TEMPLATES_DIR
 from ..planner import Plan, check_plan, plan_arena, require_supported
+from ..targets import Board
 
 HOST_EXECUTABLE = Path("host") / "model_host"
 
@@ -40,3 +42,12 @@ def build_engine(graph: Graph, plan: Plan, build_dir: Path) -> Path:
     """engine/model.c and model.h, compiled with the kernels into a host executable for validation."""
     emit_engine_c(graph, plan, build_dir / "engine")
     return compile_host(build_dir / "engine", FIRMWARE_TEMPLATES_DIR / "engine", build_dir / HOST_EXECUTABLE)
+
+
+def cross_compile_engine(board: Board, build_dir: Path) -> dict:
+    """Compile model.c and the kernels for the board's core: flash (text + data) and static RAM (bss)
+    of the engine, before startup code and linking (those come with the firmware)."""
+    kernels = FIRMWARE_TEMPLATES_DIR / "engine"
+    sources = [build_dir / "engine" / "model.c", *sorted(kernels.glob("*.c"))]
+    objects = compile_objects(board, sources, [build_dir / "engine", kernels], build_dir / "engine" / "obj")
+    return {"core": board.core, **section_sizes(objects)}

@@ -10,19 +10,14 @@ void tc_average_pool2d_s8(const int8_t *input, const tc_dims *input_dims,
     const tc_dims *in = input_dims;
     for (int32_t b = 0; b < output_dims->n; ++b) {
         for (int32_t oy = 0; oy < output_dims->h; ++oy) {
-            int32_t y0 = oy * window->stride_h - window->pad_top;
-            int32_t fy0 = y0 < 0 ? -y0 : 0;
-            int32_t fy1 = in->h - y0 < filter_h ? in->h - y0 : filter_h;
             for (int32_t ox = 0; ox < output_dims->w; ++ox) {
-                int32_t x0 = ox * window->stride_w - window->pad_left;
-                int32_t fx0 = x0 < 0 ? -x0 : 0;
-                int32_t fx1 = in->w - x0 < filter_w ? in->w - x0 : filter_w;
-                int32_t count = (fy1 - fy0) * (fx1 - fx0);
+                tc_pool_span s = tc_pool_span_at(in, oy, ox, filter_h, filter_w, window);
+                int32_t count = (s.fy1 - s.fy0) * (s.fx1 - s.fx0);
                 for (int32_t c = 0; c < output_dims->c; ++c) {
                     int32_t sum = 0;
-                    for (int32_t fy = fy0; fy < fy1; ++fy) {
-                        for (int32_t fx = fx0; fx < fx1; ++fx) {
-                            sum += input[((b * in->h + y0 + fy) * in->w + x0 + fx) * in->c + c];
+                    for (int32_t fy = s.fy0; fy < s.fy1; ++fy) {
+                        for (int32_t fx = s.fx0; fx < s.fx1; ++fx) {
+                            sum += input[((b * in->h + s.y0 + fy) * in->w + s.x0 + fx) * in->c + c];
                         }
                     }
                     sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;

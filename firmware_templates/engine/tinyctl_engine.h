@@ -80,6 +80,25 @@ static inline int8_t tc_clamp_s8(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
+/* The in-image taps of the pooling window for output (oy, ox): window rows [fy0, fy1) and columns
+ * [fx0, fx1), whose top-left corner sits at input (y0, x0). Padded positions are not taps. */
+typedef struct {
+    int32_t y0, x0, fy0, fy1, fx0, fx1;
+} tc_pool_span;
+
+static inline tc_pool_span tc_pool_span_at(const tc_dims *in, int32_t oy, int32_t ox,
+                                           int32_t filter_h, int32_t filter_w, const tc_window *window)
+{
+    tc_pool_span s;
+    s.y0 = oy * window->stride_h - window->pad_top;
+    s.x0 = ox * window->stride_w - window->pad_left;
+    s.fy0 = s.y0 < 0 ? -s.y0 : 0;
+    s.fx0 = s.x0 < 0 ? -s.x0 : 0;
+    s.fy1 = in->h - s.y0 < filter_h ? in->h - s.y0 : filter_h;
+    s.fx1 = in->w - s.x0 < filter_w ? in->w - s.x0 : filter_w;
+    return s;
+}
+
 void tc_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
                   const int8_t *weights, const tc_dims *weight_dims, const int32_t *bias,
                   int8_t *output, const tc_dims *output_dims,

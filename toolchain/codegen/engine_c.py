@@ -74,6 +74,7 @@ class _Emitter:
                     "MAX_POOL_2D": self.pool, "AVERAGE_POOL_2D": self.pool, "MEAN": self.mean,
                     "PAD": self.pad, "PADV2": self.pad}.get(op.opcode, self.alias)
             emit(op, p)
+            self.calls.append(f"    MODEL_LAYER_END({op.index});\n")
         except ValueError as exc:  # a parameter the kernels cannot take (params.py says which)
             raise TinyctlError(f"the tinyctl engine cannot run op {op.opcode} (layer {self.graph.layer_name(op)!r}): "
                                f"{exc}", "use the TFLite-Micro backend for this model") from exc
@@ -177,6 +178,9 @@ def _source(graph: Graph, plan: Plan) -> str:
             "#include <string.h>\n\n#include \"model.h\"\n#include \"tinyctl_engine.h\"\n\n"
             "#if defined(__GNUC__)\n#define MODEL_ALIGN16 __attribute__((aligned(16)))\n#else\n"
             "#define MODEL_ALIGN16\n#endif\n\n"
+            "/* Firmware that counts work per layer defines MODEL_LAYER_HOOK as the name of its marker. */\n"
+            "#ifdef MODEL_LAYER_HOOK\nvoid MODEL_LAYER_HOOK(int op_index);\n"
+            "#define MODEL_LAYER_END(i) MODEL_LAYER_HOOK(i)\n#else\n#define MODEL_LAYER_END(i) ((void)0)\n#endif\n\n"
             "static int8_t arena[MODEL_ARENA_BYTES] MODEL_ALIGN16;\n"
             + "".join(emitter.data)
             + "\nint model_invoke(const int8_t *input, int8_t *output)\n{\n"

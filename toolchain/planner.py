@@ -1,6 +1,7 @@
 """Static memory plan for the activation arena: every non-constant tensor gets a fixed, 16-byte aligned
 offset, chosen greedily (largest first, lowest offset free over its lifetime). RESHAPE's output shares
-its input's bytes. `check_plan` proves a plan by simulating the op steps."""
+its input's bytes, and an element-wise op may write its output over an input that dies there (in place).
+`check_plan` proves a plan by simulating the op steps."""
 
 from __future__ import annotations
 
@@ -14,8 +15,13 @@ from .graph import Graph
 ALIGNMENT = 16
 # Ops the engine runs (firmware_templates/engine) plus those that only rename bytes.
 ENGINE_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D",
-                        "MEAN", "PAD", "PADV2"})
+                        "MEAN", "PAD", "PADV2", "SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH",
+                        "ADD", "SUB", "MUL", "QUANTIZE", "RELU", "RELU6", "LEAKY_RELU", "CONCATENATION",
+                        "RESIZE_NEAREST_NEIGHBOR"})
 ALIAS_OPS = frozenset({"RESHAPE"})
+# Element-wise kernels that read input element i just before writing output element i, so the output
+# may take the bytes of a same-sized input that is not read after the op.
+IN_PLACE_OPS = frozenset({"ADD", "SUB", "MUL", "QUANTIZE", "RELU", "RELU6", "LEAKY_RELU"})
 SUPPORTED_OPS = ENGINE_OPS | ALIAS_OPS
 _ITEM_BYTES = {"INT8": 1, "UINT8": 1, "BOOL": 1, "INT16": 2, "FLOAT16": 2, "INT32": 4, "FLOAT32": 4, "INT64": 8}
 
@@ -27,6 +33,7 @@ class Plan:
     peak_bytes: int                              # arena size the plan needs
     lifetimes: dict[int, tuple[int, int]] = field(default_factory=dict)  # first, last op step
     aliases: dict[int, int] = field(default_factory=dict)  # RESHAPE output -> the tensor it shares
+    in_place: dict[int, int] = field(default_factory=dict)  # element-wise output -> the input it overwrites
 
 
 def require_supported(graph: Graph) -> None:
@@ -84,6 +91,37 @@ def _aliases(graph: Graph) -> dict[int, int]:
     return root
 
 
+def in_place_inputs(graph: Graph, spans: dict[int, tuple[int, int]]) -> dict[int, list[int]]:
+    """Op step -> the inputs whose bytes its output may take: activations of an IN_PLACE_OPS op with the
+    output's byte size, last read by that op, and not graph outputs (which must outlive every op)."""
+    legal = {}
+    for op in graph.operators:
+        if op.opcode in IN_PLACE_OPS:
+            size = tensor_bytes(graph, op.outputs[0])
+            legal[op.index] = [i for i in dict.fromkeys(op.inputs) if i in spans and spans[i][1] == op.index
+                               and i not in graph.outputs and tensor_bytes(graph, i) == size]
+    return legal
+
+
+def _sharing(graph: Graph, spans: dict[int, tuple[int, int]]) -> tuple[dict[int, int], dict[int, int]]:
+    """(root, in_place): each RESHAPE or in-place output -> the root tensor of the bytes it reuses, and
+    each in-place output -> the input it overwrites. An output goes in place only if nothing sharing
+    that input's bytes (RESHAPE views, earlier in-place tensors) is live after the op."""
+    root: dict[int, int] = {}
+    in_place: dict[int, int] = {}
+    legal = in_place_inputs(graph, spans)
+    for op in graph.operators:
+        if op.opcode in ALIAS_OPS:
+            root[op.outputs[0]] = root.get(op.inputs[0], op.inputs[0])
+        for i in legal.get(op.index, []):
+            r = root.get(i, i)
+            group = [r, *(t for t, tr in root.items() if tr == r)]
+            if all(spans[t][1] <= op.index and t not in graph.outputs for t in group):
+                root[op.outputs[0]], in_place[op.outputs[0]] = r, i
+                break
+    return root, in_place
+
+
 def _align(n: int) -> int:
     return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
 
@@ -103,30 +141,34 @@ def _lowest_free(size: int, taken: list[tuple[int, int]]) -> int:
 
 
 def plan_arena(graph: Graph) -> Plan:
-    """Greedy placement, largest buffer first, of every activation over its lifetime."""
+    """Greedy placement, largest buffer first, of every activation over its lifetime; tensors that
+    share bytes (RESHAPE, in place) are placed as one group over their joint lifetime."""
     require_supported(graph)
     spans = lifetimes(graph)
     sizes = {i: tensor_bytes(graph, i) for i in spans}
-    aliases = _aliases(graph)
+    root, in_place = _sharing(graph, spans)
     groups: dict[int, list[int]] = {}
     for i in spans:
-        groups.setdefault(aliases.get(i, i), []).append(i)
+        groups.setdefault(root.get(i, i), []).append(i)
     group_span = {r: (min(spans[i][0] for i in m), max(spans[i][1] for i in m)) for r, m in groups.items()}
     group_size = {r: max(sizes[i] for i in m) for r, m in groups.items()}
     placed: dict[int, int] = {}
     for r in sorted(groups, key=lambda r: (-group_size[r], group_span[r][0], r)):
         taken = [(placed[o], group_size[o]) for o in placed if _overlaps(group_span[r], group_span[o])]
         placed[r] = _lowest_free(group_size[r], taken)
-    offsets = {i: placed[aliases.get(i, i)] for i in spans}
+    offsets = {i: placed[root.get(i, i)] for i in spans}
     peak = max((offsets[i] + sizes[i] for i in spans), default=0)
-    return Plan(offsets, sizes, peak, spans, {i: r for i, r in aliases.items() if i in spans})
+    aliases = {i: r for i, r in _aliases(graph).items() if i in spans}
+    return Plan(offsets, sizes, peak, spans, aliases, in_place)
 
 
 def check_plan(graph: Graph, plan: Plan) -> None:
     """Simulate every op step: each live activation is placed, aligned, inside the arena, and no
-    two live ones share a byte (a RESHAPE output and its source must share exactly)."""
+    two live ones share a byte, except a RESHAPE output and its source (which must share exactly) and,
+    at an IN_PLACE_OPS op, its output and an input of `in_place_inputs` at the same offset."""
     spans = lifetimes(graph)
     aliases = _aliases(graph)
+    legal = in_place_inputs(graph, spans)
     for i in spans:
         name = graph.tensors[i].name
         if i not in plan.offsets:
@@ -140,11 +182,14 @@ def check_plan(graph: Graph, plan: Plan) -> None:
             raise AssertionError(f"RESHAPE output {graph.tensors[out].name!r} does not share its input's bytes")
     for step in range(len(graph.operators)):
         live = sorted((plan.offsets[i], tensor_bytes(graph, i), i) for i, s in spans.items() if s[0] <= step <= s[1])
+        out, takers = graph.operators[step].outputs[0], legal.get(step, [])
         for k, (a_off, a_size, a) in enumerate(live):
             for b_off, b_size, b in live[k + 1:]:
                 if b_off >= a_off + a_size:
                     break
                 if aliases.get(a, a) == aliases.get(b, b):
+                    continue
+                if a_off == b_off and ((a == out and b in takers) or (b == out and a in takers)):
                     continue
                 raise AssertionError(f"op step {step}: tensors {graph.tensors[a].name!r} [{a_off}, {a_off + a_size}) "
                                      f"and {graph.tensors[b].name!r} [{b_off}, {b_off + b_size}) overlap")

@@ -82,6 +82,24 @@ class PadOp:
     pad_value: int
 
 
+@dataclass(frozen=True)
+class ConcatOp:
+    """CONCATENATION: for each of `outer` slices, chunks[k] bytes of input k in turn."""
+    inputs: tuple[Tensor, ...]
+    output: Tensor
+    outer: int
+    chunks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ResizeOp:
+    """RESIZE_NEAREST_NEIGHBOR: the input row of each output row, the input column of each column."""
+    input: Tensor
+    output: Tensor
+    source_y: tuple[int, ...]
+    source_x: tuple[int, ...]
+
+
 def _io(inp: Tensor, out: Tensor, activation: int) -> Int8IO:
     act_min, act_max = quant.activation_range(activation, out.scale[0], out.zero_point[0])
     return Int8IO(inp.zero_point[0], out.zero_point[0], act_min, act_max)
@@ -141,3 +159,47 @@ def pad_op(graph: Graph, op: Operator) -> PadOp:
     has_constant = len(op.inputs) > 2 and op.inputs[2] >= 0
     value = int(graph.tensors[op.inputs[2]].data.ravel()[0]) if has_constant else out.zero_point[0]
     return PadOp(inp, out, tuple([0] * (4 - len(before)) + before), value)
+
+
+_CONCAT_MAX_INPUTS = 10              # TFLite-Micro's kMaxInputNum
+
+
+def concat_op(graph: Graph, op: Operator) -> ConcatOp:
+    """CONCATENATION of int8 tensors along any axis. TFLite-Micro takes at most 10 inputs, no fused
+    activation, and inputs quantized exactly like the output (it does not rescale)."""
+    inputs, out = tuple(graph.tensors[i] for i in op.inputs), graph.tensors[op.outputs[0]]
+    if op.options.fusedActivationFunction != quant.ACT_NONE or len(inputs) > _CONCAT_MAX_INPUTS:
+        raise ValueError(f"{graph.layer_name(op)}: CONCATENATION takes at most {_CONCAT_MAX_INPUTS} inputs "
+                         "and no fused activation")
+    for t in (*inputs, out):
+        if t.dtype != "INT8" or t.scale != out.scale or t.zero_point != out.zero_point:
+            raise ValueError(f"{graph.layer_name(op)}: int8 CONCATENATION needs every input quantized like the "
+                             f"output, but {t.name!r} is {t.dtype} with scale {t.scale} and zero point {t.zero_point}")
+    axis = op.options.axis + len(out.shape) if op.options.axis < 0 else op.options.axis
+    return ConcatOp(inputs, out, int(np.prod(out.shape[:axis], dtype=np.int64)),
+                    tuple(int(np.prod(t.shape[axis:], dtype=np.int64)) for t in inputs))
+
+
+def _nearest(out_size: int, in_size: int, align_corners: bool, half_pixel_centers: bool) -> tuple[int, ...]:
+    """TFLite's GetNearestNeighbor for every output index, in its float32 arithmetic."""
+    f32 = np.float32
+    scale = (f32(in_size - 1) / f32(out_size - 1) if align_corners and out_size > 1
+             else f32(in_size) / f32(out_size))
+    offset = f32(0.5) if half_pixel_centers else f32(0.0)
+    index = []
+    for i in range(out_size):
+        v = float((f32(i) + offset) * scale)     # >= 0: rounding (ties away from zero) is floor(v + 0.5)
+        k = min(int(np.floor(v + 0.5 if align_corners else v)), in_size - 1)
+        index.append(max(k, 0) if half_pixel_centers else k)
+    return tuple(index)
+
+
+def resize_op(graph: Graph, op: Operator) -> ResizeOp:
+    """RESIZE_NEAREST_NEIGHBOR of a 4-D int8 tensor to a constant size (TFLite-Micro takes no other)."""
+    inp, size, out = (graph.tensors[i] for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    if inp.dtype != "INT8" or len(inp.shape) != 4 or size.data is None or size.data.size != 2:
+        raise ValueError(f"{graph.layer_name(op)}: only int8 4-D inputs resized to a constant size are supported")
+    (_, in_h, in_w, _), (out_h, out_w) = inp.shape, (int(v) for v in size.data)
+    o = op.options
+    return ResizeOp(inp, out, _nearest(out_h, in_h, o.alignCorners, o.halfPixelCenters),
+                    _nearest(out_w, in_w, o.alignCorners, o.halfPixelCenters))

@@ -1,0 +1,107 @@
+/* ADD and SUB, int8, broadcasting up to 4-D: TFLite's left_shift scheme with a fused activation. */
+#include "tinyctl_engine.h"
+
+static int32_t scaled(int32_t v, int32_t zero_point, int32_t multiplier, int32_t shift, int32_t left_shift)
+{
+    return tc_requantize((v - zero_point) * (1 << left_shift), multiplier, shift);
+}
+
+static int8_t finish(int32_t raw, const tc_add_params *p)
+{
+    int32_t v = tc_requantize(raw, p->output_multiplier, p->output_shift) + p->output_zero_point;
+    return tc_clamp_s8(v, p->act_min, p->act_max);
+}
+
+static int8_t add_element(int32_t a, int32_t b, const void *params)
+{
+    const tc_add_params *p = (const tc_add_params *)params;
+    return finish(scaled(a, p->input1_zero_point, p->input1_multiplier, p->input1_shift, p->left_shift)
+                  + scaled(b, p->input2_zero_point, p->input2_multiplier, p->input2_shift, p->left_shift), p);
+}
+
+static int8_t sub_element(int32_t a, int32_t b, const void *params)
+{
+    const tc_add_params *p = (const tc_add_params *)params;
+    return finish(scaled(a, p->input1_zero_point, p->input1_multiplier, p->input1_shift, p->left_shift)
+                  - scaled(b, p->input2_zero_point, p->input2_multiplier, p->input2_shift, p->left_shift), p);
+}
+
+#if TC_DSP
+/* ADD/SUB inline, element by element, with the requantisations done by SMMULR: for an even
+ * 2a = 2 * (v - zero_point) * 2^left_shift, SMMULR(2a, multiplier) = floor((2a * m + 2^31) / 2^32)
+ * is the reference's rounded a * m / 2^31, and so for the output's 2 * (sum or difference); then
+ * tc_rounding_divide_small. Where add_dsp_fits (TFLite's int8 ADD: zero points in int8, left
+ * shift 20, shifts <= 0), |a| < 2^29 and |sum| < 2^30, so every step fits an int32 and the results
+ * are the portable C's. */
+static int add_dsp_fits(const tc_add_params *p)
+{
+    return p->left_shift >= 0 && p->left_shift <= 21
+        && p->input1_zero_point >= -128 && p->input1_zero_point <= 127
+        && p->input2_zero_point >= -128 && p->input2_zero_point <= 127
+        && p->input1_shift <= 0 && p->input1_shift >= -31 && p->input2_shift <= 0 && p->input2_shift >= -31
+        && p->output_shift <= 0 && p->output_shift >= -31;
+}
+
+/* A requantisation by (multiplier, shift <= 0). */
+typedef struct {
+    int32_t multiplier, right;
+} add_scale;
+
+/* tc_requantize(twice / 2, s.multiplier, -s.right) for an even `twice`. */
+static inline int32_t add_rescale(int32_t twice, add_scale s)
+{
+    return tc_rounding_divide_small(tc_smmulr(twice, s.multiplier), s.right);
+}
+
+/* tc_broadcast_s8's loops with add_element / sub_element inline (`subtract` is a constant in each
+ * of the two copies); element i of an operand is read before output element i is written. */
+static inline __attribute__((always_inline)) void
+add_sub_dsp(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
+            int8_t *output, const tc_dims *output_dims, const tc_add_params *p, const int subtract)
+{
+    const int32_t shift = p->left_shift + 1;
+    const int32_t offset1 = p->input1_zero_point * (1 << shift), offset2 = p->input2_zero_point * (1 << shift);
+    const add_scale scale1 = {p->input1_multiplier, -p->input1_shift};
+    const add_scale scale2 = {p->input2_multiplier, -p->input2_shift};
+    const add_scale scale_out = {p->output_multiplier, -p->output_shift};
+    const int32_t step1 = strides1->c, step2 = strides2->c;
+    for (int32_t n = 0; n < output_dims->n; ++n) {
+        for (int32_t h = 0; h < output_dims->h; ++h) {
+            for (int32_t w = 0; w < output_dims->w; ++w) {
+                const int8_t *a = input1 + n * strides1->n + h * strides1->h + w * strides1->w;
+                const int8_t *b = input2 + n * strides2->n + h * strides2->h + w * strides2->w;
+                for (int32_t c = output_dims->c; c > 0; --c, a += step1, b += step2) {
+                    int32_t x1 = add_rescale(*a * (1 << shift) - offset1, scale1);
+                    int32_t x2 = add_rescale(*b * (1 << shift) - offset2, scale2);
+                    int32_t v = add_rescale(2 * (subtract ? x1 - x2 : x1 + x2), scale_out) + p->output_zero_point;
+                    *output++ = tc_clamp_s8(v, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+}
+#endif
+
+void tc_add_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
+               int8_t *output, const tc_dims *output_dims, const tc_add_params *params)
+{
+#if TC_DSP
+    if (add_dsp_fits(params)) {
+        add_sub_dsp(input1, strides1, input2, strides2, output, output_dims, params, 0);
+        return;
+    }
+#endif
+    tc_broadcast_s8(input1, strides1, input2, strides2, output, output_dims, add_element, params);
+}
+
+void tc_sub_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
+               int8_t *output, const tc_dims *output_dims, const tc_add_params *params)
+{
+#if TC_DSP
+    if (add_dsp_fits(params)) {
+        add_sub_dsp(input1, strides1, input2, strides2, output, output_dims, params, 1);
+        return;
+    }
+#endif
+    tc_broadcast_s8(input1, strides1, input2, strides2, output, output_dims, sub_element, params);
+}

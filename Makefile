@@ -5,10 +5,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := gcc libc6-dev gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+APT_PACKAGES := make gcc libc6-dev gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup apt venv clean
+.PHONY: run test setup apt venv plugin clean
 
 run: setup
 	$(BIN)/tinyctl build --target stm32
@@ -16,7 +16,11 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-setup: apt venv
+setup: apt venv plugin
+
+# tinyctl's QEMU instruction-count plugin, built from its own C source with the host gcc.
+plugin: venv
+	$(BIN)/python -c "from tinyctl.qemu import build_plugin; build_plugin()"
 
 # System packages: the host C compiler, the Arm cross compiler, newlib and QEMU (and venv support for Debian's Python).
 apt:

@@ -76,8 +76,8 @@ def test_model_too_large_for_the_board_gives_the_numbers(default_build, tmp_path
     out = tmp_path / "b"
     code, err = _run(["build", "--model", str(default_build[0] / "model_int8.tflite"), "--target", str(tiny),
                       "--out", str(out)], capsys)
-    assert code == 2 and "does not fit nucleo-f446re" in err and "16,384 B" in err
-    arena = default_build[1]["memory"]["arena_bytes"]
+    assert code == 2 and "does not fit nucleo-f446re with the tinyctl engine" in err and "16,384 B" in err
+    arena = default_build[1]["engine"]["arena_bytes"]
     assert f"arena {arena:,} B" in err and "nucleo-h743zi" in err
     _assert_nothing_built(out)
     assert not (tmp_path / "b.failed-logs" / "onnx2tf.log").exists()
@@ -118,13 +118,13 @@ def test_model_tflm_fails_to_run_gives_its_reason(default_build, tmp_path, capsy
 
 
 
-def test_failing_cross_compiler_is_reported_with_its_message(tmp_path):
+def test_failing_cross_compiler_is_reported_with_its_message(build_copy):
     from tinyctl.errors import TinyctlError
-    from tinyctl.stages.engine import cross_compile_engine
+    from tinyctl.firmware import compile_firmware
     from tinyctl.targets import resolve_board
 
-    (tmp_path / "engine").mkdir()
-    (tmp_path / "engine" / "model.c").write_text("this is not C;\n")
-    with pytest.raises(TinyctlError, match="arm-none-eabi-gcc failed on model.c for cortex-m4") as err:
-        cross_compile_engine(resolve_board("stm32"), tmp_path)
-    assert "error:" in err.value.message
+    project = build_copy / "firmware"
+    (project / "model.c").write_text("this is not C;\n")
+    with pytest.raises(TinyctlError, match="the firmware build failed for nucleo-f446re") as err:
+        compile_firmware(resolve_board("stm32"), project)
+    assert "model.c" in err.value.message and "error:" in err.value.message

@@ -13,7 +13,9 @@ from tinyctl.stages.tflm import tflm_array_bytes
 from tinyctl.tflm_ops import resolver_methods
 
 EXPECTED_FILES = ["model.onnx", "model_int8.onnx", "model_int8.tflite", "tflm/model_data.cc", "tflm/model_data.h",
-                  "tflm/op_resolver.h", "tflm/main.cc", "report.json", "report.html", "manifest.json"]
+                  "tflm/op_resolver.h", "tflm/main.cc", "engine/model.c", "engine/golden.c", "firmware/Makefile",
+                  "firmware/linker.ld", "firmware.elf", "firmware.bin", "firmware.hex", "report.json", "report.html",
+                  "manifest.json"]
 
 
 def test_build_directory_holds_every_artifact(default_build):
@@ -55,7 +57,7 @@ def test_measured_arena_is_the_smallest_that_runs(default_build):
 
     directory, report = default_build
     model = (directory / "model_int8.tflite").read_bytes()
-    arena = report["memory"]["arena_bytes"]
+    arena = report["memory"]["tflm"]["arena_bytes"]
     runtime.Interpreter.from_bytes(model, arena_size=arena).invoke()
     with pytest.raises(RuntimeError):
         runtime.Interpreter.from_bytes(model, arena_size=arena - 1024)
@@ -63,24 +65,24 @@ def test_measured_arena_is_the_smallest_that_runs(default_build):
 
 
 def test_memory_fit_against_the_board(default_build):
-    memory = default_build[1]["memory"]
-    assert memory["fits"]
-    assert memory["ram_size_bytes"] == 128 * 1024 and memory["flash_size_bytes"] == 512 * 1024
-    assert memory["ram_margin_bytes"] == memory["ram_size_bytes"] - memory["arena_bytes"] - memory["ram_reserve_bytes"]
-    assert memory["model_bytes"] == (default_build[0] / "model_int8.tflite").stat().st_size
-    assert memory["flash_margin_bytes"] == memory["flash_size_bytes"] - memory["flash_needed_bytes"]
-
-
-def test_default_detector_accuracy_float_and_int8(default_build):
-    runtimes = default_build[1]["validation"]["runtimes"]
-    assert runtimes["float_torch"]["ap"] >= 0.95
-    assert abs(runtimes["float_onnx"]["ap"] - runtimes["float_torch"]["ap"]) < 1e-3
-    for int8 in ("int8_qdq_onnx", "int8_tflite", "tflm"):
-        assert runtimes["float_torch"]["ap"] - runtimes[int8]["ap"] <= 0.01, int8
-    drift = default_build[1]["validation"]
-    assert drift["drop_pp"]["ap"] == pytest.approx(100 * (runtimes["float_torch"]["ap"] - runtimes["int8_tflite"]["ap"]), abs=1e-3)
-    assert drift["threshold_drift"]["delta"] == pytest.approx(
-        runtimes["int8_tflite"]["threshold"] - runtimes["float_torch"]["threshold"])
+    directory, report = default_build
+    memory = report["memory"]
+    assert memory["backend"] == "engine"
+    tflm, engine = memory["tflm"], memory["engine"]
+    for budget in (tflm, engine):
+        assert budget["fits"]
+        assert budget["ram_size_bytes"] == 128 * 1024 and budget["flash_size_bytes"] == 512 * 1024
+        assert budget["flash_margin_bytes"] == budget["flash_size_bytes"] - budget["flash_needed_bytes"]
+        assert budget["ram_margin_bytes"] == budget["ram_size_bytes"] - budget["ram_needed_bytes"]
+    assert tflm["ram_needed_bytes"] == tflm["arena_bytes"] + tflm["ram_reserve_bytes"]
+    assert tflm["model_bytes"] == (directory / "model_int8.tflite").stat().st_size
+    # the engine's numbers are the linked firmware's: its arena and stack are inside its RAM
+    firmware = report["engine"]["firmware"]
+    assert engine["arena_bytes"] == report["engine"]["arena_bytes"] <= tflm["arena_bytes"]
+    assert engine["flash_needed_bytes"] == firmware["text_bytes"] + firmware["data_bytes"]
+    assert engine["ram_needed_bytes"] == firmware["data_bytes"] + firmware["bss_bytes"]
+    assert engine["arena_bytes"] + engine["stack_bytes"] < engine["ram_needed_bytes"] < tflm["ram_needed_bytes"]
+    assert engine["flash_needed_bytes"] < tflm["flash_needed_bytes"]
 
 
 def test_tflite_and_tflm_agree_element_wise(default_build):
@@ -91,14 +93,46 @@ def test_tflite_and_tflm_agree_element_wise(default_build):
 
 def test_engine_on_host_is_bit_exact_with_tflm_on_the_whole_test_split(default_build):
     directory, report = default_build
-    assert report["engine"]["supported"] and report["engine"]["arena_bytes"] <= report["memory"]["arena_bytes"]
     agreement = report["validation"]["agreement"]["engine_host_vs_tflm"]
     assert agreement["bit_exact"] and agreement["elements"] == report["validation"]["samples"]
     assert "static const int8_t" in (directory / "engine" / "model.c").read_text()
+
+
+def test_firmware_in_qemu_is_bit_exact_with_tflm_on_the_whole_test_split(default_build):
+    validation = default_build[1]["validation"]
+    agreement = validation["agreement"]["engine_qemu_vs_tflm"]
+    assert agreement["bit_exact"] and agreement["elements"] == validation["samples"]
+    assert validation["runtimes"]["engine_qemu"]["ap"] == validation["runtimes"]["tflm"]["ap"]
+
+
+def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build):
+    directory, report = default_build
+    selftest = report["engine"]["selftest"]
+    assert selftest["passed"] and selftest["ran_on"] == "QEMU netduinoplus2"
+    assert "golden outputs matched: 4/4" in selftest["console"] and "PASS" in selftest["console"]
+    instructions = selftest["instructions"]
+    layers = instructions["per_layer"]
+    assert [layer["opcode"] for layer in layers] == [op["opcode"] for op in report["graph"]["operators"]]
+    assert all(layer["instructions"] > 0 for layer in layers)
+    # the layers account for the whole inference (per-layer means are rounded)
+    assert abs(instructions["per_inference"] - sum(layer["instructions"] for layer in layers)) <= len(layers)
+    assert instructions["per_inference"] < instructions["boot_to_exit"]
+    assert report["cost"] == instructions
     weights = sum(t.data.nbytes for t in read_graph(directory / "model_int8.tflite").tensors if t.is_constant)
-    objects = report["engine"]["objects"]
-    assert objects["core"] == "cortex-m4" and objects["bss_bytes"] == report["engine"]["arena_bytes"]
-    assert weights < objects["text_bytes"] + objects["data_bytes"] < weights + 40_000
+    firmware = report["engine"]["firmware"]
+    assert weights < firmware["text_bytes"] < weights + 40_000
+
+
+def test_firmware_project_builds_alone_with_its_makefile(default_build, tmp_path):
+    import subprocess
+
+    project = tmp_path / "firmware"
+    shutil.copytree(default_build[0] / "firmware", project)
+    subprocess.run(["make", "-C", str(project), "clean"], check=True, capture_output=True)
+    subprocess.run(["make", "-C", str(project)], check=True, capture_output=True)
+    assert (project / "firmware.bin").read_bytes() == (default_build[0] / "firmware.bin").read_bytes()
+    linker = (project / "linker.ld").read_text()
+    assert "ORIGIN = 0x08000000, LENGTH = 524288" in linker and "ORIGIN = 0x20000000, LENGTH = 131072" in linker
 
 
 def test_model_the_engine_cannot_run_still_builds_for_tflm(default_build, tmp_path):
@@ -109,6 +143,8 @@ def test_model_the_engine_cannot_run_still_builds_for_tflm(default_build, tmp_pa
     directory, report = build(BuildOptions(target="stm32", model=str(model), out=str(tmp_path / "b")))
     assert not report["engine"]["supported"] and "SUM" in report["engine"]["reason"]
     assert "engine_host" not in report["validation"]["runtimes"] and not (directory / "engine").exists()
+    assert report["memory"]["backend"] == "tflm" and report["memory"]["engine"] is None
+    assert not (directory / "firmware.elf").exists()
 
 
 def test_report_json_follows_the_documented_schema(default_build):
@@ -120,7 +156,8 @@ def test_report_json_follows_the_documented_schema(default_build):
         assert key in on_disk
     assert on_disk["board"]["name"] == "nucleo-f446re"
     html = (directory / "report.html").read_text()
-    assert "nucleo-f446re" in html and f"{on_disk['memory']['arena_bytes']:,}" in html
+    assert "nucleo-f446re" in html and f"{on_disk['memory']['tflm']['arena_bytes']:,}" in html
+    assert f"{on_disk['cost']['per_inference']:,}" in html
 
 
 def test_manifest_records_inputs_options_and_tools(default_build):

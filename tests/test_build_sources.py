@@ -21,7 +21,7 @@ def test_float_onnx_rgb_model_builds_for_host(tmp_path):
                                                          "engine_host"}
     assert report["validation"]["agreement"]["int8_tflite_vs_tflm"]["max_abs_diff_lsb"] <= 1
     assert report["validation"]["agreement"]["engine_host_vs_tflm"]["bit_exact"]
-    assert "objects" not in report["engine"]  # nothing to cross-compile for the host
+    assert "firmware" not in report["engine"] and report["engine"]["selftest"]["ran_on"] == "host"
     assert json.loads((directory / "manifest.json").read_text())["inputs"]["model"]["kind"] == "onnx"
 
 
@@ -30,6 +30,11 @@ def test_int8_tflite_model_builds_for_another_board(default_build, tmp_path):
     directory, report = build(BuildOptions(target="nucleo-h743zi", model=str(tflite), out=str(tmp_path / "b")))
     assert (directory / "model_int8.tflite").read_bytes() == tflite.read_bytes()
     assert not (directory / "model.onnx").exists()
-    assert report["memory"]["ram_size_bytes"] == 512 * 1024
-    assert report["engine"]["objects"]["core"] == "cortex-m7"
+    assert report["memory"]["engine"]["ram_size_bytes"] == 512 * 1024
+    assert report["engine"]["selftest"]["ran_on"] == "QEMU mps2-an500"
+    agreement = report["validation"]["agreement"]["engine_qemu_vs_tflm"]   # the Cortex-M7 firmware
+    assert agreement["bit_exact"] and agreement["elements"] == report["validation"]["samples"]
+    linker = (directory / "firmware" / "linker.ld").read_text()   # the MPS2 stand-in's addresses
+    assert "ORIGIN = 0x00000000, LENGTH = 2097152" in linker and "-mcpu=cortex-m7" in (
+        directory / "firmware" / "Makefile").read_text()
     assert report["validation"]["runtimes"]["tflm"]["ap"] == default_build[1]["validation"]["runtimes"]["tflm"]["ap"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from typer.exceptions import TyperException
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
@@ -65,6 +66,16 @@ def build(
     _print_summary(directory, report)
 
 
+def _print_engine(engine: dict) -> None:
+    if not engine["supported"]:
+        console.print(f"tinyctl engine: skipped ({engine['reason']})")
+        return
+    selftest = engine["selftest"]
+    console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B; self-test on {selftest['ran_on']}: PASS")
+    if "instructions" in selftest:
+        console.print(f"instructions per inference (QEMU): {selftest['instructions']['per_inference']:,}")
+
+
 def _print_summary(directory: Path, report: dict) -> None:
     m, v = report["memory"], report["validation"]
     console.print(f"[bold]{report['model']['name']}[/] for [bold]{report['board']['name']}[/] -> {directory}")
@@ -78,17 +89,16 @@ def _print_summary(directory: Path, report: dict) -> None:
     for name, agreement in v["agreement"].items():
         label = v["runtimes"][name.removesuffix("_vs_tflm")]["label"]
         console.print(f"{label} vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
-    engine = report["engine"]
-    if not engine["supported"]:
-        console.print(f"tinyctl engine: skipped ({engine['reason']})")
-    else:
-        objects = engine.get("objects")
-        flash = f", flash {objects['text_bytes'] + objects['data_bytes']:,} B of code and weights ({objects['core']})" if objects else ""
-        console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B{flash}")
-    console.print(f"RAM:   arena {m['arena_bytes']:,} B (+{m['ram_reserve_bytes']:,} B reserve) of {m['ram_size_bytes']:,} B,"
-                  f" margin {m['ram_margin_bytes']:,} B")
-    console.print(f"flash: {m['flash_needed_bytes']:,} B (model {m['model_bytes']:,} B + runtime estimate) of "
-                  f"{m['flash_size_bytes']:,} B, margin {m['flash_margin_bytes']:,} B")
+    _print_engine(report["engine"])
+    backend = "tinyctl engine firmware, linked" if m["backend"] == "engine" else "TFLite-Micro, runtime estimated"
+    budget = m[m["backend"]]
+    console.print(f"fit ({backend}): RAM {budget['ram_needed_bytes']:,} of {budget['ram_size_bytes']:,} B "
+                  f"(arena {budget['arena_bytes']:,} B), flash {budget['flash_needed_bytes']:,} of "
+                  f"{budget['flash_size_bytes']:,} B")
+    if m["backend"] == "engine":
+        t = m["tflm"]
+        console.print(f"TFLite-Micro for comparison: arena {t['arena_bytes']:,} B, flash ~{t['flash_needed_bytes']:,} B "
+                      f"(model {t['model_bytes']:,} B + runtime estimate)")
     console.print(f"report: {directory / 'report.html'}")
 
 
@@ -163,13 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         return 130
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        from click.exceptions import ClickException
-
-        if isinstance(exc, ClickException):
+    except TyperException as exc:  # usage errors come through here in non-standalone mode
+        if hasattr(exc, "show"):
             exc.show()
-            return exc.exit_code
-        raise
+        else:
+            err_console.print(f"[red]error:[/] {exc.message}", highlight=False)
+        return exc.exit_code
     return code if isinstance(code, int) else 0
 
 

@@ -1,53 +1,35 @@
-"""Build the generated engine code with the host gcc and run it: the executable reads raw int8 inputs
-(MODEL_INPUT_SIZE bytes each) from stdin until EOF and writes one raw int8 output per input."""
+"""Build the firmware app with the generated engine code for the host (gcc, platforms/host) and run
+it: the same app and kernels as on the board, checked bit for bit without an emulator."""
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from .errors import TinyctlError
+from .paths import FIRMWARE_TEMPLATES_DIR
 from .tools import require_tool
 
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"]
-HOST_MAIN = """/* Host runner for tinyctl's generated engine code: stdin raw int8 inputs -> stdout raw int8 outputs. */
-#include <stdio.h>
-
-#include "model.h"
-
-int main(void)
-{
-    static int8_t input[MODEL_INPUT_SIZE];
-    static int8_t output[MODEL_OUTPUT_SIZE];
-    for (;;) {
-        size_t got = fread(input, 1, sizeof input, stdin);
-        if (got == 0 && feof(stdin)) {
-            return 0;
-        }
-        if (got != sizeof input) {
-            fprintf(stderr, "short input: %lu of %d bytes\\n", (unsigned long)got, MODEL_INPUT_SIZE);
-            return 2;
-        }
-        model_invoke(input, output);
-        if (fwrite(output, 1, sizeof output, stdout) != sizeof output) {
-            return 3;
-        }
-    }
-}
-"""
 
 
-def compile_host(c_dir: Path, engine_dir: Path, out_exe: Path) -> Path:
-    """gcc the generated model.c, every engine kernel and a stdin/stdout main into out_exe."""
+def host_sources(c_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(sources, include dirs) of the host app: generated model.c/golden.c, kernels, app, host platform."""
+    engine, apps, platforms = (FIRMWARE_TEMPLATES_DIR / d for d in ("engine", "apps", "platforms"))
+    sources = [c_dir / "model.c", c_dir / "golden.c", *sorted(engine.glob("*.c")), *sorted(apps.glob("*.c")),
+               platforms / "host" / "platform.c"]
+    return sources, [c_dir, engine, apps, platforms]
+
+
+def compile_host(c_dir: Path, out_exe: Path) -> Path:
+    """gcc the app for the host into out_exe; c_dir holds the generated model.c/.h and golden.c/.h."""
     gcc = require_tool("gcc")
-    c_dir, engine_dir, out_exe = Path(c_dir), Path(engine_dir), Path(out_exe)
     out_exe.parent.mkdir(parents=True, exist_ok=True)
-    main = out_exe.parent / f"{out_exe.name}_main.c"  # beside the executable: c_dir stays as generated
-    main.write_text(HOST_MAIN)
-    sources = [str(c_dir / "model.c"), str(main), *sorted(str(p) for p in engine_dir.glob("*.c"))]
-    command = [gcc, *CFLAGS, f"-I{c_dir}", f"-I{engine_dir}", *sources, "-o", str(out_exe)]
+    sources, includes = host_sources(Path(c_dir))
+    command = [gcc, *CFLAGS, *(f"-I{d}" for d in includes), *map(str, sources), "-o", str(out_exe)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise TinyctlError(f"host gcc failed to build the engine code:\n{result.stderr.strip()}",
@@ -56,16 +38,22 @@ def compile_host(c_dir: Path, engine_dir: Path, out_exe: Path) -> Path:
 
 
 def run_host(exe: Path, inputs: np.ndarray) -> np.ndarray:
-    """One output row per input row: inputs [N, ...] int8 -> outputs [N, output size] int8."""
-    x = np.ascontiguousarray(inputs, dtype=np.int8)
-    count = len(x)
-    result = subprocess.run([str(exe)], input=x.tobytes(), capture_output=True)
-    if result.returncode != 0:
-        raise TinyctlError(f"host executable {exe} exited with {result.returncode}: "
-                           f"{result.stderr.decode(errors='replace').strip()}",
-                           "check that each input has the model's input size")
-    out = np.frombuffer(result.stdout, dtype=np.int8)
+    """One output row per input row: inputs [N, ...] int8 -> outputs [N, output size] int8, through
+    the app's batch mode."""
+    x = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
+    with tempfile.TemporaryDirectory(prefix="tinyctl-host-") as tmp:
+        (Path(tmp) / "in.bin").write_bytes(x.tobytes())
+        result = subprocess.run([str(Path(exe).resolve()), "batch", "in.bin", "out.bin"], cwd=tmp,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise TinyctlError(f"host executable {exe} exited with {result.returncode}: {result.stdout.strip()}",
+                               "rebuild it from the current model.c")
+        out = np.fromfile(Path(tmp) / "out.bin", dtype=np.int8)
+    return output_rows(out, len(x), str(exe))
+
+
+def output_rows(out: np.ndarray, count: int, producer: str) -> np.ndarray:
     if count == 0 or out.size % count:
-        raise TinyctlError(f"host executable wrote {out.size} bytes for {count} inputs",
-                           "rebuild it from the current model.c")
+        raise TinyctlError(f"{producer} wrote {out.size} bytes for {count} inputs",
+                           "check that each input has the model's input size")
     return out.reshape(count, -1).copy()

@@ -12,9 +12,10 @@ from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, staged_directory
 from .stages.data import calibration_set
-from .stages.engine import build_engine, cross_compile_engine, engine_support, plan_engine_arena
+from .stages.engine import build_engine, engine_support, golden_io, plan_engine_arena
 from .stages.export import export_float_onnx
-from .stages.memory import check_fit, memory_budget
+from .stages.firmware import build_firmware, selftest
+from .stages.memory import check_fit, tflm_budget
 from .stages.quantize import check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
 from .stages.source import ModelSource, load_source
 from .stages.tflm import emit_tflm_sources, measure_arena, tflm_array_bytes
@@ -89,25 +90,38 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         log.run("int8 check", check_fully_int8, graph)
         model_bytes = tflite_path.read_bytes()
         arena = log.run("TFLite-Micro arena", measure_arena, model_bytes)
-        memory = memory_budget(board, arena, len(model_bytes), len(graph.opcodes()))
-        log.run("memory fit", check_fit, board, memory)
+        memory = {"backend": "tflm", "tflm": tflm_budget(board, arena, len(model_bytes), len(graph.opcodes())),
+                  "engine": None}
+        engine = {"supported": False, "reason": engine_support(graph)}
+        if engine["reason"] is not None:   # TFLite-Micro is the backend: its budget decides the fit
+            log.run("memory fit (TFLite-Micro)", check_fit, board, memory["tflm"])
         log.run("TFLite-Micro sources", emit_tflm_sources, model_bytes, source.sha256, graph, arena,
                 board.name, source.name, work / "tflm")
         _check_tflm_array(work / "tflm" / "model_data.cc", model_bytes)
-        engine = {"supported": False, "reason": engine_support(graph)}
         if engine["reason"] is None:
-            plan = log.run("engine memory plan", plan_engine_arena, graph)
-            log.run("engine C sources and host build", build_engine, graph, plan, work)
-            engine = {"supported": True, "arena_bytes": plan.peak_bytes}
-            if board.platform != "host":
-                engine["objects"] = log.run("engine cross-compile", cross_compile_engine, board, work)
-        validation = log.run("validate", evaluate, work, source, arena, progress)
+            engine = _build_engine(log, board, source, graph, model_bytes, arena, work)
+            memory.update(backend="engine", engine=engine.pop("budget", None))
+        validation = log.run("validate", evaluate, work, source, arena, board, progress)
         opts = {**asdict(options), "model": _recorded_model_path(options, source), "out": str(final)}
         write_json(work / "manifest.json", manifest(source, board, opts, list(log.timings), tool_versions(), work))
         data = report(source, board, graph, memory, engine, validation, log.timings, work)
         write_json(work / "report.json", data)
         (work / "report.html").write_text(render_html(data))
     return final, data
+
+
+def _build_engine(log: StageLog, board, source: ModelSource, graph, model_bytes: bytes, tflm_arena: int,
+                  work: Path) -> dict:
+    """Plan, generate, build for the host and the board, fit, and self-test the engine."""
+    plan = log.run("engine memory plan", plan_engine_arena, graph)
+    golden = log.run("golden data (TFLite-Micro)", golden_io, source, graph, model_bytes, tflm_arena)
+    log.run("engine C sources and host build", build_engine, graph, plan, golden, source.name, board.name, work)
+    engine = {"supported": True, "arena_bytes": plan.peak_bytes}
+    if board.platform != "host":
+        firmware = log.run("firmware build and fit", build_firmware, board, work, plan.peak_bytes)
+        engine.update(firmware=firmware["sizes"], budget=firmware["budget"])
+    engine["selftest"] = log.run("firmware self-test", selftest, board, work, graph)
+    return engine
 
 
 def _check_tflm_array(model_data_cc: Path, model_bytes: bytes) -> None:

@@ -11,11 +11,13 @@ import jinja2
 from . import __version__
 from .validate import RUNTIME_LABELS
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
 MANIFEST_SCHEMA_VERSION = 1
 # What a rebuild must reproduce byte for byte (the manifest lists their sha256).
 REPRODUCIBLE_ARTIFACTS = ["model.onnx", "model_int8.onnx", "model_int8.tflite", "tflm/model_data.h",
-                          "tflm/model_data.cc", "tflm/op_resolver.h", "tflm/main.cc", "engine/model.c", "engine/model.h"]
+                          "tflm/model_data.cc", "tflm/op_resolver.h", "tflm/main.cc", "engine/model.c", "engine/model.h",
+                          "engine/golden.c", "engine/golden.h", "firmware/linker.ld", "firmware/Makefile",
+                          "firmware.bin"]
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
@@ -61,7 +63,7 @@ def report(source, board, graph, memory: dict, engine: dict, validation: dict, t
         "memory": memory,
         "engine": engine,
         "validation": validation,
-        "cost": None,
+        "cost": engine.get("selftest", {}).get("instructions"),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
 

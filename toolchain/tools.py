@@ -14,6 +14,8 @@ TOOLS = {
     "onnxsim": "pip install onnxsim==0.8.1 (or `make venv`)",
     "arm-none-eabi-gcc": f"{APT} gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi",
     "arm-none-eabi-size": f"{APT} binutils-arm-none-eabi",
+    "arm-none-eabi-nm": f"{APT} binutils-arm-none-eabi",
+    "make": f"{APT} make",
     "qemu-system-arm": f"{APT} qemu-system-arm",
     "gcc": f"{APT} gcc",
 }

@@ -8,8 +8,11 @@ import numpy as np
 
 from .stages.data import labelled_split
 from .stages.engine import HOST_EXECUTABLE
-from .stages.runtimes import RuntimeOutput, run_engine_host, run_onnx, run_tflite, run_tflm, run_torch
+from .stages.firmware import FIRMWARE_ELF
+from .stages.runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_onnx, run_tflite, run_tflm,
+                              run_torch)
 from .stages.source import ModelSource
+from .targets import Board
 
 RUNTIME_LABELS = {
     "float_torch": "float (PyTorch)",
@@ -18,10 +21,11 @@ RUNTIME_LABELS = {
     "int8_tflite": "int8 TFLite (LiteRT reference kernels)",
     "tflm": "int8 TFLite-Micro",
     "engine_host": "int8 tinyctl engine (host build)",
+    "engine_qemu": "int8 tinyctl firmware (QEMU)",
 }
 
 
-def _runners(build_dir: Path, source: ModelSource, arena_bytes: int) -> dict:
+def _runners(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board) -> dict:
     """The runtimes this build can be checked in (a TFLite source has no float model)."""
     tflite = (build_dir / "model_int8.tflite").read_bytes()
     runners = {}
@@ -34,6 +38,8 @@ def _runners(build_dir: Path, source: ModelSource, arena_bytes: int) -> dict:
     runners["tflm"] = lambda x: run_tflm(tflite, x, arena_bytes)
     if (build_dir / HOST_EXECUTABLE).is_file():
         runners["engine_host"] = lambda x: run_engine_host(build_dir / HOST_EXECUTABLE, tflite, x)
+    if (build_dir / FIRMWARE_ELF).is_file() and board.qemu_machine is not None:
+        runners["engine_qemu"] = lambda x: run_engine_firmware(board, build_dir, tflite, x)
     return runners
 
 
@@ -59,11 +65,11 @@ def _agreement(a: RuntimeOutput, b: RuntimeOutput) -> dict:
             "max_abs_diff_lsb": int(diff.max(initial=0)), "bit_exact": bool(not diff.any())}
 
 
-def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, progress=None) -> dict:
+def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board, progress=None) -> dict:
     """Run the val and test splits through every runtime; thresholds are chosen on val (Youden J)."""
     x_val, y_val = labelled_split(source, "val")
     x_test, y_test = labelled_split(source, "test")
-    runners = _runners(build_dir, source, arena_bytes)
+    runners = _runners(build_dir, source, arena_bytes, board)
     task = progress.add_task("validate", total=len(runners)) if progress else None
     outputs, metrics = {}, {}
     for name, run in runners.items():
@@ -77,7 +83,7 @@ def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, progress=No
     result = {"split": "test", "samples": int(len(y_test)), "positives": int(y_test.sum()),
               "runtimes": {k: {"label": RUNTIME_LABELS[k], **(v or {})} for k, v in metrics.items()},
               "agreement": {f"{name}_vs_tflm": _agreement(outputs[name], outputs["tflm"])
-                            for name in ("int8_tflite", "engine_host") if name in outputs}}
+                            for name in ("int8_tflite", "engine_host", "engine_qemu") if name in outputs}}
     result.update(_drift(metrics, source))
     return result
 

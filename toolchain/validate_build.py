@@ -8,6 +8,7 @@ from pathlib import Path
 from .errors import TinyctlError
 from .report import render_html, write_json
 from .stages.source import load_source
+from .targets import resolve_board
 from .validate import evaluate
 
 SOURCE_COPY = {"checkpoint": "model.pt", "onnx": "model.onnx", "tflite": "model_int8.tflite"}
@@ -22,7 +23,8 @@ def validate_build(build_dir: Path, progress=None) -> dict:
         raise TinyctlError(f"{build_dir} is not a complete tinyctl build directory ({exc})",
                            "run `tinyctl build` first and pass the directory it printed") from exc
     source = load_source(build_dir / SOURCE_COPY[kind])
-    report["validation"] = evaluate(build_dir, source, report["memory"]["arena_bytes"], progress)
+    board = resolve_board(report["board"]["name"])
+    report["validation"] = evaluate(build_dir, source, report["memory"]["tflm"]["arena_bytes"], board, progress)
     write_json(build_dir / "report.json", report)
     (build_dir / "report.html").write_text(render_html(report))
     return report

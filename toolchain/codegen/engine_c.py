@@ -5,11 +5,13 @@ Same graph and plan -> same bytes: nothing here reads the clock or the environme
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 
-from ..engine import mean_op, nhwc, pad_op, pool_op, weighted_op
+from ..engine import (binary_op, concat_op, hard_swish_op, leaky_relu_op, logistic_tanh_op, mean_op, nhwc, pad_op,
+                      pool_op, rescale_op, resize_op, softmax_op, weighted_op)
 from ..errors import TinyctlError
 from ..graph import Graph, Operator, Tensor
 from ..planner import Plan, require_supported
@@ -21,11 +23,16 @@ def _comment(text: str) -> str:
     return text.replace("*/", "* /")
 
 
-def _array(ctype: str, name: str, values: np.ndarray) -> str:
+def c_initializer(values: np.ndarray) -> str:
+    """The integers as a brace-enclosed C initializer, _PER_LINE to a line ({0} when empty)."""
     flat = [int(v) for v in np.asarray(values).ravel()]
     lines = [", ".join(str(v) for v in flat[k:k + _PER_LINE]) for k in range(0, len(flat), _PER_LINE)]
     body = ",\n    ".join(lines) if lines else "0"
-    return f"static const {ctype} {name}[{max(len(flat), 1)}] = {{\n    {body}\n}};\n"
+    return f"{{\n    {body}\n}}"
+
+
+def _array(ctype: str, name: str, values: np.ndarray) -> str:
+    return f"static const {ctype} {name}[{max(np.asarray(values).size, 1)}] = {c_initializer(values)};\n"
 
 
 def _dims(name: str, shape) -> str:
@@ -72,7 +79,11 @@ class _Emitter:
         try:
             emit = {"CONV_2D": self.weighted, "DEPTHWISE_CONV_2D": self.weighted, "FULLY_CONNECTED": self.weighted,
                     "MAX_POOL_2D": self.pool, "AVERAGE_POOL_2D": self.pool, "MEAN": self.mean,
-                    "PAD": self.pad, "PADV2": self.pad}.get(op.opcode, self.alias)
+                    "PAD": self.pad, "PADV2": self.pad, "SOFTMAX": self.softmax, "LOGISTIC": self.logistic_tanh,
+                    "TANH": self.logistic_tanh, "HARD_SWISH": self.hard_swish, "ADD": self.binary,
+                    "SUB": self.binary, "MUL": self.binary, "QUANTIZE": self.rescale, "RELU": self.rescale,
+                    "RELU6": self.rescale, "LEAKY_RELU": self.leaky_relu, "CONCATENATION": self.concat,
+                    "RESIZE_NEAREST_NEIGHBOR": self.resize}.get(op.opcode, self.alias)
             emit(op, p)
             self.calls.append(f"    MODEL_LAYER_END({op.index});\n")
         except ValueError as exc:  # a parameter the kernels cannot take (params.py says which)
@@ -121,6 +132,65 @@ class _Emitter:
                          + _array("int32_t", f"{p}_before", np.array(q.before)))
         self.calls.append(f"    tc_pad_s8({self.ptr(q.input)}, &{p}_in, {self.ptr(q.output)}, &{p}_out, "
                           f"{p}_before, (int8_t){q.pad_value});\n")
+
+    def softmax(self, op: Operator, p: str) -> None:
+        s = softmax_op(self.graph, op)
+        self.calls.append(f"    tc_softmax_s8({self.ptr(s.input)}, {self.ptr(s.output)}, {s.outer}, {s.depth}, "
+                          f"{s.input_multiplier}, {s.input_left_shift}, {s.diff_min});\n")
+
+    def logistic_tanh(self, op: Operator, p: str) -> None:
+        s = logistic_tanh_op(self.graph, op)
+        self.calls.append(f"    tc_{op.opcode.lower()}_s8({self.ptr(s.input)}, {self.ptr(s.output)}, {s.size}, "
+                          f"{s.input_zero_point}, {s.input_range_radius}, {s.input_multiplier}, "
+                          f"{s.input_left_shift});\n")
+
+    def hard_swish(self, op: Operator, p: str) -> None:
+        h = hard_swish_op(self.graph, op)
+        self.calls.append(f"    tc_hard_swish_s8({self.ptr(h.input)}, {self.ptr(h.output)}, {h.size}, "
+                          f"{h.input_zero_point}, {h.output_zero_point}, {h.reluish_multiplier}, "
+                          f"{h.reluish_exponent}, {h.output_multiplier}, {h.output_exponent});\n")
+
+    def operand(self, t: Tensor) -> str:
+        """An int8 input: its constant array, or its bytes in the arena."""
+        return self.const(t, "int8_t") if t.is_constant else self.ptr(t)
+
+    def binary(self, op: Operator, p: str) -> None:
+        b = binary_op(self.graph, op)
+        a1, a2 = self.operand(b.input1), self.operand(b.input2)
+        ctype = "tc_mul_params" if op.opcode == "MUL" else "tc_add_params"
+        self.data.append(_dims(f"{p}_s1", b.strides1) + _dims(f"{p}_s2", b.strides2)
+                         + _dims(f"{p}_out", b.output.shape)
+                         + f"static const {ctype} {p}_params = {c_initializer(dataclasses.astuple(b.params))};\n")
+        self.calls.append(f"    tc_{op.opcode.lower()}_s8({a1}, &{p}_s1, {a2}, &{p}_s2, {self.ptr(b.output)}, &{p}_out, "
+                          f"&{p}_params);\n")
+
+    def rescale(self, op: Operator, p: str) -> None:
+        r = rescale_op(self.graph, op)
+        self.data.append(_io(f"{p}_io", r.io))
+        self.calls.append(f"    tc_rescale_s8({self.ptr(r.input)}, {self.ptr(r.output)}, {r.size}, &{p}_io, "
+                          f"{r.multiplier}, {r.shift});\n")
+
+    def leaky_relu(self, op: Operator, p: str) -> None:
+        r = leaky_relu_op(self.graph, op)
+        self.data.append(f"static const tc_leaky_relu_params {p}_params = "
+                         f"{c_initializer(dataclasses.astuple(r.params))};\n")
+        self.calls.append(f"    tc_leaky_relu_s8({self.ptr(r.input)}, {self.ptr(r.output)}, {r.size}, &{p}_params);\n")
+
+    def concat(self, op: Operator, p: str) -> None:
+        c = concat_op(self.graph, op)
+        sources = ", ".join(self.operand(t) for t in c.inputs)
+        self.data.append(f"static const int8_t *const {p}_inputs[{len(c.inputs)}] = {{{sources}}};\n"
+                         + _array("int32_t", f"{p}_chunks", np.array(c.chunks)))
+        self.calls.append(f"    tc_concatenation_s8({p}_inputs, {p}_chunks, {len(c.inputs)}, {c.outer}, "
+                          f"{self.ptr(c.output)});\n")
+
+    def resize(self, op: Operator, p: str) -> None:
+        r = resize_op(self.graph, op)
+        self.data.append(_dims(f"{p}_in", r.input.shape) + _dims(f"{p}_out", r.output.shape)
+                         + _array("int32_t", f"{p}_ys", np.array(r.source_y))
+                         + _array("int32_t", f"{p}_xs", np.array(r.source_x)))
+        self.calls.append(f"    tc_resize_nearest_neighbor_s8({self.ptr(r.input)}, &{p}_in, {self.ptr(r.output)}, "
+                          f"&{p}_out, {p}_ys, {p}_xs);\n")
 
     def alias(self, op: Operator, p: str) -> None:
         """RESHAPE: the planner gave the output its input's bytes, so nothing moves."""

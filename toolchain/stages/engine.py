@@ -1,4 +1,5 @@
-"""Stage `engine`: our own C engine for the model (memory plan, model.c/.h) built and run on the host.
+"""Stage `engine`: our own C engine for the model: the memory plan, model.c/.h, the self-test's
+golden data (inputs and the TFLite-Micro outputs for them) and the app built for the host.
 
 Models with an op the engine has no kernel for yet still build for TFLite-Micro; the report says why
 the engine was skipped."""
@@ -7,16 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..codegen import emit_engine_c
-from ..crossbuild import compile_objects, section_sizes
+import numpy as np
+
+from ..codegen import emit_engine_c, emit_golden_c
 from ..errors import TinyctlError
 from ..graph import Graph
 from ..hostrun import compile_host
-from ..paths import FIRMWARE_TEMPLATES_DIR
 from ..planner import Plan, check_plan, plan_arena, require_supported
-from ..targets import Board
+from .data import labelled_split
+from .runtimes import quantize_input, run_tflm
+from .source import ModelSource
 
 HOST_EXECUTABLE = Path("host") / "model_host"
+GOLDEN_COUNT = 4
 
 
 def engine_support(graph: Graph) -> str | None:
@@ -38,16 +42,18 @@ def plan_engine_arena(graph: Graph) -> Plan:
     return plan
 
 
-def build_engine(graph: Graph, plan: Plan, build_dir: Path) -> Path:
-    """engine/model.c and model.h, compiled with the kernels into a host executable for validation."""
+def golden_io(source: ModelSource, graph: Graph, model: bytes, tflm_arena: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first GOLDEN_COUNT test images as int8 model inputs, and TFLite-Micro's outputs for them."""
+    images, _ = labelled_split(source, "test")
+    images = images[:GOLDEN_COUNT]
+    inp = graph.tensors[graph.inputs[0]]
+    inputs = quantize_input(images, inp.shape, inp.scale[0], inp.zero_point[0])
+    return inputs.reshape(len(images), -1), run_tflm(model, images, tflm_arena).raw.reshape(len(images), -1)
+
+
+def build_engine(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,
+                 board_name: str, build_dir: Path) -> Path:
+    """engine/: model.c/.h and golden.c/.h; the app built with them for the host (HOST_EXECUTABLE)."""
     emit_engine_c(graph, plan, build_dir / "engine")
-    return compile_host(build_dir / "engine", FIRMWARE_TEMPLATES_DIR / "engine", build_dir / HOST_EXECUTABLE)
-
-
-def cross_compile_engine(board: Board, build_dir: Path) -> dict:
-    """Compile model.c and the kernels for the board's core: flash (text + data) and static RAM (bss)
-    of the engine, before startup code and linking (those come with the firmware)."""
-    kernels = FIRMWARE_TEMPLATES_DIR / "engine"
-    sources = [build_dir / "engine" / "model.c", *sorted(kernels.glob("*.c"))]
-    objects = compile_objects(board, sources, [build_dir / "engine", kernels], build_dir / "engine" / "obj")
-    return {"core": board.core, **section_sizes(objects)}
+    emit_golden_c(*golden, model_name, board_name, build_dir / "engine")
+    return compile_host(build_dir / "engine", build_dir / HOST_EXECUTABLE)

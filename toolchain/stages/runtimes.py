@@ -33,7 +33,7 @@ def run_onnx(path: Path, inputs: np.ndarray) -> RuntimeOutput:
                                          for i in range(len(inputs))]))
 
 
-def _quantize_input(inputs: np.ndarray, detail_shape, scale: float, zero_point: int) -> np.ndarray:
+def quantize_input(inputs: np.ndarray, detail_shape, scale: float, zero_point: int) -> np.ndarray:
     """Float NCHW -> int8 in the model's own layout (NHWC for 4-D TFLite inputs)."""
     x = inputs.transpose(0, 2, 3, 1) if len(detail_shape) == 4 and inputs.ndim == 4 else inputs
     return np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
@@ -51,7 +51,7 @@ def run_tflite(model: bytes, inputs: np.ndarray) -> RuntimeOutput:
     interp.allocate_tensors()
     inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
     (in_scale, in_zp), (out_scale, out_zp) = inp["quantization"], out["quantization"]
-    q = _quantize_input(inputs, inp["shape"], in_scale, in_zp)
+    q = quantize_input(inputs, inp["shape"], in_scale, in_zp)
     raw = []
     for sample in q:
         interp.set_tensor(inp["index"], sample[None])
@@ -67,7 +67,7 @@ def run_tflm(model: bytes, inputs: np.ndarray, arena_bytes: int) -> RuntimeOutpu
     interp = runtime.Interpreter.from_bytes(model, arena_size=arena_bytes)
     inp, out = interp.get_input_details(0), interp.get_output_details(0)
     in_q, out_q = inp["quantization_parameters"], out["quantization_parameters"]
-    q = _quantize_input(inputs, inp["shape"], float(in_q["scales"][0]), int(in_q["zero_points"][0]))
+    q = quantize_input(inputs, inp["shape"], float(in_q["scales"][0]), int(in_q["zero_points"][0]))
     raw = []
     for sample in q:
         interp.set_input(sample[None], 0)
@@ -77,13 +77,26 @@ def run_tflm(model: bytes, inputs: np.ndarray, arena_bytes: int) -> RuntimeOutpu
     return RuntimeOutput(_dequantize(raw, float(out_q["scales"][0]), int(out_q["zero_points"][0])), raw)
 
 
-def run_engine_host(executable: Path, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
-    """Our generated C engine, compiled for the host; quantization as the int8 TFLite model has it."""
+def _run_engine(run, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
+    """Our engine through `run` (int8 rows in, int8 rows out); quantization as the int8 TFLite model has it."""
     from ..graph import read_graph
-    from ..hostrun import run_host
 
     graph = read_graph(model)
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
-    q = _quantize_input(inputs, inp.shape, inp.scale[0], inp.zero_point[0])
-    raw = run_host(executable, q.reshape(len(q), -1)).reshape((len(q),) + tuple(out.shape[1:]))
+    q = quantize_input(inputs, inp.shape, inp.scale[0], inp.zero_point[0])
+    raw = run(q.reshape(len(q), -1)).reshape((len(q),) + tuple(out.shape[1:]))
     return RuntimeOutput(_dequantize(raw, out.scale[0], out.zero_point[0]), raw)
+
+
+def run_engine_host(executable: Path, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
+    """Our generated C engine in the app compiled for the host."""
+    from ..hostrun import run_host
+
+    return _run_engine(lambda q: run_host(executable, q), model, inputs)
+
+
+def run_engine_firmware(board, build_dir: Path, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
+    """The board's firmware under QEMU, in its batch mode."""
+    from .firmware import run_firmware_batch
+
+    return _run_engine(lambda q: run_firmware_batch(board, build_dir, q), model, inputs)

@@ -1,0 +1,27 @@
+/* Arm MPS2 CMSDK APB UART0 (QEMU mps2-an386 / mps2-an500 serial0), polled. */
+#include <stdint.h>
+
+#include "cortex_m.h"
+
+#define UART0_BASE 0x40004000u
+#define UART_DATA (*(volatile uint32_t *)(UART0_BASE + 0x00u))
+#define UART_STATE (*(volatile uint32_t *)(UART0_BASE + 0x04u))
+#define UART_CTRL (*(volatile uint32_t *)(UART0_BASE + 0x08u))
+#define UART_BAUDDIV (*(volatile uint32_t *)(UART0_BASE + 0x10u))
+
+#define STATE_TX_FULL (1u << 0)
+#define CTRL_TX_ENABLE (1u << 0)
+#define CTRL_RX_ENABLE (1u << 1)
+
+void uart_init(void)
+{
+    UART_BAUDDIV = 16;  /* the smallest divider QEMU accepts without a warning */
+    UART_CTRL = CTRL_TX_ENABLE | CTRL_RX_ENABLE;
+}
+
+void uart_putc(char c)
+{
+    while (UART_STATE & STATE_TX_FULL) {
+    }
+    UART_DATA = (uint8_t)c;
+}

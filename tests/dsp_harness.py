@@ -1,0 +1,452 @@
+"""Run the engine's MAC kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD/SUB) as bare-metal
+Cortex-M firmware under QEMU and on the host, on the same cases, to compare the Cortex-M DSP paths with
+the portable C bit for bit and to count instructions per MAC.
+
+A case is one record of int32 words in a host file the firmware reads over semihosting:
+    [0] record bytes  [1] kind  [2 .. 2+PARAMS) int32 parameters  [.. +ARRAYS) byte offsets of the arrays
+    from the record's start (0: NULL), then the arrays, at offsets the host picks (misaligned on purpose).
+The firmware writes each case's output bytes to out.bin, and calls dsp_mark() just before and just after
+each kernel call, so the instruction-count plugin gives the kernel's own instructions.
+
+`python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP)."""
+
+from __future__ import annotations
+
+import ctypes
+import struct
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kernel_harness import Dims, Int8IO, Requant, Window, _STRUCTS, build_engine  # noqa: E402
+from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
+from tinyctl.firmware import CORTEX_M_DIR, PLATFORMS_DIR, board_cflags, layout, symbol_address  # noqa: E402
+from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
+from tinyctl.qemu import run_firmware  # noqa: E402
+from tinyctl.targets import Board, resolve_board  # noqa: E402
+
+ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
+ENGINE_SOURCES = ("conv2d.c", "depthwise_conv2d.c", "fully_connected.c", "add_sub.c", "requantize.c")
+PARAMS, ARRAYS = 32, 8
+HEADER_WORDS = 2 + PARAMS + ARRAYS
+RECORD_BYTES = 64 * 1024   # the firmware's record buffer (the F446 has 128 KiB of RAM)
+OUTPUT_BYTES = 16 * 1024   # and its output buffer
+CONV, DEPTHWISE, FC, ADD, SUB = 1, 2, 3, 4, 5
+KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub"}
+
+# (name, board, compiler flags beyond the board's): the builds the tests run.
+TARGETS = {
+    "m4_dsp": ("nucleo-f446re", []),
+    "m4_dsp_Os": ("nucleo-f446re", ["-Os"]),
+    "m4_portable": ("nucleo-f446re", ["-DTC_PORTABLE"]),
+    "m7_dsp": ("disco-f746ng", []),
+}
+
+MAIN_C = r"""/* dsp_harness firmware: runs the cases of cases.bin (semihosting) through the engine kernels and
+ * writes each output to out.bin. Exit codes: 0 done, 2 bad input file, 3 a kernel wrote outside its
+ * output. */
+#include <stdint.h>
+#include <string.h>
+
+#include "platform.h"
+#include "tinyctl_engine.h"
+
+#define PARAMS 32
+#define ARRAYS 8
+#define GUARD 16
+#define GUARD_BYTE 0x5A
+
+static uint32_t record[RECORD_BYTES / 4];
+static int8_t output_area[OUTPUT_BYTES + 2 * GUARD];
+
+/* The instruction-count plugin snapshots its count each time execution gets here. */
+__attribute__((noinline, noipa, used)) void dsp_mark(void)
+{
+    __asm volatile("" ::: "memory");
+}
+
+static const void *array_at(uint32_t offset)
+{
+    return offset ? (const void *)((const uint8_t *)record + offset) : 0;
+}
+
+static tc_dims dims_at(const int32_t *p)
+{
+    tc_dims d = {p[0], p[1], p[2], p[3]};
+    return d;
+}
+
+static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_t *output)
+{
+    const tc_int8_io io = {p[18], p[19], p[20], p[21]};
+    const tc_requant rq = {array_at(a[3]), array_at(a[4]), p[22]};
+    if (kind == 1 || kind == 2) {
+        const tc_dims in = dims_at(p), wd = dims_at(p + 4), out = dims_at(p + 8);
+        const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
+        dsp_mark();
+        if (kind == 1) {
+            tc_conv2d_s8(array_at(a[0]), &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
+        } else {
+            tc_depthwise_conv2d_s8(array_at(a[0]), &in, array_at(a[1]), &wd, array_at(a[2]), output, &out,
+                                   &win, &io, &rq);
+        }
+        dsp_mark();
+        return out.n * out.h * out.w * out.c;
+    }
+    if (kind == 3) {
+        dsp_mark();
+        tc_fully_connected_s8(array_at(a[0]), p[0], p[1], array_at(a[1]), p[2], array_at(a[2]), output, &io, &rq);
+        dsp_mark();
+        return p[0] * p[2];
+    }
+    if (kind == 4 || kind == 5) {
+        const tc_dims s1 = dims_at(p), s2 = dims_at(p + 4), out = dims_at(p + 8);
+        tc_add_params ap;
+        memcpy(&ap, p + 12, sizeof ap);
+        dsp_mark();
+        if (kind == 4) {
+            tc_add_s8(array_at(a[0]), &s1, array_at(a[1]), &s2, output, &out, &ap);
+        } else {
+            tc_sub_s8(array_at(a[0]), &s1, array_at(a[1]), &s2, output, &out, &ap);
+        }
+        dsp_mark();
+        return out.n * out.h * out.w * out.c;
+    }
+    return -1;
+}
+
+int app_main(const char *args)
+{
+    (void)args;
+    int in = platform_file_open("cases.bin", 0);
+    int out = platform_file_open("out.bin", 1);
+    if (in < 0 || out < 0) {
+        return 2;
+    }
+    int8_t *output = output_area + GUARD;
+    for (;;) {
+        if (platform_file_read(in, record, 4) != 4) {
+            break; /* end of file */
+        }
+        if (record[0] < 4 * (2 + PARAMS + ARRAYS) || record[0] > sizeof record ||
+            platform_file_read(in, record + 1, record[0] - 4) != record[0] - 4) {
+            return 2;
+        }
+        memset(output_area, GUARD_BYTE, sizeof output_area);
+        const int32_t *p = (const int32_t *)record + 2;
+        int32_t size = run_case((int32_t)record[1], p, record + 2 + PARAMS, output);
+        if (size < 0 || size > OUTPUT_BYTES) {
+            return 2;
+        }
+        for (int i = 0; i < GUARD; i++) {
+            if (output_area[i] != GUARD_BYTE || output[size + i] != GUARD_BYTE) {
+                return 3;
+            }
+        }
+        platform_file_write(out, output, (size_t)size);
+    }
+    platform_file_close(in);
+    platform_file_close(out);
+    return 0;
+}
+"""
+
+
+# --- cases ---
+
+@dataclass
+class Case:
+    kind: int
+    params: list[int]                       # up to PARAMS int32
+    arrays: list[np.ndarray | None]         # up to ARRAYS (int8 or int32), None for NULL
+    misalign: list[int] = field(default_factory=list)  # bytes past a word boundary, per array
+    macs: int = 0                           # multiply-accumulates (elements for ADD/SUB)
+    name: str = ""
+
+    @property
+    def output_size(self) -> int:
+        p = self.params
+        if self.kind == FC:
+            return p[0] * p[2]
+        return p[8] * p[9] * p[10] * p[11]
+
+    def record(self) -> bytes:
+        offsets, blobs, at = [], [], 4 * HEADER_WORDS
+        for i, a in enumerate(self.arrays):
+            if a is None:
+                offsets.append(0)
+                continue
+            skew = self.misalign[i] if i < len(self.misalign) and a.dtype == np.int8 else 0
+            at = (at + 3) // 4 * 4 + skew
+            offsets.append(at)
+            blobs.append((at, a.tobytes()))
+            at += a.nbytes
+        total = (at + 3) // 4 * 4
+        data = bytearray(total)
+        header = [total, self.kind, *self.params, *[0] * (PARAMS - len(self.params)),
+                  *offsets, *[0] * (ARRAYS - len(offsets))]
+        data[:4 * HEADER_WORDS] = struct.pack(f"<{HEADER_WORDS}i", *header)
+        for start, blob in blobs:
+            data[start:start + len(blob)] = blob
+        if total > RECORD_BYTES:
+            raise ValueError(f"case {self.name} needs {total} B, more than the firmware's {RECORD_BYTES}")
+        return bytes(data)
+
+
+def _requant(rng, count: int, acc_std: float) -> tuple[np.ndarray, np.ndarray]:
+    """(multiplier, shift) pairs mapping an accumulator of about acc_std to about 40 output steps."""
+    pairs = [quantize_multiplier(40.0 / acc_std * float(rng.uniform(0.5, 2.0))) for _ in range(count)]
+    return np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32)
+
+
+def _io(rng, zero_point: int | None = None) -> list[int]:
+    input_zp = int(rng.integers(-128, 128)) if zero_point is None else zero_point
+    output_zp = int(rng.integers(-20, 21))
+    act_min, act_max = [(-128, 127), (output_zp, 127), (-100, 90)][int(rng.integers(0, 3))]
+    return [input_zp, output_zp, act_min, act_max]
+
+
+def _same_pad(size: int, filt: int, stride: int, dilation: int) -> tuple[int, int]:
+    out = (size + stride - 1) // stride
+    span = (filt - 1) * dilation + 1
+    return out, max(0, ((out - 1) * stride + span - size) // 2)
+
+
+def _window_geometry(rng, h, w, fh, fw, stride, dilation, padding):
+    if padding == "same":
+        (oh, pt), (ow, pl) = _same_pad(h, fh, stride, dilation), _same_pad(w, fw, stride, dilation)
+    else:
+        oh = (h - ((fh - 1) * dilation + 1)) // stride + 1
+        ow = (w - ((fw - 1) * dilation + 1)) // stride + 1
+        pt = pl = 0
+    return oh, ow, pt, pl
+
+
+def conv_case(rng, h, w, cin, cout, fh, fw, stride=1, dilation=1, padding="same", bias=True,
+              per_channel=True, zero_point=None, misalign=(0, 0), name="") -> Case:
+    oh, ow, pt, pl = _window_geometry(rng, h, w, fh, fw, stride, dilation, padding)
+    x = rng.integers(-128, 128, size=(1, h, w, cin), dtype=np.int8)
+    wts = rng.integers(-128, 128, size=(cout, fh, fw, cin), dtype=np.int8)
+    b = rng.integers(-5000, 5000, size=cout).astype(np.int32) if bias else None
+    mult, shift = _requant(rng, cout if per_channel else 1, 80.0 * np.sqrt(fh * fw * cin) * 73)
+    params = [1, h, w, cin, cout, fh, fw, cin, 1, oh, ow, cout,
+              stride, stride, dilation, dilation, pt, pl, *_io(rng, zero_point), len(mult)]
+    return Case(CONV, params, [x, wts, b, mult, shift], list(misalign), oh * ow * cout * fh * fw * cin, name)
+
+
+def depthwise_case(rng, h, w, cin, multiplier, fh, fw, stride=1, dilation=1, padding="same", bias=True,
+                   per_channel=True, zero_point=None, misalign=(0, 0), name="") -> Case:
+    oh, ow, pt, pl = _window_geometry(rng, h, w, fh, fw, stride, dilation, padding)
+    cout = cin * multiplier
+    x = rng.integers(-128, 128, size=(1, h, w, cin), dtype=np.int8)
+    wts = rng.integers(-128, 128, size=(1, fh, fw, cout), dtype=np.int8)
+    b = rng.integers(-5000, 5000, size=cout).astype(np.int32) if bias else None
+    mult, shift = _requant(rng, cout if per_channel else 1, 80.0 * np.sqrt(fh * fw) * 73)
+    params = [1, h, w, cin, 1, fh, fw, cout, 1, oh, ow, cout,
+              stride, stride, dilation, dilation, pt, pl, *_io(rng, zero_point), len(mult)]
+    return Case(DEPTHWISE, params, [x, wts, b, mult, shift], list(misalign), oh * ow * cout * fh * fw, name)
+
+
+def fc_case(rng, batches, depth, units, bias=True, per_channel=True, zero_point=None, misalign=(0, 0),
+            name="") -> Case:
+    x = rng.integers(-128, 128, size=(batches, depth), dtype=np.int8)
+    wts = rng.integers(-128, 128, size=(units, depth), dtype=np.int8)
+    b = rng.integers(-5000, 5000, size=units).astype(np.int32) if bias else None
+    mult, shift = _requant(rng, units if per_channel else 1, 80.0 * np.sqrt(depth) * 73)
+    params = [batches, depth, units, *[0] * 15, *_io(rng, zero_point), len(mult)]
+    return Case(FC, params, [x, wts, b, mult, shift], list(misalign), batches * units * depth, name)
+
+
+def requant_case(rng, fast: bool = False, name="") -> Case:
+    """FULLY_CONNECTED with all-zero weights, so each unit's accumulator is its bias: the
+    requantisation alone, per channel, on hand-picked edges (exact ties in both rounding steps, the
+    saturating INT32_MIN * INT32_MIN, left shifts that wrap, int32 extremes) and on random (bias,
+    multiplier, shift) in their whole ranges. `fast`: only accumulators below 2^30 - 2^20 and shifts
+    in [-31, 0], the DSP path's faster requantisation."""
+    int32_min, int32_max = -(2**31), 2**31 - 1
+    big = (1 << 30) - (1 << 20) if fast else int32_max
+    rows = []  # (accumulator, multiplier, shift)
+    for acc in range(-9, 10):                      # x / 2 ties, then x / 2^e ties
+        rows += [(acc, 1 << 30, 0), (acc, 1 << 30, -1), (acc, 1 << 30, -2), (acc * 3, 1 << 30, -3)]
+    rows += [(-big, int32_min, 0), (big, int32_max, 0), (big, int32_min, 0), (-big, 1 << 30, -31),
+             (big, 1 << 30, -31), (-big, int32_max, -30), (12345, 0, 0), (-7, int32_min, -1)]
+    if not fast:
+        rows += [(int32_min, int32_min, 0), (1, int32_min, 31), (-1, int32_min, 31), (int32_min, int32_max, 0),
+                 (1 << 29, 1 << 30, 2), (-(1 << 29), 1 << 30, 3)]
+    for _ in range(200):
+        shift = int(rng.integers(-31, 1 if fast else 32))
+        rows.append((int(rng.integers(-big, big, endpoint=True)),
+                     int(rng.integers(int32_min, int32_max, endpoint=True)), shift))
+    for _ in range(200):                           # results mostly inside the int8 range
+        shift = int(rng.integers(-20, 1))
+        rows.append((int(rng.integers(-(1 << 18), 1 << 18)), int(rng.integers(1 << 30, 1 << 31)), shift))
+    acc, mult, shift = (np.array(col, dtype=np.int64).astype(np.int32) for col in zip(*rows))
+    units, depth = len(rows), 3
+    x = rng.integers(-128, 128, size=(1, depth), dtype=np.int8)
+    params = [1, depth, units, *[0] * 15, int(rng.integers(-128, 128)), 0, -128, 127, units]
+    return Case(FC, params, [x, np.zeros((units, depth), np.int8), acc, mult, shift], [1, 2], units * depth,
+                name)
+
+
+def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", params=None,
+             extremes=False) -> Case:
+    """ADD/SUB of two NHWC operands, each broadcast (size-1 dims) to the output shape; `params`
+    replaces the 12 tc_add_params fields TFLite's scheme would give; `extremes`: inputs only -128
+    and 127."""
+    out = [max(a, b) for a, b in zip(shape1, shape2)]
+    operands, strides = [], []
+    for shape in (shape1, shape2):
+        values = rng.choice(np.array([-128, 127], np.int8), size=shape) if extremes else \
+            rng.integers(-128, 128, size=shape, dtype=np.int8)
+        operands.append(values)
+        dense = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1]
+        strides += [0 if shape[d] == 1 and out[d] > 1 else dense[d] for d in range(4)]
+    s1, s2, so = (float(v) for v in rng.uniform(0.02, 0.1, size=3))
+    twice = 2 * max(s1, s2)
+    (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in (s1 / twice, s2 / twice,
+                                                                         twice / ((1 << 20) * so)))
+    zp1, zp2, zpo = (int(v) for v in rng.integers(-128, 128, size=3))
+    act_min, act_max = [(-128, 127), (zpo, 127), (-90, 100)][int(rng.integers(0, 3))]
+    add = list(params) if params is not None else [zp1, zp2, zpo, 20, m1, sh1, m2, sh2, mo, sho, act_min, act_max]
+    size = out[0] * out[1] * out[2] * out[3]
+    return Case(SUB if subtract else ADD, [*strides, *out, *add], operands, list(misalign), size, name)
+
+
+# --- the host reference (the engine's portable C, built with the host gcc) ---
+
+def host_output(lib, case: Case) -> np.ndarray:
+    p, a = case.params, case.arrays
+    out = np.zeros(case.output_size, dtype=np.int8)
+    ptr = ctypes.POINTER(ctypes.c_int32)
+    if case.kind in (CONV, DEPTHWISE, FC):
+        io = Int8IO(*p[18:22])
+        rq = Requant(a[3].ctypes.data_as(ptr), a[4].ctypes.data_as(ptr), p[22])
+        bias = None if a[2] is None else a[2].ctypes.data
+        if case.kind == FC:
+            lib.tc_fully_connected_s8(a[0].ravel(), p[0], p[1], a[1].ravel(), p[2], bias, out, io, rq)
+        else:
+            kernel = lib.tc_conv2d_s8 if case.kind == CONV else lib.tc_depthwise_conv2d_s8
+            kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), bias, out, Dims(*p[8:12]),
+                   Window(*p[12:18]), io, rq)
+    else:
+        params = _STRUCTS[AddParams](*p[12:24])
+        kernel = lib.tc_add_s8 if case.kind == ADD else lib.tc_sub_s8
+        kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), out, Dims(*p[8:12]), params)
+    return out
+
+
+def host_engine(out_dir: Path):
+    return build_engine(out_dir)
+
+
+# --- the firmware ---
+
+def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = "-O2") -> Path:
+    """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and MAIN_C."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "main.c").write_text(MAIN_C)
+    where = layout(board)
+    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined)
+    (out_dir / "linker.ld").write_text(templates.get_template("linker.ld.j2").render(
+        board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
+        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=4096))
+    sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
+               *sorted((PLATFORMS_DIR / board.platform).glob("*.c")), out_dir / "main.c"]
+    elf = out_dir / "firmware.elf"
+    command = ["arm-none-eabi-gcc", *board_cflags(board), "-std=c99", opt, "-g", "-Wall", "-Wextra", "-Werror",
+               "-ffunction-sections", "-fdata-sections", "-DTC_SEMIHOSTING=1",
+               f"-DRECORD_BYTES={RECORD_BYTES}", f"-DOUTPUT_BYTES={OUTPUT_BYTES}", *extra_cflags,
+               f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", *map(str, sources),
+               "-nostartfiles", f"-T{out_dir / 'linker.ld'}", "-Wl,--gc-sections", "--specs=nano.specs",
+               "--specs=nosys.specs", "-o", str(elf)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"firmware build failed for {board.name} {extra_cflags}:\n{result.stderr}")
+    return elf
+
+
+@dataclass
+class FirmwareResult:
+    outputs: list[np.ndarray]
+    instructions: list[int]   # per case, between the marks around the kernel call
+
+
+def run_cases(board: Board, elf: Path, cases: list[Case], workdir: Path) -> FirmwareResult:
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "cases.bin").write_bytes(b"".join(c.record() for c in cases))
+    run = run_firmware(board, elf, [], workdir=workdir, mark_address=symbol_address(elf, "dsp_mark"), timeout_s=120)
+    if run.exit_code != 0:
+        raise RuntimeError(f"firmware on {board.qemu_machine} exited {run.exit_code}: {run.console[-500:]}")
+    data = np.frombuffer((workdir / "out.bin").read_bytes(), dtype=np.int8)
+    outputs, at = [], 0
+    for c in cases:
+        outputs.append(data[at:at + c.output_size])
+        at += c.output_size
+    if at != data.size:
+        raise RuntimeError(f"out.bin has {data.size} bytes, the cases {at}")
+    marks = run.marks
+    if len(marks) != 2 * len(cases):
+        raise RuntimeError(f"{len(marks)} marks for {len(cases)} cases")
+    return FirmwareResult(outputs, [marks[2 * i + 1] - marks[2 * i] for i in range(len(cases))])
+
+
+def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], tmp: Path,
+                  opt: str = "-O2") -> dict[str, FirmwareResult]:
+    """Build every target's firmware and run the cases on it, targets in parallel."""
+    def one(name):
+        board_name, flags = targets[name]
+        board = resolve_board(board_name)
+        elf = build_firmware(board, tmp / name, flags, opt)
+        return name, run_cases(board, elf, cases, tmp / name / "run")
+    with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+        return dict(pool.map(one, targets))
+
+
+# --- instructions per MAC ---
+
+def bench_cases() -> list[Case]:
+    rng = np.random.default_rng(1)
+    return [
+        conv_case(rng, 18, 18, 16, 16, 3, 3, padding="valid", name="conv 3x3 16->16, 16x16 out"),
+        conv_case(rng, 16, 16, 32, 32, 1, 1, padding="valid", name="conv 1x1 32->32, 16x16"),
+        conv_case(rng, 8, 8, 128, 64, 1, 1, padding="valid", name="conv 1x1 128->64, 8x8"),
+        conv_case(rng, 34, 34, 3, 8, 3, 3, padding="valid", name="conv 3x3 3->8, 32x32 out"),
+        conv_case(rng, 17, 17, 16, 16, 3, 3, stride=2, padding="same", name="conv 3x3/2 16->16 SAME, 9x9 out"),
+        depthwise_case(rng, 18, 18, 32, 1, 3, 3, padding="valid", name="depthwise 3x3 x32, 16x16 out"),
+        depthwise_case(rng, 12, 12, 64, 1, 5, 5, padding="valid", name="depthwise 5x5 x64, 8x8 out"),
+        depthwise_case(rng, 17, 17, 32, 1, 3, 3, stride=2, padding="same", name="depthwise 3x3/2 x32 SAME, 9x9"),
+        depthwise_case(rng, 18, 18, 8, 2, 3, 3, padding="valid", name="depthwise 3x3 x8 m2, 16x16 out"),
+        fc_case(rng, 1, 512, 64, name="fc 512->64"),
+        fc_case(rng, 1, 100, 10, name="fc 100->10"),
+        add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="add 16x16x32 same shape"),
+        add_case(rng, (1, 16, 16, 32), (1, 1, 1, 32), name="add 16x16x32 + [32]"),
+    ]
+
+
+def main() -> None:
+    import tempfile
+
+    targets = {k: TARGETS[k] for k in ("m4_portable", "m4_dsp", "m7_dsp")}
+    cases = bench_cases()
+    with tempfile.TemporaryDirectory(prefix="dsp-bench-") as tmp:
+        results = build_and_run(targets, cases, Path(tmp))
+        lib = host_engine(Path(tmp))
+        print("instructions per MAC (per element for ADD), QEMU TCG plugin count between the marks around the call")
+        print(f"{'case':42} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7}")
+        for i, c in enumerate(cases):
+            expected = host_output(lib, c)
+            same = all(np.array_equal(r.outputs[i], expected) for r in results.values())
+            port, dsp, m7 = (results[k].instructions[i] / c.macs for k in ("m4_portable", "m4_dsp", "m7_dsp"))
+            print(f"{c.name:42} {c.macs:7d} {port:11.2f} {dsp:7.2f} {port / dsp:7.2f}x {m7:7.2f}"
+                  f"{'' if same else '   MISMATCH'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The Cortex-M DSP paths of the MAC kernels give the portable C's bits.
+
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and SUB run as bare-metal firmware under QEMU
+(tests/dsp_harness.py) on random shapes and data: on Cortex-M4 (netduinoplus2) with the DSP paths (-O2
+and -Os) and with -DTC_PORTABLE, and on Cortex-M7 (mps2-an500) with the DSP paths. Every output must equal the
+engine's portable C built for the host, which tests/test_kernels.py holds bit-exact with TFLite-Micro."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from dsp_harness import (ADD, CONV, DEPTHWISE, FC, KIND_NAMES, SUB, TARGETS, add_case, build_and_run, conv_case,
+                         depthwise_case, fc_case, host_engine, host_output, requant_case)
+
+pytestmark = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
+    reason="needs arm-none-eabi-gcc, qemu-system-arm and gcc")
+
+_ODD = [1, 2, 3, 5, 6, 7, 9, 13]    # channel counts and depths that are not whole words
+_EVEN = [4, 8, 12, 16, 24]
+
+
+def _skew(rng) -> tuple[int, int]:
+    return tuple(int(v) for v in rng.integers(0, 4, size=2))
+
+
+def _cases() -> list:
+    rng = np.random.default_rng(20261124)
+    cases = []
+    for i in range(18):
+        cin = int(rng.choice(_ODD if i % 2 else _EVEN))
+        cout = int(rng.choice(_ODD + _EVEN))
+        fh, fw = (int(v) for v in rng.choice([1, 2, 3, 5], size=2))
+        stride, dilation = int(rng.choice([1, 1, 2])), int(rng.choice([1, 1, 1, 2]))
+        padding = str(rng.choice(["same", "valid"]))
+        span_h, span_w = (fh - 1) * dilation + 1, (fw - 1) * dilation + 1
+        h, w = int(rng.integers(span_h, span_h + 8)), int(rng.integers(span_w, span_w + 8))
+        zero_point = [None, -128, 127, 0][i % 4]
+        cases.append(conv_case(rng, h, w, cin, cout, fh, fw, stride, dilation, padding, bias=i % 5 != 0,
+                               per_channel=i % 6 != 1, zero_point=zero_point, misalign=_skew(rng),
+                               name=f"conv{i} {h}x{w}x{cin}->{cout} k{fh}x{fw} s{stride} d{dilation} {padding}"))
+    # a filter as wide as the image with padding on both sides, and 1x1 on a 1-pixel image
+    cases.append(conv_case(rng, 4, 5, 5, 6, 5, 7, padding="same", misalign=(1, 3), name="conv wide filter"))
+    cases.append(conv_case(rng, 1, 1, 33, 7, 1, 1, padding="valid", name="conv 1x1 on one pixel"))
+    for i in range(14):
+        c = int(rng.choice(_ODD + _EVEN))
+        multiplier = [1, 1, 1, 2, 3][i % 5]
+        fh, fw = (int(v) for v in rng.choice([1, 2, 3, 5], size=2))
+        stride, dilation = int(rng.choice([1, 1, 2])), int(rng.choice([1, 1, 1, 2]))
+        padding = str(rng.choice(["same", "valid"]))
+        span_h, span_w = (fh - 1) * dilation + 1, (fw - 1) * dilation + 1
+        h, w = int(rng.integers(span_h, span_h + 8)), int(rng.integers(span_w, span_w + 8))
+        cases.append(depthwise_case(rng, h, w, c, multiplier, fh, fw, stride, dilation, padding,
+                                    bias=i % 4 != 2, per_channel=i % 5 != 3, zero_point=[None, 127, -128][i % 3],
+                                    misalign=_skew(rng),
+                                    name=f"dw{i} {h}x{w}x{c} m{multiplier} k{fh}x{fw} s{stride} d{dilation} {padding}"))
+    for i in range(12):
+        depth = int(rng.choice(_ODD + _EVEN + [64, 129, 1000]))
+        units = int(rng.choice(_ODD + _EVEN))
+        batches = int(rng.choice([1, 1, 2, 3]))
+        cases.append(fc_case(rng, batches, depth, units, bias=i % 3 != 1, per_channel=i % 2 == 0,
+                             zero_point=[None, -128, 127][i % 3], misalign=_skew(rng),
+                             name=f"fc{i} {batches}x{depth}->{units}"))
+    cases.append(requant_case(rng, name="fc requantisation edges"))
+    cases.append(requant_case(rng, fast=True, name="fc requantisation edges, fast form"))
+    for i, (shape1, shape2) in enumerate([((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)),
+                                          ((1, 1, 1, 5), (1, 3, 4, 5)), ((1, 3, 1, 6), (1, 1, 5, 1)),
+                                          ((2, 3, 4, 3), (1, 1, 1, 1)), ((1, 1, 1, 13), (1, 1, 1, 13))]):
+        cases.append(add_case(rng, shape1, shape2, subtract=i % 2 == 1, misalign=_skew(rng),
+                              name=f"{'sub' if i % 2 else 'add'}{i} {shape1} {shape2}"))
+    for i in range(6):  # multipliers and shifts anywhere the DSP path takes them, and one it does not
+        left_shift = [0, 7, 20, 21, 21, 22][i]
+        bound = 1 << 31 if left_shift < 22 else 1 << 30
+        mult = [int(v) for v in rng.integers(-bound, bound, size=3)]
+        shifts = [int(v) for v in rng.integers(-31, 1, size=3)]
+        zps = [int(v) for v in rng.integers(-128, 128, size=3)]
+        if i in (3, 4):  # the largest differences from the zero points
+            zps = [[-128, 127, 0], [127, -128, 5]][i - 3]
+        params = [*zps, left_shift, mult[0], shifts[0], mult[1], shifts[1], mult[2], shifts[2], -128, 127]
+        cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
+                              extremes=i in (3, 4),
+                              name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """(cases, host outputs, {target: firmware result}) for every target in TARGETS."""
+    tmp = tmp_path_factory.mktemp("dsp")
+    cases = _cases()
+    lib = host_engine(tmp)
+    expected = [host_output(lib, case) for case in cases]
+    return cases, expected, build_and_run(TARGETS, cases, tmp)
+
+
+def test_cases_cover_every_kernel(runs):
+    cases, _, _ = runs
+    assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB}
+    odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
+    assert len(odd) >= 8, "channel counts that are not whole words"
+    assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_firmware_equals_portable_host_build(runs, target):
+    cases, expected, results = runs
+    failures = []
+    for case, want, got in zip(cases, expected, results[target].outputs):
+        diff = np.flatnonzero(got != want)
+        if diff.size:
+            failures.append(f"{case.name}: {diff.size}/{want.size} differ, first at {diff[0]}: "
+                            f"{got[diff[0]]} vs host {want[diff[0]]}")
+    assert not failures, f"{target}:\n" + "\n".join(failures)
+
+
+def test_dsp_paths_are_taken(runs):
+    """On the M4, each MAC kernel's DSP build executes well under the portable build's instructions
+    (depthwise only with depth multiplier 1, ADD/SUB only with parameters the DSP path takes)."""
+    cases, _, results = runs
+    dsp, portable = results["m4_dsp"].instructions, results["m4_portable"].instructions
+    checked = set()
+    for i, case in enumerate(cases):
+        if case.macs < 200 or "requantisation" in case.name or (case.kind == DEPTHWISE
+                                                                 and case.params[7] != case.params[3]):
+            continue
+        if case.kind in (ADD, SUB) and "left shift 22" in case.name:
+            assert dsp[i] > portable[i] * 0.9, f"{case.name}: ADD outside the DSP path's range"
+            continue
+        assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
+        checked.add(KIND_NAMES[case.kind])
+    assert checked == {"conv", "depthwise", "fc", "add", "sub"}

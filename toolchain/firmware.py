@@ -1,0 +1,137 @@
+"""The firmware project for a board: sources from firmware_templates/ (engine kernels, the board's
+platform family, the app) plus the generated model and golden data, a linker script made from the
+board's memory regions and a Makefile; then arm-none-eabi-gcc builds it and arm-none-eabi-size
+measures it."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from .errors import TinyctlError
+from .paths import FIRMWARE_TEMPLATES_DIR
+from .targets import Board
+from .tools import require_tool
+
+PLATFORMS_DIR = FIRMWARE_TEMPLATES_DIR / "platforms"
+CORTEX_M_DIR = PLATFORMS_DIR / "cortex-m"
+STACK_BYTES = 4096
+FIRMWARE_FILES = ("firmware.elf", "firmware.bin", "firmware.hex")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the firmware is linked: the board's region sizes at the platform's bases."""
+    flash_base: int
+    flash_size: int
+    ram_base: int
+    ram_size: int
+    note: str
+
+
+def layout(board: Board) -> Layout:
+    """A platform.toml may move the regions (MPS2 stand-ins put code at 0x0); sizes stay the board's."""
+    platform_file = PLATFORMS_DIR / board.platform / "platform.toml"
+    if not platform_file.is_file():
+        raise TinyctlError(f"board {board.name} names platform {board.platform!r}, which has no "
+                           f"{platform_file.relative_to(FIRMWARE_TEMPLATES_DIR)}",
+                           f"platforms: {', '.join(p.parent.name for p in PLATFORMS_DIR.glob('*/platform.toml'))}")
+    data = tomllib.loads(platform_file.read_text())
+    moved = "flash_base" in data
+    note = (f"{board.name}'s sizes at the {board.platform} stand-in's addresses" if moved
+            else f"{board.name}'s own flash and RAM")
+    return Layout(data.get("flash_base", board.flash.base), board.flash.size,
+                  data.get("ram_base", board.ram.base), board.ram.size, note)
+
+
+def board_cflags(board: Board) -> list[str]:
+    """Core and FPU flags from the board file (hard-float ABI when the core has an FPU)."""
+    flags = ["-mthumb", f"-mcpu={board.core}"]
+    if board.fpu not in ("none", ""):
+        flags += ["-mfloat-abi=hard", f"-mfpu={board.fpu}"]
+    return flags
+
+
+def _sources(board: Board, build_dir: Path) -> list[Path]:
+    engine = FIRMWARE_TEMPLATES_DIR / "engine"
+    apps = FIRMWARE_TEMPLATES_DIR / "apps"
+    generated = build_dir / "engine"
+    return [*sorted(engine.glob("*.[ch]")), *sorted(apps.glob("*.[ch]")), PLATFORMS_DIR / "platform.h",
+            *sorted(CORTEX_M_DIR.glob("*.[ch]")), *sorted((PLATFORMS_DIR / board.platform).glob("*.[ch]")),
+            *(generated / name for name in ("model.c", "model.h", "golden.c", "golden.h"))]
+
+
+def emit_project(board: Board, build_dir: Path) -> Path:
+    """build_dir/firmware/: a standalone project (`make` there builds it) for the board."""
+    project = build_dir / "firmware"
+    project.mkdir(parents=True, exist_ok=True)
+    for source in _sources(board, build_dir):
+        shutil.copyfile(source, project / source.name)
+    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined,
+                                   keep_trailing_newline=True)
+    where = layout(board)
+    (project / "linker.ld").write_text(templates.get_template("linker.ld.j2").render(
+        board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
+        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES))
+    (project / "Makefile").write_text(templates.get_template("Makefile.j2").render(
+        board=board.name, core=board.core, cpu_flags=" ".join(board_cflags(board)), semihosting=1))
+    return project
+
+
+_OVERFLOW = re.compile(r"region [`']?(\w+)'? overflowed by (\d+) bytes")
+
+
+class RegionOverflow(TinyctlError):
+    """The link does not fit the board: bytes over, per region ("FLASH", "RAM")."""
+
+    def __init__(self, board: Board, overflow: dict[str, int]):
+        short = "; ".join(f"{region.lower()} by {n:,} B" for region, n in overflow.items())
+        super().__init__(f"the firmware does not fit {board.name}: it overflows {short}",
+                         "prune the model or pick a larger board (see `tinyctl targets`)")
+        self.overflow = overflow
+
+
+def compile_firmware(board: Board, project: Path) -> Path:
+    """`make` in the project with the arm-none-eabi toolchain; RegionOverflow when it does not fit."""
+    gcc = require_tool("arm-none-eabi-gcc")
+    make = require_tool("make")
+    prefix = gcc[: -len("gcc")]
+    result = subprocess.run([make, "-C", str(project), f"PREFIX={prefix}", "all"], capture_output=True, text=True)
+    if result.returncode != 0:
+        overflow = {region: int(n) for region, n in _OVERFLOW.findall(result.stderr)}
+        if overflow:
+            raise RegionOverflow(board, overflow)
+        raise TinyctlError(f"the firmware build failed for {board.name}:\n{result.stderr.strip()[-2000:]}",
+                           f"reproduce it with: make -C {project}")
+    return project / "firmware.elf"
+
+
+def elf_sizes(elf: Path) -> dict:
+    """arm-none-eabi-size (Berkeley): flash = text + data; RAM = data + bss (the stack included)."""
+    size = require_tool("arm-none-eabi-size")
+    out = subprocess.run([size, str(elf)], capture_output=True, text=True, check=True).stdout
+    text, data, bss = (int(v) for v in out.strip().splitlines()[-1].split()[:3])
+    return {"text_bytes": text, "data_bytes": data, "bss_bytes": bss, "stack_bytes": STACK_BYTES,
+            "flash_bytes": text + data, "ram_bytes": data + bss}
+
+
+def symbol_address(elf: Path, name: str) -> int:
+    nm = require_tool("arm-none-eabi-nm")
+    out = subprocess.run([nm, str(elf)], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[2] == name:
+            return int(parts[0], 16)
+    raise TinyctlError(f"{elf.name} has no symbol {name!r}", "rebuild the firmware from the current templates")
+
+
+def publish(project: Path, build_dir: Path) -> None:
+    """Copy firmware.elf/.bin/.hex to the build directory's top, where flash tools look for them."""
+    for name in FIRMWARE_FILES:
+        shutil.copyfile(project / name, build_dir / name)

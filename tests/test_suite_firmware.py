@@ -1,0 +1,125 @@
+"""The MLPerf Tiny reference models through tinyctl's engine, end to end, against TFLite-Micro: the engine
+built for the host and the firmware run under QEMU on netduinoplus2 (Cortex-M4) and mps2-an500
+(Cortex-M7) give outputs bit-exact with TFLite-Micro's on seeded random int8 inputs (batch mode), the
+firmware's self-test passes, and the engine's arena is no larger than TFLite-Micro's.
+
+Each model is converted once per session and each (model, board) firmware is built once; the two
+boards of a model are built at the same time (make and QEMU are child processes)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinyctl.graph import Graph, read_graph
+from tinyctl.hostrun import run_host
+from tinyctl.planner import Plan
+from tinyctl.reference_models import REFERENCE_MODELS, build_reference_model
+from tinyctl.stages.engine import HOST_EXECUTABLE, plan_engine_arena
+from tinyctl.stages.firmware import build_engine_firmware, run_firmware_batch, selftest
+from tinyctl.stages.tflm import measure_arena
+from tinyctl.targets import resolve_board
+
+NAMES = list(REFERENCE_MODELS)
+BOARDS = ("nucleo-f446re", "disco-f746ng")   # QEMU netduinoplus2 (Cortex-M4), mps2-an500 (Cortex-M7)
+INPUTS = 8         # seeded random int8 inputs per model, through the host build and both firmwares
+GOLDEN = 2         # the first of them embedded for the self-test (MobileNet's input is 27 KB of flash)
+SEED = 20
+
+# tinyctl.stages.tflm.measure_arena returns TFLite-Micro's recorded arena total and proves it by running
+# the model in it; for fc_autoencoder that total (17,360 B) is too small: FULLY_CONNECTED's prepare
+# needs temporary space the total leaves out (TFLite-Micro runs it from 22,040 B), and measure_arena
+# raises a bare RuntimeError ("TFLM failed to allocate tensors").
+MEASURE_ARENA_FAILS = {"fc_autoencoder"}
+
+
+@dataclass
+class Case:
+    model: bytes
+    graph: Graph
+    plan: Plan
+    inputs: np.ndarray       # [INPUTS, *input shape], int8
+    expected: np.ndarray     # [INPUTS, output size], int8: TFLite-Micro's outputs
+
+
+def _tflm_outputs(model: bytes, inputs: np.ndarray) -> np.ndarray:
+    from tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_bytes(model, arena_size=len(model) * 10 + (8 << 20))
+    rows = []
+    for sample in inputs:
+        interpreter.set_input(sample[None], 0)
+        interpreter.invoke()
+        rows.append(np.array(interpreter.get_output(0), copy=True).reshape(-1))
+    return np.stack(rows)
+
+
+@pytest.fixture(scope="module")
+def case():
+    """name -> Case: the model converted (seed 0), planned and run by TFLite-Micro, once per session."""
+    cache = {}
+
+    def get(name: str) -> Case:
+        if name not in cache:
+            model = build_reference_model(name)
+            graph = read_graph(model)
+            shape = graph.tensors[graph.inputs[0]].shape[1:]
+            inputs = np.random.default_rng(SEED).integers(-128, 128, size=(INPUTS, *shape), dtype=np.int8)
+            cache[name] = Case(model, graph, plan_engine_arena(graph), inputs, _tflm_outputs(model, inputs))
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def built(case, tmp_path_factory):
+    """(name, board) -> (build directory, build_engine_firmware's result): engine sources, host app and
+    firmware with GOLDEN self-test inputs, self-tested under QEMU; both boards of a model at once."""
+    cache = {}
+
+    def build(name: str, board: str) -> tuple[Path, dict]:
+        c = case(name)
+        golden = (c.inputs[:GOLDEN].reshape(GOLDEN, -1), c.expected[:GOLDEN])
+
+        def one(board_name: str):
+            out = tmp_path_factory.mktemp(f"{name}-{board_name}")
+            return out, build_engine_firmware(c.graph, c.plan, golden, name, resolve_board(board_name), out)
+
+        if (name, board) not in cache:
+            with ThreadPoolExecutor(len(BOARDS)) as pool:
+                futures = {b: pool.submit(one, b) for b in BOARDS if (name, b) not in cache}
+                for b, future in futures.items():
+                    cache[(name, b)] = future.result()
+        return cache[(name, board)]
+
+    return build
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
+    n in MEASURE_ARENA_FAILS, raises=RuntimeError, strict=True,
+    reason="measure_arena: TFLite-Micro's recorded arena total does not run this model")) for n in NAMES])
+def test_engine_arena_is_no_larger_than_tflite_micros(case, name):
+    c = case(name)
+    assert c.plan.peak_bytes <= measure_arena(c.model)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_host_engine_is_bit_exact_with_tflite_micro(case, built, name):
+    c = case(name)
+    assert len({row.tobytes() for row in c.expected}) > 1      # the inputs matter: not a constant output
+    out, _ = built(name, BOARDS[0])
+    assert selftest(resolve_board("host"), out, c.graph)["passed"]
+    np.testing.assert_array_equal(run_host(out / HOST_EXECUTABLE, c.inputs), c.expected)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("name", NAMES)
+def test_firmware_is_bit_exact_with_tflite_micro(case, built, name, board):
+    c = case(name)
+    out, result = built(name, board)
+    report = result["selftest"]
+    assert report["passed"] and f"golden outputs matched: {GOLDEN}/{GOLDEN}" in report["console"]
+    assert report["instructions"]["inferences"] == GOLDEN and report["instructions"]["per_inference"] > 0
+    np.testing.assert_array_equal(run_firmware_batch(resolve_board(board), out, c.inputs), c.expected)

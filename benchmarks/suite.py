@@ -20,6 +20,7 @@ from tinyctl.paths import FIRMWARE_TEMPLATES_DIR, REPO_ROOT
 from tinyctl.planner import Plan
 from tinyctl.stages.engine import plan_engine_arena
 from tinyctl.stages.firmware import FIRMWARE_ELF, build_engine_firmware
+from tinyctl.stages.runtimes import tflm_int8_outputs
 from tinyctl.stages.tflm import measure_arena
 from tinyctl.targets import resolve_board
 
@@ -103,19 +104,6 @@ def random_inputs(graph: Graph, count: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(-128, 128, size=(count, *shape), dtype=np.int8)
 
 
-def tflm_outputs(model: bytes, inputs: np.ndarray) -> np.ndarray:
-    """TFLite-Micro's int8 outputs, one row per input (its reference kernels, a generous arena)."""
-    from tflite_micro import runtime
-
-    interpreter = runtime.Interpreter.from_bytes(model, arena_size=len(model) * 10 + (8 << 20))
-    rows = []
-    for sample in inputs:
-        interpreter.set_input(sample[None], 0)
-        interpreter.invoke()
-        rows.append(np.array(interpreter.get_output(0), copy=True).reshape(-1))
-    return np.stack(rows)
-
-
 _PROBE = """
 import sys
 from pathlib import Path
@@ -160,7 +148,7 @@ def prepare(model: Model, golden_count: int, seed: int) -> Prepared:
     graph = read_graph(model.tflite)
     arena, note = tflm_arena(model.tflite)
     inputs = random_inputs(graph, golden_count, seed)
-    golden = (inputs.reshape(golden_count, -1), tflm_outputs(model.tflite, inputs))
+    golden = (inputs.reshape(golden_count, -1), tflm_int8_outputs(model.tflite, inputs))
     return Prepared(model, graph, graph_macs(graph), plan_engine_arena(graph), arena, note, golden)
 
 

@@ -17,6 +17,7 @@ from tinyctl.graph import Graph, read_graph
 from tinyctl.hostrun import run_host
 from tinyctl.planner import Plan
 from tinyctl.reference_models import REFERENCE_MODELS, build_reference_model
+from tinyctl.stages.runtimes import tflm_int8_outputs
 from tinyctl.stages.engine import HOST_EXECUTABLE, plan_engine_arena
 from tinyctl.stages.firmware import build_engine_firmware, run_firmware_batch, selftest
 from tinyctl.stages.tflm import measure_arena
@@ -44,18 +45,6 @@ class Case:
     expected: np.ndarray     # [INPUTS, output size], int8: TFLite-Micro's outputs
 
 
-def _tflm_outputs(model: bytes, inputs: np.ndarray) -> np.ndarray:
-    from tflite_micro import runtime
-
-    interpreter = runtime.Interpreter.from_bytes(model, arena_size=len(model) * 10 + (8 << 20))
-    rows = []
-    for sample in inputs:
-        interpreter.set_input(sample[None], 0)
-        interpreter.invoke()
-        rows.append(np.array(interpreter.get_output(0), copy=True).reshape(-1))
-    return np.stack(rows)
-
-
 @pytest.fixture(scope="module")
 def case():
     """name -> Case: the model converted (seed 0), planned and run by TFLite-Micro, once per session."""
@@ -67,7 +56,7 @@ def case():
             graph = read_graph(model)
             shape = graph.tensors[graph.inputs[0]].shape[1:]
             inputs = np.random.default_rng(SEED).integers(-128, 128, size=(INPUTS, *shape), dtype=np.int8)
-            cache[name] = Case(model, graph, plan_engine_arena(graph), inputs, _tflm_outputs(model, inputs))
+            cache[name] = Case(model, graph, plan_engine_arena(graph), inputs, tflm_int8_outputs(model, inputs))
         return cache[name]
 
     return get

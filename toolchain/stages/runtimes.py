@@ -61,6 +61,20 @@ def run_tflite(model: bytes, inputs: np.ndarray) -> RuntimeOutput:
     return RuntimeOutput(_dequantize(raw, out_scale, out_zp), raw)
 
 
+def tflm_int8_outputs(model: bytes, inputs: np.ndarray) -> np.ndarray:
+    """TFLite-Micro's raw int8 outputs for int8 inputs [N, *input shape], one flat row per input
+    (its reference kernels, a generous arena)."""
+    from tflite_micro import runtime
+
+    interpreter = runtime.Interpreter.from_bytes(model, arena_size=len(model) * 10 + (8 << 20))
+    rows = []
+    for sample in inputs:
+        interpreter.set_input(sample[None], 0)
+        interpreter.invoke()
+        rows.append(np.array(interpreter.get_output(0), copy=True).reshape(-1))
+    return np.stack(rows)
+
+
 def run_tflm(model: bytes, inputs: np.ndarray, arena_bytes: int) -> RuntimeOutput:
     from tflite_micro import runtime
 

@@ -1,1 +1,66 @@
-"""Datasets: the built-in synthetic surface-defect set."""
+"""Datasets: the built-in synthetic surface-defect set and real layouts on disk, as `Samples`."""
+
+from pathlib import Path
+
+from tinyctl.errors import TinyctlError
+
+from . import layouts
+from .files import check_size, read_samples
+from .samples import Samples, concatenate
+from .synthetic import SPLITS, SyntheticConfig, make_split
+
+LAYOUTS = ("synthetic", "mvtec", "ksdd2", "visa", "folder")
+# Where each real layout's validation split comes from: the unsupervised sets have only good
+# training images, so their val (which needs both classes to score) is carved from test.
+_VAL_FROM = {"mvtec": "test", "visa": "test", "ksdd2": "train", "folder": "train"}
+
+
+def _official_splits(layout: str, root: Path, category: str | None) -> dict:
+    if layout == "mvtec":
+        return layouts.mvtec_like(root, category, "MVTec AD")
+    if layout == "visa":
+        return layouts.mvtec_like(root, category, "VisA")
+    if layout == "ksdd2":
+        return layouts.ksdd2(root)
+    return layouts.folder(root, category)
+
+
+def load_split(
+    layout: str,
+    split: str,
+    *,
+    root: str | Path | None = None,
+    category: str | None = None,
+    size: int = 64,
+    channels: int = 1,
+    seed: int = 0,
+) -> Samples:
+    """One split of a dataset as Samples (images resized to size x size, masks alike, paths set).
+
+    layout "synthetic" ignores root and category and returns make_split(split,
+    SyntheticConfig(size, channels, seed)). For the layouts on disk, files are read in name
+    order and `val` is a stratified (per folder and label) VAL_SHARE = 20% carve-out drawn with
+    `seed`, disjoint from the split it leaves:
+    - mvtec, visa (`category` picks <root>/<category>; omit it when root is the category):
+      train = train/good; val = 20% of test; test = the other 80% of test.
+    - ksdd2: val = 20% of train; train = the other 80%; test = the official test folder.
+    - folder: with train/ and test/ subfolders, val = 20% of train; without them the one pool
+      of good/ and defect/ splits 60/20/20 into train/val/test.
+    """
+    if layout not in LAYOUTS:
+        raise TinyctlError(f"unknown dataset layout {layout!r}", f"use one of {', '.join(LAYOUTS)}")
+    if split not in SPLITS:
+        raise TinyctlError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
+    if layout == "synthetic":
+        return make_split(split, SyntheticConfig(size=size, channels=channels, seed=seed))
+    check_size(size, channels)
+    if root is None:
+        raise TinyctlError(f"the {layout} layout needs a root folder", "pass root= (or --root) the dataset folder")
+    official = _official_splits(layout, Path(root), category)
+    items = layouts.split_items(official, split, _VAL_FROM[layout], seed)
+    if not items:
+        raise TinyctlError(f"the {split} split of {root} has no images", "check the folder holds image files")
+    return read_samples(items, size, channels)
+
+
+__all__ = ["LAYOUTS", "Samples", "SyntheticConfig", "concatenate", "load_split", "make_split"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .defects import add_defect
+from .samples import Samples
 from .textures import random_surface
 
 SPLITS = ("train", "val", "test")
@@ -44,23 +45,6 @@ class SyntheticConfig:
     def count(self, split: str) -> int:
         """Number of images in `split`."""
         return getattr(self, f"n_{_check_split(split)}")
-
-
-@dataclass(frozen=True, eq=False)
-class Samples:
-    """One split: images float32 [N, C, H, W] in [0, 1], labels int64 [N] (1 = defect),
-    masks uint8 [N, H, W] (1 = defect pixel)."""
-
-    images: np.ndarray
-    labels: np.ndarray
-    masks: np.ndarray
-
-    def __post_init__(self) -> None:
-        if not len(self.images) == len(self.labels) == len(self.masks):
-            raise ValueError("images, labels and masks must have the same length")
-
-    def __len__(self) -> int:
-        return len(self.labels)
 
 
 def _check_split(split: str) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 from tinyctl.errors import TinyctlError
 
 from . import layouts
-from .files import check_size, read_samples
+from .files import Item, check_size, read_samples
 from .samples import Samples, concatenate
 from .synthetic import SPLITS, SyntheticConfig, make_split
 
@@ -23,6 +23,22 @@ def _official_splits(layout: str, root: Path, category: str | None) -> dict:
     if layout == "ksdd2":
         return layouts.ksdd2(root)
     return layouts.folder(root, category)
+
+
+def list_split(
+    layout: str, split: str, *, root: str | Path | None, category: str | None = None, seed: int = 0
+) -> list[Item]:
+    """The (image file, label, mask file) items of one split of a layout on disk, unread."""
+    if layout not in LAYOUTS or layout == "synthetic":
+        raise TinyctlError(f"unknown dataset layout {layout!r} on disk", f"use one of {', '.join(LAYOUTS[1:])}")
+    if split not in SPLITS:
+        raise TinyctlError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
+    if root is None:
+        raise TinyctlError(f"the {layout} layout needs a root folder", "pass root= (or --root) the dataset folder")
+    items = layouts.split_items(_official_splits(layout, Path(root), category), split, _VAL_FROM[layout], seed)
+    if not items:
+        raise TinyctlError(f"the {split} split of {root} has no images", "check the folder holds image files")
+    return items
 
 
 def load_split(
@@ -47,20 +63,18 @@ def load_split(
     - folder: with train/ and test/ subfolders, val = 20% of train; without them the one pool
       of good/ and defect/ splits 60/20/20 into train/val/test.
     """
-    if layout not in LAYOUTS:
-        raise TinyctlError(f"unknown dataset layout {layout!r}", f"use one of {', '.join(LAYOUTS)}")
-    if split not in SPLITS:
-        raise TinyctlError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
     if layout == "synthetic":
+        if split not in SPLITS:
+            raise TinyctlError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
         return make_split(split, SyntheticConfig(size=size, channels=channels, seed=seed))
     check_size(size, channels)
-    if root is None:
-        raise TinyctlError(f"the {layout} layout needs a root folder", "pass root= (or --root) the dataset folder")
-    official = _official_splits(layout, Path(root), category)
-    items = layouts.split_items(official, split, _VAL_FROM[layout], seed)
-    if not items:
-        raise TinyctlError(f"the {split} split of {root} has no images", "check the folder holds image files")
-    return read_samples(items, size, channels)
+    return read_samples(list_split(layout, split, root=root, category=category, seed=seed), size, channels)
 
 
-__all__ = ["LAYOUTS", "Samples", "SyntheticConfig", "concatenate", "load_split", "make_split"]
+def load_folder(root: str | Path, *, size: int = 64, channels: int = 1) -> Samples:
+    """Every image of one folder-layout folder (good/, defect/, masks/), unsplit: a generated set."""
+    check_size(size, channels)
+    return read_samples(layouts.labelled_folder(Path(root)), size, channels)
+
+
+__all__ = ["LAYOUTS", "Samples", "SyntheticConfig", "concatenate", "list_split", "load_folder", "load_split", "make_split"]

@@ -95,7 +95,7 @@ def ksdd2(root: Path) -> dict[str, list[Item]]:
     return splits
 
 
-def _labelled_folder(folder: Path) -> list[Item]:
+def labelled_folder(folder: Path) -> list[Item]:
     """good/ (normal) and defect/ (defective, masks from masks/ when present) in one folder."""
     if not ((folder / NORMAL).is_dir() or (folder / "defect").is_dir()):
         raise TinyctlError(
@@ -117,8 +117,8 @@ def folder(root: Path, category: str | None) -> dict[str, list[Item]]:
     base = root if category is None else root / category
     _require_dir(base, "folder", FOLDER_LAYOUT)
     if (base / "train").is_dir() and (base / "test").is_dir():
-        return {split: _labelled_folder(base / split) for split in ("train", "test")}
-    return {"pool": _labelled_folder(base)}
+        return {split: labelled_folder(base / split) for split in ("train", "test")}
+    return {"pool": labelled_folder(base)}
 
 
 def carve(groups: list, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

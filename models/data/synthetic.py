@@ -65,7 +65,7 @@ def _defective_surface(rng: np.random.Generator, image: np.ndarray) -> tuple[np.
     return image, mask
 
 
-def _to_channels(rng: np.random.Generator, image: np.ndarray, channels: int) -> np.ndarray:
+def tint_channels(rng: np.random.Generator, image: np.ndarray, channels: int) -> np.ndarray:
     """Gray stays [1, H, W]; colour gets a random per-channel tint of the same gray surface."""
     if channels == 1:
         return image[None]
@@ -87,7 +87,7 @@ def make_split(split: str, config: SyntheticConfig = SyntheticConfig()) -> Sampl
         if label:
             image, mask = _defective_surface(rng, image)
             masks[index] = mask
-        images[index] = _to_channels(rng, image, config.channels)
+        images[index] = tint_channels(rng, image, config.channels)
     return Samples(images=images, labels=labels, masks=masks)
 
 

@@ -141,8 +141,8 @@ def test_mask_resize_keeps_thin_defects():
 
 
 def test_synthetic_layout_is_make_split():
-    samples = load_split("synthetic", "test", size=32, channels=3, seed=2)
-    reference = make_split("test", SyntheticConfig(size=32, channels=3, seed=2))
+    samples = load_split("synthetic", "test", size=16, channels=3, seed=2)
+    reference = make_split("test", SyntheticConfig(size=16, channels=3, seed=2))
     assert np.array_equal(samples.images, reference.images) and samples.paths is None
     assert SyntheticSamples is Samples and set(LAYOUTS) == {"synthetic", "mvtec", "ksdd2", "visa", "folder"}
 

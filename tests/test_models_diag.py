@@ -83,6 +83,14 @@ def test_diag_loop_on_the_tiny_pipeline(inpainter, inputs):
     assert not all(np.array_equal(a, np.asarray(Image.open(other / "defect" / f"{i:05d}.png"))) for i, a in enumerate(first))
 
 
+def test_a_mask_thinner_than_a_paint_pixel_still_paints(inpainter, inputs):
+    thin = np.zeros((128, 128), dtype=np.uint8)
+    thin[60, 20:100] = 255  # vanishes under a plain nearest resize to 32 px
+    settings = DiagSettings(steps=2, size=32, per_prompt=1)
+    out = generate(inpainter, [inputs / "neg" / "a.png"], [("thin", Image.fromarray(thin))], inputs / "t", ("x",), "", settings)
+    assert (np.asarray(Image.open(out / "masks" / "00000.png")) > 0).any()
+
+
 def test_cli_generates_from_a_ksdd2_folder(model_dir, tmp_path):
     rng = np.random.default_rng(1)
     for split in ("train", "test"):

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import torch
 import typer
 from PIL import Image
@@ -21,7 +22,7 @@ from rich.progress import Progress
 
 from tinyctl.errors import TinyctlError
 
-from ..data.files import image_files
+from ..data.files import binarise_mask, image_files
 
 DIAG_MODEL_ID = "diffusers/stable-diffusion-xl-1.0-inpainting-0.1"
 DIAG_PROMPTS = ("white marks on the wall", "copper metal scratches")
@@ -142,14 +143,20 @@ def folder_images(folder: str | Path, pattern: str = "*") -> list[Path]:
     return files
 
 
+def _resize_mask(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """A binary L mask at PIL `size` that keeps even a defect thinner than a pixel there
+    (the pipeline's mask crop fails on an empty mask)."""
+    return Image.fromarray(binarise_mask(np.asarray(mask) > 0, size) * 255)
+
+
 def _paint_one(inpainter, negative: Image.Image, mask: Image.Image, prompt, negative_prompt, settings, generator):
     """DIAG's step: both to the paint size, paint, back to the negative's size and mode."""
     side = (settings.size, settings.size)
     painted = inpainter(
-        negative.convert("RGB").resize(side, Image.BILINEAR), mask.resize(side, Image.NEAREST),
+        negative.convert("RGB").resize(side, Image.BILINEAR), _resize_mask(mask, side),
         prompt, negative_prompt, settings=settings, generator=generator,
     )
-    return painted.resize(negative.size, Image.BILINEAR).convert(negative.mode), mask.resize(negative.size, Image.NEAREST)
+    return painted.resize(negative.size, Image.BILINEAR).convert(negative.mode), _resize_mask(mask, negative.size)
 
 
 def generate(

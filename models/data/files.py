@@ -38,13 +38,14 @@ def read_image(path: Path, size: int, channels: int) -> np.ndarray:
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
 
 
-def binarise_mask(mask: np.ndarray, size: int) -> np.ndarray:
-    """uint8 [size, size] from a full-size boolean mask.
+def binarise_mask(mask: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """uint8 mask resized from a full-size boolean one; `size` is a side or PIL's (width, height).
 
     Output pixels at least MASK_COVER covered are defective. A defect too thin to cover any
     pixel that much keeps its best-covered pixels, so a defective file never yields an empty mask.
     """
-    cover = np.asarray(Image.fromarray(mask.astype(np.float32)).resize((size, size), Image.BOX))
+    size = (size, size) if isinstance(size, int) else size
+    cover = np.asarray(Image.fromarray(mask.astype(np.float32)).resize(size, Image.BOX))
     out = cover >= MASK_COVER
     if mask.any() and not out.any():
         out = cover >= cover.max()

@@ -147,11 +147,16 @@ def split_items(official: dict[str, list[Item]], split: str, val_from: str, seed
     """Items of `split` once val is carved out of the official split `val_from`."""
     if "pool" in official:  # one pool: test, then val, each VAL_SHARE of the whole
         pool = official["pool"]
-        rest, test = carve([_group(i) for i in pool], VAL_SHARE, seed)
-        train, val = carve([_group(pool[i]) for i in rest], VAL_SHARE / (1 - VAL_SHARE), seed + 1)
-        return _take(pool, test) if split == "test" else _take(_take(pool, rest), val if split == "val" else train)
+        rest, test = carve([_group(item) for item in pool], VAL_SHARE, seed)
+        if split == "test":
+            return _take(pool, test)
+        official = {"train": _take(pool, rest)}
+        val_from, share = "train", VAL_SHARE / (1 - VAL_SHARE)
+        seed += 1
+    else:
+        share = VAL_SHARE
     source = official[val_from]
-    kept, carved = carve([_group(i) for i in source], VAL_SHARE, seed)
+    kept, carved = carve([_group(item) for item in source], share, seed)
     if split == "val":
         return _take(source, carved)
     return _take(source, kept) if split == val_from else official[split]

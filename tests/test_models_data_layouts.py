@@ -94,6 +94,29 @@ def test_mvtec_and_visa_splits(tmp_path, layout, defect_folder, suffix):
 
 
 
+def test_visa_as_downloaded_reads_its_split_table(tmp_path):
+    rng = np.random.default_rng(3)
+    rows = ["object,split,label,image,mask"]
+    for i in range(8):
+        image = f"candle/Data/Images/Normal/{i:04d}.JPG"
+        _write_image(tmp_path / image, rng)
+        rows.append(f"candle,{'train' if i < 5 else 'test'},normal,{image},")
+    for i in range(5):
+        image, mask = f"candle/Data/Images/Anomaly/{i:03d}.JPG", f"candle/Data/Masks/Anomaly/{i:03d}.png"
+        _write_image(tmp_path / image, rng)
+        _write_mask(tmp_path / mask, True)
+        rows.append(f"candle,test,anomaly,{image},{mask}")
+    rows.append("pcb1,train,normal,pcb1/Data/Images/Normal/0000.JPG,")
+    (tmp_path / "split_csv").mkdir()
+    (tmp_path / "split_csv" / "1cls.csv").write_text("\n".join(rows) + "\n")
+    train, val, test = (load_split("visa", s, root=tmp_path, category="candle", size=16) for s in LAYOUT_SPLITS)
+    assert len(train) == 5 and train.labels.sum() == 0
+    assert len(val) == 2 and val.labels.tolist() == [0, 1] and len(test) == 6 and test.labels.sum() == 4
+    assert np.array_equal(test.masks.reshape(6, -1).any(1), test.labels == 1)
+    with pytest.raises(TinyctlError, match="candle, pcb1"):
+        load_split("visa", "train", root=tmp_path, category="fryum")
+
+
 def test_ksdd2_labels_from_masks_and_copies_skipped(tmp_path):
     root = _ksdd2(tmp_path)
     train, val, test = (load_split("ksdd2", s, root=root, size=24) for s in LAYOUT_SPLITS)

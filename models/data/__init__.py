@@ -19,7 +19,7 @@ def _official_splits(layout: str, root: Path, category: str | None) -> dict:
     if layout == "mvtec":
         return layouts.mvtec_like(root, category, "MVTec AD")
     if layout == "visa":
-        return layouts.mvtec_like(root, category, "VisA")
+        return layouts.visa(root, category)
     if layout == "ksdd2":
         return layouts.ksdd2(root)
     return layouts.folder(root, category)
@@ -58,7 +58,8 @@ def load_split(
     order and `val` is a stratified (per folder and label) VAL_SHARE = 20% carve-out drawn with
     `seed`, disjoint from the split it leaves:
     - mvtec, visa (`category` picks <root>/<category>; omit it when root is the category):
-      train = train/good; val = 20% of test; test = the other 80% of test.
+      train = train/good; val = 20% of test; test = the other 80% of test. visa also reads the
+      download as it comes (split_csv/1cls.csv, the 1-class split; category required).
     - ksdd2: val = 20% of train; train = the other 80%; test = the official test folder.
     - folder: with train/ and test/ subfolders, val = 20% of train; without them the one pool
       of good/ and defect/ splits 60/20/20 into train/val/test.

@@ -4,6 +4,7 @@ Each reader lists (image, label, mask) items per official split; `split_items` t
 validation split deterministically (see `load_split` for the rule per layout).
 """
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,10 @@ VAL_SHARE = 0.2  # share of the carved-from split that becomes the validation sp
 NORMAL = "good"
 
 MVTEC_LAYOUT = "<cat>/train/good, <cat>/test/<defect>, <cat>/ground_truth/<defect>/<name>_mask.png"
-VISA_LAYOUT = "<cat>/train/good, <cat>/test/{good,bad}, <cat>/ground_truth/bad/<name>.png"
+VISA_LAYOUT = (
+    "<cat>/train/good, <cat>/test/{good,bad}, <cat>/ground_truth/bad/<name>.png"
+    " (or the download: split_csv/1cls.csv with <cat>/Data/{Images,Masks})"
+)
 KSDD2_LAYOUT = "train/ and test/ holding <id>.png with <id>_GT.png"
 FOLDER_LAYOUT = "good/ and defect/ [+ masks/<name>.png], optionally inside train/ and test/"
 
@@ -77,6 +81,28 @@ def mvtec_like(root: Path, category: str | None, layout: str) -> dict[str, list[
     folder = _category_dir(root, category, layout, expected)
     _require_dir(folder / "train" / NORMAL, layout, expected)
     return {split: _anomaly_split(folder, split, layout, expected) for split in ("train", "test")}
+
+
+def _visa_raw(root: Path, table: Path, category: str | None) -> dict[str, list[Item]]:
+    """VisA as downloaded: split_csv/1cls.csv rows object,split,label,image,mask (paths from root)."""
+    with table.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    objects = sorted({row["object"] for row in rows})
+    if category not in objects:
+        raise TinyctlError(f"no category {category!r} in {table}", f"pass category= one of {', '.join(objects)}")
+    splits: dict[str, list[Item]] = {"train": [], "test": []}
+    for row in rows:
+        if row["object"] == category:
+            label = int(row["label"] == "anomaly")
+            mask = root / row["mask"] if row.get("mask") else None
+            splits[row["split"]].append((root / row["image"], label, mask))
+    return splits
+
+
+def visa(root: Path, category: str | None) -> dict[str, list[Item]]:
+    """VisA in anomalib's prepared layout, or as downloaded (with its split_csv/1cls.csv)."""
+    table = root / "split_csv" / "1cls.csv"
+    return _visa_raw(root, table, category) if table.is_file() else mvtec_like(root, category, "VisA")
 
 
 def ksdd2(root: Path) -> dict[str, list[Item]]:

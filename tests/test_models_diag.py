@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -116,6 +117,16 @@ def _app():
     app = typer.Typer()
     app.command()(diag.run)
     return app
+
+
+def test_fp16_variant_loads_in_half_precision(tmp_path, inputs):
+    folder = save_tiny_pipeline(tmp_path / "fp16", fp16=True)
+    assert list((folder / "unet").glob("*.fp16.safetensors"))
+    inpainter = load_sdxl_inpainter(folder, device="cpu", half=True)
+    assert inpainter.pipeline.unet.dtype == torch.float16
+    masks = diag.read_masks([inputs / "masks" / "m0.png"])
+    out = generate(inpainter, [inputs / "neg" / "a.png"], masks, tmp_path / "out", ("x",), "", DiagSettings(steps=2, size=32, per_prompt=1))
+    assert Image.open(out / "defect" / "00000.png").size == (64, 64)
 
 
 def test_hub_id_is_refused_without_network():

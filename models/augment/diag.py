@@ -82,8 +82,9 @@ def _has_fp16_variant(model_dir: Path) -> bool:
     return any(model_dir.glob("unet/*.fp16.safetensors"))
 
 
-def load_sdxl_inpainter(model_dir: str | Path, device: str = "auto") -> SdxlInpainter:
-    """SDXL inpainting from a local folder; fp16 (and its fp16 files when present) on CUDA."""
+def load_sdxl_inpainter(model_dir: str | Path, device: str = "auto", half: bool | None = None) -> SdxlInpainter:
+    """SDXL inpainting from a local folder. `half` (default: on CUDA) loads float16 weights, from
+    the folder's fp16 variant files when it has them, as the paper does."""
     model_dir = Path(model_dir)
     if not (model_dir / "model_index.json").is_file():
         raise TinyctlError(
@@ -94,7 +95,7 @@ def load_sdxl_inpainter(model_dir: str | Path, device: str = "auto") -> SdxlInpa
     from diffusers import StableDiffusionXLInpaintPipeline
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-    half = device.startswith("cuda")
+    half = device.startswith("cuda") if half is None else half
     pipeline = StableDiffusionXLInpaintPipeline.from_pretrained(
         model_dir, local_files_only=True, dtype=torch.float16 if half else torch.float32,
         variant="fp16" if half and _has_fp16_variant(model_dir) else None,

@@ -104,8 +104,13 @@ def build_tiny_pipeline(seed: int = 0):
     )
 
 
-def save_tiny_pipeline(folder: str | Path, seed: int = 0) -> Path:
-    """Build the tiny pipeline and save it as a local model folder that `load_sdxl_inpainter` reads."""
+def save_tiny_pipeline(folder: str | Path, seed: int = 0, fp16: bool = False) -> Path:
+    """Build the tiny pipeline and save it as a local model folder that `load_sdxl_inpainter` reads;
+    `fp16` saves float16 weights as the "fp16" variant, the file layout of the paper's checkpoint."""
     folder = Path(folder)
-    build_tiny_pipeline(seed).save_pretrained(folder)
+    pipeline = build_tiny_pipeline(seed)
+    if fp16:
+        pipeline.to(torch.float16).save_pretrained(folder, variant="fp16")
+    else:
+        pipeline.save_pretrained(folder)
     return folder

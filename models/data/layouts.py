@@ -1,4 +1,4 @@
-"""Real dataset layouts on disk: MVTec AD, VisA (prepared), KSDD2 and a plain folder.
+"""Real dataset layouts on disk: MVTec AD, VisA (prepared or as downloaded), KSDD2 and a plain folder.
 
 Each reader lists (image, label, mask) items per official split; `split_items` then carves the
 validation split deterministically (see `load_split` for the rule per layout).
@@ -29,7 +29,7 @@ def _require_dir(folder: Path, layout: str, expected: str) -> Path:
     if not folder.is_dir():
         raise TinyctlError(
             f"no {folder} folder: expected the {layout} layout {expected}",
-            f"point --root at the dataset folder or pick the layout that matches it",
+            "point --root at the dataset folder or pick the layout that matches it",
         )
     return folder
 

@@ -198,3 +198,18 @@ def test_missing_mask_bad_names_and_paths(tmp_path):
         load_split("ksdd2", "train")
     with pytest.raises(TinyctlError, match="no .*missing/train folder"):
         load_split("ksdd2", "train", root=tmp_path / "missing")
+
+
+def test_summary_cli_counts_splits_and_reports_a_wrong_layout(tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    from tinyctl.models.data.__main__ import summary
+
+    app = typer.Typer()
+    app.command()(summary)
+    result = CliRunner().invoke(app, ["--layout", "ksdd2", "--root", str(_ksdd2(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2].split() == ["test", "5", "images,", "2", "defective,", "2", "with", "masks"]
+    wrong = CliRunner().invoke(app, ["--layout", "mvtec", "--root", str(tmp_path), "--category", "bottle"])
+    assert wrong.exit_code == 2 and "expected the MVTec AD layout" in wrong.output

@@ -108,7 +108,7 @@ def test_cli_generates_from_a_ksdd2_folder(model_dir, tmp_path):
     assert sorted(p.name for p in (tmp_path / "out" / "defect").iterdir()) == ["00000.png", "00001.png"]
     assert Image.open(tmp_path / "out" / "defect" / "00000.png").size == (24, 40)
     bad = CliRunner().invoke(_app(), ["--model", str(tmp_path), "--out", str(tmp_path / "x"), "--layout", "ksdd2", "--root", str(tmp_path)])
-    assert bad.exit_code == 1 and "not a local diffusers model folder" in bad.output
+    assert bad.exit_code == 2 and "not a local diffusers model folder" in bad.output
 
 
 def _app():

@@ -243,7 +243,7 @@ def run(
         generate(inpainter, found_negatives, found_masks, out, texts, negative_prompt, settings)
     except (TinyctlError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
     typer.echo(f"wrote {len(texts) * per_prompt} images to {out}/defect and their masks to {out}/masks")
 
 

@@ -116,6 +116,14 @@ def test_shuffle_tiles_is_a_permutation_of_tiles():
     assert tiles(out) == tiles(image) and not torch.equal(out, image)
 
 
+def test_builtin_textures_are_seeded_and_varied():
+    bank = builtin_textures(16, channels=3, count=6, seed=2)
+    assert bank.shape == (6, 3, 16, 16) and bank.dtype == torch.float32 and 0 <= bank.min() and bank.max() <= 1
+    assert torch.equal(bank, builtin_textures(16, channels=3, count=6, seed=2))
+    assert not torch.equal(bank, builtin_textures(16, channels=3, count=6, seed=3))
+    assert len({tuple(t.mean(dim=(1, 2)).round(decimals=3).tolist()) for t in bank}) == 6
+
+
 def test_folder_textures(tmp_path):
     from PIL import Image
 

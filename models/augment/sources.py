@@ -1,12 +1,15 @@
 """Anomaly sources and the blend that pastes them: texture banks (DRAEM's DTD stand-in) and
 the `Anomalies` batch every superimposition method returns."""
 
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
+from skimage import data as skdata
 
 from tinyctl.errors import TinyctlError
 
@@ -27,11 +30,34 @@ class Anomalies(NamedTuple):
         return Samples(self.images.cpu().numpy(), self.labels.cpu().numpy(), self.masks.cpu().numpy(), paths)
 
 
+# Photographs in scikit-image's wheel (offline) unlike any inspected surface: DTD's role in DRAEM.
+FOREIGN_PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field",
+                  "coins", "camera", "moon")
+
+
+@lru_cache(maxsize=None)
+def _foreign_photo(name: str) -> Image.Image:
+    return Image.fromarray(getattr(skdata, name)()).convert("RGB")
+
+
+def _foreign_crop(rng: np.random.Generator, size: int, channels: int) -> np.ndarray:
+    """A random square crop (1/8 to 1/2 of the short side) of a foreign photo, at size x size."""
+    photo = _foreign_photo(FOREIGN_PHOTOS[int(rng.integers(len(FOREIGN_PHOTOS)))])
+    side = int(rng.integers(min(photo.size) // 8, min(photo.size) // 2 + 1))
+    left, top = int(rng.integers(photo.width - side + 1)), int(rng.integers(photo.height - side + 1))
+    crop = photo.crop((left, top, left + side, top + side)).resize((size, size), Image.BILINEAR)
+    array = np.asarray(crop.convert("L" if channels == 1 else "RGB"), dtype=np.float32) / 255.0
+    return array[None] if channels == 1 else array.transpose(2, 0, 1)
+
+
 def builtin_textures(size: int, channels: int = 1, count: int = 32, seed: int = 0) -> torch.Tensor:
-    """[count, channels, size, size] offline texture sources: scikit-image's brick, grass and gravel
-    photos and the procedural surfaces of the synthetic set, tinted when colour."""
+    """[count, channels, size, size] offline anomaly sources: half crops of FOREIGN_PHOTOS, half
+    surfaces of the synthetic set (scikit-image's brick, grass, gravel and procedural ones)."""
     rng = np.random.default_rng([seed, 7])
-    bank = [tint_channels(rng, random_surface(rng, size), channels) for _ in range(count)]
+    bank = [
+        _foreign_crop(rng, size, channels) if index % 2 else tint_channels(rng, random_surface(rng, size), channels)
+        for index in range(count)
+    ]
     return torch.from_numpy(np.stack(bank))
 
 

@@ -13,7 +13,7 @@ from skimage import data as skdata
 
 from tinyctl.errors import TinyctlError
 
-from ..data.files import image_files, read_image
+from ..data.files import image_array, image_files, read_image
 from ..data.samples import Samples
 from ..data.synthetic import tint_channels
 from ..data.textures import random_surface
@@ -45,9 +45,7 @@ def _foreign_crop(rng: np.random.Generator, size: int, channels: int) -> np.ndar
     photo = _foreign_photo(FOREIGN_PHOTOS[int(rng.integers(len(FOREIGN_PHOTOS)))])
     side = int(rng.integers(min(photo.size) // 8, min(photo.size) // 2 + 1))
     left, top = int(rng.integers(photo.width - side + 1)), int(rng.integers(photo.height - side + 1))
-    crop = photo.crop((left, top, left + side, top + side)).resize((size, size), Image.BILINEAR)
-    array = np.asarray(crop.convert("L" if channels == 1 else "RGB"), dtype=np.float32) / 255.0
-    return array[None] if channels == 1 else array.transpose(2, 0, 1)
+    return image_array(photo.crop((left, top, left + side, top + side)), size, channels)
 
 
 def builtin_textures(size: int, channels: int = 1, count: int = 32, seed: int = 0) -> torch.Tensor:

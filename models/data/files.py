@@ -31,11 +31,16 @@ def _open(path: Path) -> Image.Image:
     return image
 
 
-def read_image(path: Path, size: int, channels: int) -> np.ndarray:
-    """float32 [channels, size, size] in [0, 1]; gray for 1 channel, RGB for 3."""
-    image = _open(path).convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
+def image_array(image: Image.Image, size: int, channels: int) -> np.ndarray:
+    """float32 [channels, size, size] in [0, 1] from a PIL image; gray for 1 channel, RGB for 3."""
+    image = image.convert("L" if channels == 1 else "RGB").resize((size, size), Image.BILINEAR)
     array = np.asarray(image, dtype=np.float32) / 255.0
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
+
+
+def read_image(path: Path, size: int, channels: int) -> np.ndarray:
+    """An image file as `image_array` gives it."""
+    return image_array(_open(path), size, channels)
 
 
 def binarise_mask(mask: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:

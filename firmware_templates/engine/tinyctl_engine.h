@@ -220,7 +220,7 @@ static inline int32_t tc_requantize_fast(int32_t acc, int32_t multiplier, int sh
  * an int8 weight and an input less its zero point, plus a bias. */
 typedef struct {
     const int32_t *bias, *multiplier, *shift;
-    int32_t per_channel, fast, zero_point, min, max;
+    int32_t per_channel, fast, fast_scale, zero_point, min, max;
 } tc_output_params;
 
 static inline tc_output_params tc_output_params_of(const int32_t *bias, int32_t channels, int32_t terms,
@@ -228,7 +228,7 @@ static inline tc_output_params tc_output_params_of(const int32_t *bias, int32_t 
 {
     const int64_t zero_point = io->input_zero_point;
     const int64_t sums = 128 * (128 + (zero_point < 0 ? -zero_point : zero_point)) * (int64_t)terms;
-    tc_output_params p = {bias, rq->multiplier, rq->shift, rq->count != 1, sums < (INT64_C(1) << 30),
+    tc_output_params p = {bias, rq->multiplier, rq->shift, rq->count != 1, sums < (INT64_C(1) << 30), 0,
                           io->output_zero_point, io->act_min, io->act_max};
     for (int32_t q = 0; q < rq->count && p.fast; ++q) {
         p.fast = rq->shift[q] <= 0 && rq->shift[q] >= -31;
@@ -236,7 +236,49 @@ static inline tc_output_params tc_output_params_of(const int32_t *bias, int32_t 
     for (int32_t c = 0; bias && c < channels && p.fast; ++c) {
         p.fast = (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) + sums < (INT64_C(1) << 30);
     }
+    p.fast_scale = p.fast;
+    for (int32_t q = 0; q < rq->count && p.fast_scale; ++q) {
+        p.fast_scale = rq->shift[q] <= -1 && rq->shift[q] >= -22;
+    }
     return p;
+}
+
+/* One output channel's requantisation, rearranged for tc_scale_fast (tc_output_params.fast_scale:
+ * 1 <= right <= 22): twice the bias, the multiplier, the rounding term with the output zero point
+ * folded in (2^(right - 1) + zero_point * 2^right) and the right shift. */
+typedef struct {
+    int32_t bias2, multiplier, round, right;
+} tc_channel_scale;
+
+/* scales[k] for channels first .. first + n - 1. */
+static inline void tc_channel_scales(const tc_output_params *p, int32_t first, int32_t n, tc_channel_scale *scales)
+{
+    for (int32_t c = first; c < first + n; ++c, ++scales) {
+        const int32_t q = p->per_channel ? c : 0, right = -p->shift[q];
+        scales->bias2 = p->bias ? 2 * p->bias[c] : 0;
+        scales->multiplier = p->multiplier[q];
+        scales->round = (INT32_C(1) << (right - 1)) + (int32_t)((uint32_t)p->zero_point << right);
+        scales->right = right;
+    }
+}
+
+/* tc_requantize_fast(acc + bias) + zero point in five instructions: the rounding division of the
+ * high product x by 2^right (ties away from zero) is floor((x - (x < 0) + 2^(right - 1)) / 2^right)
+ * for right >= 1, and a multiple of 2^right added before the shift adds exactly the zero point.
+ * |x| < 2^30 and right <= 22 keep the sum inside int32. */
+static inline int32_t tc_scale_fast(int32_t acc, const tc_channel_scale *s)
+{
+    const int32_t x = tc_smmulr(s->bias2 + 2 * acc, s->multiplier);
+    return (x + (x >> 31) + s->round) >> s->right;
+}
+
+/* The int8 output of an accumulator, clamped to the activation range: one SSAT when that range is
+ * [-128, 127] (`full`, a constant where this is inlined). */
+static inline __attribute__((always_inline)) int8_t
+tc_output_scaled(int32_t acc, const tc_channel_scale *s, int32_t lo, int32_t hi, const int full)
+{
+    const int32_t v = tc_scale_fast(acc, s);
+    return (int8_t)(full ? __ssat(v, 8) : (v < lo ? lo : (v > hi ? hi : v)));
 }
 
 /* The int8 outputs of channels c .. c + n - 1 from their accumulators: + bias, requantise,

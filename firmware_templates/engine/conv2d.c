@@ -1,30 +1,5 @@
 /* CONV_2D, int8 activations and weights, int32 bias, per-channel requantisation. */
-#include "tinyctl_engine.h"
-
-static int32_t conv_point(const int8_t *input, const tc_dims *in, int32_t batch,
-                          int32_t y0, int32_t x0, const int8_t *filter, const tc_dims *wd,
-                          const tc_window *win, int32_t input_offset)
-{
-    int32_t acc = 0;
-    for (int32_t fy = 0; fy < wd->h; ++fy) {
-        int32_t y = y0 + fy * win->dilation_h;
-        if (y < 0 || y >= in->h) {
-            continue; /* padding contributes zero after the zero-point shift */
-        }
-        for (int32_t fx = 0; fx < wd->w; ++fx) {
-            int32_t x = x0 + fx * win->dilation_w;
-            if (x < 0 || x >= in->w) {
-                continue;
-            }
-            const int8_t *px = input + (((batch * in->h + y) * in->w + x) * in->c);
-            const int8_t *fw = filter + (fy * wd->w + fx) * wd->c;
-            for (int32_t ic = 0; ic < wd->c; ++ic) {
-                acc += (int32_t)fw[ic] * ((int32_t)px[ic] + input_offset);
-            }
-        }
-    }
-    return acc;
-}
+#include "tinyctl_dsp.h"
 
 #if TC_DSP
 #define POINTWISE_MAX_DEPTH 256  /* input channels of the 1x1 path: its int16 copy of two pixels is on the stack */
@@ -219,24 +194,5 @@ void tc_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
         return;
     }
 #endif
-    const int32_t filter_size = weight_dims->h * weight_dims->w * weight_dims->c;
-    for (int32_t b = 0; b < output_dims->n; ++b) {
-        for (int32_t oy = 0; oy < output_dims->h; ++oy) {
-            int32_t y0 = oy * window->stride_h - window->pad_top;
-            for (int32_t ox = 0; ox < output_dims->w; ++ox) {
-                int32_t x0 = ox * window->stride_w - window->pad_left;
-                for (int32_t oc = 0; oc < output_dims->c; ++oc) {
-                    int32_t q = rq->count == 1 ? 0 : oc;
-                    int32_t acc = conv_point(input, input_dims, b, y0, x0,
-                                             weights + oc * filter_size, weight_dims, window,
-                                             -io->input_zero_point);
-                    if (bias) {
-                        acc += bias[oc];
-                    }
-                    acc = tc_requantize(acc, rq->multiplier[q], rq->shift[q]) + io->output_zero_point;
-                    *output++ = tc_clamp_s8(acc, io->act_min, io->act_max);
-                }
-            }
-        }
-    }
+    tc_window_conv_s8(input, input_dims, weights, weight_dims, bias, output, output_dims, window, io, rq, 0);
 }

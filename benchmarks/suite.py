@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +18,7 @@ from tinyctl.planner import Plan
 from tinyctl.stages.engine import plan_engine_arena
 from tinyctl.stages.firmware import FIRMWARE_ELF, build_engine_firmware
 from tinyctl.stages.runtimes import tflm_int8_outputs
-from tinyctl.stages.tflm import measure_arena
+from tinyctl.stages.tflm import measure_tflm_arena
 from tinyctl.targets import resolve_board
 
 # The benchmarked cores and the board (QEMU stand-in) each is measured on.
@@ -104,42 +101,14 @@ def random_inputs(graph: Graph, count: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(-128, 128, size=(count, *shape), dtype=np.int8)
 
 
-_PROBE = """
-import sys
-from pathlib import Path
-from tflite_micro import runtime
-try:
-    runtime.Interpreter.from_bytes(Path(sys.argv[1]).read_bytes(), arena_size=int(sys.argv[2])).invoke()
-except RuntimeError:
-    sys.exit(1)
-"""
-
-
 def tflm_arena(model: bytes) -> tuple[int, str | None]:
-    """TFLite-Micro's arena for the model: tinyctl's measure_arena (the recording allocator's total,
-    proved by running in it) and None; when that figure does not run the model (measure_arena raises
-    RuntimeError), the smallest arena it runs in, found by bisection, and a note saying so. Each
-    probe runs in a child process: TFLite-Micro may crash on an arena just short of enough."""
-    try:
-        return measure_arena(model), None
-    except RuntimeError as exc:
-        reason = str(exc)
-    with tempfile.TemporaryDirectory(prefix="tinyctl-bench-") as tmp:
-        path = Path(tmp) / "model.tflite"
-        path.write_bytes(model)
-
-        def runs(arena: int) -> bool:
-            return subprocess.run([sys.executable, "-c", _PROBE, str(path), str(arena)],
-                                  capture_output=True).returncode == 0
-
-        low, high = 0, 1 << 16              # invariant once found: `high` runs, `low` does not
-        while not runs(high):
-            low, high = high, high * 2
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (low, middle) if runs(middle) else (middle, high)
-    return high, (f"tinyctl's measure_arena failed ({reason}): the recording allocator's total is too small "
-                  f"for this model; shown is the smallest arena TFLite-Micro runs it in (found by bisection)")
+    """TFLite-Micro's arena for the model (tinyctl's measure_tflm_arena) and, when its recording
+    allocator's total is too small to run the model, a note saying so."""
+    arena = measure_tflm_arena(model)
+    if arena.bytes == arena.recorded:
+        return arena.bytes, None
+    return arena.bytes, (f"TFLite-Micro's recording allocator reports {arena.recorded:,} B, which does not run this "
+                         f"model; shown is the smallest arena it runs in, which tinyctl's measure_arena finds")
 
 
 def prepare(model: Model, golden_count: int, seed: int) -> Prepared:

@@ -295,6 +295,30 @@ def requant_case(rng, fast: bool = False, name="") -> Case:
                 name)
 
 
+def scale_case(rng, kind: int, output_zero_point: int, act: tuple[int, int], name="") -> Case:
+    """A 1x1 CONV_2D or 1x1 DEPTHWISE_CONV_2D on two pixels with all-zero weights, so each output
+    channel's accumulator is its bias: the requantisation of the 1x1 and depthwise paths (right shifts
+    1..22, accumulators below 2^30 - 2^20) on exact ties in both rounding steps and on random
+    (bias, multiplier, shift), with the output zero point folded into its rounding term."""
+    big = (1 << 30) - (1 << 20)
+    rows = [(acc, 1 << 30, shift) for acc in range(-24, 25) for shift in (-1, -2, -3)]
+    rows += [(-big, -(2**31), -1), (big, 2**31 - 1, -1), (big, 2**31 - 1, -22), (-big, 1 << 30, -22)]
+    for _ in range(150):
+        rows.append((int(rng.integers(-big, big, endpoint=True)), int(rng.integers(-(2**31), 2**31)),
+                     int(rng.integers(-22, 0))))
+    for _ in range(150):                           # results mostly inside the int8 range
+        rows.append((int(rng.integers(-(1 << 18), 1 << 18)), int(rng.integers(1 << 30, 1 << 31)),
+                     int(rng.integers(-20, 0))))
+    acc, mult, shift = (np.array(col, dtype=np.int64).astype(np.int32) for col in zip(*rows))
+    c = len(rows)
+    x = rng.integers(-128, 128, size=(1, 1, 2, 3 if kind == CONV else c), dtype=np.int8)
+    weights = np.zeros((c, 1, 1, 3) if kind == CONV else (1, 1, 1, c), np.int8)
+    io = [int(rng.integers(-128, 128)), output_zero_point, *act]
+    params = [1, 1, 2, x.shape[3], *weights.shape[:3], weights.shape[3] if kind == CONV else c, 1, 1, 2, c,
+              1, 1, 1, 1, 0, 0, *io, c]
+    return Case(kind, params, [x, weights, acc, mult, shift], [1, 2], 2 * c * (3 if kind == CONV else 1), name)
+
+
 def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", params=None,
              extremes=False) -> Case:
     """ADD/SUB of two NHWC operands, each broadcast (size-1 dims) to the output shape; `params`
@@ -411,15 +435,26 @@ def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], 
 
 # --- instructions per MAC ---
 
+def full_range(case: Case) -> Case:
+    """The case with the activation range [-128, 127] (no fused activation, or ReLU on a zero point of
+    -128), which the MAC kernels clamp in one instruction."""
+    case.params[20:22] = [-128, 127]
+    case.name += ", full range"
+    return case
+
+
 def bench_cases() -> list[Case]:
     rng = np.random.default_rng(1)
     return [
         conv_case(rng, 18, 18, 16, 16, 3, 3, padding="valid", name="conv 3x3 16->16, 16x16 out"),
         conv_case(rng, 16, 16, 32, 32, 1, 1, padding="valid", name="conv 1x1 32->32, 16x16"),
+        full_range(conv_case(rng, 16, 16, 32, 32, 1, 1, padding="valid", name="conv 1x1 32->32, 16x16")),
+        full_range(conv_case(rng, 24, 24, 8, 16, 1, 1, padding="valid", name="conv 1x1 8->16, 24x24")),
         conv_case(rng, 8, 8, 128, 64, 1, 1, padding="valid", name="conv 1x1 128->64, 8x8"),
         conv_case(rng, 34, 34, 3, 8, 3, 3, padding="valid", name="conv 3x3 3->8, 32x32 out"),
         conv_case(rng, 17, 17, 16, 16, 3, 3, stride=2, padding="same", name="conv 3x3/2 16->16 SAME, 9x9 out"),
         depthwise_case(rng, 18, 18, 32, 1, 3, 3, padding="valid", name="depthwise 3x3 x32, 16x16 out"),
+        full_range(depthwise_case(rng, 16, 16, 32, 1, 3, 3, padding="same", name="depthwise 3x3 x32 SAME, 16x16")),
         depthwise_case(rng, 12, 12, 64, 1, 5, 5, padding="valid", name="depthwise 5x5 x64, 8x8 out"),
         depthwise_case(rng, 17, 17, 32, 1, 3, 3, stride=2, padding="same", name="depthwise 3x3/2 x32 SAME, 9x9"),
         depthwise_case(rng, 18, 18, 8, 2, 3, 3, padding="valid", name="depthwise 3x3 x8 m2, 16x16 out"),
@@ -439,12 +474,12 @@ def main() -> None:
         results = build_and_run(targets, cases, Path(tmp))
         lib = host_engine(Path(tmp))
         print("instructions per MAC (per element for ADD), QEMU TCG plugin count between the marks around the call")
-        print(f"{'case':42} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7}")
+        print(f"{'case':56} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7}")
         for i, c in enumerate(cases):
             expected = host_output(lib, c)
             same = all(np.array_equal(r.outputs[i], expected) for r in results.values())
             port, dsp, m7 = (results[k].instructions[i] / c.macs for k in ("m4_portable", "m4_dsp", "m7_dsp"))
-            print(f"{c.name:42} {c.macs:7d} {port:11.2f} {dsp:7.2f} {port / dsp:7.2f}x {m7:7.2f}"
+            print(f"{c.name:56} {c.macs:7d} {port:11.2f} {dsp:7.2f} {port / dsp:7.2f}x {m7:7.2f}"
                   f"{'' if same else '   MISMATCH'}")
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dsp_harness import (ADD, CONV, DEPTHWISE, FC, KIND_NAMES, SUB, TARGETS, add_case, build_and_run, conv_case,
-                         depthwise_case, fc_case, host_engine, host_output, requant_case)
+                         depthwise_case, fc_case, full_range, host_engine, host_output, requant_case, scale_case)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -57,6 +57,7 @@ def _cases() -> list:
                                     bias=i % 4 != 2, per_channel=i % 5 != 3, zero_point=[None, 127, -128][i % 3],
                                     misalign=_skew(rng),
                                     name=f"dw{i} {h}x{w}x{c} m{multiplier} k{fh}x{fw} s{stride} d{dilation} {padding}"))
+    cases += _special_cases(rng)
     for i in range(12):
         depth = int(rng.choice(_ODD + _EVEN + [64, 129, 1000]))
         units = int(rng.choice(_ODD + _EVEN))
@@ -84,6 +85,40 @@ def _cases() -> list:
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
     return cases
+
+
+def _unscaled(case):
+    """The case with a shift of 0 on its first channel: outside the 1x1 and depthwise paths' fast
+    requantisation (which needs a right shift of 1 to 22), so they take the general one."""
+    case.arrays[4] = case.arrays[4].copy()
+    case.arrays[4][0] = 0
+    case.name += ", shift 0"
+    return case
+
+
+def _special_cases(rng) -> list:
+    """The branches of the 1x1 CONV_2D path (odd pixel and channel counts, depths that are not whole
+    words, more output channels than one chunk, strides, the activation clamp with and without the
+    full int8 range, depths and requantisations it leaves to the general path) and of the depthwise
+    path (several channel chunks with a 1..3-channel tail, 3-tap rows inside the image and shorter ones
+    at the borders, strides, dilation, filters too large for it)."""
+    return [
+        full_range(conv_case(rng, 7, 5, 37, 45, 1, 1, padding="valid", name="conv 1x1 7x5x37->45")),
+        conv_case(rng, 9, 9, 12, 8, 1, 1, stride=2, padding="same", zero_point=-128, name="conv 1x1/2 9x9x12->8"),
+        full_range(conv_case(rng, 3, 3, 6, 3, 1, 1, padding="valid", name="conv 1x1 3x3x6->3")),
+        conv_case(rng, 2, 3, 260, 5, 1, 1, padding="valid", name="conv 1x1 2x3x260->5 (deeper than the 1x1 path)"),
+        _unscaled(conv_case(rng, 4, 4, 16, 8, 1, 1, padding="valid", name="conv 1x1 4x4x16->8")),
+        full_range(depthwise_case(rng, 6, 7, 37, 1, 3, 3, padding="same", name="dw 6x7x37 k3x3 same")),
+        depthwise_case(rng, 11, 9, 20, 1, 3, 3, stride=2, dilation=2, padding="same", zero_point=-128,
+                       name="dw 11x9x20 k3x3 s2 d2 same"),
+        full_range(depthwise_case(rng, 5, 9, 18, 1, 3, 2, stride=2, padding="valid", name="dw 5x9x18 k3x2 s2")),
+        _unscaled(depthwise_case(rng, 6, 6, 12, 1, 3, 3, padding="same", name="dw 6x6x12 k3x3 same")),
+        depthwise_case(rng, 8, 8, 8, 1, 7, 7, padding="same", name="dw 8x8x8 k7x7 same (portable)"),
+        scale_case(rng, CONV, -128, (-128, 127), name="conv 1x1 requantisation edges, zero point -128"),
+        scale_case(rng, CONV, 127, (-128, 127), name="conv 1x1 requantisation edges, zero point 127"),
+        scale_case(rng, DEPTHWISE, 5, (-100, 90), name="depthwise requantisation edges, zero point 5"),
+        scale_case(rng, DEPTHWISE, 0, (-128, 127), name="depthwise requantisation edges, zero point 0"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -118,13 +153,14 @@ def test_firmware_equals_portable_host_build(runs, target):
 
 def test_dsp_paths_are_taken(runs):
     """On the M4, each MAC kernel's DSP build executes well under the portable build's instructions
-    (depthwise only with depth multiplier 1, ADD/SUB only with parameters the DSP path takes)."""
+    (depthwise only with depth multiplier 1 and filters of up to 36 taps, ADD/SUB only with parameters
+    the DSP path takes)."""
     cases, _, results = runs
     dsp, portable = results["m4_dsp"].instructions, results["m4_portable"].instructions
     checked = set()
     for i, case in enumerate(cases):
-        if case.macs < 200 or "requantisation" in case.name or (case.kind == DEPTHWISE
-                                                                 and case.params[7] != case.params[3]):
+        if case.macs < 200 or "requantisation" in case.name or "(portable)" in case.name or (
+                case.kind == DEPTHWISE and case.params[7] != case.params[3]):
             continue
         if case.kind in (ADD, SUB) and "left shift 22" in case.name:
             assert dsp[i] > portable[i] * 0.9, f"{case.name}: ADD outside the DSP path's range"

@@ -20,7 +20,8 @@ from tinyctl.reference_models import REFERENCE_MODELS, build_reference_model
 from tinyctl.stages.runtimes import tflm_int8_outputs
 from tinyctl.stages.engine import HOST_EXECUTABLE, plan_engine_arena
 from tinyctl.stages.firmware import build_engine_firmware, run_firmware_batch, selftest
-from tinyctl.stages.tflm import measure_arena
+from tinyctl.errors import TinyctlError
+from tinyctl.stages.tflm import _ArenaProbe, measure_arena, measure_tflm_arena
 from tinyctl.targets import resolve_board
 
 NAMES = list(REFERENCE_MODELS)
@@ -28,12 +29,6 @@ BOARDS = ("nucleo-f446re", "disco-f746ng")   # QEMU netduinoplus2 (Cortex-M4), m
 INPUTS = 8         # seeded random int8 inputs per model, through the host build and both firmwares
 GOLDEN = 2         # the first of them embedded for the self-test (MobileNet's input is 27 KB of flash)
 SEED = 20
-
-# tinyctl.stages.tflm.measure_arena returns TFLite-Micro's recorded arena total and proves it by running
-# the model in it; for fc_autoencoder that total (17,360 B) is too small: FULLY_CONNECTED's prepare
-# needs temporary space the total leaves out (TFLite-Micro runs it from 22,040 B), and measure_arena
-# raises a bare RuntimeError ("TFLM failed to allocate tensors").
-MEASURE_ARENA_FAILS = {"fc_autoencoder"}
 
 
 @dataclass
@@ -86,12 +81,27 @@ def built(case, tmp_path_factory):
     return build
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(
-    n in MEASURE_ARENA_FAILS, raises=RuntimeError, strict=True,
-    reason="measure_arena: TFLite-Micro's recorded arena total does not run this model")) for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_engine_arena_is_no_larger_than_tflite_micros(case, name):
     c = case(name)
     assert c.plan.peak_bytes <= measure_arena(c.model)
+
+
+def test_tflite_micro_arena_is_the_smallest_that_runs(case, tmp_path):
+    """fc_autoencoder's recorded total is too small (FULLY_CONNECTED's Prepare needs temporary space on
+    top, and TFLite-Micro crashes just short of enough): measure_arena finds the smallest size that runs."""
+    model = case("fc_autoencoder").model
+    arena = measure_tflm_arena(model)
+    probe = _ArenaProbe(model, tmp_path)
+    try:
+        assert arena.recorded < arena.bytes and probe.runs(arena.bytes) and not probe.runs(arena.bytes - 1)
+    finally:
+        probe.close()
+
+
+def test_measure_arena_refuses_what_tflite_micro_cannot_run():
+    with pytest.raises(TinyctlError, match="TFLite-Micro cannot run this model"):
+        measure_arena(b"not a flatbuffer" * 8)
 
 
 @pytest.mark.parametrize("name", NAMES)

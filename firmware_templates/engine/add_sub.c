@@ -1,5 +1,5 @@
 /* ADD and SUB, int8, broadcasting up to 4-D: TFLite's left_shift scheme with a fused activation. */
-#include "tinyctl_engine.h"
+#include "tinyctl_dsp.h"
 
 static int32_t scaled(int32_t v, int32_t zero_point, int32_t multiplier, int32_t shift, int32_t left_shift)
 {

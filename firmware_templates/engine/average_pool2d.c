@@ -2,28 +2,22 @@
  * from zero by integer division, as the reference does. */
 #include "tinyctl_engine.h"
 
+static int32_t window_mean(const int8_t *first, int32_t rows, int32_t columns, int32_t row, int32_t column)
+{
+    const int32_t count = rows * columns;
+    int32_t sum = 0;
+    for (int32_t y = 0; y < rows; ++y) {
+        for (int32_t x = 0; x < columns; ++x) {
+            sum += first[y * row + x * column];
+        }
+    }
+    return sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+}
+
 void tc_average_pool2d_s8(const int8_t *input, const tc_dims *input_dims,
                           int8_t *output, const tc_dims *output_dims,
                           int32_t filter_h, int32_t filter_w, const tc_window *window,
                           const tc_int8_io *io)
 {
-    const tc_dims *in = input_dims;
-    for (int32_t b = 0; b < output_dims->n; ++b) {
-        for (int32_t oy = 0; oy < output_dims->h; ++oy) {
-            for (int32_t ox = 0; ox < output_dims->w; ++ox) {
-                tc_pool_span s = tc_pool_span_at(in, oy, ox, filter_h, filter_w, window);
-                int32_t count = (s.fy1 - s.fy0) * (s.fx1 - s.fx0);
-                for (int32_t c = 0; c < output_dims->c; ++c) {
-                    int32_t sum = 0;
-                    for (int32_t fy = s.fy0; fy < s.fy1; ++fy) {
-                        for (int32_t fx = s.fx0; fx < s.fx1; ++fx) {
-                            sum += input[((b * in->h + s.y0 + fy) * in->w + s.x0 + fx) * in->c + c];
-                        }
-                    }
-                    sum = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
-                    *output++ = tc_clamp_s8(sum, io->act_min, io->act_max);
-                }
-            }
-        }
-    }
+    tc_pool_s8(input, input_dims, output, output_dims, filter_h, filter_w, window, io, window_mean);
 }

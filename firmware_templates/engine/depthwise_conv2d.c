@@ -1,85 +1,135 @@
 /* DEPTHWISE_CONV_2D, int8: output channel ic * depth_multiplier + m reads input channel ic. */
-#include "tinyctl_engine.h"
+#include "tinyctl_dsp.h"
 
-static int32_t depthwise_point(const int8_t *input, const tc_dims *in, int32_t batch,
-                               int32_t y0, int32_t x0, int32_t ic, const int8_t *weights,
-                               const tc_dims *wd, int32_t oc, const tc_window *win,
-                               int32_t input_offset)
+#if TC_DSP
+#define DW_CHUNK 16     /* channels per pass: their weights as int16 pairs and their scales are on the stack */
+#define DW_MAX_TAPS 36  /* filter taps of the DSP path (6x6) */
+
+/* The chunk's weights for whole groups of 4 channels as int16 pairs, group by group, tap by tap:
+ * the even pair (channels 0 and 2), then the odd pair (1 and 3). */
+static void depthwise_pack(const int8_t *weights, int32_t c, int32_t taps, int32_t groups, int32_t *packed)
 {
-    int32_t acc = 0;
-    for (int32_t fy = 0; fy < wd->h; ++fy) {
-        int32_t y = y0 + fy * win->dilation_h;
-        if (y < 0 || y >= in->h) {
-            continue;
+    for (int32_t g = 0; g < groups; ++g) {
+        for (int32_t t = 0; t < taps; ++t, packed += 2) {
+            const int32_t k = tc_load_s8x4(weights + t * c + 4 * g);
+            packed[0] = __sxtb16(k);
+            packed[1] = tc_sxtb16_odd(k);
         }
-        for (int32_t fx = 0; fx < wd->w; ++fx) {
-            int32_t x = x0 + fx * win->dilation_w;
-            if (x < 0 || x >= in->w) {
-                continue;
-            }
-            int32_t v = input[((batch * in->h + y) * in->w + x) * in->c + ic];
-            acc += (int32_t)weights[(fy * wd->w + fx) * wd->c + oc] * (v + input_offset);
+    }
+}
+
+/* The accumulators of a group of 4 channels (a struct, so that they stay in registers). */
+typedef struct {
+    int32_t a0, a1, a2, a3;
+} acc4;
+
+/* acc += one tap of each channel of a group of 4: the input word, unpacked with the input offset
+ * to int16 lanes, against the tap's packed weights (SMLABB/SMLATT, one MAC each). */
+static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const int8_t *x, const int32_t *w,
+                                                                int32_t offset2)
+{
+    const int32_t v = tc_load_s8x4(x);
+    const int32_t even = __sxtab16(offset2, v), odd = tc_sxtab16_odd(offset2, v);
+    acc.a0 = __smlabb(even, w[0], acc.a0);
+    acc.a2 = __smlatt(even, w[0], acc.a2);
+    acc.a1 = __smlabb(odd, w[1], acc.a1);
+    acc.a3 = __smlatt(odd, w[1], acc.a3);
+    return acc;
+}
+
+/* The taps of a group of 4 channels inside the image: `rows` filter rows of `cols` taps, three
+ * taps a row written out (the common 3x3 filter away from the borders). */
+static inline __attribute__((always_inline)) acc4
+depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, int32_t x_row_step,
+               int32_t x_tap_step, int32_t w_row_step, int32_t offset2)
+{
+    acc4 acc = {0, 0, 0, 0};
+    if (cols == 3) {
+        for (int32_t r = rows; r > 0; --r, x += x_row_step, w += w_row_step) {
+            acc = depthwise_tap(acc, x, w, offset2);
+            acc = depthwise_tap(acc, x + x_tap_step, w + 2, offset2);
+            acc = depthwise_tap(acc, x + 2 * x_tap_step, w + 4, offset2);
+        }
+        return acc;
+    }
+    for (int32_t r = rows; r > 0; --r, x += x_row_step, w += w_row_step) {
+        const int8_t *xp = x;
+        const int32_t *wp = w;
+        for (int32_t t = cols; t > 0; --t, xp += x_tap_step, wp += 2) {
+            acc = depthwise_tap(acc, xp, wp, offset2);
         }
     }
     return acc;
 }
 
-#if TC_DSP
-/* Depth multiplier 1: output channel c reads input channel c, so four neighbouring channels are one
- * input word and one weight word per tap, unpacked to int16 lanes (bytes 0 and 2, then 1 and 3)
- * and multiplied lane by lane into four accumulators (SMLABB/SMLATT). Along a filter row the taps
- * inside the image are words `c` bytes apart in both the input and the weights, unless the filter
- * is dilated across (`dilated`, a constant in each of the two copies the compiler makes). */
+/* Depth multiplier 1, a chunk of DW_CHUNK channels at a time: for every output pixel, the chunk's
+ * groups of 4 channels (one input word per tap) and then its last 1..3 channels one by one. The
+ * outputs are requantised with the chunk's tc_channel_scale when params->fast_scale (then `full`,
+ * a constant in each copy the compiler makes, says whether one SSAT clamps), else tc_outputs_dsp. */
 static inline __attribute__((always_inline)) void
 depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
-              const int32_t *bias, int8_t *output, const tc_dims *out,
-              const tc_window *win, const tc_int8_io *io, const tc_requant *rq, const int dilated)
+              int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+              const tc_output_params *p, const int full)
 {
-    const int32_t c = in->c, offset2 = tc_dup16(-io->input_zero_point);
-    const int32_t x_row_step = win->dilation_h * in->w * c, w_row_step = wd->w * c;
-    const int32_t x_tap_step = dilated ? win->dilation_w * c : c;
-    const tc_output_params params = tc_output_params_of(bias, c, wd->h * wd->w, io, rq);
-    for (int32_t b = 0; b < out->n; ++b) {
-        for (int32_t oy = 0; oy < out->h; ++oy) {
-            const int32_t y0 = oy * win->stride_h - win->pad_top;
-            const tc_tap_span rows = tc_taps_inside(y0, win->dilation_h, wd->h, in->h);
-            for (int32_t ox = 0; ox < out->w; ++ox, output += c) {
-                const int32_t x0 = ox * win->stride_w - win->pad_left;
-                const tc_tap_span cols = tc_taps_inside(x0, dilated ? win->dilation_w : 1, wd->w, in->w);
-                const int32_t last = cols.hi - cols.lo - 1; /* a filter row's last tap in the image */
-                const int8_t *x_first = input + ((b * in->h + y0 + rows.lo * win->dilation_h) * in->w
-                                                 + x0 + cols.lo * (dilated ? win->dilation_w : 1)) * c;
-                const int8_t *w_first = weights + (rows.lo * wd->w + cols.lo) * c;
-                int32_t ch = 0;
-                for (; ch + 4 <= c; ch += 4) {
-                    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-                    const int8_t *x = x_first + ch, *w = w_first + ch;
-                    for (int32_t fy = rows.hi - rows.lo; fy > 0; --fy, x += x_row_step, w += w_row_step) {
-                        for (int32_t i = last * c, j = last * x_tap_step; i >= 0; i -= c, j -= x_tap_step) {
-                            int32_t v = tc_load_s8x4(x + j), k = tc_load_s8x4(w + i);
-                            int32_t v_even = __sxtab16(offset2, v), k_even = __sxtb16(k);
-                            int32_t v_odd = tc_sxtab16_odd(offset2, v), k_odd = tc_sxtb16_odd(k);
-                            a0 = __smlabb(v_even, k_even, a0);
-                            a2 = __smlatt(v_even, k_even, a2);
-                            a1 = __smlabb(v_odd, k_odd, a1);
-                            a3 = __smlatt(v_odd, k_odd, a3);
+    const int32_t c = in->c, taps = wd->h * wd->w, offset2 = tc_dup16(-io->input_zero_point);
+    const int32_t x_row_step = win->dilation_h * in->w * c, x_tap_step = win->dilation_w * c;
+    const int32_t lo = p->min, hi = p->max;
+    int32_t packed[DW_CHUNK / 4 * DW_MAX_TAPS * 2];
+    tc_channel_scale scales[DW_CHUNK];
+    for (int32_t first = 0; first < c; first += DW_CHUNK) {
+        const int32_t chunk = c - first < DW_CHUNK ? c - first : DW_CHUNK, groups = chunk >> 2;
+        depthwise_pack(weights + first, c, taps, groups, packed);
+        if (p->fast_scale) {
+            tc_channel_scales(p, first, chunk, scales);
+        }
+        int8_t *o = output + first;
+        for (int32_t b = 0; b < out->n; ++b) {
+            for (int32_t oy = 0; oy < out->h; ++oy) {
+                const int32_t y0 = oy * win->stride_h - win->pad_top;
+                const tc_tap_span rows = tc_taps_inside(y0, win->dilation_h, wd->h, in->h);
+                for (int32_t ox = 0; ox < out->w; ++ox, o += c) {
+                    const int32_t x0 = ox * win->stride_w - win->pad_left;
+                    const tc_tap_span cols = tc_taps_inside(x0, win->dilation_w, wd->w, in->w);
+                    const int32_t n_cols = cols.hi - cols.lo, n_rows = n_cols > 0 ? rows.hi - rows.lo : 0;
+                    const int32_t first_tap = rows.lo * wd->w + cols.lo;
+                    const int8_t *x = input + ((b * in->h + y0 + rows.lo * win->dilation_h) * in->w
+                                               + x0 + cols.lo * win->dilation_w) * c + first;
+                    for (int32_t g = 0; g < groups; ++g) {
+                        const acc4 sums = depthwise_taps(x + 4 * g, packed + (g * taps + first_tap) * 2, n_rows,
+                                                         n_cols, x_row_step, x_tap_step, 2 * wd->w, offset2);
+                        const int32_t acc[4] = {sums.a0, sums.a1, sums.a2, sums.a3};
+                        if (p->fast_scale) {
+                            for (int32_t k = 0; k < 4; ++k) {
+                                o[4 * g + k] = tc_output_scaled(acc[k], &scales[4 * g + k], lo, hi, full);
+                            }
+                        } else {
+                            tc_outputs_dsp(acc, 4, first + 4 * g, p, o + 4 * g);
                         }
                     }
-                    const int32_t acc[4] = {a0, a1, a2, a3};
-                    tc_outputs_dsp(acc, 4, ch, &params, output + ch);
-                }
-                for (; ch < c; ++ch) { /* the last 1..3 channels */
-                    int32_t acc = 0;
-                    const int8_t *x = x_first + ch, *w = w_first + ch;
-                    for (int32_t fy = rows.hi - rows.lo; fy > 0; --fy, x += x_row_step, w += w_row_step) {
-                        for (int32_t i = last * c, j = last * x_tap_step; i >= 0; i -= c, j -= x_tap_step) {
-                            acc += w[i] * (x[j] + (int16_t)offset2);
+                    for (int32_t ch = 4 * groups; ch < chunk; ++ch) { /* the last 1..3 channels */
+                        const int8_t *xr = x + ch, *w = weights + first_tap * c + first + ch;
+                        int32_t acc = 0;
+                        for (int32_t r = n_rows; r > 0; --r, xr += x_row_step, w += wd->w * c) {
+                            for (int32_t t = 0; t < n_cols; ++t) {
+                                acc += w[t * c] * (xr[t * x_tap_step] + (int16_t)offset2);
+                            }
                         }
+                        tc_outputs_dsp(&acc, 1, first + ch, p, o + ch);
                     }
-                    tc_outputs_dsp(&acc, 1, ch, &params, output + ch);
                 }
             }
         }
+    }
+}
+
+static __attribute__((noinline)) void
+depthwise(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd, int8_t *output,
+          const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p)
+{
+    if (p->fast_scale && p->min == -128 && p->max == 127) {
+        depthwise_dsp(input, in, weights, wd, output, out, win, io, p, 1);
+    } else {
+        depthwise_dsp(input, in, weights, wd, output, out, win, io, p, 0);
     }
 }
 #endif
@@ -92,32 +142,13 @@ void tc_depthwise_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
     const int32_t multiplier = output_dims->c / input_dims->c;
 #if TC_DSP
     if (multiplier == 1 && weight_dims->c == input_dims->c && output_dims->c == input_dims->c
-        && tc_dsp_offset_ok(io->input_zero_point)) {
-        if (window->dilation_w == 1) {
-            depthwise_dsp(input, input_dims, weights, weight_dims, bias, output, output_dims, window, io, rq, 0);
-        } else {
-            depthwise_dsp(input, input_dims, weights, weight_dims, bias, output, output_dims, window, io, rq, 1);
-        }
+        && weight_dims->h * weight_dims->w <= DW_MAX_TAPS && tc_dsp_offset_ok(io->input_zero_point)) {
+        const tc_output_params params = tc_output_params_of(bias, input_dims->c, weight_dims->h * weight_dims->w,
+                                                            io, rq);
+        depthwise(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
         return;
     }
 #endif
-    for (int32_t b = 0; b < output_dims->n; ++b) {
-        for (int32_t oy = 0; oy < output_dims->h; ++oy) {
-            int32_t y0 = oy * window->stride_h - window->pad_top;
-            for (int32_t ox = 0; ox < output_dims->w; ++ox) {
-                int32_t x0 = ox * window->stride_w - window->pad_left;
-                for (int32_t oc = 0; oc < output_dims->c; ++oc) {
-                    int32_t q = rq->count == 1 ? 0 : oc;
-                    int32_t acc = depthwise_point(input, input_dims, b, y0, x0, oc / multiplier,
-                                                  weights, weight_dims, oc, window,
-                                                  -io->input_zero_point);
-                    if (bias) {
-                        acc += bias[oc];
-                    }
-                    acc = tc_requantize(acc, rq->multiplier[q], rq->shift[q]) + io->output_zero_point;
-                    *output++ = tc_clamp_s8(acc, io->act_min, io->act_max);
-                }
-            }
-        }
-    }
+    tc_window_conv_s8(input, input_dims, weights, weight_dims, bias, output, output_dims, window, io, rq,
+                      multiplier);
 }

@@ -1,5 +1,5 @@
 /* FULLY_CONNECTED, int8 with symmetric (zero-point 0) weights, per-tensor or per-channel. */
-#include "tinyctl_engine.h"
+#include "tinyctl_dsp.h"
 
 #if TC_DSP
 /* Four units at a time share each input word (tc_dot4_s8), then one at a time. */
@@ -41,16 +41,11 @@ void tc_fully_connected_s8(const int8_t *input, int32_t batches, int32_t depth,
         const int8_t *row = input + b * depth;
         for (int32_t u = 0; u < units; ++u) {
             const int8_t *w = weights + u * depth;
-            int32_t q = rq->count == 1 ? 0 : u;
             int32_t acc = 0;
             for (int32_t d = 0; d < depth; ++d) {
                 acc += (int32_t)w[d] * ((int32_t)row[d] + input_offset);
             }
-            if (bias) {
-                acc += bias[u];
-            }
-            acc = tc_requantize(acc, rq->multiplier[q], rq->shift[q]) + io->output_zero_point;
-            *output++ = tc_clamp_s8(acc, io->act_min, io->act_max);
+            *output++ = tc_output_s8(acc, bias, u, io, rq);
         }
     }
 }

@@ -1,27 +1,22 @@
 /* MAX_POOL_2D, int8; padded positions are skipped, not treated as values. */
 #include "tinyctl_engine.h"
 
+static int32_t window_max(const int8_t *first, int32_t rows, int32_t columns, int32_t row, int32_t column)
+{
+    int32_t best = INT8_MIN;
+    for (int32_t y = 0; y < rows; ++y) {
+        for (int32_t x = 0; x < columns; ++x) {
+            const int32_t v = first[y * row + x * column];
+            best = v > best ? v : best;
+        }
+    }
+    return best;
+}
+
 void tc_max_pool2d_s8(const int8_t *input, const tc_dims *input_dims,
                       int8_t *output, const tc_dims *output_dims,
                       int32_t filter_h, int32_t filter_w, const tc_window *window,
                       const tc_int8_io *io)
 {
-    const tc_dims *in = input_dims;
-    for (int32_t b = 0; b < output_dims->n; ++b) {
-        for (int32_t oy = 0; oy < output_dims->h; ++oy) {
-            for (int32_t ox = 0; ox < output_dims->w; ++ox) {
-                tc_pool_span s = tc_pool_span_at(in, oy, ox, filter_h, filter_w, window);
-                for (int32_t c = 0; c < output_dims->c; ++c) {
-                    int32_t best = INT8_MIN;
-                    for (int32_t fy = s.fy0; fy < s.fy1; ++fy) {
-                        for (int32_t fx = s.fx0; fx < s.fx1; ++fx) {
-                            int32_t v = input[((b * in->h + s.y0 + fy) * in->w + s.x0 + fx) * in->c + c];
-                            best = v > best ? v : best;
-                        }
-                    }
-                    *output++ = tc_clamp_s8(best, io->act_min, io->act_max);
-                }
-            }
-        }
-    }
+    tc_pool_s8(input, input_dims, output, output_dims, filter_h, filter_w, window, io, window_max);
 }

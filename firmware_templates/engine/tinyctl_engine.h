@@ -80,200 +80,53 @@ static inline int8_t tc_clamp_s8(int32_t v, int32_t lo, int32_t hi)
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* Cores with the Arm DSP extension (Cortex-M4, M7, M33...) take SIMD paths in CONV_2D,
- * DEPTHWISE_CONV_2D, FULLY_CONNECTED and ADD/SUB that give the portable C's results bit for bit
- * (int32 sums in another order; the same requantisation, in fewer instructions). Little-endian
- * only: depthwise maps word lanes to channels. -DTC_PORTABLE keeps the portable C. */
-#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_BIG_ENDIAN) && !defined(TC_PORTABLE)
-#define TC_DSP 1
-#include <arm_acle.h>
-#include <string.h>
-
-/* Four int8 values from any address: gcc makes the memcpy one (unaligned) word load. */
-static inline int32_t tc_load_s8x4(const int8_t *p)
+/* The portable kernels' int8 output for output channel oc: + bias, requantise, + zero point, clamp. */
+static inline int8_t tc_output_s8(int32_t acc, const int32_t *bias, int32_t oc, const tc_int8_io *io,
+                                  const tc_requant *rq)
 {
-    int32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
+    const int32_t q = rq->count == 1 ? 0 : oc;
+    const int32_t v = tc_requantize(acc + (bias ? bias[oc] : 0), rq->multiplier[q], rq->shift[q]);
+    return tc_clamp_s8(v + io->output_zero_point, io->act_min, io->act_max);
 }
 
-/* Bytes 1 and 3 of v sign-extended to two int16 lanes: SXTB16 with its ROR #8, which __sxtb16
- * cannot express (bytes 0 and 2 are __sxtb16(v)). */
-static inline int32_t tc_sxtb16_odd(int32_t v)
-{
-    int32_t lanes;
-    __asm("sxtb16 %0, %1, ror #8" : "=r"(lanes) : "r"(v));
-    return lanes;
-}
 
-/* add + bytes 1 and 3 of v sign-extended, lane by lane (SXTAB16 with ROR #8). */
-static inline int32_t tc_sxtab16_odd(int32_t add, int32_t v)
+/* The portable CONV_2D (depthwise_multiplier 0) and DEPTHWISE_CONV_2D, one output at a time: output
+ * channel oc sums, over the filter taps inside the image, weight * (input + input offset) over the
+ * tap's input channels (all of them for CONV_2D, whose weights are OHWI; input channel
+ * oc / depthwise_multiplier for DEPTHWISE_CONV_2D, whose weights are 1HWO). */
+static inline void tc_window_conv_s8(const int8_t *input, const tc_dims *in, const int8_t *weights,
+                                     const tc_dims *wd, const int32_t *bias, int8_t *output, const tc_dims *out,
+                                     const tc_window *win, const tc_int8_io *io, const tc_requant *rq,
+                                     int32_t depthwise_multiplier)
 {
-    int32_t lanes;
-    __asm("sxtab16 %0, %1, %2, ror #8" : "=r"(lanes) : "r"(add), "r"(v));
-    return lanes;
-}
-
-/* Whether int8 inputs plus -zero_point fit int16 lanes (always, for TFLite's int8 zero points). */
-static inline int tc_dsp_offset_ok(int32_t zero_point)
-{
-    return zero_point >= -32640 && zero_point <= 32640;
-}
-
-/* An int16 value in both lanes. */
-static inline int32_t tc_dup16(int32_t v)
-{
-    return (int32_t)((uint32_t)(uint16_t)v * 0x10001u);
-}
-
-/* acc[k] += sum over i < n of w[k * w_stride + i] * (x[i] + offset), k = 0..3: four output
- * channels sharing one input run, 4 bytes a step as int16 pairs into SMLAD (1.56 instructions
- * per MAC). offset2 is tc_dup16(offset) for an offset that tc_dsp_offset_ok accepts. The
- * empty asm statements only keep gcc from hoisting the next weight load, which would need more
- * registers than the core has and spill in the loop. */
-static inline void tc_dot4_s8(const int8_t *x, const int8_t *w, int32_t w_stride, int32_t n,
-                              int32_t offset2, int32_t acc[4])
-{
-    const int8_t *w2 = w + 2 * w_stride; /* rows 1 and 3 are at [w + w_stride] and [w2 + w_stride] */
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (int32_t i = n >> 2; i > 0; --i) {
-        int32_t in = tc_load_s8x4(x);
-        int32_t even = __sxtab16(offset2, in), odd = tc_sxtab16_odd(offset2, in);
-        int32_t k = tc_load_s8x4(w);
-        a0 = __smlad(__sxtb16(k), even, __smlad(tc_sxtb16_odd(k), odd, a0));
-        __asm volatile("" ::: "memory");
-        k = tc_load_s8x4(w + w_stride);
-        a1 = __smlad(__sxtb16(k), even, __smlad(tc_sxtb16_odd(k), odd, a1));
-        __asm volatile("" ::: "memory");
-        k = tc_load_s8x4(w2);
-        a2 = __smlad(__sxtb16(k), even, __smlad(tc_sxtb16_odd(k), odd, a2));
-        __asm volatile("" ::: "memory");
-        k = tc_load_s8x4(w2 + w_stride);
-        a3 = __smlad(__sxtb16(k), even, __smlad(tc_sxtb16_odd(k), odd, a3));
-        x += 4, w += 4, w2 += 4;
-    }
-    for (int32_t i = 0; i < (n & 3); ++i) {
-        int32_t in = x[i] + (int16_t)offset2;
-        a0 += w[i] * in;
-        a1 += w[w_stride + i] * in;
-        a2 += w2[i] * in;
-        a3 += w2[w_stride + i] * in;
-    }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-}
-
-/* tc_dot4_s8 for one output channel: returns acc + sum over i < n of w[i] * (x[i] + offset). */
-static inline int32_t tc_dot1_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t offset2, int32_t acc)
-{
-    for (; n >= 4; n -= 4, x += 4, w += 4) {
-        int32_t in = tc_load_s8x4(x), k = tc_load_s8x4(w);
-        acc = __smlad(__sxtb16(k), __sxtab16(offset2, in), acc);
-        acc = __smlad(tc_sxtb16_odd(k), tc_sxtab16_odd(offset2, in), acc);
-    }
-    for (int32_t i = 0; i < n; ++i) {
-        acc += w[i] * (x[i] + (int16_t)offset2);
-    }
-    return acc;
-}
-
-/* tc_requantize, same results in about half the instructions, without branches: the
- * reference's round-and-truncate of a * b / 2^31 is floor((a * b + 2^30) / 2^31) for either sign
- * of a * b, i.e. twice the high word of that 64-bit sum plus the low word's top bit, where QADD
- * doubles the high word and saturates exactly where the reference does (a = b = INT32_MIN); then
- * tc_rounding_divide_by_pot's steps with its mask as ~(~0 << right). */
-static inline int32_t tc_requantize_dsp(int32_t acc, int32_t multiplier, int shift)
-{
-    const int left = shift > 0 ? shift : 0;
-    const int right = left - shift;
-    const int64_t ab = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier + (INT64_C(1) << 30);
-    const int32_t high = (int32_t)(ab >> 32);
-    const int32_t x = __qadd(high, high) | (int32_t)((uint32_t)ab >> 31);
-    const int32_t mask = (int32_t)~(~0u << right);
-    return (x >> right) + ((x & mask) > (mask >> 1) + (int32_t)((uint32_t)x >> 31));
-}
-
-/* floor((a * b + 2^31) / 2^32) (SMMULR): for an even a = 2 * h that is the reference's rounded
- * doubling high multiply of h and b (as above), and never saturates. */
-static inline int32_t tc_smmulr(int32_t a, int32_t b)
-{
-    int32_t high;
-    __asm("smmulr %0, %1, %2" : "=r"(high) : "r"(a), "r"(b));
-    return high;
-}
-
-/* tc_rounding_divide_by_pot(x, right) for |x| < 2^30, 0 <= right <= 31, without its mask:
- * floor((2x - (x < 0) + 2^right) / 2^(right + 1)), done as two shifts. */
-static inline int32_t tc_rounding_divide_small(int32_t x, int right)
-{
-    return (((2 * x - (int32_t)((uint32_t)x >> 31)) >> right) + 1) >> 1;
-}
-
-/* tc_requantize for |acc| < 2^30 and -31 <= shift <= 0 (then |high| < 2^30 too). */
-static inline int32_t tc_requantize_fast(int32_t acc, int32_t multiplier, int shift)
-{
-    return tc_rounding_divide_small(tc_smmulr(2 * acc, multiplier), -shift);
-}
-
-/* What the DSP kernels' outputs need, read once per call into a local (int8 output stores may
- * alias anything, so the compiler would reload these from *io and *rq after every output), and
- * whether tc_requantize_fast applies to every output: each accumulator sums `terms` products of
- * an int8 weight and an input less its zero point, plus a bias. */
-typedef struct {
-    const int32_t *bias, *multiplier, *shift;
-    int32_t per_channel, fast, zero_point, min, max;
-} tc_output_params;
-
-static inline tc_output_params tc_output_params_of(const int32_t *bias, int32_t channels, int32_t terms,
-                                                   const tc_int8_io *io, const tc_requant *rq)
-{
-    const int64_t zero_point = io->input_zero_point;
-    const int64_t sums = 128 * (128 + (zero_point < 0 ? -zero_point : zero_point)) * (int64_t)terms;
-    tc_output_params p = {bias, rq->multiplier, rq->shift, rq->count != 1, sums < (INT64_C(1) << 30),
-                          io->output_zero_point, io->act_min, io->act_max};
-    for (int32_t q = 0; q < rq->count && p.fast; ++q) {
-        p.fast = rq->shift[q] <= 0 && rq->shift[q] >= -31;
-    }
-    for (int32_t c = 0; bias && c < channels && p.fast; ++c) {
-        p.fast = (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) + sums < (INT64_C(1) << 30);
-    }
-    return p;
-}
-
-/* The int8 outputs of channels c .. c + n - 1 from their accumulators: + bias, requantise,
- * + zero point, clamp. A function of its own, so that its loop has the registers to itself. */
-static __attribute__((noinline, unused)) void tc_outputs_dsp(const int32_t *acc, int32_t n, int32_t c,
-                                                             const tc_output_params *p, int8_t *output)
-{
-    static const int32_t no_bias = 0;
-    const int32_t step = p->per_channel, fast = p->fast, zero_point = p->zero_point, lo = p->min, hi = p->max;
-    const int32_t *multiplier = p->multiplier + c * step, *shift = p->shift + c * step;
-    const int32_t *bias = p->bias ? p->bias + c : &no_bias, bias_step = p->bias ? 1 : 0;
-    for (int32_t k = 0; k < n; ++k, multiplier += step, shift += step, bias += bias_step) {
-        const int32_t sum = acc[k] + *bias;
-        int32_t v = (fast ? tc_requantize_fast(sum, *multiplier, *shift)
-                          : tc_requantize_dsp(sum, *multiplier, *shift)) + zero_point;
-        v = v > lo ? v : lo;
-        output[k] = (int8_t)(v < hi ? v : hi);
+    const int32_t m = depthwise_multiplier, depth = m ? 1 : in->c, offset = -io->input_zero_point;
+    for (int32_t b = 0; b < out->n; ++b) {
+        for (int32_t oy = 0; oy < out->h; ++oy) {
+            for (int32_t ox = 0; ox < out->w; ++ox) {
+                for (int32_t oc = 0; oc < out->c; ++oc) {
+                    const int8_t *filter = weights + (m ? oc : oc * wd->h * wd->w * wd->c);
+                    const int8_t *pixels = input + b * in->h * in->w * in->c + (m ? oc / m : 0);
+                    int32_t acc = 0;
+                    for (int32_t fy = 0; fy < wd->h; ++fy) {
+                        const int32_t y = oy * win->stride_h - win->pad_top + fy * win->dilation_h;
+                        for (int32_t fx = 0; fx < wd->w && y >= 0 && y < in->h; ++fx) {
+                            const int32_t x = ox * win->stride_w - win->pad_left + fx * win->dilation_w;
+                            if (x < 0 || x >= in->w) {
+                                continue; /* padding contributes zero after the zero-point shift */
+                            }
+                            const int8_t *px = pixels + (y * in->w + x) * in->c;
+                            const int8_t *fw = filter + (fy * wd->w + fx) * wd->c;
+                            for (int32_t i = 0; i < depth; ++i) {
+                                acc += fw[i] * (px[i] + offset);
+                            }
+                        }
+                    }
+                    *output++ = tc_output_s8(acc, bias, oc, io, rq);
+                }
+            }
+        }
     }
 }
-
-/* The filter taps t in [lo, hi) whose input coordinate start + t * dilation lies in [0, size). */
-typedef struct {
-    int32_t lo, hi;
-} tc_tap_span;
-
-static inline tc_tap_span tc_taps_inside(int32_t start, int32_t dilation, int32_t taps, int32_t size)
-{
-    tc_tap_span s;
-    s.lo = start < 0 ? (dilation - 1 - start) / dilation : 0;
-    s.hi = start >= size ? 0 : (size - start + dilation - 1) / dilation;
-    s.hi = s.hi < taps ? s.hi : taps;
-    s.lo = s.lo < s.hi ? s.lo : s.hi;
-    return s;
-}
-#else
-#define TC_DSP 0
-#endif
 
 /* The in-image taps of the pooling window for output (oy, ox): window rows [fy0, fy1) and columns
  * [fx0, fx1), whose top-left corner sits at input (y0, x0). Padded positions are not taps. */
@@ -292,6 +145,28 @@ static inline tc_pool_span tc_pool_span_at(const tc_dims *in, int32_t oy, int32_
     s.fy1 = in->h - s.y0 < filter_h ? in->h - s.y0 : filter_h;
     s.fx1 = in->w - s.x0 < filter_w ? in->w - s.x0 : filter_w;
     return s;
+}
+
+/* The pooling ops' loop: output (b, oy, ox, c) is `reduce` of its window's in-image taps, clamped to
+ * the activation range: `rows` by `columns` taps, tap (y, x) at first[y * row + x * column], where
+ * first is channel c of the first tap. */
+static inline void tc_pool_s8(const int8_t *input, const tc_dims *in, int8_t *output, const tc_dims *out,
+                              int32_t filter_h, int32_t filter_w, const tc_window *window, const tc_int8_io *io,
+                              int32_t (*reduce)(const int8_t *first, int32_t rows, int32_t columns, int32_t row,
+                                                int32_t column))
+{
+    for (int32_t b = 0; b < out->n; ++b) {
+        for (int32_t oy = 0; oy < out->h; ++oy) {
+            for (int32_t ox = 0; ox < out->w; ++ox) {
+                const tc_pool_span s = tc_pool_span_at(in, oy, ox, filter_h, filter_w, window);
+                const int8_t *first = input + ((b * in->h + s.y0 + s.fy0) * in->w + s.x0 + s.fx0) * in->c;
+                for (int32_t c = 0; c < out->c; ++c) {
+                    const int32_t v = reduce(first + c, s.fy1 - s.fy0, s.fx1 - s.fx0, in->w * in->c, in->c);
+                    *output++ = tc_clamp_s8(v, io->act_min, io->act_max);
+                }
+            }
+        }
+    }
 }
 
 void tc_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
@@ -421,6 +296,21 @@ void tc_softmax_s8(const int8_t *input, int8_t *output, int32_t outer, int32_t d
 
 /* LOGISTIC (output scale 1/256, zero point -128) and TANH (1/128, 0): inputs within
  * input_range_radius of the zero point go to Q4 with input_multiplier/input_left_shift. */
+/* The input side LOGISTIC and TANH share: an input at least input_range_radius from the zero point
+ * saturates to the int8 extreme on its side, any other goes to Q4 (input_multiplier,
+ * input_left_shift) and through `of_q4`. */
+static inline void tc_q4_map_s8(const int8_t *input, int8_t *output, int32_t size, int32_t input_zero_point,
+                                int32_t input_range_radius, int32_t input_multiplier, int input_left_shift,
+                                int8_t (*of_q4)(int32_t q4))
+{
+    for (int32_t i = 0; i < size; ++i) {
+        const int32_t x = input[i] - input_zero_point;
+        output[i] = x <= -input_range_radius ? INT8_MIN
+                  : x >= input_range_radius  ? INT8_MAX
+                                             : of_q4(tc_requantize(x, input_multiplier, input_left_shift));
+    }
+}
+
 void tc_logistic_s8(const int8_t *input, int8_t *output, int32_t size, int32_t input_zero_point,
                     int32_t input_range_radius, int32_t input_multiplier, int input_left_shift);
 void tc_tanh_s8(const int8_t *input, int8_t *output, int32_t size, int32_t input_zero_point,

@@ -17,6 +17,7 @@ from ..graph import Graph, Operator, Tensor
 from ..planner import Plan, require_supported
 
 _PER_LINE = 16
+_CALL_WIDTH = 100
 
 
 def _comment(text: str) -> str:
@@ -72,6 +73,17 @@ class _Emitter:
         self.data.append(f"/* {_comment(t.name)} {list(t.shape)} */\n" + _array(ctype, name, t.data))
         return name
 
+    def call(self, kernel: str, *args) -> None:
+        """One kernel call in model_invoke, its arguments wrapped to lines of about _CALL_WIDTH."""
+        lines, line = [], f"    {kernel}("
+        for i, arg in enumerate(args):
+            text = f"{arg}{', ' if i + 1 < len(args) else ');'}"
+            if len(line) + len(text) > _CALL_WIDTH and not line.endswith("("):
+                lines.append(line.rstrip())
+                line = "        "
+            line += text
+        self.calls.append("\n".join([*lines, line]) + "\n")
+
     def op(self, op: Operator) -> None:
         p = f"op{op.index}"
         self.data.append(f"\n/* op {op.index}: {op.opcode} -> {_comment(self.graph.layer_name(op))} */\n")
@@ -103,52 +115,50 @@ class _Emitter:
         if op.opcode == "FULLY_CONNECTED":
             units, depth = w.weights.shape
             batches = int(np.prod(w.input.shape)) // depth
-            self.calls.append(f"    tc_fully_connected_s8({self.ptr(w.input)}, {batches}, {depth}, {weights}, {units}, "
-                              f"{bias_arg}, {self.ptr(w.output)}, &{p}_io, &{p}_rq);\n")
+            self.call("tc_fully_connected_s8", self.ptr(w.input), batches, depth, weights, units, bias_arg,
+                      self.ptr(w.output), f"&{p}_io", f"&{p}_rq")
             return
         self.data.append(_dims(f"{p}_in", w.input.shape) + _dims(f"{p}_w", w.weights.shape)
                          + _dims(f"{p}_out", w.output.shape) + _window(f"{p}_win", w.window))
         kernel = "tc_conv2d_s8" if op.opcode == "CONV_2D" else "tc_depthwise_conv2d_s8"
-        self.calls.append(f"    {kernel}({self.ptr(w.input)}, &{p}_in, {weights}, &{p}_w, {bias_arg},\n"
-                          f"        {self.ptr(w.output)}, &{p}_out, &{p}_win, &{p}_io, &{p}_rq);\n")
+        self.call(kernel, self.ptr(w.input), f"&{p}_in", weights, f"&{p}_w", bias_arg, self.ptr(w.output),
+                  f"&{p}_out", f"&{p}_win", f"&{p}_io", f"&{p}_rq")
 
     def pool(self, op: Operator, p: str) -> None:
         q = pool_op(self.graph, op)
         self.data.append(_dims(f"{p}_in", q.input.shape) + _dims(f"{p}_out", q.output.shape)
                          + _window(f"{p}_win", q.window) + _io(f"{p}_io", q.io))
         kernel = "tc_max_pool2d_s8" if op.opcode == "MAX_POOL_2D" else "tc_average_pool2d_s8"
-        self.calls.append(f"    {kernel}({self.ptr(q.input)}, &{p}_in, {self.ptr(q.output)}, &{p}_out, "
-                          f"{q.filter_h}, {q.filter_w}, &{p}_win, &{p}_io);\n")
+        self.call(kernel, self.ptr(q.input), f"&{p}_in", self.ptr(q.output), f"&{p}_out", q.filter_h, q.filter_w,
+                  f"&{p}_win", f"&{p}_io")
 
     def mean(self, op: Operator, p: str) -> None:
         m = mean_op(self.graph, op)
         self.data.append(_dims(f"{p}_in", m.input.shape))
-        self.calls.append(f"    tc_mean_hw_s8({self.ptr(m.input)}, &{p}_in, {self.ptr(m.output)}, "
-                          f"{m.input_zero_point}, {m.output_zero_point}, {m.multiplier}, {m.shift});\n")
+        self.call("tc_mean_hw_s8", self.ptr(m.input), f"&{p}_in", self.ptr(m.output), m.input_zero_point,
+                  m.output_zero_point, m.multiplier, m.shift)
 
     def pad(self, op: Operator, p: str) -> None:
         q = pad_op(self.graph, op)
         self.data.append(_dims(f"{p}_in", q.input.shape) + _dims(f"{p}_out", q.output.shape)
                          + _array("int32_t", f"{p}_before", np.array(q.before)))
-        self.calls.append(f"    tc_pad_s8({self.ptr(q.input)}, &{p}_in, {self.ptr(q.output)}, &{p}_out, "
-                          f"{p}_before, (int8_t){q.pad_value});\n")
+        self.call("tc_pad_s8", self.ptr(q.input), f"&{p}_in", self.ptr(q.output), f"&{p}_out", f"{p}_before",
+                  f"(int8_t){q.pad_value}")
 
     def softmax(self, op: Operator, p: str) -> None:
         s = softmax_op(self.graph, op)
-        self.calls.append(f"    tc_softmax_s8({self.ptr(s.input)}, {self.ptr(s.output)}, {s.outer}, {s.depth}, "
-                          f"{s.input_multiplier}, {s.input_left_shift}, {s.diff_min});\n")
+        self.call("tc_softmax_s8", self.ptr(s.input), self.ptr(s.output), s.outer, s.depth, s.input_multiplier,
+                  s.input_left_shift, s.diff_min)
 
     def logistic_tanh(self, op: Operator, p: str) -> None:
         s = logistic_tanh_op(self.graph, op)
-        self.calls.append(f"    tc_{op.opcode.lower()}_s8({self.ptr(s.input)}, {self.ptr(s.output)}, {s.size}, "
-                          f"{s.input_zero_point}, {s.input_range_radius}, {s.input_multiplier}, "
-                          f"{s.input_left_shift});\n")
+        self.call(f"tc_{op.opcode.lower()}_s8", self.ptr(s.input), self.ptr(s.output), s.size, s.input_zero_point,
+                  s.input_range_radius, s.input_multiplier, s.input_left_shift)
 
     def hard_swish(self, op: Operator, p: str) -> None:
         h = hard_swish_op(self.graph, op)
-        self.calls.append(f"    tc_hard_swish_s8({self.ptr(h.input)}, {self.ptr(h.output)}, {h.size}, "
-                          f"{h.input_zero_point}, {h.output_zero_point}, {h.reluish_multiplier}, "
-                          f"{h.reluish_exponent}, {h.output_multiplier}, {h.output_exponent});\n")
+        self.call("tc_hard_swish_s8", self.ptr(h.input), self.ptr(h.output), h.size, h.input_zero_point,
+                  h.output_zero_point, h.reluish_multiplier, h.reluish_exponent, h.output_multiplier, h.output_exponent)
 
     def operand(self, t: Tensor) -> str:
         """An int8 input: its constant array, or its bytes in the arena."""
@@ -161,36 +171,34 @@ class _Emitter:
         self.data.append(_dims(f"{p}_s1", b.strides1) + _dims(f"{p}_s2", b.strides2)
                          + _dims(f"{p}_out", b.output.shape)
                          + f"static const {ctype} {p}_params = {c_initializer(dataclasses.astuple(b.params))};\n")
-        self.calls.append(f"    tc_{op.opcode.lower()}_s8({a1}, &{p}_s1, {a2}, &{p}_s2, {self.ptr(b.output)}, &{p}_out, "
-                          f"&{p}_params);\n")
+        self.call(f"tc_{op.opcode.lower()}_s8", a1, f"&{p}_s1", a2, f"&{p}_s2", self.ptr(b.output), f"&{p}_out",
+                  f"&{p}_params")
 
     def rescale(self, op: Operator, p: str) -> None:
         r = rescale_op(self.graph, op)
         self.data.append(_io(f"{p}_io", r.io))
-        self.calls.append(f"    tc_rescale_s8({self.ptr(r.input)}, {self.ptr(r.output)}, {r.size}, &{p}_io, "
-                          f"{r.multiplier}, {r.shift});\n")
+        self.call("tc_rescale_s8", self.ptr(r.input), self.ptr(r.output), r.size, f"&{p}_io", r.multiplier, r.shift)
 
     def leaky_relu(self, op: Operator, p: str) -> None:
         r = leaky_relu_op(self.graph, op)
         self.data.append(f"static const tc_leaky_relu_params {p}_params = "
                          f"{c_initializer(dataclasses.astuple(r.params))};\n")
-        self.calls.append(f"    tc_leaky_relu_s8({self.ptr(r.input)}, {self.ptr(r.output)}, {r.size}, &{p}_params);\n")
+        self.call("tc_leaky_relu_s8", self.ptr(r.input), self.ptr(r.output), r.size, f"&{p}_params")
 
     def concat(self, op: Operator, p: str) -> None:
         c = concat_op(self.graph, op)
         sources = ", ".join(self.operand(t) for t in c.inputs)
         self.data.append(f"static const int8_t *const {p}_inputs[{len(c.inputs)}] = {{{sources}}};\n"
                          + _array("int32_t", f"{p}_chunks", np.array(c.chunks)))
-        self.calls.append(f"    tc_concatenation_s8({p}_inputs, {p}_chunks, {len(c.inputs)}, {c.outer}, "
-                          f"{self.ptr(c.output)});\n")
+        self.call("tc_concatenation_s8", f"{p}_inputs", f"{p}_chunks", len(c.inputs), c.outer, self.ptr(c.output))
 
     def resize(self, op: Operator, p: str) -> None:
         r = resize_op(self.graph, op)
         self.data.append(_dims(f"{p}_in", r.input.shape) + _dims(f"{p}_out", r.output.shape)
                          + _array("int32_t", f"{p}_ys", np.array(r.source_y))
                          + _array("int32_t", f"{p}_xs", np.array(r.source_x)))
-        self.calls.append(f"    tc_resize_nearest_neighbor_s8({self.ptr(r.input)}, &{p}_in, {self.ptr(r.output)}, "
-                          f"&{p}_out, {p}_ys, {p}_xs);\n")
+        self.call("tc_resize_nearest_neighbor_s8", self.ptr(r.input), f"&{p}_in", self.ptr(r.output), f"&{p}_out",
+                  f"{p}_ys", f"{p}_xs")
 
     def alias(self, op: Operator, p: str) -> None:
         """RESHAPE: the planner gave the output its input's bytes, so nothing moves."""

@@ -6,8 +6,14 @@
 
 void uart_init(void);
 void uart_putc(char c);
+/* Waits for one received byte (0..255). */
+int uart_getc(void);
 
 void cycles_init(void);
+
+/* Lets interrupt irq wake the CPU from WFI without ever being taken (PRIMASK is set). */
+void nvic_enable_wakeup(unsigned irq);
+void nvic_clear_pending(unsigned irq);
 
 /* The semihosting command line after the program name, or "" (no debugger: no semihosting call). */
 const char *semihosting_args(char *buffer, size_t size);

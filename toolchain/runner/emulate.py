@@ -4,10 +4,10 @@ protocol code as with a real board, on the board's stand-in machine."""
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from ..errors import TinyctlError
@@ -15,6 +15,7 @@ from ..firmware import symbol_address
 from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin
 from ..targets import Board, resolve_board
 from ..tools import require_tool
+from .link import open_link
 
 
 def free_port() -> int:
@@ -25,12 +26,9 @@ def free_port() -> int:
 
 def build_board(build_dir: Path) -> Board:
     """The board a build directory was made for (from its report.json)."""
-    try:
-        name = json.loads((Path(build_dir) / "report.json").read_text())["board"]["name"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise TinyctlError(f"{build_dir} is not a complete tinyctl build directory ({exc})",
-                           "run `tinyctl build` first and pass the directory it printed") from exc
-    return resolve_board(name)
+    from ..validate_build import read_report   # here: the build pipeline imports this package
+
+    return resolve_board(read_report(build_dir)["board"]["name"])
 
 
 class QemuBoard:
@@ -60,8 +58,23 @@ class QemuBoard:
             mark = symbol_address(self.elf, MARK_SYMBOL)
             command += ["-plugin", f"{build_plugin()},out={self.counts},mark={mark:#x}"]
         self.command = command
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
+        self.log = Path(self._tmp.name) / "qemu.log"
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self._marks: list[int] | None = None
+        self._stopped = False
+
+    def open(self, timeout_s: float = 20.0):
+        """The UART as a pyserial link, once QEMU listens; QEMU's own message if it stopped instead."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return open_link(self.url, timeout_s=0.5)
+            except TinyctlError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise TinyctlError(f"QEMU {self.board.qemu_machine} did not open its UART: "
+                                       f"{self.log.read_text(errors='replace').strip()[-500:]}",
+                                       f"the command was: {' '.join(self.command)}") from None
 
     def monitor(self, command: str) -> None:
         """One QEMU monitor command: `system_reset` (a board reset), `stop`, `cont` (a silent board)."""
@@ -71,17 +84,19 @@ class QemuBoard:
 
     def stop(self, timeout_s: float = 10.0) -> list[int] | None:
         """Wait for QEMU to exit (after the firmware's BYE), else end it; the instruction count at
-        each profile mark, when the plugin reported (None otherwise)."""
+        each profile mark, when the plugin reported (None otherwise). Stopping twice is harmless."""
+        if self._stopped:
+            return self._marks
         try:
             self.process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.process.terminate()
             self.process.wait(timeout=10)
-        self.process.stdout.close()
-        self.process.stderr.close()
-        marks = _parse_counts(self.counts.read_text())[1] if self.counts.is_file() else None
+        if self.counts.is_file():
+            self._marks = _parse_counts(self.counts.read_text())[1]
         self._tmp.cleanup()
-        return marks
+        self._stopped = True
+        return self._marks
 
 
 @contextlib.contextmanager

@@ -201,9 +201,10 @@ class BoardSession:
         cycles, counter = struct.unpack("<IB", self.request(READ_CYCLES))
         return cycles, bool(counter)
 
-    def close(self) -> None:
-        """Say goodbye: the firmware leaves runner mode (under QEMU it exits)."""
+    def close(self, goodbye: bool = True) -> None:
+        """Close the link; with goodbye the firmware first leaves runner mode (under QEMU it exits)."""
         try:
-            self.request(BYE, timeout_s=self.timeout_s)
+            if goodbye:
+                self.request(BYE)
         finally:
             self.link.close()

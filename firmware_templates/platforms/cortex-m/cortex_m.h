@@ -15,7 +15,10 @@ void cycles_init(void);
 void nvic_enable_wakeup(unsigned irq);
 void nvic_clear_pending(unsigned irq);
 
-/* The semihosting command line after the program name, or "" (no debugger: no semihosting call). */
+/* The semihosting command line after the program name ("" when there is none), or NULL when no
+ * debugger answers semihosting calls. */
 const char *semihosting_args(char *buffer, size_t size);
+/* Called by the fault handler when a semihosting call found no debugger: later calls fail at once. */
+void semihosting_absent(void);
 
 #endif /* TINYCTL_CORTEX_M_H */

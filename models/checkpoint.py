@@ -1,7 +1,8 @@
 """Detector checkpoints: one torch file holding weights plus everything a build needs.
 
 The file is a plain dict (no pickled classes) so it loads with `weights_only=True`:
-format, version, arch, config, state_dict, preprocessing, threshold, meta.
+format, version, arch, config, state_dict, preprocessing, threshold, meta, and, while or after
+training, an optional training_state (optimizer, schedule, RNG, epoch) that `tinyctl train --resume` reads.
 preprocessing says how to feed the model: input = (pixel_uint8 * scale - mean) / std.
 threshold is the logit at or above which an image counts as defective.
 """
@@ -56,6 +57,7 @@ def save_checkpoint(
     preprocessing: dict,
     threshold: float,
     meta: dict,
+    training_state: dict | None = None,
 ) -> Path:
     """Write the checkpoint atomically (temp file + rename): a crash never leaves half a file."""
     for name, value in (("config", config), ("preprocessing", preprocessing), ("meta", meta)):
@@ -72,6 +74,8 @@ def save_checkpoint(
         "threshold": float(threshold),
         "meta": meta,
     }
+    if training_state is not None:
+        payload["training_state"] = training_state
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -130,3 +134,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         threshold=float(payload["threshold"]),
         meta=payload["meta"],
     )
+
+
+def load_training_state(path: str | os.PathLike) -> tuple[dict, dict]:
+    """(the run's training config, its training state) from a checkpoint `tinyctl train` wrote."""
+    path = Path(path)
+    payload = _read_payload(path)
+    if "training_state" not in payload or "train_config" not in payload["meta"]:
+        raise CheckpointError(f"{path}: holds no training state to resume from; it was not written by `tinyctl train`")
+    return payload["meta"]["train_config"], payload["training_state"]

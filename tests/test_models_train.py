@@ -15,7 +15,7 @@ def test_tiny_run_writes_a_loadable_checkpoint(tmp_path, capsys):
     checkpoint = load_checkpoint(out)
     assert math.isfinite(checkpoint.threshold)
     assert checkpoint.preprocessing["input_shape"] == [1, 32, 32]
-    assert checkpoint.meta["command"].startswith("tinyctl train --epochs 1")
+    assert checkpoint.meta["command"].startswith("tinyctl train --arch binary_cnn --epochs 1")
     assert set(checkpoint.meta["test"]) == {"auroc", "ap", "f1_max", "accuracy"}
     printed = capsys.readouterr().out
     assert "AUROC" in printed and str(out) in printed

@@ -4,14 +4,16 @@ Conv2d, depthwise Conv2d, BatchNorm (folded at export), ReLU, MaxPool2d, a globa
 Linear: every op maps onto a fully-int8 TFLite-Micro kernel after ONNX -> onnx2tf conversion.
 """
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from .config import ZooConfig
+
 
 @dataclass(frozen=True)
-class BinaryDetectorConfig:
+class BinaryDetectorConfig(ZooConfig):
     """Input geometry and the channel width of each resolution stage."""
 
     in_channels: int = 1
@@ -19,8 +21,7 @@ class BinaryDetectorConfig:
     widths: tuple[int, ...] = (8, 16, 32)
 
     def __post_init__(self) -> None:
-        # JSON and torch checkpoints hand back lists; keep the field hashable.
-        object.__setattr__(self, "widths", tuple(self.widths))
+        self._freeze_sequences()
         if self.in_channels not in (1, 3):
             raise ValueError(f"in_channels must be 1 or 3, got {self.in_channels}")
         if not self.widths or any(w < 1 for w in self.widths):
@@ -29,19 +30,6 @@ class BinaryDetectorConfig:
         stride = 2 ** len(self.widths)
         if self.input_size < stride or self.input_size % stride:
             raise ValueError(f"input_size must be a positive multiple of {stride} for {len(self.widths)} stages, got {self.input_size}")
-
-    def to_dict(self) -> dict:
-        """Plain JSON/torch-safe dict (widths as a list)."""
-        return {**asdict(self), "widths": list(self.widths)}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "BinaryDetectorConfig":
-        """Build from a dict, rejecting unknown keys so typos surface early."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ValueError(f"unknown BinaryDetectorConfig keys {unknown}; known keys are {sorted(known)}")
-        return cls(**values)
 
 
 def _conv_bn_relu(cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1) -> list[nn.Module]:

@@ -1,0 +1,123 @@
+"""`tinyctl train` arguments: defaults, then a TOML file (--config), then flags; or --resume."""
+
+import argparse
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+from ..checkpoint import CheckpointError, load_training_state
+from ..data.synthetic import SyntheticConfig
+from ..train import LAYOUTS, TrainConfig
+from ..zoo import ZOO
+from .tasks import FitOptions
+
+# flag dest -> (section of the config dict, key); section None is the top level
+_FLAGS = {"arch": (None, "arch"), "epochs": (None, "epochs"), "batch_size": (None, "batch_size"), "lr": (None, "lr"),
+          "seed": (None, "seed"), "out": (None, "out"), "val_every": (None, "val_every"), "device": (None, "device"),
+          "layout": (None, "layout"), "data_root": (None, "data_root"), "category": (None, "category"),
+          "size": ("dataset", "size"), "channels": ("dataset", "channels"), "n_train": ("dataset", "n_train"),
+          "backbone": ("model", "backbone"), "weights": ("model", "weights")}
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults, data = TrainConfig(), SyntheticConfig()
+    parser = argparse.ArgumentParser(
+        prog="tinyctl train",
+        description="Train a detector (binary CNN, backbone classifier, CAM or SuperSimpleNet) and write a checkpoint "
+                    "that `tinyctl build` compiles. Multi-GPU: torchrun --nproc_per_node=N -m tinyctl.models.train ...",
+    )
+    parser.add_argument("--config", type=Path, help="TOML file with the run's options (flags override it)")
+    parser.add_argument("--resume", type=Path, help="continue the run saved in this checkpoint (optimizer and epoch too)")
+    parser.add_argument("--arch", choices=sorted(ZOO), help=f"detector (default {defaults.arch})")
+    parser.add_argument("--epochs", type=int, help=f"passes over the training split (default {defaults.epochs})")
+    parser.add_argument("--batch-size", type=int, help=f"default {defaults.batch_size}")
+    parser.add_argument("--lr", type=float, help=f"peak learning rate (default {defaults.lr})")
+    parser.add_argument("--seed", type=int, help="weight init and batch order (the dataset keeps its own seed)")
+    parser.add_argument("--out", type=Path, help=f"checkpoint file to write (default {defaults.out})")
+    parser.add_argument("--val-every", type=int, help="validate (and checkpoint) every this many epochs (default 1)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto: CUDA when present")
+    parser.add_argument("--dataset", dest="layout", choices=LAYOUTS, help="dataset layout (default synthetic)")
+    parser.add_argument("--data-root", help="folder holding the dataset (not for synthetic)")
+    parser.add_argument("--category", help="MVTec AD / VisA category, e.g. carpet")
+    parser.add_argument("--size", type=int, help=f"image side in pixels (default {data.size})")
+    parser.add_argument("--channels", type=int, choices=(1, 3), help=f"default {data.channels}")
+    parser.add_argument("--n-train", type=int, help=f"synthetic training images (default {data.n_train})")
+    parser.add_argument("--backbone", help="backbone for classifier, cam and supersimplenet (e.g. resnet18)")
+    parser.add_argument("--weights", help="backbone weights: random, imagenet (EfficientNet-Lite0) or a state_dict file")
+    parser.add_argument("--model-opt", action="append", default=[], metavar="KEY=VALUE",
+                        help="any other model config option, e.g. supervised=true or feature_strides=8,16 (repeatable)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _value(text: str):
+    """A --model-opt value: bool, int, float, comma list of those, or the string itself."""
+    if "," in text:
+        return [_value(part) for part in text.split(",") if part]
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text())
+    except OSError as error:
+        raise ValueError(f"cannot read config file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"config file {path} is not valid TOML: {error}") from None
+
+
+def _merge(base: dict, args: argparse.Namespace) -> dict:
+    """The flags that were given, laid over `base` (a config dict)."""
+    merged = {**base, "model": dict(base.get("model", {})), "dataset": dict(base.get("dataset", {})),
+              "fit": dict(base.get("fit", {}))}
+    for dest, (section, key) in _FLAGS.items():
+        value = getattr(args, dest)
+        if value is not None:
+            (merged[section] if section else merged)[key] = str(value) if isinstance(value, Path) else value
+    for option in args.model_opt:
+        key, sep, text = option.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--model-opt takes KEY=VALUE, got {option!r}")
+        merged["model"][key.strip()] = _value(text.strip())
+    return merged
+
+
+def _check_sections(values: dict, origin: str) -> None:
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ValueError(f"{origin}: unknown option(s) {unknown}; known options are {sorted(known)}")
+    for section, cls in (("dataset", SyntheticConfig), ("fit", FitOptions)):
+        extra = sorted(set(values.get(section, {})) - {f.name for f in fields(cls)})
+        if extra:
+            raise ValueError(f"{origin}: unknown [{section}] option(s) {extra}; known are {sorted(f.name for f in fields(cls))}")
+
+
+def parse_config(argv: list[str] | None) -> tuple[TrainConfig, dict | None, bool]:
+    """(run config, training state to resume or None, quiet); usage errors exit with status 2."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    resume = None
+    try:
+        if args.resume is not None:
+            if args.config is not None:
+                raise ValueError("--resume continues a saved run with its own config; drop --config")
+            base, resume = load_training_state(args.resume)
+            base = {**base, "out": str(args.resume)}
+        else:
+            base = _read_toml(args.config) if args.config is not None else {}
+            _check_sections(base, str(args.config))
+        merged = _merge(base, args)
+        if resume is not None and merged["epochs"] != base["epochs"]:
+            raise ValueError(f"--epochs must stay {base['epochs']} when resuming (the learning-rate schedule spans the whole run)")
+        config = TrainConfig.from_dict(merged)
+    except (ValueError, TypeError, CheckpointError) as error:
+        parser.error(str(error))
+    return config, resume, args.quiet

@@ -1,0 +1,209 @@
+"""How each kind of detector trains and predicts: one-logit BCE detectors, and SuperSimpleNet.
+
+A task owns a `step` module whose forward returns the loss, so that DistributedDataParallel
+can wrap it whole (DDP only synchronises gradients of what runs through its forward).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..zoo.supersimplenet import SuperSimpleNet
+from .losses import supersimplenet_loss
+
+EVAL_BATCH = 256
+CACHE_LIMIT_BYTES = 2 << 30  # frozen-backbone features are cached when they fit in this
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Optimisation knobs shared by all tasks (learning rate, epochs and batch size are fit arguments).
+
+    generator_every: with SuperSimpleNet's learned noise, the heads take this many updates per
+    generator update (seed 004: 3). magnitude_weight scales the generator's L2 noise penalty.
+    clip_grad: gradient-norm clipping (0: off; SuperSimpleNet supervised uses 1).
+    """
+
+    weight_decay: float = 1e-5
+    generator_every: int = 3
+    magnitude_weight: float = 1.0
+    clip_grad: float = 0.0
+    augment: bool = True
+
+
+def square_symmetries(tensors: list[torch.Tensor], generator: torch.Generator) -> list[torch.Tensor]:
+    """The same random flip / transposition per sample on every tensor ([N, ..., H, W], square):
+    surfaces and defects have no preferred orientation."""
+    flips = torch.rand(3, len(tensors[0]), generator=generator) < 0.5
+    out = []
+    for tensor in tensors:
+        shape = (-1,) + (1,) * (tensor.dim() - 1)
+        chosen = [f.to(tensor.device).reshape(shape) for f in flips]
+        tensor = torch.where(chosen[0], tensor.flip(-1), tensor)
+        tensor = torch.where(chosen[1], tensor.flip(-2), tensor)
+        out.append(torch.where(chosen[2], tensor.transpose(-1, -2), tensor))
+    return out
+
+
+class _BinaryStep(nn.Module):
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, images, labels, masks):
+        return F.binary_cross_entropy_with_logits(self.model(images)[:, 0].float(), labels.float())
+
+
+class BinaryTask:
+    """binary_cnn, classifier, cam: image logits, BCE on image labels (masks unused: weak supervision)."""
+
+    def __init__(self, model: nn.Module, options: FitOptions) -> None:
+        self.model, self.options = model, options
+        self.step = _BinaryStep(model)
+        self.find_unused_parameters = False
+
+    def optimizers(self, lr: float, total_steps: int) -> list:
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=lr)
+        return [(optimizer, torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=total_steps))]
+
+    def inputs(self, images: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(images)
+
+    def training_indices(self, labels: np.ndarray) -> np.ndarray:
+        """Which training samples this task learns from (all of them)."""
+        return np.arange(len(labels))
+
+    def train_batch(self, step, batch, generator, index: int, optimizers) -> float:
+        images, labels, masks = batch
+        if self.options.augment:
+            images, masks = square_symmetries([images, masks], generator)
+        return _update(step, (images, labels, masks), optimizers[0], self.options.clip_grad)
+
+    @torch.inference_mode()
+    def predict(self, inputs: torch.Tensor) -> tuple[np.ndarray, np.ndarray | None]:
+        """(image logits [N], maps [N, H, W] or None)."""
+        device = _device_of(self.model)
+        self.model.eval()
+        scores, maps = [], []
+        for batch in inputs.split(EVAL_BATCH):
+            batch = batch.to(device)
+            if hasattr(self.model, "localise"):
+                score, heat = self.model.localise(batch)
+                maps.append(heat.float().cpu())
+            else:
+                score = self.model(batch)[:, 0]
+            scores.append(score.float().cpu())
+        return torch.cat(scores).numpy(), torch.cat(maps).numpy() if maps else None
+
+
+def _update(step: nn.Module, batch, optimizer_and_scheduler, clip: float, **kwargs) -> float:
+    optimizer, scheduler = optimizer_and_scheduler
+    device = _device_of(step)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        loss = step(*(t.to(device) for t in batch), **kwargs)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip > 0:
+        nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], clip)
+    optimizer.step()
+    if scheduler is not None:
+        scheduler.step()
+    return float(loss.detach())
+
+
+def _device_of(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+
+class _SuperSimpleNetStep(nn.Module):
+    def __init__(self, model: SuperSimpleNet, cached: bool, magnitude_weight: float) -> None:
+        super().__init__()
+        self.model, self.cached, self.magnitude_weight = model, cached, magnitude_weight
+
+    def forward(self, inputs, labels, masks, generator=None, phase="heads"):
+        model = self.model
+        features = model.adaptor(inputs) if self.cached else model.adapt(inputs)
+        features, new_masks, new_labels, noise = model.perturb(features, masks, labels, generator, detach_noise=phase == "heads")
+        seg, score = model.heads(features)
+        loss = supersimplenet_loss(seg.float(), score.float(), new_masks, new_labels)
+        if phase == "generator":  # fool the heads, with small perturbations (seed 004, v2)
+            return -loss + self.magnitude_weight * noise.float().pow(2).mean()
+        return loss
+
+
+class SuperSimpleNetTask(BinaryTask):
+    """Feature-noise anomalies, seg + cls heads; frozen-backbone features are computed once and cached."""
+
+    def __init__(self, model: SuperSimpleNet, options: FitOptions, sizes: tuple[int, ...]) -> None:
+        self.model, self.options = model, options
+        config = model.config
+        channels = sum(model.backbone.channels[i] for i in model.levels)
+        side = config.input_size // config.feature_strides[0] * 2
+        self.cached = config.freeze_backbone and max(sizes) * channels * side * side * 4 <= CACHE_LIMIT_BYTES
+        self.step = _SuperSimpleNetStep(model, self.cached, options.magnitude_weight)
+        self.find_unused_parameters = model.generator is not None
+
+    def optimizers(self, lr: float, total_steps: int) -> list:
+        model = self.model
+        groups = [{"params": model.adaptor.parameters(), "lr": lr / 2, "weight_decay": 1e-2},
+                  {"params": [*model.seg_head.parameters(), *model.cls_head.parameters()], "lr": lr,
+                   "weight_decay": self.options.weight_decay}]
+        if not model.config.freeze_backbone:
+            groups.append({"params": model.backbone.parameters(), "lr": lr / 2, "weight_decay": self.options.weight_decay})
+        pairs = [_multistep(torch.optim.AdamW(groups), total_steps)]
+        if model.generator is not None:
+            pairs.append(_multistep(torch.optim.AdamW(model.generator.parameters(), lr=lr), total_steps))
+        return pairs
+
+    def training_indices(self, labels: np.ndarray) -> np.ndarray:
+        """Unsupervised mode learns from defect-free images only; every anomaly it sees is synthetic."""
+        return np.arange(len(labels)) if self.model.config.supervised else np.flatnonzero(labels == 0)
+
+    def inputs(self, images: np.ndarray) -> torch.Tensor:
+        """Images, or (frozen backbone) their extracted features, on the CPU."""
+        images = torch.from_numpy(images)
+        self.image_size = tuple(images.shape[-2:])
+        if not self.cached:
+            return images
+        device = _device_of(self.model)
+        self.model.eval()
+        with torch.no_grad():  # no_grad, not inference_mode: the features feed autograd later
+            return torch.cat([self.model.extract(batch.to(device)).float().cpu() for batch in images.split(EVAL_BATCH)])
+
+    def train_batch(self, step, batch, generator, index: int, optimizers) -> float:
+        inputs, labels, masks = batch
+        if self.options.augment:
+            inputs, masks = square_symmetries([inputs, masks], generator)
+        batch = (inputs, labels, masks)
+        loss = _update(step, batch, optimizers[0], self.options.clip_grad, generator=generator, phase="heads")
+        if len(optimizers) > 1 and index % self.options.generator_every == 0:
+            _update(step, batch, optimizers[1], 0.0, generator=generator, phase="generator")
+        return loss
+
+    @torch.inference_mode()
+    def predict(self, inputs: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        device = _device_of(self.model)
+        self.model.eval()
+        scores, maps = [], []
+        for batch in inputs.split(EVAL_BATCH):
+            features = self.model.adaptor(batch.to(device) if self.cached else self.model.extract(batch.to(device)))
+            score, heat = self.model.localise_features(features, self.image_size)
+            scores.append(score.float().cpu())
+            maps.append(heat.float().cpu())
+        return torch.cat(scores).numpy(), torch.cat(maps).numpy()
+
+
+def _multistep(optimizer, total_steps: int):
+    """The paper's schedule: learning rates times 0.4 at 80% and again at 90% of training."""
+    milestones = [int(total_steps * 0.8), int(total_steps * 0.9)]
+    return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.4)
+
+
+def task_for(model: nn.Module, options: FitOptions, sizes: tuple[int, ...]) -> BinaryTask:
+    """The task that trains `model`; sizes are the split lengths (for the feature-cache decision)."""
+    if isinstance(model, SuperSimpleNet):
+        return SuperSimpleNetTask(model, options, sizes)
+    return BinaryTask(model, options)

@@ -1,0 +1,27 @@
+"""Config dataclasses for zoo models: plain-dict round trip with tuples kept hashable."""
+
+from dataclasses import asdict, fields
+
+
+class ZooConfig:
+    """Mixin for frozen config dataclasses: `to_dict` for checkpoints, `from_dict` that names typos."""
+
+    def _freeze_sequences(self) -> None:
+        # JSON and torch checkpoints hand back lists; frozen configs keep tuples so they stay hashable.
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, list):
+                object.__setattr__(self, item.name, tuple(value))
+
+    def to_dict(self) -> dict:
+        """Plain JSON/torch-safe dict (tuples as lists)."""
+        return {key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, values: dict):
+        """Build from a dict, rejecting unknown keys so typos surface early."""
+        known = {item.name for item in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} keys {unknown}; known keys are {sorted(known)}")
+        return cls(**values)

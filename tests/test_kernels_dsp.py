@@ -97,17 +97,22 @@ def _unscaled(case):
 
 
 def _special_cases(rng) -> list:
-    """The branches of the 1x1 CONV_2D path (odd pixel and channel counts, depths that are not whole
-    words, more output channels than one chunk, strides, the activation clamp with and without the
-    full int8 range, depths and requantisations it leaves to the general path) and of the depthwise
+    """The branches of the matrix-product CONV_2D path (1x1 filters read in place, other windows
+    gathered with padding, strides and dilation; odd pixel and channel counts, windows that are not
+    whole words, more output channels than one chunk, the activation clamp with and without the full
+    int8 range, windows and requantisations it leaves to the general path) and of the depthwise
     path (several channel chunks with a 1..3-channel tail, 3-tap rows inside the image and shorter ones
     at the borders, strides, dilation, filters too large for it)."""
     return [
         full_range(conv_case(rng, 7, 5, 37, 45, 1, 1, padding="valid", name="conv 1x1 7x5x37->45")),
         conv_case(rng, 9, 9, 12, 8, 1, 1, stride=2, padding="same", zero_point=-128, name="conv 1x1/2 9x9x12->8"),
-        full_range(conv_case(rng, 3, 3, 6, 3, 1, 1, padding="valid", name="conv 1x1 3x3x6->3")),
+        full_range(conv_case(rng, 3, 3, 6, 4, 1, 1, padding="valid", name="conv 1x1 3x3x6->4")),
         conv_case(rng, 2, 3, 260, 5, 1, 1, padding="valid", name="conv 1x1 2x3x260->5 (deeper than the 1x1 path)"),
         _unscaled(conv_case(rng, 4, 4, 16, 8, 1, 1, padding="valid", name="conv 1x1 4x4x16->8")),
+        full_range(conv_case(rng, 9, 8, 5, 6, 3, 3, stride=2, dilation=2, padding="same",
+                             name="conv 9x8x5->6 k3x3 s2 d2 same")),
+        conv_case(rng, 7, 6, 3, 9, 3, 2, padding="same", name="conv 7x6x3->9 k3x2 same"),
+        conv_case(rng, 5, 5, 32, 5, 3, 3, padding="same", name="conv 5x5x32->5 k3x3 (window over 256 bytes)"),
         full_range(depthwise_case(rng, 6, 7, 37, 1, 3, 3, padding="same", name="dw 6x7x37 k3x3 same")),
         depthwise_case(rng, 11, 9, 20, 1, 3, 3, stride=2, dilation=2, padding="same", zero_point=-128,
                        name="dw 11x9x20 k3x3 s2 d2 same"),

@@ -37,22 +37,54 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     return acc;
 }
 
-/* The taps of a group of 4 channels inside the image: `rows` filter rows of `cols` taps, three
- * taps a row written out (the common 3x3 filter away from the borders). */
+/* One tap of depthwise_rows3's asm: the input word at [x + at], its lanes with the offset, against
+ * the next packed weight pair. */
+#define DW_TAP_ASM(at)                                  \
+    "ldr %[v], [%[x]" at "]\n\t"                       \
+    "ldrd %[k0], %[k1], [%[w]], #8\n\t"                \
+    "sxtab16 %[e], %[off], %[v]\n\t"                   \
+    "sxtab16 %[v], %[off], %[v], ror #8\n\t"           \
+    "smlabb %[a0], %[e], %[k0], %[a0]\n\t"             \
+    "smlatt %[a2], %[e], %[k0], %[a2]\n\t"             \
+    "smlabb %[a1], %[v], %[k1], %[a1]\n\t"             \
+    "smlatt %[a3], %[v], %[k1], %[a3]\n\t"
+
+/* `rows` (> 0) filter rows of 3 taps, for a filter 3 taps wide: the loop in asm, because it needs
+ * all 14 allocatable registers and gcc spills two of them. */
 static inline __attribute__((always_inline)) acc4
-depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, int32_t x_row_step,
-               int32_t x_tap_step, int32_t w_row_step, int32_t offset2)
+depthwise_rows3(const int8_t *x, const int32_t *w, int32_t rows, int32_t x_tap_step, int32_t x_row_step,
+                int32_t offset2)
 {
     acc4 acc = {0, 0, 0, 0};
-    if (cols == 3) {
-        for (int32_t r = rows; r > 0; --r, x += x_row_step, w += w_row_step) {
-            acc = depthwise_tap(acc, x, w, offset2);
-            acc = depthwise_tap(acc, x + x_tap_step, w + 2, offset2);
-            acc = depthwise_tap(acc, x + 2 * x_tap_step, w + 4, offset2);
-        }
-        return acc;
+    const int32_t row_rest = x_row_step - 2 * x_tap_step;
+    int32_t v, e, k0, k1;
+    __asm volatile(
+        "1:\n\t"
+        DW_TAP_ASM("")
+        DW_TAP_ASM(", %[tap]")
+        "add %[x], %[x], %[tap], lsl #1\n\t"
+        DW_TAP_ASM("")
+        "add %[x], %[x], %[rest]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b"
+        : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [x] "+r"(x), [w] "+r"(w),
+          [n] "+r"(rows), [v] "=&r"(v), [e] "=&r"(e), [k0] "=&r"(k0), [k1] "=&r"(k1)
+        : [tap] "r"(x_tap_step), [rest] "r"(row_rest), [off] "r"(offset2)
+        : "cc", "memory");
+    return acc;
+}
+
+/* The taps of a group of 4 channels inside the image: `rows` filter rows of `cols` taps; rows of
+ * a 3-wide filter with all 3 taps inside go through depthwise_rows3. */
+static inline __attribute__((always_inline)) acc4
+depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, int32_t filter_w, int32_t x_row_step,
+               int32_t x_tap_step, int32_t offset2)
+{
+    if (cols == 3 && filter_w == 3 && rows > 0) {
+        return depthwise_rows3(x, w, rows, x_tap_step, x_row_step, offset2);
     }
-    for (int32_t r = rows; r > 0; --r, x += x_row_step, w += w_row_step) {
+    acc4 acc = {0, 0, 0, 0};
+    for (int32_t r = rows; r > 0; --r, x += x_row_step, w += 2 * filter_w) {
         const int8_t *xp = x;
         const int32_t *wp = w;
         for (int32_t t = cols; t > 0; --t, xp += x_tap_step, wp += 2) {
@@ -64,12 +96,13 @@ depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, in
 
 /* Depth multiplier 1, a chunk of DW_CHUNK channels at a time: for every output pixel, the chunk's
  * groups of 4 channels (one input word per tap) and then its last 1..3 channels one by one. The
- * outputs are requantised with the chunk's tc_channel_scale when params->fast_scale (then `full`,
- * a constant in each copy the compiler makes, says whether one SSAT clamps), else tc_outputs_dsp. */
+ * outputs are requantised with the chunk's tc_channel_scale when `scaled` (params->fast_scale), then
+ * clamped by one SSAT when `full` (the activation range is [-128, 127]), else by tc_outputs_dsp;
+ * both are constants in each of the three copies the compiler makes. */
 static inline __attribute__((always_inline)) void
 depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
               int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
-              const tc_output_params *p, const int full)
+              const tc_output_params *p, const int scaled, const int full)
 {
     const int32_t c = in->c, taps = wd->h * wd->w, offset2 = tc_dup16(-io->input_zero_point);
     const int32_t x_row_step = win->dilation_h * in->w * c, x_tap_step = win->dilation_w * c;
@@ -79,7 +112,7 @@ depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, con
     for (int32_t first = 0; first < c; first += DW_CHUNK) {
         const int32_t chunk = c - first < DW_CHUNK ? c - first : DW_CHUNK, groups = chunk >> 2;
         depthwise_pack(weights + first, c, taps, groups, packed);
-        if (p->fast_scale) {
+        if (scaled) {
             tc_channel_scales(p, first, chunk, scales);
         }
         int8_t *o = output + first;
@@ -96,12 +129,14 @@ depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, con
                                                + x0 + cols.lo * win->dilation_w) * c + first;
                     for (int32_t g = 0; g < groups; ++g) {
                         const acc4 sums = depthwise_taps(x + 4 * g, packed + (g * taps + first_tap) * 2, n_rows,
-                                                         n_cols, x_row_step, x_tap_step, 2 * wd->w, offset2);
+                                                         n_cols, wd->w, x_row_step, x_tap_step, offset2);
                         const int32_t acc[4] = {sums.a0, sums.a1, sums.a2, sums.a3};
-                        if (p->fast_scale) {
-                            for (int32_t k = 0; k < 4; ++k) {
-                                o[4 * g + k] = tc_output_scaled(acc[k], &scales[4 * g + k], lo, hi, full);
-                            }
+                        if (scaled) {
+                            const tc_channel_scale *s = scales + 4 * g;
+                            o[4 * g] = tc_output_scaled(sums.a0, s, lo, hi, full);
+                            o[4 * g + 1] = tc_output_scaled(sums.a1, s + 1, lo, hi, full);
+                            o[4 * g + 2] = tc_output_scaled(sums.a2, s + 2, lo, hi, full);
+                            o[4 * g + 3] = tc_output_scaled(sums.a3, s + 3, lo, hi, full);
                         } else {
                             tc_outputs_dsp(acc, 4, first + 4 * g, p, o + 4 * g);
                         }
@@ -126,10 +161,12 @@ static __attribute__((noinline)) void
 depthwise(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd, int8_t *output,
           const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p)
 {
-    if (p->fast_scale && p->min == -128 && p->max == 127) {
-        depthwise_dsp(input, in, weights, wd, output, out, win, io, p, 1);
+    if (!p->fast_scale) {
+        depthwise_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
+    } else if (p->min == -128 && p->max == 127) {
+        depthwise_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
     } else {
-        depthwise_dsp(input, in, weights, wd, output, out, win, io, p, 0);
+        depthwise_dsp(input, in, weights, wd, output, out, win, io, p, 1, 0);
     }
 }
 #endif
@@ -149,6 +186,6 @@ void tc_depthwise_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
         return;
     }
 #endif
-    tc_window_conv_s8(input, input_dims, weights, weight_dims, bias, output, output_dims, window, io, rq,
+    tc_window_conv_s8(input, input_dims, weights, weight_dims, bias, output, output_dims, window, io, rq, 1,
                       multiplier);
 }

@@ -237,6 +237,14 @@ static inline tc_tap_span tc_taps_inside(int32_t start, int32_t dilation, int32_
     s.lo = s.lo < s.hi ? s.lo : s.hi;
     return s;
 }
+/* CONV_2D as a matrix product of each output pixel's window with the weights (conv2d_matmul.c):
+ * for windows of up to 256 bytes, requantisations with tc_output_params.fast_scale, more than one
+ * output pixel and at least 4 output channels (the cost of gathering a window is shared by its
+ * channels). */
+int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p);
+void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
+                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                         const tc_output_params *p);
 #else
 #define TC_DSP 0
 #endif

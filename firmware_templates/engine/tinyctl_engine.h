@@ -90,27 +90,30 @@ static inline int8_t tc_output_s8(int32_t acc, const int32_t *bias, int32_t oc, 
 }
 
 
-/* The portable CONV_2D (depthwise_multiplier 0) and DEPTHWISE_CONV_2D, one output at a time: output
- * channel oc sums, over the filter taps inside the image, weight * (input + input offset) over the
- * tap's input channels (all of them for CONV_2D, whose weights are OHWI; input channel
- * oc / depthwise_multiplier for DEPTHWISE_CONV_2D, whose weights are 1HWO). */
-static inline void tc_window_conv_s8(const int8_t *input, const tc_dims *in, const int8_t *weights,
-                                     const tc_dims *wd, const int32_t *bias, int8_t *output, const tc_dims *out,
-                                     const tc_window *win, const tc_int8_io *io, const tc_requant *rq,
-                                     int32_t depthwise_multiplier)
+/* The portable CONV_2D and DEPTHWISE_CONV_2D (`depthwise`, a constant where this is inlined), one
+ * output at a time: output channel oc sums, over the filter taps inside the image, weight * (input +
+ * input offset) over the tap's input channels: all of them for CONV_2D, whose weights are OHWI; input
+ * channel oc / multiplier for DEPTHWISE_CONV_2D, whose weights are 1HWO. */
+static inline __attribute__((always_inline)) void
+tc_window_conv_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd, const int32_t *bias,
+                  int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_requant *rq,
+                  const int depthwise, int32_t multiplier)
 {
-    const int32_t m = depthwise_multiplier, depth = m ? 1 : in->c, offset = -io->input_zero_point;
+    const int32_t depth = depthwise ? 1 : in->c, offset = -io->input_zero_point;
+    const int32_t filter_size = depthwise ? 1 : wd->h * wd->w * wd->c;
     for (int32_t b = 0; b < out->n; ++b) {
         for (int32_t oy = 0; oy < out->h; ++oy) {
+            const int32_t y0 = oy * win->stride_h - win->pad_top;
             for (int32_t ox = 0; ox < out->w; ++ox) {
+                const int32_t x0 = ox * win->stride_w - win->pad_left;
                 for (int32_t oc = 0; oc < out->c; ++oc) {
-                    const int8_t *filter = weights + (m ? oc : oc * wd->h * wd->w * wd->c);
-                    const int8_t *pixels = input + b * in->h * in->w * in->c + (m ? oc / m : 0);
+                    const int8_t *pixels = input + b * in->h * in->w * in->c + (depthwise ? oc / multiplier : 0);
+                    const int8_t *filter = weights + oc * filter_size;
                     int32_t acc = 0;
                     for (int32_t fy = 0; fy < wd->h; ++fy) {
-                        const int32_t y = oy * win->stride_h - win->pad_top + fy * win->dilation_h;
+                        const int32_t y = y0 + fy * win->dilation_h;
                         for (int32_t fx = 0; fx < wd->w && y >= 0 && y < in->h; ++fx) {
-                            const int32_t x = ox * win->stride_w - win->pad_left + fx * win->dilation_w;
+                            const int32_t x = x0 + fx * win->dilation_w;
                             if (x < 0 || x >= in->w) {
                                 continue; /* padding contributes zero after the zero-point shift */
                             }

@@ -1,0 +1,189 @@
+/* CONV_2D on cores with the DSP extension as a matrix product: each output pixel's window of
+ * input (its patch: filter rows x taps x channels, the weights' OHWI order) against each output
+ * channel's weights, two pixels by two channels per step. The patches are expanded once to int16
+ * pairs with the input offset for a chunk of output channels, whose outputs are then requantised
+ * in one pass per pixel. A 1x1 filter without padding reads its patch in place; any other is
+ * gathered first, with the input zero point (0 after the offset) where the window leaves the image. */
+#include "tinyctl_dsp.h"
+
+#if TC_DSP
+#define MATMUL_MAX_DEPTH 256  /* patch bytes: two pixels' int16 copy is on the stack */
+#define MATMUL_CHUNK 32       /* output channels whose tc_channel_scale sits on the stack at once */
+
+int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)
+{
+    return wd->h * wd->w * in->c <= MATMUL_MAX_DEPTH && p->fast_scale && out->n * out->h * out->w > 1 && out->c >= 4;
+}
+
+/* n bytes from src to dst, a word at a time while it can, and n bytes of `value` at dst. The empty asm
+ * statements keep gcc from turning the loops into calls of the C library's byte-at-a-time memcpy and
+ * memset, which cost several times more on these short runs. */
+static inline void copy_bytes(int8_t *dst, const int8_t *src, int32_t n)
+{
+    for (; n >= 4; n -= 4, src += 4, dst += 4) {
+        const int32_t v = tc_load_s8x4(src);
+        memcpy(dst, &v, sizeof v);
+        __asm volatile("");
+    }
+    for (int32_t i = 0; i < n; ++i) {
+        dst[i] = src[i];
+        __asm volatile("");
+    }
+}
+
+static inline void fill_bytes(int8_t *dst, int8_t value, int32_t n)
+{
+    for (int32_t i = 0; i < n; ++i) {
+        dst[i] = value;
+        __asm volatile("");
+    }
+}
+
+/* The patch of output pixel p (0 .. n * h * w - 1): in place for a 1x1 filter without padding
+ * (`direct`, a constant in each copy the compiler makes), else gathered into `patch`. */
+static inline __attribute__((always_inline)) const int8_t *
+matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_window *win,
+             int32_t p, int8_t zero_point, int8_t *patch, const int direct)
+{
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h, c = in->c;
+    const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
+    const int8_t *image = input + b * in->h * in->w * c;
+    if (direct) {
+        return image + (y0 * in->w + x0) * c;
+    }
+    const tc_tap_span cols = tc_taps_inside(x0, win->dilation_w, wd->w, in->w);
+    const int32_t inside = cols.hi - cols.lo, dense = win->dilation_w == 1;
+    const int32_t runs = dense ? 1 : inside, run = dense ? inside * c : c, row_bytes = wd->w * c;
+    int8_t *to = patch;
+    for (int32_t fy = 0; fy < wd->h; ++fy, to += row_bytes) {
+        const int32_t y = y0 + fy * win->dilation_h;
+        if (y < 0 || y >= in->h || inside == 0) {
+            fill_bytes(to, zero_point, row_bytes);
+            continue;
+        }
+        const int8_t *from = image + (y * in->w + x0 + cols.lo * win->dilation_w) * c;
+        fill_bytes(to, zero_point, cols.lo * c);
+        for (int32_t r = 0; r < runs; ++r) {
+            copy_bytes(to + cols.lo * c + r * run, from + r * win->dilation_w * c, run);
+        }
+        fill_bytes(to + cols.hi * c, zero_point, (wd->w - cols.hi) * c);
+    }
+    return patch;
+}
+
+/* A patch plus the input offset as int16 pairs: per group of 4 bytes the even pair and the odd pair
+ * at lanes[0], lanes[1] (lanes advance 4 words a group: two pixels interleave); the last depth % 4
+ * bytes as int32 in tail. */
+static inline void matmul_expand(const int8_t *x, int32_t groups, int32_t rest, int32_t offset2, int32_t *lanes,
+                                 int32_t *tail)
+{
+    for (int32_t g = groups; g > 0; --g, x += 4, lanes += 4) {
+        const int32_t v = tc_load_s8x4(x);
+        lanes[0] = __sxtab16(offset2, v);
+        lanes[1] = tc_sxtab16_odd(offset2, v);
+    }
+    for (int32_t i = 0; i < rest; ++i) {
+        tail[i] = x[i] + (int16_t)offset2;
+    }
+}
+
+/* acc = {pixel 0 channel 0, pixel 1 channel 0, pixel 0 channel 1, pixel 1 channel 1}: two weight
+ * rows against two expanded patches, each weight word unpacked once for both pixels. The loop is
+ * written out in asm because it needs all 14 allocatable registers, and gcc spills two of them. */
+static inline __attribute__((always_inline)) void
+matmul_block(const int32_t *lanes, const int32_t tails[2][4], const int8_t *w0, const int8_t *w1, int32_t groups,
+             int32_t rest, int32_t acc[4])
+{
+    int32_t a00 = 0, a10 = 0, a01 = 0, a11 = 0, x0e, x0o, x1e, x1o, k, ke;
+    if (groups > 0) {
+        __asm volatile(
+            "1:\n\t"
+            "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"
+            "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+            "ldr %[k], [%[w0]], #4\n\t"
+            "sxtb16 %[ke], %[k]\n\t"
+            "sxtb16 %[k], %[k], ror #8\n\t"
+            "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"
+            "smlad %[a00], %[k], %[x0o], %[a00]\n\t"
+            "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"
+            "smlad %[a10], %[k], %[x1o], %[a10]\n\t"
+            "ldr %[k], [%[w1]], #4\n\t"
+            "sxtb16 %[ke], %[k]\n\t"
+            "sxtb16 %[k], %[k], ror #8\n\t"
+            "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"
+            "smlad %[a01], %[k], %[x0o], %[a01]\n\t"
+            "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"
+            "smlad %[a11], %[k], %[x1o], %[a11]\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11), [lanes] "+r"(lanes),
+              [w0] "+r"(w0), [w1] "+r"(w1), [n] "+r"(groups), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o),
+              [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [k] "=&r"(k), [ke] "=&r"(ke)
+            :
+            : "cc", "memory");
+    }
+    for (int32_t i = 0; i < rest; ++i) {
+        a00 += w0[i] * tails[0][i], a10 += w0[i] * tails[1][i];
+        a01 += w1[i] * tails[0][i], a11 += w1[i] * tails[1][i];
+    }
+    acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
+}
+
+/* `direct`: 1x1 filter without padding; `full`: the activation range is [-128, 127] (one SSAT);
+ * constants in each of the four copies the compiler makes. */
+static inline __attribute__((always_inline)) void
+matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd, int8_t *output,
+           const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
+           const int direct, const int full)
+{
+    const int32_t depth = wd->h * wd->w * in->c, groups = depth >> 2, rest = depth & 3, channels = out->c;
+    const int32_t pixels = out->n * out->h * out->w, offset2 = tc_dup16(-io->input_zero_point);
+    const int32_t lo = p->min, hi = p->max;
+    const int8_t zero_point = (int8_t)io->input_zero_point;
+    int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
+    int8_t patch[MATMUL_MAX_DEPTH];
+    tc_channel_scale scales[MATMUL_CHUNK];
+    for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
+        const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
+        tc_channel_scales(p, first, chunk, scales);
+        for (int32_t px = 0; px < pixels; px += 2) {
+            const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
+            matmul_expand(matmul_patch(input, in, wd, out, win, px, zero_point, patch, direct), groups, rest,
+                          offset2, lanes, tails[0]);
+            matmul_expand(matmul_patch(input, in, wd, out, win, second, zero_point, patch, direct), groups, rest,
+                          offset2, lanes + 2, tails[1]);
+            const int8_t *w = weights + first * depth;
+            for (int32_t k = 0; k < chunk; k += 2, w += 2 * depth) {
+                const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
+                int32_t acc[4];
+                matmul_block(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
+                sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
+            }
+            int8_t *o0 = output + px * channels + first;
+            const int32_t to_second = (second - px) * channels;
+            for (int32_t k = 0; k < chunk; ++k) {
+                const tc_channel_scale scale = scales[k];
+                o0[k] = tc_output_scaled(sums[k][0], &scale, lo, hi, full);
+                o0[k + to_second] = tc_output_scaled(sums[k][1], &scale, lo, hi, full);
+            }
+        }
+    }
+}
+
+void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
+                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                         const tc_output_params *p)
+{
+    const int direct = wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0;
+    const int full = p->min == -128 && p->max == 127;
+    if (direct && full) {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
+    } else if (direct) {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 0);
+    } else if (full) {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
+    } else {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
+    }
+}
+#endif

@@ -35,14 +35,29 @@ class Layout:
     note: str
 
 
-def layout(board: Board) -> Layout:
-    """A platform.toml may move the regions (MPS2 stand-ins put code at 0x0); sizes stay the board's."""
+def platform_data(board: Board) -> dict:
+    """The board's platform.toml."""
     platform_file = PLATFORMS_DIR / board.platform / "platform.toml"
     if not platform_file.is_file():
         raise TinyctlError(f"board {board.name} names platform {board.platform!r}, which has no "
                            f"{platform_file.relative_to(FIRMWARE_TEMPLATES_DIR)}",
                            f"platforms: {', '.join(p.parent.name for p in PLATFORMS_DIR.glob('*/platform.toml'))}")
-    data = tomllib.loads(platform_file.read_text())
+    return tomllib.loads(platform_file.read_text())
+
+
+def console_uart(board: Board) -> int:
+    """The UART the firmware talks on: the board file's [console] uart, else the platform's default."""
+    return board.console_uart if board.console_uart is not None else platform_data(board)["console_uart"]
+
+
+def qemu_serial_index(board: Board) -> int:
+    """Which of QEMU's -serial devices is that UART on the stand-in machine."""
+    return console_uart(board) - platform_data(board)["qemu_first_uart"]
+
+
+def layout(board: Board) -> Layout:
+    """A platform.toml may move the regions (MPS2 stand-ins put code at 0x0); sizes stay the board's."""
+    data = platform_data(board)
     moved = "flash_base" in data
     note = (f"{board.name}'s sizes at the {board.platform} stand-in's addresses" if moved
             else f"{board.name}'s own flash and RAM")
@@ -80,7 +95,8 @@ def emit_project(board: Board, build_dir: Path) -> Path:
         board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
         flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES))
     (project / "Makefile").write_text(templates.get_template("Makefile.j2").render(
-        board=board.name, core=board.core, cpu_flags=" ".join(board_cflags(board)), semihosting=1))
+        board=board.name, core=board.core, cpu_flags=" ".join(board_cflags(board)), semihosting=1,
+        console_uart=console_uart(board)))
     return project
 
 

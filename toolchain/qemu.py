@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TinyctlError
+from .firmware import qemu_serial_index
 from .paths import REPO_ROOT
 from .targets import Board
 from .tools import require_tool
@@ -16,6 +17,11 @@ from .tools import require_tool
 PLUGIN_SOURCE = Path(__file__).parent / "qemu_plugin" / "insncount.c"
 PLUGIN_PATH = REPO_ROOT / "build" / "tools" / "libtinyctl_insncount.so"
 MARK_SYMBOL = "tc_profile_mark"
+
+
+def serial_args(board: Board, backend: str) -> list[str]:
+    """-serial options that put the firmware's console UART on backend (e.g. stdio, tcp:...)."""
+    return ["-serial", "null"] * qemu_serial_index(board) + ["-serial", backend]
 
 
 def build_plugin(path: Path = PLUGIN_PATH) -> Path:
@@ -54,7 +60,7 @@ def run_firmware(board: Board, elf: Path, args: list[str], workdir: Path | None 
         counts = Path(tmp) / "counts.txt"
         plugin_arg = f"{plugin},out={counts}" + (f",mark={mark_address:#x}" if mark_address is not None else "")
         semihosting = ",".join(["enable=on", "target=native", "arg=fw", *(f"arg={a}" for a in args)])
-        command = [qemu, "-M", board.qemu_machine, "-display", "none", "-monitor", "none", "-serial", "stdio",
+        command = [qemu, "-M", board.qemu_machine, "-display", "none", "-monitor", "none", *serial_args(board, "stdio"),
                    "-semihosting-config", semihosting, "-plugin", plugin_arg, "-kernel", str(elf)]
         try:
             result = subprocess.run(command, capture_output=True, timeout=timeout_s, cwd=workdir,

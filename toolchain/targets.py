@@ -36,6 +36,7 @@ class Board:
     flash_tool: dict
     alias: str | None = None
     source: Path | None = None
+    console_uart: int | None = None   # [console] uart: the platform's UART number; None = the platform's default
 
     def to_dict(self) -> dict:
         """The board as it goes into manifest.json and report.json."""
@@ -79,12 +80,16 @@ def load_board(path: Path) -> Board:
     if data["flash_tool"].get("tool") not in FLASH_TOOLS:
         raise TinyctlError(f"{path.name}: unknown flash tool {data['flash_tool'].get('tool')!r}",
                            f"use one of {', '.join(sorted(FLASH_TOOLS))}")
+    uart = data.get("console", {}).get("uart")
+    if uart is not None and not isinstance(uart, int):
+        raise TinyctlError(f"{path.name}: [console] uart must be a UART number, not {uart!r}",
+                           "for example uart = 2 for USART2")
     return Board(
         name=data["name"], description=data["description"], part=data["part"], core=data["core"],
         fpu=data["fpu"], dsp=bool(data["dsp"]), clock_hz=int(data["clock_hz"]),
         platform=data["platform"], flash=_region(data, "flash", path), ram=_region(data, "ram", path),
         qemu_machine=qemu_machine, flash_tool=dict(data["flash_tool"]), alias=data.get("alias"),
-        source=path,
+        source=path, console_uart=uart,
     )
 
 

@@ -60,8 +60,6 @@ def _stream(session: BoardSession, inputs: np.ndarray, progress) -> tuple[np.nda
 @contextlib.contextmanager
 def _connect(build_dir: Path, options: RunOptions):
     """(session, QemuBoard or None); QEMU is stopped and the link closed on leaving."""
-    if options.emulate == (options.port is not None):
-        raise TinyctlError("give either --port or --emulate", "e.g. --port /dev/ttyACM0 or --emulate")
     qemu = QemuBoard(build_dir) if options.emulate else None
     try:
         link = qemu.open() if qemu else open_link(options.port)
@@ -69,6 +67,14 @@ def _connect(build_dir: Path, options: RunOptions):
     finally:
         if qemu:
             qemu.stop(timeout_s=0)
+
+
+def _instructions(marks: list[int] | None, inferences: int, layers: int) -> list[int] | None:
+    """Instructions per inference from the plugin's marks; None when there are none or a board reset
+    cut an inference short (the marks no longer line up with the inferences)."""
+    if not marks or len(marks) != inferences * (layers + 1):
+        return None
+    return [sum(counts) for counts in per_inference(marks, layers)]
 
 
 def _latency(board, cycles: list[int], has_counter: bool, instructions: list[int] | None) -> dict:
@@ -86,6 +92,8 @@ def _latency(board, cycles: list[int], has_counter: bool, instructions: list[int
 
 def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
     """Stream the test split through the board; the result is also written to BUILD_DIR/board_run.json."""
+    if options.emulate == (options.port is not None):
+        raise TinyctlError("give either --port or --emulate", "e.g. --port /dev/ttyACM0 or --emulate")
     build_dir = Path(build_dir)
     report, source = read_build(build_dir)
     board = resolve_board(report["board"]["name"])
@@ -101,7 +109,7 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
         raw, cycles = _stream(session, inputs, progress)
         session.close(goodbye=qemu is not None)   # a board in the field stays in runner mode
         marks = qemu.stop() if qemu else None
-    instructions = [sum(layers) for layers in per_inference(marks, len(graph.operators))] if marks else None
+    instructions = _instructions(marks, len(inputs), len(graph.operators))
     expected = tflm_int8_outputs(tflite, inputs)
     scale, zero_point = out.scale[0], out.zero_point[0]
     device = RuntimeOutput((raw.astype(np.float32) - zero_point) * np.float32(scale), raw)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import TinyctlError
 from ..firmware import symbol_address
-from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin
+from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin, serial_args
 from ..targets import Board, resolve_board
 from ..tools import require_tool
 from .link import open_link
@@ -51,7 +51,7 @@ class QemuBoard:
         self.counts = Path(self._tmp.name) / "counts.txt"
         command = [require_tool("qemu-system-arm"), "-M", self.board.qemu_machine, "-display", "none",
                    "-monitor", f"tcp:127.0.0.1:{self.monitor_port},server=on,wait=off",
-                   "-serial", f"tcp:127.0.0.1:{self.port},server=on,wait=on", "-kernel", str(self.elf)]
+                   *serial_args(self.board, f"tcp:127.0.0.1:{self.port},server=on,wait=on"), "-kernel", str(self.elf)]
         if semihosting:
             command += ["-semihosting-config", "enable=on,target=native,arg=fw,arg=runner"]
         if count_instructions:
@@ -80,7 +80,12 @@ class QemuBoard:
         """One QEMU monitor command: `system_reset` (a board reset), `stop`, `cont` (a silent board)."""
         with socket.create_connection(("127.0.0.1", self.monitor_port), timeout=5) as s:
             s.sendall(command.encode() + b"\n")
-            s.recv(4096)
+            seen = b""
+            while seen.count(b"(qemu)") < 2:   # the banner's prompt, then the one after the command
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                seen += chunk
 
     def stop(self, timeout_s: float = 10.0) -> list[int] | None:
         """Wait for QEMU to exit (after the firmware's BYE), else end it; the instruction count at

@@ -77,9 +77,8 @@ def parse_hello(payload: bytes) -> BoardInfo:
 
 
 class BoardSession:
-    """One board in runner mode. timeout_s bounds the wait for a reply to a short request; an
-    inference gets infer_timeout_s; each request is tried `tries` times before the board counts
-    as silent."""
+    """One board in runner mode. A request is sent again after timeout_s without a reply, `tries`
+    times before the board counts as silent; an inference may take infer_timeout_s longer."""
 
     def __init__(self, link, timeout_s: float = 2.0, infer_timeout_s: float = 30.0, tries: int = 8):
         self.link = link
@@ -119,12 +118,15 @@ class BoardSession:
                 return frame
         return None
 
-    def request(self, frame_type: int, payload: bytes = b"", timeout_s: float | None = None) -> bytes:
-        """Send one request and return its reply's payload (retried on timeouts)."""
+    def request(self, frame_type: int, payload: bytes = b"", patience_s: float = 0.0) -> bytes:
+        """Send one request and return its reply's payload. Each try waits timeout_s plus the frame's
+        transfer time, then sends the same frame again; patience_s adds tries for a request that takes
+        long on the board (an inference: a repeat while it runs just gets the cached reply)."""
         seq = self._next_seq()
         frame = encode_frame(frame_type, seq, payload)
-        wait = (timeout_s or self.timeout_s) + len(frame) / 2000   # a slow UART: about 20 kB/s at worst
-        for attempt in range(self.tries):
+        wait = self.timeout_s + len(frame) / 2000   # a slow UART: about 20 kB/s at worst
+        tries = self.tries + int(patience_s / wait)
+        for attempt in range(tries):
             if attempt:
                 self.stats.retries += 1
             self.link.write(frame)
@@ -134,7 +136,7 @@ class BoardSession:
             if reply.type == ERROR:
                 return self._error(frame_type, reply.payload)
             return reply.payload
-        raise TinyctlError(f"the board did not answer request type 0x{frame_type:02x} after {self.tries} tries "
+        raise TinyctlError(f"the board did not answer request type 0x{frame_type:02x} after {tries} tries "
                            f"({wait:.1f} s each)",
                            "check the port and that the board runs tinyctl firmware (reset it, or reflash with "
                            "`tinyctl flash`)")
@@ -166,7 +168,7 @@ class BoardSession:
         chunk = self.info.max_payload - 4
         for offset in range(0, len(data), chunk):
             self.request(LOAD, struct.pack("<I", offset) + data[offset:offset + chunk])
-        cycles, input_crc, output_crc, size = struct.unpack("<4I", self.request(INFER, timeout_s=self.infer_timeout_s))
+        cycles, input_crc, output_crc, size = struct.unpack("<4I", self.request(INFER, patience_s=self.infer_timeout_s))
         if input_crc != zlib.crc32(data):
             raise ResultRejected()   # the board ran on other bytes than ours
         output = bytearray()

@@ -4,6 +4,7 @@ The file is a plain dict (no pickled classes) so it loads with `weights_only=Tru
 format, version, arch, config, state_dict, preprocessing, threshold, meta.
 preprocessing says how to feed the model: input = (pixel_uint8 * scale - mean) / std.
 threshold is the logit at or above which an image counts as defective.
+An optional layer_shapes entry holds the channel widths of a structurally pruned model.
 """
 
 import json
@@ -16,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .layer_shapes import apply_layer_shapes
 from .zoo import ZOO, build_model
 
 FORMAT = "tinyctl-checkpoint"
@@ -56,9 +58,12 @@ def save_checkpoint(
     preprocessing: dict,
     threshold: float,
     meta: dict,
+    layer_shapes: dict | None = None,
 ) -> Path:
-    """Write the checkpoint atomically (temp file + rename): a crash never leaves half a file."""
-    for name, value in (("config", config), ("preprocessing", preprocessing), ("meta", meta)):
+    """Write the checkpoint atomically (temp file + rename): a crash never leaves half a file.
+    layer_shapes (from `layer_shapes.layer_shapes`) records a pruned model's widths."""
+    for name, value in (("config", config), ("preprocessing", preprocessing), ("meta", meta),
+                        ("layer_shapes", layer_shapes)):
         _require_plain(name, value)
     if not math.isfinite(threshold):
         raise CheckpointError(f"threshold must be a finite logit, got {threshold}")
@@ -72,6 +77,8 @@ def save_checkpoint(
         "threshold": float(threshold),
         "meta": meta,
     }
+    if layer_shapes is not None:
+        payload["layer_shapes"] = layer_shapes
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -114,8 +121,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if arch not in ZOO:
         raise CheckpointError(f"{path}: unknown architecture {arch!r}; this tinyctl knows {', '.join(sorted(ZOO))}")
     try:
-        model = build_model(arch, payload["config"])
-    except (TypeError, ValueError) as error:
+        model = apply_layer_shapes(build_model(arch, payload["config"]), payload.get("layer_shapes") or {})
+    except (TypeError, ValueError, KeyError) as error:
         raise CheckpointError(f"{path}: invalid {arch} config ({error}); retrain the checkpoint") from None
     try:
         model.load_state_dict(payload["state_dict"])

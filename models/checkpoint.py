@@ -5,6 +5,7 @@ format, version, arch, config, state_dict, preprocessing, threshold, meta, and, 
 training, an optional training_state (optimizer, schedule, RNG, epoch) that `tinyctl train --resume` reads.
 preprocessing says how to feed the model: input = (pixel_uint8 * scale - mean) / std.
 threshold is the logit at or above which an image counts as defective.
+An optional layer_shapes entry holds the channel widths of a structurally pruned model.
 """
 
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .layer_shapes import apply_layer_shapes
 from .zoo import ZOO, build_model
 
 FORMAT = "tinyctl-checkpoint"
@@ -58,9 +60,12 @@ def save_checkpoint(
     threshold: float,
     meta: dict,
     training_state: dict | None = None,
+    layer_shapes: dict | None = None,
 ) -> Path:
-    """Write the checkpoint atomically (temp file + rename): a crash never leaves half a file."""
-    for name, value in (("config", config), ("preprocessing", preprocessing), ("meta", meta)):
+    """Write the checkpoint atomically (temp file + rename): a crash never leaves half a file.
+    layer_shapes (from `layer_shapes.layer_shapes`) records a pruned model's widths."""
+    for name, value in (("config", config), ("preprocessing", preprocessing), ("meta", meta),
+                        ("layer_shapes", layer_shapes)):
         _require_plain(name, value)
     if not math.isfinite(threshold):
         raise CheckpointError(f"threshold must be a finite logit, got {threshold}")
@@ -76,6 +81,8 @@ def save_checkpoint(
     }
     if training_state is not None:
         payload["training_state"] = training_state
+    if layer_shapes is not None:
+        payload["layer_shapes"] = layer_shapes
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -118,8 +125,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if arch not in ZOO:
         raise CheckpointError(f"{path}: unknown architecture {arch!r}; this tinyctl knows {', '.join(sorted(ZOO))}")
     try:
-        model = build_model(arch, payload["config"])
-    except (TypeError, ValueError) as error:
+        model = apply_layer_shapes(build_model(arch, payload["config"]), payload.get("layer_shapes") or {})
+    except (TypeError, ValueError, KeyError) as error:
         raise CheckpointError(f"{path}: invalid {arch} config ({error}); retrain the checkpoint") from None
     try:
         model.load_state_dict(payload["state_dict"])

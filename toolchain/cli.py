@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
+from . import cli_compress
 from .errors import TinyctlError
 
 app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontroller, int8 and validated.",
@@ -54,16 +55,28 @@ def build(
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Build directory (default build/<model>-<board>)."),
     calibration_samples: int = typer.Option(200, help="Training images used to calibrate int8 ranges."),
     seed: int = typer.Option(0, help="Seed for drawing the calibration images."),
+    prune: Optional[float] = typer.Option(None, help=cli_compress.PRUNE_HELP),
+    prune_target: Optional[str] = typer.Option(None, help=cli_compress.TARGET_HELP),
+    max_drop: Optional[float] = typer.Option(None, help=cli_compress.MAX_DROP_HELP),
+    fine_tune_epochs: int = typer.Option(20, help=cli_compress.FINE_TUNE_HELP),
+    qat_epochs: int = typer.Option(0, help=cli_compress.QAT_HELP),
+    calibration: str = typer.Option("minmax", help="Activation ranges: minmax or percentile."),
+    percentile: float = typer.Option(99.99, help="Central percentile of each activation kept by --calibration percentile."),
+    bias_correction: bool = typer.Option(False, help="Fold each layer's mean int8 weight-rounding error into its bias."),
 ):
     """Build a model for a board: int8 ONNX and TFLite, TFLite-Micro sources, memory fit, validation.
 
     Writes build/<model>-<board>/ (or --out) only when every stage passed."""
     from .pipeline import BuildOptions, build as run_build
 
-    options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed)
+    compression = cli_compress.compression_options(prune, prune_target, max_drop, fine_tune_epochs, qat_epochs,
+                                                   calibration, percentile, bias_correction)
+    options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed,
+                           compression=compression)
     with _progress() as progress:
         directory, report = run_build(options, progress)
     _print_summary(directory, report)
+    cli_compress.print_record(console, report["compression"])
 
 
 def _print_engine(engine: dict) -> None:
@@ -141,6 +154,9 @@ def train(ctx: typer.Context):
     except SystemExit as exc:  # argparse ends --help and usage errors this way
         code = exc.code if isinstance(exc.code, int) else 0
     raise typer.Exit(code)
+
+
+app.command()(cli_compress.prune)
 
 
 @app.command()

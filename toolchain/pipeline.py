@@ -16,7 +16,8 @@ from .stages.engine import build_engine, engine_support, golden_io, plan_engine_
 from .stages.export import export_float_onnx
 from .stages.firmware import build_firmware, selftest
 from .stages.memory import check_fit, tflm_budget
-from .stages.quantize import check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
+from .stages.quantize import FLOAT_TFLITE, check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
+from .stages.sensitivity import int8_sensitivity
 from .stages.source import ModelSource, load_source
 from .stages.tflm import emit_tflm_sources, measure_arena, tflm_array_bytes
 from .targets import resolve_board
@@ -24,6 +25,7 @@ from .tflm_ops import check_tflm_ops
 from .tools import require_tool, tool_versions
 from .validate import evaluate
 from .errors import TinyctlError
+from .stages.compress import CompressionOptions, compress, compressed_label, quantization_input
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class BuildOptions:
     out: str | None = None             # None: build/<model>-<board>
     calibration_samples: int = 200
     seed: int = 0
+    compression: CompressionOptions = CompressionOptions()
 
     def __post_init__(self):
         if self.calibration_samples < 1:
@@ -69,6 +72,7 @@ def _recorded_model_path(options: BuildOptions, source: ModelSource) -> str:
 def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     board = resolve_board(options.target)
     source = load_source(Path(options.model) if options.model else None)
+    source = compressed_label(source, options.compression)
     require_tool("onnxsim")
     final = Path(options.out) if options.out else default_output(source, board.name)
     log = StageLog(progress)
@@ -76,14 +80,16 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         (work / "logs").mkdir()
         tflite_path = work / "model_int8.tflite"
         calibration = log.run("calibration set", calibration_set, source, options.calibration_samples, options.seed)
+        source, compression = compress(log, source, options.compression, calibration, work, progress)
         if source.kind == "tflite":
             shutil.copyfile(source.path, tflite_path)
         else:
             log.run("float ONNX", export_float_onnx, source, work / "model.onnx", calibration[:16])
-            log.run("int8 QDQ ONNX", quantize_qdq_onnx, work / "model.onnx", work / "model_int8.onnx", calibration)
-            log.run("int8 TFLite", convert_int8_tflite, work / "model.onnx", tflite_path, calibration,
-                    work / "logs" / "onnx2tf.log", failed_logs_dir(final) / "onnx2tf.log")
-        if source.kind == "checkpoint":
+            to_quantize, percentile = quantization_input(log, compression, work / "model.onnx", calibration)
+            log.run("int8 QDQ ONNX", quantize_qdq_onnx, to_quantize, work / "model_int8.onnx", calibration, percentile)
+            log.run("int8 TFLite", convert_int8_tflite, to_quantize, tflite_path, calibration,
+                    work / "logs" / "onnx2tf.log", failed_logs_dir(final) / "onnx2tf.log", percentile)
+        if source.kind == "checkpoint" and not (work / "model.pt").is_file():
             shutil.copyfile(source.path, work / "model.pt")   # validate re-runs the float model from here
         graph = log.run("read int8 graph", read_graph, tflite_path)
         log.run("TFLite-Micro op check", check_tflm_ops, graph)
@@ -102,9 +108,13 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
             engine = _build_engine(log, board, source, graph, model_bytes, arena, work)
             memory.update(backend="engine", engine=engine.pop("budget", None))
         validation = log.run("validate", evaluate, work, source, arena, board, progress)
+        sensitivity = None
+        if (work / FLOAT_TFLITE).is_file():
+            sensitivity = log.run("int8 sensitivity per layer", int8_sensitivity, work, source)
         opts = {**asdict(options), "model": _recorded_model_path(options, source), "out": str(final)}
         write_json(work / "manifest.json", manifest(source, board, opts, list(log.timings), tool_versions(), work))
-        data = report(source, board, graph, memory, engine, validation, log.timings, work)
+        data = report(source, board, graph, memory, engine, validation, log.timings, work,
+                      compression=compression, sensitivity=sensitivity)
         write_json(work / "report.json", data)
         (work / "report.html").write_text(render_html(data))
     return final, data

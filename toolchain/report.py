@@ -49,7 +49,8 @@ def manifest(source, board, options: dict, stages: list[str], tools: dict, build
     }
 
 
-def report(source, board, graph, memory: dict, engine: dict, validation: dict, timings: dict, build_dir: Path) -> dict:
+def report(source, board, graph, memory: dict, engine: dict, validation: dict, timings: dict, build_dir: Path,
+           compression: dict | None = None, sensitivity: dict | None = None) -> dict:
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "tinyctl_version": __version__,
@@ -65,6 +66,8 @@ def report(source, board, graph, memory: dict, engine: dict, validation: dict, t
         "validation": validation,
         "cost": engine.get("selftest", {}).get("instructions"),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "compression": compression,
+        "sensitivity": sensitivity,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -16,12 +17,19 @@ def _config(source: ModelSource):
     return SyntheticConfig(**{k: v for k, v in source.dataset.items() if k in known})
 
 
-def labelled_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """(model inputs NCHW float32, labels) of one split."""
+@functools.lru_cache(maxsize=3)
+def _samples(split: str, config):
+    """A split is deterministic in (split, config): make it once per process (calibration, fine-tuning and
+    validation all read it)."""
     from tinyctl.models.data.synthetic import make_split
 
-    samples = make_split(split, _config(source))
-    return preprocess(samples.images, source.preprocessing), samples.labels
+    return make_split(split, config)
+
+
+def labelled_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(model inputs NCHW float32, labels) of one split (fresh arrays: callers may change them)."""
+    samples = _samples(split, _config(source))
+    return preprocess(samples.images, source.preprocessing), samples.labels.copy()
 
 
 def calibration_set(source: ModelSource, count: int, seed: int) -> np.ndarray:

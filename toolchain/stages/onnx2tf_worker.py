@@ -1,8 +1,10 @@
 """Runs onnx2tf in its own process: TensorFlow's layer-name counters then start from zero on every build
 (so the same inputs give the same bytes), and its logging cannot reach the user's terminal.
 
-Usage: python -m tinyctl.stages.onnx2tf_worker WORK_DIR INPUT_NAME CHANNELS
-(WORK_DIR holds model.onnx and calibration_nhwc.npy; the result is WORK_DIR/tf/model_full_integer_quant.tflite)
+Usage: python -m tinyctl.stages.onnx2tf_worker WORK_DIR INPUT_NAME CHANNELS [PERCENTILE]
+(WORK_DIR holds model.onnx and calibration_nhwc.npy; the result is WORK_DIR/tf/model_full_integer_quant.tflite.
+With PERCENTILE, activation ranges are narrowed to that central percentile between calibration and
+quantization, see tinyctl.compress.calibration.)
 """
 
 import os
@@ -12,10 +14,23 @@ from pathlib import Path
 import numpy as np
 
 
-def main(work: Path, input_name: str, channels: int) -> None:
+def _narrow_calibrated_ranges(calibration_nhwc: Path, percentile: float) -> None:
+    """TFLite's converter calibrates with min/max only: rewrite the ranges it recorded before it quantizes."""
+    from tensorflow.lite.python.optimize import calibrator
+
+    from tinyctl.compress.calibration import narrow_ranges
+
+    samples = [x[None] for x in np.load(calibration_nhwc)]
+    calibrate = calibrator.Calibrator.calibrate
+    calibrator.Calibrator.calibrate = lambda self, gen: narrow_ranges(calibrate(self, gen), samples, percentile)
+
+
+def main(work: Path, input_name: str, channels: int, percentile: float | None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import onnx2tf
 
+    if percentile is not None:
+        _narrow_calibrated_ranges(work / "calibration_nhwc.npy", percentile)
     zeros, ones = np.zeros((1, 1, 1, channels), np.float32), np.ones((1, 1, 1, channels), np.float32)
     onnx2tf.convert(
         input_onnx_file_path=str(work / "model.onnx"), output_folder_path=str(work / "tf"),
@@ -25,4 +40,4 @@ def main(work: Path, input_name: str, channels: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
+    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]) if len(sys.argv) > 4 else None)

@@ -17,10 +17,12 @@ from ..graph import Graph
 
 # onnx2tf fetches sample images from the network for 3-channel inputs unless this file is in its cwd.
 ONNX2TF_SAMPLE_FILE = "calibration_image_sample_data_20x128x128x3_float32.npy"
+FLOAT_TFLITE = "model_float32.tflite"
 
 
-def quantize_qdq_onnx(float_onnx: Path, out: Path, calibration: np.ndarray) -> None:
-    """Per-channel int8 weights, int8 activations, MinMax ranges over the calibration set."""
+def quantize_qdq_onnx(float_onnx: Path, out: Path, calibration: np.ndarray, percentile: float | None = None) -> None:
+    """Per-channel int8 weights, int8 activations, ranges over the calibration set: MinMax, or the
+    central `percentile` of each activation's values."""
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat,
                                           QuantType, quantize_static)
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -40,7 +42,8 @@ def quantize_qdq_onnx(float_onnx: Path, out: Path, calibration: np.ndarray) -> N
         quant_pre_process(str(float_onnx), str(prepared))
         quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ,
                         activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True,
-                        calibrate_method=CalibrationMethod.MinMax)
+                        calibrate_method=CalibrationMethod.MinMax if percentile is None else CalibrationMethod.Percentile,
+                        extra_options={} if percentile is None else {"CalibPercentile": percentile})
 
 
 def _input_name(onnx_path: Path) -> str:
@@ -49,8 +52,11 @@ def _input_name(onnx_path: Path) -> str:
     return next(i.name for i in graph.input if i.name not in initializers)
 
 
-def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, log: Path, log_hint: Path) -> None:
-    """Fully-int8 TFLite (int8 in, int8 out, per-channel weights) through onnx2tf, from the float ONNX.
+def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, log: Path, log_hint: Path,
+                        percentile: float | None = None) -> None:
+    """Fully-int8 TFLite (int8 in, int8 out, per-channel weights) through onnx2tf, from the float ONNX;
+    the float TFLite of the same conversion goes beside it (FLOAT_TFLITE, the per-layer sensitivity's
+    reference). Activation ranges are MinMax over the calibration set, or its central `percentile`.
 
     `log` collects the converter's output; `log_hint` is where users find it if the build fails."""
     channels = calibration.shape[1]
@@ -64,13 +70,14 @@ def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, lo
         env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
         with open(log, "ab") as sink:
             done = subprocess.run([sys.executable, "-m", "tinyctl.stages.onnx2tf_worker", str(work),
-                                   _input_name(float_onnx), str(channels)],
+                                   _input_name(float_onnx), str(channels), *([] if percentile is None else [str(percentile)])],
                                   cwd=work, env=env, stdout=sink, stderr=subprocess.STDOUT, check=False)
         produced = work / "tf" / "model_full_integer_quant.tflite"
         if done.returncode != 0 or not produced.is_file():
             raise TinyctlError(f"onnx2tf could not convert the model (exit status {done.returncode})",
                                f"see the converter log in {log_hint}")
         shutil.copyfile(produced, out)
+        shutil.copyfile(work / "tf" / "model_float32.tflite", out.parent / FLOAT_TFLITE)
 
 
 def _sample_images(calibration: np.ndarray) -> np.ndarray:
@@ -98,3 +105,21 @@ def check_fully_int8(graph: Graph) -> None:
             if tensor.dtype not in ("INT8", "INT32"):
                 raise TinyctlError(f"layer {tensor.name!r} ({op.opcode}) computes in {tensor.dtype}",
                                    "the device runs int8 only; quantize the whole model")
+
+
+def convert_model(source, work: Path, calibration: np.ndarray, percentile: float | None = None,
+                  bias_correction: bool = False) -> tuple[bytes, bytes]:
+    """The build's float export and fully-int8 conversion of `source`'s model, in the scratch directory
+    `work`, for callers that compare models (searches, benchmarks, tests): (int8, float) TFLite bytes."""
+    from ..compress.calibration import correct_biases
+    from .export import export_float_onnx
+
+    work.mkdir(parents=True, exist_ok=True)
+    float_onnx = work / "model.onnx"
+    export_float_onnx(source, float_onnx, calibration[:4])
+    if bias_correction:
+        correct_biases(float_onnx, work / "model_bias_corrected.onnx", calibration)
+        float_onnx = work / "model_bias_corrected.onnx"
+    convert_int8_tflite(float_onnx, work / "model_int8.tflite", calibration, work / "onnx2tf.log",
+                        work / "onnx2tf.log", percentile)
+    return (work / "model_int8.tflite").read_bytes(), (work / FLOAT_TFLITE).read_bytes()

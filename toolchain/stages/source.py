@@ -25,10 +25,11 @@ class ModelSource:
     dataset: dict                     # SyntheticConfig fields of the data it was trained on
     threshold: float | None = None    # the detector's logit threshold, when the checkpoint has one
     torch_model: object | None = field(default=None, repr=False)
+    label: str | None = None          # the build's name for a model tinyctl changed (e.g. pruned)
 
     @property
     def name(self) -> str:
-        return self.path.stem
+        return self.label or self.path.stem
 
 
 def sha256_of(path: Path) -> str:

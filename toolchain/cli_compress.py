@@ -1,0 +1,77 @@
+"""`tinyctl prune`, and the compression options `tinyctl build` shares with it."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+PRUNE_HELP = "Share of channels to remove from every prunable layer (0.5 keeps half), then fine-tune."
+TARGET_HELP = "Prune just enough to meet KIND=LIMIT: macs (per inference), arena (engine bytes) or flash (int8 weight bytes)."
+MAX_DROP_HELP = "Accepted AP loss in percentage points: the strongest pruning and the calibration that stay within it."
+FINE_TUNE_HELP = "Fine-tuning epochs after pruning (distilled from the unpruned model)."
+QAT_HELP = "Quantization-aware training epochs (per-channel fake quantization) before int8 conversion."
+
+
+def compression_options(prune=None, prune_target=None, max_drop=None, fine_tune_epochs=20, qat_epochs=0,
+                        calibration="minmax", percentile=99.99, bias_correction=False):
+    from .stages.compress import CompressionOptions
+
+    return CompressionOptions(prune=prune, prune_target=prune_target, max_drop=max_drop,
+                              fine_tune_epochs=fine_tune_epochs, qat_epochs=qat_epochs, calibration=calibration,
+                              percentile=percentile, bias_correction=bias_correction)
+
+
+def prune(
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="A tinyctl checkpoint (.pt); default: the shipped detector."),
+    out: Path = typer.Option(..., "--out", "-o", help="Checkpoint to write (loadable by `tinyctl build -m`)."),
+    ratio: Optional[float] = typer.Option(None, "--ratio", help=PRUNE_HELP),
+    target: Optional[str] = typer.Option(None, "--target", help=TARGET_HELP),
+    max_drop: Optional[float] = typer.Option(None, "--max-drop", help=MAX_DROP_HELP),
+    fine_tune_epochs: int = typer.Option(20, help=FINE_TUNE_HELP),
+    qat_epochs: int = typer.Option(0, help=QAT_HELP),
+    calibration_samples: int = typer.Option(200, help="Training images for int8 ranges (QAT, budget search, targets)."),
+    seed: int = typer.Option(0, help="Seed for drawing the calibration images."),
+):
+    """Prune a detector's channels (by ratio, to a target, or within an AP budget), fine-tune it, optionally
+    QAT, and write the smaller checkpoint."""
+    from .cli import _progress, console
+    from .errors import TinyctlError
+    from .pipeline import StageLog
+    from .stages.compress import COMPRESSED_CHECKPOINT, compress
+    from .stages.data import calibration_set
+    from .stages.source import load_source
+
+    options = compression_options(ratio, target, max_drop, fine_tune_epochs, qat_epochs)
+    if not options.changes_model:
+        raise TinyctlError("nothing to do", "give --ratio, --target, --max-drop or --qat-epochs")
+    source = load_source(Path(model) if model else None)
+    with _progress() as progress, tempfile.TemporaryDirectory(prefix="tinyctl-prune-") as tmp:
+        log = StageLog(progress)
+        calibration = log.run("calibration set", calibration_set, source, calibration_samples, seed)
+        _, record = compress(log, source, options, calibration, Path(tmp), progress)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(Path(tmp) / COMPRESSED_CHECKPOINT, out)
+    print_record(console, record)
+    console.print(f"checkpoint: {out}")
+
+
+def print_record(console, record: dict) -> None:
+    """What compression did, for the terminal (report.json holds all of it)."""
+    if "prune" in record:
+        p = record["prune"]
+        console.print(f"pruned {p['ratio']:.0%} of the channels: MACs {p['macs_before']:,} -> {p['macs_after']:,}, "
+                      f"parameters {p['params_before']:,} -> {p['params_after']:,}")
+        console.print(f"val AP: unpruned {p['val_ap_unpruned']:.4f}, pruned {p['val_ap_pruned']:.4f}"
+                      + (f", fine-tuned {p['val_ap_fine_tuned']:.4f}" if "val_ap_fine_tuned" in p else ""))
+    if "budget" in record:
+        b = record["budget"]
+        console.print(f"budget {b['max_drop_pp']} pp: ratio {b['chosen_ratio']} with {b['calibration']} calibration"
+                      + ("" if b["met"] else " [red](no ratio met the budget)[/]"))
+    if "qat" in record:
+        q = record["qat"]
+        console.print(f"QAT {q['epochs']} epochs: simulated int8 val AP {q['simulated_int8_val_ap_before']:.4f} -> "
+                      f"{q['simulated_int8_val_ap_after']:.4f}")

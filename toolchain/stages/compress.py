@@ -1,0 +1,115 @@
+"""The compression steps of a build, in order: budget search or target search, prune + fine-tune, QAT,
+the compressed checkpoint; then the calibration the quantize stage applies (percentile ranges, bias
+correction). Each is a named, timed stage of the pipeline."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..compress.artifact import write_compressed_checkpoint
+from ..compress.calibration import Calibration, correct_biases
+from ..compress.finetune import TrainingData
+from ..compress.prune import check_ratio
+from ..compress.search import Target
+from ..errors import TinyctlError
+from .prune import prune_and_fine_tune, ratio_for_budget, ratio_for_target
+from .qat import qat_stage
+from .source import ModelSource
+
+COMPRESSED_CHECKPOINT = "model.pt"
+BIAS_CORRECTED_ONNX = "model_bias_corrected.onnx"
+
+
+@dataclass(frozen=True)
+class CompressionOptions:
+    prune: float | None = None          # share of channels to remove
+    prune_target: str | None = None     # KIND=LIMIT: the least pruning that meets it
+    max_drop: float | None = None       # AP budget (percentage points): the most pruning within it
+    fine_tune_epochs: int = 20
+    qat_epochs: int = 0
+    calibration: str = "minmax"
+    percentile: float = 99.99
+    bias_correction: bool = False
+
+    def __post_init__(self):
+        chosen = [flag for flag, value in (("--prune", self.prune), ("--prune-target", self.prune_target),
+                                           ("--max-drop", self.max_drop)) if value is not None]
+        if len(chosen) > 1:
+            raise TinyctlError(f"{' and '.join(chosen)} both choose the pruning ratio", "give only one of them")
+        if self.prune is not None:
+            check_ratio(self.prune)
+        if self.prune_target is not None:
+            Target.parse(self.prune_target)
+        if self.max_drop is not None and self.max_drop < 0:
+            raise TinyctlError(f"--max-drop {self.max_drop} is negative", "give the AP points you accept to lose, e.g. 0.5")
+        if self.fine_tune_epochs < 0 or self.qat_epochs < 0:
+            raise TinyctlError("--fine-tune-epochs and --qat-epochs cannot be negative", "0 skips that training")
+        self.calibration_options()
+
+    def calibration_options(self, method: str | None = None) -> Calibration:
+        return Calibration(method or self.calibration, self.percentile, self.bias_correction)
+
+    @property
+    def changes_model(self) -> bool:
+        return any(v is not None for v in (self.prune, self.prune_target, self.max_drop)) or self.qat_epochs > 0
+
+
+def compressed_label(source: ModelSource, options: CompressionOptions) -> ModelSource:
+    """Name a compressed build after what was done, so it does not overwrite the plain build's directory."""
+    if not options.changes_model:
+        return source
+    if source.kind != "checkpoint":
+        raise TinyctlError(f"pruning and QAT need the trained model, not a {source.kind} file",
+                           "pass the tinyctl checkpoint (.pt) the model came from")
+    parts = [source.name]
+    if options.prune is not None:
+        parts.append(f"pruned{round(100 * options.prune)}")
+    if options.prune_target is not None:
+        parts.append(options.prune_target.replace("=", ""))
+    if options.max_drop is not None:
+        parts.append(f"drop{options.max_drop:g}pp")
+    if options.qat_epochs:
+        parts.append(f"qat{options.qat_epochs}")
+    return dataclasses.replace(source, label="-".join(parts))
+
+
+def compress(log, source: ModelSource, options: CompressionOptions, calibration: np.ndarray, work: Path,
+             progress=None) -> tuple[ModelSource, dict]:
+    """Run the compression stages the options ask for; writes the compressed checkpoint to work/model.pt."""
+    record = {"calibration": dataclasses.asdict(options.calibration_options())}
+    if not options.changes_model:
+        return source, record
+    data = log.run("training data", TrainingData.of, source)
+    model, ratio = source.torch_model, options.prune
+    if options.max_drop is not None:
+        ratio, chosen, model, record["prune"], record["budget"] = log.run(
+            "accuracy-drop budget search", ratio_for_budget, source, data, calibration, options.max_drop,
+            options.fine_tune_epochs, 0, progress)
+        record["calibration"] = dataclasses.asdict(options.calibration_options(chosen.method))
+    if options.prune_target is not None:
+        ratio, record["target"] = log.run("pruning target search", ratio_for_target, source,
+                                          Target.parse(options.prune_target), calibration, progress)
+    if ratio and options.max_drop is None:
+        model, record["prune"] = log.run("prune and fine-tune", prune_and_fine_tune, source, ratio, data,
+                                         options.fine_tune_epochs, 0, progress)
+    if options.qat_epochs:
+        model, record["qat"] = log.run("quantization-aware training", qat_stage, model, data, calibration,
+                                       options.qat_epochs, progress)
+    source = log.run("compressed checkpoint", write_compressed_checkpoint, source, model, data,
+                     work / COMPRESSED_CHECKPOINT, {k: v for k, v in record.items() if k != "calibration"})
+    return source, record
+
+
+def quantization_input(log, record: dict, float_onnx: Path, calibration: np.ndarray) -> tuple[Path, float | None]:
+    """The float ONNX the quantizers read (bias-corrected when asked) and the percentile of the ranges (None: MinMax)."""
+    options = Calibration(**record["calibration"])
+    if options.bias_correction:
+        corrected = float_onnx.parent / BIAS_CORRECTED_ONNX
+        record["calibration"]["bias_corrections"] = log.run("bias correction", correct_biases, float_onnx, corrected,
+                                                            calibration)
+        float_onnx = corrected
+    return float_onnx, options.range_percentile

@@ -178,7 +178,7 @@ def _finish(model: nn.Module, config: TrainConfig, splits: dict[str, Samples], r
     metrics = {"val": result.val, "test": test}
     meta = {**_meta(config, result.best_epoch, metrics, complete=True), "history": result.history}
     path = save_checkpoint(config.out, model.cpu(), config.arch, config.model_config(), _preprocessing(config),
-                           result.threshold, meta)
+                           result.threshold, meta, result.state)
     return {**metrics, "threshold": result.threshold, "checkpoint": str(path), "best_epoch": result.best_epoch,
             "seconds": result.seconds}
 

@@ -1,1 +1,2 @@
-"""Anomaly synthesis: procedural noise and masks used to paint defects."""
+"""Anomaly synthesis as torch ops (on the GPU when the inputs are there): Perlin masks, DRAEM and
+MemSeg superimposition, DIAG diffusion inpainting, and In&Out mixing of the two kinds."""

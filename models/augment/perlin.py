@@ -8,6 +8,8 @@ import math
 
 import torch
 
+from .ops import rotate, uniform
+
 
 def _fade(t: torch.Tensor) -> torch.Tensor:
     """Quintic 6t^5 - 15t^4 + 10t^3: zero first and second derivative at the lattice."""
@@ -60,3 +62,23 @@ def perlin_mask(
     side = max(1 << (size - 1).bit_length(), 1 << max_scale)
     noise = rand_perlin_2d((side, side), (1 << a, 1 << b), generator)
     return noise[:size, :size] > threshold
+
+
+def perlin_masks(
+    count: int,
+    shape: tuple[int, int],
+    generator: torch.Generator,
+    threshold: float = 0.5,
+    max_scale: int = 5,
+    rotate_noise: bool = True,
+) -> torch.Tensor:
+    """Boolean [count, H, W] DRAEM masks: noise at scales (2^a, 2^b), a, b in 0..max_scale,
+    rotated by -90..90 degrees, above `threshold`."""
+    height, width = shape
+    side = max(1 << (max(height, width) - 1).bit_length(), 1 << max_scale)
+    scales = torch.randint(0, max_scale + 1, (count, 2), generator=generator, device=generator.device).tolist()
+    noise = torch.stack([rand_perlin_2d((side, side), (1 << a, 1 << b), generator) for a, b in scales])
+    if rotate_noise:
+        noise = rotate(noise[:, None], uniform(generator, -90, 90, count))[:, 0]
+    top, left = (side - height) // 2, (side - width) // 2  # the centre stays covered after rotation
+    return noise[:, top : top + height, left : left + width] > threshold

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .defects import add_defect
+from .samples import Samples
 from .textures import random_surface
 
 SPLITS = ("train", "val", "test")
@@ -46,23 +47,6 @@ class SyntheticConfig:
         return getattr(self, f"n_{_check_split(split)}")
 
 
-@dataclass(frozen=True, eq=False)
-class Samples:
-    """One split: images float32 [N, C, H, W] in [0, 1], labels int64 [N] (1 = defect),
-    masks uint8 [N, H, W] (1 = defect pixel)."""
-
-    images: np.ndarray
-    labels: np.ndarray
-    masks: np.ndarray
-
-    def __post_init__(self) -> None:
-        if not len(self.images) == len(self.labels) == len(self.masks):
-            raise ValueError("images, labels and masks must have the same length")
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-
 def _check_split(split: str) -> str:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; valid splits are {', '.join(SPLITS)}")
@@ -81,7 +65,7 @@ def _defective_surface(rng: np.random.Generator, image: np.ndarray) -> tuple[np.
     return image, mask
 
 
-def _to_channels(rng: np.random.Generator, image: np.ndarray, channels: int) -> np.ndarray:
+def tint_channels(rng: np.random.Generator, image: np.ndarray, channels: int) -> np.ndarray:
     """Gray stays [1, H, W]; colour gets a random per-channel tint of the same gray surface."""
     if channels == 1:
         return image[None]
@@ -103,7 +87,7 @@ def make_split(split: str, config: SyntheticConfig = SyntheticConfig()) -> Sampl
         if label:
             image, mask = _defective_surface(rng, image)
             masks[index] = mask
-        images[index] = _to_channels(rng, image, config.channels)
+        images[index] = tint_channels(rng, image, config.channels)
     return Samples(images=images, labels=labels, masks=masks)
 
 

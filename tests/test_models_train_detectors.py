@@ -107,3 +107,23 @@ def test_torchrun_two_cpu_processes_with_ddp(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count("checkpoint:") == 1  # only the main process scores and writes
     assert load_checkpoint(out).meta["complete"]
+
+
+def test_unsupervised_supersimplenet_on_an_mvtec_layout_folder(tmp_path):
+    from test_models_data_layouts import _mvtec
+
+    root = _mvtec(tmp_path / "mvtec")
+    out = tmp_path / "mvtec.pt"
+    config = _config(tmp_path, f'arch = "supersimplenet"\nepochs = 1\nbatch_size = 4\n[model]\n{SMALL_SSN}')
+    argv = ["--config", config, "--dataset", "mvtec", "--data-root", str(root), "--category", "bottle", "--size", "32",
+            "--channels", "3", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    checkpoint = load_checkpoint(out)
+    assert checkpoint.preprocessing["source"] == {"layout": "mvtec", "root": str(root), "category": "bottle"}
+    assert checkpoint.preprocessing["input_shape"] == [3, 32, 32] and "aupro" in checkpoint.meta["test"]
+
+
+def test_a_wrong_dataset_folder_is_one_clear_error(tmp_path, capsys):
+    assert main(["--dataset", "ksdd2", "--data-root", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tinyctl train: error:") and "hint:" in err and "Traceback" not in err

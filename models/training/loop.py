@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 
-from ..data.synthetic import Samples
+from ..data import Samples
 from ..metrics import detector_metrics, localisation_metrics, youden_threshold
 from . import distributed
 from .tasks import FitOptions, task_for

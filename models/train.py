@@ -15,8 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .checkpoint import CheckpointError, load_training_state, save_checkpoint
-from .data.synthetic import Samples, SyntheticConfig, default_splits
+from ..errors import TinyctlError
+from .checkpoint import CheckpointError, save_checkpoint
+from .data import Samples
+from .data.synthetic import SyntheticConfig, default_splits
 from .training.loop import FitResult, evaluate, fit
 from .training.tasks import FitOptions, task_for
 from .zoo import ZOO, build_model
@@ -178,7 +180,7 @@ def _finish(model: nn.Module, config: TrainConfig, splits: dict[str, Samples], r
     metrics = {"val": result.val, "test": test}
     meta = {**_meta(config, result.best_epoch, metrics, complete=True), "history": result.history}
     path = save_checkpoint(config.out, model.cpu(), config.arch, config.model_config(), _preprocessing(config),
-                           result.threshold, meta)
+                           result.threshold, meta, result.state)
     return {**metrics, "threshold": result.threshold, "checkpoint": str(path), "best_epoch": result.best_epoch,
             "seconds": result.seconds}
 
@@ -208,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (ValueError, CheckpointError) as error:
         print(f"tinyctl train: error: {error}", file=sys.stderr)
+        return 2
+    except TinyctlError as error:  # a dataset folder that is missing or of another layout
+        print(f"tinyctl train: error: {error.message}\n  hint: {error.hint}", file=sys.stderr)
         return 2
     if result:
         print(_summary(result))

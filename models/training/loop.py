@@ -1,6 +1,7 @@
 """The fit loop every detector shares: epochs of shuffled batches, periodic validation, best-epoch
 weights, resumable state. Public entry point: `fit` (also used to fine-tune compressed models)."""
 
+import copy
 import time
 from dataclasses import dataclass, field
 
@@ -11,7 +12,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 
-from ..data.synthetic import Samples
+from ..data import Samples
 from ..metrics import detector_metrics, localisation_metrics, youden_threshold
 from . import distributed
 from .tasks import FitOptions, task_for
@@ -27,6 +28,7 @@ class FitResult:
     history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     main_process: bool = True
+    state: dict | None = None  # the training state after the last validation (for a later --resume)
 
 
 def progress_bar(enabled: bool) -> Progress:
@@ -89,6 +91,7 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
         step = DistributedDataParallel(step, find_unused_parameters=task.find_unused_parameters)
     generator = torch.Generator().manual_seed(seed + context.rank)
     first, best, history = 1, {"ap": -1.0, "epoch": 0, "weights": None, "val": {}, "threshold": 0.0}, []
+    last_state = state
     if state is not None:
         first, best, history = _restore(state, model, optimizers, generator)
     with progress_bar(progress and context.is_main) as bar:
@@ -108,22 +111,25 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
                     best = {"ap": metrics["ap"], "epoch": epoch, "weights": weights, "val": metrics, "threshold": threshold}
                 bar.update(bar_task, description=f"epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} val AP {metrics['ap']:.4f}"
                            + (f" AUPRO {metrics['aupro']:.4f}" if "aupro" in metrics else ""))
+                last_state = _state(epoch, model, best, history, optimizers, generator)
                 if on_validation is not None:
-                    on_validation(epoch, model, metrics, threshold, _state(epoch, model, best, history, optimizers, generator))
+                    on_validation(epoch, model, metrics, threshold, last_state)
     if context.is_main:
         model.load_state_dict(best["weights"])
     distributed.teardown(context)
     return FitResult(best_epoch=best["epoch"], val=best["val"], threshold=best["threshold"], history=history,
-                     seconds=time.perf_counter() - started, main_process=context.is_main)
+                     seconds=time.perf_counter() - started, main_process=context.is_main, state=last_state)
 
 
 def _state(epoch: int, model: nn.Module, best: dict, history: list, optimizers: list, generator: torch.Generator) -> dict:
-    """Everything a resumed run needs, as tensors and plain containers (weights_only-loadable)."""
+    """Everything a resumed run needs, as tensors and plain containers (weights_only-loadable), copied
+    so that training on does not change it."""
     weights = {key: value.detach().cpu() for key, value in model.state_dict().items()}
-    return {"epoch": epoch, "weights": weights, "best": best, "history": history, "generator": generator.get_state(),
-            "torch_rng": torch.get_rng_state(),
-            "optimizers": [optimizer.state_dict() for optimizer, _ in optimizers],
-            "schedulers": [scheduler.state_dict() if scheduler is not None else None for _, scheduler in optimizers]}
+    return copy.deepcopy({
+        "epoch": epoch, "weights": weights, "best": best, "history": history, "generator": generator.get_state(),
+        "torch_rng": torch.get_rng_state(),
+        "optimizers": [optimizer.state_dict() for optimizer, _ in optimizers],
+        "schedulers": [scheduler.state_dict() if scheduler is not None else None for _, scheduler in optimizers]})
 
 
 def _restore(state: dict, model: nn.Module, optimizers: list, generator: torch.Generator) -> tuple[int, dict, list]:

@@ -34,6 +34,7 @@ class BinaryClassifier(BackboneModel):
         self.stage = stages - 1 if config.stage == -1 else config.stage
         if self.stage >= stages:
             raise ValueError(f"stage {config.stage} does not exist; {config.backbone} has stages 0..{stages - 1}")
+        self.backbone.truncate(self.stage)
         self.head = nn.Linear(self.backbone.channels[self.stage], 1)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

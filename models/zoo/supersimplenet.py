@@ -99,6 +99,7 @@ class SuperSimpleNet(BackboneModel):
     def __init__(self, config: SuperSimpleNetConfig = SuperSimpleNetConfig()) -> None:
         super().__init__(config)
         self.levels = [self.backbone.stage_with_stride(s) for s in config.feature_strides]
+        self.backbone.truncate(self.levels[1])
         channels = sum(self.backbone.channels[i] for i in self.levels)
         self.adaptor = nn.Conv2d(channels, channels, 1)
         nn.init.xavier_normal_(self.adaptor.weight)

@@ -32,3 +32,13 @@ class Backbone(nn.Module):
         if not matches:
             raise ValueError(f"{type(self).__name__} has no stage at stride {stride}; its stage strides are {list(self.strides)}")
         return matches[-1]
+
+    def truncate(self, last: int) -> None:
+        """Drop the stages after `last`: a detector that never reads them should neither store nor export them."""
+        if not 0 <= last < len(self.channels):
+            raise ValueError(f"stage {last} does not exist; this backbone has stages 0..{len(self.channels) - 1}")
+        self._drop_stages_after(last)
+        self.channels, self.strides = self.channels[: last + 1], self.strides[: last + 1]
+
+    def _drop_stages_after(self, last: int) -> None:
+        raise NotImplementedError

@@ -77,6 +77,14 @@ class MBConvNet(Backbone):
     def stem(self, x):
         return self.act(self._bn0(self._conv_stem(x)))
 
+    def _drop_stages_after(self, last: int) -> None:
+        if last == len(self._ends) - 1:
+            return
+        self._blocks = self._blocks[: self._ends[last] + 1]
+        self._ends = self._ends[: last + 1]
+        if hasattr(self, "_conv_head"):
+            del self._conv_head, self._bn1
+
     def stages(self) -> list[nn.Module]:
         starts = [0] + [end + 1 for end in self._ends[:-1]]
         groups = [list(self._blocks[start : end + 1]) for start, end in zip(starts, self._ends)]

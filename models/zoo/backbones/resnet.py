@@ -94,3 +94,7 @@ class ResNet(Backbone):
 
     def stem(self, x):
         return self.maxpool(self.relu(self.bn1(self.conv1(x))))
+
+    def _drop_stages_after(self, last: int) -> None:
+        for index in range(last + 2, len(self.channels) + 1):
+            delattr(self, f"layer{index}")

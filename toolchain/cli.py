@@ -13,12 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
+from .cli_split import app as split_app
 from .errors import TinyctlError
 
 app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontroller, int8 and validated.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
 err_console = Console(stderr=True)
+app.add_typer(split_app, name="split")
 
 
 @contextlib.contextmanager

@@ -3,8 +3,10 @@
 from torch import nn
 
 from .binary_cnn import BinaryDetector, BinaryDetectorConfig
+from ..split.zoo import SPLIT_ARCHS
 
 ZOO = {"binary_cnn": (BinaryDetectorConfig, BinaryDetector)}
+ZOO.update(SPLIT_ARCHS)  # split-computing heads (models/split) over the archs above
 
 
 def build_model(name: str, config: dict) -> nn.Module:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from split_support import train_tiny_detector
+from split_support import tiny_checkpoint
 from tinyctl.cli import main
 from tinyctl.models.split.layers import cut_points, sequential_layers
 from tinyctl.models.zoo.binary_cnn import BinaryDetector, BinaryDetectorConfig
@@ -57,7 +57,7 @@ def test_candidates_are_the_log_curves_local_maxima_best_first():
 
 
 def test_rank_cli_writes_the_report(tmp_path):
-    checkpoint = train_tiny_detector(tmp_path / "tiny.pt")
+    checkpoint = tiny_checkpoint()
     out = tmp_path / "rank"
     assert main(["split", "rank", "-m", str(checkpoint), "--samples", "16", "-o", str(out)]) == 0
     data = json.loads((out / "rank.json").read_text())

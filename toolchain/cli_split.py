@@ -70,3 +70,81 @@ def rank(
     console.print(f"best split after layer {result['best']}; candidates (best first) {result['candidates']}; "
                   f"CDE candidates {result['cde']['candidates']}")
     console.print(f"report: {html}")
+
+
+@app.command()
+def partition(
+    cut: int = typer.Option(..., "--cut", "-c", help="Layer index to cut after (see `tinyctl split rank`)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    out: Path = typer.Option(Path("build/split"), "--out", "-o", help="Output directory (head.pt, tail.onnx, split.json)."),
+    ratio: int = typer.Option(8, help="Bottleneck compression ratio r (f = C / r channels)."),
+    stages: int = typer.Option(2, help="Stride-2 bottleneck stages (0: no bottleneck)."),
+    epochs: int = typer.Option(4, help="Fine-tuning epochs of the bottleneck (the rest frozen)."),
+    last_layer_epochs: int = typer.Option(0, help="Then fine-tune only the last layer for this many epochs."),
+    lr: float = typer.Option(2e-3, help="Learning rate."),
+    seed: int = typer.Option(0, help="Seed of the bottleneck's init and the batch order."),
+    target: Optional[str] = typer.Option(None, "--build-target", "-t",
+                                         help="Also `tinyctl build` the head for this board into OUT/head-build."),
+):
+    """Cut a detector, insert the bottleneck, fine-tune it, export head.pt (for `tinyctl build`) and tail.onnx."""
+    from .split.partition import PartitionOptions, partition as run_partition
+
+    options = PartitionOptions(cut=cut, model=model, out=str(out), ratio=ratio, stages=stages, epochs=epochs,
+                               last_layer_epochs=last_layer_epochs, lr=lr, seed=seed)
+    progress_bar, console = _ui()
+    source = _torch_source(model)
+    with progress_bar() as progress:
+        task = progress.add_task("dataset", total=None)
+        data = {split: _split_data(source, split, 1 << 30) for split in ("train", "val", "test")}
+        progress.update(task, description="fine-tuning", total=epochs + last_layer_epochs, completed=0)
+        directory, summary = run_partition(options, data, lambda: progress.advance(task))
+    _print_partition(console, directory, summary)
+    if target:
+        _build_head(directory, target)
+
+
+def _print_partition(console, directory: Path, summary: dict) -> None:
+    console.print(f"cut after {summary['cut_label']} {summary['cut_shape']} -> sends {summary['code_shape']} "
+                  f"int8 = {summary['payload_int8_bytes']:,} B")
+    for stage, m in summary["metrics"].items():
+        console.print(f"  {stage:>16}: AP {m['ap']:.4f}  AUROC {m['auroc']:.4f}  accuracy {m['accuracy']:.4f}")
+    console.print(f"head: {directory / 'head.pt'}  tail: {directory / 'tail.onnx'}")
+
+
+def _build_head(directory: Path, target: str) -> None:
+    from .cli import _print_summary
+    from .pipeline import BuildOptions, build
+
+    progress_bar, _ = _ui()
+    with progress_bar() as progress:
+        build_dir, report = build(BuildOptions(target=target, model=str(directory / "head.pt"),
+                                               out=str(directory / "head-build")), progress)
+    _print_summary(build_dir, report)
+
+
+@app.command()
+def serve(
+    tail: Path = typer.Argument(..., help="tail.onnx written by `tinyctl split partition` (or an MTL tails.onnx)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8765, help="TCP port (0: any free port)."),
+    max_frame: int = typer.Option(1 << 20, help="Largest frame accepted, in bytes."),
+    max_clients: int = typer.Option(64, help="Concurrent connections accepted."),
+):
+    """Serve the tail over TCP: int8 tensor frames in, logits out (docs/split-wire-format.md). Ctrl-C stops it."""
+    import asyncio
+
+    from .split.server import TailServer, serve_until_signal
+    from .split.tail import TailModel
+
+    _, console = _ui()
+    server = TailServer(TailModel(tail), host=host, port=port, max_frame=max_frame, max_clients=max_clients)
+
+    def ready(address):
+        console.print(f"listening on {address[0]}:{address[1]} (tail {tail.name}, input {server.tail.input_shape})",
+                      highlight=False)
+
+    try:
+        asyncio.run(serve_until_signal(server, ready))
+    except OSError as exc:
+        raise TinyctlError(f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port") from exc
+    console.print(f"stopped: {server.stats.answered} answered, errors {server.stats.errors}", highlight=False)

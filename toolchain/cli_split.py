@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from .errors import TinyctlError
+from .split.channels import PRESETS
 
 app = typer.Typer(help="Split computing: a head on the MCU, a tail on a server.", no_args_is_help=True)
 
@@ -148,3 +149,44 @@ def serve(
     except OSError as exc:
         raise TinyctlError(f"cannot listen on {host}:{port}: {exc.strerror}", "pick another --port") from exc
     console.print(f"stopped: {server.stats.answered} answered, errors {server.stats.errors}", highlight=False)
+
+
+@app.command()
+def simulate(
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    out: Path = typer.Option(Path("build/split-simulate"), "--out", "-o", help="Report directory."),
+    target: str = typer.Option("stm32", "--target", "-t", help="Board whose clock times the head."),
+    build_dir: Optional[Path] = typer.Option(None, "--build", help="The model's `tinyctl build` directory: "
+                                             "per-layer QEMU instruction counts and memory (else MACs x rate)."),
+    partitions: list[Path] = typer.Option([], "--partition", "-p", help="A `tinyctl split partition` directory "
+                                          "(repeatable); its head-build/ gives the measured head cost."),
+    cuts: Optional[str] = typer.Option(None, help="Comma-separated cut layers (default: every cut point)."),
+    rank_json: Optional[Path] = typer.Option(None, "--rank", help="rank.json of `split rank`: use its candidates."),
+    channels: str = typer.Option(",".join(PRESETS), help="Channel presets, comma-separated."),
+    losses: str = typer.Option("0,1,2,3,4,5", help="Packet loss rates in percent."),
+    samples: int = typer.Option(400, help="Test images for the accuracy."),
+    trials: int = typer.Option(500, help="Monte Carlo frames per TCP configuration."),
+    min_accuracy: Optional[float] = typer.Option(None, help="QoS: accuracy at least this."),
+    max_latency_ms: Optional[float] = typer.Option(None, help="QoS: latency at most this (ms)."),
+    instructions_per_mac: float = typer.Option(5.3, help="Head cost rate without --build."),
+):
+    """Latency, payload, memory and accuracy of local, remote and split deployments over TCP/UDP links; QoS pick."""
+    from .split.run_simulation import SimulationInputs, run_simulation
+    from .split.sim_report import write_sim_report
+
+    progress_bar, console = _ui()
+    inputs = SimulationInputs(target=target, build_dir=build_dir, partitions=list(partitions), cuts=cuts,
+                              rank_json=rank_json, channels=channels, losses=losses, trials=trials,
+                              min_accuracy=min_accuracy, max_latency_ms=max_latency_ms,
+                              instructions_per_mac=instructions_per_mac)
+    source = _torch_source(model)
+    with progress_bar() as progress:
+        task = progress.add_task("dataset", total=None)
+        data = {split: _split_data(source, split, samples) for split in ("val", "test")}
+        result = run_simulation(inputs, source, data, progress, task)
+    html = write_sim_report(result, out)
+    pick = result["qos"]["recommended"]
+    console.print("no configuration meets the QoS" if pick is None else
+                  f"recommended: {pick['case']} over {pick['channel']}/{pick['protocol']} at "
+                  f"{100 * pick['loss']:.0f} % loss ({pick['latency_ms']:.2f} ms, accuracy {pick['accuracy']:.4f})")
+    console.print(f"report: {html}")

@@ -14,6 +14,7 @@ from tinyctl.errors import TinyctlError
 from tinyctl.graph import read_graph
 from tinyctl.hostrun import compile_host, run_host
 from tinyctl.planner import plan_arena
+from tinyctl.runner.model_info import emit_model_info
 
 IMAGES = 96
 
@@ -24,11 +25,12 @@ def model(default_build) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def generated(model, tmp_path_factory):
+def generated(model, default_build, tmp_path_factory):
     graph = read_graph(model)
     out = tmp_path_factory.mktemp("engine_c")
     emit_engine_c(graph, plan_arena(graph), out / "c")
     emit_golden_c(np.zeros((1, 4096), np.int8), np.zeros((1, 1), np.int8), "default", "host", out / "c")
+    emit_model_info(default_build[0] / "model_int8.tflite", out / "c")
     exe = compile_host(out / "c", out / "model_host")
     return graph, out / "c", exe
 

@@ -162,6 +162,12 @@ def doctor():
     raise typer.Exit(1 if missing else 0)
 
 
+from .cli_board import flash, run  # noqa: E402  (the board verbs, in their own module)
+
+app.command()(flash)
+app.command()(run)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every TinyctlError becomes one line on stderr and exit status 2."""
     try:

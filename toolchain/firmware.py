@@ -64,7 +64,7 @@ def _sources(board: Board, build_dir: Path) -> list[Path]:
     generated = build_dir / "engine"
     return [*sorted(engine.glob("*.[ch]")), *sorted(apps.glob("*.[ch]")), PLATFORMS_DIR / "platform.h",
             *sorted(CORTEX_M_DIR.glob("*.[ch]")), *sorted((PLATFORMS_DIR / board.platform).glob("*.[ch]")),
-            *(generated / name for name in ("model.c", "model.h", "golden.c", "golden.h"))]
+            *(generated / name for name in ("model.c", "model.h", "golden.c", "golden.h", "model_info.h"))]
 
 
 def emit_project(board: Board, build_dir: Path) -> Path:

@@ -7,22 +7,44 @@ from pathlib import Path
 
 from .errors import TinyctlError
 from .report import render_html, write_json
-from .stages.source import load_source
+from .stages.source import ModelSource, load_source
 from .targets import resolve_board
 from .validate import evaluate
 
 SOURCE_COPY = {"checkpoint": "model.pt", "onnx": "model.onnx", "tflite": "model_int8.tflite"}
 
 
+def read_report(build_dir: Path) -> dict:
+    """report.json of a build, or an error that says the directory is not a finished build."""
+    return _read_json(Path(build_dir) / "report.json")
+
+
+def read_build(build_dir: Path) -> tuple[dict, ModelSource]:
+    """(report.json, the model source the build was made from)."""
+    build_dir = Path(build_dir)
+    report = read_report(build_dir)
+    try:
+        kind = _read_json(build_dir / "manifest.json")["inputs"]["model"]["kind"]
+    except KeyError as exc:
+        raise _incomplete(build_dir, exc) from exc
+    return report, load_source(build_dir / SOURCE_COPY[kind])
+
+
+def _incomplete(build_dir: Path, exc: Exception) -> TinyctlError:
+    return TinyctlError(f"{build_dir} is not a complete tinyctl build directory ({exc})",
+                        "run `tinyctl build` first and pass the directory it printed")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise _incomplete(path.parent, exc) from exc
+
+
 def validate_build(build_dir: Path, progress=None) -> dict:
     build_dir = Path(build_dir)
-    try:
-        report = json.loads((build_dir / "report.json").read_text())
-        kind = json.loads((build_dir / "manifest.json").read_text())["inputs"]["model"]["kind"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise TinyctlError(f"{build_dir} is not a complete tinyctl build directory ({exc})",
-                           "run `tinyctl build` first and pass the directory it printed") from exc
-    source = load_source(build_dir / SOURCE_COPY[kind])
+    report, source = read_build(build_dir)
     board = resolve_board(report["board"]["name"])
     report["validation"] = evaluate(build_dir, source, report["memory"]["tflm"]["arena_bytes"], board, progress)
     write_json(build_dir / "report.json", report)

@@ -2,22 +2,26 @@
  *   selftest (default)  run the embedded golden inputs, compare with the embedded expected outputs
  *                       (computed by the TFLite-Micro oracle at build time), print verdict and cost;
  *                       exit 0 when every output matches, 1 otherwise.
- *   batch IN OUT        run every MODEL_INPUT_SIZE-byte record of host file IN, write the outputs to OUT. */
+ *   batch IN OUT        run every MODEL_INPUT_SIZE-byte record of host file IN, write the outputs to OUT.
+ *   runner              serve the serial protocol of docs/runner-protocol.md (the default on a board
+ *                       without a debugger, where there is no command line). */
 #include <string.h>
 
+#include "app.h"
 #include "console.h"
 #include "golden.h"
 #include "model.h"
 #include "platform.h"
 #include "profile.h"
 
-static int8_t output[MODEL_OUTPUT_SIZE];
+int8_t app_input[MODEL_INPUT_SIZE];
+int8_t app_output[MODEL_OUTPUT_SIZE];
 
-static uint32_t timed_invoke(const int8_t *input)
+uint32_t app_timed_invoke(const int8_t *input)
 {
     uint32_t start = platform_cycles();
     tc_profile_mark(-1);
-    model_invoke(input, output);
+    model_invoke(input, app_output);
     return platform_cycles() - start;
 }
 
@@ -38,8 +42,8 @@ static int selftest(void)
     console_puts("tinyctl self-test: " GOLDEN_MODEL_NAME " on " GOLDEN_BOARD_NAME "\r\n");
     for (int i = 0; i < GOLDEN_COUNT; i++) {
         const int8_t *expected = golden_outputs + i * MODEL_OUTPUT_SIZE;
-        cycles += timed_invoke(golden_inputs + i * MODEL_INPUT_SIZE);
-        int at = first_difference(output, expected, MODEL_OUTPUT_SIZE);
+        cycles += app_timed_invoke(golden_inputs + i * MODEL_INPUT_SIZE);
+        int at = first_difference(app_output, expected, MODEL_OUTPUT_SIZE);
         if (at < 0) {
             matched++;
             continue;
@@ -49,7 +53,7 @@ static int selftest(void)
         console_puts(" output[");
         console_put_int(at);
         console_puts("] = ");
-        console_put_int(output[at]);
+        console_put_int(app_output[at]);
         console_puts(", expected ");
         console_put_int(expected[at]);
         console_puts("\r\n");
@@ -70,7 +74,6 @@ static int selftest(void)
 
 static int batch(const char *in_path, const char *out_path)
 {
-    static int8_t input[MODEL_INPUT_SIZE];
     int in = platform_file_open(in_path, 0);
     int out = in < 0 ? -1 : platform_file_open(out_path, 1);
     int count = 0;
@@ -78,9 +81,9 @@ static int batch(const char *in_path, const char *out_path)
         console_puts("batch: cannot open the input or output file\r\n");
         return 2;
     }
-    while (platform_file_read(in, input, sizeof input) == sizeof input) {
-        timed_invoke(input);
-        if (platform_file_write(out, output, sizeof output) != sizeof output) {
+    while (platform_file_read(in, app_input, sizeof app_input) == sizeof app_input) {
+        app_timed_invoke(app_input);
+        if (platform_file_write(out, app_output, sizeof app_output) != sizeof app_output) {
             console_puts("batch: cannot write the output file\r\n");
             return 2;
         }
@@ -119,6 +122,9 @@ int app_main(const char *args)
         next_word(&args, out_path, sizeof out_path);
         return batch(in_path, out_path);
     }
-    console_puts("unknown mode (expected: selftest | batch IN OUT)\r\n");
+    if (strcmp(mode, "runner") == 0) {
+        return runner_main();
+    }
+    console_puts("unknown mode (expected: selftest | batch IN OUT | runner)\r\n");
     return 2;
 }

@@ -9,8 +9,15 @@
 /* Console output (the UART on a board). */
 void platform_write(const char *text, size_t length);
 
+/* The serial link of runner mode (the console's UART on a board, stdin/stdout on the host). */
+/* Waits for the next byte: 0..255, or -1 when the link has closed (end of stdin on the host). */
+int platform_serial_getc(void);
+void platform_serial_write(const void *data, size_t length);
+
 /* Cycle counter (DWT CYCCNT on silicon); 0 where there is none (QEMU models no DWT). */
 uint32_t platform_cycles(void);
+/* 1 when platform_cycles counts (the DWT counter runs), 0 when it always reads 0. */
+int platform_has_cycle_counter(void);
 
 /* Host files (semihosting under a debugger or QEMU, stdio on the host): handle >= 0 or -1. */
 int platform_file_open(const char *path, int for_writing);

@@ -6,10 +6,19 @@
 
 void uart_init(void);
 void uart_putc(char c);
+/* Waits for one received byte (0..255). */
+int uart_getc(void);
 
 void cycles_init(void);
 
-/* The semihosting command line after the program name, or "" (no debugger: no semihosting call). */
+/* Lets interrupt irq wake the CPU from WFI without ever being taken (PRIMASK is set). */
+void nvic_enable_wakeup(unsigned irq);
+void nvic_clear_pending(unsigned irq);
+
+/* The semihosting command line after the program name ("" when there is none), or NULL when no
+ * debugger answers semihosting calls. */
 const char *semihosting_args(char *buffer, size_t size);
+/* Called by the fault handler when a semihosting call found no debugger: later calls fail at once. */
+void semihosting_absent(void);
 
 #endif /* TINYCTL_CORTEX_M_H */

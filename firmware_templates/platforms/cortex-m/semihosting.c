@@ -17,9 +17,19 @@ enum {
 };
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
+static volatile int no_debugger;
+
+void semihosting_absent(void)
+{
+    no_debugger = 1;
+}
+
 static int32_t semihost(int32_t operation, const void *block)
 {
 #if TC_SEMIHOSTING
+    if (no_debugger) {
+        return -1;  /* a BKPT inside the fault handler would lock the core up */
+    }
     register int32_t r0 __asm("r0") = operation;
     register const void *r1 __asm("r1") = block;
     __asm volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
@@ -35,7 +45,7 @@ const char *semihosting_args(char *buffer, size_t size)
 {
     int32_t block[2] = {(int32_t)(uintptr_t)buffer, (int32_t)size};
     if (!TC_SEMIHOSTING || semihost(SYS_GET_CMDLINE, block) != 0) {
-        return "";
+        return no_debugger || !TC_SEMIHOSTING ? NULL : "";
     }
     const char *space = strchr(buffer, ' ');  /* skip the program name */
     return space ? space + 1 : "";

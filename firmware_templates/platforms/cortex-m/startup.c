@@ -7,7 +7,15 @@
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
 
+#define HFSR (*(volatile uint32_t *)0xE000ED2Cu)
+#define DFSR (*(volatile uint32_t *)0xE000ED30u)
+#define HFSR_DEBUGEVT (1u << 31)
+#define HFSR_FORCED (1u << 30)
+#define DFSR_BKPT (1u << 1)
+
 void Reset_Handler(void);
+void tc_hardfault_handler(uint32_t *frame);
+static void hardfault_entry(void);
 static void fault_handler(void);
 static void idle_handler(void);
 
@@ -15,13 +23,13 @@ __attribute__((section(".isr_vector"), used))
 static void (*const vector_table[16])(void) = {
     (void (*)(void))&_estack, Reset_Handler,
     idle_handler,   /* NMI */
-    fault_handler,  /* HardFault */
+    hardfault_entry,  /* HardFault */
     fault_handler,  /* MemManage */
     fault_handler,  /* BusFault */
     fault_handler,  /* UsageFault */
     0, 0, 0, 0,
     idle_handler,   /* SVCall */
-    idle_handler,   /* DebugMonitor */
+    hardfault_entry,  /* DebugMonitor: a BKPT, where the monitor is enabled */
     0,
     idle_handler,   /* PendSV */
     idle_handler,   /* SysTick */
@@ -29,7 +37,7 @@ static void (*const vector_table[16])(void) = {
 
 void Reset_Handler(void)
 {
-    static char args[128];
+    static char buffer[128];
     const uint32_t *src = &_sidata;
     for (uint32_t *dst = &_sdata; dst < &_edata;) {
         *dst++ = *src++;
@@ -44,7 +52,35 @@ void Reset_Handler(void)
 #endif
     cycles_init();
     uart_init();
-    platform_exit(app_main(semihosting_args(args, sizeof args)));
+    /* No command line (no debugger, as on a board in the field): serve the host in runner mode. */
+    const char *args = semihosting_args(buffer, sizeof buffer);
+    platform_exit(app_main(args ? args : "runner"));
+}
+
+/* The exception frame's stack pointer into r0, then the C handler. */
+__attribute__((naked)) static void hardfault_entry(void)
+{
+    __asm volatile("tst lr, #4\n\t"
+                   "ite eq\n\t"
+                   "mrseq r0, msp\n\t"
+                   "mrsne r0, psp\n\t"
+                   "b tc_hardfault_handler\n\t");
+}
+
+/* A semihosting BKPT with no debugger attached escalates to HardFault: step over it and make the
+ * call fail (r0 = -1), so firmware built with semihosting also runs on a board on its own. */
+void tc_hardfault_handler(uint32_t *frame)
+{
+    const uint16_t *pc = (const uint16_t *)frame[6];
+    if (*pc == 0xBEABu) {  /* bkpt 0xab */
+        frame[0] = (uint32_t)-1;
+        frame[6] += 2;
+        HFSR = HFSR_DEBUGEVT | HFSR_FORCED;  /* write-one-to-clear */
+        DFSR = DFSR_BKPT;
+        semihosting_absent();
+        return;
+    }
+    fault_handler();
 }
 
 static void fault_handler(void)

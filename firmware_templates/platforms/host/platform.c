@@ -13,7 +13,23 @@ void platform_write(const char *text, size_t length)
     fwrite(text, 1, length, stdout);
 }
 
+int platform_serial_getc(void)
+{
+    return getchar();  /* EOF (-1) when the host closes the pipe */
+}
+
+void platform_serial_write(const void *data, size_t length)
+{
+    fwrite(data, 1, length, stdout);
+    fflush(stdout);
+}
+
 uint32_t platform_cycles(void)
+{
+    return 0;
+}
+
+int platform_has_cycle_counter(void)
 {
     return 0;
 }

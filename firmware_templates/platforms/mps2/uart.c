@@ -1,4 +1,5 @@
-/* Arm MPS2 CMSDK APB UART0 (QEMU mps2-an386 / mps2-an500 serial0), polled. */
+/* Arm MPS2 CMSDK APB UART0 (QEMU mps2-an386 / mps2-an500 serial0). Reception sleeps in WFI until
+ * the RX interrupt is pending (never taken: PRIMASK stays set). */
 #include <stdint.h>
 
 #include "cortex_m.h"
@@ -7,16 +8,22 @@
 #define UART_DATA (*(volatile uint32_t *)(UART0_BASE + 0x00u))
 #define UART_STATE (*(volatile uint32_t *)(UART0_BASE + 0x04u))
 #define UART_CTRL (*(volatile uint32_t *)(UART0_BASE + 0x08u))
+#define UART_INTCLEAR (*(volatile uint32_t *)(UART0_BASE + 0x0Cu))
 #define UART_BAUDDIV (*(volatile uint32_t *)(UART0_BASE + 0x10u))
 
 #define STATE_TX_FULL (1u << 0)
+#define STATE_RX_FULL (1u << 1)
 #define CTRL_TX_ENABLE (1u << 0)
 #define CTRL_RX_ENABLE (1u << 1)
+#define CTRL_RX_INTERRUPT (1u << 3)
+#define INT_RX (1u << 1)
+#define UART0_RX_IRQ 0u
 
 void uart_init(void)
 {
     UART_BAUDDIV = 16;  /* the smallest divider QEMU accepts without a warning */
-    UART_CTRL = CTRL_TX_ENABLE | CTRL_RX_ENABLE;
+    UART_CTRL = CTRL_TX_ENABLE | CTRL_RX_ENABLE | CTRL_RX_INTERRUPT;
+    nvic_enable_wakeup(UART0_RX_IRQ);
 }
 
 void uart_putc(char c)
@@ -24,4 +31,14 @@ void uart_putc(char c)
     while (UART_STATE & STATE_TX_FULL) {
     }
     UART_DATA = (uint8_t)c;
+}
+
+int uart_getc(void)
+{
+    while ((UART_STATE & STATE_RX_FULL) == 0) {
+        __asm volatile("wfi");
+    }
+    UART_INTCLEAR = INT_RX;  /* before DATA is read: the next byte raises it again */
+    nvic_clear_pending(UART0_RX_IRQ);
+    return (int)(UART_DATA & 0xFFu);
 }

@@ -1,0 +1,100 @@
+"""The firmware app's runner mode, built for the host and spoken to over a pipe: the C side of the
+protocol (framing, resync, idempotent retries, error frames) and BoardSession against it, fast."""
+
+import struct
+import time
+import zlib
+
+import numpy as np
+import pytest
+
+from tinyctl.graph import read_graph
+from tinyctl.runner import BoardSession, spawn_host_runner
+from tinyctl.runner.frames import (BOOT, ERROR, HELLO, INFER, LOAD, READ_OUTPUT, REPLY, FrameDecoder,
+                                   encode_frame)
+from tinyctl.runner.model_info import model_digest
+from tinyctl.stages.engine import HOST_EXECUTABLE
+from tinyctl.stages.runtimes import tflm_int8_outputs
+
+
+class Raw:
+    """Frames by hand over the host runner's pipe."""
+
+    def __init__(self, link):
+        self.link, self.decoder = link, FrameDecoder()
+
+    def frames(self, wait_s=1.0):
+        out, deadline = [], time.monotonic() + wait_s
+        while time.monotonic() < deadline and not out:
+            self.link.timeout = 0.05
+            out = self.decoder.feed(self.link.read(self.decoder.missing()))
+        return out
+
+    def ask(self, frame_type, seq, payload=b"", prefix=b""):
+        self.link.write(prefix + encode_frame(frame_type, seq, payload))
+        return self.frames()
+
+
+@pytest.fixture
+def raw(default_build):
+    link = spawn_host_runner(default_build[0] / HOST_EXECUTABLE)
+    raw = Raw(link)
+    assert [f.type for f in raw.frames()] == [BOOT]
+    yield raw
+    link.close()
+
+
+def test_handshake_describes_the_builds_model(default_build):
+    directory, report = default_build
+    tflite = (directory / "model_int8.tflite").read_bytes()
+    graph = read_graph(tflite)
+    inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    session = BoardSession(spawn_host_runner(directory / HOST_EXECUTABLE))
+    info = session.handshake()
+    assert info.board == report["board"]["name"] and info.model_digest == model_digest(tflite)
+    assert info.input.shape == inp.shape and info.output.shape == out.shape
+    assert info.input.scale == np.float32(inp.scale[0]) and info.input.zero_point == inp.zero_point[0]
+    assert info.output.scale == np.float32(out.scale[0]) and info.output.zero_point == out.zero_point[0]
+    assert not info.has_cycle_counter and info.input.size == int(np.prod(inp.shape))
+    rng = np.random.default_rng(1)
+    inputs = rng.integers(-128, 128, (8, *inp.shape[1:]), dtype=np.int8)
+    expected = tflm_int8_outputs(tflite, inputs)
+    for x, want in zip(inputs, expected):
+        output, cycles = session.infer(x.tobytes())
+        assert np.frombuffer(output, np.int8).tolist() == want.tolist() and cycles == 0
+    session.close()
+    assert session.stats.retries == 0 and session.stats.bad_frames == 0
+
+
+def test_garbage_and_a_bad_crc_are_skipped(raw):
+    [reply] = raw.ask(HELLO, 1, b"\0\0\0\0", prefix=b"\x00\xff noise \xa5\x5a\x01\x02")
+    assert reply.type == HELLO | REPLY and reply.seq == 1
+    bad = bytearray(encode_frame(LOAD, 2, bytes(8)))
+    bad[-1] ^= 1
+    raw.link.write(bytes(bad))
+    assert raw.frames(wait_s=0.3) == []              # no answer to a frame that fails its CRC
+    [reply] = raw.ask(LOAD, 2, bytes(8))             # the retry is answered
+    assert reply.type == LOAD | REPLY and struct.unpack("<I", reply.payload) == (4,)
+
+
+def test_a_repeated_sequence_number_gets_the_cached_reply(raw, default_build):
+    size = 64 * 64
+    raw.ask(HELLO, 1, b"\0\0\0\0")
+    for seq, offset in enumerate(range(0, size, 1020), start=2):
+        raw.ask(LOAD, seq, struct.pack("<I", offset) + bytes(min(1020, size - offset)))
+    [first] = raw.ask(INFER, 50)
+    [again] = raw.ask(INFER, 50)      # a retry: answered from the cache, not run on a consumed input
+    assert first == again and first.type == INFER | REPLY
+    assert struct.unpack("<4I", first.payload)[1] == zlib.crc32(bytes(size))
+    [fresh] = raw.ask(INFER, 51)      # a new request: the input was consumed by the first inference
+    assert fresh.type == ERROR and fresh.payload[0] == 5
+
+
+def test_errors_come_back_as_error_frames(raw):
+    [no_session] = raw.ask(LOAD, 1, bytes(8))
+    assert no_session.type == ERROR and list(no_session.payload) == [3, LOAD]
+    raw.ask(HELLO, 2, b"\0\0\0\0")
+    for frame_type, payload, code in [(0x42, b"", 1), (READ_OUTPUT, struct.pack("<IH", 0, 1), 6),
+                                      (LOAD, struct.pack("<I", 99999) + b"x", 4), (HELLO, b"", 2)]:
+        [reply] = raw.ask(frame_type, 10 + code, payload)
+        assert reply.type == ERROR and reply.seq == 10 + code and reply.payload[0] == code

@@ -1,0 +1,122 @@
+"""`tinyctl flash BUILD_DIR`: write a build's firmware to its board with the tool the board file
+names (openocd, st-flash, pyocd, or a copy to the ST-LINK's USB drive), after checking that the
+tool is installed and the probe is connected."""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import TinyctlError
+from .firmware import PLATFORMS_DIR, layout
+from .targets import Board
+from .tools import APT, find_tool
+
+INSTALL = {"openocd": f"{APT} openocd", "st-flash": f"{APT} stlink-tools", "pyocd": "pip install pyocd==0.46.0"}
+USB_DEVICES = Path("/sys/bus/usb/devices")
+
+
+@dataclass(frozen=True)
+class FlashPlan:
+    tool: str
+    command: list[str]          # the exact command (for mass-storage, the equivalent cp)
+    warning: str | None = None  # why flashing this firmware onto the silicon would not work
+
+
+def _setting(board: Board, key: str, tool: str) -> str:
+    value = board.flash_tool.get(key)
+    if value is None:
+        raise TinyctlError(f"board file {board.source.name if board.source else board.name} has no "
+                           f"[flash_tool] {key}, which {tool} needs", f"add {key} = ... or pick another --tool")
+    return value
+
+
+def _drive(board: Board, drive: Path | None) -> Path:
+    """The ST-LINK's mass-storage drive: --drive, or its volume label under the usual mount points."""
+    if drive is not None:
+        return Path(drive)
+    label = _setting(board, "drive_label", "mass-storage")
+    user = getpass.getuser()
+    candidates = [Path("/media") / user / label, Path("/run/media") / user / label, Path("/media") / label]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+def flash_plan(board: Board, firmware_dir: Path, tool: str | None = None, drive: Path | None = None) -> FlashPlan:
+    """The command that writes firmware_dir's firmware.elf/.bin to the board, with `tool` or the board's own."""
+    tool = tool or board.flash_tool.get("tool", "none")
+    elf, binary = (Path(firmware_dir) / name for name in ("firmware.elf", "firmware.bin"))
+    if tool == "openocd":
+        config = ["-f", _setting(board, "openocd_interface", tool), "-f", _setting(board, "openocd_target", tool)]
+        command = ["openocd", *config, "-c", f"program {elf} verify reset exit"]
+    elif tool == "st-flash":
+        command = ["st-flash", "--reset", "write", str(binary), f"{int(_setting(board, 'address', tool)):#010x}"]
+    elif tool == "pyocd":
+        command = ["pyocd", "flash", "--target", _setting(board, "pyocd_target", tool), str(elf)]
+    elif tool == "mass-storage":
+        command = ["cp", str(binary), f"{_drive(board, drive)}/"]
+    else:
+        raise TinyctlError(f"board {board.name} has nothing to flash (flash tool {tool!r})",
+                           "the host target runs on this computer: use `tinyctl validate`")
+    return FlashPlan(tool, command, _stand_in_warning(board))
+
+
+def _stand_in_warning(board: Board) -> str | None:
+    where = layout(board)
+    if (where.flash_base, where.ram_base) == (board.flash.base, board.ram.base):
+        return None
+    return (f"this firmware is linked for the {board.platform} QEMU stand-in "
+            f"({(PLATFORMS_DIR / board.platform / 'platform.toml').name}: code at {where.flash_base:#x}), "
+            f"not for {board.part} silicon (code at {board.flash.base:#x})")
+
+
+def usb_ids_present(ids: list[str], root: Path = USB_DEVICES) -> list[str]:
+    """Which of the vendor:product ids (e.g. 0483:374b) are connected, from sysfs."""
+    found = set()
+    for device in root.glob("*"):
+        try:
+            found.add(f"{(device / 'idVendor').read_text().strip()}:{(device / 'idProduct').read_text().strip()}")
+        except OSError:
+            continue
+    return [i for i in ids if i.lower() in found]
+
+
+def _check_ready(board: Board, plan: FlashPlan) -> None:
+    if plan.warning:
+        raise TinyctlError(f"refusing to flash: {plan.warning}",
+                           f"a silicon platform for {board.part} is not written yet; --dry-run shows the command")
+    if plan.tool == "mass-storage":
+        if not Path(plan.command[-1]).is_dir():
+            raise TinyctlError(f"the ST-LINK drive {plan.command[-1]} is not mounted",
+                               "plug in the board's ST-LINK USB port, or pass --drive /path/to/the/drive")
+        return
+    if find_tool(plan.tool) is None:
+        raise TinyctlError(f"flash tool {plan.tool!r} is not installed", f"install it with: {INSTALL[plan.tool]}")
+    ids = list(board.flash_tool.get("usb_ids", []))
+    if ids and not usb_ids_present(ids):
+        raise TinyctlError(f"no debug probe for {board.name} is connected (USB id {' or '.join(ids)})",
+                           "plug in the board's ST-LINK USB port; `lsusb` should list it")
+
+
+def flash(board: Board, build_dir: Path, tool: str | None = None, drive: Path | None = None,
+          dry_run: bool = False) -> FlashPlan:
+    """Write the firmware (or, with dry_run, only work out the command)."""
+    for name in ("firmware.elf", "firmware.bin"):
+        if not (Path(build_dir) / name).is_file():
+            raise TinyctlError(f"{build_dir} has no {name}", "build the firmware first: tinyctl build -t BOARD")
+    plan = flash_plan(board, Path(build_dir).resolve(), tool, drive)
+    if dry_run:
+        return plan
+    _check_ready(board, plan)
+    if plan.tool == "mass-storage":
+        shutil.copy(plan.command[1], plan.command[2])
+        return plan
+    command = [find_tool(plan.tool), *plan.command[1:]]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise TinyctlError(f"{plan.tool} failed (exit {result.returncode}): "
+                           f"{(result.stderr or result.stdout).strip()[-600:]}",
+                           "check the probe's connection and that no other debugger holds it")
+    return plan

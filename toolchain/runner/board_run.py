@@ -1,0 +1,125 @@
+"""`tinyctl run BUILD_DIR`: the build's test split through the board (or its QEMU stand-in) over the
+runner protocol; on-device metrics, cycles and latency, and the element-wise comparison with the
+host's TFLite-Micro outputs."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import TinyctlError
+from ..graph import read_graph
+from ..qemu import per_inference
+from ..stages.data import labelled_split
+from ..stages.runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
+from ..targets import resolve_board
+from ..validate import _agreement, _scores
+from ..validate_build import read_build
+from .emulate import QemuBoard
+from .link import open_link
+from .model_info import model_digest
+from .session import BoardSession
+
+RESULT_FILE = "board_run.json"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    port: str | None = None      # a pyserial URL; None with emulate
+    emulate: bool = False
+    limit: int | None = None     # only the first `limit` test images
+    timeout_s: float = 2.0
+    infer_timeout_s: float = 30.0
+
+
+def _check_board(info, tflite: bytes, board_name: str) -> None:
+    if info.model_digest != model_digest(tflite):
+        raise TinyctlError(f"the board runs another model (digest {info.model_digest.hex()}, this build's is "
+                           f"{model_digest(tflite).hex()})", "flash this build first: tinyctl flash BUILD_DIR")
+    if info.board != board_name:
+        raise TinyctlError(f"the board's firmware was built for {info.board}, this build is for {board_name}",
+                           "flash this build first: tinyctl flash BUILD_DIR")
+
+
+def _stream(session: BoardSession, inputs: np.ndarray, progress) -> tuple[np.ndarray, list[int]]:
+    task = progress.add_task("run on the board", total=len(inputs)) if progress else None
+    outputs, cycles = [], []
+    for x in inputs:
+        out, n = session.infer(x.tobytes())
+        outputs.append(np.frombuffer(out, np.int8))
+        cycles.append(n)
+        if progress:
+            progress.update(task, advance=1, description=f"run on the board ({session.stats.retries} retries)")
+    return np.stack(outputs), cycles
+
+
+@contextlib.contextmanager
+def _connect(build_dir: Path, options: RunOptions):
+    """(session, QemuBoard or None); QEMU is stopped and the link closed on leaving."""
+    if options.emulate == (options.port is not None):
+        raise TinyctlError("give either --port or --emulate", "e.g. --port /dev/ttyACM0 or --emulate")
+    qemu = QemuBoard(build_dir) if options.emulate else None
+    try:
+        link = qemu.open() if qemu else open_link(options.port)
+        yield BoardSession(link, options.timeout_s, options.infer_timeout_s), qemu
+    finally:
+        if qemu:
+            qemu.stop(timeout_s=0)
+
+
+def _latency(board, cycles: list[int], has_counter: bool, instructions: list[int] | None) -> dict:
+    if has_counter:
+        per = float(np.mean(cycles))
+        return {"source": "DWT cycle counter", "cycles_per_inference": per,
+                "ms_at_board_clock": 1e3 * per / board.clock_hz if board.clock_hz else None}
+    latency = {"source": "none: the board has no cycle counter", "cycles_per_inference": None}
+    if instructions:
+        per = float(np.mean(instructions))
+        latency.update(source="QEMU instruction count (instructions, not cycles)", instructions_per_inference=per,
+                       ms_at_board_clock_if_1_ipc=1e3 * per / board.clock_hz if board.clock_hz else None)
+    return latency
+
+
+def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
+    """Stream the test split through the board; the result is also written to BUILD_DIR/board_run.json."""
+    build_dir = Path(build_dir)
+    report, source = read_build(build_dir)
+    board = resolve_board(report["board"]["name"])
+    tflite = (build_dir / "model_int8.tflite").read_bytes()
+    graph = read_graph(tflite)
+    inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    images, labels = labelled_split(source, "test")
+    images, labels = images[:options.limit], labels[:options.limit]
+    inputs = quantize_input(images, inp.shape, inp.scale[0], inp.zero_point[0])
+    with _connect(build_dir, options) as (session, qemu):
+        info = session.handshake()
+        _check_board(info, tflite, board.name)
+        raw, cycles = _stream(session, inputs, progress)
+        session.close(goodbye=qemu is not None)   # a board in the field stays in runner mode
+        marks = qemu.stop() if qemu else None
+    instructions = [sum(layers) for layers in per_inference(marks, len(graph.operators))] if marks else None
+    expected = tflm_int8_outputs(tflite, inputs)
+    scale, zero_point = out.scale[0], out.zero_point[0]
+    device = RuntimeOutput((raw.astype(np.float32) - zero_point) * np.float32(scale), raw)
+    result = {"board": board.name, "link": "QEMU " + board.qemu_machine if qemu else options.port,
+              "samples": len(inputs), "agreement_vs_tflm": _agreement(device, RuntimeOutput(expected, expected)),
+              "latency": _latency(board, cycles, info.has_cycle_counter, instructions),
+              "link_stats": {k: v for k, v in vars(session.stats).items() if k != "errors"},
+              "metrics": _metrics(device, labels, report)}
+    (build_dir / RESULT_FILE).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    return {**result, "written": str(build_dir / RESULT_FILE)}
+
+
+def _metrics(device: RuntimeOutput, labels: np.ndarray, report: dict) -> dict | None:
+    """Detector metrics of the board's outputs at the build's TFLite-Micro threshold (chosen on val)."""
+    from tinyctl.models.metrics import detector_metrics
+
+    scores = _scores(device)
+    threshold = report.get("validation", {}).get("runtimes", {}).get("tflm", {}).get("threshold")
+    if scores is None or threshold is None or len(set(labels.tolist())) < 2:
+        return None
+    return {**detector_metrics(scores, labels, threshold), "threshold": threshold}

@@ -190,3 +190,35 @@ def simulate(
                   f"recommended: {pick['case']} over {pick['channel']}/{pick['protocol']} at "
                   f"{100 * pick['loss']:.0f} % loss ({pick['latency_ms']:.2f} ms, accuracy {pick['accuracy']:.4f})")
     console.print(f"report: {html}")
+
+
+@app.command()
+def bridge(
+    head_build: Path = typer.Argument(..., help="The head's `tinyctl build` directory."),
+    tail_host: str = typer.Option("127.0.0.1", help="Tail server address (`tinyctl split serve`)."),
+    tail_port: int = typer.Option(8765, help="Tail server port."),
+    port: Optional[str] = typer.Option(None, help="The board's serial port or pyserial URL; default: --emulate."),
+    samples: int = typer.Option(32, help="Test images to run."),
+):
+    """Run test images through the head on the board (or QEMU) and the tail server: prediction and accuracy."""
+    import contextlib
+
+    from tinyctl.models.metrics import accuracy_at
+
+    from .runner import emulated_board
+    from .split.bridge import Bridge
+    from .validate_build import read_build
+
+    progress_bar, console = _ui()
+    _, source = read_build(head_build)   # the head checkpoint: its data set and the split's threshold
+    images, labels = _split_data(source, "test", samples)
+    with progress_bar() as progress, (contextlib.nullcontext(port) if port else emulated_board(head_build)) as url:
+        task = progress.add_task("head on the board, tail on the server", total=len(images))
+        link = Bridge(url, tail_host, tail_port)
+        try:
+            result = link.run(images, lambda: progress.advance(task))
+        finally:
+            link.close()
+    accuracy = accuracy_at(result.scores, labels, source.threshold)
+    console.print(f"{len(images)} images: accuracy {accuracy:.4f} at threshold {source.threshold:.4f}; "
+                  f"head cycles per inference {sum(result.cycles) // len(result.cycles) if any(result.cycles) else 'n/a'}")

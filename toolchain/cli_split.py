@@ -13,6 +13,14 @@ from .split.channels import PRESETS
 app = typer.Typer(help="Split computing: a head on the MCU, a tail on a server.", no_args_is_help=True)
 
 MODEL_HELP = "A tinyctl checkpoint (.pt); default: the shipped detector."
+# Options that partition and mtl share.
+CUT = typer.Option(..., "--cut", "-c", help="Layer index to cut after (see `tinyctl split rank`).")
+MODEL = typer.Option(None, "--model", "-m", help=MODEL_HELP)
+RATIO = typer.Option(8, help="Bottleneck compression ratio r (f = C / r channels).")
+STAGES = typer.Option(2, help="Stride-2 bottleneck stages (0: no bottleneck).")
+LR = typer.Option(2e-3, help="Learning rate.")
+BUILD_TARGET = typer.Option(None, "--build-target", "-t", help="Also `tinyctl build` the head for this board "
+                            "into OUT/head-build.")
 
 
 def _ui():
@@ -75,17 +83,16 @@ def rank(
 
 @app.command()
 def partition(
-    cut: int = typer.Option(..., "--cut", "-c", help="Layer index to cut after (see `tinyctl split rank`)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    cut: int = CUT,
+    model: Optional[str] = MODEL,
     out: Path = typer.Option(Path("build/split"), "--out", "-o", help="Output directory (head.pt, tail.onnx, split.json)."),
-    ratio: int = typer.Option(8, help="Bottleneck compression ratio r (f = C / r channels)."),
-    stages: int = typer.Option(2, help="Stride-2 bottleneck stages (0: no bottleneck)."),
+    ratio: int = RATIO,
+    stages: int = STAGES,
     epochs: int = typer.Option(4, help="Fine-tuning epochs of the bottleneck (the rest frozen)."),
     last_layer_epochs: int = typer.Option(0, help="Then fine-tune only the last layer for this many epochs."),
-    lr: float = typer.Option(2e-3, help="Learning rate."),
+    lr: float = LR,
     seed: int = typer.Option(0, help="Seed of the bottleneck's init and the batch order."),
-    target: Optional[str] = typer.Option(None, "--build-target", "-t",
-                                         help="Also `tinyctl build` the head for this board into OUT/head-build."),
+    target: Optional[str] = BUILD_TARGET,
 ):
     """Cut a detector, insert the bottleneck, fine-tune it, export head.pt (for `tinyctl build`) and tail.onnx."""
     from .split.partition import PartitionOptions, partition as run_partition
@@ -222,3 +229,37 @@ def bridge(
     accuracy = accuracy_at(result.scores, labels, source.threshold)
     console.print(f"{len(images)} images: accuracy {accuracy:.4f} at threshold {source.threshold:.4f}; "
                   f"head cycles per inference {sum(result.cycles) // len(result.cycles) if any(result.cycles) else 'n/a'}")
+
+
+@app.command()
+def mtl(
+    cut: int = CUT,
+    model: Optional[str] = MODEL,
+    out: Path = typer.Option(Path("build/split-mtl"), "--out", "-o", help="Output directory (a partition's files)."),
+    epochs: int = typer.Option(6, help="Joint training epochs."),
+    hidden: int = typer.Option(64, help="Hidden units of each task tail."),
+    baselines: bool = typer.Option(False, help="Also train one single-task model per task, for comparison."),
+    ratio: int = RATIO,
+    stages: int = STAGES,
+    lr: float = LR,
+    target: Optional[str] = BUILD_TARGET,
+):
+    """MTL-Split: a shared head and tails for "defect" (present?) and "size" (none/small/large), trained jointly."""
+    from .split.mtl import TASKS, MTLOptions, load_task_data, train_mtl
+
+    options = MTLOptions(cut=cut, model=model, out=str(out), ratio=ratio, stages=stages, epochs=epochs, lr=lr,
+                         hidden=hidden, single_task_baselines=baselines)
+    progress_bar, console = _ui()
+    source = _torch_source(model)
+    with progress_bar() as progress:
+        task = progress.add_task("dataset", total=None)
+        data, median = load_task_data(source)
+        progress.update(task, description="training", total=epochs * (1 + baselines * len(TASKS)), completed=0)
+        directory, summary = train_mtl(options, data, median, lambda: progress.advance(task))
+    console.print(f"shared head sends {summary['code_shape']} int8 = {summary['payload_int8_bytes']:,} B; "
+                  f"size classes split at {median:.0f} defect pixels")
+    for run, metrics in summary["metrics"].items():
+        console.print(f"  {run}: " + "  ".join(f"{t} accuracy {m['accuracy']:.4f}" for t, m in metrics.items()))
+    console.print(f"head: {directory / 'head.pt'}  tails: {directory / 'tail.onnx'} (outputs {list(TASKS)})")
+    if target:
+        _build_head(directory, target)

@@ -42,6 +42,10 @@ def fit(model: nn.Module, trainable: list[nn.Module], images: np.ndarray, loss_o
 
 
 @torch.inference_mode()
-def outputs(model: nn.Module, images: np.ndarray, batch_size: int = 256) -> torch.Tensor:
+def outputs(model: nn.Module, images: np.ndarray, batch_size: int = 256):
+    """The model's output over all images (a tuple of them for a multi-task model)."""
     model.eval()
-    return torch.cat([model(x) for x in torch.from_numpy(images).split(batch_size)])
+    batches = [model(x) for x in torch.from_numpy(images).split(batch_size)]
+    if isinstance(batches[0], tuple):
+        return tuple(torch.cat(parts) for parts in zip(*batches))
+    return torch.cat(batches)

@@ -30,22 +30,32 @@ TAIL_INPUT = "code"
 
 
 @dataclass(frozen=True)
-class PartitionOptions:
+class CutOptions:
+    """Where to cut, the bottleneck, and how to train: what partition and MTL-Split share."""
     cut: int
     model: str | None = None
     out: str = "build/split"
     ratio: int = 8
     stages: int = 2
     epochs: int = 4
-    last_layer_epochs: int = 0
     lr: float = 2e-3
     batch_size: int = 64
     seed: int = 0
 
     def __post_init__(self):
-        if self.ratio < 1 or self.stages < 0 or self.epochs < 0 or self.last_layer_epochs < 0:
-            raise TinyctlError("--ratio must be >= 1 and --stages, --epochs, --last-layer-epochs >= 0",
+        if self.ratio < 1 or self.stages < 0 or self.epochs < 0 or self.batch_size < 1:
+            raise TinyctlError("--ratio and the batch size must be >= 1, --stages and --epochs >= 0",
                                "the defaults are ratio 8, 2 stages, 4 epochs")
+
+
+@dataclass(frozen=True)
+class PartitionOptions(CutOptions):
+    last_layer_epochs: int = 0
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.last_layer_epochs < 0:
+            raise TinyctlError("--last-layer-epochs must be >= 0", "0 skips the last-layer stage")
 
 
 def cut_shape(layers: list, cut: int, input_shape) -> tuple[int, int, int]:
@@ -116,18 +126,24 @@ def partition(options: PartitionOptions, data: dict, advance=None) -> tuple[Path
 
 
 def _export(model, config: SplitHeadConfig, checkpoint, record: dict, options: PartitionOptions) -> tuple[Path, dict]:
-    out = Path(options.out)
-    out.mkdir(parents=True, exist_ok=True)
     final = record[list(record)[-1]]
+    return export_split(Path(options.out), model.head, model.tail, config, checkpoint, final["threshold"],
+                        {"metrics": record, "options": asdict(options)}, ["logit"])
+
+
+def export_split(out: Path, head, tail, config: SplitHeadConfig, checkpoint, threshold: float, extra: dict,
+                 output_names: list[str]) -> tuple[Path, dict]:
+    """head.pt (a split_head checkpoint for `tinyctl build`), tail.onnx and split.json in `out`."""
+    out.mkdir(parents=True, exist_ok=True)
     code_shape = config.code_shape()
     summary = {"cut": config.cut, "cut_label": layer_label(sequential_layers(checkpoint.model), config.cut),
                "cut_shape": list(config.cut_shape), "code_shape": list(code_shape),
                "payload_int8_bytes": int(np.prod(code_shape)), "head_config": config.to_dict(),
-               "threshold": final["threshold"], "metrics": record, "options": asdict(options),
-               "input_shape": list(checkpoint.preprocessing["input_shape"])}
-    save_checkpoint(out / "head.pt", model.head, "split_head", config.to_dict(), checkpoint.preprocessing,
-                    final["threshold"], {"split": {k: v for k, v in summary.items() if k != "metrics"},
-                                         "base_meta": checkpoint.meta})
-    export_onnx(model.tail, torch.zeros((1, *code_shape)), out / "tail.onnx", TAIL_INPUT, ["logit"])
+               "threshold": threshold, "input_shape": list(checkpoint.preprocessing["input_shape"]),
+               "outputs": output_names, **extra}
+    save_checkpoint(out / "head.pt", head, "split_head", config.to_dict(), checkpoint.preprocessing, threshold,
+                    {"split": {k: v for k, v in summary.items() if k not in ("metrics", "options")},
+                     "base_meta": checkpoint.meta})
+    export_onnx(tail, torch.zeros((1, *code_shape)), out / "tail.onnx", TAIL_INPUT, output_names)
     write_json(out / "split.json", summary)
     return out, summary

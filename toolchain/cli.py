@@ -14,12 +14,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Column, Table
 
 from . import cli_compress
+from .cli_split import app as split_app
 from .errors import TinyctlError
 
 app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontroller, int8 and validated.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
 err_console = Console(stderr=True)
+app.add_typer(split_app, name="split")
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from torch import nn
 from .binary_cnn import BinaryDetector, BinaryDetectorConfig
 from .classifier import BinaryClassifier, CamDetector, CamConfig, ClassifierConfig
 from .supersimplenet import SuperSimpleNet, SuperSimpleNetConfig
+from ..split.zoo import SPLIT_ARCHS
 
 ZOO = {
     "binary_cnn": (BinaryDetectorConfig, BinaryDetector),
@@ -12,6 +13,7 @@ ZOO = {
     "cam": (CamConfig, CamDetector),
     "supersimplenet": (SuperSimpleNetConfig, SuperSimpleNet),
 }
+ZOO.update(SPLIT_ARCHS)  # split-computing heads (models/split) over the archs above
 
 
 def build_model(name: str, config: dict, load_weights: bool = False) -> nn.Module:

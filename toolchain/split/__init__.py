@@ -1,0 +1,1 @@
+"""Split computing: I-SPLIT ranking, partition, wire format, tail server, communication simulation."""

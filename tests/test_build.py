@@ -120,7 +120,8 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     assert report["cost"] == instructions
     weights = sum(t.data.nbytes for t in read_graph(directory / "model_int8.tflite").tensors if t.is_constant)
     firmware = report["engine"]["firmware"]
-    assert weights < firmware["text_bytes"] < weights + 40_000
+    # beside the weights: 16 kB of golden self-test data, the kernels with their DSP paths, runner mode
+    assert weights < firmware["text_bytes"] < weights + 48_000
 
 
 def test_firmware_project_builds_alone_with_its_makefile(default_build, tmp_path):

@@ -69,6 +69,6 @@ def test_config_round_trip_and_validation():
 
 
 def test_registry_lists_known_names():
-    assert set(ZOO) == {"binary_cnn", "classifier", "cam", "supersimplenet"}
+    assert set(ZOO) == {"binary_cnn", "classifier", "cam", "supersimplenet", "split_head"}
     with pytest.raises(ValueError, match="binary_cnn"):
         build_model("resnet", {})

@@ -71,22 +71,6 @@ matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc
     return patch;
 }
 
-/* A patch plus the input offset as int16 pairs: per group of 4 bytes the even pair and the odd pair
- * at lanes[0], lanes[1] (lanes advance 4 words a group: two pixels interleave); the last depth % 4
- * bytes as int32 in tail. */
-static inline void matmul_expand(const int8_t *x, int32_t groups, int32_t rest, int32_t offset2, int32_t *lanes,
-                                 int32_t *tail)
-{
-    for (int32_t g = groups; g > 0; --g, x += 4, lanes += 4) {
-        const int32_t v = tc_load_s8x4(x);
-        lanes[0] = __sxtab16(offset2, v);
-        lanes[1] = tc_sxtab16_odd(offset2, v);
-    }
-    for (int32_t i = 0; i < rest; ++i) {
-        tail[i] = x[i] + (int16_t)offset2;
-    }
-}
-
 /* acc = {pixel 0 channel 0, pixel 1 channel 0, pixel 0 channel 1, pixel 1 channel 1}: two weight
  * rows against two expanded patches, each weight word unpacked once for both pixels. The loop is
  * written out in asm because it needs all 14 allocatable registers, and gcc spills two of them. */
@@ -148,10 +132,10 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const 
         tc_channel_scales(p, first, chunk, scales);
         for (int32_t px = 0; px < pixels; px += 2) {
             const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
-            matmul_expand(matmul_patch(input, in, wd, out, win, px, zero_point, patch, direct), groups, rest,
-                          offset2, lanes, tails[0]);
-            matmul_expand(matmul_patch(input, in, wd, out, win, second, zero_point, patch, direct), groups, rest,
-                          offset2, lanes + 2, tails[1]);
+            tc_expand_s8(matmul_patch(input, in, wd, out, win, px, zero_point, patch, direct), groups, rest,
+                         offset2, lanes, 4, tails[0]);
+            tc_expand_s8(matmul_patch(input, in, wd, out, win, second, zero_point, patch, direct), groups, rest,
+                         offset2, lanes + 2, 4, tails[1]);
             const int8_t *w = weights + first * depth;
             for (int32_t k = 0; k < chunk; k += 2, w += 2 * depth) {
                 const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */

@@ -113,16 +113,40 @@ matmul_block(const int32_t *lanes, const int32_t tails[2][4], const int8_t *w0, 
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
-/* `direct`: 1x1 filter without padding; `full`: the activation range is [-128, 127] (one SSAT);
- * constants in each of the four copies the compiler makes. */
+/* The int8 outputs of two pixels, output0[k] from sums[k][0] and output1[k] from sums[k][1], for n
+ * channels with scales[k], clamped to the activation range (`full`: it is [-128, 127], one SSAT). */
+static inline __attribute__((always_inline)) void
+matmul_outputs_dsp(const int32_t (*sums)[2], const tc_channel_scale *scales, int32_t n, int8_t *output0,
+                   int8_t *output1, int32_t lo, int32_t hi, const int full)
+{
+    for (int32_t k = 0; k < n; ++k) {
+        const tc_channel_scale s = scales[k];
+        output0[k] = tc_output_scaled(sums[k][0], &s, lo, hi, full);
+        output1[k] = tc_output_scaled(sums[k][1], &s, lo, hi, full);
+    }
+}
+
+/* matmul_outputs_dsp in a function of its own, so that its loop has the registers to itself, with a
+ * copy for each clamp. */
+static __attribute__((noinline)) void matmul_outputs(const int32_t (*sums)[2], const tc_channel_scale *scales,
+                                                     int32_t n, int8_t *output0, int8_t *output1, int32_t lo,
+                                                     int32_t hi)
+{
+    if (lo == -128 && hi == 127) {
+        matmul_outputs_dsp(sums, scales, n, output0, output1, lo, hi, 1);
+    } else {
+        matmul_outputs_dsp(sums, scales, n, output0, output1, lo, hi, 0);
+    }
+}
+
+/* `direct`: a 1x1 filter without padding, a constant in each of the two copies the compiler makes. */
 static inline __attribute__((always_inline)) void
 matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd, int8_t *output,
            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
-           const int direct, const int full)
+           const int direct)
 {
     const int32_t depth = wd->h * wd->w * in->c, groups = depth >> 2, rest = depth & 3, channels = out->c;
     const int32_t pixels = out->n * out->h * out->w, offset2 = tc_dup16(-io->input_zero_point);
-    const int32_t lo = p->min, hi = p->max;
     const int8_t zero_point = (int8_t)io->input_zero_point;
     int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
     int8_t patch[MATMUL_MAX_DEPTH];
@@ -143,13 +167,8 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const 
                 matmul_block(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
                 sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
             }
-            int8_t *o0 = output + px * channels + first;
-            const int32_t to_second = (second - px) * channels;
-            for (int32_t k = 0; k < chunk; ++k) {
-                const tc_channel_scale scale = scales[k];
-                o0[k] = tc_output_scaled(sums[k][0], &scale, lo, hi, full);
-                o0[k + to_second] = tc_output_scaled(sums[k][1], &scale, lo, hi, full);
-            }
+            matmul_outputs((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,
+                           output + second * channels + first, p->min, p->max);
         }
     }
 }
@@ -158,16 +177,10 @@ void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *w
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
-    const int direct = wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0;
-    const int full = p->min == -128 && p->max == 127;
-    if (direct && full) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
-    } else if (direct) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 0);
-    } else if (full) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
+    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1);
     } else {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0);
     }
 }
 #endif

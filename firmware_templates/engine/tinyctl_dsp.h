@@ -212,10 +212,10 @@ static inline int32_t tc_scale_fast(int32_t acc, const tc_channel_scale *s)
     return (x + (x >> 31) + s->round) >> s->right;
 }
 
-/* The int8 output of an accumulator, clamped to the activation range: one SSAT when that range is
- * [-128, 127] (`full`, a constant where this is inlined). */
-static inline __attribute__((always_inline)) int8_t
-tc_output_scaled(int32_t acc, const tc_channel_scale *s, int32_t lo, int32_t hi, const int full)
+/* The int8 output of an accumulator with its channel's scale, clamped to [lo, hi]: one SSAT when that
+ * is [-128, 127] (`full`, a constant where this is inlined). */
+static inline __attribute__((always_inline)) int8_t tc_output_scaled(int32_t acc, const tc_channel_scale *s,
+                                                                     int32_t lo, int32_t hi, const int full)
 {
     const int32_t v = tc_scale_fast(acc, s);
     return (int8_t)(full ? __ssat(v, 8) : (v < lo ? lo : (v > hi ? hi : v)));

@@ -102,7 +102,8 @@ def _special_cases(rng) -> list:
     whole words, more output channels than one chunk, the activation clamp with and without the full
     int8 range, windows and requantisations it leaves to the general path) and of the depthwise
     path (several channel chunks with a 1..3-channel tail, 3-tap rows inside the image and shorter ones
-    at the borders, strides, dilation, filters too large for it)."""
+    at the borders, strides, dilation, filters too large for it), and FULLY_CONNECTED rows expanded to
+    int16 or, when longer, read as they are."""
     return [
         full_range(conv_case(rng, 7, 5, 37, 45, 1, 1, padding="valid", name="conv 1x1 7x5x37->45")),
         conv_case(rng, 9, 9, 12, 8, 1, 1, stride=2, padding="same", zero_point=-128, name="conv 1x1/2 9x9x12->8"),
@@ -119,6 +120,9 @@ def _special_cases(rng) -> list:
         full_range(depthwise_case(rng, 5, 9, 18, 1, 3, 2, stride=2, padding="valid", name="dw 5x9x18 k3x2 s2")),
         _unscaled(depthwise_case(rng, 6, 6, 12, 1, 3, 3, padding="same", name="dw 6x6x12 k3x3 same")),
         depthwise_case(rng, 8, 8, 8, 1, 7, 7, padding="same", name="dw 8x8x8 k7x7 same (portable)"),
+        fc_case(rng, 2, 640, 9, name="fc 2x640->9 (the deepest rows expanded)"),
+        fc_case(rng, 1, 641, 4, zero_point=-128, name="fc 1x641->4 (rows read as they are)"),
+        fc_case(rng, 3, 7, 5, per_channel=False, misalign=(1, 2), name="fc 3x7->5"),
         scale_case(rng, CONV, -128, (-128, 127), name="conv 1x1 requantisation edges, zero point -128"),
         scale_case(rng, CONV, 127, (-128, 127), name="conv 1x1 requantisation edges, zero point 127"),
         scale_case(rng, DEPTHWISE, 5, (-100, 90), name="depthwise requantisation edges, zero point 5"),

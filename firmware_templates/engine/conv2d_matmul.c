@@ -71,22 +71,6 @@ matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc
     return patch;
 }
 
-/* A patch plus the input offset as int16 pairs: per group of 4 bytes the even pair and the odd pair
- * at lanes[0], lanes[1] (lanes advance 4 words a group: two pixels interleave); the last depth % 4
- * bytes as int32 in tail. */
-static inline void matmul_expand(const int8_t *x, int32_t groups, int32_t rest, int32_t offset2, int32_t *lanes,
-                                 int32_t *tail)
-{
-    for (int32_t g = groups; g > 0; --g, x += 4, lanes += 4) {
-        const int32_t v = tc_load_s8x4(x);
-        lanes[0] = __sxtab16(offset2, v);
-        lanes[1] = tc_sxtab16_odd(offset2, v);
-    }
-    for (int32_t i = 0; i < rest; ++i) {
-        tail[i] = x[i] + (int16_t)offset2;
-    }
-}
-
 /* acc = {pixel 0 channel 0, pixel 1 channel 0, pixel 0 channel 1, pixel 1 channel 1}: two weight
  * rows against two expanded patches, each weight word unpacked once for both pixels. The loop is
  * written out in asm because it needs all 14 allocatable registers, and gcc spills two of them. */
@@ -129,16 +113,40 @@ matmul_block(const int32_t *lanes, const int32_t tails[2][4], const int8_t *w0, 
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
-/* `direct`: 1x1 filter without padding; `full`: the activation range is [-128, 127] (one SSAT);
- * constants in each of the four copies the compiler makes. */
+/* The int8 outputs of two pixels, output0[k] from sums[k][0] and output1[k] from sums[k][1], for n
+ * channels with scales[k], clamped to the activation range (`full`: it is [-128, 127], one SSAT). */
+static inline __attribute__((always_inline)) void
+matmul_outputs_dsp(const int32_t (*sums)[2], const tc_channel_scale *scales, int32_t n, int8_t *output0,
+                   int8_t *output1, int32_t lo, int32_t hi, const int full)
+{
+    for (int32_t k = 0; k < n; ++k) {
+        const tc_channel_scale s = scales[k];
+        output0[k] = tc_output_scaled(sums[k][0], &s, lo, hi, full);
+        output1[k] = tc_output_scaled(sums[k][1], &s, lo, hi, full);
+    }
+}
+
+/* matmul_outputs_dsp in a function of its own, so that its loop has the registers to itself, with a
+ * copy for each clamp. */
+static __attribute__((noinline)) void matmul_outputs(const int32_t (*sums)[2], const tc_channel_scale *scales,
+                                                     int32_t n, int8_t *output0, int8_t *output1, int32_t lo,
+                                                     int32_t hi)
+{
+    if (lo == -128 && hi == 127) {
+        matmul_outputs_dsp(sums, scales, n, output0, output1, lo, hi, 1);
+    } else {
+        matmul_outputs_dsp(sums, scales, n, output0, output1, lo, hi, 0);
+    }
+}
+
+/* `direct`: a 1x1 filter without padding, a constant in each of the two copies the compiler makes. */
 static inline __attribute__((always_inline)) void
 matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd, int8_t *output,
            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
-           const int direct, const int full)
+           const int direct)
 {
     const int32_t depth = wd->h * wd->w * in->c, groups = depth >> 2, rest = depth & 3, channels = out->c;
     const int32_t pixels = out->n * out->h * out->w, offset2 = tc_dup16(-io->input_zero_point);
-    const int32_t lo = p->min, hi = p->max;
     const int8_t zero_point = (int8_t)io->input_zero_point;
     int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
     int8_t patch[MATMUL_MAX_DEPTH];
@@ -148,10 +156,10 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const 
         tc_channel_scales(p, first, chunk, scales);
         for (int32_t px = 0; px < pixels; px += 2) {
             const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
-            matmul_expand(matmul_patch(input, in, wd, out, win, px, zero_point, patch, direct), groups, rest,
-                          offset2, lanes, tails[0]);
-            matmul_expand(matmul_patch(input, in, wd, out, win, second, zero_point, patch, direct), groups, rest,
-                          offset2, lanes + 2, tails[1]);
+            tc_expand_s8(matmul_patch(input, in, wd, out, win, px, zero_point, patch, direct), groups, rest,
+                         offset2, lanes, 4, tails[0]);
+            tc_expand_s8(matmul_patch(input, in, wd, out, win, second, zero_point, patch, direct), groups, rest,
+                         offset2, lanes + 2, 4, tails[1]);
             const int8_t *w = weights + first * depth;
             for (int32_t k = 0; k < chunk; k += 2, w += 2 * depth) {
                 const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
@@ -159,13 +167,8 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const 
                 matmul_block(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
                 sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
             }
-            int8_t *o0 = output + px * channels + first;
-            const int32_t to_second = (second - px) * channels;
-            for (int32_t k = 0; k < chunk; ++k) {
-                const tc_channel_scale scale = scales[k];
-                o0[k] = tc_output_scaled(sums[k][0], &scale, lo, hi, full);
-                o0[k + to_second] = tc_output_scaled(sums[k][1], &scale, lo, hi, full);
-            }
+            matmul_outputs((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,
+                           output + second * channels + first, p->min, p->max);
         }
     }
 }
@@ -174,16 +177,10 @@ void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *w
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
-    const int direct = wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0;
-    const int full = p->min == -128 && p->max == 127;
-    if (direct && full) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
-    } else if (direct) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 0);
-    } else if (full) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
+    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1);
     } else {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0);
     }
 }
 #endif

@@ -86,6 +86,22 @@ static inline void tc_dot4_s8(const int8_t *x, const int8_t *w, int32_t w_stride
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
+/* n = 4 * groups + rest int8 values plus the offset (offset2 = tc_dup16(offset)) as int16 pairs: per
+ * group of 4 the even pair (values 0 and 2) and the odd pair (1 and 3) at lanes[0] and lanes[1], the
+ * lanes advancing `step` words a group (4 when two rows interleave); the last `rest` as int32 in tail. */
+static inline void tc_expand_s8(const int8_t *x, int32_t groups, int32_t rest, int32_t offset2, int32_t *lanes,
+                                int32_t step, int32_t *tail)
+{
+    for (int32_t g = groups; g > 0; --g, x += 4, lanes += step) {
+        const int32_t v = tc_load_s8x4(x);
+        lanes[0] = __sxtab16(offset2, v);
+        lanes[1] = tc_sxtab16_odd(offset2, v);
+    }
+    for (int32_t i = 0; i < rest; ++i) {
+        tail[i] = x[i] + (int16_t)offset2;
+    }
+}
+
 /* tc_dot4_s8 for one output channel: returns acc + sum over i < n of w[i] * (x[i] + offset). */
 static inline int32_t tc_dot1_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t offset2, int32_t acc)
 {
@@ -152,18 +168,18 @@ static inline tc_output_params tc_output_params_of(const int32_t *bias, int32_t 
 {
     const int64_t zero_point = io->input_zero_point;
     const int64_t sums = 128 * (128 + (zero_point < 0 ? -zero_point : zero_point)) * (int64_t)terms;
-    tc_output_params p = {bias, rq->multiplier, rq->shift, rq->count != 1, sums < (INT64_C(1) << 30), 0,
+    uint32_t outside_fast = 0, outside_scale = 0, largest_bias = 0; /* no early exits: fewer branches */
+    for (int32_t q = 0; q < rq->count; ++q) {
+        outside_fast |= (uint32_t)(rq->shift[q] + 31) > 31u;    /* shift in [-31, 0] */
+        outside_scale |= (uint32_t)(rq->shift[q] + 22) > 21u;   /* shift in [-22, -1] */
+    }
+    for (int32_t c = 0; bias && c < channels; ++c) {
+        const uint32_t magnitude = bias[c] < 0 ? 0u - (uint32_t)bias[c] : (uint32_t)bias[c];
+        largest_bias = magnitude > largest_bias ? magnitude : largest_bias;
+    }
+    const int32_t fast = !outside_fast && (int64_t)largest_bias + sums < (INT64_C(1) << 30);
+    tc_output_params p = {bias, rq->multiplier, rq->shift, rq->count != 1, fast, fast && !outside_scale,
                           io->output_zero_point, io->act_min, io->act_max};
-    for (int32_t q = 0; q < rq->count && p.fast; ++q) {
-        p.fast = rq->shift[q] <= 0 && rq->shift[q] >= -31;
-    }
-    for (int32_t c = 0; bias && c < channels && p.fast; ++c) {
-        p.fast = (bias[c] < 0 ? -(int64_t)bias[c] : bias[c]) + sums < (INT64_C(1) << 30);
-    }
-    p.fast_scale = p.fast;
-    for (int32_t q = 0; q < rq->count && p.fast_scale; ++q) {
-        p.fast_scale = rq->shift[q] <= -1 && rq->shift[q] >= -22;
-    }
     return p;
 }
 
@@ -196,10 +212,10 @@ static inline int32_t tc_scale_fast(int32_t acc, const tc_channel_scale *s)
     return (x + (x >> 31) + s->round) >> s->right;
 }
 
-/* The int8 output of an accumulator, clamped to the activation range: one SSAT when that range is
- * [-128, 127] (`full`, a constant where this is inlined). */
-static inline __attribute__((always_inline)) int8_t
-tc_output_scaled(int32_t acc, const tc_channel_scale *s, int32_t lo, int32_t hi, const int full)
+/* The int8 output of an accumulator with its channel's scale, clamped to [lo, hi]: one SSAT when that
+ * is [-128, 127] (`full`, a constant where this is inlined). */
+static inline __attribute__((always_inline)) int8_t tc_output_scaled(int32_t acc, const tc_channel_scale *s,
+                                                                     int32_t lo, int32_t hi, const int full)
 {
     const int32_t v = tc_scale_fast(acc, s);
     return (int8_t)(full ? __ssat(v, 8) : (v < lo ? lo : (v > hi ? hi : v)));

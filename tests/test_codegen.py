@@ -30,7 +30,7 @@ def generated(model, default_build, tmp_path_factory):
     out = tmp_path_factory.mktemp("engine_c")
     emit_engine_c(graph, plan_arena(graph), out / "c")
     emit_golden_c(np.zeros((1, 4096), np.int8), np.zeros((1, 1), np.int8), "default", "host", out / "c")
-    emit_model_info(default_build[0] / "model_int8.tflite", out / "c")
+    emit_model_info(graph, default_build[0] / "model_int8.tflite", out / "c")
     exe = compile_host(out / "c", out / "model_host")
     return graph, out / "c", exe
 

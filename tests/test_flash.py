@@ -89,3 +89,10 @@ def test_mass_storage_copies_the_binary_to_the_drive(default_build, tmp_path, ca
 def test_stand_in_firmware_is_not_flashed_onto_silicon(default_build):
     with pytest.raises(TinyctlError, match="linked for the mps2 QEMU stand-in"):
         flash(resolve_board("nucleo-h743zi"), default_build[0], tool="mass-storage", drive=default_build[0])
+
+
+def test_board_verbs_have_help(capsys):
+    for verb in ("flash", "run"):
+        assert main([verb, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--dry-run" in out and "--emulate" in out and "--port" in out

@@ -62,6 +62,7 @@ def test_handshake_describes_the_builds_model(default_build):
     for x, want in zip(inputs, expected):
         output, cycles = session.infer(x.tobytes())
         assert np.frombuffer(output, np.int8).tolist() == want.tolist() and cycles == 0
+    assert session.read_cycles() == (0, False)   # the host has no cycle counter
     session.close()
     assert session.stats.retries == 0 and session.stats.bad_frames == 0
 

@@ -13,6 +13,9 @@ The public, stable API (the split-computing end-to-end test uses it too):
   mode under QEMU on the board's stand-in, its UART on a loopback TCP socket, and stops it after.
   ``QemuBoard`` is the same with more control (monitor reset/pause, instruction counts).
 - ``spawn_host_runner(executable)``: the host build of the app in runner mode on a pipe (fast tests).
+- ``proxy.FaultyProxy(upstream_url, rate)``: a TCP proxy that flips, drops and inserts bytes in a
+  fraction of the frames, or goes silent, for robustness tests; ``board_run.run_on_board`` is
+  ``tinyctl run``.
 """
 
 from .emulate import QemuBoard, emulated_board

@@ -116,7 +116,7 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
     result = {"board": board.name, "link": "QEMU " + board.qemu_machine if qemu else options.port,
               "samples": len(inputs), "agreement_vs_tflm": _agreement(device, RuntimeOutput(expected, expected)),
               "latency": _latency(board, cycles, info.has_cycle_counter, instructions),
-              "link_stats": {k: v for k, v in vars(session.stats).items() if k != "errors"},
+              "link_stats": dict(vars(session.stats)),
               "metrics": _metrics(device, labels, report)}
     (build_dir / RESULT_FILE).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     return {**result, "written": str(build_dir / RESULT_FILE)}

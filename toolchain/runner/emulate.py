@@ -39,6 +39,9 @@ class QemuBoard:
 
     def __init__(self, build_dir: Path, semihosting: bool = True, count_instructions: bool = True):
         self.board = build_board(build_dir)
+        if self.board.platform == "host":
+            raise TinyctlError("a build for the host target has no firmware to emulate",
+                               "`tinyctl validate` checks the host build; build for a board to use the runner")
         if self.board.qemu_machine is None:
             raise TinyctlError(f"board {self.board.name} has no QEMU stand-in",
                                "run on the board itself: tinyctl run BUILD_DIR --port /dev/ttyACM0")

@@ -12,7 +12,7 @@ import os
 import struct
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import TinyctlError
 from .frames import (BOOT, BYE, ERR_NO_SESSION, ERROR, ERRORS, HELLO, INFER, LOAD, READ_CYCLES, READ_OUTPUT,
@@ -21,6 +21,7 @@ from .model_info import DIGEST_BYTES
 
 PROTOCOL_VERSION = 1
 RESTARTS_PER_INFERENCE = 4
+REFLASH_HINT = "the firmware and tinyctl disagree on the protocol; rebuild and reflash the firmware"
 
 
 class BoardRestarted(Exception):
@@ -56,7 +57,6 @@ class LinkStats:
     restarts: int = 0         # board reboots detected and recovered from
     rejected_results: int = 0  # inferences redone because the end-to-end CRCs disagreed
     bad_frames: int = 0        # frames that failed their header or CRC check
-    errors: list[str] = field(default_factory=list)
 
 
 def _tensor(payload: bytes, at: int) -> tuple[TensorInfo, int]:
@@ -74,6 +74,10 @@ def parse_hello(payload: bytes) -> BoardInfo:
     inp, at = _tensor(payload, at + 1 + payload[at])
     out, _ = _tensor(payload, at)
     return BoardInfo(version, board, bytes(digest), inp, out, bool(counter), max_payload)
+
+
+def _malformed(request: str, exc: Exception) -> TinyctlError:
+    return TinyctlError(f"the board's {request} reply is malformed ({exc})", REFLASH_HINT)
 
 
 class BoardSession:
@@ -98,7 +102,7 @@ class BoardSession:
         try:
             self.link.timeout = max(0.0, min(0.05, deadline - time.monotonic()))
             data = self.link.read(self.decoder.missing())
-        except Exception as exc:   # pyserial raises SerialException (an OSError) when the peer is gone
+        except OSError as exc:   # pyserial's SerialException is one: the peer is gone
             raise TinyctlError(f"the serial link failed: {exc}",
                                "check that the board (or QEMU) is still running and the port is right") from exc
         frames = self.decoder.feed(data) if data else []
@@ -146,15 +150,16 @@ class BoardSession:
         if code == ERR_NO_SESSION:
             raise BoardRestarted()
         message = ERRORS.get(code, f"error code {code}")
-        self.stats.errors.append(message)
-        raise TinyctlError(f"the board refused request type 0x{frame_type:02x}: {message}",
-                           "the firmware and tinyctl disagree on the protocol; rebuild and reflash the firmware")
+        raise TinyctlError(f"the board refused request type 0x{frame_type:02x}: {message}", REFLASH_HINT)
 
     def handshake(self) -> BoardInfo:
         """HELLO: opens a session; returns what the board runs."""
         self._session_id = int.from_bytes(os.urandom(4), "little")
         payload = self.request(HELLO, struct.pack("<I", self._session_id))
-        info = parse_hello(payload)
+        try:
+            info = parse_hello(payload)
+        except (struct.error, IndexError) as exc:
+            raise _malformed("HELLO", exc) from exc
         if info.protocol_version != PROTOCOL_VERSION:
             raise TinyctlError(f"the board speaks runner protocol {info.protocol_version}, tinyctl speaks "
                                f"{PROTOCOL_VERSION}", "rebuild and reflash the firmware with this tinyctl")
@@ -168,7 +173,11 @@ class BoardSession:
         chunk = self.info.max_payload - 4
         for offset in range(0, len(data), chunk):
             self.request(LOAD, struct.pack("<I", offset) + data[offset:offset + chunk])
-        cycles, input_crc, output_crc, size = struct.unpack("<4I", self.request(INFER, patience_s=self.infer_timeout_s))
+        reply = self.request(INFER, patience_s=self.infer_timeout_s)
+        try:
+            cycles, input_crc, output_crc, size = struct.unpack("<4I", reply)
+        except struct.error as exc:
+            raise _malformed("INFER", exc) from exc
         if input_crc != zlib.crc32(data):
             raise ResultRejected()   # the board ran on other bytes than ours
         output = bytearray()
@@ -200,7 +209,11 @@ class BoardSession:
 
     def read_cycles(self) -> tuple[int, bool]:
         """(cycles of the last inference, whether the board has a cycle counter)."""
-        cycles, counter = struct.unpack("<IB", self.request(READ_CYCLES))
+        reply = self.request(READ_CYCLES)
+        try:
+            cycles, counter = struct.unpack("<IB", reply)
+        except struct.error as exc:
+            raise _malformed("READ_CYCLES", exc) from exc
         return cycles, bool(counter)
 
     def close(self, goodbye: bool = True) -> None:

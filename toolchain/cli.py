@@ -94,11 +94,12 @@ def _print_engine(engine: dict) -> None:
 def _print_summary(directory: Path, report: dict) -> None:
     m, v = report["memory"], report["validation"]
     console.print(f"[bold]{report['model']['name']}[/] for [bold]{report['board']['name']}[/] -> {directory}")
-    table = Table("runtime", "AUROC", "AP", "accuracy", title=f"{v['split']} split, {v['samples']} images")
-    for runtime in v["runtimes"].values():
-        if "ap" in runtime:
+    scored = [runtime for runtime in v["runtimes"].values() if "ap" in runtime]
+    if scored:   # a split head's tensor output has no detector metrics
+        table = Table("runtime", "AUROC", "AP", "accuracy", title=f"{v['split']} split, {v['samples']} images")
+        for runtime in scored:
             table.add_row(runtime["label"], f"{runtime['auroc']:.4f}", f"{runtime['ap']:.4f}", f"{runtime['accuracy']:.4f}")
-    console.print(table)
+        console.print(table)
     if "drop_pp" in v:
         console.print(f"float -> int8 AP drop: {v['drop_pp']['ap']:.2f} pp")
     for name, agreement in v["agreement"].items():
@@ -148,7 +149,7 @@ def inspect(model: Path = typer.Argument(..., help="A .tflite file (for example 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
              add_help_option=False)
 def train(ctx: typer.Context):
-    """Train a detector on the built-in synthetic data (`tinyctl train --help` lists its options)."""
+    """Train a zoo detector on the synthetic set or a dataset folder (`tinyctl train --help` lists its options)."""
     from tinyctl.models.train import main as train_main
 
     try:

@@ -101,10 +101,10 @@ def train_mtl(options: MTLOptions, data: dict, median_area: float, advance=None)
 
 def load_task_data(source) -> tuple[dict, float]:
     """{split: (model inputs, {task: labels})} of the model's synthetic data, and the median defect area."""
-    from ..stages.data import _config, _samples   # the build's own cache of the synthetic splits
+    from ..stages.data import source_samples   # the build's own cache of the synthetic splits
     from ..stages.source import preprocess
 
-    samples = {split: _samples(split, _config(source)) for split in ("train", "val", "test")}
+    samples = {split: source_samples(source, split) for split in ("train", "val", "test")}
     train = samples["train"]
     areas = train.masks[train.labels == 1].reshape(int(train.labels.sum()), -1).sum(1)
     median = float(np.median(areas)) if len(areas) else 0.0

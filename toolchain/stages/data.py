@@ -26,9 +26,14 @@ def _samples(split: str, config):
     return make_split(split, config)
 
 
+def source_samples(source: ModelSource, split: str):
+    """The raw `Samples` (images, labels, masks) of one split of the model's data, shared: do not modify."""
+    return _samples(split, _config(source))
+
+
 def labelled_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndarray]:
     """(model inputs NCHW float32, labels) of one split (fresh arrays: callers may change them)."""
-    samples = _samples(split, _config(source))
+    samples = source_samples(source, split)
     return preprocess(samples.images, source.preprocessing), samples.labels.copy()
 
 

@@ -39,7 +39,7 @@ def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed
     (the starting weights count as epoch 0). `train_mode(model)` puts it in training mode (QAT keeps its
     batch norms frozen). With a `teacher` (the unpruned model) half the loss is matching its
     probabilities, which recovers a pruned model in far fewer epochs. Returns the best val AP."""
-    from tinyctl.models.train import _augment as augment  # the trainer's flips and transposes
+    from tinyctl.models.training.tasks import square_symmetries  # the trainer's flips and transposes
 
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -53,7 +53,7 @@ def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed
     for epoch in range(1, epochs + 1):
         (train_mode or nn.Module.train)(model)
         for batch in torch.randperm(len(images), generator=generator).split(BATCH_SIZE):
-            x = augment(images[batch], generator)
+            x = square_symmetries([images[batch]], generator)[0]
             logits = model(x).squeeze(1)
             loss = loss_fn(logits, labels[batch])
             if teacher is not None:

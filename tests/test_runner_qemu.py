@@ -3,11 +3,11 @@ bit for bit against TFLite-Micro on the stm32 board (netduinoplus2) and a Cortex
 (mps2-an500); and the protocol's recovery from damaged bytes, a board reset and a silent board.
 
 The UART model of QEMU moves one byte per main-loop turn (about 5-10 kB/s here), so a 4 KB image
-takes 0.5-1 s and the tests stream a prefix of the test split (TINYCTL_FULL_SPLIT=1 streams all
-400 images, about 5 minutes per board here; `tinyctl run --emulate` without --limit does the same)."""
+takes 0.5-1 s: the two boards stream the whole test split (400 images) at the same time, one QEMU
+each, and the CLI test streams a prefix."""
 
 import json
-import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -17,13 +17,14 @@ from tinyctl.errors import TinyctlError
 from tinyctl.graph import read_graph
 from tinyctl.pipeline import BuildOptions, build
 from tinyctl.runner import BoardSession, QemuBoard, open_link
-from tinyctl.runner.board_run import RESULT_FILE
+from tinyctl.runner.board_run import RESULT_FILE, RunOptions, run_on_board
 from tinyctl.runner.proxy import FaultyProxy
 from tinyctl.stages.data import labelled_split
 from tinyctl.stages.runtimes import quantize_input, tflm_int8_outputs
 from tinyctl.validate_build import read_build
 
-IMAGES = None if os.environ.get("TINYCTL_FULL_SPLIT") else 12
+IMAGES = 12        # the prefix the CLI and fault tests stream
+TEST_SPLIT = 400
 
 
 @pytest.fixture(scope="module")
@@ -45,29 +46,43 @@ def test_inputs(default_build):
     return q, tflm_int8_outputs(tflite, q)
 
 
-def _run_cli(directory, capsys):
-    assert main(["run", str(directory), "--emulate", *(["--limit", str(IMAGES)] if IMAGES else [])]) == 0
-    printed = " ".join(capsys.readouterr().out.split())
-    assert "bit-exact" in printed and "instructions per inference" in printed
-    return json.loads((directory / RESULT_FILE).read_text())
+@pytest.fixture(scope="module")
+def whole_split_runs(default_build, m7_build):
+    """board -> run_on_board's result over the whole test split, both boards at once (QEMU's UART is
+    the bottleneck, not the CPU)."""
+    builds = {"nucleo-f446re": default_build[0], "nucleo-h743zi": m7_build}
+    with ThreadPoolExecutor(len(builds)) as pool:
+        futures = {board: pool.submit(run_on_board, directory, RunOptions(emulate=True))
+                   for board, directory in builds.items()}
+        return {board: future.result() for board, future in futures.items()}
 
 
-def test_emulated_run_on_stm32_is_bit_exact_with_tflm(default_build, capsys):
-    directory, report = default_build
-    result = _run_cli(directory, capsys)
+def test_emulated_run_on_stm32_is_bit_exact_with_tflm(default_build, whole_split_runs):
+    report = default_build[1]
+    result = whole_split_runs["nucleo-f446re"]
     assert result["board"] == "nucleo-f446re" and result["link"] == "QEMU netduinoplus2"
-    assert result["samples"] == (IMAGES or 400) and result["agreement_vs_tflm"]["bit_exact"]
+    assert result["samples"] == TEST_SPLIT and result["agreement_vs_tflm"]["bit_exact"]
     assert result["agreement_vs_tflm"]["elements"] == result["samples"]
     per_inference = report["engine"]["selftest"]["instructions"]["per_inference"]
     assert result["latency"]["instructions_per_inference"] == pytest.approx(per_inference, rel=0.01)
     assert result["latency"]["cycles_per_inference"] is None   # QEMU has no cycle counter
-    assert 0 <= result["metrics"]["auroc"] <= 1 and result["link_stats"]["rejected_results"] == 0
+    assert result["metrics"]["auroc"] == pytest.approx(report["validation"]["runtimes"]["tflm"]["auroc"])
+    assert result["link_stats"]["rejected_results"] == 0
 
 
-def test_emulated_run_on_a_cortex_m7_board_is_bit_exact_with_tflm(m7_build, capsys):
-    result = _run_cli(m7_build, capsys)
+def test_emulated_run_on_a_cortex_m7_board_is_bit_exact_with_tflm(whole_split_runs):
+    result = whole_split_runs["nucleo-h743zi"]
     assert result["board"] == "nucleo-h743zi" and result["link"] == "QEMU mps2-an500"
-    assert result["agreement_vs_tflm"]["bit_exact"] and result["samples"] == (IMAGES or 400)
+    assert result["agreement_vs_tflm"]["bit_exact"] and result["samples"] == TEST_SPLIT
+
+
+def test_cli_run_emulate_prints_the_verdict_and_writes_the_result(default_build, capsys):
+    directory = default_build[0]
+    assert main(["run", str(directory), "--emulate", "--limit", str(IMAGES)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "bit-exact" in printed and "instructions per inference" in printed
+    result = json.loads((directory / RESULT_FILE).read_text())
+    assert result["samples"] == IMAGES and result["agreement_vs_tflm"]["bit_exact"]
 
 
 def _infer_all(session, inputs):

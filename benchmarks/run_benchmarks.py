@@ -30,14 +30,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from benchmarks.suite import (CORES, ELEMENT_OPS, MAC_OPS, Prepared, default_detector, prepare, reference_model,
-                              run_on_core)
+                              run_on_core, split_head)
 from tinyctl.paths import REPO_ROOT
 from tinyctl.qemu import build_plugin
 from tinyctl.reference_models import REFERENCE_MODELS
 from tinyctl.targets import resolve_board
 
 DETECTOR = "default_detector"
-MODELS = (DETECTOR, *REFERENCE_MODELS)
+SPLIT_HEAD = "split_head"
+MODELS = (DETECTOR, SPLIT_HEAD, *REFERENCE_MODELS)
 
 # TFLite-Micro with CMSIS-NN kernels on a Cortex-M4: published figures, for comparison.
 REFERENCE_INSTR_PER_MAC = {"resnet8": 2.4, "mobilenet_v1_025": 3.2, "ds_cnn": 2.9, "fc_autoencoder": 2.2}
@@ -63,7 +64,7 @@ def run(names: list[str], work: Path, golden: int, seed: int, jobs: int, rebuild
             with _quiet_stderr() as log:  # TensorFlow's and TFLite-Micro's C++ logging
                 try:
                     model = (default_detector(work, rebuild_detector, progress) if name == DETECTOR
-                             else reference_model(name, seed))
+                             else split_head(work, progress) if name == SPLIT_HEAD else reference_model(name, seed))
                     prepared[name] = prepare(model, golden, seed)
                 except Exception as exc:  # one failing model must not hide the others' figures
                     errors[name] = _describe(exc)

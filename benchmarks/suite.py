@@ -88,6 +88,25 @@ def default_detector(work: Path, rebuild: bool = False, progress=None) -> Model:
                  f"{_shown(directory / 'model_int8.tflite')} (built now by tinyctl.pipeline.build)")
 
 
+def split_head(work: Path, progress=None, cut: int = 19) -> Model:
+    """The default detector's split-computing head cut after layer `cut`, with its bottleneck encoder
+    left untrained (an int8 kernel's instruction count hardly depends on the weights' values), built
+    for the M4 by tinyctl.pipeline.build like any checkpoint."""
+    from tinyctl.pipeline import BuildOptions, build
+    from tinyctl.split.partition import PartitionOptions, partition
+    from tinyctl.stages.data import labelled_split
+    from tinyctl.stages.source import load_source
+
+    source = load_source(None)
+    data = {split: labelled_split(source, split) for split in ("train", "val", "test")}
+    split_dir, _ = partition(PartitionOptions(cut=cut, epochs=0, out=str(work / "split")), data)
+    directory, _ = build(BuildOptions(target="stm32", model=str(split_dir / "head.pt"),
+                                      out=str(work / "split_head-build")), progress)
+    return Model("split_head", (directory / "model_int8.tflite").read_bytes(),
+                 f"`tinyctl split partition --cut {cut} --epochs 0` of the default detector (head with its "
+                 "bottleneck encoder), built by tinyctl.pipeline.build")
+
+
 def _shown(path: Path) -> str:
     path = path.resolve()
     return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)

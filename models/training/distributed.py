@@ -42,5 +42,8 @@ def setup(device: str = "auto") -> Context:
 
 
 def teardown(context: Context) -> None:
+    """Leave the process group together: the main process validates after the last epoch while the others
+    are done, and a process that destroys the group while a peer is still busy in it can hang at exit."""
     if context.distributed and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()

@@ -60,7 +60,7 @@ def build(
     prune: Optional[float] = typer.Option(None, help=cli_compress.PRUNE_HELP),
     prune_target: Optional[str] = typer.Option(None, help=cli_compress.TARGET_HELP),
     max_drop: Optional[float] = typer.Option(None, help=cli_compress.MAX_DROP_HELP),
-    fine_tune_epochs: int = typer.Option(20, help=cli_compress.FINE_TUNE_HELP),
+    fine_tune_epochs: int = typer.Option(cli_compress.FINE_TUNE_EPOCHS, help=cli_compress.FINE_TUNE_HELP),
     qat_epochs: int = typer.Option(0, help=cli_compress.QAT_HELP),
     calibration: str = typer.Option("minmax", help="Activation ranges: minmax or percentile."),
     percentile: float = typer.Option(99.99, help="Central percentile of each activation kept by --calibration percentile."),

@@ -9,6 +9,8 @@ from typing import Optional
 
 import typer
 
+from .compress import FINE_TUNE_EPOCHS
+
 PRUNE_HELP = "Share of channels to remove from every prunable layer (0.5 keeps half), then fine-tune."
 TARGET_HELP = "Prune just enough to meet KIND=LIMIT: macs (per inference), arena (engine bytes) or flash (int8 weight bytes)."
 MAX_DROP_HELP = "Accepted AP loss in percentage points: the strongest pruning and the calibration that stay within it."
@@ -16,7 +18,7 @@ FINE_TUNE_HELP = "Fine-tuning epochs after pruning (distilled from the unpruned 
 QAT_HELP = "Quantization-aware training epochs (per-channel fake quantization) before int8 conversion."
 
 
-def compression_options(prune=None, prune_target=None, max_drop=None, fine_tune_epochs=20, qat_epochs=0,
+def compression_options(prune=None, prune_target=None, max_drop=None, fine_tune_epochs=FINE_TUNE_EPOCHS, qat_epochs=0,
                         calibration="minmax", percentile=99.99, bias_correction=False):
     from .stages.compress import CompressionOptions
 
@@ -31,7 +33,7 @@ def prune(
     ratio: Optional[float] = typer.Option(None, "--ratio", help=PRUNE_HELP),
     target: Optional[str] = typer.Option(None, "--target", help=TARGET_HELP),
     max_drop: Optional[float] = typer.Option(None, "--max-drop", help=MAX_DROP_HELP),
-    fine_tune_epochs: int = typer.Option(20, help=FINE_TUNE_HELP),
+    fine_tune_epochs: int = typer.Option(FINE_TUNE_EPOCHS, help=FINE_TUNE_HELP),
     qat_epochs: int = typer.Option(0, help=QAT_HELP),
     calibration_samples: int = typer.Option(200, help="Training images for int8 ranges (QAT, budget search, targets)."),
     seed: int = typer.Option(0, help="Seed for drawing the calibration images."),

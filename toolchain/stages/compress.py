@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..compress import FINE_TUNE_EPOCHS
 from ..compress.artifact import write_compressed_checkpoint
 from ..compress.calibration import Calibration, correct_biases
 from ..compress.finetune import TrainingData
@@ -29,7 +30,7 @@ class CompressionOptions:
     prune: float | None = None          # share of channels to remove
     prune_target: str | None = None     # KIND=LIMIT: the least pruning that meets it
     max_drop: float | None = None       # AP budget (percentage points): the most pruning within it
-    fine_tune_epochs: int = 20
+    fine_tune_epochs: int = FINE_TUNE_EPOCHS
     qat_epochs: int = 0
     calibration: str = "minmax"
     percentile: float = 99.99

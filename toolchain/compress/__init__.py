@@ -1,6 +1,6 @@
 """Compression that pays on the device: structured pruning with fine-tuning, quantization-aware
 training, PTQ calibration options, per-layer int8 sensitivity and an accuracy-drop budget."""
 
-# Fine-tuning epochs after pruning: on the default detector at 50 %, 20 epochs lose 2.8 AP points,
-# 60 lose 1.7 and 100 about 1.4 (benchmarks/compression.md); 60 is where the gain flattens.
+# Fine-tuning epochs after pruning: on the default detector at 50 %, 20 epochs lose 2.6 test AP points,
+# 60 lose 2.0-2.3 (three seeds) and 100 lose 1.8 (benchmarks/compression.md): 60 buys most of it.
 FINE_TUNE_EPOCHS = 60

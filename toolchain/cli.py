@@ -61,6 +61,7 @@ def build(
     prune_target: Optional[str] = typer.Option(None, help=cli_compress.TARGET_HELP),
     max_drop: Optional[float] = typer.Option(None, help=cli_compress.MAX_DROP_HELP),
     fine_tune_epochs: int = typer.Option(cli_compress.FINE_TUNE_EPOCHS, help=cli_compress.FINE_TUNE_HELP),
+    prune_steps: int = typer.Option(cli_compress.PRUNE_STEPS, help=cli_compress.STEPS_HELP),
     qat_epochs: int = typer.Option(0, help=cli_compress.QAT_HELP),
     calibration: str = typer.Option("minmax", help="Activation ranges: minmax or percentile."),
     percentile: float = typer.Option(99.99, help="Central percentile of each activation kept by --calibration percentile."),
@@ -71,8 +72,10 @@ def build(
     Writes build/<model>-<board>/ (or --out) only when every stage passed."""
     from .pipeline import BuildOptions, build as run_build
 
-    compression = cli_compress.compression_options(prune, prune_target, max_drop, fine_tune_epochs, qat_epochs,
-                                                   calibration, percentile, bias_correction)
+    compression = cli_compress.compression_options(
+        prune=prune, prune_target=prune_target, max_drop=max_drop, fine_tune_epochs=fine_tune_epochs,
+        prune_steps=prune_steps, qat_epochs=qat_epochs, calibration=calibration, percentile=percentile,
+        bias_correction=bias_correction)
     options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed,
                            compression=compression)
     with _progress() as progress:

@@ -9,22 +9,21 @@ from typing import Optional
 
 import typer
 
-from .compress import FINE_TUNE_EPOCHS
+from .compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
 
 PRUNE_HELP = "Share of channels to remove from every prunable layer (0.5 keeps half), then fine-tune."
 TARGET_HELP = "Prune just enough to meet KIND=LIMIT: macs (per inference), arena (engine bytes) or flash (int8 weight bytes)."
 MAX_DROP_HELP = "Accepted AP loss in percentage points: the strongest pruning and the calibration that stay within it."
-FINE_TUNE_HELP = "Fine-tuning epochs after pruning (distilled from the unpruned model)."
+FINE_TUNE_HELP = "Fine-tuning epochs after pruning (distilled from the unpruned model), shared by the steps."
+STEPS_HELP = "Prune in this many equal slices, fine-tuning after each (gradual pruning loses less AP than one cut)."
 QAT_HELP = "Quantization-aware training epochs (per-channel fake quantization) before int8 conversion."
 
 
-def compression_options(prune=None, prune_target=None, max_drop=None, fine_tune_epochs=FINE_TUNE_EPOCHS, qat_epochs=0,
-                        calibration="minmax", percentile=99.99, bias_correction=False):
+def compression_options(**options):
+    """The CompressionOptions of a command line (it checks them and raises a TinyctlError that says why)."""
     from .stages.compress import CompressionOptions
 
-    return CompressionOptions(prune=prune, prune_target=prune_target, max_drop=max_drop,
-                              fine_tune_epochs=fine_tune_epochs, qat_epochs=qat_epochs, calibration=calibration,
-                              percentile=percentile, bias_correction=bias_correction)
+    return CompressionOptions(**options)
 
 
 def prune(
@@ -34,6 +33,7 @@ def prune(
     target: Optional[str] = typer.Option(None, "--target", help=TARGET_HELP),
     max_drop: Optional[float] = typer.Option(None, "--max-drop", help=MAX_DROP_HELP),
     fine_tune_epochs: int = typer.Option(FINE_TUNE_EPOCHS, help=FINE_TUNE_HELP),
+    prune_steps: int = typer.Option(PRUNE_STEPS, help=STEPS_HELP),
     qat_epochs: int = typer.Option(0, help=QAT_HELP),
     calibration_samples: int = typer.Option(200, help="Training images for int8 ranges (QAT, budget search, targets)."),
     seed: int = typer.Option(0, help="Seed for drawing the calibration images."),
@@ -47,7 +47,8 @@ def prune(
     from .stages.data import calibration_set
     from .stages.source import load_source
 
-    options = compression_options(ratio, target, max_drop, fine_tune_epochs, qat_epochs)
+    options = compression_options(prune=ratio, prune_target=target, max_drop=max_drop, fine_tune_epochs=fine_tune_epochs,
+                                  prune_steps=prune_steps, qat_epochs=qat_epochs)
     if not options.changes_model:
         raise TinyctlError("nothing to do", "give --ratio, --target, --max-drop or --qat-epochs")
     source = load_source(Path(model) if model else None)
@@ -65,7 +66,7 @@ def print_record(console, record: dict) -> None:
     """What compression did, for the terminal (report.json holds all of it)."""
     if "prune" in record:
         p = record["prune"]
-        console.print(f"pruned {p['ratio']:.0%} of the channels: MACs {p['macs_before']:,} -> {p['macs_after']:,}, "
+        console.print(f"pruned {p['ratio']:.0%} of the channels in {max(1, len(p.get('steps', [])))} slice(s): MACs {p['macs_before']:,} -> {p['macs_after']:,}, "
                       f"parameters {p['params_before']:,} -> {p['params_after']:,}")
         console.print(f"val AP: unpruned {p['val_ap_unpruned']:.4f}, pruned {p['val_ap_pruned']:.4f}"
                       + (f", fine-tuned {p['val_ap_fine_tuned']:.4f}" if "val_ap_fine_tuned" in p else ""))

@@ -35,9 +35,11 @@ def check_ratio(ratio: float) -> None:
                            "give the share of channels to remove, e.g. --prune 0.5 keeps half of them")
 
 
-def prune_channels(model: nn.Module, ratio: float, example: torch.Tensor) -> nn.Module:
+def prune_channels(model: nn.Module, ratio: float, example: torch.Tensor, steps: int = 1,
+                   between_steps=None) -> nn.Module:
     """A copy of `model` with `ratio` of the channels of every prunable layer removed (smallest L2 filters
-    first); the output layer keeps its width."""
+    first), in `steps` equal slices; `between_steps(model, step)` runs after each slice (the fine-tune that
+    lets the remaining channels take over before the next ones go). The output layer keeps its width."""
     check_ratio(ratio)
     pruned = copy.deepcopy(model).eval()
     if ratio == 0.0:
@@ -45,9 +47,13 @@ def prune_channels(model: nn.Module, ratio: float, example: torch.Tensor) -> nn.
     import torch_pruning as tp
 
     pruner = tp.pruner.MagnitudePruner(pruned, example, importance=tp.importance.MagnitudeImportance(p=2),
-                                       pruning_ratio=ratio, ignored_layers=output_layers(pruned, example))
-    pruner.step()
-    return pruned
+                                       pruning_ratio=ratio, iterative_steps=steps,
+                                       ignored_layers=output_layers(pruned, example))
+    for step in range(1, steps + 1):
+        pruner.step()
+        if between_steps is not None:
+            between_steps(pruned, step)
+    return pruned.eval()
 
 
 def macs_and_params(model: nn.Module, example: torch.Tensor) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..compress import FINE_TUNE_EPOCHS
+from ..compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
 from ..compress.artifact import write_compressed_checkpoint
 from ..compress.calibration import Calibration, correct_biases
 from ..compress.finetune import TrainingData
@@ -31,6 +31,7 @@ class CompressionOptions:
     prune_target: str | None = None     # KIND=LIMIT: the least pruning that meets it
     max_drop: float | None = None       # AP budget (percentage points): the most pruning within it
     fine_tune_epochs: int = FINE_TUNE_EPOCHS
+    prune_steps: int = PRUNE_STEPS      # gradual pruning: slices, each followed by its share of the fine-tune
     qat_epochs: int = 0
     calibration: str = "minmax"
     percentile: float = 99.99
@@ -47,6 +48,8 @@ class CompressionOptions:
             Target.parse(self.prune_target)
         if self.max_drop is not None and self.max_drop < 0:
             raise TinyctlError(f"--max-drop {self.max_drop} is negative", "give the AP points you accept to lose, e.g. 0.5")
+        if self.prune_steps < 1:
+            raise TinyctlError(f"--prune-steps {self.prune_steps} is below 1", f"1 prunes in one cut; {PRUNE_STEPS} is the default")
         if self.fine_tune_epochs < 0 or self.qat_epochs < 0:
             raise TinyctlError("--fine-tune-epochs and --qat-epochs cannot be negative", "0 skips that training")
         self.calibration_options()
@@ -89,14 +92,14 @@ def compress(log, source: ModelSource, options: CompressionOptions, calibration:
     if options.max_drop is not None:
         ratio, chosen, model, record["prune"], record["budget"] = log.run(
             "accuracy-drop budget search", ratio_for_budget, source, data, calibration, options.max_drop,
-            options.fine_tune_epochs, 0, progress)
+            options.fine_tune_epochs, 0, progress, options.prune_steps)
         record["calibration"] = dataclasses.asdict(options.calibration_options(chosen.method))
     if options.prune_target is not None:
         ratio, record["target"] = log.run("pruning target search", ratio_for_target, source,
                                           Target.parse(options.prune_target), calibration, progress)
     if ratio and options.max_drop is None:
         model, record["prune"] = log.run("prune and fine-tune", prune_and_fine_tune, source, ratio, data,
-                                         options.fine_tune_epochs, 0, progress)
+                                         options.fine_tune_epochs, 0, progress, options.prune_steps)
     if options.qat_epochs:
         model, record["qat"] = log.run("quantization-aware training", qat_stage, model, data, calibration,
                                        options.qat_epochs, progress)

@@ -1,6 +1,6 @@
 """Stage `prune`: structured channel pruning by ratio, to a device target, or as strong as an
-accuracy-drop budget allows; then a short fine-tune on the training split (distilled from the
-unpruned model)."""
+accuracy-drop budget allows, in slices, each followed by its share of a fine-tune on the training
+split (distilled from the unpruned model): gradual pruning lets the channels that stay take over."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..compress import PRUNE_STEPS
 from ..compress.calibration import Calibration
 from ..compress.finetune import TrainingData, fine_tune, val_ap
 from ..compress.prune import macs_and_params, prune_channels
@@ -22,7 +23,7 @@ from ..planner import plan_arena
 from .quantize import convert_model
 from .source import ModelSource
 
-FINE_TUNE_LR = 2e-3
+FINE_TUNE_LR = 4e-3      # the training rate: each slice's fine-tune restarts its cosine decay from it
 TARGET_CALIBRATION_IMAGES = 16     # shapes, not ranges, decide arena and weight bytes
 
 
@@ -31,15 +32,25 @@ def example_input(source: ModelSource) -> torch.Tensor:
 
 
 def prune_and_fine_tune(source: ModelSource, ratio: float, data: TrainingData, epochs: int, seed: int,
-                        progress=None) -> tuple[torch.nn.Module, dict]:
-    """The pruned, fine-tuned model and what it cost and saved (MACs, parameters, val AP before/after)."""
+                        progress=None, steps: int = PRUNE_STEPS) -> tuple[torch.nn.Module, dict]:
+    """The pruned, fine-tuned model and what it cost and saved (MACs, parameters, val AP before/after).
+    The channels go in `steps` slices with an equal share of the epochs after each (at least one)."""
     example = example_input(source)
-    model = prune_channels(source.torch_model, ratio, example)
-    record = {"ratio": ratio, "fine_tune_epochs": epochs, "fine_tune_lr": FINE_TUNE_LR,
-              "val_ap_unpruned": val_ap(source.torch_model, data), "val_ap_pruned": val_ap(model, data)}
-    if ratio > 0 and epochs > 0:
-        record["val_ap_fine_tuned"] = fine_tune(model, data, epochs, FINE_TUNE_LR, seed, progress, "fine-tune pruned",
-                                                teacher=source.torch_model)
+    steps = max(1, min(steps, epochs))
+    record = {"ratio": ratio, "fine_tune_epochs": epochs, "fine_tune_lr": FINE_TUNE_LR, "steps": [],
+              "val_ap_unpruned": val_ap(source.torch_model, data),
+              "val_ap_pruned": val_ap(prune_channels(source.torch_model, ratio, example), data)}
+
+    def fine_tune_slice(model: torch.nn.Module, step: int) -> None:
+        slice_epochs = epochs // steps + (step <= epochs % steps)
+        ap = fine_tune(model, data, slice_epochs, FINE_TUNE_LR, seed * 10 + step, progress,
+                       f"fine-tune pruned, step {step}/{steps}", teacher=source.torch_model)
+        record["steps"].append({"step": step, "epochs": slice_epochs, "val_ap_fine_tuned": ap,
+                                "macs": macs_and_params(model, example)[0]})
+
+    model = prune_channels(source.torch_model, ratio, example, steps, fine_tune_slice if epochs > 0 else None)
+    if record["steps"]:
+        record["val_ap_fine_tuned"] = record["steps"][-1]["val_ap_fine_tuned"]
     (macs_before, params_before), (macs_after, params_after) = (macs_and_params(m, example)
                                                                 for m in (source.torch_model, model))
     record.update(macs_before=macs_before, macs_after=macs_after, params_before=params_before, params_after=params_after)
@@ -85,7 +96,8 @@ def ratio_for_target(source: ModelSource, target: Target, calibration: np.ndarra
 
 
 def ratio_for_budget(source: ModelSource, data: TrainingData, calibration: np.ndarray, max_drop_pp: float,
-                     epochs: int, seed: int, progress=None) -> tuple[float, Calibration, torch.nn.Module, dict, dict]:
+                     epochs: int, seed: int, progress=None,
+                     steps: int = PRUNE_STEPS) -> tuple[float, Calibration, torch.nn.Module, dict, dict]:
     """The strongest ratio on BUDGET_GRID whose fine-tuned model loses at most `max_drop_pp` val AP points
     against the unpruned float model once quantized (estimated in torch), with the calibration that loses least.
     Returns the ratio, the calibration, the fine-tuned model, its pruning record and the search's record."""
@@ -93,7 +105,7 @@ def ratio_for_budget(source: ModelSource, data: TrainingData, calibration: np.nd
     tried, pruned = {}, {}
 
     def within(ratio: float) -> bool:
-        model, pruned[ratio] = prune_and_fine_tune(source, ratio, data, epochs, seed, progress)
+        model, pruned[ratio] = prune_and_fine_tune(source, ratio, data, epochs, seed, progress, steps)
         aps = {method: simulated_int8_val_ap(model, data, calibration, percentile)
                for method, percentile in (("minmax", None), ("percentile", Calibration().percentile))}
         method = max(aps, key=aps.get)

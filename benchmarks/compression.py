@@ -32,7 +32,7 @@ from tinyctl.stages.compress import CompressionOptions
 
 WORK = REPO_ROOT / "build" / "benchmarks" / "compression"
 WIDE_WIDTHS = (16, 32, 64)
-RECOVERY_RUNS = ((20, 0), (60, 0), (60, 1), (60, 2), (100, 0))   # (fine-tune epochs, seed)
+RECOVERY_RUNS = ((200, 1, 0), (100, 4, 0), (200, 4, 0), (200, 4, 1), (200, 4, 2))   # (fine-tune epochs, slices, seed)
 CALIBRATIONS = {"minmax": Calibration(), "percentile 99.99": Calibration("percentile"),
                 "minmax + bias correction": Calibration(bias_correction=True),
                 "percentile 99.99 + bias correction": Calibration("percentile", bias_correction=True)}
@@ -116,13 +116,15 @@ def recovery(reuse: bool) -> list[dict]:
     data, (x_test, y_test) = TrainingData.of(source), labelled_split(source, "test")
     test_ap = lambda model: average_precision(predict(model, x_test), y_test)  # noqa: E731
     rows = [{"how": "unpruned (8, 16, 32)", "seed": 0, "ap": test_ap(source.torch_model)}]
-    for epochs, seed in RECOVERY_RUNS:
-        model, _ = prune_and_fine_tune(source, 0.5, data, epochs, seed)
-        rows.append({"how": f"pruned 50 %, fine-tuned {epochs} epochs", "seed": seed, "ap": test_ap(model)})
+    for epochs, steps, seed in RECOVERY_RUNS:
+        model, _ = prune_and_fine_tune(source, 0.5, data, epochs, seed, steps=steps)
+        how = "in one cut" if steps == 1 else f"in {steps} slices"
+        rows.append({"how": f"pruned 50 % {how}, fine-tuned {epochs} epochs", "seed": seed, "ap": test_ap(model)})
     for seed in (0, 1):
         small = WORK / f"scratch_half_widths_seed{seed}.pt"
-        train(TrainConfig(model={"widths": [w // 2 for w in source.torch_model.config.widths]}, seed=seed, out=small),
-              progress=False)
+        if not small.is_file():                         # reused when present, like the wide detector
+            train(TrainConfig(model={"widths": [w // 2 for w in source.torch_model.config.widths]}, seed=seed,
+                              out=small), progress=False)
         rows.append({"how": "(4, 8, 16) trained from scratch, 100 epochs", "seed": seed,
                      "ap": test_ap(load_source(small).torch_model)})
     path.write_text(json.dumps(rows, indent=1))
@@ -134,11 +136,17 @@ def recovery_lines(rows: list[dict]) -> list[str]:
     table = [[r["how"], str(r["seed"]), f"{r['ap']:.4f}", f"{100 * (reference - r['ap']):.2f}"] for r in rows]
     return (["## How much the fine-tune wins back (default detector, float, test split)", ""]
             + _table(["model", "seed", "AP", "lost (pp)"], table, "lrrr")
-            + ["", "The pruned architecture trained from scratch for the full 100 epochs is the ceiling pruning is "
-               "measured against: at 8,049 parameters the default detector has little to spare, so even the half-width "
-               "model trained afresh stays more than 1 pp below it, and longer fine-tunes only approach that ceiling. "
-               "A model with room (the wide detector above) keeps its AP within 1 pp at half its channels.",
+            + ["", "The half-width architecture trained from scratch for the full 100 epochs shows what is at stake: "
+               "at 8,049 parameters the default detector has little to spare, and that model stays 1.4-1.8 pp below "
+               "it. A long distilled fine-tune at the training rate beats it; slices add a little on the seeds measured "
+               "(one cut with the same 200 epochs: 1.01 pp at seed 0). Seeds move the result by about half a point "
+               "(training this small model is chaotic).",
                ""])
+
+
+def _ap_change(before: float, after: float) -> str:
+    lost = 100 * (before - after)
+    return f"{lost:.2f} pp lost" if lost >= 0 else f"{-lost:.2f} pp gained"
 
 
 def savings_rows(pairs: list[tuple[str, dict, dict]]) -> list[list[str]]:
@@ -151,7 +159,7 @@ def savings_rows(pairs: list[tuple[str, dict, dict]]) -> list[list[str]]:
             rows.append([model, label, _n(before[key]), _n(after[key]), _saving(before[key], after[key])])
         for label, key in (("AP, float", "ap_float"), ("AP, int8 firmware in QEMU", "ap_int8")):
             rows.append([model, label, f"{before[key]:.4f}", f"{after[key]:.4f}",
-                         f"{100 * (before[key] - after[key]):.2f} pp lost"])
+                         _ap_change(before[key], after[key])])
     return rows
 
 
@@ -161,7 +169,8 @@ def render(pairs, calibrations: dict, recovered: list[dict], args) -> str:
     lines = ["# Compression: measured savings", "",
              f"`{command}` on {args.target}: every figure is from a real `tinyctl build` (linked firmware, QEMU self-test, "
              "test split of 400 images). Pruning removes 50 % of the channels of every prunable layer "
-             "(torch-pruning, L2 magnitude), then fine-tunes distilled from the unpruned model. Flash is the "
+             "(torch-pruning, L2 magnitude) in 4 slices, each followed by its share of a fine-tune distilled from "
+             "the unpruned model. Flash is the "
              "whole linked image: kernels, weights and the self-test's 4 golden images (16 KiB, the same in every "
              "build).", "",
              "## Before and after pruning 50 % of the channels", ""]

@@ -15,7 +15,7 @@ PRUNE_HELP = "Share of channels to remove from every prunable layer (0.5 keeps h
 TARGET_HELP = "Prune just enough to meet KIND=LIMIT: macs (per inference), arena (engine bytes) or flash (int8 weight bytes)."
 MAX_DROP_HELP = "Accepted AP loss in percentage points: the strongest pruning and the calibration that stay within it."
 FINE_TUNE_HELP = "Fine-tuning epochs after pruning (distilled from the unpruned model), shared by the steps."
-STEPS_HELP = "Prune in this many equal slices, fine-tuning after each (gradual pruning loses less AP than one cut)."
+STEPS_HELP = "Prune in this many equal slices, each followed by its share of the fine-tune (1: one cut)."
 QAT_HELP = "Quantization-aware training epochs (per-channel fake quantization) before int8 conversion."
 
 

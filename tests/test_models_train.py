@@ -6,6 +6,7 @@ import pytest
 
 from tinyctl.models.checkpoint import load_checkpoint
 from tinyctl.models.train import TrainConfig, main
+from tinyctl.models.training.cli import parse_config
 
 
 def test_tiny_run_writes_a_loadable_checkpoint(tmp_path, capsys):
@@ -30,6 +31,12 @@ def test_bad_arguments_exit_with_a_usage_message(argv, capsys):
         main(argv)
     assert caught.value.code == 2
     assert "tinyctl train: error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text", ["4,8,16", "[4,8,16]", "[4, 8, 16]", "(4,8,16)"])
+def test_model_opt_lists_read_bare_or_in_brackets(text):
+    config, _, _ = parse_config(["--model-opt", f"widths={text}"])
+    assert list(config.model_config()["widths"]) == [4, 8, 16]
 
 
 def test_config_rejects_geometry_that_disagrees_with_the_dataset():

@@ -51,9 +51,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _value(text: str):
-    """A --model-opt value: bool, int, float, comma list of those, or the string itself."""
+    """A --model-opt value: bool, int, float, comma list of those (bare or in brackets, as TOML writes it),
+    or the string itself."""
+    if len(text) >= 2 and text[0] in "[(" and text[-1] in "])":
+        return [_value(part.strip()) for part in text[1:-1].split(",") if part.strip()]
     if "," in text:
-        return [_value(part) for part in text.split(",") if part]
+        return [_value(part.strip()) for part in text.split(",") if part.strip()]
     if text.lower() in ("true", "false"):
         return text.lower() == "true"
     for kind in (int, float):

@@ -18,11 +18,12 @@ from tinyctl.models.metrics import average_precision
 from tinyctl.models.train import predict
 from tinyctl.pipeline import BuildOptions, build
 from tinyctl.stages.compress import CompressionOptions
-from tinyctl.stages.data import labelled_split
+from tinyctl.stages.data import fresh_split
 from tinyctl.stages.prune import prune_and_fine_tune, ratio_for_target
 from tinyctl.stages.source import load_source
 
 EXAMPLE = torch.zeros(1, 1, 64, 64)
+FRESH_IMAGES = 4000
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +44,13 @@ def test_half_the_channels_go_and_the_output_layer_keeps_its_width(detector):
 
 
 def test_half_the_channels_cost_at_most_one_ap_point_after_the_default_fine_tune(detector):
-    """The default detector pruned to half its channels in the default slices and fine-tune keeps its float
-    test-split AP within about 1 point of the shipped model."""
+    """The default detector pruned to half its channels in the default slices and fine-tune keeps its float AP
+    within 1 point of the shipped model, measured on 4,000 fresh images: the 400-image test split moves one
+    model's AP by about 0.3 points (over four fine-tune seeds it lost 0.47-1.02 there, 0.46-0.68 here)."""
     model, record = prune_and_fine_tune(detector, 0.5, TrainingData.of(detector), FINE_TUNE_EPOCHS, seed=0)
-    x_test, y_test = labelled_split(detector, "test")
-    before, after = (average_precision(predict(m, x_test), y_test) for m in (detector.torch_model, model))
-    # The issue's bar is 1 point. Over four fine-tune seeds the loss was 0.98, 0.51, 0.62 and 1.09 (mean 0.80;
-    # the old 60-epoch one-cut fine-tune lost 2.0-2.3, benchmarks/compression.md): training is chaotic, so where float
-    # arithmetic differs (another CPU) the run may land anywhere in that spread, and the test allows 1.25.
-    assert before - after <= 0.0125, (before, after)
+    x_fresh, y_fresh = fresh_split(detector, FRESH_IMAGES, seed=1)
+    before, after = (average_precision(predict(m, x_fresh), y_fresh) for m in (detector.torch_model, model))
+    assert before - after <= 0.01, (before, after)
     assert [s["epochs"] for s in record["steps"]] == [FINE_TUNE_EPOCHS // PRUNE_STEPS] * PRUNE_STEPS
     assert [layer_shapes(model)[f"features.{i}"]["out"] for i in (0, 10, 20)] == [4, 8, 16]
     assert record["steps"][-1]["macs"] == record["macs_after"] < record["steps"][0]["macs"] < record["macs_before"]
@@ -88,9 +87,10 @@ def test_a_macs_target_gets_the_least_pruning_that_meets_it(detector):
     assert len(measured) <= 5                                      # a bisection, not a sweep
 
 
-def test_pruned_build_runs_bit_exact_end_to_end(tmp_path):
+def test_pruned_build_runs_bit_exact_end_to_end(tmp_path, default_build):
     """--prune 0.5 with a short fine-tune, QAT, percentile ranges and bias correction: every runtime runs the
-    pruned model, our engine and firmware match TFLite-Micro bit for bit, and `tinyctl validate` reloads it."""
+    pruned model, our engine and firmware match TFLite-Micro bit for bit, `tinyctl validate` reloads it, and
+    the report's savings hold the unpruned model's device figures as a plain build of it measures them."""
     compression = CompressionOptions(prune=0.5, fine_tune_epochs=1, qat_epochs=1, calibration="percentile",
                                      bias_correction=True)
     directory, report = build(BuildOptions(target="stm32", out=str(tmp_path / "b"), compression=compression))
@@ -109,7 +109,20 @@ def test_pruned_build_runs_bit_exact_end_to_end(tmp_path):
     assert report["model"]["name"] == "default_detector-pruned50-qat1"
     assert layer_shapes(load_checkpoint(directory / "model.pt").model)["head"] == {"in": 16, "out": 1}
     assert report["sensitivity"]["layers"] and report["sensitivity"]["output_sqnr_db"] > 10
-    assert "Compression" in (directory / "report.html").read_text()
+    before, after = report["compression"]["savings"]["before"], report["compression"]["savings"]["after"]
+    plain = default_build[1]
+    assert (before["flash_bytes"], before["ram_bytes"], before["arena_bytes"]) == (
+        plain["memory"]["engine"]["flash_needed_bytes"], plain["memory"]["engine"]["ram_needed_bytes"],
+        plain["engine"]["arena_bytes"])
+    plain_instructions = plain["engine"]["selftest"]["instructions"]["per_inference"]
+    assert before["instructions_per_inference"] == pytest.approx(plain_instructions, rel=0.01)
+    assert after["instructions_per_inference"] == report["engine"]["selftest"]["instructions"]["per_inference"]
+    assert after["arena_bytes"] < before["arena_bytes"] and after["flash_bytes"] < before["flash_bytes"]
+    assert after["instructions_per_inference"] < 0.7 * before["instructions_per_inference"]
+    assert after["int8_tflite_test_ap"] == report["validation"]["runtimes"]["int8_tflite"]["ap"]
+    assert abs(before["int8_tflite_test_ap"] - plain["validation"]["runtimes"]["int8_tflite"]["ap"]) < 0.01
+    html = (directory / "report.html").read_text()
+    assert "Compression" in html and "uncompressed" in html
     assert main(["validate", str(directory)]) == 0
     assert json.loads((directory / "report.json").read_text())["validation"]["agreement"] == agreement
 

@@ -74,7 +74,18 @@ def print_record(console, record: dict) -> None:
         b = record["budget"]
         console.print(f"budget {b['max_drop_pp']} pp: ratio {b['chosen_ratio']} with {b['calibration']} calibration"
                       + ("" if b["met"] else " [red](no ratio met the budget)[/]"))
+    if "savings" in record:
+        before, after = record["savings"]["before"], record["savings"]["after"]
+        measured = [f"{label} {_figure(before[key])} -> {_figure(after[key])}"
+                    for label, key in (("flash", "flash_bytes"), ("RAM", "ram_bytes"), ("arena", "arena_bytes"),
+                                       ("instructions/inference", "instructions_per_inference"))]
+        console.print("uncompressed -> this build: " + ", ".join(measured)
+                      + f", int8 test AP {before['int8_tflite_test_ap']:.4f} -> {after['int8_tflite_test_ap']:.4f}")
     if "qat" in record:
         q = record["qat"]
         console.print(f"QAT {q['epochs']} epochs: simulated int8 val AP {q['simulated_int8_val_ap_before']:.4f} -> "
                       f"{q['simulated_int8_val_ap_after']:.4f}")
+
+
+def _figure(value) -> str:
+    return "n/a" if value is None else f"{value:,}"

@@ -11,6 +11,7 @@ from .graph import read_graph
 from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, staged_directory
+from .stages.baseline import compressed_figures, measure_uncompressed
 from .stages.data import calibration_set
 from .stages.engine import build_engine, engine_support, golden_io, plan_engine_arena
 from .stages.export import export_float_onnx
@@ -71,8 +72,8 @@ def _recorded_model_path(options: BuildOptions, source: ModelSource) -> str:
 
 def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     board = resolve_board(options.target)
-    source = load_source(Path(options.model) if options.model else None)
-    source = compressed_label(source, options.compression)
+    uncompressed = load_source(Path(options.model) if options.model else None)
+    source = compressed_label(uncompressed, options.compression)
     require_tool("onnxsim")
     final = Path(options.out) if options.out else default_output(source, board.name)
     log = StageLog(progress)
@@ -108,6 +109,11 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
             engine = _build_engine(log, board, source, graph, model_bytes, arena, work)
             memory.update(backend="engine", engine=engine.pop("budget", None))
         validation = log.run("validate", evaluate, work, source, arena, board, progress)
+        if options.compression.changes_model:
+            compression["savings"] = {
+                "before": log.run("uncompressed baseline", measure_uncompressed, uncompressed, board, calibration,
+                                  options.compression.calibration_options().range_percentile),
+                "after": compressed_figures(memory, engine, validation)}
         sensitivity = None
         if (work / FLOAT_TFLITE).is_file():
             sensitivity = log.run("int8 sensitivity per layer", int8_sensitivity, work, source)

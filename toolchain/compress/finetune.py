@@ -1,4 +1,4 @@
-"""Short fine-tunes on the training split (after pruning, and for QAT), keeping the epoch with the best val AP."""
+"""Short fine-tunes on the training split (after pruning, and for QAT)."""
 
 from __future__ import annotations
 
@@ -34,11 +34,13 @@ def val_ap(model: nn.Module, data: TrainingData) -> float:
 
 
 def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed: int = 0, progress=None,
-              description: str = "fine-tune", train_mode=None, teacher: nn.Module | None = None) -> float:
-    """Adam with a cosine-decaying rate for `epochs` passes; the model ends with its best-val-AP weights
-    (the starting weights count as epoch 0). `train_mode(model)` puts it in training mode (QAT keeps its
-    batch norms frozen). With a `teacher` (the unpruned model) half the loss is matching its
-    probabilities, which recovers a pruned model in far fewer epochs. Returns the best val AP."""
+              description: str = "fine-tune", train_mode=None, teacher: nn.Module | None = None,
+              keep_best: bool = True) -> float:
+    """Adam with a cosine-decaying rate for `epochs` passes; with `keep_best` the model ends with its
+    best-val-AP weights (the starting weights count as epoch 0), otherwise with the last epoch's, where the
+    rate has decayed to zero. `train_mode(model)` puts it in training mode (QAT keeps its batch norms
+    frozen). With a `teacher` (the unpruned model) half the loss is matching its probabilities, which
+    recovers a pruned model in far fewer epochs. Returns the val AP of the weights the model ends with."""
     from tinyctl.models.training.tasks import square_symmetries  # the trainer's flips and transposes
 
     torch.manual_seed(seed)
@@ -48,7 +50,7 @@ def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     loss_fn = nn.BCEWithLogitsLoss()
-    best_ap, best_state = val_ap(model, data), _state(model)
+    kept_ap, kept_state = val_ap(model, data), (_state(model) if keep_best else None)
     task = progress.add_task(description, total=steps) if progress else None
     for epoch in range(1, epochs + 1):
         (train_mode or nn.Module.train)(model)
@@ -69,10 +71,11 @@ def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed
         ap = val_ap(model, data)
         if progress:
             progress.update(task, description=f"{description}: epoch {epoch}/{epochs}, val AP {ap:.4f}")
-        if ap >= best_ap:
-            best_ap, best_state = ap, _state(model)
-    model.load_state_dict(best_state)
-    return best_ap
+        if not keep_best or ap >= kept_ap:
+            kept_ap, kept_state = ap, (_state(model) if keep_best else None)
+    if keep_best:
+        model.load_state_dict(kept_state)
+    return kept_ap
 
 
 def _state(model: nn.Module) -> dict:

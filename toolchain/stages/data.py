@@ -37,6 +37,19 @@ def labelled_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndar
     return preprocess(samples.images, source.preprocessing), samples.labels.copy()
 
 
+def fresh_split(source: ModelSource, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`count` labelled images from the model's synthetic generator under another dataset seed, as
+    labelled_split gives them: a held-out set larger than the test split, to measure AP differences below a
+    point (on 400 test images one model's AP moves by about 0.3 points with the images drawn)."""
+    from tinyctl.models.data.synthetic import make_split
+
+    config = _config(source)
+    if seed == config.seed:
+        raise ValueError(f"seed {seed} is the model's own dataset seed: its images are not fresh")
+    samples = make_split("test", dataclasses.replace(config, n_test=count, seed=seed))
+    return preprocess(samples.images, source.preprocessing), samples.labels
+
+
 def calibration_set(source: ModelSource, count: int, seed: int) -> np.ndarray:
     """`count` training images drawn with a seeded generator, so a rebuild calibrates identically."""
     images, _ = labelled_split(source, "train")

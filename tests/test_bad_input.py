@@ -4,6 +4,7 @@ import flatbuffers
 import pytest
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
+from board_files import small_stm32
 from tinyctl import tools
 from tinyctl.cli import main
 
@@ -68,11 +69,7 @@ def test_op_tflm_cannot_run_is_named_with_its_layer(default_build, tmp_path, cap
 
 
 def test_model_too_large_for_the_board_gives_the_numbers(default_build, tmp_path, capsys):
-    from tinyctl.targets import resolve_board
-
-    tiny = tmp_path / "tiny-board.toml"
-    tiny.write_text(resolve_board("stm32").source.read_text().replace("size = 131_072", "size = 16_384")
-                    .replace('alias = "stm32"', ""))
+    tiny = small_stm32(tmp_path, 16_384)
     out = tmp_path / "b"
     code, err = _run(["build", "--model", str(default_build[0] / "model_int8.tflite"), "--target", str(tiny),
                       "--out", str(out)], capsys)

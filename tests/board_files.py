@@ -1,0 +1,13 @@
+"""Board files made for a test: a real board with less memory."""
+
+from pathlib import Path
+
+from tinyctl.targets import resolve_board
+
+
+def small_stm32(directory: Path, ram_bytes: int) -> Path:
+    """The stm32 board (nucleo-f446re) with only `ram_bytes` of RAM, as a board file without an alias."""
+    board = directory / "small-board.toml"
+    board.write_text(resolve_board("stm32").source.read_text().replace("size = 131_072", f"size = {ram_bytes:_}")
+                     .replace('alias = "stm32"', ""))
+    return board

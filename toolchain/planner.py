@@ -9,20 +9,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .engine.registry import is_alias, require_supported, runs_in_place
 from .errors import TinyctlError
 from .graph import Graph
 
 ALIGNMENT = 16
-# Ops the engine runs (firmware_templates/engine) plus those that only rename bytes.
-ENGINE_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D",
-                        "MEAN", "PAD", "PADV2", "SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH",
-                        "ADD", "SUB", "MUL", "QUANTIZE", "RELU", "RELU6", "LEAKY_RELU", "CONCATENATION",
-                        "RESIZE_NEAREST_NEIGHBOR"})
-ALIAS_OPS = frozenset({"RESHAPE"})
-# Element-wise kernels that read input element i just before writing output element i, so the output
-# may take the bytes of a same-sized input that is not read after the op.
-IN_PLACE_OPS = frozenset({"ADD", "SUB", "MUL", "QUANTIZE", "RELU", "RELU6", "LEAKY_RELU"})
-SUPPORTED_OPS = ENGINE_OPS | ALIAS_OPS
 _ITEM_BYTES = {"INT8": 1, "UINT8": 1, "BOOL": 1, "INT16": 2, "FLOAT16": 2, "INT32": 4, "FLOAT32": 4, "INT64": 8}
 
 
@@ -34,14 +25,6 @@ class Plan:
     lifetimes: dict[int, tuple[int, int]] = field(default_factory=dict)  # first, last op step
     aliases: dict[int, int] = field(default_factory=dict)  # RESHAPE output -> the tensor it shares
     in_place: dict[int, int] = field(default_factory=dict)  # element-wise output -> the input it overwrites
-
-
-def require_supported(graph: Graph) -> None:
-    """Every op must be one the engine runs; otherwise name the op and its layer."""
-    for op in graph.operators:
-        if op.opcode not in SUPPORTED_OPS:
-            raise TinyctlError(f"the tinyctl engine has no kernel for op {op.opcode} (layer {graph.layer_name(op)!r})",
-                               f"supported ops: {', '.join(sorted(SUPPORTED_OPS))}; or use the TFLite-Micro backend")
 
 
 def tensor_bytes(graph: Graph, index: int) -> int:
@@ -85,18 +68,19 @@ def _aliases(graph: Graph) -> dict[int, int]:
     """RESHAPE output -> root tensor whose bytes it reuses."""
     root: dict[int, int] = {}
     for op in graph.operators:
-        if op.opcode in ALIAS_OPS:
+        if is_alias(op.opcode):
             src = op.inputs[0]
             root[op.outputs[0]] = root.get(src, src)
     return root
 
 
 def in_place_inputs(graph: Graph, spans: dict[int, tuple[int, int]]) -> dict[int, list[int]]:
-    """Op step -> the inputs whose bytes its output may take: activations of an IN_PLACE_OPS op with the
-    output's byte size, last read by that op, and not graph outputs (which must outlive every op)."""
+    """Op step -> the inputs whose bytes its output may take: activations of an op the registry runs in
+    place, with the output's byte size, last read by that op, and not graph outputs (which must outlive
+    every op)."""
     legal = {}
     for op in graph.operators:
-        if op.opcode in IN_PLACE_OPS:
+        if runs_in_place(op.opcode):
             size = tensor_bytes(graph, op.outputs[0])
             legal[op.index] = [i for i in dict.fromkeys(op.inputs) if i in spans and spans[i][1] == op.index
                                and i not in graph.outputs and tensor_bytes(graph, i) == size]
@@ -111,7 +95,7 @@ def _sharing(graph: Graph, spans: dict[int, tuple[int, int]]) -> tuple[dict[int,
     in_place: dict[int, int] = {}
     legal = in_place_inputs(graph, spans)
     for op in graph.operators:
-        if op.opcode in ALIAS_OPS:
+        if is_alias(op.opcode):
             root[op.outputs[0]] = root.get(op.inputs[0], op.inputs[0])
         for i in legal.get(op.index, []):
             r = root.get(i, i)
@@ -165,7 +149,7 @@ def plan_arena(graph: Graph) -> Plan:
 def check_plan(graph: Graph, plan: Plan) -> None:
     """Simulate every op step: each live activation is placed, aligned, inside the arena, and no
     two live ones share a byte, except a RESHAPE output and its source (which must share exactly) and,
-    at an IN_PLACE_OPS op, its output and an input of `in_place_inputs` at the same offset."""
+    at an op that runs in place, its output and an input of `in_place_inputs` at the same offset."""
     spans = lifetimes(graph)
     aliases = _aliases(graph)
     legal = in_place_inputs(graph, spans)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine_c import _comment, c_initializer
+from ..engine.c_text import c_initializer, comment
 
 
 def emit_golden_c(inputs: np.ndarray, outputs: np.ndarray, model_name: str, board_name: str,
@@ -22,8 +22,8 @@ def emit_golden_c(inputs: np.ndarray, outputs: np.ndarray, model_name: str, boar
 
 #include "model.h"
 
-#define GOLDEN_MODEL_NAME "{_comment(model_name)}"
-#define GOLDEN_BOARD_NAME "{_comment(board_name)}"
+#define GOLDEN_MODEL_NAME "{comment(model_name)}"
+#define GOLDEN_BOARD_NAME "{comment(board_name)}"
 #define GOLDEN_COUNT {len(inputs)}
 
 extern const int8_t golden_inputs[GOLDEN_COUNT * MODEL_INPUT_SIZE];

@@ -1,11 +1,19 @@
-"""Parameters for tinyctl's own C inference engine (firmware_templates/engine)."""
+"""tinyctl's own C inference engine (firmware_templates/engine): the op registry, each op's kernel
+parameters and C call (ops/), and TFLite's quantization arithmetic (quant)."""
 
-from .activation_params import (HardSwishOp, LogisticTanhOp, SoftmaxOp, hard_swish_op, logistic_tanh_op,
-                                softmax_op)
-from .elementwise import (AddParams, BinaryOp, LeakyReluOp, LeakyReluParams, MulParams, RescaleOp, binary_op,
-                          leaky_relu_op, rescale_op)
-from .params import (ConcatOp, MeanOp, PadOp, PoolOp, ResizeOp, WeightedOp, concat_op, mean_op, nhwc, pad_op,
-                     pool_op, resize_op, weighted_op)
+from .ops.binary import AddParams, BinaryOp, MulParams, binary_op
+from .ops.concat import ConcatOp, concat_op
+from .ops.hard_swish import HardSwishOp, hard_swish_op
+from .ops.leaky_relu import LeakyReluOp, LeakyReluParams, leaky_relu_op
+from .ops.logistic_tanh import LogisticTanhOp, logistic_tanh_op
+from .ops.mean import MeanOp, mean_op
+from .ops.pad import PadOp, pad_op
+from .ops.pool import PoolOp, pool_op
+from .ops.rescale import RescaleOp, rescale_op
+from .ops.resize import ResizeOp, resize_op
+from .ops.softmax import SoftmaxOp, softmax_op
+from .ops.weighted import WeightedOp, weighted_op
+from .params import nhwc
 from .quant import activation_range, effective_scales, padding_offset, quantize_multiplier
 
 __all__ = ["HardSwishOp", "LogisticTanhOp", "SoftmaxOp", "hard_swish_op", "logistic_tanh_op", "softmax_op",

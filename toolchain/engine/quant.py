@@ -78,3 +78,8 @@ def padding_offset(padding: int, in_size: int, filter_size: int, stride: int, di
     effective = (filter_size - 1) * dilation + 1
     out = output_size(padding, in_size, filter_size, stride, dilation)
     return max(0, ((out - 1) * stride + effective - in_size) // 2)
+
+
+def input_radius(integer_bits: int, left_shift: int) -> int:
+    """CalculateInputRadius (31 signed bits): the largest input that stays below the Q range."""
+    return math.floor((2**integer_bits - 1) * 2.0 ** (31 - integer_bits) / 2.0**left_shift)

@@ -1,0 +1,25 @@
+"""What one engine op (or a family of opcodes sharing one parameter reader) declares to the registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..graph import Graph, Operator
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """`params` reads the kernel's parameters from the graph the way TFLite-Micro's Prepare does and
+    raises ValueError for a variant the kernel cannot take; `emit(c, op, prefix, params)` writes the
+    op's constants (c.data, names starting with prefix) and its kernel call (c.call) into model.c.
+    `in_place`: the kernel reads input element i just before writing output element i, so the planner
+    may give the output a same-sized input's bytes. `alias`: no kernel, the output is the input's bytes.
+    `cases`: name -> a callable giving a KernelCase (ops/cases.py), the kernel's bit-exact tests."""
+    opcodes: tuple[str, ...]
+    params: Callable[[Graph, Operator], Any]
+    emit: Callable[[Any, Operator, str, Any], None]
+    in_place: bool = False
+    alias: bool = False
+    cases: Mapping[str, Callable[[], Any]] = field(default_factory=dict)

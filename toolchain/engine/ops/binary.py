@@ -1,0 +1,111 @@
+"""ADD, SUB and MUL of two int8 tensors, either broadcast to the output (up to 4-D), with a fused
+activation (add_sub.c, mul.c), computed the way TFLite-Micro's Prepare does (add_common.cc,
+sub_common.cc, mul_common.cc). The *Params dataclasses hold their C struct's fields in order."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...graph import Graph, Operator, Tensor
+from .. import c_text, quant
+from ..op_spec import OpSpec
+from ..params import int8_tensors, nhwc
+
+_F32 = np.float32
+_ADD_LEFT_SHIFT = 20                 # TFLite's headroom for int8 ADD/SUB inputs
+
+
+@dataclass(frozen=True)
+class AddParams:
+    """tc_add_params (ADD and SUB)."""
+    input1_zero_point: int
+    input2_zero_point: int
+    output_zero_point: int
+    left_shift: int
+    input1_multiplier: int
+    input1_shift: int
+    input2_multiplier: int
+    input2_shift: int
+    output_multiplier: int
+    output_shift: int
+    act_min: int
+    act_max: int
+
+
+@dataclass(frozen=True)
+class MulParams:
+    """tc_mul_params."""
+    input1_zero_point: int
+    input2_zero_point: int
+    output_zero_point: int
+    multiplier: int
+    shift: int
+    act_min: int
+    act_max: int
+
+
+@dataclass(frozen=True)
+class BinaryOp:
+    """Each operand's element strides in the output's NHWC index space (0: repeated)."""
+    input1: Tensor
+    input2: Tensor
+    output: Tensor
+    strides1: tuple[int, int, int, int]
+    strides2: tuple[int, int, int, int]
+    params: AddParams | MulParams
+
+
+def _broadcast_strides(shape: tuple[int, ...], out_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """Element strides of a tensor broadcast to out_shape (both up to 4-D), 0 along repeated dims."""
+    strides, step = [], 1
+    for d, o in zip(reversed(nhwc(shape)), reversed(nhwc(out_shape))):
+        if d not in (1, o):
+            raise ValueError(f"shape {list(shape)} does not broadcast to {list(out_shape)}")
+        strides.append(step if d == o else 0)
+        step *= d
+    return tuple(reversed(strides))
+
+
+def _add_multipliers(opcode: str, scale1: float, scale2: float, out_scale: float) -> list[int]:
+    """(multiplier, shift) of input 1, input 2 and the output, flattened. ADD computes the reals in
+    double, SUB in float32; TFLite-Micro aborts unless each is in (0, 1) with a shift <= 0."""
+    if opcode == "ADD":
+        twice = 2 * max(scale1, scale2)
+        reals = [scale1 / twice, scale2 / twice, twice / ((1 << _ADD_LEFT_SHIFT) * out_scale)]
+    else:
+        twice = _F32(2) * max(_F32(scale1), _F32(scale2))
+        reals = [float(_F32(scale1) / twice), float(_F32(scale2) / twice),
+                 float(twice / (_F32(1 << _ADD_LEFT_SHIFT) * _F32(out_scale)))]
+    pairs = [quant.quantize_multiplier(r) for r in reals]
+    if not all(0 < r < 1 and shift <= 0 for r, (_, shift) in zip(reals, pairs)):
+        raise ValueError(f"the output scale {out_scale!r} is too small for {opcode}'s fixed-point rescaling")
+    return [v for pair in pairs for v in pair]
+
+
+def binary_op(graph: Graph, op: Operator) -> BinaryOp:
+    in1, in2, out = int8_tensors(graph, op)
+    act = quant.activation_range(op.options.fusedActivationFunction, out.scale[0], out.zero_point[0])
+    zero_points = (in1.zero_point[0], in2.zero_point[0], out.zero_point[0])
+    if op.opcode == "MUL":
+        params = MulParams(*zero_points, *quant.quantize_multiplier(in1.scale[0] * in2.scale[0] / out.scale[0]), *act)
+    else:
+        multipliers = _add_multipliers(op.opcode, in1.scale[0], in2.scale[0], out.scale[0])
+        params = AddParams(*zero_points, _ADD_LEFT_SHIFT, *multipliers, *act)
+    return BinaryOp(in1, in2, out, _broadcast_strides(in1.shape, out.shape), _broadcast_strides(in2.shape, out.shape),
+                    params)
+
+
+def _emit(c, op: Operator, p: str, b: BinaryOp) -> None:
+    a1, a2 = c.operand(b.input1), c.operand(b.input2)
+    ctype = "tc_mul_params" if op.opcode == "MUL" else "tc_add_params"
+    c.data.append(c_text.dims(f"{p}_s1", b.strides1) + c_text.dims(f"{p}_s2", b.strides2)
+                  + c_text.dims(f"{p}_out", b.output.shape)
+                  + c_text.struct(ctype, f"{p}_params", dataclasses.astuple(b.params)))
+    c.call(f"tc_{op.opcode.lower()}_s8", a1, f"&{p}_s1", a2, f"&{p}_s2", c.ptr(b.output), f"&{p}_out",
+           f"&{p}_params")
+
+
+OPS = (OpSpec(("ADD", "SUB", "MUL"), binary_op, _emit, in_place=True),)

@@ -1,0 +1,58 @@
+"""The engine's op table: every module of ops/ declares OPS (OpSpec for one opcode or a family), and
+the planner, the code generator and the kernel tests read them here. An opcode with no entry is
+refused with its name and layer."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from ..errors import TinyctlError
+from ..graph import Graph, Operator
+from . import ops
+from .op_spec import OpSpec
+
+
+def _collect() -> dict[str, OpSpec]:
+    table: dict[str, OpSpec] = {}
+    for module in sorted(m.name for m in pkgutil.iter_modules(ops.__path__)):
+        for spec in importlib.import_module(f"{ops.__name__}.{module}").OPS:
+            _add(table, spec)
+    return table
+
+
+def _add(table: dict[str, OpSpec], spec: OpSpec) -> None:
+    for opcode in spec.opcodes:
+        if opcode in table:
+            raise ValueError(f"op {opcode} is registered twice")
+        table[opcode] = spec
+
+
+OPS: dict[str, OpSpec] = _collect()
+
+
+def register(spec: OpSpec) -> None:
+    """Add an op at run time (the registry's own test does; op modules are found by themselves)."""
+    _add(OPS, spec)
+
+
+def is_alias(opcode: str) -> bool:
+    return opcode in OPS and OPS[opcode].alias
+
+
+def runs_in_place(opcode: str) -> bool:
+    return opcode in OPS and OPS[opcode].in_place
+
+
+def op_spec(graph: Graph, op: Operator) -> OpSpec:
+    """The op's entry; an opcode without one is refused with its name and layer."""
+    if op.opcode not in OPS:
+        raise TinyctlError(f"the tinyctl engine has no kernel for op {op.opcode} (layer {graph.layer_name(op)!r})",
+                           f"supported ops: {', '.join(sorted(OPS))}; or use the TFLite-Micro backend")
+    return OPS[op.opcode]
+
+
+def require_supported(graph: Graph) -> None:
+    """Every op must have an entry; otherwise name the first that has none and its layer."""
+    for op in graph.operators:
+        op_spec(graph, op)

@@ -13,6 +13,7 @@ each kernel call, so the instruction-count plugin gives the kernel's own instruc
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import struct
 import subprocess
 import sys
@@ -25,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kernel_harness import Dims, Int8IO, Requant, Window, _STRUCTS, build_engine  # noqa: E402
+from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
 from tinyctl.firmware import CORTEX_M_DIR, PLATFORMS_DIR, board_cflags, layout, symbol_address  # noqa: E402
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
@@ -345,6 +346,33 @@ def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", para
 
 # --- the host reference (the engine's portable C, built with the host gcc) ---
 
+def _int32_struct(name: str, fields) -> type:
+    """A ctypes mirror of an engine struct of int32 fields, in order."""
+    return type(name, (ctypes.Structure,), {"_fields_": [(f, ctypes.c_int32) for f in fields]})
+
+
+Dims = _int32_struct("Dims", ("n", "h", "w", "c"))
+Int8IO = _int32_struct("Int8IO", ("input_zero_point", "output_zero_point", "act_min", "act_max"))
+Window = _int32_struct("Window", ("stride_h", "stride_w", "dilation_h", "dilation_w", "pad_top", "pad_left"))
+AddParamsStruct = _int32_struct("AddParams", (f.name for f in dataclasses.fields(AddParams)))
+
+
+class Requant(ctypes.Structure):
+    _fields_ = [("multiplier", ctypes.POINTER(ctypes.c_int32)), ("shift", ctypes.POINTER(ctypes.c_int32)),
+                ("count", ctypes.c_int32)]
+
+
+_i8p = np.ctypeslib.ndpointer(np.int8, flags="C_CONTIGUOUS")
+_P = ctypes.POINTER
+_CONV = [_i8p, _P(Dims), _i8p, _P(Dims), ctypes.c_void_p, _i8p, _P(Dims), _P(Window), _P(Int8IO), _P(Requant)]
+_ADD_SUB = [_i8p, _P(Dims), _i8p, _P(Dims), _i8p, _P(Dims), _P(AddParamsStruct)]
+_SIGNATURES = {
+    "tc_conv2d_s8": _CONV, "tc_depthwise_conv2d_s8": _CONV, "tc_add_s8": _ADD_SUB, "tc_sub_s8": _ADD_SUB,
+    "tc_fully_connected_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i8p, ctypes.c_int32, ctypes.c_void_p, _i8p,
+                              _P(Int8IO), _P(Requant)],
+}
+
+
 def host_output(lib, case: Case) -> np.ndarray:
     p, a = case.params, case.arrays
     out = np.zeros(case.output_size, dtype=np.int8)
@@ -360,14 +388,19 @@ def host_output(lib, case: Case) -> np.ndarray:
             kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), bias, out, Dims(*p[8:12]),
                    Window(*p[12:18]), io, rq)
     else:
-        params = _STRUCTS[AddParams](*p[12:24])
+        params = AddParamsStruct(*p[12:24])
         kernel = lib.tc_add_s8 if case.kind == ADD else lib.tc_sub_s8
         kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), out, Dims(*p[8:12]), params)
     return out
 
 
-def host_engine(out_dir: Path):
-    return build_engine(out_dir)
+def host_engine(out_dir: Path) -> ctypes.CDLL:
+    """The engine built for the host, with the signatures of the kernels host_output calls."""
+    lib = ctypes.CDLL(str(build_engine(out_dir)))
+    for name, argtypes in _SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype, fn.argtypes = None, argtypes
+    return lib
 
 
 # --- the firmware ---

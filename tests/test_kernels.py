@@ -5,6 +5,7 @@ drawn from a seeded RNG so the cases are random but reproducible."""
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import functools
 import math
@@ -14,7 +15,7 @@ import zlib
 import numpy as np
 import pytest
 
-from kernel_harness import build_engine, compare, compare_generated, convert
+from kernel_harness import build_engine, compare, convert, zero_bias_as_null
 from tinyctl.engine import binary_op, concat_op, padding_offset, quantize_multiplier, rescale_op
 from tinyctl.engine.quant import PADDING_SAME, PADDING_VALID
 from tinyctl.graph import read_graph
@@ -26,6 +27,13 @@ ACT_CODES = {"none": 0, "relu": 1, "relu_n1_to_1": 2, "relu6": 3}
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory):
     return build_engine(tmp_path_factory.mktemp("engine"))
+
+
+@pytest.fixture(scope="session")
+def requantize(engine):
+    fn = ctypes.CDLL(str(engine)).tc_requantize
+    fn.restype, fn.argtypes = ctypes.c_int32, [ctypes.c_int32, ctypes.c_int32, ctypes.c_int]
+    return fn
 
 
 def _activation(tf, y, act):
@@ -250,9 +258,10 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_kernel_bit_exact_with_tflm(engine, case):
+def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
     opcode, act, make = CASES[case]
-    graph = compare(engine, make(), seed=zlib.crc32(case.encode()))
+    graph, _ = compare(make(), tmp_path, seed=zlib.crc32(case.encode()), count=8, engine=engine,
+                       view=zero_bias_as_null)
     ops = [op for op in graph.operators if op.opcode == opcode]
     assert ops, f"the converter emitted {graph.opcodes()}, not {opcode}"
     if act is not None:
@@ -265,7 +274,7 @@ def test_kernel_bit_exact_with_tflm(engine, case):
                                   "quantize_after_tanh"])
 def test_generated_code_is_bit_exact_with_tflm(case, tmp_path):
     """model.c as codegen writes it (constant operands, pointer tables, in-place calls) for each new op."""
-    compare_generated(CASES[case][2](), tmp_path, seed=zlib.crc32(case.encode()))
+    compare(CASES[case][2](), tmp_path, seed=zlib.crc32(case.encode()))
 
 
 @pytest.mark.parametrize("case, opcode, tensor, change, message", [
@@ -339,15 +348,15 @@ def _reference_requantize(x: int, multiplier: int, shift: int) -> int:
     (INT32_MAX, INT32_MAX, 0, INT32_MAX - 1),
     (1 << 29, 1 << 30, 2, -(1 << 30)),      # x * 4 wraps to INT32_MIN in int32, as in the reference
 ])
-def test_requantize_edge_cases(engine, x, multiplier, shift, expected):
+def test_requantize_edge_cases(requantize, x, multiplier, shift, expected):
     assert _reference_requantize(x, multiplier, shift) == expected
-    assert engine.tc_requantize(x, multiplier, shift) == expected
+    assert requantize(x, multiplier, shift) == expected
 
 
-def test_requantize_matches_reference_on_random_values(engine):
+def test_requantize_matches_reference_on_random_values(requantize):
     rng = np.random.default_rng(7)
     for _ in range(2000):
         x = int(rng.integers(INT32_MIN, INT32_MAX, endpoint=True))
         multiplier = int(rng.integers(1 << 30, INT32_MAX, endpoint=True))
         shift = int(rng.integers(-31, 8))
-        assert engine.tc_requantize(x, multiplier, shift) == _reference_requantize(x, multiplier, shift)
+        assert requantize(x, multiplier, shift) == _reference_requantize(x, multiplier, shift)

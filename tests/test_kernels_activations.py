@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
-from kernel_harness import build_engine, compare, compare_generated, convert, run_engine, run_oracle
+from kernel_harness import build_engine, build_model, compare, convert, run_oracle
 from tinyctl.engine import softmax_op
 from tinyctl.graph import read_graph
 
@@ -103,8 +103,8 @@ def _model(case: str) -> bytes:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_activation_bit_exact_with_tflm(engine, case):
-    graph = compare(engine, _model(case), seed=zlib.crc32(case.encode()), count=16)
+def test_activation_bit_exact_with_tflm(engine, case, tmp_path):
+    graph, _ = compare(_model(case), tmp_path, seed=zlib.crc32(case.encode()), count=16, engine=engine)
     assert graph.opcodes() == [CASES[case][0]], f"the converter emitted {graph.opcodes()}"
 
 
@@ -122,19 +122,21 @@ def _every_and_extreme_inputs(shape) -> list[np.ndarray]:
 
 # Not softmax_long_rows: 1000 equal values make TFLite-Micro abort (see test_softmax_past_tflm_limit).
 @pytest.mark.parametrize("case", sorted(set(CASES) - {"softmax_long_rows"}))
-def test_every_and_extreme_input_values_bit_exact_with_tflm(engine, case):
+def test_every_and_extreme_input_values_bit_exact_with_tflm(engine, case, tmp_path):
     model = _model(case)
     graph = read_graph(model)
+    _, run = build_model(graph, tmp_path, engine)
     inputs = _every_and_extreme_inputs(graph.tensors[graph.inputs[0]].shape)
     for x, expected in zip(inputs, run_oracle(model, inputs)):
-        np.testing.assert_array_equal(run_engine(engine, graph, x), expected)
+        np.testing.assert_array_equal(run(x), expected)
 
 
-def test_softmax_past_tflm_limit_gives_the_minimum(engine):
+def test_softmax_past_tflm_limit_gives_the_minimum(engine, tmp_path):
     """A row whose exp sum reaches 512 fails a check in TFLite-Micro; each probability is then
     below 1/512, which rounds to the output minimum."""
     graph = read_graph(_model("softmax_long_rows"))
-    out = run_engine(engine, graph, np.full(graph.tensors[graph.inputs[0]].shape, 7, dtype=np.int8))
+    _, run = build_model(graph, tmp_path, engine)
+    out = run(np.full(graph.tensors[graph.inputs[0]].shape, 7, dtype=np.int8))
     assert (out == -128).all()
 
 
@@ -147,5 +149,5 @@ def test_softmax_refuses_a_beta_its_int8_path_cannot_scale():
 def test_generated_code_runs_the_activations_bit_exact(tmp_path):
     """model.c for HARD_SWISH -> TANH -> LOGISTIC -> SOFTMAX, built with the kernels, equals TFLM."""
     model = convert(lambda tf, x: tf.nn.softmax(tf.sigmoid(tf.tanh(_hard_swish(tf, x)))), (3, 12), 141)
-    graph, _ = compare_generated(model, tmp_path, seed=141, count=8)
+    graph, _ = compare(model, tmp_path, seed=141, count=8)
     assert graph.opcodes() == ["HARD_SWISH", "TANH", "LOGISTIC", "SOFTMAX"]

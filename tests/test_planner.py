@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from kernel_harness import compare_generated, convert
+from kernel_harness import compare, convert
 from tinyctl.errors import TinyctlError
 from tinyctl.graph import Graph, Operator, Tensor, read_graph
 from tinyctl.planner import ALIGNMENT, check_plan, plan_arena
@@ -79,7 +79,7 @@ def _conv_leaky_add(tf, x):
 
 
 def test_in_place_lowers_the_peak_and_stays_bit_exact(tmp_path):
-    graph, plan = compare_generated(convert(_conv_leaky_add, (1, 8, 8, 8), seed=3), tmp_path, seed=3)
+    graph, plan = compare(convert(_conv_leaky_add, (1, 8, 8, 8), seed=3), tmp_path, seed=3)
     assert graph.opcodes() == ["CONV_2D", "LEAKY_RELU", "ADD"]
     x, conv_out, leaky_out, add_out = graph.inputs[0], *(op.outputs[0] for op in graph.operators)
     assert plan.in_place[leaky_out] == conv_out and plan.in_place[add_out] in (x, leaky_out)

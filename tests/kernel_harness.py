@@ -14,15 +14,20 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from tinyctl.codegen import emit_engine_c
+from tinyctl.engine.kernel_case import KernelCase
 from tinyctl.graph import Graph, read_graph
 from tinyctl.planner import Plan, check_plan, plan_arena
 
 ENGINE_DIR = Path(__file__).resolve().parents[1] / "firmware_templates" / "engine"
 CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC"]
 _WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+# Ops whose cases tests/test_kernels_activations.py runs (on more inputs); tests/test_kernels.py runs the rest.
+ACTIVATIONS = frozenset({"SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH"})
 
 _i8p = np.ctypeslib.ndpointer(np.int8, flags="C_CONTIGUOUS")
 
@@ -117,6 +122,48 @@ def convert(build_fn, input_shape: tuple[int, ...], seed: int, per_channel_dense
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return converter.convert()
+
+
+def kernel_model(case: KernelCase) -> bytes:
+    """The case converted to int8, with its flatbuffer patches applied and its options checked."""
+    model = convert(case.build, case.input_shape, case.seed, case.per_channel_dense, case.input_std)
+    if "opcode" in case.patch:
+        model = _with_opcode(model, case.patch["opcode"])
+    if "beta" in case.patch or "output_scale_factor" in case.patch:
+        model = patched(model, case.patch.get("beta", 1.0), case.patch.get("output_scale_factor", 1.0))
+    if case.options:
+        options = next(op for op in read_graph(model).operators if op.opcode == case.opcode).options
+        assert {k: getattr(options, k) for k in case.options} == dict(case.options), "the converter lost options"
+    return model
+
+
+def _packed(m) -> bytes:
+    builder = flatbuffers.Builder(0)
+    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _with_opcode(model: bytes, opcode: str) -> bytes:
+    """A single-op model with its op turned into `opcode`, without options (for QUANTIZE: an int8 ->
+    int8 requantization between the op's input and output quantizations)."""
+    m = schema.ModelT.InitFromPackedBuf(model, 0)
+    (code,) = m.operatorCodes
+    code.builtinCode = code.deprecatedBuiltinCode = getattr(schema.BuiltinOperator, opcode)
+    m.subgraphs[0].operators[0].builtinOptionsType, m.subgraphs[0].operators[0].builtinOptions = 0, None
+    return _packed(m)
+
+
+def patched(model: bytes, beta: float = 1.0, output_scale_factor: float = 1.0) -> bytes:
+    """The model with the softmax beta and the output scale (times the factor) set in the flatbuffer:
+    the converter always writes beta = 1 (it keeps a scalar multiply as its own MUL op) and picks
+    output scales close to the input's, while TFLite-Micro takes any of these."""
+    m = schema.ModelT.InitFromPackedBuf(model, 0)
+    for op in m.subgraphs[0].operators:
+        if isinstance(op.builtinOptions, schema.SoftmaxOptionsT):
+            op.builtinOptions.beta = beta
+    output = m.subgraphs[0].tensors[m.subgraphs[0].outputs[0]].quantization
+    output.scale = [float(np.float32(output.scale[0] * output_scale_factor))]
+    return _packed(m)
 
 
 def compare(model: bytes, out_dir: Path, seed: int, count: int = 4, engine: Path | None = None,

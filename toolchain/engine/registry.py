@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 
 from ..errors import TinyctlError
 from ..graph import Graph, Operator
 from . import ops
+from .kernel_case import KernelCase
 from .op_spec import OpSpec
 
 
@@ -56,3 +58,19 @@ def require_supported(graph: Graph) -> None:
     """Every op must have an entry; otherwise name the first that has none and its layer."""
     for op in graph.operators:
         op_spec(graph, op)
+
+
+def specs() -> list[OpSpec]:
+    """Each entry once (a family is registered under each of its opcodes)."""
+    return list({id(spec): spec for spec in OPS.values()}.values())
+
+
+def kernel_cases() -> dict[str, Callable[[], KernelCase]]:
+    """Every registered op's test cases by name (each name once over the whole registry)."""
+    cases: dict[str, Callable[[], KernelCase]] = {}
+    for spec in specs():
+        for name, make in spec.cases.items():
+            if name in cases:
+                raise ValueError(f"kernel test case {name!r} is declared twice")
+            cases[name] = make
+    return cases

@@ -5,12 +5,15 @@ sub_common.cc, mul_common.cc). The *Params dataclasses hold their C struct's fie
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text, quant
+from ..kernel_case import KernelCase, activation, normal, random_shape
 from ..op_spec import OpSpec
 from ..params import int8_tensors, nhwc
 
@@ -108,4 +111,47 @@ def _emit(c, op: Operator, p: str, b: BinaryOp) -> None:
            f"&{p}_params")
 
 
-OPS = (OpSpec(("ADD", "SUB", "MUL"), binary_op, _emit, in_place=True),)
+# Second operands of the test cases: (input shape ones, make(tf, x, rng) -> (a, b)).
+_OPERANDS = {
+    "channel": ((), lambda tf, x, rng: (x, normal(rng, x.shape[-1]))),                 # x op const[c]
+    "channel_first": ((), lambda tf, x, rng: (normal(rng, x.shape[-1]), x)),           # const[c] op x
+    "scalar": ((), lambda tf, x, rng: (x, np.float32(rng.normal() * 2))),
+    "rows": ((), lambda tf, x, rng: (x, normal(rng, *x.shape[1:-1], 1))),               # const[h.., 1]
+    "cross": ((2,), lambda tf, x, rng: (x, normal(rng, int(rng.integers(2, 7)), 1))),  # [1,h,1,c] op [w,1]
+    "mean": ((), lambda tf, x, rng: (x, tf.reduce_mean(x, axis=[1, 2], keepdims=True))),
+    "relu": ((), lambda tf, x, rng: (x, tf.nn.relu(x))),                              # same shape, no broadcast
+    "self": ((), lambda tf, x, rng: (x, x)),
+}
+_ARITHMETIC = {"ADD": operator.add, "SUB": operator.sub, "MUL": operator.mul}
+
+
+def _binary(seed, opcode, operand, act="none", rank=4) -> KernelCase:
+    ones, make = _OPERANDS[operand]
+    shape = random_shape(np.random.default_rng(seed), rank, ones)
+
+    def build(tf, x):
+        return activation(tf, _ARITHMETIC[opcode](*make(tf, x, np.random.default_rng(seed))), act)
+    return KernelCase(opcode, build, shape, seed, act)
+
+
+_CASES = {
+    "add_channel_const_relu": functools.partial(_binary, 81, "ADD", "channel", "relu"),
+    "add_mean_broadcast_relu6": functools.partial(_binary, 82, "ADD", "mean", "relu6"),
+    "add_cross_broadcast": functools.partial(_binary, 83, "ADD", "cross"),
+    "add_same_shape": functools.partial(_binary, 84, "ADD", "relu"),
+    "add_rank2_channel_const": functools.partial(_binary, 85, "ADD", "channel", rank=2),
+    "add_rank3_rows_const": functools.partial(_binary, 86, "ADD", "rows", "relu_n1_to_1", 3),
+    "sub_channel_const": functools.partial(_binary, 91, "SUB", "channel"),
+    "sub_const_first_relu": functools.partial(_binary, 92, "SUB", "channel_first", "relu"),
+    "sub_mean_broadcast": functools.partial(_binary, 93, "SUB", "mean"),
+    "sub_cross_broadcast_relu6": functools.partial(_binary, 94, "SUB", "cross", "relu6"),
+    "sub_rank3_rows_const": functools.partial(_binary, 95, "SUB", "rows", rank=3),
+    "mul_channel_const_relu6": functools.partial(_binary, 101, "MUL", "channel", "relu6"),
+    "mul_scalar_const": functools.partial(_binary, 102, "MUL", "scalar"),
+    "mul_mean_broadcast_relu": functools.partial(_binary, 103, "MUL", "mean", "relu"),
+    "mul_square": functools.partial(_binary, 104, "MUL", "self"),
+    "mul_cross_broadcast": functools.partial(_binary, 105, "MUL", "cross"),
+    "mul_rank2_channel_const": functools.partial(_binary, 106, "MUL", "channel", rank=2),
+}
+
+OPS = (OpSpec(("ADD", "SUB", "MUL"), binary_op, _emit, in_place=True, cases=_CASES),)

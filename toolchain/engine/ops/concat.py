@@ -3,12 +3,14 @@ no fused activation, and inputs quantized exactly like the output (it does not r
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text, quant
+from ..kernel_case import KernelCase, normal, random_shape
 from ..op_spec import OpSpec
 
 _MAX_INPUTS = 10                     # TFLite-Micro's kMaxInputNum
@@ -44,4 +46,25 @@ def _emit(c, op: Operator, p: str, q: ConcatOp) -> None:
     c.call("tc_concatenation_s8", f"{p}_inputs", f"{p}_chunks", len(q.inputs), q.outer, c.ptr(q.output))
 
 
-OPS = (OpSpec(("CONCATENATION",), concat_op, _emit),)
+def _concat(seed, axis, parts, rank=4) -> KernelCase:
+    rng = np.random.default_rng(seed)
+    shape = random_shape(rng, rank)
+    const_shape = list(shape)
+    const_shape[axis] = int(rng.integers(1, 5))
+    pieces = {"x": lambda tf, x: x,
+              "relu": lambda tf, x: tf.nn.relu(x),
+              "double": lambda tf, x: x * 2.0,
+              "const": lambda tf, x: tf.constant(normal(rng, *const_shape))}
+    return KernelCase("CONCATENATION", lambda tf, x: tf.concat([pieces[p](tf, x) for p in parts], axis=axis),
+                      shape, seed, "none")
+
+
+_CASES = {
+    "concat_channels": functools.partial(_concat, 111, 3, ["x", "relu"]),
+    "concat_rows_three": functools.partial(_concat, 112, 1, ["x", "double", "x"]),
+    "concat_cols_const": functools.partial(_concat, 113, 2, ["const", "x"]),
+    "concat_rank2_batch": functools.partial(_concat, 114, 0, ["x", "double"], 2),
+    "concat_rank3_last": functools.partial(_concat, 115, -1, ["relu", "x", "const"], 3),
+}
+
+OPS = (OpSpec(("CONCATENATION",), concat_op, _emit, cases=_CASES),)

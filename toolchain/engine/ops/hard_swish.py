@@ -3,12 +3,14 @@ TFLite-Micro requires a multiplier to the output scale below 1 (exponent <= 0)."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import quant
+from ..kernel_case import KernelCase, small_shape
 from ..op_spec import OpSpec
 from ..params import int8_unary
 
@@ -54,4 +56,28 @@ def _emit(c, op: Operator, p: str, h: HardSwishOp) -> None:
            h.output_zero_point, h.reluish_multiplier, h.reluish_exponent, h.output_multiplier, h.output_exponent)
 
 
-OPS = (OpSpec(("HARD_SWISH",), hard_swish_op, _emit),)
+def hard_swish(tf, x):
+    """x * relu6(x + 3) / 6, which the converter fuses into one HARD_SWISH."""
+    return x * tf.nn.relu6(x + 3) / 6
+
+
+def _case(seed, rank, std=1.0, output_scale_factor=1.0) -> KernelCase:
+    """A tiny input scale (std) gives a "relu-ish" exponent below -15, where the int16 rounding divide
+    degenerates; the output scale is patched, as the converter picks one close to the input's."""
+    return KernelCase("HARD_SWISH", hard_swish, small_shape(seed, rank), seed, input_std=std,
+                      patch={"output_scale_factor": output_scale_factor})
+
+
+_CASES = {
+    "hard_swish_2d": functools.partial(_case, 131, 2),
+    "hard_swish_4d": functools.partial(_case, 132, 4),
+    "hard_swish_small_scale": functools.partial(_case, 133, 4, 0.01),
+    "hard_swish_large_scale": functools.partial(_case, 134, 3, 50.0),
+    "hard_swish_tiny_scale": functools.partial(_case, 135, 2, 1e-6),
+    # output exponent 0 (no final rounding shift) and below -15 (the int16 rounding divide degenerates)
+    "hard_swish_fine_output": functools.partial(_case, 136, 2, 1.0, 1 / 40),
+    "hard_swish_tiny_scale_fine_output": functools.partial(_case, 137, 3, 1e-6, 1 / 40),
+    "hard_swish_coarse_output": functools.partial(_case, 138, 3, 1.0, 2000.0),
+}
+
+OPS = (OpSpec(("HARD_SWISH",), hard_swish_op, _emit, cases=_CASES),)

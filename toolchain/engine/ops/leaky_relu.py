@@ -4,12 +4,14 @@ TFLite-Micro's leaky_relu_common.cc does)."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text, quant
+from ..kernel_case import KernelCase, random_shape
 from ..op_spec import OpSpec
 from ..params import element_count, int8_tensors
 
@@ -47,4 +49,16 @@ def _emit(c, op: Operator, p: str, r: LeakyReluOp) -> None:
     c.call("tc_leaky_relu_s8", c.ptr(r.input), c.ptr(r.output), r.size, f"&{p}_params")
 
 
-OPS = (OpSpec(("LEAKY_RELU",), leaky_relu_op, _emit, in_place=True),)
+def _leaky(seed, alpha, rank=4) -> KernelCase:
+    return KernelCase("LEAKY_RELU", lambda tf, x: tf.nn.leaky_relu(x, alpha),
+                      random_shape(np.random.default_rng(seed), rank), seed)
+
+
+_CASES = {
+    "leaky_relu_0.2": functools.partial(_leaky, 141, 0.2),
+    "leaky_relu_0.01_rank3": functools.partial(_leaky, 142, 0.01, 3),
+    "leaky_relu_negative_alpha": functools.partial(_leaky, 143, -0.3),
+    "leaky_relu_alpha_1.5": functools.partial(_leaky, 144, 1.5, 2),
+}
+
+OPS = (OpSpec(("LEAKY_RELU",), leaky_relu_op, _emit, in_place=True, cases=_CASES),)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import quant
+from ..kernel_case import KernelCase, small_shape
 from ..op_spec import OpSpec
 from ..params import int8_unary
 
@@ -46,4 +48,32 @@ def _emit(c, op: Operator, p: str, s: LogisticTanhOp) -> None:
            s.input_range_radius, s.input_multiplier, s.input_left_shift)
 
 
-OPS = (OpSpec(("LOGISTIC", "TANH"), logistic_tanh_op, _emit),)
+def _logistic(tf, x):
+    return tf.sigmoid(x)
+
+
+def _tanh(tf, x):
+    return tf.tanh(x)
+
+
+def _case(opcode, seed, rank, std=1.0) -> KernelCase:
+    """The input scale follows the calibration data's spread (std): a huge one sends most inputs past the
+    saturation radius."""
+    fn = {"LOGISTIC": _logistic, "TANH": _tanh}[opcode]
+    return KernelCase(opcode, fn, small_shape(seed, rank), seed, input_std=std, patch={"output_scale_factor": 1.0})
+
+
+_CASES = {
+    "logistic_1d": functools.partial(_case, "LOGISTIC", 111, 1),
+    "logistic_4d": functools.partial(_case, "LOGISTIC", 112, 4),
+    "logistic_small_scale": functools.partial(_case, "LOGISTIC", 113, 3, 0.005),
+    "logistic_large_scale": functools.partial(_case, "LOGISTIC", 114, 2, 20.0),
+    "logistic_huge_scale": functools.partial(_case, "LOGISTIC", 115, 2, 500.0),  # radius 0
+    "tanh_2d": functools.partial(_case, "TANH", 121, 2),
+    "tanh_4d": functools.partial(_case, "TANH", 122, 4),
+    "tanh_small_scale": functools.partial(_case, "TANH", 123, 3, 0.005),
+    "tanh_large_scale": functools.partial(_case, "TANH", 124, 2, 20.0),
+    "tanh_huge_scale": functools.partial(_case, "TANH", 125, 1, 500.0),
+}
+
+OPS = (OpSpec(("LOGISTIC", "TANH"), logistic_tanh_op, _emit, cases=_CASES),)

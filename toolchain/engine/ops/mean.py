@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text, quant
+from ..kernel_case import KernelCase
 from ..op_spec import OpSpec
 
 
@@ -34,4 +38,16 @@ def _emit(c, op: Operator, p: str, m: MeanOp) -> None:
            m.output_zero_point, m.multiplier, m.shift)
 
 
-OPS = (OpSpec(("MEAN",), mean_op, _emit),)
+def _mean(seed, keepdims) -> KernelCase:
+    rng = np.random.default_rng(seed)
+    h, w, c = rng.integers(2, 12), rng.integers(2, 12), rng.integers(1, 17)
+    return KernelCase("MEAN", lambda tf, x: tf.reduce_mean(x, axis=[1, 2], keepdims=keepdims), (1, h, w, c), seed)
+
+
+_CASES = {
+    "mean_keepdims": functools.partial(_mean, 61, True),
+    "mean_no_keepdims": functools.partial(_mean, 62, False),
+    "mean_other_shape": functools.partial(_mean, 63, False),
+}
+
+OPS = (OpSpec(("MEAN",), mean_op, _emit, cases=_CASES),)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text
+from ..kernel_case import KernelCase, normal
 from ..op_spec import OpSpec
 
 
@@ -36,4 +38,18 @@ def _emit(c, op: Operator, p: str, q: PadOp) -> None:
            f"(int8_t){q.pad_value}")
 
 
-OPS = (OpSpec(("PAD", "PADV2"), pad_op, _emit),)
+def _pad(seed, then_conv) -> KernelCase:
+    rng = np.random.default_rng(seed)
+    h, w, c = rng.integers(3, 9), rng.integers(3, 9), rng.integers(1, 9)
+    paddings = [[0, 0]] + [list(rng.integers(1, 3, size=2)) for _ in range(2)] + [[0, 0]]
+    kernel = normal(rng, 3, 3, c, 4)
+
+    def build(tf, x):
+        y = tf.pad(x, paddings)
+        return tf.nn.conv2d(y, kernel, 2, "VALID") if then_conv else y
+    return KernelCase("PAD", build, (1, h, w, c), seed)
+
+
+_CASES = {"pad_alone": functools.partial(_pad, 71, False), "pad_then_conv": functools.partial(_pad, 72, True)}
+
+OPS = (OpSpec(("PAD", "PADV2"), pad_op, _emit, cases=_CASES),)

@@ -3,10 +3,14 @@ the input's scale."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+
+import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text
+from ..kernel_case import KernelCase, activation
 from ..op_spec import OpSpec
 from ..params import Int8IO, Window, int8_io, window
 
@@ -36,4 +40,23 @@ def _emit(c, op: Operator, p: str, q: PoolOp) -> None:
            f"&{p}_win", f"&{p}_io")
 
 
-OPS = (OpSpec(("MAX_POOL_2D", "AVERAGE_POOL_2D"), pool_op, _emit),)
+def _pool(seed, kind, size, stride, padding, act="none") -> KernelCase:
+    rng = np.random.default_rng(seed)
+    h, w, c = rng.integers(5, 14), rng.integers(5, 14), rng.integers(1, 9)
+    pool, opcode = {"max": ("max_pool2d", "MAX_POOL_2D"), "avg": ("avg_pool2d", "AVERAGE_POOL_2D")}[kind]
+    return KernelCase(opcode, lambda tf, x: activation(tf, getattr(tf.nn, pool)(x, size, stride, padding), act),
+                      (1, h, w, c), seed, act)
+
+
+_CASES = {
+    "maxpool_2x2_s2_valid": functools.partial(_pool, 41, "max", 2, 2, "VALID"),
+    "maxpool_3x3_s2_same": functools.partial(_pool, 42, "max", 3, 2, "SAME"),
+    "maxpool_3x3_s1_same_relu": functools.partial(_pool, 43, "max", 3, 1, "SAME", "relu"),
+    "maxpool_2x3_s1x2_same": functools.partial(_pool, 44, "max", (2, 3), (1, 2), "SAME"),
+    "avgpool_2x2_s2_valid": functools.partial(_pool, 51, "avg", 2, 2, "VALID"),
+    "avgpool_3x3_s2_same": functools.partial(_pool, 52, "avg", 3, 2, "SAME"),
+    "avgpool_3x3_s1_same": functools.partial(_pool, 53, "avg", 3, 1, "SAME"),
+    "avgpool_4x2_s2x1_same_relu6": functools.partial(_pool, 54, "avg", (4, 2), (2, 1), "SAME", "relu6"),
+}
+
+OPS = (OpSpec(("MAX_POOL_2D", "AVERAGE_POOL_2D"), pool_op, _emit, cases=_CASES),)

@@ -3,12 +3,14 @@ TFLite-Micro takes no other)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text
+from ..kernel_case import KernelCase, random_shape
 from ..op_spec import OpSpec
 
 
@@ -53,4 +55,24 @@ def _emit(c, op: Operator, p: str, r: ResizeOp) -> None:
            f"{p}_ys", f"{p}_xs")
 
 
-OPS = (OpSpec(("RESIZE_NEAREST_NEIGHBOR",), resize_op, _emit),)
+def _resize(seed, align_corners=False, half_pixel_centers=False, scale=(2, 2)) -> KernelCase:
+    """Nearest-neighbour resize to about `scale` times the input size (random, so it may not be a whole
+    multiple)."""
+    rng = np.random.default_rng(seed)
+    shape = random_shape(rng, 4)
+    size = [max(1, int(d * s + rng.integers(-1, 2))) for d, s in zip(shape[1:3], scale)]
+    return KernelCase("RESIZE_NEAREST_NEIGHBOR", lambda tf, x: tf.compat.v1.image.resize_nearest_neighbor(
+        x, size, align_corners=align_corners, half_pixel_centers=half_pixel_centers), shape, seed,
+        options={"alignCorners": align_corners, "halfPixelCenters": half_pixel_centers})
+
+
+_CASES = {
+    "resize_up": functools.partial(_resize, 121),
+    "resize_down": functools.partial(_resize, 122, scale=(0.5, 0.7)),
+    "resize_align_corners": functools.partial(_resize, 123, True),
+    "resize_align_corners_to_1": functools.partial(_resize, 124, True, scale=(0.1, 0.1)),
+    "resize_half_pixel_centers": functools.partial(_resize, 125, False, True),
+    "resize_half_pixel_down_up": functools.partial(_resize, 128, False, True, (0.6, 1.5)),
+}
+
+OPS = (OpSpec(("RESIZE_NEAREST_NEIGHBOR",), resize_op, _emit, cases=_CASES),)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import quant
+from ..kernel_case import KernelCase, small_shape
 from ..op_spec import OpSpec
 from ..params import int8_unary
 
@@ -47,4 +49,24 @@ def _emit(c, op: Operator, p: str, s: SoftmaxOp) -> None:
            s.input_left_shift, s.diff_min)
 
 
-OPS = (OpSpec(("SOFTMAX",), softmax_op, _emit),)
+def _softmax(seed, rank, beta=1.0, std=1.0, depth=None) -> KernelCase:
+    """Rows of `depth` values (random when None); the converter always writes beta 1, so it is patched."""
+    depth = depth or int(np.random.default_rng(seed).integers(2, 33))
+    return KernelCase("SOFTMAX", lambda tf, x: tf.nn.softmax(x), small_shape(seed, rank)[:-1] + (depth,), seed,
+                      input_std=std, patch={"beta": beta})
+
+
+# The input scale follows the calibration data's spread (std): a huge one sends most differences below
+# diff_min.
+_CASES = {
+    "softmax_1d": functools.partial(_softmax, 101, 1),
+    "softmax_2d_beta_0.5": functools.partial(_softmax, 102, 2, 0.5),
+    "softmax_3d_beta_2.5": functools.partial(_softmax, 103, 3, 2.5),
+    "softmax_4d": functools.partial(_softmax, 104, 4),
+    "softmax_4d_beta_0.1_small_scale": functools.partial(_softmax, 105, 4, 0.1, 0.01),
+    "softmax_large_scale": functools.partial(_softmax, 106, 2, 1.0, 30.0),        # diff_min -31
+    "softmax_beta_clamped": functools.partial(_softmax, 107, 2, 100.0, 30.0),     # capped, diff_min 0
+    "softmax_long_rows": functools.partial(_softmax, 108, 2, 1.0, 1.0, 1000),
+}
+
+OPS = (OpSpec(("SOFTMAX",), softmax_op, _emit, cases=_CASES),)

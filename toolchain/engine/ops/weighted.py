@@ -3,12 +3,14 @@ with per-tensor or per-channel requantization (conv2d.c, depthwise_conv2d.c, ful
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
 from .. import c_text, quant
+from ..kernel_case import KernelCase, activation, normal
 from ..op_spec import OpSpec
 from ..params import Int8IO, Requant, Window, int8_io, window
 
@@ -63,4 +65,49 @@ def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
            f"&{p}_out", f"&{p}_win", f"&{p}_io", f"&{p}_rq")
 
 
-OPS = (OpSpec(("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"), weighted_op, _emit),)
+def _conv(seed, stride, padding, act, dilation=1, bias=True) -> KernelCase:
+    rng = np.random.default_rng(seed)
+    h, w, cin, cout = rng.integers(6, 13), rng.integers(6, 13), rng.integers(1, 9), rng.integers(1, 9)
+    kernel, b = normal(rng, rng.choice([3, 5]), rng.choice([2, 3, 5]), cin, cout), normal(rng, cout)
+
+    def build(tf, x):
+        y = tf.nn.conv2d(x, kernel, stride, padding, dilations=dilation)
+        return activation(tf, y + b if bias else y, act)
+    return KernelCase("CONV_2D", build, (1, h, w, cin), seed, act)
+
+
+def _depthwise(seed, multiplier, stride, padding, act, dilation=1) -> KernelCase:
+    rng = np.random.default_rng(seed)
+    h, w, c = rng.integers(6, 13), rng.integers(6, 13), rng.integers(1, 9)
+    kernel, b = normal(rng, rng.choice([3, 5]), rng.choice([2, 3]), c, multiplier), normal(rng, c * multiplier)
+    strides = [1, stride, stride, 1]
+    return KernelCase("DEPTHWISE_CONV_2D", lambda tf, x: activation(tf, tf.nn.depthwise_conv2d(
+        x, kernel, strides, padding, dilations=[dilation, dilation]) + b, act), (1, h, w, c), seed, act)
+
+
+def _dense(seed, per_channel, act, batches=1) -> KernelCase:
+    rng = np.random.default_rng(seed)
+    depth, units = rng.integers(4, 65), rng.integers(2, 33)
+    kernel, b = normal(rng, depth, units), normal(rng, units)
+    return KernelCase("FULLY_CONNECTED", lambda tf, x: activation(tf, tf.matmul(x, kernel) + b, act),
+                      (batches, depth), seed, act, per_channel_dense=per_channel)
+
+
+_CASES = {
+    "conv_s1_same_relu": functools.partial(_conv, 11, 1, "SAME", "relu"),
+    "conv_s2_same_relu6": functools.partial(_conv, 12, 2, "SAME", "relu6"),
+    "conv_s1_valid_none": functools.partial(_conv, 13, 1, "VALID", "none"),
+    "conv_s2_valid_relu": functools.partial(_conv, 14, 2, "VALID", "relu"),
+    "conv_dilation2_same": functools.partial(_conv, 15, 1, "SAME", "none", 2),
+    # the converter gives a bias-free conv an all-zero bias, which the harness passes as NULL
+    "conv_no_bias_relu_n1_to_1": functools.partial(_conv, 16, 1, "SAME", "relu_n1_to_1", bias=False),
+    "dw_m1_s1_same_relu6": functools.partial(_depthwise, 21, 1, 1, "SAME", "relu6"),
+    "dw_m2_s2_same_none": functools.partial(_depthwise, 22, 2, 2, "SAME", "none"),
+    "dw_m1_s2_valid_relu": functools.partial(_depthwise, 23, 1, 2, "VALID", "relu"),
+    "dw_m2_dilation2_valid": functools.partial(_depthwise, 24, 2, 1, "VALID", "none", 2),
+    "fc_per_channel_relu": functools.partial(_dense, 31, True, "relu"),
+    "fc_per_tensor_none": functools.partial(_dense, 32, False, "none"),
+    "fc_per_channel_batch3": functools.partial(_dense, 33, True, "none", 3),
+}
+
+OPS = (OpSpec(("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"), weighted_op, _emit, cases=_CASES),)

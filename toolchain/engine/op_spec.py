@@ -16,7 +16,7 @@ class OpSpec:
     op's constants (c.data, names starting with prefix) and its kernel call (c.call) into model.c.
     `in_place`: the kernel reads input element i just before writing output element i, so the planner
     may give the output a same-sized input's bytes. `alias`: no kernel, the output is the input's bytes.
-    `cases`: name -> a callable giving a KernelCase (ops/cases.py), the kernel's bit-exact tests."""
+    `cases`: name -> a callable giving a KernelCase (kernel_case.py), the kernel's bit-exact tests."""
     opcodes: tuple[str, ...]
     params: Callable[[Graph, Operator], Any]
     emit: Callable[[Any, Operator, str, Any], None]

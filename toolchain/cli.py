@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
+from tinyctl.models.errors import ModelsError
+
 from . import cli_compress
 from .cli_split import app as split_app
 from .errors import TinyctlError
@@ -189,10 +191,11 @@ app.command()(run)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: every TinyctlError becomes one line on stderr and exit status 2."""
+    """Entry point: every TinyctlError (or the training stack's ModelsError) becomes one line on stderr and exit
+    status 2."""
     try:
         code = app(args=argv, prog_name="tinyctl", standalone_mode=False)
-    except TinyctlError as exc:
+    except ModelsError as exc:  # TinyctlError included: it extends ModelsError
         err_console.print(f"[red]error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""),
                           highlight=False, soft_wrap=True)
         return 2

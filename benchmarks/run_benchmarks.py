@@ -110,9 +110,9 @@ def _quiet_stderr():
 
 
 def _describe(exc: Exception) -> str:
-    from tinyctl.errors import TinyctlError
+    from tinyctl.models.errors import ModelsError
 
-    if isinstance(exc, TinyctlError):
+    if isinstance(exc, ModelsError):  # TinyctlError too: it extends ModelsError
         return " ".join(str(exc).split())
     return " ".join(traceback.format_exception_only(exc)[-1].split())
 

@@ -8,98 +8,23 @@ autocast when present, the CPU otherwise.
 
 import sys
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..errors import TinyctlError
 from .checkpoint import CheckpointError, save_checkpoint
-from .data import Samples
-from .data.synthetic import SyntheticConfig, default_splits
+from .data import Samples, load_split
+from .data.synthetic import default_splits
+from .errors import ModelsError
+from .training.cli import parse_config
+from .training.config import TrainConfig
 from .training.loop import FitResult, evaluate, fit
-from .training.tasks import FitOptions, task_for
-from .zoo import ZOO, build_model
+from .training.tasks import task_for
+from .zoo import build_model
 
-_GEOMETRY = {"in_channels": "channels", "input_size": "size"}  # model key -> dataset field
 _EVAL_BATCH = 512
-LAYOUTS = ("synthetic", "mvtec", "ksdd2", "visa", "folder")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything one training run depends on. `model` holds arch options on top of the arch
-    defaults; the input geometry always comes from `dataset` (size, channels)."""
-
-    arch: str = "binary_cnn"
-    model: dict = field(default_factory=dict)
-    epochs: int = 100
-    batch_size: int = 64
-    lr: float = 4e-3
-    seed: int = 0
-    dataset: SyntheticConfig = SyntheticConfig()
-    layout: str = "synthetic"
-    data_root: str | None = None
-    category: str | None = None
-    val_every: int = 1
-    fit: FitOptions = FitOptions()
-    device: str = "auto"
-    out: Path = Path("detector.pt")
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "out", Path(self.out))
-        if self.arch not in ZOO:
-            raise ValueError(f"unknown arch {self.arch!r}; known: {', '.join(sorted(ZOO))}")
-        if self.epochs < 1 or self.batch_size < 1 or self.val_every < 1:
-            raise ValueError(f"epochs, batch size and val-every must be at least 1, got {self.epochs}, {self.batch_size}, {self.val_every}")
-        if not self.lr > 0:
-            raise ValueError(f"learning rate must be positive, got {self.lr}")
-        if self.seed < 0:
-            raise ValueError(f"seed must be non-negative, got {self.seed}")
-        if self.layout not in LAYOUTS:
-            raise ValueError(f"unknown dataset {self.layout!r}; choose one of {', '.join(LAYOUTS)}")
-        if self.layout != "synthetic" and not self.data_root:
-            raise ValueError(f"dataset {self.layout} needs --data-root (the folder that holds it)")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
-        for key, source in _GEOMETRY.items():
-            if key in self.model and self.model[key] != getattr(self.dataset, source):
-                raise ValueError(f"model {key}={self.model[key]} disagrees with dataset {source}={getattr(self.dataset, source)}")
-        self.model_config()  # validates the arch options now rather than mid-run
-
-    def model_config(self) -> dict:
-        """The full arch config: defaults, then `model`, then the dataset's geometry."""
-        geometry = {key: getattr(self.dataset, source) for key, source in _GEOMETRY.items()}
-        config_cls, _ = ZOO[self.arch]
-        return config_cls.from_dict({**self.model, **geometry}).to_dict()
-
-    def to_dict(self) -> dict:
-        """Plain-data form (checkpoint meta, resume)."""
-        return {**asdict(self), "out": str(self.out)}
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
-        values = dict(values)
-        values["dataset"] = SyntheticConfig(**values.get("dataset", {}))
-        values["fit"] = FitOptions(**values.get("fit", {}))
-        return cls(**values)
-
-    def command(self) -> str:
-        """The `tinyctl train` command line that reproduces this run (model options as --model-opt)."""
-        data = self.dataset
-        words = [f"tinyctl train --arch {self.arch} --epochs {self.epochs} --batch-size {self.batch_size} --lr {self.lr}",
-                 f"--seed {self.seed} --size {data.size} --channels {data.channels} --n-train {data.n_train}"]
-        if self.layout != "synthetic":
-            words.append(f"--dataset {self.layout} --data-root {self.data_root}" + (f" --category {self.category}" if self.category else ""))
-        words += [f"--model-opt {key}={_option_text(value)}" for key, value in sorted(self.model.items())]
-        words.append(f"--out {self.out}")
-        return " ".join(words)
-
-
-def _option_text(value) -> str:
-    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 @torch.inference_mode()
@@ -115,8 +40,6 @@ def load_splits(config: TrainConfig) -> dict[str, Samples]:
     """train/val/test of the configured dataset at the configured size and channels."""
     if config.layout == "synthetic":
         return default_splits(config.dataset)
-    from .data import load_split
-
     data = config.dataset
     return {split: load_split(config.layout, split, root=config.data_root, category=config.category, size=data.size,
                               channels=data.channels, seed=data.seed) for split in ("train", "val", "test")}
@@ -200,8 +123,6 @@ def _summary(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the process exit status."""
-    from .training.cli import parse_config
-
     config, resume, quiet = parse_config(argv)
     try:
         result = train(config, progress=not quiet, resume=resume)
@@ -211,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, CheckpointError) as error:
         print(f"tinyctl train: error: {error}", file=sys.stderr)
         return 2
-    except TinyctlError as error:  # a dataset folder that is missing or of another layout
+    except ModelsError as error:  # a dataset folder that is missing or of another layout
         print(f"tinyctl train: error: {error.message}\n  hint: {error.hint}", file=sys.stderr)
         return 2
     if result:

@@ -1,4 +1,6 @@
+import tinyctl.models.train
 from tinyctl.cli import main
+from tinyctl.models.errors import ModelsError
 from tinyctl.targets import all_boards
 
 
@@ -21,3 +23,13 @@ def test_help_lists_every_verb(capsys):
     out = capsys.readouterr().out
     for verb in ("build", "validate", "targets", "inspect", "train", "doctor"):
         assert verb in out
+
+
+def test_a_training_stack_error_is_one_line_and_exit_status_2(capsys, monkeypatch):
+    def fail(argv):
+        raise ModelsError("the mvtec train split of /data has no images", "check the folder holds image files")
+
+    monkeypatch.setattr(tinyctl.models.train, "main", fail)
+    assert main(["train"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: the mvtec train split of /data has no images\n  hint: check the folder holds image files\n"

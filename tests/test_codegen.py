@@ -14,7 +14,7 @@ from tinyctl.errors import TinyctlError
 from tinyctl.graph import read_graph
 from tinyctl.hostrun import compile_host, run_host
 from tinyctl.planner import plan_arena
-from tinyctl.runner.model_info import emit_model_info
+from tinyctl.codegen.model_info import emit_model_info
 
 IMAGES = 96
 

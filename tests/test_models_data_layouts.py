@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tinyctl.errors import TinyctlError
 from tinyctl.models.data import LAYOUTS, Samples, load_split, make_split
 from tinyctl.models.data.files import binarise_mask
 from tinyctl.models.data.synthetic import Samples as SyntheticSamples
 from tinyctl.models.data.synthetic import SyntheticConfig
+from tinyctl.models.errors import ModelsError
 
 LAYOUT_SPLITS = ("train", "val", "test")
 SIDE = (40, 30)  # (width, height) of fixture files: not square, not the load size
@@ -113,7 +113,7 @@ def test_visa_as_downloaded_reads_its_split_table(tmp_path):
     assert len(train) == 5 and train.labels.sum() == 0
     assert len(val) == 2 and val.labels.tolist() == [0, 1] and len(test) == 6 and test.labels.sum() == 4
     assert np.array_equal(test.masks.reshape(6, -1).any(1), test.labels == 1)
-    with pytest.raises(TinyctlError, match="candle, pcb1"):
+    with pytest.raises(ModelsError, match="candle, pcb1"):
         load_split("visa", "train", root=tmp_path, category="fryum")
 
 
@@ -181,22 +181,22 @@ def test_synthetic_layout_is_make_split():
 )
 def test_wrong_layout_says_what_was_expected(tmp_path, layout, make, match):
     make(tmp_path)
-    with pytest.raises(TinyctlError, match=match):
+    with pytest.raises(ModelsError, match=match):
         load_split(layout, "train", root=tmp_path, category="bottle" if layout == "mvtec" else None)
 
 
 def test_missing_mask_bad_names_and_paths(tmp_path):
     root = _mvtec(tmp_path)
     (root / "bottle" / "ground_truth" / "crack" / "002_mask.png").unlink()
-    with pytest.raises(TinyctlError, match="no mask for .*crack/002.png"):
+    with pytest.raises(ModelsError, match="no mask for .*crack/002.png"):
         load_split("mvtec", "test", root=root, category="bottle")
-    with pytest.raises(TinyctlError, match="unknown dataset layout"):
+    with pytest.raises(ModelsError, match="unknown dataset layout"):
         load_split("coco", "train", root=root)
-    with pytest.raises(TinyctlError, match="unknown split"):
+    with pytest.raises(ModelsError, match="unknown split"):
         load_split("mvtec", "dev", root=root)
-    with pytest.raises(TinyctlError, match="needs a root"):
+    with pytest.raises(ModelsError, match="needs a root"):
         load_split("ksdd2", "train")
-    with pytest.raises(TinyctlError, match="no .*missing/train folder"):
+    with pytest.raises(ModelsError, match="no .*missing/train folder"):
         load_split("ksdd2", "train", root=tmp_path / "missing")
 
 

@@ -8,11 +8,11 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from tinyctl.errors import TinyctlError
 from tinyctl.models.augment import diag
 from tinyctl.models.augment.diag import DIAG_MODEL_ID, DiagSettings, generate, load_sdxl_inpainter
 from tinyctl.models.augment.tiny_sdxl import save_tiny_pipeline
 from tinyctl.models.data import load_folder
+from tinyctl.models.errors import ModelsError
 
 FAST = DiagSettings(steps=2, size=64, per_prompt=2)
 
@@ -130,5 +130,5 @@ def test_fp16_variant_loads_in_half_precision(tmp_path, inputs):
 
 
 def test_hub_id_is_refused_without_network():
-    with pytest.raises(TinyctlError, match="not a local diffusers model folder"):
+    with pytest.raises(ModelsError, match="not a local diffusers model folder"):
         load_sdxl_inpainter(DIAG_MODEL_ID)

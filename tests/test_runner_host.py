@@ -12,7 +12,7 @@ from tinyctl.graph import read_graph
 from tinyctl.runner import BoardSession, spawn_host_runner
 from tinyctl.runner.frames import (BOOT, ERROR, HELLO, INFER, LOAD, READ_OUTPUT, REPLY, FrameDecoder,
                                    encode_frame)
-from tinyctl.runner.model_info import model_digest
+from tinyctl.codegen.model_info import model_digest
 from tinyctl.stages.engine import HOST_EXECUTABLE
 from tinyctl.stages.runtimes import tflm_int8_outputs
 

@@ -2,33 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from typer.exceptions import TyperException
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
+from tinyctl.models.errors import ModelsError
+
 from . import cli_compress
+from .cli_board import flash, run
 from .cli_split import app as split_app
+from .console import console, err_console, print_build_summary, progress_bars
 from .errors import TinyctlError
 
 app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontroller, int8 and validated.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-console = Console()
-err_console = Console(stderr=True)
 app.add_typer(split_app, name="split")
-
-
-@contextlib.contextmanager
-def _progress():
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True) as progress:
-        yield progress
 
 
 def _size(n: int) -> str:
@@ -78,47 +70,10 @@ def build(
         bias_correction=bias_correction)
     options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed,
                            compression=compression)
-    with _progress() as progress:
+    with progress_bars() as progress:
         directory, report = run_build(options, progress)
-    _print_summary(directory, report)
+    print_build_summary(directory, report)
     cli_compress.print_record(console, report["compression"])
-
-
-def _print_engine(engine: dict) -> None:
-    if not engine["supported"]:
-        console.print(f"tinyctl engine: skipped ({engine['reason']})")
-        return
-    selftest = engine["selftest"]
-    console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B; self-test on {selftest['ran_on']}: PASS")
-    if "instructions" in selftest:
-        console.print(f"instructions per inference (QEMU): {selftest['instructions']['per_inference']:,}")
-
-
-def _print_summary(directory: Path, report: dict) -> None:
-    m, v = report["memory"], report["validation"]
-    console.print(f"[bold]{report['model']['name']}[/] for [bold]{report['board']['name']}[/] -> {directory}")
-    scored = [runtime for runtime in v["runtimes"].values() if "ap" in runtime]
-    if scored:   # a split head's tensor output has no detector metrics
-        table = Table("runtime", "AUROC", "AP", "accuracy", title=f"{v['split']} split, {v['samples']} images")
-        for runtime in scored:
-            table.add_row(runtime["label"], f"{runtime['auroc']:.4f}", f"{runtime['ap']:.4f}", f"{runtime['accuracy']:.4f}")
-        console.print(table)
-    if "drop_pp" in v:
-        console.print(f"float -> int8 AP drop: {v['drop_pp']['ap']:.2f} pp")
-    for name, agreement in v["agreement"].items():
-        label = v["runtimes"][name.removesuffix("_vs_tflm")]["label"]
-        console.print(f"{label} vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
-    _print_engine(report["engine"])
-    backend = "tinyctl engine firmware, linked" if m["backend"] == "engine" else "TFLite-Micro, runtime estimated"
-    budget = m[m["backend"]]
-    console.print(f"fit ({backend}): RAM {budget['ram_needed_bytes']:,} of {budget['ram_size_bytes']:,} B "
-                  f"(arena {budget['arena_bytes']:,} B), flash {budget['flash_needed_bytes']:,} of "
-                  f"{budget['flash_size_bytes']:,} B")
-    if m["backend"] == "engine":
-        t = m["tflm"]
-        console.print(f"TFLite-Micro for comparison: arena {t['arena_bytes']:,} B, flash ~{t['flash_needed_bytes']:,} B "
-                      f"(model {t['model_bytes']:,} B + runtime estimate)")
-    console.print(f"report: {directory / 'report.html'}")
 
 
 @app.command()
@@ -126,9 +81,9 @@ def validate(build_dir: Path = typer.Argument(..., help="A directory written by 
     """Re-run the validation of a build: metrics in every runtime, int8 agreement, drop and threshold drift."""
     from .validate_build import validate_build
 
-    with _progress() as progress:
+    with progress_bars() as progress:
         report = validate_build(build_dir, progress)
-    _print_summary(build_dir, report)
+    print_build_summary(build_dir, report)
 
 
 @app.command()
@@ -182,17 +137,16 @@ def doctor():
     raise typer.Exit(1 if missing else 0)
 
 
-from .cli_board import flash, run  # noqa: E402  (the board verbs, in their own module)
-
 app.command()(flash)
 app.command()(run)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: every TinyctlError becomes one line on stderr and exit status 2."""
+    """Entry point: every TinyctlError (or the training stack's ModelsError) becomes one line on stderr and exit
+    status 2."""
     try:
         code = app(args=argv, prog_name="tinyctl", standalone_mode=False)
-    except TinyctlError as exc:
+    except ModelsError as exc:  # TinyctlError included: it extends ModelsError
         err_console.print(f"[red]error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""),
                           highlight=False, soft_wrap=True)
         return 2

@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from .console import console, err_console, progress_bars
+
 
 def flash(
     build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`."),
@@ -15,7 +17,6 @@ def flash(
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the exact command and do nothing."),
 ):
     """Write a build's firmware to its board with the flash tool named in the board file."""
-    from .cli import console, err_console
     from .flash import flash as flash_firmware
     from .runner.emulate import build_board
 
@@ -43,11 +44,10 @@ def run(
 ):
     """Stream the build's test split through the board over the runner protocol: on-device metrics,
     latency per inference, and the element-wise comparison with TFLite-Micro on the host."""
-    from .cli import _progress
     from .runner.board_run import RunOptions, run_on_board
 
     options = RunOptions(port=port, emulate=emulate, limit=limit, timeout_s=timeout, infer_timeout_s=infer_timeout)
-    with _progress() as progress:
+    with progress_bars() as progress:
         result = run_on_board(build_dir, options, progress)
     _print_run(result)
     if not result["agreement_vs_tflm"]["bit_exact"]:
@@ -55,8 +55,6 @@ def run(
 
 
 def _print_run(result: dict) -> None:
-    from .cli import console
-
     a, lat, stats = result["agreement_vs_tflm"], result["latency"], result["link_stats"]
     console.print(f"[bold]{result['board']}[/] over {result['link']}: {result['samples']} test images")
     verdict = "[green]bit-exact[/]" if a["bit_exact"] else f"[red]{a['mismatched']} differ[/] (max {a['max_abs_diff_lsb']} LSB)"

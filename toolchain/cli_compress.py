@@ -10,6 +10,8 @@ from typing import Optional
 import typer
 
 from .compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
+from .console import console, progress_bars
+from .errors import TinyctlError
 
 PRUNE_HELP = "Share of channels to remove from every prunable layer (0.5 keeps half), then fine-tune."
 TARGET_HELP = "Prune just enough to meet KIND=LIMIT: macs (per inference), arena (engine bytes) or flash (int8 weight bytes)."
@@ -40,8 +42,6 @@ def prune(
 ):
     """Prune a detector's channels (by ratio, to a target, or within an AP budget), fine-tune it, optionally
     QAT, and write the smaller checkpoint."""
-    from .cli import _progress, console
-    from .errors import TinyctlError
     from .pipeline import StageLog
     from .stages.compress import COMPRESSED_CHECKPOINT, compress
     from .stages.data import calibration_set
@@ -52,7 +52,7 @@ def prune(
     if not options.changes_model:
         raise TinyctlError("nothing to do", "give --ratio, --target, --max-drop or --qat-epochs")
     source = load_source(Path(model) if model else None)
-    with _progress() as progress, tempfile.TemporaryDirectory(prefix="tinyctl-prune-") as tmp:
+    with progress_bars() as progress, tempfile.TemporaryDirectory(prefix="tinyctl-prune-") as tmp:
         log = StageLog(progress)
         calibration = log.run("calibration set", calibration_set, source, calibration_samples, seed)
         _, record = compress(log, source, options, calibration, Path(tmp), progress)

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from .console import console, print_build_summary, progress_bars
 from .errors import TinyctlError
 from .split.channels import PRESETS
 
@@ -21,12 +22,6 @@ STAGES = typer.Option(2, help="Stride-2 bottleneck stages (0: no bottleneck).")
 LR = typer.Option(2e-3, help="Learning rate.")
 BUILD_TARGET = typer.Option(None, "--build-target", "-t", help="Also `tinyctl build` the head for this board "
                             "into OUT/head-build.")
-
-
-def _ui():
-    from .cli import _progress, console   # cli.py imports this module, so import it late
-
-    return _progress, console
 
 
 def _torch_source(model: Optional[str]):
@@ -67,9 +62,8 @@ def rank(
 
     if target not in TARGETS:
         raise TinyctlError(f"unknown --target {target!r}", f"use one of {', '.join(TARGETS)}")
-    progress_bar, console = _ui()
     source = _torch_source(model)
-    with progress_bar() as progress:
+    with progress_bars() as progress:
         task = progress.add_task("dataset", total=None)
         images, labels = _split_data(source, split, samples)
         progress.update(task, description="Grad-CAM", total=len(images), completed=0)
@@ -99,9 +93,8 @@ def partition(
 
     options = PartitionOptions(cut=cut, model=model, out=str(out), ratio=ratio, stages=stages, epochs=epochs,
                                last_layer_epochs=last_layer_epochs, lr=lr, seed=seed)
-    progress_bar, console = _ui()
     source = _torch_source(model)
-    with progress_bar() as progress:
+    with progress_bars() as progress:
         task = progress.add_task("dataset", total=None)
         data = {split: _split_data(source, split, 1 << 30) for split in ("train", "val", "test")}
         progress.update(task, description="fine-tuning", total=epochs + last_layer_epochs, completed=0)
@@ -120,14 +113,12 @@ def _print_partition(console, directory: Path, summary: dict) -> None:
 
 
 def _build_head(directory: Path, target: str) -> None:
-    from .cli import _print_summary
     from .pipeline import BuildOptions, build
 
-    progress_bar, _ = _ui()
-    with progress_bar() as progress:
+    with progress_bars() as progress:
         build_dir, report = build(BuildOptions(target=target, model=str(directory / "head.pt"),
                                                out=str(directory / "head-build")), progress)
-    _print_summary(build_dir, report)
+    print_build_summary(build_dir, report)
 
 
 @app.command()
@@ -144,7 +135,6 @@ def serve(
     from .split.server import TailServer, serve_until_signal
     from .split.tail import TailModel
 
-    _, console = _ui()
     server = TailServer(TailModel(tail), host=host, port=port, max_frame=max_frame, max_clients=max_clients)
 
     def ready(address):
@@ -181,13 +171,12 @@ def simulate(
     from .split.run_simulation import SimulationInputs, run_simulation
     from .split.sim_report import write_sim_report
 
-    progress_bar, console = _ui()
     inputs = SimulationInputs(target=target, build_dir=build_dir, partitions=list(partitions), cuts=cuts,
                               rank_json=rank_json, channels=channels, losses=losses, trials=trials,
                               min_accuracy=min_accuracy, max_latency_ms=max_latency_ms,
                               instructions_per_mac=instructions_per_mac)
     source = _torch_source(model)
-    with progress_bar() as progress:
+    with progress_bars() as progress:
         task = progress.add_task("dataset", total=None)
         data = {split: _split_data(source, split, samples) for split in ("val", "test")}
         result = run_simulation(inputs, source, data, progress, task)
@@ -216,10 +205,9 @@ def bridge(
     from .split.bridge import Bridge
     from .validate_build import read_build
 
-    progress_bar, console = _ui()
     _, source = read_build(head_build)   # the head checkpoint: its data set and the split's threshold
     images, labels = _split_data(source, "test", samples)
-    with progress_bar() as progress, (contextlib.nullcontext(port) if port else emulated_board(head_build)) as url:
+    with progress_bars() as progress, (contextlib.nullcontext(port) if port else emulated_board(head_build)) as url:
         task = progress.add_task("head on the board, tail on the server", total=len(images))
         link = Bridge(url, tail_host, tail_port)
         try:
@@ -249,9 +237,8 @@ def mtl(
 
     options = MTLOptions(cut=cut, model=model, out=str(out), ratio=ratio, stages=stages, epochs=epochs, lr=lr,
                          hidden=hidden, single_task_baselines=baselines)
-    progress_bar, console = _ui()
     source = _torch_source(model)
-    with progress_bar() as progress:
+    with progress_bars() as progress:
         task = progress.add_task("dataset", total=None)
         data, median = load_task_data(source)
         progress.update(task, description="training", total=epochs * (1 + baselines * len(TASKS)), completed=0)

@@ -1,13 +1,10 @@
 """The one error type the CLI turns into a single clear line (what went wrong, then how to fix it)."""
 
+from tinyctl.models.errors import ModelsError
 
-class TinyctlError(Exception):
-    """A user-facing failure: `message` says what went wrong, `hint` what to do about it."""
 
-    def __init__(self, message: str, hint: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+class TinyctlError(ModelsError):
+    """A user-facing failure of the toolchain: `message` says what went wrong, `hint` what to do about it.
 
-    def __str__(self) -> str:
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+    It extends the training stack's error (models/ cannot import tinyctl), so one `except ModelsError` catches
+    the failures of both with the same message and hint."""

@@ -20,9 +20,8 @@ import typer
 from PIL import Image
 from rich.progress import Progress
 
-from tinyctl.errors import TinyctlError
-
 from ..data.files import binarise_mask, image_files
+from ..errors import ModelsError
 
 DIAG_MODEL_ID = "diffusers/stable-diffusion-xl-1.0-inpainting-0.1"
 DIAG_PROMPTS = ("white marks on the wall", "copper metal scratches")
@@ -87,7 +86,7 @@ def load_sdxl_inpainter(model_dir: str | Path, device: str = "auto", half: bool 
     the folder's fp16 variant files when it has them, as the paper does."""
     model_dir = Path(model_dir)
     if not (model_dir / "model_index.json").is_file():
-        raise TinyctlError(
+        raise ModelsError(
             f"{model_dir} is not a local diffusers model folder (no model_index.json)",
             f"download {DIAG_MODEL_ID} on a connected machine (huggingface-cli download {DIAG_MODEL_ID} "
             "--local-dir DIR) and pass that folder",
@@ -115,7 +114,7 @@ def read_prompts(path: str | Path) -> tuple[tuple[str, ...], str]:
         elif line and not line.startswith("#"):
             prompts.append(line)
     if not prompts:
-        raise TinyctlError(f"no prompts in {path}", "write one defect description a line, e.g. copper metal scratches")
+        raise ModelsError(f"no prompts in {path}", "write one defect description a line, e.g. copper metal scratches")
     return tuple(prompts), negative
 
 
@@ -131,7 +130,7 @@ def read_masks(paths: list[Path]) -> list[NamedMask]:
         if mask.getbbox() is not None:
             masks.append((str(path), mask))
     if not masks:
-        raise TinyctlError("none of the masks marks a defect pixel", "draw defects in white on black")
+        raise ModelsError("none of the masks marks a defect pixel", "draw defects in white on black")
     return masks
 
 
@@ -140,7 +139,7 @@ def folder_images(folder: str | Path, pattern: str = "*") -> list[Path]:
     folder = Path(folder)
     files = [p for p in image_files(folder) if p.match(pattern) and "(copy)" not in p.name] if folder.is_dir() else []
     if not files:
-        raise TinyctlError(f"no images matching {pattern} in {folder}", "check the folder and the pattern")
+        raise ModelsError(f"no images matching {pattern} in {folder}", "check the folder and the pattern")
     return files
 
 
@@ -205,9 +204,9 @@ def layout_inputs(layout: str, root: str | Path, category: str | None = None) ->
     negatives = [image for image, label, _ in items if label == 0]
     positives = [mask for _, label, mask in items if label == 1 and mask is not None]
     if not negatives:
-        raise TinyctlError(f"the {layout} train split of {root} has no defect-free images", "pass --negatives DIR")
+        raise ModelsError(f"the {layout} train split of {root} has no defect-free images", "pass --negatives DIR")
     if not positives:
-        raise TinyctlError(f"the {layout} train split of {root} has no defect masks", "pass --masks DIR (masks drawn by an expert)")
+        raise ModelsError(f"the {layout} train split of {root} has no defect masks", "pass --masks DIR (masks drawn by an expert)")
     return negatives, read_masks(positives)
 
 
@@ -236,12 +235,12 @@ def run(
         if masks is not None:
             found_masks = read_masks(folder_images(masks, masks_glob))
         if not (found_negatives and found_masks):
-            raise TinyctlError("no negatives or no masks", "pass --layout and --root, or --negatives and --masks")
+            raise ModelsError("no negatives or no masks", "pass --layout and --root, or --negatives and --masks")
         texts, negative_prompt = read_prompts(prompts) if prompts else (DIAG_PROMPTS, NEGATIVE_PROMPT)
         settings = DiagSettings(steps=steps, size=size, per_prompt=per_prompt, seed=seed)
         inpainter = load_sdxl_inpainter(model, device)
         generate(inpainter, found_negatives, found_masks, out, texts, negative_prompt, settings)
-    except (TinyctlError, ValueError) as error:
+    except (ModelsError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"wrote {len(texts) * per_prompt} images to {out}/defect and their masks to {out}/masks")

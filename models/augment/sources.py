@@ -11,12 +11,11 @@ import torch.nn.functional as F
 from PIL import Image
 from skimage import data as skdata
 
-from tinyctl.errors import TinyctlError
-
 from ..data.files import image_array, image_files, read_image
 from ..data.samples import Samples
 from ..data.synthetic import tint_channels
 from ..data.textures import random_surface
+from ..errors import ModelsError
 
 
 class Anomalies(NamedTuple):
@@ -64,7 +63,7 @@ def folder_textures(folder: str | Path, size: int, channels: int = 1) -> torch.T
     folder = Path(folder)
     files = image_files(folder) if folder.is_dir() else []
     if not files:
-        raise TinyctlError(f"no texture images in {folder}", "point it at a folder of .png/.jpg textures")
+        raise ModelsError(f"no texture images in {folder}", "point it at a folder of .png/.jpg textures")
     return torch.from_numpy(np.stack([read_image(path, size, channels) for path in files]))
 
 

@@ -2,8 +2,7 @@
 
 from pathlib import Path
 
-from tinyctl.errors import TinyctlError
-
+from ..errors import ModelsError
 from . import layouts
 from .files import Item, check_size, read_samples
 from .samples import Samples, concatenate
@@ -30,14 +29,14 @@ def list_split(
 ) -> list[Item]:
     """The (image file, label, mask file) items of one split of a layout on disk, unread."""
     if layout not in LAYOUTS or layout == "synthetic":
-        raise TinyctlError(f"unknown dataset layout {layout!r} on disk", f"use one of {', '.join(LAYOUTS[1:])}")
+        raise ModelsError(f"unknown dataset layout {layout!r} on disk", f"use one of {', '.join(LAYOUTS[1:])}")
     if split not in SPLITS:
-        raise TinyctlError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
+        raise ModelsError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
     if root is None:
-        raise TinyctlError(f"the {layout} layout needs a root folder", "pass root= (or --root) the dataset folder")
+        raise ModelsError(f"the {layout} layout needs a root folder", "pass root= (or --root) the dataset folder")
     items = layouts.split_items(_official_splits(layout, Path(root), category), split, _VAL_FROM[layout], seed)
     if not items:
-        raise TinyctlError(f"the {split} split of {root} has no images", "check the folder holds image files")
+        raise ModelsError(f"the {split} split of {root} has no images", "check the folder holds image files")
     return items
 
 
@@ -66,7 +65,7 @@ def load_split(
     """
     if layout == "synthetic":
         if split not in SPLITS:
-            raise TinyctlError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
+            raise ModelsError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
         return make_split(split, SyntheticConfig(size=size, channels=channels, seed=seed))
     check_size(size, channels)
     return read_samples(list_split(layout, split, root=root, category=category, seed=seed), size, channels)

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import typer
 
-from tinyctl.errors import TinyctlError
-
+from ..errors import ModelsError
 from . import LAYOUTS, SPLITS, list_split
 
 
@@ -22,7 +21,7 @@ def summary(
             defects = sum(label for _, label, _ in items)
             masks = sum(mask is not None and label == 1 for _, label, mask in items)
             typer.echo(f"{split:5s} {len(items):6d} images, {defects:6d} defective, {masks:6d} with masks")
-    except TinyctlError as error:
+    except ModelsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
 

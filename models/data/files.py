@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tinyctl.errors import TinyctlError
-
+from ..errors import ModelsError
 from .samples import Samples
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
@@ -27,7 +26,7 @@ def _open(path: Path) -> Image.Image:
         image = Image.open(path)
         image.load()
     except (OSError, ValueError) as error:
-        raise TinyctlError(f"cannot read image {path}: {error}", "replace or remove the broken file") from None
+        raise ModelsError(f"cannot read image {path}: {error}", "replace or remove the broken file") from None
     return image
 
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyctl.errors import TinyctlError
-
+from ..errors import ModelsError
 from .files import Item, image_files, mask_has_defect
 
 VAL_SHARE = 0.2  # share of the carved-from split that becomes the validation split
@@ -27,7 +26,7 @@ FOLDER_LAYOUT = "good/ and defect/ [+ masks/<name>.png], optionally inside train
 
 def _require_dir(folder: Path, layout: str, expected: str) -> Path:
     if not folder.is_dir():
-        raise TinyctlError(
+        raise ModelsError(
             f"no {folder} folder: expected the {layout} layout {expected}",
             "point --root at the dataset folder or pick the layout that matches it",
         )
@@ -41,7 +40,7 @@ def _category_dir(root: Path, category: str | None, layout: str, expected: str) 
     if (root / "train" / NORMAL).is_dir():
         return root
     found = sorted(p.name for p in root.iterdir() if (p / "train" / NORMAL).is_dir()) if root.is_dir() else []
-    raise TinyctlError(
+    raise ModelsError(
         f"the {layout} layout needs a category under {root}: expected {expected}",
         f"pass category= one of {', '.join(found)}" if found else "check the root folder",
     )
@@ -67,7 +66,7 @@ def _anomaly_split(category: Path, split: str, layout: str, expected: str) -> li
         for image in image_files(defect):
             mask = _mask_for(image, category / "ground_truth" / defect.name, ("_mask", ""))
             if mask is None:
-                raise TinyctlError(
+                raise ModelsError(
                     f"no mask for {image}: expected {category}/ground_truth/{defect.name}/{image.stem}_mask.png",
                     f"the {layout} layout is {expected}",
                 )
@@ -89,7 +88,7 @@ def _visa_raw(root: Path, table: Path, category: str | None) -> dict[str, list[I
         rows = list(csv.DictReader(handle))
     objects = sorted({row["object"] for row in rows})
     if category not in objects:
-        raise TinyctlError(f"no category {category!r} in {table}", f"pass category= one of {', '.join(objects)}")
+        raise ModelsError(f"no category {category!r} in {table}", f"pass category= one of {', '.join(objects)}")
     splits: dict[str, list[Item]] = {"train": [], "test": []}
     for row in rows:
         if row["object"] == category:
@@ -115,7 +114,7 @@ def ksdd2(root: Path) -> dict[str, list[Item]]:
         for image in images:
             mask = folder / f"{image.stem}_GT.png"
             if not mask.is_file():
-                raise TinyctlError(f"no mask {mask} for {image}", f"the KSDD2 layout is {KSDD2_LAYOUT}")
+                raise ModelsError(f"no mask {mask} for {image}", f"the KSDD2 layout is {KSDD2_LAYOUT}")
             items.append((image, int(mask_has_defect(mask)), mask))
         splits[split] = items
     return splits
@@ -124,7 +123,7 @@ def ksdd2(root: Path) -> dict[str, list[Item]]:
 def labelled_folder(folder: Path) -> list[Item]:
     """good/ (normal) and defect/ (defective, masks from masks/ when present) in one folder."""
     if not ((folder / NORMAL).is_dir() or (folder / "defect").is_dir()):
-        raise TinyctlError(
+        raise ModelsError(
             f"no {folder}/good or {folder}/defect folder: expected the folder layout {FOLDER_LAYOUT}",
             "put normal images in good/ and defective ones in defect/",
         )

@@ -49,11 +49,7 @@ class SplitHeadConfig:
         return cls(**values)
 
 
-def _base_layers(config: SplitHeadConfig, base: nn.Module | None) -> list[nn.Module]:
-    if base is None:
-        from ..zoo import build_model   # the zoo registers this module, so import it late
-
-        base = build_model(config.base_arch, config.base_config)
+def _base_layers(config: SplitHeadConfig, base: nn.Module) -> list[nn.Module]:
     layers = sequential_layers(base)
     if config.cut >= len(layers) - 1:
         raise ValueError(f"cut {config.cut} leaves no tail: the model has {len(layers)} layers")
@@ -61,9 +57,9 @@ def _base_layers(config: SplitHeadConfig, base: nn.Module | None) -> list[nn.Mod
 
 
 class SplitHead(nn.Module):
-    """Runs on the device: base layers [0, cut] then the encoder. Shares modules with `base` when given."""
+    """Runs on the device: base layers [0, cut] then the encoder. Shares modules with `base`."""
 
-    def __init__(self, config: SplitHeadConfig, base: nn.Module | None = None) -> None:
+    def __init__(self, config: SplitHeadConfig, base: nn.Module) -> None:
         super().__init__()
         self.config = config
         self.layers = nn.Sequential(*_base_layers(config, base)[: config.cut + 1])

@@ -6,9 +6,10 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..checkpoint import CheckpointError, load_training_state
+from ..data import LAYOUTS
 from ..data.synthetic import SyntheticConfig
-from ..train import LAYOUTS, TrainConfig
 from ..zoo import ZOO
+from .config import TrainConfig
 from .tasks import FitOptions
 
 # flag dest -> (section of the config dict, key); section None is the top level

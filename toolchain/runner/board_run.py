@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..codegen.model_info import model_digest
 from ..errors import TinyctlError
 from ..graph import read_graph
 from ..qemu import per_inference
@@ -21,7 +22,6 @@ from ..validate import _agreement, _scores
 from ..validate_build import read_build
 from .emulate import QemuBoard
 from .link import open_link
-from .model_info import model_digest
 from .session import BoardSession
 
 RESULT_FILE = "board_run.json"

@@ -14,10 +14,10 @@ import time
 import zlib
 from dataclasses import dataclass
 
+from ..codegen.model_info import DIGEST_BYTES
 from ..errors import TinyctlError
 from .frames import (BOOT, BYE, ERR_NO_SESSION, ERROR, ERRORS, HELLO, INFER, LOAD, READ_CYCLES, READ_OUTPUT,
                      REPLY, Frame, FrameDecoder, encode_frame)
-from .model_info import DIGEST_BYTES
 
 PROTOCOL_VERSION = 1
 RESTARTS_PER_INFERENCE = 4

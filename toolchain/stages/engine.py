@@ -15,7 +15,7 @@ from ..errors import TinyctlError
 from ..graph import Graph
 from ..hostrun import compile_host
 from ..planner import Plan, check_plan, plan_arena, require_supported
-from ..runner.model_info import emit_model_info
+from ..codegen.model_info import emit_model_info
 from .data import labelled_split
 from .runtimes import quantize_input, run_tflm
 from .source import ModelSource

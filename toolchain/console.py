@@ -1,0 +1,59 @@
+"""The terminal the CLI verbs write to: the consoles, the progress bars, and a build's summary."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def progress_bars():
+    """Transient progress bars on stderr, so stdout keeps only the results."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        yield progress
+
+
+def _print_engine(engine: dict) -> None:
+    if not engine["supported"]:
+        console.print(f"tinyctl engine: skipped ({engine['reason']})")
+        return
+    selftest = engine["selftest"]
+    console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B; self-test on {selftest['ran_on']}: PASS")
+    if "instructions" in selftest:
+        console.print(f"instructions per inference (QEMU): {selftest['instructions']['per_inference']:,}")
+
+
+def print_build_summary(directory: Path, report: dict) -> None:
+    """A build's (or re-validation's) outcome: metrics per runtime, int8 agreement, engine, memory fit, report path."""
+    m, v = report["memory"], report["validation"]
+    console.print(f"[bold]{report['model']['name']}[/] for [bold]{report['board']['name']}[/] -> {directory}")
+    scored = [runtime for runtime in v["runtimes"].values() if "ap" in runtime]
+    if scored:   # a split head's tensor output has no detector metrics
+        table = Table("runtime", "AUROC", "AP", "accuracy", title=f"{v['split']} split, {v['samples']} images")
+        for runtime in scored:
+            table.add_row(runtime["label"], f"{runtime['auroc']:.4f}", f"{runtime['ap']:.4f}", f"{runtime['accuracy']:.4f}")
+        console.print(table)
+    if "drop_pp" in v:
+        console.print(f"float -> int8 AP drop: {v['drop_pp']['ap']:.2f} pp")
+    for name, agreement in v["agreement"].items():
+        label = v["runtimes"][name.removesuffix("_vs_tflm")]["label"]
+        console.print(f"{label} vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
+    _print_engine(report["engine"])
+    backend = "tinyctl engine firmware, linked" if m["backend"] == "engine" else "TFLite-Micro, runtime estimated"
+    budget = m[m["backend"]]
+    console.print(f"fit ({backend}): RAM {budget['ram_needed_bytes']:,} of {budget['ram_size_bytes']:,} B "
+                  f"(arena {budget['arena_bytes']:,} B), flash {budget['flash_needed_bytes']:,} of "
+                  f"{budget['flash_size_bytes']:,} B")
+    if m["backend"] == "engine":
+        t = m["tflm"]
+        console.print(f"TFLite-Micro for comparison: arena {t['arena_bytes']:,} B, flash ~{t['flash_needed_bytes']:,} B "
+                      f"(model {t['model_bytes']:,} B + runtime estimate)")
+    console.print(f"report: {directory / 'report.html'}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tinyctl.cflags import HOST_CFLAGS
 from tinyctl.codegen import emit_engine_c
 from tinyctl.engine import (AddParams, LeakyReluParams, MulParams, binary_op, concat_op, hard_swish_op, leaky_relu_op,
                             logistic_tanh_op, mean_op, nhwc, pad_op, pool_op, rescale_op, resize_op, softmax_op,
@@ -21,7 +22,7 @@ from tinyctl.graph import Graph, read_graph
 from tinyctl.planner import Plan, check_plan, plan_arena
 
 ENGINE_DIR = Path(__file__).resolve().parents[1] / "firmware_templates" / "engine"
-CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC"]
+CFLAGS = [*HOST_CFLAGS, "-shared", "-fPIC"]
 
 _i8p = np.ctypeslib.ndpointer(np.int8, flags="C_CONTIGUOUS")
 _i32p = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")

@@ -21,14 +21,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jinja2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
-from tinyctl.firmware import CORTEX_M_DIR, PLATFORMS_DIR, board_cflags, layout, symbol_address  # noqa: E402
+from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
+                           firmware_cflags, link_flags)
+from tinyctl.firmware import CORTEX_M_DIR, PLATFORMS_DIR, console_uart, linker_script, symbol_address  # noqa: E402
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
 from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
@@ -405,24 +406,18 @@ def host_engine(out_dir: Path) -> ctypes.CDLL:
 
 # --- the firmware ---
 
-def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = "-O2") -> Path:
+def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = OPTIMISATION) -> Path:
     """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and MAIN_C."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "main.c").write_text(MAIN_C)
-    where = layout(board)
-    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined)
-    (out_dir / "linker.ld").write_text(templates.get_template("linker.ld.j2").render(
-        board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
-        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=4096))
+    (out_dir / "linker.ld").write_text(linker_script(board))
     sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
                *sorted((PLATFORMS_DIR / board.platform).glob("*.c")), out_dir / "main.c"]
     elf = out_dir / "firmware.elf"
-    command = ["arm-none-eabi-gcc", *board_cflags(board), "-std=c99", opt, "-g", "-Wall", "-Wextra", "-Werror",
-               "-ffunction-sections", "-fdata-sections", "-DTC_SEMIHOSTING=1",
-               f"-DRECORD_BYTES={RECORD_BYTES}", f"-DOUTPUT_BYTES={OUTPUT_BYTES}", *extra_cflags,
-               f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", *map(str, sources),
-               "-nostartfiles", f"-T{out_dir / 'linker.ld'}", "-Wl,--gc-sections", "--specs=nano.specs",
-               "--specs=nosys.specs", "-o", str(elf)]
+    command = ["arm-none-eabi-gcc", *board_cflags(board), *firmware_cflags(opt), *APP_DEFINES,
+               *board_defines(console_uart(board)), f"-DRECORD_BYTES={RECORD_BYTES}", f"-DOUTPUT_BYTES={OUTPUT_BYTES}",
+               *extra_cflags, f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", *map(str, sources),
+               *link_flags(str(out_dir / "linker.ld")), *LIBC_SPECS, "-o", str(elf)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"firmware build failed for {board.name} {extra_cflags}:\n{result.stderr}")
@@ -455,7 +450,7 @@ def run_cases(board: Board, elf: Path, cases: list[Case], workdir: Path) -> Firm
 
 
 def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], tmp: Path,
-                  opt: str = "-O2") -> dict[str, FirmwareResult]:
+                  opt: str = OPTIMISATION) -> dict[str, FirmwareResult]:
     """Build every target's firmware and run the cases on it, targets in parallel."""
     def one(name):
         board_name, flags = targets[name]

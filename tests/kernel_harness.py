@@ -18,13 +18,14 @@ import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
+from tinyctl.cflags import HOST_CFLAGS
 from tinyctl.codegen import emit_engine_c
 from tinyctl.engine.kernel_case import KernelCase
 from tinyctl.graph import Graph, read_graph
 from tinyctl.planner import Plan, check_plan, plan_arena
 
 ENGINE_DIR = Path(__file__).resolve().parents[1] / "firmware_templates" / "engine"
-CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC"]
+CFLAGS = [*HOST_CFLAGS, "-shared", "-fPIC"]
 _WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 # Ops whose cases tests/test_kernels_activations.py runs (on more inputs); tests/test_kernels.py runs the rest.
 ACTIVATIONS = frozenset({"SOFTMAX", "LOGISTIC", "TANH", "HARD_SWISH"})

@@ -1,14 +1,61 @@
+import subprocess
+
 import pytest
 
+from tinyctl.cflags import board_cflags
 from tinyctl.errors import TinyctlError
+from tinyctl.firmware import PLATFORMS_DIR, layout, qemu_serial_index
+from tinyctl.paths import TARGETS_DIR
 from tinyctl.targets import all_boards, load_board, resolve_board
+from tinyctl.tools import require_tool
 
-BOARDS = {"nucleo-f446re", "disco-f746ng", "nucleo-h743zi", "nucleo-l4r5zi", "host"}
+BOARD_FILES = sorted(TARGETS_DIR.glob("*.toml"))
 
 
-def test_every_board_file_loads_with_its_data():
+def _qemu_machines() -> set[str]:
+    listing = subprocess.run([require_tool("qemu-system-arm"), "-machine", "help"], capture_output=True, text=True,
+                             check=True).stdout
+    return {line.split()[0] for line in listing.splitlines()[1:] if line.strip()}
+
+
+def _compiler_macros(board) -> str:
+    """What arm-none-eabi-gcc predefines for the board's CPU flags (it fails on an unknown core or FPU)."""
+    result = subprocess.run([require_tool("arm-none-eabi-gcc"), *board_cflags(board), "-dM", "-E", "-x", "c",
+                             "/dev/null"], capture_output=True, text=True)
+    assert result.returncode == 0, f"{board.source.name}: {result.stderr}"
+    return result.stdout
+
+
+@pytest.mark.parametrize("path", BOARD_FILES, ids=lambda p: p.name)
+def test_board_file_is_valid(path):
+    """Every file in targets/ (a new board is checked without editing this test)."""
+    board = load_board(path)
+    assert board.flash.size > 0 and board.ram.size > 0
+    assert (PLATFORMS_DIR / board.platform).is_dir()
+    assert board.flash_tool["tool"]
+    if board.platform == "host":
+        return
+    assert board.clock_hz > 0
+    macros = _compiler_macros(board)   # the core and FPU are ones arm-none-eabi-gcc knows
+    assert ("__ARM_FEATURE_DSP" in macros) == board.dsp, "dsp = true/false must match the core"
+    assert ("__ARM_FP " in macros) == (board.fpu not in ("none", "")), "fpu must match the core"
+    where = layout(board)   # reads the platform's platform.toml
+    for base, size in ((where.flash_base, where.flash_size), (where.ram_base, where.ram_size)):
+        assert base + size <= 1 << 32
+    assert where.flash_base + where.flash_size <= where.ram_base or where.ram_base + where.ram_size <= where.flash_base
+    if board.qemu_machine is not None:
+        assert board.qemu_machine in _qemu_machines()
+        assert qemu_serial_index(board) >= 0
+
+
+def test_board_names_and_aliases_are_unique():
+    boards = all_boards()
+    names = [b.name for b in boards] + [b.alias for b in boards if b.alias]
+    assert len(boards) == len(BOARD_FILES) and len(set(names)) == len(names)
+
+
+def test_board_file_loads_with_its_data():
     boards = {b.name: b for b in all_boards()}
-    assert set(boards) == BOARDS
     f446 = boards["nucleo-f446re"]
     assert (f446.core, f446.fpu, f446.dsp, f446.clock_hz) == ("cortex-m4", "fpv4-sp-d16", True, 180_000_000)
     assert (f446.flash.base, f446.flash.size, f446.ram.base, f446.ram.size) == (0x08000000, 512 << 10, 0x20000000, 128 << 10)
@@ -16,8 +63,6 @@ def test_every_board_file_loads_with_its_data():
     assert boards["disco-f746ng"].qemu_machine == boards["nucleo-h743zi"].qemu_machine == "mps2-an500"
     assert boards["nucleo-l4r5zi"].qemu_machine == "mps2-an386"
     assert boards["host"].qemu_machine is None
-    for board in boards.values():
-        assert board.flash_tool["tool"]
 
 
 def test_stm32_resolves_to_the_default_board():

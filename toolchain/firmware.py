@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from .cflags import APP_DEFINES, LIBC_SPECS, board_cflags, board_defines, firmware_cflags, link_flags
 from .errors import TinyctlError
 from .paths import FIRMWARE_TEMPLATES_DIR
 from .targets import Board
@@ -23,6 +24,8 @@ PLATFORMS_DIR = FIRMWARE_TEMPLATES_DIR / "platforms"
 CORTEX_M_DIR = PLATFORMS_DIR / "cortex-m"
 STACK_BYTES = 4096
 FIRMWARE_FILES = ("firmware.elf", "firmware.bin", "firmware.hex")
+_TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined,
+                                keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)
@@ -65,14 +68,6 @@ def layout(board: Board) -> Layout:
                   data.get("ram_base", board.ram.base), board.ram.size, note)
 
 
-def board_cflags(board: Board) -> list[str]:
-    """Core and FPU flags from the board file (hard-float ABI when the core has an FPU)."""
-    flags = ["-mthumb", f"-mcpu={board.core}"]
-    if board.fpu not in ("none", ""):
-        flags += ["-mfloat-abi=hard", f"-mfpu={board.fpu}"]
-    return flags
-
-
 def _sources(board: Board, build_dir: Path) -> list[Path]:
     engine = FIRMWARE_TEMPLATES_DIR / "engine"
     apps = FIRMWARE_TEMPLATES_DIR / "apps"
@@ -88,16 +83,20 @@ def emit_project(board: Board, build_dir: Path) -> Path:
     project.mkdir(parents=True, exist_ok=True)
     for source in _sources(board, build_dir):
         shutil.copyfile(source, project / source.name)
-    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined,
-                                   keep_trailing_newline=True)
-    where = layout(board)
-    (project / "linker.ld").write_text(templates.get_template("linker.ld.j2").render(
-        board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
-        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES))
-    (project / "Makefile").write_text(templates.get_template("Makefile.j2").render(
-        board=board.name, core=board.core, cpu_flags=" ".join(board_cflags(board)), semihosting=1,
-        console_uart=console_uart(board)))
+    (project / "linker.ld").write_text(linker_script(board))
+    (project / "Makefile").write_text(_TEMPLATES.get_template("Makefile.j2").render(
+        board=board.name, core=board.core, board_cflags=board_cflags(board), cflags=firmware_cflags(),
+        app_defines=APP_DEFINES, board_defines=board_defines(console_uart(board)),
+        link_flags=link_flags("linker.ld", "firmware.map"), libc_specs=LIBC_SPECS))
     return project
+
+
+def linker_script(board: Board) -> str:
+    """linker.ld for the board: its flash and RAM (at the platform's addresses) and the stack's reservation."""
+    where = layout(board)
+    return _TEMPLATES.get_template("linker.ld.j2").render(
+        board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
+        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES)
 
 
 _OVERFLOW = re.compile(r"region [`']?(\w+)'? overflowed by (\d+) bytes")

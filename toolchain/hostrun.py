@@ -9,11 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .cflags import HOST_CFLAGS
 from .errors import TinyctlError
 from .paths import FIRMWARE_TEMPLATES_DIR
 from .tools import require_tool
-
-CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-Werror"]
 
 
 def host_sources(c_dir: Path) -> tuple[list[Path], list[Path]]:
@@ -29,7 +28,7 @@ def compile_host(c_dir: Path, out_exe: Path) -> Path:
     gcc = require_tool("gcc")
     out_exe.parent.mkdir(parents=True, exist_ok=True)
     sources, includes = host_sources(Path(c_dir))
-    command = [gcc, *CFLAGS, *(f"-I{d}" for d in includes), *map(str, sources), "-o", str(out_exe)]
+    command = [gcc, *HOST_CFLAGS, *(f"-I{d}" for d in includes), *map(str, sources), "-o", str(out_exe)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise TinyctlError(f"host gcc failed to build the engine code:\n{result.stderr.strip()}",

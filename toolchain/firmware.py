@@ -15,11 +15,10 @@ from pathlib import Path
 import jinja2
 
 from .errors import TinyctlError
-from .paths import FIRMWARE_TEMPLATES_DIR
+from .paths import FIRMWARE_TEMPLATES_DIR, PLATFORMS_DIR
 from .targets import Board
 from .tools import require_tool
 
-PLATFORMS_DIR = FIRMWARE_TEMPLATES_DIR / "platforms"
 CORTEX_M_DIR = PLATFORMS_DIR / "cortex-m"
 STACK_BYTES = 4096
 FIRMWARE_FILES = ("firmware.elf", "firmware.bin", "firmware.hex")

@@ -73,7 +73,8 @@ def check_flash_tool(where: str, settings: dict) -> None:
                 raise field_error(where, "flash_tool.address", value, f"an integer address 0-{ADDRESS_SPACE - 1:#x}")
         elif key == "usb_ids":
             if not isinstance(value, list) or not all(isinstance(i, str) and USB_ID.fullmatch(i) for i in value):
-                raise field_error(where, "flash_tool.usb_ids", value, 'a list of "vendor:product" ids, e.g. ["0483:374b"]')
+                raise field_error(where, "flash_tool.usb_ids", value,
+                                  'a list of "vendor:product" ids, e.g. ["0483:374b"]')
         elif key != "tool":
             raise field_error(where, f"flash_tool.{key}", value,
                               f"keys {', '.join(sorted(FLASH_TOOL_TEXT | {'tool', 'address', 'usb_ids'}))}")

@@ -10,7 +10,9 @@ from .paths import PLATFORMS_DIR
 
 # The cores the firmware templates are written for, each with the FPUs GCC accepts for it.
 FPUS = {"cortex-m4": {"none", "fpv4-sp-d16"}, "cortex-m7": {"none", "fpv5-sp-d16", "fpv5-d16"}, "host": {"host"}}
-QEMU_MACHINES = {"netduinoplus2", "mps2-an386", "mps2-an500"}
+# Each QEMU machine: the platform whose firmware it boots, and the cores whose code its CPU runs.
+QEMU_MACHINES = {"netduinoplus2": ("stm32f4", {"cortex-m4"}), "mps2-an386": ("mps2", {"cortex-m4"}),
+                 "mps2-an500": ("mps2", {"cortex-m4", "cortex-m7"})}
 FLASH_TOOLS = {"openocd", "st-flash", "pyocd", "mass-storage", "none"}
 FLASH_TOOL_TEXT = {"openocd_interface", "openocd_target", "pyocd_target", "drive_label"}
 # Names go into generated C strings, file names and make variables: nothing that needs quoting.
@@ -43,12 +45,12 @@ def check_board(board, where: str) -> None:
     if not isinstance(board.dsp, bool):
         raise field_error(where, "dsp", board.dsp, "true or false")
     _clock(where, board.clock_hz, board.core)
-    _one_of(where, "platform", board.platform, platforms())
+    _one_of(where, "platform", board.platform, [p for p in platforms() if (p == "host") == (board.core == "host")])
     for name in ("flash", "ram"):
         region = getattr(board, name)
         check_region(where, f"memory.{name}", region.base, region.size)
     if board.qemu_machine is not None:
-        _one_of(where, "qemu.machine", board.qemu_machine, QEMU_MACHINES)
+        _one_of(where, "qemu.machine", board.qemu_machine, _machines_for(board.core, board.platform))
     check_flash_tool(where, board.flash_tool)
     if board.console_uart is not None and not _int_in(board.console_uart, UARTS.start, UARTS.stop - 1):
         raise field_error(where, "console.uart", board.console_uart, f"a UART number {UARTS.start}-{UARTS.stop - 1}")
@@ -85,9 +87,13 @@ def _safe_name(where: str, field: str, value) -> None:
         raise field_error(where, field, value, "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 
 
+def _machines_for(core: str, platform: str) -> list[str]:
+    return [m for m, (boots, cores) in QEMU_MACHINES.items() if boots == platform and core in cores]
+
+
 def _one_of(where: str, field: str, value, valid) -> None:
     if not isinstance(value, str) or value not in valid:
-        raise field_error(where, field, value, ", ".join(sorted(valid)))
+        raise field_error(where, field, value, ", ".join(sorted(valid)) or "none for this core and platform")
 
 
 def _clock(where: str, clock_hz, core: str) -> None:

@@ -105,7 +105,7 @@ def test_the_cli_refuses_every_hostile_board_file_in_one_line_before_any_work(tm
         captured = capsys.readouterr()
         assert "Traceback" not in captured.err + captured.out
         message, hint = captured.err.strip().splitlines()
-        assert message.startswith(f"error: board file my-board.toml: {field} = ") and hint.startswith("hint: valid:")
+        assert message.startswith(f"error: board file my-board.toml: {field} = ") and hint.strip().startswith("hint: valid:")
         assert not out.exists() and not list(tmp_path.glob(".b*"))
 
 

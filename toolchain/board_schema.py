@@ -48,15 +48,15 @@ def check_board(board, where: str) -> None:
     _one_of(where, "platform", board.platform, [p for p in platforms() if (p == "host") == (board.core == "host")])
     for name in ("flash", "ram"):
         region = getattr(board, name)
-        check_region(where, f"memory.{name}", region.base, region.size)
+        _check_region(where, f"memory.{name}", region.base, region.size)
     if board.qemu_machine is not None:
         _one_of(where, "qemu.machine", board.qemu_machine, _machines_for(board.core, board.platform))
-    check_flash_tool(where, board.flash_tool)
+    _check_flash_tool(where, board.flash_tool)
     if board.console_uart is not None and not _int_in(board.console_uart, UARTS.start, UARTS.stop - 1):
         raise field_error(where, "console.uart", board.console_uart, f"a UART number {UARTS.start}-{UARTS.stop - 1}")
 
 
-def check_region(where: str, field: str, base, size) -> None:
+def _check_region(where: str, field: str, base, size) -> None:
     if not _int_in(base, 0, ADDRESS_SPACE - 1):
         raise field_error(where, f"{field}.base", base, f"an integer address 0-{ADDRESS_SPACE - 1:#x}")
     if not _int_in(size, 1, ADDRESS_SPACE - base):
@@ -64,7 +64,7 @@ def check_region(where: str, field: str, base, size) -> None:
                                                         f"region by {ADDRESS_SPACE:#x}")
 
 
-def check_flash_tool(where: str, settings: dict) -> None:
+def _check_flash_tool(where: str, settings: dict) -> None:
     _one_of(where, "flash_tool.tool", settings.get("tool"), FLASH_TOOLS)
     for key, value in settings.items():
         if key in FLASH_TOOL_TEXT:

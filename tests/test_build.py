@@ -1,5 +1,6 @@
 """The spine: `tinyctl build --target stm32` on the default detector, its artifacts and their checks."""
 
+import hashlib
 import json
 import shutil
 
@@ -169,6 +170,9 @@ def test_manifest_records_inputs_options_and_tools(default_build):
     assert {"torch", "onnx2tf", "tensorflow", "tflite-micro", "onnxruntime"} <= set(manifest["tools"])
     assert "timings" not in json.dumps(manifest)
     assert set(manifest["artifacts"]) == set(REPRODUCIBLE_ARTIFACTS)
+    board_file = manifest["inputs"]["board_file"]
+    assert board_file["name"] == "nucleo-f446re.toml" and board_file["copy"] == "board.toml"
+    assert hashlib.sha256((default_build[0] / "board.toml").read_bytes()).hexdigest() == board_file["sha256"]
 
 
 def test_two_builds_give_identical_bytes(default_build, tmp_path):

@@ -124,3 +124,63 @@ def test_serve_cli_answers_then_stops_on_sigint(tail_path):
         assert "1 answered" in process.stdout.read()
     finally:
         process.kill()
+
+
+def _tensor_frame(sequence: int, scale: float, dims: tuple, payload: bytes = b"") -> bytes:
+    """A tensor frame with any scale and dimensions (encode refuses what does not hold together)."""
+    head = wire.HEADER.pack(wire.MAGIC, wire.VERSION, wire.KIND_TENSOR, 1, wire.LAYOUT_CODES["NHWC"], sequence,
+                            scale, -3, len(dims), 0, 1, len(payload))
+    return _recrc(head + b"".join(wire.DIM.pack(d) for d in dims) + payload)
+
+
+def test_overflowing_dimensions_and_non_finite_scales_get_error_frames_and_the_stream_stays(tail_path):
+    good = wire.encode(wire.tensor_frame(9, _codes(1, 4)[0], 0.05, -3, "NHWC"))
+    payload = _codes(1, 4)[0].tobytes()
+    hostile = [_tensor_frame(1, 0.05, (1 << 16,) * 4),             # 2**64 elements: an int64 product wraps to 0
+               _tensor_frame(2, 0.05, (0xFFFFFFFF,) * 8),
+               *(_tensor_frame(3 + i, scale, (1, 2, 2, 4), payload) for i, scale in
+                 enumerate([float("nan"), float("inf"), float("-inf")]))]
+
+    async def scenario():
+        server = TailServer(TailModel(tail_path), max_frame=4096)
+        _, port = await server.start()
+        frames = await _exchange(port, b"".join(hostile) + good)
+        await server.close()
+        return frames
+
+    frames = asyncio.run(scenario())
+    assert [(f.kind, f.sequence, f.zero_point) for f in frames[:5]] == (
+        [(wire.KIND_ERROR, 1, wire.BAD_LENGTH), (wire.KIND_ERROR, 2, wire.BAD_LENGTH)]
+        + [(wire.KIND_ERROR, sequence, wire.BAD_FIELD) for sequence in (3, 4, 5)])
+    assert "not a finite number" in frames[2].message
+    assert frames[5].kind == wire.KIND_RESULT and frames[5].sequence == 9 and np.isfinite(frames[5].array).all()
+
+
+def test_idle_and_slow_connections_time_out_so_a_real_client_gets_in(tail_path):
+    tail, timeout = TailModel(tail_path), 1.0
+
+    async def scenario():
+        server = TailServer(tail, max_clients=64, idle_timeout_s=timeout)
+        _, port = await server.start()
+        started = asyncio.get_running_loop().time()
+        idle = [await asyncio.open_connection("127.0.0.1", port) for _ in range(63)]
+        slow = await asyncio.open_connection("127.0.0.1", port)
+        slow[1].write(_tensor_frame(1, 0.05, (1, 2, 2, 4), b"\0" * 16)[:20])   # half a header, then nothing
+        while server.stats.connections < 64:
+            await asyncio.sleep(0.01)
+        refused = await _exchange(port, b"", read=True)                      # the slots are all taken
+        assert [f.message for f in refused] == ["too many clients, try again later"]
+        served_after = None
+        while served_after is None:
+            try:
+                await _client(port, _codes(1, 7), tail)
+                served_after = asyncio.get_running_loop().time() - started
+            except (AssertionError, ConnectionError, asyncio.IncompleteReadError):
+                await asyncio.sleep(0.05)
+        answers = [await wire.read_frame(reader) for reader, _ in idle + [slow]]
+        await server.close()
+        return served_after, answers
+
+    served_after, answers = asyncio.run(scenario())
+    assert timeout <= served_after < timeout + 1.5
+    assert {(f.kind, f.zero_point) for f in answers} == {(wire.KIND_ERROR, wire.TIMED_OUT)}

@@ -61,3 +61,14 @@ def test_rejects_bad_length_version_magic_and_oversize():
     kind = bytearray(data[:-4])
     kind[5] = 9
     _expect(_recrc(bytes(kind)), wire.BAD_FIELD)
+
+
+def test_rejects_overflowing_dimensions_and_non_finite_scales():
+    data = bytearray(wire.encode(_tensor())[:-4])
+    data[20] = 4
+    overflow = bytes(data[:wire.HEADER.size - 4]) + (0).to_bytes(4, "little") + (1 << 16).to_bytes(4, "little") * 4
+    assert not _expect(_recrc(overflow), wire.BAD_LENGTH).fatal            # 2**64 elements in a 0-byte payload
+    for scale in (float("nan"), float("inf"), float("-inf")):
+        scaled = bytearray(wire.encode(_tensor())[:-4])
+        scaled[12:16] = np.float32(scale).tobytes()
+        assert "not a finite number" in str(_expect(_recrc(bytes(scaled)), wire.BAD_FIELD))

@@ -128,6 +128,8 @@ def serve(
     port: int = typer.Option(8765, help="TCP port (0: any free port)."),
     max_frame: int = typer.Option(1 << 20, help="Largest frame accepted, in bytes."),
     max_clients: int = typer.Option(64, help="Concurrent connections accepted."),
+    idle_timeout: float = typer.Option(30.0, min=0.1, max=86_400, help="Seconds a connection may take to send a "
+                                       "frame or read an answer before it is closed."),
 ):
     """Serve the tail over TCP: int8 tensor frames in, logits out (docs/split-wire-format.md). Ctrl-C stops it."""
     import asyncio
@@ -135,7 +137,8 @@ def serve(
     from .split.server import TailServer, serve_until_signal
     from .split.tail import TailModel
 
-    server = TailServer(TailModel(tail), host=host, port=port, max_frame=max_frame, max_clients=max_clients)
+    server = TailServer(TailModel(tail), host=host, port=port, max_frame=max_frame, max_clients=max_clients,
+                        idle_timeout_s=idle_timeout)
 
     def ready(address):
         console.print(f"listening on {address[0]}:{address[1]} (tail {tail.name}, input {server.tail.input_shape})",

@@ -16,11 +16,10 @@ import jinja2
 
 from .cflags import APP_DEFINES, LIBC_SPECS, board_cflags, board_defines, firmware_cflags, link_flags
 from .errors import TinyctlError
-from .paths import FIRMWARE_TEMPLATES_DIR
+from .paths import FIRMWARE_TEMPLATES_DIR, PLATFORMS_DIR
 from .targets import Board
 from .tools import require_tool
 
-PLATFORMS_DIR = FIRMWARE_TEMPLATES_DIR / "platforms"
 CORTEX_M_DIR = PLATFORMS_DIR / "cortex-m"
 STACK_BYTES = 4096
 FIRMWARE_FILES = ("firmware.elf", "firmware.bin", "firmware.hex")

@@ -5,4 +5,5 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGETS_DIR = REPO_ROOT / "targets"
 FIRMWARE_TEMPLATES_DIR = REPO_ROOT / "firmware_templates"
+PLATFORMS_DIR = FIRMWARE_TEMPLATES_DIR / "platforms"
 DEFAULT_BUILD_ROOT = Path("build")

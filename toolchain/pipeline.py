@@ -21,7 +21,7 @@ from .stages.quantize import FLOAT_TFLITE, check_fully_int8, convert_int8_tflite
 from .stages.sensitivity import int8_sensitivity
 from .stages.source import ModelSource, load_source
 from .stages.tflm import emit_tflm_sources, measure_arena, tflm_array_bytes
-from .targets import resolve_board
+from .targets import BUILD_BOARD_FILE, resolve_board
 from .tflm_ops import check_tflm_ops
 from .tools import require_tool, tool_versions
 from .validate import evaluate
@@ -79,6 +79,7 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     log = StageLog(progress)
     with staged_directory(final) as work:
         (work / "logs").mkdir()
+        shutil.copyfile(board.source, work / BUILD_BOARD_FILE)   # validate, run and flash read the board here
         tflite_path = work / "model_int8.tflite"
         calibration = log.run("calibration set", calibration_set, source, options.calibration_samples, options.seed)
         source, compression = compress(log, source, options.compression, calibration, work, progress)

@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .targets import BUILD_BOARD_FILE
 from .validate import RUNTIME_LABELS
 
 REPORT_SCHEMA_VERSION = 2
@@ -38,7 +39,7 @@ def manifest(source, board, options: dict, stages: list[str], tools: dict, build
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "tinyctl_version": __version__,
         "inputs": {"model": {"path": options["model"], "kind": source.kind, "sha256": source.sha256},
-                   "board_file": {"name": board.source.name,
+                   "board_file": {"name": board.source.name, "copy": BUILD_BOARD_FILE,
                                   "sha256": hashlib.sha256(board.source.read_bytes()).hexdigest()},
                    "calibration": {"dataset": source.dataset, "split": "train",
                                    "samples": options["calibration_samples"], "seed": options["seed"]}},

@@ -7,11 +7,16 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .board_schema import check_board, field_error
 from .errors import TinyctlError
 from .paths import TARGETS_DIR
 
-QEMU_MACHINES = {"netduinoplus2", "mps2-an386", "mps2-an500"}
-FLASH_TOOLS = {"openocd", "st-flash", "pyocd", "mass-storage", "none"}
+BUILD_BOARD_FILE = "board.toml"   # a build's copy of the board file it was made for
+REQUIRED = ("name", "description", "part", "core", "fpu", "dsp", "clock_hz", "platform", "flash_tool")
+# The keys each table may hold (flash_tool's are checked in board_schema).
+TABLE_KEYS = {"memory": {"flash", "ram"}, "memory.flash": {"base", "size"}, "memory.ram": {"base", "size"},
+              "qemu": {"machine"}, "console": {"uart"}}
+FIELDS = set(REQUIRED) | {"alias", "memory", "qemu", "console"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,9 @@ class Board:
     source: Path | None = None
     console_uart: int | None = None   # [console] uart: the platform's UART number; None = the platform's default
 
+    def __post_init__(self):
+        check_board(self, self.source.name if self.source else self.name)
+
     def to_dict(self) -> dict:
         """The board as it goes into manifest.json and report.json."""
         return {
@@ -49,47 +57,44 @@ class Board:
         }
 
 
-def _region(data: dict, name: str, path: Path) -> MemoryRegion:
-    try:
-        region = data["memory"][name]
-        base, size = int(region["base"]), int(region["size"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise TinyctlError(f"{path.name}: [memory.{name}] needs integer 'base' and 'size'",
-                           "see targets/nucleo-f446re.toml for the expected layout") from exc
-    if size <= 0 or base < 0:
-        raise TinyctlError(f"{path.name}: [memory.{name}] has base {base} and size {size}",
-                           "sizes must be positive")
-    return MemoryRegion(base, size)
+def _table(data: dict, field: str, where: str) -> dict:
+    """data's table `field` (dotted for nested tables), {} when absent; only its known keys."""
+    value = data.get(field.rsplit(".", 1)[-1], {})
+    if not isinstance(value, dict):
+        raise field_error(where, field, value, f"a [{field}] table")
+    unknown = sorted(set(value) - TABLE_KEYS.get(field, set(value)))
+    if unknown:
+        raise field_error(where, f"{field}.{unknown[0]}", value[unknown[0]], ", ".join(sorted(TABLE_KEYS[field])))
+    return value
+
+
+def _region(memory: dict, name: str, where: str) -> MemoryRegion:
+    region = _table(memory, f"memory.{name}", where)
+    return MemoryRegion(region.get("base"), region.get("size"))
 
 
 def load_board(path: Path) -> Board:
-    """Read one board file; a malformed file names the field that is wrong."""
+    """Read one board file; a malformed file names the field that is wrong and its valid values."""
+    path = Path(path)
     try:
         data = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise TinyctlError(f"cannot read board file {path}: {exc}", "fix the TOML syntax") from exc
-    required = ["name", "description", "part", "core", "fpu", "dsp", "clock_hz", "platform", "flash_tool"]
-    missing = [key for key in required if key not in data]
+    missing = [key for key in REQUIRED if key not in data]
     if missing:
         raise TinyctlError(f"{path.name} lacks {', '.join(missing)}",
                            "see targets/nucleo-f446re.toml for the expected fields")
-    qemu_machine = data.get("qemu", {}).get("machine")
-    if qemu_machine is not None and qemu_machine not in QEMU_MACHINES:
-        raise TinyctlError(f"{path.name}: unknown QEMU machine {qemu_machine!r}",
-                           f"use one of {', '.join(sorted(QEMU_MACHINES))}")
-    if data["flash_tool"].get("tool") not in FLASH_TOOLS:
-        raise TinyctlError(f"{path.name}: unknown flash tool {data['flash_tool'].get('tool')!r}",
-                           f"use one of {', '.join(sorted(FLASH_TOOLS))}")
-    uart = data.get("console", {}).get("uart")
-    if uart is not None and not isinstance(uart, int):
-        raise TinyctlError(f"{path.name}: [console] uart must be a UART number, not {uart!r}",
-                           "for example uart = 2 for USART2")
+    unknown = sorted(set(data) - FIELDS)
+    if unknown:
+        raise field_error(path.name, unknown[0], data[unknown[0]], "fields " + ", ".join(sorted(FIELDS)))
+    memory = _table(data, "memory", path.name)
     return Board(
         name=data["name"], description=data["description"], part=data["part"], core=data["core"],
-        fpu=data["fpu"], dsp=bool(data["dsp"]), clock_hz=int(data["clock_hz"]),
-        platform=data["platform"], flash=_region(data, "flash", path), ram=_region(data, "ram", path),
-        qemu_machine=qemu_machine, flash_tool=dict(data["flash_tool"]), alias=data.get("alias"),
-        source=path, console_uart=uart,
+        fpu=data["fpu"], dsp=data["dsp"], clock_hz=data["clock_hz"], platform=data["platform"],
+        flash=_region(memory, "flash", path.name), ram=_region(memory, "ram", path.name),
+        qemu_machine=_table(data, "qemu", path.name).get("machine"),
+        flash_tool=dict(_table(data, "flash_tool", path.name)), alias=data.get("alias"), source=path,
+        console_uart=_table(data, "console", path.name).get("uart"),
     )
 
 
@@ -103,7 +108,8 @@ def resolve_board(name: str, directory: Path = TARGETS_DIR) -> Board:
     valid names."""
     if name.endswith(".toml"):
         if not Path(name).is_file():
-            raise TinyctlError(f"board file {name} does not exist", "see `tinyctl targets` for the built-in boards")
+            problem = "is a directory, not a file" if Path(name).is_dir() else "does not exist"
+            raise TinyctlError(f"board file {name} {problem}", "see `tinyctl targets` for the built-in boards")
         return load_board(Path(name))
     boards = all_boards(directory)
     for board in boards:
@@ -114,3 +120,10 @@ def resolve_board(name: str, directory: Path = TARGETS_DIR) -> Board:
     suggestion = f"did you mean {close[0]!r}? " if close else ""
     raise TinyctlError(f"unknown board {name!r}",
                        f"{suggestion}valid boards: {', '.join(valid)} (see `tinyctl targets`)")
+
+
+def board_of_build(build_dir: Path, name: str) -> Board:
+    """The board a build was made for: the copy of its board file in the build (so builds for a custom
+    board file work anywhere), or the built-in board `name` for builds made before the copy existed."""
+    copy = Path(build_dir) / BUILD_BOARD_FILE
+    return load_board(copy) if copy.is_file() else resolve_board(name)

@@ -8,7 +8,7 @@ from pathlib import Path
 from .errors import TinyctlError
 from .report import render_html, write_json
 from .stages.source import ModelSource, load_source
-from .targets import resolve_board
+from .targets import board_of_build
 from .validate import evaluate
 
 SOURCE_COPY = {"checkpoint": "model.pt", "onnx": "model.onnx", "tflite": "model_int8.tflite"}
@@ -45,7 +45,7 @@ def _read_json(path: Path) -> dict:
 def validate_build(build_dir: Path, progress=None) -> dict:
     build_dir = Path(build_dir)
     report, source = read_build(build_dir)
-    board = resolve_board(report["board"]["name"])
+    board = board_of_build(build_dir, report["board"]["name"])
     report["validation"] = evaluate(build_dir, source, report["memory"]["tflm"]["arena_bytes"], board, progress)
     write_json(build_dir / "report.json", report)
     (build_dir / "report.html").write_text(render_html(report))

@@ -17,7 +17,7 @@ from ..graph import read_graph
 from ..qemu import per_inference
 from ..stages.data import labelled_split
 from ..stages.runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
-from ..targets import resolve_board
+from ..targets import board_of_build
 from ..validate import _agreement, _scores
 from ..validate_build import read_build
 from .emulate import QemuBoard
@@ -96,7 +96,7 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
         raise TinyctlError("give either --port or --emulate", "e.g. --port /dev/ttyACM0 or --emulate")
     build_dir = Path(build_dir)
     report, source = read_build(build_dir)
-    board = resolve_board(report["board"]["name"])
+    board = board_of_build(build_dir, report["board"]["name"])
     tflite = (build_dir / "model_int8.tflite").read_bytes()
     graph = read_graph(tflite)
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import TinyctlError
 from ..firmware import symbol_address
 from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin, serial_args
-from ..targets import Board, resolve_board
+from ..targets import Board, board_of_build
 from ..tools import require_tool
 from .link import open_link
 
@@ -25,10 +25,10 @@ def free_port() -> int:
 
 
 def build_board(build_dir: Path) -> Board:
-    """The board a build directory was made for (from its report.json)."""
+    """The board a build directory was made for (its board file copy, or report.json's board name)."""
     from ..validate_build import read_report   # here: the build pipeline imports this package
 
-    return resolve_board(read_report(build_dir)["board"]["name"])
+    return board_of_build(build_dir, read_report(build_dir)["board"]["name"])
 
 
 class QemuBoard:

@@ -3,7 +3,8 @@
 Each connection sends tensor frames and gets result frames back in order. A malformed frame is
 answered with an error frame; when the stream's framing is lost (bad magic, oversize, truncation)
 the connection is closed after the error. Inference runs in a small thread pool (onnxruntime
-releases the GIL), so slow clients never block the others.
+releases the GIL), so slow clients never block the others; a connection that sends no complete frame,
+or reads no answer, within the idle timeout is closed, so idle ones cannot hold every client slot.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass, field
 from . import wire
 from .tail import FrameRejected, TailModel
 
+DEFAULT_IDLE_TIMEOUT_S = 30.0
+
 
 @dataclass
 class ServerStats:
@@ -28,9 +31,10 @@ class ServerStats:
 
 class TailServer:
     def __init__(self, tail: TailModel, host: str = "127.0.0.1", port: int = 0,
-                 max_frame: int = wire.DEFAULT_MAX_FRAME, max_clients: int = 64, workers: int = 2):
+                 max_frame: int = wire.DEFAULT_MAX_FRAME, max_clients: int = 64, workers: int = 2,
+                 idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S):
         self.tail, self.host, self.port = tail, host, port
-        self.max_frame, self.max_clients = max_frame, max_clients
+        self.max_frame, self.max_clients, self.idle_timeout_s = max_frame, max_clients, idle_timeout_s
         self.stats = ServerStats()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tail")
         self._server: asyncio.base_events.Server | None = None
@@ -64,7 +68,7 @@ class TailServer:
                 return
             while await self._one_frame(reader, writer, task):
                 pass
-        except (ConnectionError, asyncio.CancelledError):
+        except (ConnectionError, TimeoutError, asyncio.CancelledError):   # TimeoutError: it reads no answers
             pass
         finally:
             del self._idle[task]
@@ -75,10 +79,13 @@ class TailServer:
     async def _one_frame(self, reader, writer, task) -> bool:
         """Read and answer one frame; False when the connection is over."""
         try:
-            frame = await wire.read_frame(reader, self.max_frame)
+            frame = await asyncio.wait_for(wire.read_frame(reader, self.max_frame), self.idle_timeout_s)
         except wire.WireError as exc:
             await self._send_error(writer, exc.sequence, exc.code, str(exc))
             return not exc.fatal
+        except TimeoutError:
+            await self._send_error(writer, 0, wire.TIMED_OUT, f"no complete frame in {self.idle_timeout_s:g} s")
+            return False
         if frame is None:
             return False
         self._idle[task] = False
@@ -102,10 +109,9 @@ class TailServer:
         self.stats.errors[code] = self.stats.errors.get(code, 0) + 1
         await self._send(writer, wire.error_frame(sequence, code, message))
 
-    @staticmethod
-    async def _send(writer, data) -> None:
+    async def _send(self, writer, data) -> None:
         writer.write(data if isinstance(data, bytes) else wire.encode(data))
-        await writer.drain()
+        await asyncio.wait_for(writer.drain(), self.idle_timeout_s)
 
 
 async def serve_until_signal(server: TailServer, ready=None) -> None:

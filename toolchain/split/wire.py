@@ -8,6 +8,7 @@ a result frame the tail's float32 output(s), an error frame a UTF-8 message and 
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ LAYOUTS = {0: "NCHW", 1: "NHWC", 2: "flat"}
 LAYOUT_CODES = {name: code for code, name in LAYOUTS.items()}
 
 # Error codes (an error frame carries its code in the zero-point field).
-BAD_MAGIC, BAD_VERSION, BAD_LENGTH, BAD_CRC, TOO_LARGE, BAD_FIELD, BAD_SHAPE, INFERENCE_FAILED = range(1, 9)
+BAD_MAGIC, BAD_VERSION, BAD_LENGTH, BAD_CRC, TOO_LARGE, BAD_FIELD, BAD_SHAPE, INFERENCE_FAILED, TIMED_OUT = range(1, 10)
 
 
 class WireError(ValueError):
@@ -108,8 +109,10 @@ def parse_body(header: bytes, fields: tuple, rest: bytes) -> Frame:
         raise WireError(BAD_CRC, f"CRC32 mismatch in frame {sequence}", sequence=sequence)
     if kind not in (KIND_TENSOR, KIND_RESULT, KIND_ERROR) or dtype not in DTYPES or layout not in LAYOUTS:
         raise WireError(BAD_FIELD, f"unknown kind {kind}, dtype {dtype} or layout {layout}", sequence=sequence)
+    if not math.isfinite(scale):
+        raise WireError(BAD_FIELD, f"scale {scale} is not a finite number", sequence=sequence)
     shape = tuple(DIM.unpack_from(rest, i * DIM.size)[0] for i in range(ndim))
-    if int(np.prod(shape, dtype=np.int64)) * DTYPES[dtype].itemsize != length:
+    if math.prod(shape) * DTYPES[dtype].itemsize != length:   # Python integers: dimensions cannot overflow
         raise WireError(BAD_LENGTH, f"payload of {length} bytes does not hold a {DTYPES[dtype]} tensor of shape "
                         f"{list(shape)}", sequence=sequence)
     payload = rest[ndim * DIM.size: ndim * DIM.size + length]

@@ -7,11 +7,15 @@ With PERCENTILE, activation ranges are narrowed to that central percentile betwe
 quantization, see tinyctl.compress.calibration.)
 """
 
+import ctypes
 import os
+import signal
 import sys
 from pathlib import Path
 
 import numpy as np
+
+PARENT_PID = "TINYCTL_ONNX2TF_PARENT"   # the build's process id, set by whoever starts this worker
 
 
 def _narrow_calibrated_ranges(calibration_nhwc: Path, percentile: float) -> None:
@@ -25,7 +29,18 @@ def _narrow_calibrated_ranges(calibration_nhwc: Path, percentile: float) -> None
     calibrator.Calibrator.calibrate = lambda self, gen: narrow_ranges(calibrate(self, gen), samples, percentile)
 
 
+def _die_with_parent() -> None:
+    """A build killed with SIGKILL cannot stop us: on Linux, ask the kernel to kill us when it dies (the
+    build's next run removes the temporary folder we leave, see staging.owned_temp_dir)."""
+    if sys.platform == "linux":
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if str(os.getppid()) != os.environ.get(PARENT_PID, str(os.getppid())):   # the build died before that
+        os._exit(1)
+
+
 def main(work: Path, input_name: str, channels: int, percentile: float | None) -> None:
+    _die_with_parent()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import onnx2tf
 

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,8 @@ import onnx
 
 from ..errors import TinyctlError
 from ..graph import Graph
+from ..staging import owned_temp_dir
+from .onnx2tf_worker import PARENT_PID
 
 # onnx2tf fetches sample images from the network for 3-channel inputs unless this file is in its cwd.
 ONNX2TF_SAMPLE_FILE = "calibration_image_sample_data_20x128x128x3_float32.npy"
@@ -37,7 +38,7 @@ def quantize_qdq_onnx(float_onnx: Path, out: Path, calibration: np.ndarray, perc
             sample = next(self._samples, None)
             return None if sample is None else {input_name: sample}
 
-    with tempfile.TemporaryDirectory(prefix="tinyctl-qdq-") as tmp:
+    with owned_temp_dir("tinyctl-qdq-") as tmp:
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(float_onnx), str(prepared))
         quantize_static(str(prepared), str(out), Reader(), quant_format=QuantFormat.QDQ,
@@ -60,14 +61,15 @@ def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, lo
 
     `log` collects the converter's output; `log_hint` is where users find it if the build fails."""
     channels = calibration.shape[1]
-    with tempfile.TemporaryDirectory(prefix="tinyctl-onnx2tf-") as tmp:
+    with owned_temp_dir("tinyctl-onnx2tf-") as tmp:
         work = Path(tmp)
         shutil.copyfile(float_onnx, work / "model.onnx")       # onnx2tf rewrites its input in place
         np.save(work / "calibration_nhwc.npy", calibration.transpose(0, 2, 3, 1))
         if channels == 3:
             np.save(work / ONNX2TF_SAMPLE_FILE, _sample_images(calibration))
         # onnx2tf runs the `onnxsim` command: make the one beside this Python findable.
-        env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+        env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+               PARENT_PID: str(os.getpid())}   # the worker dies with this process
         with open(log, "ab") as sink:
             done = subprocess.run([sys.executable, "-m", "tinyctl.stages.onnx2tf_worker", str(work),
                                    _input_name(float_onnx), str(channels), *([] if percentile is None else [str(percentile)])],

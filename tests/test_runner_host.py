@@ -12,9 +12,9 @@ from tinyctl.graph import read_graph
 from tinyctl.runner import BoardSession, spawn_host_runner
 from tinyctl.runner.frames import (BOOT, ERROR, HELLO, INFER, LOAD, READ_OUTPUT, REPLY, FrameDecoder,
                                    encode_frame)
+from tinyctl.firmware_run import HOST_EXECUTABLE
 from tinyctl.runner.model_info import model_digest
-from tinyctl.stages.engine import HOST_EXECUTABLE
-from tinyctl.stages.runtimes import tflm_int8_outputs
+from tinyctl.runtimes import tflm_int8_outputs
 
 
 class Raw:

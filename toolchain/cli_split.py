@@ -30,7 +30,7 @@ def _ui():
 
 
 def _torch_source(model: Optional[str]):
-    from .stages.source import load_source
+    from .model_source import load_source
 
     source = load_source(Path(model) if model else None)
     if source.torch_model is None:
@@ -40,7 +40,7 @@ def _torch_source(model: Optional[str]):
 
 
 def _split_data(source, split: str, samples: int):
-    from .stages.data import labelled_split
+    from .datasets import labelled_split
 
     if samples < 1:
         raise TinyctlError("--samples must be at least 1", "use 400 for the whole validation split")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datasets import labelled_split
 from ..errors import TinyctlError
 from ..graph import read_graph
 from ..qemu import per_inference
-from ..stages.data import labelled_split
-from ..stages.runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
+from ..runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
 from ..targets import resolve_board
 from ..validate import _agreement, _scores
 from ..validate_build import read_build

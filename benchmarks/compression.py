@@ -73,10 +73,10 @@ def calibration_ap(calibration: Calibration, seed: int = 0) -> dict:
     """Float and int8 TFLite test AP of the default detector quantized with `calibration` (the build's
     export, calibration set and conversion; no firmware needed for the accuracy)."""
     from tinyctl.models.metrics import average_precision
-    from tinyctl.stages.data import calibration_set, labelled_split
+    from tinyctl.datasets import calibration_set, labelled_split
     from tinyctl.stages.quantize import convert_model
-    from tinyctl.stages.runtimes import run_tflite, run_torch
-    from tinyctl.stages.source import load_source
+    from tinyctl.runtimes import run_tflite, run_torch
+    from tinyctl.model_source import load_source
 
     source = load_source(None)
     images = calibration_set(source, 200, seed)
@@ -101,7 +101,7 @@ def _saving(before, after) -> str:
     return f"{100 * (1 - after / before):.0f} %" if before else "n/a"
 
 
-FRESH_IMAGES, FRESH_SEED = 4000, 1        # a held-out set ten times the test split (tinyctl.stages.data.fresh_split)
+FRESH_IMAGES, FRESH_SEED = 4000, 1        # a held-out set ten times the test split (tinyctl.datasets.fresh_split)
 
 
 def _recovered(run: tuple[int, int, int]) -> dict:
@@ -110,7 +110,7 @@ def _recovered(run: tuple[int, int, int]) -> dict:
 
     from tinyctl.compress.finetune import TrainingData
     from tinyctl.stages.prune import prune_and_fine_tune
-    from tinyctl.stages.source import load_source
+    from tinyctl.model_source import load_source
 
     torch.set_num_threads(1)
     epochs, steps, seed = run
@@ -123,7 +123,7 @@ def _recovered(run: tuple[int, int, int]) -> dict:
 def _float_aps(source, model) -> dict:
     from tinyctl.models.metrics import average_precision
     from tinyctl.models.train import predict
-    from tinyctl.stages.data import fresh_split, labelled_split
+    from tinyctl.datasets import fresh_split, labelled_split
 
     splits = {"ap": labelled_split(source, "test"), "ap_fresh": fresh_split(source, FRESH_IMAGES, FRESH_SEED)}
     return {key: average_precision(predict(model, x), y) for key, (x, y) in splits.items()}
@@ -135,7 +135,7 @@ def recovery(reuse: bool) -> list[dict]:
     The fine-tunes run in parallel, one per core."""
 
     from tinyctl.models.train import TrainConfig, train
-    from tinyctl.stages.source import load_source
+    from tinyctl.model_source import load_source
 
     path = WORK / "recovery.json"
     if reuse and path.is_file():

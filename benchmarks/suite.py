@@ -1,5 +1,5 @@
 """The benchmark's measurements: one int8 .tflite through tinyctl's engine on each benchmarked core
-(firmware built with tinyctl.stages.firmware.build_engine_firmware, self-test run under QEMU with the
+(firmware built with tinyctl.pipeline.build_engine_firmware, self-test run under QEMU with the
 instruction-counting plugin), next to the TFLite-Micro figures for the same model."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from tinyctl.firmware_run import FIRMWARE_ELF
 from tinyctl.graph import Graph, read_graph
 from tinyctl.macs import graph_macs
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR, REPO_ROOT
+from tinyctl.pipeline import build_engine_firmware
 from tinyctl.planner import Plan
+from tinyctl.runtimes import tflm_int8_outputs
 from tinyctl.stages.engine import plan_engine_arena
-from tinyctl.stages.firmware import FIRMWARE_ELF, build_engine_firmware
-from tinyctl.stages.runtimes import tflm_int8_outputs
 from tinyctl.stages.tflm import measure_tflm_arena
 from tinyctl.targets import resolve_board
 
@@ -75,7 +76,7 @@ def default_detector(work: Path, rebuild: bool = False, progress=None) -> Model:
     current checkpoint when there is one, else from a fresh build into work/default_detector-build."""
     from tinyctl.models.checkpoint import DEFAULT_CHECKPOINT
     from tinyctl.pipeline import BuildOptions, build
-    from tinyctl.stages.source import sha256_of
+    from tinyctl.model_source import sha256_of
 
     sha = sha256_of(DEFAULT_CHECKPOINT)
     fresh = work / "default_detector-build"
@@ -94,8 +95,8 @@ def split_head(work: Path, progress=None, cut: int = 19) -> Model:
     for the M4 by tinyctl.pipeline.build like any checkpoint."""
     from tinyctl.pipeline import BuildOptions, build
     from tinyctl.split.partition import PartitionOptions, partition
-    from tinyctl.stages.data import labelled_split
-    from tinyctl.stages.source import load_source
+    from tinyctl.datasets import labelled_split
+    from tinyctl.model_source import load_source
 
     source = load_source(None)
     data = {split: labelled_split(source, split) for split in ("train", "val", "test")}

@@ -7,9 +7,9 @@ import pytest
 
 from tinyctl.compress.finetune import TrainingData
 from tinyctl.compress.search import BUDGET_GRID, first_passing
-from tinyctl.stages.data import labelled_split
+from tinyctl.datasets import labelled_split
+from tinyctl.model_source import load_source
 from tinyctl.stages.prune import ratio_for_budget
-from tinyctl.stages.source import load_source
 
 
 @pytest.mark.parametrize("boundary", range(8))

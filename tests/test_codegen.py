@@ -37,8 +37,8 @@ def generated(model, default_build, tmp_path_factory):
 
 def _test_inputs(graph) -> np.ndarray:
     """The first IMAGES test images quantized with the model's input parameters, NHWC."""
-    from tinyctl.stages.data import labelled_split
-    from tinyctl.stages.source import load_source
+    from tinyctl.datasets import labelled_split
+    from tinyctl.model_source import load_source
 
     images, _ = labelled_split(load_source(None), "test")
     x = images[:IMAGES].transpose(0, 2, 3, 1)

@@ -12,18 +12,16 @@ from tinyctl.compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
 from tinyctl.compress.finetune import TrainingData
 from tinyctl.compress.prune import macs_and_params, prune_channels
 from tinyctl.compress.search import TARGET_GRID, Target
+from tinyctl.datasets import fresh_split
 from tinyctl.errors import TinyctlError
+from tinyctl.model_source import load_source
 from tinyctl.models.checkpoint import load_checkpoint, save_checkpoint
 from tinyctl.models.layer_shapes import layer_shapes
 from tinyctl.models.metrics import average_precision
 from tinyctl.models.train import predict
-from tinyctl.pipeline import BuildOptions, build
-from tinyctl.stages.baseline import measure_uncompressed
+from tinyctl.pipeline import BuildOptions, build, measure_uncompressed
 from tinyctl.stages.compress import CompressionOptions
-from tinyctl.stages.data import calibration_set, fresh_split
 from tinyctl.stages.prune import prune_and_fine_tune, ratio_for_target
-from tinyctl.stages.source import load_source
-from tinyctl.targets import resolve_board
 
 EXAMPLE = torch.zeros(1, 1, 64, 64)
 FRESH_IMAGES = 4000
@@ -130,11 +128,10 @@ def test_pruned_build_runs_bit_exact_end_to_end(tmp_path, default_build):
     assert json.loads((directory / "report.json").read_text())["validation"]["agreement"] == agreement
 
 
-def test_an_uncompressed_model_too_large_for_the_board_is_recorded_with_the_reason(detector, tmp_path):
+def test_an_uncompressed_model_too_large_for_the_board_is_recorded_with_the_reason(tmp_path):
     """Often the reason to prune: the baseline of the savings says the unpruned firmware does not fit (RAM
     22,000 B: the unpruned default needs 26,840, half its channels 18,920) instead of stopping the build."""
-    board = resolve_board(str(small_stm32(tmp_path, 22_000)))
-    figures = measure_uncompressed(detector, board, calibration_set(detector, 16, 0), None)
+    figures = measure_uncompressed(BuildOptions(target=str(small_stm32(tmp_path, 22_000)), calibration_samples=16))
     assert figures["fits"] is False and "does not fit" in figures["error"] and "22,000 B" in figures["error"]
     assert figures["arena_bytes"] == 16_384 and figures["flash_bytes"] is None
     assert figures["int8_tflite_test_ap"] > 0.95

@@ -7,13 +7,13 @@ import json
 import pytest
 
 from tinyctl.cli import main
-from tinyctl.graph import read_graph
 from tinyctl.compress.search import TARGET_GRID, Target
+from tinyctl.datasets import calibration_set
+from tinyctl.graph import read_graph
+from tinyctl.model_source import load_source
 from tinyctl.models.checkpoint import load_checkpoint
 from tinyctl.models.layer_shapes import layer_shapes
-from tinyctl.stages.data import calibration_set
 from tinyctl.stages.prune import TARGET_CALIBRATION_IMAGES, measure_target, ratio_for_target, weight_bytes
-from tinyctl.stages.source import load_source
 
 
 @pytest.fixture(scope="module")

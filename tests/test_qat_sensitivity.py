@@ -10,13 +10,13 @@ from compression_models import with_weight_outliers
 from tinyctl.compress.finetune import TrainingData
 from tinyctl.compress.qat import quantization_aware_training
 from tinyctl.compress.sensitivity import layer_sensitivity, summary
+from tinyctl.datasets import labelled_split
 from tinyctl.graph import read_graph
+from tinyctl.model_source import load_source
 from tinyctl.models.metrics import average_precision
 from tinyctl.models.train import predict
-from tinyctl.stages.data import labelled_split
+from tinyctl.runtimes import run_tflite
 from tinyctl.stages.quantize import convert_model
-from tinyctl.stages.runtimes import run_tflite
-from tinyctl.stages.source import load_source
 
 QAT_TRAIN_IMAGES = 500
 QAT_EPOCHS = 3

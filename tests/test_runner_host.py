@@ -13,8 +13,8 @@ from tinyctl.runner import BoardSession, spawn_host_runner
 from tinyctl.runner.frames import (BOOT, ERROR, HELLO, INFER, LOAD, READ_OUTPUT, REPLY, FrameDecoder,
                                    encode_frame)
 from tinyctl.codegen.model_info import model_digest
-from tinyctl.stages.engine import HOST_EXECUTABLE
-from tinyctl.stages.runtimes import tflm_int8_outputs
+from tinyctl.firmware_run import HOST_EXECUTABLE
+from tinyctl.runtimes import tflm_int8_outputs
 
 
 class Raw:

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 
 from tinyctl.cli import main
+from tinyctl.datasets import labelled_split
 from tinyctl.errors import TinyctlError
 from tinyctl.graph import read_graph
 from tinyctl.pipeline import BuildOptions, build
 from tinyctl.runner import BoardSession, QemuBoard, open_link
 from tinyctl.runner.board_run import RESULT_FILE, RunOptions, run_on_board
 from tinyctl.runner.proxy import FaultyProxy
-from tinyctl.stages.data import labelled_split
-from tinyctl.stages.runtimes import quantize_input, tflm_int8_outputs
+from tinyctl.runtimes import quantize_input, tflm_int8_outputs
 from tinyctl.validate_build import read_build
 
 IMAGES = 12        # the prefix the CLI and fault tests stream

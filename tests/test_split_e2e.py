@@ -4,6 +4,8 @@ over TCP -> prediction, equal to the same split computed on the host."""
 import numpy as np
 import pytest
 
+from tinyctl.datasets import labelled_split
+from tinyctl.model_source import load_source
 from tinyctl.models.checkpoint import load_checkpoint, save_checkpoint
 from tinyctl.models.data.synthetic import SyntheticConfig
 from tinyctl.models.metrics import accuracy_at
@@ -14,8 +16,6 @@ from tinyctl.split.finetune import outputs
 from tinyctl.split.partition import PartitionOptions, partition
 from tinyctl.split.server import server_thread
 from tinyctl.split.tail import TailModel
-from tinyctl.stages.data import labelled_split
-from tinyctl.stages.source import load_source
 
 SMALL = SyntheticConfig(n_train=96, n_val=32, n_test=32)   # the default detector's 64x64 images, fewer of them
 

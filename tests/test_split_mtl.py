@@ -6,12 +6,12 @@ import numpy as np
 import onnxruntime as ort
 
 from split_support import tiny_checkpoint
+from tinyctl.model_source import load_source
 from tinyctl.split.cases import partition_case
 from tinyctl.split.client import TailClient
 from tinyctl.split.mtl import MTLOptions, load_task_data, size_classes, train_mtl
 from tinyctl.split.server import server_thread
 from tinyctl.split.tail import TailModel
-from tinyctl.stages.source import load_source
 
 
 def test_size_classes_come_from_the_mask_area():

@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from split_support import tiny_checkpoint
+from tinyctl.datasets import labelled_split
 from tinyctl.errors import TinyctlError
+from tinyctl.model_source import load_source
 from tinyctl.models.checkpoint import load_checkpoint
 from tinyctl.models.split.bottleneck import BottleneckConfig, decoder, encoder
 from tinyctl.models.split.modules import SplitHeadConfig, split_model
 from tinyctl.split.partition import PartitionOptions, partition
-from tinyctl.stages.data import labelled_split
-from tinyctl.stages.source import load_source
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tinyctl.errors import TinyctlError
+from tinyctl.firmware_run import HOST_EXECUTABLE, run_firmware_batch, selftest
 from tinyctl.graph import Graph, read_graph
 from tinyctl.hostrun import run_host
+from tinyctl.pipeline import build_engine_firmware
 from tinyctl.planner import Plan
 from tinyctl.reference_models import REFERENCE_MODELS, build_reference_model
-from tinyctl.stages.runtimes import tflm_int8_outputs
-from tinyctl.stages.engine import HOST_EXECUTABLE, plan_engine_arena
-from tinyctl.stages.firmware import build_engine_firmware, run_firmware_batch, selftest
-from tinyctl.errors import TinyctlError
+from tinyctl.runtimes import tflm_int8_outputs
+from tinyctl.stages.engine import plan_engine_arena
 from tinyctl.stages.tflm import _ArenaProbe, measure_arena, measure_tflm_arena
 from tinyctl.targets import resolve_board
 

@@ -42,10 +42,10 @@ def prune(
 ):
     """Prune a detector's channels (by ratio, to a target, or within an AP budget), fine-tune it, optionally
     QAT, and write the smaller checkpoint."""
-    from .pipeline import StageLog
-    from .stages.compress import COMPRESSED_CHECKPOINT, compress
-    from .stages.data import calibration_set
-    from .stages.source import load_source
+    from .datasets import calibration_set
+    from .model_source import load_source
+    from .pipeline import StageLog, compress_model
+    from .stages.compress import COMPRESSED_CHECKPOINT
 
     options = compression_options(prune=ratio, prune_target=target, max_drop=max_drop, fine_tune_epochs=fine_tune_epochs,
                                   prune_steps=prune_steps, qat_epochs=qat_epochs)
@@ -55,7 +55,7 @@ def prune(
     with progress_bars() as progress, tempfile.TemporaryDirectory(prefix="tinyctl-prune-") as tmp:
         log = StageLog(progress)
         calibration = log.run("calibration set", calibration_set, source, calibration_samples, seed)
-        _, record = compress(log, source, options, calibration, Path(tmp), progress)
+        _, record = compress_model(log, source, options, calibration, Path(tmp), progress)
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(Path(tmp) / COMPRESSED_CHECKPOINT, out)
     print_record(console, record)

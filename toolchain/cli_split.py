@@ -25,7 +25,7 @@ BUILD_TARGET = typer.Option(None, "--build-target", "-t", help="Also `tinyctl bu
 
 
 def _torch_source(model: Optional[str]):
-    from .stages.source import load_source
+    from .model_source import load_source
 
     source = load_source(Path(model) if model else None)
     if source.torch_model is None:
@@ -35,7 +35,7 @@ def _torch_source(model: Optional[str]):
 
 
 def _split_data(source, split: str, samples: int):
-    from .stages.data import labelled_split
+    from .datasets import labelled_split
 
     if samples < 1:
         raise TinyctlError("--samples must be at least 1", "use 400 for the whole validation split")

@@ -3,30 +3,41 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .graph import read_graph
+import numpy as np
+
+from .compress.artifact import write_compressed_checkpoint
+from .compress.calibration import Calibration, correct_biases
+from .compress.finetune import TrainingData
+from .compress.search import Target
+from .datasets import calibration_set
+from .errors import TinyctlError
+from .firmware_run import selftest
+from .graph import Graph, read_graph
+from .model_source import ModelSource, load_source
 from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
+from .planner import Plan
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, staged_directory
-from .stages.baseline import compressed_figures, measure_uncompressed
-from .stages.data import calibration_set
+from .stages.baseline import build_figures, unfit_figures
+from .stages.compress import BIAS_CORRECTED_ONNX, COMPRESSED_CHECKPOINT, CompressionOptions, compressed_label
 from .stages.engine import build_engine, engine_support, golden_io, plan_engine_arena
 from .stages.export import export_float_onnx
-from .stages.firmware import build_firmware, selftest
-from .stages.memory import check_fit, tflm_budget
+from .stages.firmware import build_firmware
+from .stages.memory import DoesNotFit, check_fit, tflm_budget
+from .stages.prune import prune_and_fine_tune, ratio_for_budget, ratio_for_target
+from .stages.qat import qat_stage
 from .stages.quantize import FLOAT_TFLITE, check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
 from .stages.sensitivity import int8_sensitivity
-from .stages.source import ModelSource, load_source
 from .stages.tflm import emit_tflm_sources, measure_arena, tflm_array_bytes
-from .targets import BUILD_BOARD_FILE, resolve_board
+from .targets import BUILD_BOARD_FILE, Board, resolve_board
 from .tflm_ops import check_tflm_ops
 from .tools import require_tool, tool_versions
 from .validate import evaluate
-from .errors import TinyctlError
-from .stages.compress import CompressionOptions, compress, compressed_label, quantization_input
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,7 @@ def _recorded_model_path(options: BuildOptions, source: ModelSource) -> str:
 
 def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     board = resolve_board(options.target)
-    uncompressed = load_source(Path(options.model) if options.model else None)
-    source = compressed_label(uncompressed, options.compression)
+    source = compressed_label(load_source(Path(options.model) if options.model else None), options.compression)
     require_tool("onnxsim")
     final = Path(options.out) if options.out else default_output(source, board.name)
     log = StageLog(progress)
@@ -82,12 +92,12 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         shutil.copyfile(board.source, work / BUILD_BOARD_FILE)   # validate, run and flash read the board here
         tflite_path = work / "model_int8.tflite"
         calibration = log.run("calibration set", calibration_set, source, options.calibration_samples, options.seed)
-        source, compression = compress(log, source, options.compression, calibration, work, progress)
+        source, compression = compress_model(log, source, options.compression, calibration, work, progress)
         if source.kind == "tflite":
             shutil.copyfile(source.path, tflite_path)
         else:
             log.run("float ONNX", export_float_onnx, source, work / "model.onnx", calibration[:16])
-            to_quantize, percentile = quantization_input(log, compression, work / "model.onnx", calibration)
+            to_quantize, percentile = _quantization_input(log, compression, work / "model.onnx", calibration)
             log.run("int8 QDQ ONNX", quantize_qdq_onnx, to_quantize, work / "model_int8.onnx", calibration, percentile)
             log.run("int8 TFLite", convert_int8_tflite, to_quantize, tflite_path, calibration,
                     work / "logs" / "onnx2tf.log", failed_logs_dir(final) / "onnx2tf.log", percentile)
@@ -111,10 +121,8 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
             memory.update(backend="engine", engine=engine.pop("budget", None))
         validation = log.run("validate", evaluate, work, source, arena, board, progress)
         if options.compression.changes_model:
-            compression["savings"] = {
-                "before": log.run("uncompressed baseline", measure_uncompressed, uncompressed, board, calibration,
-                                  options.compression.calibration_options().range_percentile),
-                "after": compressed_figures(memory, engine, validation)}
+            compression["savings"] = {"before": log.run("uncompressed baseline", measure_uncompressed, options),
+                                       "after": build_figures(memory, engine, validation)}
         sensitivity = None
         if (work / FLOAT_TFLITE).is_file():
             sensitivity = log.run("int8 sensitivity per layer", int8_sensitivity, work, source)
@@ -127,18 +135,85 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     return final, data
 
 
-def _build_engine(log: StageLog, board, source: ModelSource, graph, model_bytes: bytes, tflm_arena: int,
-                  work: Path) -> dict:
-    """Plan, generate, build for the host and the board, fit, and self-test the engine."""
+def _build_engine(log: StageLog, board: Board, source: ModelSource, graph: Graph, model_bytes: bytes,
+                  tflm_arena: int, work: Path) -> dict:
+    """Plan the engine, make its golden data, then the one engine -> firmware -> self-test chain."""
     plan = log.run("engine memory plan", plan_engine_arena, graph)
     golden = log.run("golden data (TFLite-Micro)", golden_io, source, graph, model_bytes, tflm_arena)
-    log.run("engine C sources and host build", build_engine, graph, plan, golden, source.name, board.name, work)
+    built = build_engine_firmware(graph, plan, golden, source.name, board, work, log)
     engine = {"supported": True, "arena_bytes": plan.peak_bytes}
     if board.platform != "host":
-        firmware = log.run("firmware build and fit", build_firmware, board, work, plan.peak_bytes)
-        engine.update(firmware=firmware["sizes"], budget=firmware["budget"])
-    engine["selftest"] = log.run("firmware self-test", selftest, board, work, graph)
+        engine.update(firmware=built["sizes"], budget=built["budget"])
+    engine["selftest"] = built["selftest"]
     return engine
+
+
+def build_engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,
+                          board: Board, build_dir: Path, log: StageLog | None = None) -> dict:
+    """The engine for a planned graph with its golden (inputs, expected outputs), built into build_dir: engine/
+    sources and the host app; for a board with a core, firmware.elf and its fit; then the self-test there.
+    {"sizes", "budget", "selftest"} (sizes and budget None on the host). The build and the benchmarks run this."""
+    log = log or StageLog()
+    log.run("engine C sources and host build", build_engine, graph, plan, golden, model_name, board.name, build_dir)
+    firmware = {"sizes": None, "budget": None}
+    if board.platform != "host":
+        firmware = log.run("firmware build and fit", build_firmware, board, build_dir, plan.peak_bytes)
+    return {**firmware, "selftest": log.run("firmware self-test", selftest, board, build_dir, graph)}
+
+
+def compress_model(log: StageLog, source: ModelSource, options: CompressionOptions, calibration: np.ndarray,
+                   work: Path, progress=None) -> tuple[ModelSource, dict]:
+    """The compression stages the options ask for, in order (`tinyctl prune` runs them too); the compressed
+    checkpoint goes to work/model.pt. The record becomes report.json's `compression`."""
+    record = {"calibration": asdict(options.calibration_options())}
+    if not options.changes_model:
+        return source, record
+    data = log.run("training data", TrainingData.of, source)
+    model, ratio = source.torch_model, options.prune
+    if options.max_drop is not None:
+        ratio, chosen, model, record["prune"], record["budget"] = log.run(
+            "accuracy-drop budget search", ratio_for_budget, source, data, calibration, options.max_drop,
+            options.fine_tune_epochs, 0, progress, options.prune_steps)
+        record["calibration"] = asdict(options.calibration_options(chosen.method))
+    if options.prune_target is not None:
+        ratio, record["target"] = log.run("pruning target search", ratio_for_target, source,
+                                          Target.parse(options.prune_target), calibration, progress)
+    if ratio and options.max_drop is None:
+        model, record["prune"] = log.run("prune and fine-tune", prune_and_fine_tune, source, ratio, data,
+                                         options.fine_tune_epochs, 0, progress, options.prune_steps)
+    if options.qat_epochs:
+        model, record["qat"] = log.run("quantization-aware training", qat_stage, model, data, calibration,
+                                       options.qat_epochs, progress)
+    source = log.run("compressed checkpoint", write_compressed_checkpoint, source, model, data,
+                     work / COMPRESSED_CHECKPOINT, {k: v for k, v in record.items() if k != "calibration"})
+    return source, record
+
+
+def _quantization_input(log: StageLog, record: dict, float_onnx: Path,
+                        calibration: np.ndarray) -> tuple[Path, float | None]:
+    """The float ONNX the quantizers read (bias-corrected when asked) and the percentile of the ranges (None: MinMax)."""
+    options = Calibration(**record["calibration"])
+    if options.bias_correction:
+        corrected = float_onnx.parent / BIAS_CORRECTED_ONNX
+        record["calibration"]["bias_corrections"] = log.run("bias correction", correct_biases, float_onnx, corrected,
+                                                            calibration)
+        float_onnx = corrected
+    return float_onnx, options.range_percentile
+
+
+def measure_uncompressed(options: BuildOptions) -> dict:
+    """The savings' baseline: the model before compression built by this same pipeline (plain options, same
+    board, calibration set and ranges) in a scratch directory, its FIGURES read from that build's report. A
+    model that does not fit the board is not fatal here (that is often the reason to compress): its board-free
+    figures come from a host build, with `fits` false and the reason."""
+    plain = replace(options, compression=options.compression.uncompressed())
+    with tempfile.TemporaryDirectory(prefix="tinyctl-baseline-") as tmp:
+        try:
+            _, data = build(replace(plain, out=str(Path(tmp) / "board")))
+        except DoesNotFit as exc:
+            _, host = build(replace(plain, target="host", out=str(Path(tmp) / "host")))
+            return unfit_figures(host, exc.message)
+    return build_figures(data["memory"], data["engine"], data["validation"])
 
 
 def _check_tflm_array(model_data_cc: Path, model_bytes: bytes) -> None:

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .stages.data import labelled_split
-from .stages.engine import HOST_EXECUTABLE
-from .stages.firmware import FIRMWARE_ELF
-from .stages.runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_onnx, run_tflite, run_tflm,
-                              run_torch)
-from .stages.source import ModelSource
+from .datasets import labelled_split
+from .firmware_run import FIRMWARE_ELF, HOST_EXECUTABLE
+from .model_source import ModelSource
+from .runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_onnx, run_tflite, run_tflm,
+                       run_torch)
 from .targets import Board
 
 RUNTIME_LABELS = {

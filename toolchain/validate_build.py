@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from .errors import TinyctlError
+from .model_source import ModelSource, load_source
 from .report import render_html, write_json
-from .stages.source import ModelSource, load_source
 from .targets import board_of_build
 from .validate import evaluate
 

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..datasets import labelled_split
+
 BATCH_SIZE = 64
 
 
@@ -21,8 +23,6 @@ class TrainingData:
 
     @classmethod
     def of(cls, source) -> "TrainingData":
-        from ..stages.data import labelled_split
-
         return cls(*labelled_split(source, "train"), *labelled_split(source, "val"))
 
 

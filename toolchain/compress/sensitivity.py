@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ..graph import read_graph
-from ..stages.runtimes import quantize_input
+from ..runtimes import quantize_input
 
 SAMPLES = 32
 

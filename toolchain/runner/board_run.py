@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from ..codegen.model_info import model_digest
+from ..datasets import labelled_split
 from ..errors import TinyctlError
 from ..graph import read_graph
 from ..qemu import per_inference
-from ..stages.data import labelled_split
-from ..stages.runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
+from ..runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
 from ..targets import board_of_build
 from ..validate import _agreement, _scores
 from ..validate_build import read_build

@@ -15,6 +15,7 @@ from ..firmware import symbol_address
 from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin, serial_args
 from ..targets import Board, board_of_build
 from ..tools import require_tool
+from ..validate_build import read_report
 from .link import open_link
 
 
@@ -26,8 +27,6 @@ def free_port() -> int:
 
 def build_board(build_dir: Path) -> Board:
     """The board a build directory was made for (its board file copy, or report.json's board name)."""
-    from ..validate_build import read_report   # here: the build pipeline imports this package
-
     return board_of_build(build_dir, read_report(build_dir)["board"]["name"])
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..runner import BoardSession, open_link
-from ..stages.runtimes import quantize_input, run_tflite
+from ..runtimes import quantize_input, run_tflite
 from .client import TailClient
 from .tail import TailModel
 

@@ -21,7 +21,9 @@ from tinyctl.models.metrics import detector_metrics, youden_threshold
 from tinyctl.models.split.modules import SplitHead
 from tinyctl.models.split.mtl import TaskTails
 
+from ..datasets import source_samples   # the build's own cache of the synthetic splits
 from ..errors import TinyctlError
+from ..model_source import preprocess
 from .finetune import fit, outputs, task_loss
 from .partition import CutOptions, export_split, head_config
 
@@ -101,9 +103,6 @@ def train_mtl(options: MTLOptions, data: dict, median_area: float, advance=None)
 
 def load_task_data(source) -> tuple[dict, float]:
     """{split: (model inputs, {task: labels})} of the model's synthetic data, and the median defect area."""
-    from ..stages.data import source_samples   # the build's own cache of the synthetic splits
-    from ..stages.source import preprocess
-
     samples = {split: source_samples(source, split) for split in ("train", "val", "test")}
     train = samples["train"]
     areas = train.masks[train.labels == 1].reshape(int(train.labels.sum()), -1).sum(1)

@@ -1,25 +1,18 @@
-"""The compression steps of a build, in order: budget search or target search, prune + fine-tune, QAT,
-the compressed checkpoint; then the calibration the quantize stage applies (percentile ranges, bias
-correction). Each is a named, timed stage of the pipeline."""
+"""What a build's compression asks for (the options `tinyctl build` and `tinyctl prune` share) and the name of
+what it makes. The compression stages themselves (budget search or target search, prune + fine-tune, QAT,
+the compressed checkpoint, bias correction) are listed in tinyctl.pipeline."""
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
-
-import numpy as np
 
 from ..compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
-from ..compress.artifact import write_compressed_checkpoint
-from ..compress.calibration import Calibration, correct_biases
-from ..compress.finetune import TrainingData
+from ..compress.calibration import Calibration
 from ..compress.prune import check_ratio
 from ..compress.search import Target
 from ..errors import TinyctlError
-from .prune import prune_and_fine_tune, ratio_for_budget, ratio_for_target
-from .qat import qat_stage
-from .source import ModelSource
+from ..model_source import ModelSource
 
 COMPRESSED_CHECKPOINT = "model.pt"
 BIAS_CORRECTED_ONNX = "model_bias_corrected.onnx"
@@ -57,6 +50,10 @@ class CompressionOptions:
     def calibration_options(self, method: str | None = None) -> Calibration:
         return Calibration(method or self.calibration, self.percentile, self.bias_correction)
 
+    def uncompressed(self) -> CompressionOptions:
+        """The plain build's options with this build's int8 ranges: the baseline the savings are measured from."""
+        return CompressionOptions(calibration=self.calibration, percentile=self.percentile)
+
     @property
     def changes_model(self) -> bool:
         return any(v is not None for v in (self.prune, self.prune_target, self.max_drop)) or self.qat_epochs > 0
@@ -79,41 +76,3 @@ def compressed_label(source: ModelSource, options: CompressionOptions) -> ModelS
     if options.qat_epochs:
         parts.append(f"qat{options.qat_epochs}")
     return dataclasses.replace(source, label="-".join(parts))
-
-
-def compress(log, source: ModelSource, options: CompressionOptions, calibration: np.ndarray, work: Path,
-             progress=None) -> tuple[ModelSource, dict]:
-    """Run the compression stages the options ask for; writes the compressed checkpoint to work/model.pt."""
-    record = {"calibration": dataclasses.asdict(options.calibration_options())}
-    if not options.changes_model:
-        return source, record
-    data = log.run("training data", TrainingData.of, source)
-    model, ratio = source.torch_model, options.prune
-    if options.max_drop is not None:
-        ratio, chosen, model, record["prune"], record["budget"] = log.run(
-            "accuracy-drop budget search", ratio_for_budget, source, data, calibration, options.max_drop,
-            options.fine_tune_epochs, 0, progress, options.prune_steps)
-        record["calibration"] = dataclasses.asdict(options.calibration_options(chosen.method))
-    if options.prune_target is not None:
-        ratio, record["target"] = log.run("pruning target search", ratio_for_target, source,
-                                          Target.parse(options.prune_target), calibration, progress)
-    if ratio and options.max_drop is None:
-        model, record["prune"] = log.run("prune and fine-tune", prune_and_fine_tune, source, ratio, data,
-                                         options.fine_tune_epochs, 0, progress, options.prune_steps)
-    if options.qat_epochs:
-        model, record["qat"] = log.run("quantization-aware training", qat_stage, model, data, calibration,
-                                       options.qat_epochs, progress)
-    source = log.run("compressed checkpoint", write_compressed_checkpoint, source, model, data,
-                     work / COMPRESSED_CHECKPOINT, {k: v for k, v in record.items() if k != "calibration"})
-    return source, record
-
-
-def quantization_input(log, record: dict, float_onnx: Path, calibration: np.ndarray) -> tuple[Path, float | None]:
-    """The float ONNX the quantizers read (bias-corrected when asked) and the percentile of the ranges (None: MinMax)."""
-    options = Calibration(**record["calibration"])
-    if options.bias_correction:
-        corrected = float_onnx.parent / BIAS_CORRECTED_ONNX
-        record["calibration"]["bias_corrections"] = log.run("bias correction", correct_biases, float_onnx, corrected,
-                                                            calibration)
-        float_onnx = corrected
-    return float_onnx, options.range_percentile

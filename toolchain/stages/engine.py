@@ -11,16 +11,15 @@ from pathlib import Path
 import numpy as np
 
 from ..codegen import emit_engine_c, emit_golden_c
+from ..datasets import labelled_split
 from ..errors import TinyctlError
+from ..firmware_run import HOST_EXECUTABLE
 from ..graph import Graph
 from ..hostrun import compile_host
+from ..model_source import ModelSource
 from ..planner import Plan, check_plan, plan_arena, require_supported
 from ..codegen.model_info import emit_model_info
-from .data import labelled_split
-from .runtimes import quantize_input, run_tflm
-from .source import ModelSource
-
-HOST_EXECUTABLE = Path("host") / "model_host"
+from ..runtimes import quantize_input, run_tflm
 GOLDEN_COUNT = 4
 
 

@@ -11,7 +11,7 @@ import onnxruntime as ort
 import torch
 
 from ..errors import TinyctlError
-from .source import ModelSource
+from ..model_source import ModelSource
 
 ONNX_OPSET = 17
 INPUT_NAME = "input"

@@ -38,6 +38,10 @@ def engine_budget(board: Board, arena_bytes: int, flash_bytes: int, ram_bytes: i
                    measured="arm-none-eabi-size of the linked firmware")
 
 
+class DoesNotFit(TinyctlError):
+    """The model does not fit the board (a compressed build's baseline records this instead of stopping)."""
+
+
 def check_fit(board: Board, budget: dict) -> None:
     """A model that does not fit stops the build with the numbers and what to try."""
     if budget["fits"]:
@@ -53,6 +57,6 @@ def check_fit(board: Board, budget: dict) -> None:
                and b.ram.size >= budget["ram_needed_bytes"] and b.flash.size >= budget["flash_needed_bytes"]]
     alternatives = f"a board where it fits: {', '.join(roomier)}; " if roomier else ""
     backend = "the tinyctl engine" if budget["backend"] == "engine" else "TFLite-Micro"
-    raise TinyctlError(f"the model does not fit {board.name} with {backend}: " + "; ".join(short),
-                       f"try a smaller input or fewer channels (pruning), or {alternatives}"
-                       "see `tinyctl targets`")
+    raise DoesNotFit(f"the model does not fit {board.name} with {backend}: " + "; ".join(short),
+                     f"try a smaller input or fewer channels (pruning), or {alternatives}"
+                     "see `tinyctl targets`")

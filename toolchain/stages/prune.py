@@ -19,9 +19,9 @@ from ..compress.qat import simulated_int8_val_ap
 from ..compress.search import BUDGET_GRID, TARGET_GRID, Target, first_passing
 from ..errors import TinyctlError
 from ..graph import read_graph
+from ..model_source import ModelSource
 from ..planner import plan_arena
 from .quantize import convert_model
-from .source import ModelSource
 
 FINE_TUNE_LR = 4e-3      # the training rate: each slice's fine-tune restarts its cosine decay from it
 # Each slice keeps its last epoch, not its best on the validation split: picking among 50 epochs by the AP

@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from ..compress.calibration import correct_biases
 from ..errors import TinyctlError
 from ..graph import Graph
 from ..staging import owned_temp_dir
+from .export import export_float_onnx
 from .onnx2tf_worker import PARENT_PID
 
 # onnx2tf fetches sample images from the network for 3-channel inputs unless this file is in its cwd.
@@ -113,9 +115,6 @@ def convert_model(source, work: Path, calibration: np.ndarray, percentile: float
                   bias_correction: bool = False) -> tuple[bytes, bytes]:
     """The build's float export and fully-int8 conversion of `source`'s model, in the scratch directory
     `work`, for callers that compare models (searches, benchmarks, tests): (int8, float) TFLite bytes."""
-    from ..compress.calibration import correct_biases
-    from .export import export_float_onnx
-
     work.mkdir(parents=True, exist_ok=True)
     float_onnx = work / "model.onnx"
     export_float_onnx(source, float_onnx, calibration[:4])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..compress.sensitivity import SAMPLES, layer_sensitivity, summary
-from .data import labelled_split
+from ..datasets import labelled_split
+from ..model_source import ModelSource
 from .quantize import FLOAT_TFLITE
-from .source import ModelSource
 
 
 def int8_sensitivity(build_dir: Path, source: ModelSource) -> dict:

@@ -1,4 +1,5 @@
-"""Stage `load`: what the user gave us (a zoo checkpoint, an ONNX or a TFLite file), and the data it expects."""
+"""The model source (the build's `load`, shared by every verb): what the user gave us (a zoo checkpoint, an ONNX
+or a TFLite file), and the data it expects."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from ..errors import TinyctlError
-from ..graph import read_graph
+from .errors import TinyctlError
+from .graph import read_graph
 
 KINDS = {".pt": "checkpoint", ".pth": "checkpoint", ".onnx": "onnx", ".tflite": "tflite"}
 

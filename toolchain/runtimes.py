@@ -10,6 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .firmware_run import run_firmware_batch
+from .graph import read_graph
+from .hostrun import run_host
+
 
 @dataclass
 class RuntimeOutput:
@@ -93,8 +97,6 @@ def run_tflm(model: bytes, inputs: np.ndarray, arena_bytes: int) -> RuntimeOutpu
 
 def _run_engine(run, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
     """Our engine through `run` (int8 rows in, int8 rows out); quantization as the int8 TFLite model has it."""
-    from ..graph import read_graph
-
     graph = read_graph(model)
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     q = quantize_input(inputs, inp.shape, inp.scale[0], inp.zero_point[0])
@@ -104,13 +106,9 @@ def _run_engine(run, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
 
 def run_engine_host(executable: Path, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
     """Our generated C engine in the app compiled for the host."""
-    from ..hostrun import run_host
-
     return _run_engine(lambda q: run_host(executable, q), model, inputs)
 
 
 def run_engine_firmware(board, build_dir: Path, model: bytes, inputs: np.ndarray) -> RuntimeOutput:
     """The board's firmware under QEMU, in its batch mode."""
-    from .firmware import run_firmware_batch
-
     return _run_engine(lambda q: run_firmware_batch(board, build_dir, q), model, inputs)

@@ -7,7 +7,7 @@ import functools
 
 import numpy as np
 
-from .source import ModelSource, preprocess
+from .model_source import ModelSource, preprocess
 
 
 def _config(source: ModelSource):

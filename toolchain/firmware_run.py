@@ -1,0 +1,65 @@
+"""Running a build's engine app: its self-test (under QEMU with instructions counted per inference and per
+layer, or natively on the host target) and batch runs of the firmware under QEMU. The build, `validate`
+and the benchmarks all run firmware through here."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+from statistics import mean
+
+import numpy as np
+
+from .errors import TinyctlError
+from .firmware import symbol_address
+from .graph import Graph
+from .hostrun import output_rows
+from .qemu import MARK_SYMBOL, per_inference, run_firmware
+from .targets import Board
+
+FIRMWARE_ELF = Path("firmware.elf")
+HOST_EXECUTABLE = Path("host") / "model_host"
+
+
+def selftest(board: Board, build_dir: Path, graph: Graph) -> dict:
+    """Run the embedded golden inputs on the firmware (QEMU) or the host app; fail the build on any
+    mismatch with TFLite-Micro's outputs."""
+    if board.platform == "host":
+        result = subprocess.run([str(build_dir / HOST_EXECUTABLE), "selftest"], capture_output=True, text=True)
+        return _verdict(board, "host", result.returncode, result.stdout)
+    elf = build_dir / FIRMWARE_ELF
+    run = run_firmware(board, elf, ["selftest"], mark_address=symbol_address(elf, MARK_SYMBOL))
+    verdict = _verdict(board, f"QEMU {board.qemu_machine}", run.exit_code, run.console)
+    layers = per_inference(run.marks, len(graph.operators))
+    per_layer = [round(mean(counts)) for counts in zip(*layers)]
+    totals = [sum(counts) for counts in layers]
+    verdict["instructions"] = {
+        "per_inference": round(mean(totals)), "min": min(totals), "max": max(totals),
+        "inferences": len(totals), "boot_to_exit": run.instructions,
+        "per_layer": [{"index": op.index, "opcode": op.opcode, "layer": graph.layer_name(op), "instructions": n}
+                      for op, n in zip(graph.operators, per_layer)]}
+    return verdict
+
+
+def _verdict(board: Board, where: str, exit_code: int, console: str) -> dict:
+    passed = exit_code == 0 and "\nPASS" in console.replace("\r", "")
+    if not passed:
+        raise TinyctlError(f"the firmware self-test failed on {where} (exit {exit_code}):\n{console.strip()[-1500:]}",
+                           "the engine disagrees with TFLite-Micro on the golden inputs; this is a tinyctl bug, "
+                           "please report it with the build directory")
+    return {"ran_on": where, "passed": True, "console": console.replace("\r", "")}
+
+
+def run_firmware_batch(board: Board, build_dir: Path, inputs: np.ndarray) -> np.ndarray:
+    """Int8 inputs [N, ...] through the firmware under QEMU (batch mode over semihosting files)."""
+    x = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
+    with tempfile.TemporaryDirectory(prefix="tinyctl-batch-") as tmp:
+        (Path(tmp) / "in.bin").write_bytes(x.tobytes())
+        run = run_firmware(board, (build_dir / FIRMWARE_ELF).resolve(), ["batch", "in.bin", "out.bin"],
+                           workdir=Path(tmp), timeout_s=60 + 0.5 * len(x))
+        if run.exit_code != 0:
+            raise TinyctlError(f"the firmware's batch run failed under QEMU (exit {run.exit_code}): "
+                               f"{run.console.strip()[-500:]}", "rebuild the firmware with `tinyctl build`")
+        out = np.fromfile(Path(tmp) / "out.bin", dtype=np.int8)
+    return output_rows(out, len(x), "the firmware")

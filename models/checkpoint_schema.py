@@ -41,7 +41,11 @@ def _preprocessing_problem(pre: dict) -> str | None:
         if name in pre and not (_is_number(pre[name]) and (pre[name] > 0 or not positive)):
             kind = "a positive finite number" if positive else "a finite number"
             return f"preprocessing.{name} must be {kind}, got {pre[name]!r}"[:200]
-    dataset = pre.get("dataset", {})
+    return dataset_problem(pre.get("dataset", {}))
+
+
+def dataset_problem(dataset) -> str | None:
+    """Why `dataset` does not describe a synthetic dataset tinyctl can make, or None."""
     if not isinstance(dataset, dict):
         return f"preprocessing.dataset must be a dict of dataset settings, got {type(dataset).__name__}"
     known = {f.name: f.type for f in dataclasses.fields(SyntheticConfig)}

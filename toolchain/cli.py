@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 from typer.exceptions import TyperException
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, prog_name="tinyctl", standalone_mode=False)
     except TinyctlError as exc:
-        err_console.print(f"[red]error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""),
+        err_console.print(f"[red]error:[/] {escape(exc.message)}" + (f"\n  hint: {escape(exc.hint)}" if exc.hint else ""),
                           highlight=False, soft_wrap=True)
         return 2
     except typer.Exit as exc:

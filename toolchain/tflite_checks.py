@@ -29,6 +29,14 @@ _OPTIONS = {"CONV_2D": "Conv2DOptions", "DEPTHWISE_CONV_2D": "DepthwiseConv2DOpt
             "SUB": "SubOptions", "MUL": "MulOptions", "LEAKY_RELU": "LeakyReluOptions",
             "CONCATENATION": "ConcatenationOptions", "RESIZE_NEAREST_NEIGHBOR": "ResizeNearestNeighborOptions"}
 
+_ENUM = {"padding": schema.Padding, "fusedActivationFunction": schema.ActivationFunctionType}
+# Window and enum fields of the options the engine and code generators compute with.
+_OPTION_VALUES = {
+    **{field: (lambda v: v >= 1) for field in ("strideH", "strideW", "dilationHFactor", "dilationWFactor",
+                                                "filterHeight", "filterWidth")},
+    **{field: (lambda v, enum=enum: v in vars(enum).values()) for field, enum in _ENUM.items()},
+}
+
 
 def refuse(what: str) -> TinyctlError:
     return TinyctlError(f"invalid TFLite model: {what}", HINT)
@@ -102,6 +110,10 @@ def check_operator(index: int, opcode: str, op: schema.OperatorT, tensor_count: 
     expected = _OPTIONS.get(opcode)
     if expected is not None and not isinstance(op.builtinOptions, getattr(schema, expected + "T")):
         raise refuse(f"{label} lacks its {expected} (found {type(op.builtinOptions).__name__})")
+    for field, valid in _OPTION_VALUES.items():
+        value = getattr(op.builtinOptions, field, None)
+        if value is not None and not valid(value):
+            raise refuse(f"{label} has {field} {value}")
 
 
 def check_dataflow(inputs: tuple[int, ...], outputs: tuple[int, ...], operators: list[tuple[tuple, tuple]],

@@ -47,10 +47,11 @@ def splice(rng, data: bytes, other: bytes) -> bytes:
 
 
 def _replaced(rng, values, value) -> list:
-    """`values` (read-only numpy from the parser) as a list with one random element set to `value`."""
-    values = [int(v) if isinstance(value, int) else float(v) for v in values]
-    if values:
-        values[int(rng.integers(len(values)))] = value
+    """`values` (read-only numpy from the parser, or None) as a list with one random element set to `value`."""
+    values = [int(v) if isinstance(value, int) else float(v) for v in (values if values is not None else ())]
+    if not values:
+        return [value]
+    values[int(rng.integers(len(values)))] = value
     return values
 
 
@@ -59,10 +60,12 @@ def _tflite_field(rng, model: schema.ModelT) -> None:
     sub = model.subgraphs[0]
     tensor = _pick(rng, sub.tensors)
     op = _pick(rng, sub.operators)
+    if tensor.quantization is None:
+        tensor.quantization = schema.QuantizationParametersT()
     q = tensor.quantization
     edits = [
         lambda: setattr(tensor, "shape", _replaced(rng, tensor.shape, int(_pick(rng, EDGE_INTS)))),
-        lambda: setattr(tensor, "shape", list(tensor.shape)[:-1] or [int(_pick(rng, EDGE_INTS))]),
+        lambda: setattr(tensor, "shape", _replaced(rng, tensor.shape, 1)[:-1] or [int(_pick(rng, EDGE_INTS))]),
         lambda: setattr(tensor, "type", int(rng.integers(-128, 128))),
         lambda: setattr(tensor, "buffer", int(_pick(rng, EDGE_INTS)) & 0xFFFFFFFF),
         lambda: setattr(tensor, "name", bytes(rng.integers(0, 256, int(rng.integers(1, 12)), dtype=np.uint8))),

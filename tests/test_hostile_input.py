@@ -13,7 +13,11 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 
 from benchmarks.fuzz_seeds import pack, tiny_onnx, tiny_tflite
 from tinyctl.cli import main
+from tinyctl.errors import TinyctlError
+from tinyctl.graph import read_graph
 from tinyctl.models.checkpoint import DEFAULT_CHECKPOINT
+from tinyctl.stages.quantize import check_fully_int8
+from tinyctl.stages.runtimes import run_tflite
 
 
 def _tflite(edit) -> bytes:
@@ -36,6 +40,7 @@ TFLITE = {   # name: (edit of the seed model's tree, what the error must say)
     "omitted required input": (lambda m, s: _set(s.operators[0], inputs=[0, -1, 2]), "op #0 (CONV_2D) needs 2 input(s)"),
     "negative dimension": (lambda m, s: _set(s.tensors[0], shape=[1, -16, 16, 1]), "'image' (#0) has shape [1, -16, 16, 1]"),
     "NaN scale": (lambda m, s: _set(s.tensors[3].quantization, scale=[float("nan")]), "'conv' (#3) has a scale that is not a positive finite"),
+    "scales without zero points": (lambda m, s: _set(s.tensors[3].quantization, zeroPoint=[]), "'conv' (#3) has 1 scales but 0 zero points"),
     "zero point outside int8": (lambda m, s: _set(s.tensors[3].quantization, zeroPoint=[300]), "zero point outside -128..127"),
     "per-channel scales on a wrong axis": (lambda m, s: _set(s.tensors[1].quantization, quantizedDimension=3), "4 per-channel scales along dimension 3"),
     "buffer index out of range": (lambda m, s: _set(s.tensors[2], buffer=1000), "'conv/bias' (#2) names buffer 1000"),
@@ -173,3 +178,15 @@ def test_hostile_input_in_a_real_process(tmp_path, args):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
     assert "Invalid value for '--max-drop'" in done.stderr or "names tensors [0, 99, 2]" in done.stderr
+
+
+def test_int8_tensor_without_quantization_is_refused_by_the_int8_check():
+    graph = read_graph(_tflite(lambda m, s: _set(s.tensors[3], quantization=None)))
+    with pytest.raises(TinyctlError, match="int8 tensor 'conv' has no quantization scale and zero point"):
+        check_fully_int8(graph)
+
+
+def test_a_model_litert_refuses_is_a_clear_error():
+    model = _tflite(lambda m, s: _set(s.tensors[6], shape=[2, 2]))   # FC weights [2, 2] with 1 bias: same bytes
+    with pytest.raises(TinyctlError, match="LiteRT, the int8 TFLite comparison runtime, refuses this model: .*bias"):
+        run_tflite(model, np.zeros((1, 1, 16, 16), np.float32))

@@ -88,7 +88,7 @@ def _check_quantization(label: str, dtype: str, shape: tuple[int, ...], q: schem
     zero_point = ints(q.zeroPoint)
     if not all(math.isfinite(s) and s > 0 for s in scale):
         raise refuse(f"{label} has a scale that is not a positive finite number: {scale[:8]}")
-    if zero_point and len(zero_point) != len(scale):
+    if len(zero_point) != len(scale):
         raise refuse(f"{label} has {len(scale)} scales but {len(zero_point)} zero points")
     if len(scale) > 1 and not (0 <= q.quantizedDimension < len(shape) and shape[q.quantizedDimension] == len(scale)):
         raise refuse(f"{label} has {len(scale)} per-channel scales along dimension {q.quantizedDimension} "

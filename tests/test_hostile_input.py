@@ -49,6 +49,8 @@ TFLITE = {   # name: (edit of the seed model's tree, what the error must say)
     "stride 0": (lambda m, s: _set(s.operators[0].builtinOptions, strideH=0), "op #0 (CONV_2D) has strideH 0"),
     "unknown padding": (lambda m, s: _set(s.operators[0].builtinOptions, padding=7), "op #0 (CONV_2D) has padding 7"),
     "ops out of order": (lambda m, s: s.operators.reverse(), "op #0 reads tensor 'mean' (#5) before any op writes it"),
+    "conv output of another batch": (lambda m, s: _set(s.tensors[3], shape=[256, 16, 16, 4]), "op #0 (CONV_2D): the output must be batch 1 and 16x16"),
+    "weights of other channels": (lambda m, s: _set(s.tensors[6], shape=[4, 1]), "op #2 (FULLY_CONNECTED): input, weights and output disagree"),
     "unknown tensor type": (lambda m, s: _set(s.tensors[4], type=99), "'mean/axes' (#4) has unknown type code 99"),
     "no subgraph input": (lambda m, s: _set(s, inputs=[]), "the model's inputs [] and outputs [8]"),
     "two subgraphs": (lambda m, s: m.subgraphs.append(s), "the model has 2 subgraphs"),

@@ -10,6 +10,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 
 from . import tflite_checks as checks
 from .errors import TinyctlError
+from .tflite_shapes import check_op_shapes
 
 _OP_NAMES = {code: name for name, code in vars(schema.BuiltinOperator).items() if not name.startswith("_")}
 _NUMPY_TYPES = {"INT8": np.int8, "UINT8": np.uint8, "INT16": np.int16, "INT32": np.int32,
@@ -117,4 +118,7 @@ def read_graph(source: Path | bytes) -> Graph:
                       for i, op in enumerate(raw_ops))
     checks.check_dataflow(inputs, outputs, [(op.inputs, op.outputs) for op in operators],
                           [t.is_constant for t in tensors], [bool(t.isVariable) for t in raw_tensors], names)
+    shapes = [t.shape for t in tensors]
+    for op in operators:
+        check_op_shapes(op.index, op.opcode, op.inputs, op.outputs, op.options, shapes)
     return Graph(tensors=tensors, operators=operators, inputs=inputs, outputs=outputs)

@@ -92,32 +92,40 @@ def _unpack(source: Path | bytes) -> schema.ModelT:
         raise TinyctlError(f"corrupt TFLite flatbuffer: {type(exc).__name__}: {exc}"[:300], "re-export the model") from exc
 
 
+def _tensors(sub: schema.SubGraphT, buffers: list) -> tuple[Tensor, ...]:
+    raw = sub.tensors or []
+    names = [checks.text(t.name, f"the name of tensor #{i}") or f"tensor_{i}" for i, t in enumerate(raw)]
+    for i, t in enumerate(raw):
+        checks.check_tensor(i, names[i], t, buffers)
+    return tuple(_tensor(i, names[i], t, buffers) for i, t in enumerate(raw))
+
+
+def _operators(sub: schema.SubGraphT, codes: list[str], tensor_count: int) -> tuple[Operator, ...]:
+    for i, op in enumerate(sub.operators or []):
+        if not 0 <= op.opcodeIndex < len(codes):
+            raise checks.refuse(f"op #{i} uses op code {op.opcodeIndex}, the model has {len(codes)}")
+        checks.check_operator(i, codes[op.opcodeIndex], op, tensor_count)
+    return tuple(Operator(index=i, opcode=codes[op.opcodeIndex], inputs=checks.ints(op.inputs),
+                          outputs=checks.ints(op.outputs), options=op.builtinOptions)
+                 for i, op in enumerate(sub.operators or []))
+
+
 def read_graph(source: Path | bytes) -> Graph:
     """Parse a .tflite file (or its bytes); a file that is not a well-formed TFLite model is a clear error."""
     model = _unpack(source)
     if not model.subgraphs or len(model.subgraphs) != 1:
         raise TinyctlError(f"the model has {len(model.subgraphs or [])} subgraphs",
                            "tinyctl supports single-subgraph models (no control flow)")
-    sub, buffers = model.subgraphs[0], model.buffers or []
-    codes = [_opcode_name(c) for c in model.operatorCodes or []]
-    raw_tensors, raw_ops = sub.tensors or [], sub.operators or []
-    names = [checks.text(t.name, f"the name of tensor #{i}") or f"tensor_{i}" for i, t in enumerate(raw_tensors)]
-    for i, t in enumerate(raw_tensors):
-        checks.check_tensor(i, names[i], t, buffers)
+    sub = model.subgraphs[0]
+    tensors = _tensors(sub, model.buffers or [])
     inputs, outputs = checks.ints(sub.inputs), checks.ints(sub.outputs)
-    if not inputs or not outputs or any(not 0 <= i < len(raw_tensors) for i in inputs + outputs):
+    if not inputs or not outputs or any(not 0 <= i < len(tensors) for i in inputs + outputs):
         raise checks.refuse(f"the model's inputs {list(inputs)} and outputs {list(outputs)} must name some of "
-                            f"its {len(raw_tensors)} tensors")
-    for i, op in enumerate(raw_ops):
-        if not 0 <= op.opcodeIndex < len(codes):
-            raise checks.refuse(f"op #{i} uses op code {op.opcodeIndex}, the model has {len(codes)}")
-        checks.check_operator(i, codes[op.opcodeIndex], op, len(raw_tensors))
-    tensors = tuple(_tensor(i, names[i], t, buffers) for i, t in enumerate(raw_tensors))
-    operators = tuple(Operator(index=i, opcode=codes[op.opcodeIndex], inputs=checks.ints(op.inputs),
-                               outputs=checks.ints(op.outputs), options=op.builtinOptions)
-                      for i, op in enumerate(raw_ops))
+                            f"its {len(tensors)} tensors")
+    operators = _operators(sub, [_opcode_name(c) for c in model.operatorCodes or []], len(tensors))
     checks.check_dataflow(inputs, outputs, [(op.inputs, op.outputs) for op in operators],
-                          [t.is_constant for t in tensors], [bool(t.isVariable) for t in raw_tensors], names)
+                          [t.is_constant for t in tensors], [bool(t.isVariable) for t in sub.tensors or []],
+                          [t.name for t in tensors])
     shapes = [t.shape for t in tensors]
     for op in operators:
         check_op_shapes(op.index, op.opcode, op.inputs, op.outputs, op.options, shapes)

@@ -126,7 +126,7 @@ def _model_with_weights(path: Path, arch: str, payload: dict, device: torch.devi
     try:
         with device:
             model = apply_layer_shapes(build_model(arch, payload["config"]), payload.get("layer_shapes") or {})
-    except (TypeError, ValueError, KeyError, IndexError) as error:
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError) as error:  # RuntimeError: impossible sizes
         raise CheckpointError(f"{path}: invalid {arch} config ({str(error)[:200]}); retrain the checkpoint") from None
     try:
         model.load_state_dict(payload["state_dict"], assign=device.type == "meta")  # copying into meta is a no-op

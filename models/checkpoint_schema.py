@@ -72,4 +72,13 @@ def payload_problem(payload: dict) -> str | None:
     for name in ("layer_shapes", "training_state"):
         if payload.get(name) is not None and not isinstance(payload[name], dict):
             return f"{name} must be a dict, got {type(payload[name]).__name__}"
-    return _preprocessing_problem(payload["preprocessing"])
+    return _preprocessing_problem(payload["preprocessing"]) or _config_problem(payload["config"], payload["preprocessing"])
+
+
+def _config_problem(config: dict, preprocessing: dict) -> str | None:
+    """The config's input settings (where the architecture has them) must be the ones the model is fed."""
+    channels, height, _ = preprocessing["input_shape"]
+    for name, fed in (("in_channels", channels), ("input_size", height)):
+        if name in config and config[name] != fed:
+            return f"config.{name} is {config[name]!r}, but preprocessing.input_shape feeds {fed}"[:200]
+    return None

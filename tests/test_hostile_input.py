@@ -74,6 +74,8 @@ CHECKPOINTS = {
     "zero std": (lambda p: p["preprocessing"].update(std=0), "preprocessing.std must be a positive finite number"),
     "dataset size not makeable": (lambda p: p["preprocessing"]["dataset"].update(size=20), "preprocessing.dataset: size must be a multiple of 8"),
     "config disagrees with weights": (lambda p: p["config"].update(widths=[4096, 4096, 4096]), "weights do not match the binary_cnn config"),
+    "config fed another input": (lambda p: p["config"].update(input_size=100000), "config.input_size is 100000, but preprocessing.input_shape feeds 64"),
+    "impossible widths": (lambda p: p["config"].update(widths=[1 << 40, 8, 16]), "invalid binary_cnn config"),
     "weights not tensors": (lambda p: p["state_dict"].update({"head.bias": "weights"}), "weights do not match the binary_cnn config"),
     "unknown architecture": (lambda p: p.update(arch="resnet1000"), "unknown architecture 'resnet1000'"),
 }

@@ -58,8 +58,10 @@ def outcome(path: Path) -> tuple[str, str | None]:
     return ACCEPTED, None
 
 
-def run(cases: int, seed: int, work: Path, extra: list[Path] = ()) -> tuple[collections.Counter, dict[str, str]]:
-    """Counts per (suffix, outcome) over `cases` mutants, and one example traceback per outcome."""
+def run(cases: int, seed: int, work: Path, extra: list[Path] = (),
+        progress: bool = False) -> tuple[collections.Counter, dict[str, str]]:
+    """Counts per (suffix, outcome) over `cases` mutants, and one example traceback per outcome;
+    `progress` prints the counts so far every 10,000 cases."""
     corpus = seeds()
     for path in extra:
         corpus.setdefault(path.suffix, []).append(path.read_bytes())
@@ -77,6 +79,8 @@ def run(cases: int, seed: int, work: Path, extra: list[Path] = ()) -> tuple[coll
         counts[suffix, result] += 1
         if text is not None:
             examples.setdefault(f"{suffix} {result}", f"case {case} ({mutation}):\n{text}")
+        if progress and (case + 1) % 10_000 == 0:
+            print(f"{case + 1:,} cases: {dict(counts)}", file=sys.stderr, flush=True)
     return counts, examples
 
 
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tinyctl-fuzz-") as tmp:
-        counts, examples = run(args.cases, args.seed, Path(tmp), args.files)
+        counts, examples = run(args.cases, args.seed, Path(tmp), args.files, progress=True)
     for (suffix, result), count in sorted(counts.items()):
         print(f"{suffix:8} {result:32} {count:8,}")
     totals = collections.Counter()

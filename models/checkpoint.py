@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .checkpoint_schema import payload_problem
 from .layer_shapes import apply_layer_shapes
 from .zoo import ZOO, build_model
 
@@ -114,7 +115,25 @@ def _read_payload(path: Path) -> dict:
     missing = [key for key in _KEYS if key not in payload]
     if missing:
         raise CheckpointError(f"{path}: checkpoint lacks {', '.join(missing)}; it was not written by save_checkpoint, retrain it")
+    problem = payload_problem(payload)
+    if problem is not None:
+        raise CheckpointError(f"{path}: invalid checkpoint field: {problem}; retrain it or fix the field")
     return payload
+
+
+def _model_with_weights(path: Path, arch: str, payload: dict, device: torch.device) -> nn.Module:
+    """The architecture built from the checkpoint's config on `device`, its weights loaded."""
+    try:
+        with device:
+            model = apply_layer_shapes(build_model(arch, payload["config"]), payload.get("layer_shapes") or {})
+    except (TypeError, ValueError, KeyError, IndexError, RuntimeError) as error:  # RuntimeError: impossible sizes
+        raise CheckpointError(f"{path}: invalid {arch} config ({str(error)[:200]}); retrain the checkpoint") from None
+    try:
+        model.load_state_dict(payload["state_dict"], assign=device.type == "meta")  # copying into meta is a no-op
+    except (RuntimeError, TypeError, AttributeError) as error:
+        detail = " ".join(str(error).split())[:300]  # torch's report spans many lines; keep one
+        raise CheckpointError(f"{path}: weights do not match the {arch} config ({detail}); retrain the checkpoint") from None
+    return model
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
@@ -124,15 +143,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     arch = payload["arch"]
     if arch not in ZOO:
         raise CheckpointError(f"{path}: unknown architecture {arch!r}; this tinyctl knows {', '.join(sorted(ZOO))}")
-    try:
-        model = apply_layer_shapes(build_model(arch, payload["config"]), payload.get("layer_shapes") or {})
-    except (TypeError, ValueError, KeyError) as error:
-        raise CheckpointError(f"{path}: invalid {arch} config ({error}); retrain the checkpoint") from None
-    try:
-        model.load_state_dict(payload["state_dict"])
-    except RuntimeError as error:
-        detail = " ".join(str(error).split())[:300]  # torch's report spans many lines; keep one
-        raise CheckpointError(f"{path}: weights do not match the {arch} config ({detail}); retrain the checkpoint") from None
+    _model_with_weights(path, arch, payload, torch.device("meta"))  # a config that disagrees with the weights
+    model = _model_with_weights(path, arch, payload, torch.device("cpu"))  # is refused before it allocates
     return Checkpoint(
         model=model.eval(),
         arch=arch,
@@ -147,6 +159,6 @@ def load_training_state(path: str | os.PathLike) -> tuple[dict, dict]:
     """(the run's training config, its training state) from a checkpoint `tinyctl train` wrote."""
     path = Path(path)
     payload = _read_payload(path)
-    if "training_state" not in payload or "train_config" not in payload["meta"]:
+    if "training_state" not in payload or not isinstance(payload["meta"].get("train_config"), dict):
         raise CheckpointError(f"{path}: holds no training state to resume from; it was not written by `tinyctl train`")
     return payload["meta"]["train_config"], payload["training_state"]

@@ -8,11 +8,12 @@ from typing import Optional
 
 import typer
 from typer.exceptions import TyperException
+from rich.markup import escape
 from rich.table import Column, Table
 
 from tinyctl.models.errors import ModelsError
 
-from . import cli_compress
+from . import cli_checks, cli_compress
 from .cli_board import flash, run
 from .cli_split import app as split_app
 from .console import console, err_console, print_build_summary, progress_bars
@@ -42,21 +43,23 @@ def targets():
 
 @app.command()
 def build(
-    target: str = typer.Option("stm32", "--target", "-t", help="Board name, family alias or board .toml file (see `tinyctl targets`)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m",
+    target: str = typer.Option("stm32", "--target", "-t", callback=cli_checks.board,
+                               help="Board name, family alias or board .toml file (see `tinyctl targets`)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", callback=cli_checks.not_a_directory,
                                         help="A tinyctl checkpoint (.pt), ONNX or fully-int8 TFLite file; "
                                              "default: the shipped surface-defect detector."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Build directory (default build/<model>-<board>)."),
-    calibration_samples: int = typer.Option(200, help="Training images used to calibrate int8 ranges."),
-    seed: int = typer.Option(0, help="Seed for drawing the calibration images."),
-    prune: Optional[float] = typer.Option(None, help=cli_compress.PRUNE_HELP),
+    calibration_samples: int = typer.Option(200, min=1, help="Training images used to calibrate int8 ranges."),
+    seed: int = typer.Option(0, min=0, help="Seed for drawing the calibration images."),
+    prune: Optional[float] = typer.Option(None, callback=cli_checks.finite, help=cli_compress.PRUNE_HELP),
     prune_target: Optional[str] = typer.Option(None, help=cli_compress.TARGET_HELP),
-    max_drop: Optional[float] = typer.Option(None, help=cli_compress.MAX_DROP_HELP),
-    fine_tune_epochs: int = typer.Option(cli_compress.FINE_TUNE_EPOCHS, help=cli_compress.FINE_TUNE_HELP),
-    prune_steps: int = typer.Option(cli_compress.PRUNE_STEPS, help=cli_compress.STEPS_HELP),
-    qat_epochs: int = typer.Option(0, help=cli_compress.QAT_HELP),
+    max_drop: Optional[float] = typer.Option(None, callback=cli_checks.finite, help=cli_compress.MAX_DROP_HELP),
+    fine_tune_epochs: int = typer.Option(cli_compress.FINE_TUNE_EPOCHS, min=0, help=cli_compress.FINE_TUNE_HELP),
+    prune_steps: int = typer.Option(cli_compress.PRUNE_STEPS, min=1, help=cli_compress.STEPS_HELP),
+    qat_epochs: int = typer.Option(0, min=0, help=cli_compress.QAT_HELP),
     calibration: str = typer.Option("minmax", help="Activation ranges: minmax or percentile."),
-    percentile: float = typer.Option(99.99, help="Central percentile of each activation kept by --calibration percentile."),
+    percentile: float = typer.Option(99.99, callback=cli_checks.percentile,
+                                     help="Central percentile of each activation kept by --calibration percentile."),
     bias_correction: bool = typer.Option(False, help="Fold each layer's mean int8 weight-rounding error into its bias."),
 ):
     """Build a model for a board: int8 ONNX and TFLite, TFLite-Micro sources, memory fit, validation.
@@ -87,13 +90,12 @@ def validate(build_dir: Path = typer.Argument(..., help="A directory written by 
 
 
 @app.command()
-def inspect(model: Path = typer.Argument(..., help="A .tflite file (for example a build's model_int8.tflite).")):
+def inspect(model: Path = typer.Argument(..., callback=cli_checks.existing_file,
+                                         help="A .tflite file (for example a build's model_int8.tflite).")):
     """Print the int8 graph of a TFLite model: ops in execution order, tensor shapes and quantization."""
     from .graph import read_graph
     from .tflm_ops import TFLM_RESOLVER_METHODS
 
-    if not model.is_file():
-        raise TinyctlError(f"{model} does not exist", "pass a .tflite file")
     graph = read_graph(model)
     table = Table("#", Column("op", no_wrap=True), "layer", "output", "scale", "zero point", "TFLM")
     for op in graph.operators:
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, prog_name="tinyctl", standalone_mode=False)
     except ModelsError as exc:  # TinyctlError included: it extends ModelsError
-        err_console.print(f"[red]error:[/] {exc.message}" + (f"\n  hint: {exc.hint}" if exc.hint else ""),
+        err_console.print(f"[red]error:[/] {escape(exc.message)}" + (f"\n  hint: {escape(exc.hint)}" if exc.hint else ""),
                           highlight=False, soft_wrap=True)
         return 2
     except typer.Exit as exc:

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from . import cli_checks
 from .console import console, err_console, progress_bars
 
 
@@ -39,8 +40,9 @@ def run(
     emulate: bool = typer.Option(False, "--emulate", help="Run the firmware under QEMU on the board's stand-in, "
                                                          "its UART on a loopback socket."),
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N test images."),
-    timeout: float = typer.Option(2.0, help="Seconds to wait for a reply before sending a request again."),
-    infer_timeout: float = typer.Option(30.0, help="Seconds to wait for one inference."),
+    timeout: float = typer.Option(2.0, callback=cli_checks.positive,
+                                  help="Seconds to wait for a reply before sending a request again."),
+    infer_timeout: float = typer.Option(30.0, callback=cli_checks.positive, help="Seconds to wait for one inference."),
 ):
     """Stream the build's test split through the board over the runner protocol: on-device metrics,
     latency per inference, and the element-wise comparison with TFLite-Micro on the host."""

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from . import cli_checks
 from .compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
 from .console import console, progress_bars
 from .errors import TinyctlError
@@ -29,16 +30,18 @@ def compression_options(**options):
 
 
 def prune(
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="A tinyctl checkpoint (.pt); default: the shipped detector."),
-    out: Path = typer.Option(..., "--out", "-o", help="Checkpoint to write (loadable by `tinyctl build -m`)."),
-    ratio: Optional[float] = typer.Option(None, "--ratio", help=PRUNE_HELP),
+    model: Optional[str] = typer.Option(None, "--model", "-m", callback=cli_checks.not_a_directory,
+                                        help="A tinyctl checkpoint (.pt); default: the shipped detector."),
+    out: Path = typer.Option(..., "--out", "-o", callback=cli_checks.not_a_directory,
+                             help="Checkpoint to write (loadable by `tinyctl build -m`)."),
+    ratio: Optional[float] = typer.Option(None, "--ratio", callback=cli_checks.finite, help=PRUNE_HELP),
     target: Optional[str] = typer.Option(None, "--target", help=TARGET_HELP),
-    max_drop: Optional[float] = typer.Option(None, "--max-drop", help=MAX_DROP_HELP),
-    fine_tune_epochs: int = typer.Option(FINE_TUNE_EPOCHS, help=FINE_TUNE_HELP),
-    prune_steps: int = typer.Option(PRUNE_STEPS, help=STEPS_HELP),
-    qat_epochs: int = typer.Option(0, help=QAT_HELP),
-    calibration_samples: int = typer.Option(200, help="Training images for int8 ranges (QAT, budget search, targets)."),
-    seed: int = typer.Option(0, help="Seed for drawing the calibration images."),
+    max_drop: Optional[float] = typer.Option(None, "--max-drop", callback=cli_checks.finite, help=MAX_DROP_HELP),
+    fine_tune_epochs: int = typer.Option(FINE_TUNE_EPOCHS, min=0, help=FINE_TUNE_HELP),
+    prune_steps: int = typer.Option(PRUNE_STEPS, min=1, help=STEPS_HELP),
+    qat_epochs: int = typer.Option(0, min=0, help=QAT_HELP),
+    calibration_samples: int = typer.Option(200, min=1, help="Training images for int8 ranges (QAT, budget search, targets)."),
+    seed: int = typer.Option(0, min=0, help="Seed for drawing the calibration images."),
 ):
     """Prune a detector's channels (by ratio, to a target, or within an AP budget), fine-tune it, optionally
     QAT, and write the smaller checkpoint."""

@@ -7,21 +7,23 @@ from typing import Optional
 
 import typer
 
+from . import cli_checks
 from .console import console, print_build_summary, progress_bars
 from .errors import TinyctlError
 from .split.channels import PRESETS
+from .split.wire import HEADER
 
 app = typer.Typer(help="Split computing: a head on the MCU, a tail on a server.", no_args_is_help=True)
 
 MODEL_HELP = "A tinyctl checkpoint (.pt); default: the shipped detector."
 # Options that partition and mtl share.
-CUT = typer.Option(..., "--cut", "-c", help="Layer index to cut after (see `tinyctl split rank`).")
-MODEL = typer.Option(None, "--model", "-m", help=MODEL_HELP)
-RATIO = typer.Option(8, help="Bottleneck compression ratio r (f = C / r channels).")
-STAGES = typer.Option(2, help="Stride-2 bottleneck stages (0: no bottleneck).")
-LR = typer.Option(2e-3, help="Learning rate.")
-BUILD_TARGET = typer.Option(None, "--build-target", "-t", help="Also `tinyctl build` the head for this board "
-                            "into OUT/head-build.")
+CUT = typer.Option(..., "--cut", "-c", min=0, help="Layer index to cut after (see `tinyctl split rank`).")
+MODEL = typer.Option(None, "--model", "-m", callback=cli_checks.not_a_directory, help=MODEL_HELP)
+RATIO = typer.Option(8, min=1, help="Bottleneck compression ratio r (f = C / r channels).")
+STAGES = typer.Option(2, min=0, help="Stride-2 bottleneck stages (0: no bottleneck).")
+LR = typer.Option(2e-3, callback=cli_checks.positive, help="Learning rate.")
+BUILD_TARGET = typer.Option(None, "--build-target", "-t", callback=cli_checks.board,
+                            help="Also `tinyctl build` the head for this board into OUT/head-build.")
 
 
 def _torch_source(model: Optional[str]):
@@ -48,12 +50,12 @@ def _split_data(source, split: str, samples: int):
 
 @app.command()
 def rank(
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    model: Optional[str] = MODEL,
     out: Path = typer.Option(Path("build/split-rank"), "--out", "-o", help="Report directory."),
     split: str = typer.Option("val", help="Dataset split to analyse."),
-    samples: int = typer.Option(400, help="Images of the split to use."),
+    samples: int = typer.Option(400, min=1, help="Images of the split to use."),
     target: str = typer.Option("predicted", help="Grad-CAM target: 'predicted' class or ground 'truth'."),
-    batch_size: int = typer.Option(64, help="Images per backward pass."),
+    batch_size: int = typer.Option(64, min=1, help="Images per backward pass."),
 ):
     """I-SPLIT: Grad-CAM at every cut point, the CUI curve and its local maxima as ranked split candidates."""
     from .split.gradcam import TARGETS
@@ -82,10 +84,10 @@ def partition(
     out: Path = typer.Option(Path("build/split"), "--out", "-o", help="Output directory (head.pt, tail.onnx, split.json)."),
     ratio: int = RATIO,
     stages: int = STAGES,
-    epochs: int = typer.Option(4, help="Fine-tuning epochs of the bottleneck (the rest frozen)."),
-    last_layer_epochs: int = typer.Option(0, help="Then fine-tune only the last layer for this many epochs."),
+    epochs: int = typer.Option(4, min=0, help="Fine-tuning epochs of the bottleneck (the rest frozen)."),
+    last_layer_epochs: int = typer.Option(0, min=0, help="Then fine-tune only the last layer for this many epochs."),
     lr: float = LR,
-    seed: int = typer.Option(0, help="Seed of the bottleneck's init and the batch order."),
+    seed: int = typer.Option(0, min=0, help="Seed of the bottleneck's init and the batch order."),
     target: Optional[str] = BUILD_TARGET,
 ):
     """Cut a detector, insert the bottleneck, fine-tune it, export head.pt (for `tinyctl build`) and tail.onnx."""
@@ -123,11 +125,12 @@ def _build_head(directory: Path, target: str) -> None:
 
 @app.command()
 def serve(
-    tail: Path = typer.Argument(..., help="tail.onnx written by `tinyctl split partition` (or an MTL tails.onnx)."),
+    tail: Path = typer.Argument(..., callback=cli_checks.existing_file,
+                                help="tail.onnx written by `tinyctl split partition` (or an MTL tails.onnx)."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
-    port: int = typer.Option(8765, help="TCP port (0: any free port)."),
-    max_frame: int = typer.Option(1 << 20, help="Largest frame accepted, in bytes."),
-    max_clients: int = typer.Option(64, help="Concurrent connections accepted."),
+    port: int = typer.Option(8765, min=0, max=65535, help="TCP port (0: any free port)."),
+    max_frame: int = typer.Option(1 << 20, min=HEADER.size, help="Largest frame accepted, in bytes."),
+    max_clients: int = typer.Option(64, min=1, help="Concurrent connections accepted."),
     idle_timeout: float = typer.Option(30.0, min=0.1, max=86_400, help="Seconds a connection may take to send a "
                                        "frame or read an answer before it is closed."),
 ):
@@ -153,9 +156,10 @@ def serve(
 
 @app.command()
 def simulate(
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    model: Optional[str] = MODEL,
     out: Path = typer.Option(Path("build/split-simulate"), "--out", "-o", help="Report directory."),
-    target: str = typer.Option("stm32", "--target", "-t", help="Board whose clock times the head."),
+    target: str = typer.Option("stm32", "--target", "-t", callback=cli_checks.board,
+                               help="Board whose clock times the head."),
     build_dir: Optional[Path] = typer.Option(None, "--build", help="The model's `tinyctl build` directory: "
                                              "per-layer QEMU instruction counts and memory (else MACs x rate)."),
     partitions: list[Path] = typer.Option([], "--partition", "-p", help="A `tinyctl split partition` directory "
@@ -164,11 +168,12 @@ def simulate(
     rank_json: Optional[Path] = typer.Option(None, "--rank", help="rank.json of `split rank`: use its candidates."),
     channels: str = typer.Option(",".join(PRESETS), help="Channel presets, comma-separated."),
     losses: str = typer.Option("0,1,2,3,4,5", help="Packet loss rates in percent."),
-    samples: int = typer.Option(400, help="Test images for the accuracy."),
-    trials: int = typer.Option(500, help="Monte Carlo frames per TCP configuration."),
-    min_accuracy: Optional[float] = typer.Option(None, help="QoS: accuracy at least this."),
-    max_latency_ms: Optional[float] = typer.Option(None, help="QoS: latency at most this (ms)."),
-    instructions_per_mac: float = typer.Option(5.3, help="Head cost rate without --build."),
+    samples: int = typer.Option(400, min=1, help="Test images for the accuracy."),
+    trials: int = typer.Option(500, min=1, help="Monte Carlo frames per TCP configuration."),
+    min_accuracy: Optional[float] = typer.Option(None, callback=cli_checks.fraction, help="QoS: accuracy at least this."),
+    max_latency_ms: Optional[float] = typer.Option(None, callback=cli_checks.positive,
+                                                   help="QoS: latency at most this (ms)."),
+    instructions_per_mac: float = typer.Option(5.3, callback=cli_checks.positive, help="Head cost rate without --build."),
 ):
     """Latency, payload, memory and accuracy of local, remote and split deployments over TCP/UDP links; QoS pick."""
     from .split.run_simulation import SimulationInputs, run_simulation
@@ -195,9 +200,9 @@ def simulate(
 def bridge(
     head_build: Path = typer.Argument(..., help="The head's `tinyctl build` directory."),
     tail_host: str = typer.Option("127.0.0.1", help="Tail server address (`tinyctl split serve`)."),
-    tail_port: int = typer.Option(8765, help="Tail server port."),
+    tail_port: int = typer.Option(8765, min=1, max=65535, help="Tail server port."),
     port: Optional[str] = typer.Option(None, help="The board's serial port or pyserial URL; default: --emulate."),
-    samples: int = typer.Option(32, help="Test images to run."),
+    samples: int = typer.Option(32, min=1, help="Test images to run."),
 ):
     """Run test images through the head on the board (or QEMU) and the tail server: prediction and accuracy."""
     import contextlib
@@ -227,8 +232,8 @@ def mtl(
     cut: int = CUT,
     model: Optional[str] = MODEL,
     out: Path = typer.Option(Path("build/split-mtl"), "--out", "-o", help="Output directory (a partition's files)."),
-    epochs: int = typer.Option(6, help="Joint training epochs."),
-    hidden: int = typer.Option(64, help="Hidden units of each task tail."),
+    epochs: int = typer.Option(6, min=0, help="Joint training epochs."),
+    hidden: int = typer.Option(64, min=1, help="Hidden units of each task tail."),
     baselines: bool = typer.Option(False, help="Also train one single-task model per task, for comparison."),
     ratio: int = RATIO,
     stages: int = STAGES,

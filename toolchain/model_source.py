@@ -78,18 +78,23 @@ def _image_shape(dims: list[int], layout: str, path: Path) -> tuple[int, int, in
 
 
 def _default_data(shape: tuple[int, int, int]) -> tuple[dict, dict]:
+    from tinyctl.models.checkpoint_schema import dataset_problem
+
     c, h, w = shape
     if h != w:
         raise TinyctlError(f"the built-in dataset makes square images, the model wants {h}x{w}",
                            "export the model for a square input")
     dataset = {"size": h, "channels": c}
+    if dataset_problem(dataset) is not None:
+        raise TinyctlError(f"the built-in dataset cannot make the model's {c}x{h}x{w} input: {dataset_problem(dataset)}",
+                           "export the model for a square input of 16 to 256 pixels, a multiple of 8")
     return {"input_shape": list(shape), "layout": "NCHW", "mean": 0.0, "std": 1.0, "dataset": dataset}, dataset
 
 
 def _from_onnx(path: Path) -> ModelSource:
     try:
         model = onnx.load(str(path))
-        onnx.checker.check_model(model)
+        onnx.checker.check_model(model, full_check=True)   # shape inference too: shapes must agree
     except Exception as exc:  # onnx raises DecodeError, ValidationError, OSError...
         raise TinyctlError(f"corrupt or invalid ONNX file {path}: {str(exc).splitlines()[0]}",
                            "re-export the model with torch.onnx.export") from exc

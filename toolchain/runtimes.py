@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import TinyctlError
 from .firmware_run import run_firmware_batch
 from .graph import read_graph
 from .hostrun import run_host
@@ -51,16 +52,20 @@ def run_tflite(model: bytes, inputs: np.ndarray) -> RuntimeOutput:
     """LiteRT with its reference kernels: the ones TFLite-Micro's kernels are written to match."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    interp = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
-    interp.allocate_tensors()
-    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
-    (in_scale, in_zp), (out_scale, out_zp) = inp["quantization"], out["quantization"]
-    q = quantize_input(inputs, inp["shape"], in_scale, in_zp)
-    raw = []
-    for sample in q:
-        interp.set_tensor(inp["index"], sample[None])
-        interp.invoke()
-        raw.append(interp.get_tensor(out["index"]).copy())
+    try:   # LiteRT checks some things TFLite-Micro does not (and raises ValueError or RuntimeError)
+        interp = Interpreter(model_content=model, experimental_op_resolver_type=OpResolverType.BUILTIN_REF)
+        interp.allocate_tensors()
+        inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+        (in_scale, in_zp), (out_scale, out_zp) = inp["quantization"], out["quantization"]
+        q = quantize_input(inputs, inp["shape"], in_scale, in_zp)
+        raw = []
+        for sample in q:
+            interp.set_tensor(inp["index"], sample[None])
+            interp.invoke()
+            raw.append(interp.get_tensor(out["index"]).copy())
+    except (ValueError, RuntimeError) as exc:
+        raise TinyctlError(f"LiteRT, the int8 TFLite comparison runtime, refuses this model: {' '.join(str(exc).split())[:300]}",
+                           "the model is malformed for TFLite; re-export it with the TFLite converter") from exc
     raw = np.concatenate(raw)
     return RuntimeOutput(_dequantize(raw, out_scale, out_zp), raw)
 

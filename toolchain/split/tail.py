@@ -28,10 +28,17 @@ class TailModel:
             raise TinyctlError(f"tail model {path} does not exist", "run `tinyctl split partition` to write tail.onnx")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        try:
+            self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own Fail, InvalidProtobuf, InvalidGraph... for bad files
+            raise TinyctlError(f"tail model {path} is not a valid ONNX model: {str(exc).splitlines()[0][:200]}",
+                               "pass the tail.onnx written by `tinyctl split partition`") from exc
         tensor = self.session.get_inputs()[0]
         self.input_name = tensor.name
-        self.input_shape = tuple(int(d) for d in tensor.shape[1:])
+        if len(tensor.shape) != 4 or not all(isinstance(d, int) and d > 0 for d in tensor.shape[1:]):
+            raise TinyctlError(f"tail model {path} takes input of shape {tensor.shape}, not (N, C, H, W) with fixed "
+                               "C, H and W", "pass the tail.onnx written by `tinyctl split partition`")
+        self.input_shape = tuple(tensor.shape[1:])
         self.output_names = [o.name for o in self.session.get_outputs()]
 
     def code_batch(self, frame: wire.Frame) -> np.ndarray:

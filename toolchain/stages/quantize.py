@@ -109,6 +109,10 @@ def check_fully_int8(graph: Graph) -> None:
             if tensor.dtype not in ("INT8", "INT32"):
                 raise TinyctlError(f"layer {tensor.name!r} ({op.opcode}) computes in {tensor.dtype}",
                                    "the device runs int8 only; quantize the whole model")
+    for tensor in graph.tensors:   # int8 kernels read every int8 tensor's scale and zero point
+        if tensor.dtype == "INT8" and not tensor.scale:
+            raise TinyctlError(f"int8 tensor {tensor.name!r} has no quantization scale and zero point",
+                               "quantize the whole model with the TFLite converter")
 
 
 def convert_model(source, work: Path, calibration: np.ndarray, percentile: float | None = None,

@@ -30,6 +30,9 @@ class _Emitter:
         self.emitted: set[int] = set()           # constants already written (ops may share one)
 
     def ptr(self, t: Tensor) -> str:
+        """The tensor's bytes in the arena; a constant where the kernel reads an activation is refused."""
+        if t.index not in self.plan.offsets:
+            raise ValueError(f"tensor {t.name!r} is a constant where the kernel reads an activation")
         return f"(arena + {self.plan.offsets[t.index]})"
 
     def const(self, t: Tensor, ctype: str) -> str:

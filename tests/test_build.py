@@ -180,16 +180,33 @@ def test_two_builds_give_identical_bytes(default_build, tmp_path):
         assert (first / name).read_bytes() == (directory / name).read_bytes(), name
 
 
-def test_validate_reruns_and_matches_the_build(build_copy):
+def test_validate_reruns_beside_the_build_and_leaves_it_byte_identical(build_copy):
     from tinyctl.cli import main
 
     before = json.loads((build_copy / "report.json").read_text())["validation"]
-    (build_copy / "report.json").write_text(
+    (build_copy / "report.json").write_text(   # a blank validation: the result below must be recomputed
         json.dumps({**json.loads((build_copy / "report.json").read_text()), "validation": {}}))
+    as_built = {name: (build_copy / name).read_bytes() for name in ("report.json", "report.html")}
     assert main(["validate", str(build_copy)]) == 0
-    after = json.loads((build_copy / "report.json").read_text())["validation"]
+    assert {name: (build_copy / name).read_bytes() for name in as_built} == as_built
+    after = json.loads((build_copy / "validate" / "report.json").read_text())["validation"]
     assert after == before
     assert np.isclose(after["runtimes"]["tflm"]["ap"], before["runtimes"]["tflm"]["ap"])
+    assert "Accuracy on the test split" in (build_copy / "validate" / "report.html").read_text()
+
+
+def test_report_verb_rerenders_the_build_and_links_the_results_beside_it(build_copy):
+    from tinyctl.cli import main
+
+    as_built = (build_copy / "report.html").read_bytes()
+    assert main(["report", str(build_copy)]) == 0
+    assert (build_copy / "report.html").read_bytes() == as_built   # nothing beside it yet: the page as built
+    (build_copy / "validate").mkdir()
+    (build_copy / "validate" / "report.html").write_text("<html></html>")
+    (build_copy / "board_run.json").write_text("{}")
+    assert main(["report", str(build_copy)]) == 0
+    page = (build_copy / "report.html").read_text()
+    assert 'href="validate/report.html"' in page and 'href="board_run.json"' in page
 
 
 def test_qdq_onnx_is_int8_per_channel(default_build):

@@ -71,5 +71,6 @@ def report(source, board, graph, memory: dict, engine: dict, validation: dict, t
     }
 
 
-def render_html(data: dict) -> str:
-    return _TEMPLATES.get_template("report.html.j2").render(r=data, labels=RUNTIME_LABELS)
+def render_html(data: dict, results: dict[str, str] | None = None) -> str:
+    """The report page; `results` ({label: relative path}) are links to what `validate` and `run` wrote beside it."""
+    return _TEMPLATES.get_template("report.html.j2").render(r=data, labels=RUNTIME_LABELS, results=results or {})

@@ -12,11 +12,10 @@ from rich.table import Column, Table
 
 from tinyctl.models.errors import ModelsError
 
-from . import cli_compress, cli_help, cli_train  # noqa: F401 (cli_help: flags' help without <bool>)
+from . import cli_compress, cli_help, cli_inspect, cli_train  # noqa: F401 (cli_help: flags' help without <bool>)
 from .cli_board import flash, run
 from .cli_split import app as split_app
 from .console import console, err_console, print_build_summary, progress_bars
-from .errors import TinyctlError
 
 app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontroller, int8 and validated.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -101,24 +100,7 @@ def report_verb(build_dir: Path = typer.Argument(..., help="A directory written 
     console.print(f"report: {rerender_report(build_dir)}")
 
 
-@app.command()
-def inspect(model: Path = typer.Argument(..., help="A .tflite file (for example a build's model_int8.tflite).")):
-    """Print the int8 graph of a TFLite model: ops in execution order, tensor shapes and quantization."""
-    from .graph import read_graph
-    from .tflm_ops import TFLM_RESOLVER_METHODS
-
-    if not model.is_file():
-        raise TinyctlError(f"{model} does not exist", "pass a .tflite file")
-    graph = read_graph(model)
-    table = Table("#", Column("op", no_wrap=True), "layer", "output", "scale", "zero point", "TFLM")
-    for op in graph.operators:
-        out = graph.tensors[op.outputs[0]]
-        table.add_row(str(op.index), op.opcode, graph.layer_name(op), f"{out.dtype} {list(out.shape)}",
-                      f"{out.scale[0]:.4g}" if out.scale else "-", str(out.zero_point[0]) if out.zero_point else "-",
-                      "yes" if op.opcode in TFLM_RESOLVER_METHODS else "[red]no[/]")
-    console.print(table)
-
-
+app.command()(cli_inspect.inspect)
 app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
             add_help_option=False)(cli_train.train)
 app.command()(cli_compress.prune)

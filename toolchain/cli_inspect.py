@@ -14,6 +14,7 @@ from rich.table import Column, Table
 from .console import console
 from .errors import TinyctlError
 
+_OP_WIDTH = len("DEPTHWISE_CONV_2D")   # the longest common op name stays on one line
 _FORMATS = {".tflite": "tflite", ".onnx": "onnx", ".pt": "checkpoint", ".pth": "checkpoint"}
 
 
@@ -56,14 +57,14 @@ def _support(ok: bool, reason: str | None = None) -> str:
 
 def _layer_table(result: dict) -> Table:
     """One row per layer: the long texts (op, layer name, shapes) share a column that folds; numbers never do."""
-    numbers = [Column(name, justify="right", no_wrap=True) for name in ("MACs", "params", "weight B", "act. B")]
-    table = Table(Column("#", justify="right", no_wrap=True), Column("op, layer, in -> out shape", overflow="fold"),
-                  *numbers, Column("engine", overflow="fold"), Column("TFLM", no_wrap=True))
+    numbers = [Column(name, justify="right", no_wrap=True) for name in ("MACs", "params", "weight\nbytes", "act.\nbytes")]
+    table = Table(Column("#", justify="right", no_wrap=True), Column("op, layer, in -> out shape", overflow="fold", min_width=_OP_WIDTH),
+                  *numbers, Column("engine/\nTFLM", overflow="fold"))
     for layer in result["layers"]:
         shapes = ", ".join("x".join(map(str, s)) for s in layer["inputs"]) + " -> " + "x".join(map(str, layer["output"]))
         table.add_row(str(layer["index"]), f"[bold]{escape(layer['op'])}[/] {escape(layer['layer'])}\n{shapes}",
                       *(f"{layer[key]:,}" for key in ("macs", "params", "weight_bytes", "activation_bytes")),
-                      _support(layer["engine"], layer["engine_reason"]), _support(layer["tflm"]))
+                      f"{_support(layer['engine'], layer['engine_reason'])}/{_support(layer['tflm'])}")
     return table
 
 

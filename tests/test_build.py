@@ -161,6 +161,22 @@ def test_report_json_follows_the_documented_schema(default_build):
     assert f"{on_disk['cost']['per_inference']:,}" in html
 
 
+def test_report_tables_shorten_layer_names_and_give_the_full_name_on_hover(default_build):
+    from markupsafe import escape
+
+    from tinyctl.report import LAYER_NAME_CHARS, short_layer_name
+
+    directory, report = default_build
+    html = (directory / "report.html").read_text()
+    layers = report["cost"]["per_layer"]
+    assert layers and any(len(layer["layer"]) > LAYER_NAME_CHARS for layer in layers)   # the case that matters
+    for layer in layers:
+        short = short_layer_name(layer["layer"])
+        assert len(short) <= LAYER_NAME_CHARS
+        assert f'<span class="layer" title="{escape(layer["layer"])}">{escape(short)}</span>' in html
+    assert html.count('<th class="name">op and layer</th>') == 1 + bool(report["sensitivity"])
+
+
 def test_manifest_records_inputs_options_and_tools(default_build):
     manifest = json.loads((default_build[0] / "manifest.json").read_text())
     assert manifest["inputs"]["model"]["path"] == "models/checkpoints/default_detector.pt"

@@ -1,4 +1,5 @@
-"""Shared fixtures: one real build of the shipped default detector, reused by the build tests."""
+"""Shared fixtures: one real build of the shipped default detector, reused by the build tests; the four
+reference models, converted once."""
 
 import shutil
 
@@ -21,3 +22,11 @@ def build_copy(default_build, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(default_build[0], copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def reference_tflite():
+    """{name: int8 TFLite bytes} of the four MLPerf Tiny reference models (seed 0), one conversion each."""
+    from tinyctl.reference_models import build_reference_model
+
+    return {name: build_reference_model(name) for name in ("resnet8", "mobilenet_v1_025", "ds_cnn", "fc_autoencoder")}

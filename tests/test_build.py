@@ -162,6 +162,22 @@ def test_report_json_follows_the_documented_schema(default_build):
     assert f"{on_disk['cost']['per_inference']:,}" in html
 
 
+def test_report_tables_shorten_layer_names_and_give_the_full_name_on_hover(default_build):
+    from markupsafe import escape
+
+    from tinyctl.report import LAYER_NAME_CHARS, short_layer_name
+
+    directory, report = default_build
+    html = (directory / "report.html").read_text()
+    layers = report["cost"]["per_layer"]
+    assert layers and any(len(layer["layer"]) > LAYER_NAME_CHARS for layer in layers)   # the case that matters
+    for layer in layers:
+        short = short_layer_name(layer["layer"])
+        assert len(short) <= LAYER_NAME_CHARS
+        assert f'<span class="layer" title="{escape(layer["layer"])}">{escape(short)}</span>' in html
+    assert html.count('<th class="name">op and layer</th>') == 1 + bool(report["sensitivity"])
+
+
 def test_manifest_records_inputs_options_and_tools(default_build):
     manifest = json.loads((default_build[0] / "manifest.json").read_text())
     assert manifest["inputs"]["model"]["path"] == "models/checkpoints/default_detector.pt"
@@ -184,16 +200,33 @@ def test_two_builds_give_identical_bytes(default_build, tmp_path):
         assert (first / name).read_bytes() == (directory / name).read_bytes(), name
 
 
-def test_validate_reruns_and_matches_the_build(build_copy):
+def test_validate_reruns_beside_the_build_and_leaves_it_byte_identical(build_copy):
     from tinyctl.cli import main
 
     before = json.loads((build_copy / "report.json").read_text())["validation"]
-    (build_copy / "report.json").write_text(
+    (build_copy / "report.json").write_text(   # a blank validation: the result below must be recomputed
         json.dumps({**json.loads((build_copy / "report.json").read_text()), "validation": {}}))
+    as_built = {name: (build_copy / name).read_bytes() for name in ("report.json", "report.html")}
     assert main(["validate", str(build_copy)]) == 0
-    after = json.loads((build_copy / "report.json").read_text())["validation"]
+    assert {name: (build_copy / name).read_bytes() for name in as_built} == as_built
+    after = json.loads((build_copy / "validate" / "report.json").read_text())["validation"]
     assert after == before
     assert np.isclose(after["runtimes"]["tflm"]["ap"], before["runtimes"]["tflm"]["ap"])
+    assert "Accuracy on the test split" in (build_copy / "validate" / "report.html").read_text()
+
+
+def test_report_verb_rerenders_the_build_and_links_the_results_beside_it(build_copy):
+    from tinyctl.cli import main
+
+    as_built = (build_copy / "report.html").read_bytes()
+    assert main(["report", str(build_copy)]) == 0
+    assert (build_copy / "report.html").read_bytes() == as_built   # nothing beside it yet: the page as built
+    (build_copy / "validate").mkdir()
+    (build_copy / "validate" / "report.html").write_text("<html></html>")
+    (build_copy / "board_run.json").write_text("{}")
+    assert main(["report", str(build_copy)]) == 0
+    page = (build_copy / "report.html").read_text()
+    assert 'href="validate/report.html"' in page and 'href="board_run.json"' in page
 
 
 def test_qdq_onnx_is_int8_per_channel(default_build):

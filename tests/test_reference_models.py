@@ -68,9 +68,10 @@ HAND_MACS = {"resnet8": (_resnet8_macs(), 12.5e6), "mobilenet_v1_025": (_mobilen
 
 
 @pytest.fixture(scope="module")
-def models():
-    """The four reference models, converted once (seed 0)."""
-    return {name: build_reference_model(name) for name in NAMES}
+def models(reference_tflite):
+    """The four reference models, converted once per session (seed 0)."""
+    assert set(reference_tflite) == set(NAMES)
+    return reference_tflite
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -85,6 +85,16 @@ def test_cli_run_emulate_prints_the_verdict_and_writes_the_result(default_build,
     assert result["samples"] == IMAGES and result["agreement_vs_tflm"]["bit_exact"]
 
 
+def test_cli_run_with_out_leaves_the_build_as_built(build_copy, tmp_path, capsys):
+    (build_copy / RESULT_FILE).unlink(missing_ok=True)   # another test's run of the shared build
+    as_built = {name: (build_copy / name).read_bytes() for name in ("report.json", "report.html")}
+    out = tmp_path / "runs" / "first.json"
+    assert main(["run", str(build_copy), "--emulate", "--limit", "2", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["samples"] == 2 and not (build_copy / RESULT_FILE).exists()
+    assert {name: (build_copy / name).read_bytes() for name in as_built} == as_built
+    assert f"written:{out}" in "".join(capsys.readouterr().out.split())
+
+
 def _infer_all(session, inputs):
     return np.stack([np.frombuffer(session.infer(x.tobytes())[0], np.int8) for x in inputs])
 

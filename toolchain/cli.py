@@ -13,11 +13,10 @@ from rich.table import Column, Table
 
 from tinyctl.models.errors import ModelsError
 
-from . import cli_checks, cli_compress
+from . import cli_checks, cli_compress, cli_help, cli_inspect, cli_train  # noqa: F401 (cli_help: flags' help without <bool>)
 from .cli_board import flash, run
 from .cli_split import app as split_app
 from .console import console, err_console, print_build_summary, progress_bars
-from .errors import TinyctlError
 
 app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontroller, int8 and validated.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -80,63 +79,57 @@ def build(
 
 
 @app.command()
-def validate(build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`.")):
-    """Re-run the validation of a build: metrics in every runtime, int8 agreement, drop and threshold drift."""
+def validate(
+    build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Directory for the new report.json and report.html (default BUILD_DIR/validate)."),
+):
+    """Re-run the validation of a build: metrics in every runtime, int8 agreement, drop and threshold drift.
+
+    The build's own report stays as `tinyctl build` wrote it."""
     from .validate_build import validate_build
 
     with progress_bars() as progress:
-        report = validate_build(build_dir, progress)
-    print_build_summary(build_dir, report)
+        report, written = validate_build(build_dir, progress, out)
+    print_build_summary(written, report)
 
 
-@app.command()
-def inspect(model: Path = typer.Argument(..., callback=cli_checks.existing_file,
-                                         help="A .tflite file (for example a build's model_int8.tflite).")):
-    """Print the int8 graph of a TFLite model: ops in execution order, tensor shapes and quantization."""
-    from .graph import read_graph
-    from .tflm_ops import TFLM_RESOLVER_METHODS
+@app.command("report")
+def report_verb(build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`.")):
+    """Render the build's report.html again from its report.json, with links to the results of
+    `tinyctl validate` and `tinyctl run` found beside it."""
+    from .build_results import rerender_report
 
-    graph = read_graph(model)
-    table = Table("#", Column("op", no_wrap=True), "layer", "output", "scale", "zero point", "TFLM")
-    for op in graph.operators:
-        out = graph.tensors[op.outputs[0]]
-        table.add_row(str(op.index), op.opcode, graph.layer_name(op), f"{out.dtype} {list(out.shape)}",
-                      f"{out.scale[0]:.4g}" if out.scale else "-", str(out.zero_point[0]) if out.zero_point else "-",
-                      "yes" if op.opcode in TFLM_RESOLVER_METHODS else "[red]no[/]")
-    console.print(table)
+    console.print(f"report: {rerender_report(build_dir)}")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-             add_help_option=False)
-def train(ctx: typer.Context):
-    """Train a zoo detector on the synthetic set or a dataset folder (`tinyctl train --help` lists its options)."""
-    from tinyctl.models.train import main as train_main
-
-    try:
-        code = train_main(list(ctx.args))
-    except SystemExit as exc:  # argparse ends --help and usage errors this way
-        code = exc.code if isinstance(exc.code, int) else 0
-    raise typer.Exit(code)
-
-
+app.command()(cli_inspect.inspect)
+app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+            add_help_option=False)(cli_train.train)
 app.command()(cli_compress.prune)
 
 
 @app.command()
 def doctor():
-    """Check the external tools and Python packages tinyctl uses, with the command that installs each."""
+    """Check the external tools and Python packages tinyctl uses, with the command that installs each.
+
+    Exits 1 when a tool every build needs is missing (a missing flash tool only matters to `tinyctl flash`)."""
     from .tools import TOOLS, find_tool, tool_versions
 
-    table = Table("tool", "status", "install with")
-    missing = 0
-    for name, install in TOOLS.items():
+    table = Table(*(Column(name, overflow="fold") for name in ("tool", "status", "used for")))
+    missing = {}
+    for name, tool in TOOLS.items():
         path = find_tool(name)
-        missing += path is None
-        table.add_row(name, path or "[red]missing[/]", "" if path else install)
+        if path is None:
+            missing[name] = tool
+        status = path or ("[red]missing[/]" if tool.required else "[yellow]missing (optional)[/]")
+        table.add_row(name, status, tool.used_for)
     for package, version in tool_versions().items():
-        table.add_row(package, version if version != "missing" else "[red]missing[/]", "")
+        table.add_row(package, version if version != "missing" else "[red]missing[/]", "Python package")
     console.print(table)
-    raise typer.Exit(1 if missing else 0)
+    for name, tool in missing.items():   # whole lines, so each command can be copied as it stands
+        console.print(f"install {name}: {tool.install}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1 if any(tool.required for tool in missing.values()) else 0)
 
 
 app.command()(flash)

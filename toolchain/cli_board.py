@@ -43,12 +43,14 @@ def run(
     timeout: float = typer.Option(2.0, callback=cli_checks.positive,
                                   help="Seconds to wait for a reply before sending a request again."),
     infer_timeout: float = typer.Option(30.0, callback=cli_checks.positive, help="Seconds to wait for one inference."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON file for the result (default BUILD_DIR/board_run.json)."),
 ):
     """Stream the build's test split through the board over the runner protocol: on-device metrics,
     latency per inference, and the element-wise comparison with TFLite-Micro on the host."""
     from .runner.board_run import RunOptions, run_on_board
 
-    options = RunOptions(port=port, emulate=emulate, limit=limit, timeout_s=timeout, infer_timeout_s=infer_timeout)
+    options = RunOptions(port=port, emulate=emulate, limit=limit, timeout_s=timeout, infer_timeout_s=infer_timeout,
+                         out=out)
     with progress_bars() as progress:
         result = run_on_board(build_dir, options, progress)
     _print_run(result)

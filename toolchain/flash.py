@@ -13,9 +13,8 @@ from pathlib import Path
 from .errors import TinyctlError
 from .firmware import PLATFORMS_DIR, layout
 from .targets import Board
-from .tools import APT, find_tool
+from .tools import TOOLS, find_tool
 
-INSTALL = {"openocd": f"{APT} openocd", "st-flash": f"{APT} stlink-tools", "pyocd": "pip install pyocd==0.46.0"}
 USB_DEVICES = Path("/sys/bus/usb/devices")
 
 
@@ -93,7 +92,7 @@ def _check_ready(board: Board, plan: FlashPlan) -> None:
                                "plug in the board's ST-LINK USB port, or pass --drive /path/to/the/drive")
         return
     if find_tool(plan.tool) is None:
-        raise TinyctlError(f"flash tool {plan.tool!r} is not installed", f"install it with: {INSTALL[plan.tool]}")
+        raise TinyctlError(f"flash tool {plan.tool!r} is not installed", f"install it with: {TOOLS[plan.tool].install}")
     ids = list(board.flash_tool.get("usb_ids", []))
     if ids and not usb_ids_present(ids):
         raise TinyctlError(f"no debug probe for {board.name} is connected (USB id {' or '.join(ids)})",

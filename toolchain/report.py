@@ -20,8 +20,18 @@ REPRODUCIBLE_ARTIFACTS = ["model.onnx", "model_int8.onnx", "model_int8.tflite", 
                           "engine/golden.c", "engine/golden.h", "firmware/linker.ld", "firmware/Makefile",
                           "firmware.bin"]
 
+LAYER_NAME_CHARS = 40   # a layer name longer than this is shortened in tables (the full name shows on hover)
+
+
+def short_layer_name(name: str) -> str:
+    """A fused TFLite layer's first name (they join with ';'), its tail kept when longer than LAYER_NAME_CHARS."""
+    first = name.split(";")[0]
+    return first if len(first) <= LAYER_NAME_CHARS else "…" + first[-(LAYER_NAME_CHARS - 1):]
+
+
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
+_TEMPLATES.filters["short_layer"] = short_layer_name
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -72,5 +82,6 @@ def report(source, board, graph, memory: dict, engine: dict, validation: dict, t
     }
 
 
-def render_html(data: dict) -> str:
-    return _TEMPLATES.get_template("report.html.j2").render(r=data, labels=RUNTIME_LABELS)
+def render_html(data: dict, results: dict[str, str] | None = None) -> str:
+    """The report page; `results` ({label: relative path}) are links to what `validate` and `run` wrote beside it."""
+    return _TEMPLATES.get_template("report.html.j2").render(r=data, labels=RUNTIME_LABELS, results=results or {})

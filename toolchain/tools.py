@@ -5,19 +5,35 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 
 from .errors import TinyctlError
 
 APT = "apt-get install -y --no-install-recommends"
+ARM_BINUTILS = f"{APT} binutils-arm-none-eabi"
+
+
+@dataclass(frozen=True)
+class Tool:
+    install: str          # the command that installs it on Debian
+    used_for: str         # what needs it, as `tinyctl doctor` says
+    required: bool = True  # False: only `tinyctl flash` with that tool needs it
+
+
 TOOLS = {
-    "onnxsim": "pip install onnxsim==0.8.1 (or `make venv`)",
-    "arm-none-eabi-gcc": f"{APT} gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi",
-    "arm-none-eabi-size": f"{APT} binutils-arm-none-eabi",
-    "arm-none-eabi-nm": f"{APT} binutils-arm-none-eabi",
-    "make": f"{APT} make",
-    "qemu-system-arm": f"{APT} qemu-system-arm",
-    "gcc": f"{APT} gcc",
+    "gcc": Tool(f"{APT} gcc", "host builds: bit-exact validation, the QEMU plugin"),
+    "make": Tool(f"{APT} make", "the firmware project"),
+    "arm-none-eabi-gcc": Tool(f"{APT} gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi",
+                              "the firmware for the board"),
+    "arm-none-eabi-size": Tool(ARM_BINUTILS, "the firmware's flash and RAM use"),
+    "arm-none-eabi-nm": Tool(ARM_BINUTILS, "the firmware's symbol sizes"),
+    "arm-none-eabi-objcopy": Tool(ARM_BINUTILS, "firmware.bin and firmware.hex"),
+    "qemu-system-arm": Tool(f"{APT} qemu-system-arm", "running the firmware on the board's stand-in"),
+    "onnxsim": Tool("pip install onnxsim==0.8.1 (or `make venv`)", "simplifying the ONNX export"),
+    "openocd": Tool(f"{APT} openocd", "tinyctl flash --tool openocd", required=False),
+    "st-flash": Tool(f"{APT} stlink-tools", "tinyctl flash --tool st-flash", required=False),
+    "pyocd": Tool("pip install pyocd==0.46.0", "tinyctl flash --tool pyocd", required=False),
 }
 PYTHON_PACKAGES = ["torch", "numpy", "onnx", "onnxruntime", "tensorflow", "onnx2tf", "ai-edge-litert",
                    "tflite-micro", "scikit-learn", "jinja2", "typer", "rich"]
@@ -36,7 +52,7 @@ def require_tool(name: str) -> str:
     """The tool's path, or an error that says how to install it."""
     found = find_tool(name)
     if found is None:
-        raise TinyctlError(f"required tool {name!r} is not installed", f"install it with: {TOOLS[name]}")
+        raise TinyctlError(f"required tool {name!r} is not installed", f"install it with: {TOOLS[name].install}")
     return found
 
 

@@ -1,4 +1,5 @@
-"""`tinyctl validate BUILD_DIR`: re-run the validation of an earlier build and refresh its report."""
+"""`tinyctl validate BUILD_DIR`: re-run the validation of an earlier build; the result goes beside the build
+(BUILD_DIR/validate/ or --out), so the build stays as `tinyctl build` wrote it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from .report import render_html, write_json
 from .targets import board_of_build
 from .validate import evaluate
 
+VALIDATE_DIR = "validate"   # where a re-validation writes its report.json and report.html
 SOURCE_COPY = {"checkpoint": "model.pt", "onnx": "model.onnx", "tflite": "model_int8.tflite"}
 
 
@@ -42,11 +44,15 @@ def _read_json(path: Path) -> dict:
         raise _incomplete(path.parent, exc) from exc
 
 
-def validate_build(build_dir: Path, progress=None) -> dict:
+def validate_build(build_dir: Path, progress=None, out: Path | None = None) -> tuple[dict, Path]:
+    """(the build's report with the fresh validation, the directory its report.json and report.html went to:
+    `out`, default BUILD_DIR/validate)."""
     build_dir = Path(build_dir)
     report, source = read_build(build_dir)
     board = board_of_build(build_dir, report["board"]["name"])
     report["validation"] = evaluate(build_dir, source, report["memory"]["tflm"]["arena_bytes"], board, progress)
-    write_json(build_dir / "report.json", report)
-    (build_dir / "report.html").write_text(render_html(report))
-    return report
+    out = Path(out) if out is not None else build_dir / VALIDATE_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "report.json", report)
+    (out / "report.html").write_text(render_html(report))
+    return report, out

@@ -20,7 +20,7 @@ _FLAGS = {"arch": (None, "arch"), "epochs": (None, "epochs"), "batch_size": (Non
           "backbone": ("model", "backbone"), "weights": ("model", "weights")}
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
     defaults, data = TrainConfig(), SyntheticConfig()
     parser = argparse.ArgumentParser(
         prog="tinyctl train",
@@ -106,7 +106,7 @@ def _check_sections(values: dict, origin: str) -> None:
 
 def parse_config(argv: list[str] | None) -> tuple[TrainConfig, dict | None, bool]:
     """(run config, training state to resume or None, quiet); usage errors exit with status 2."""
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     resume = None
     try:

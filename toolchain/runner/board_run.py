@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..build_results import BOARD_RUN_FILE as RESULT_FILE
 from ..codegen.model_info import model_digest
 from ..datasets import labelled_split
 from ..errors import TinyctlError
@@ -24,8 +25,6 @@ from .emulate import QemuBoard
 from .link import open_link
 from .session import BoardSession
 
-RESULT_FILE = "board_run.json"
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -34,6 +33,7 @@ class RunOptions:
     limit: int | None = None     # only the first `limit` test images
     timeout_s: float = 2.0
     infer_timeout_s: float = 30.0
+    out: Path | None = None      # the result's JSON file; None: BUILD_DIR/board_run.json
 
 
 def _check_board(info, tflite: bytes, board_name: str) -> None:
@@ -91,7 +91,8 @@ def _latency(board, cycles: list[int], has_counter: bool, instructions: list[int
 
 
 def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
-    """Stream the test split through the board; the result is also written to BUILD_DIR/board_run.json."""
+    """Stream the test split through the board; the result is also written to options.out (default
+    BUILD_DIR/board_run.json), never into the build's report."""
     if options.emulate == (options.port is not None):
         raise TinyctlError("give either --port or --emulate", "e.g. --port /dev/ttyACM0 or --emulate")
     build_dir = Path(build_dir)
@@ -118,8 +119,10 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
               "latency": _latency(board, cycles, info.has_cycle_counter, instructions),
               "link_stats": dict(vars(session.stats)),
               "metrics": _metrics(device, labels, report)}
-    (build_dir / RESULT_FILE).write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    return {**result, "written": str(build_dir / RESULT_FILE)}
+    written = Path(options.out) if options.out is not None else build_dir / RESULT_FILE
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    return {**result, "written": str(written)}
 
 
 def _metrics(device: RuntimeOutput, labels: np.ndarray, report: dict) -> dict | None:

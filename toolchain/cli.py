@@ -96,8 +96,7 @@ def validate(
 
 @app.command("report")
 def report_verb(build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`.")):
-    """Render the build's report.html again from its report.json, with links to the results of
-    `tinyctl validate` and `tinyctl run` found beside it."""
+    """Render a build's report.html again, linking the validate and run results found beside it."""
     from .build_results import rerender_report
 
     console.print(f"report: {rerender_report(build_dir)}")

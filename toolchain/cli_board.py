@@ -45,8 +45,9 @@ def run(
     infer_timeout: float = typer.Option(30.0, callback=cli_checks.positive, help="Seconds to wait for one inference."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON file for the result (default BUILD_DIR/board_run.json)."),
 ):
-    """Stream the build's test split through the board over the runner protocol: on-device metrics,
-    latency per inference, and the element-wise comparison with TFLite-Micro on the host."""
+    """Stream the build's test split through the board: on-device metrics, latency, agreement with TFLite-Micro.
+
+    The runner protocol carries each input and its int8 output; --emulate runs the firmware under QEMU."""
     from .runner.board_run import RunOptions, run_on_board
 
     options = RunOptions(port=port, emulate=emulate, limit=limit, timeout_s=timeout, infer_timeout_s=infer_timeout,

@@ -43,8 +43,7 @@ def prune(
     calibration_samples: int = typer.Option(200, min=1, help="Training images for int8 ranges (QAT, budget search, targets)."),
     seed: int = typer.Option(0, min=0, help="Seed for drawing the calibration images."),
 ):
-    """Prune a detector's channels (by ratio, to a target, or within an AP budget), fine-tune it, optionally
-    QAT, and write the smaller checkpoint."""
+    """Prune a detector's channels (ratio, target or AP budget), fine-tune, optionally QAT; write the checkpoint."""
     from .datasets import calibration_set
     from .model_source import load_source
     from .pipeline import StageLog, compress_model

@@ -25,8 +25,9 @@ def inspect(
                                          help="Board name, family alias or board .toml file: add the estimated fit."),
     as_json: bool = typer.Option(False, "--json", help="Print the inspection as JSON instead of tables."),
 ):
-    """Per layer: op, shapes, MACs, parameters, weight and activation bytes, and whether the tinyctl engine and
-    TFLite-Micro run it; totals; with --target, the estimated fit on that board."""
+    """Per layer: op, shapes, MACs, parameters, weights, activations, engine and TFLite-Micro support; fit with -t.
+
+    Totals follow the table; --json prints the same figures as JSON."""
     result = inspect_file(model, target)
     if as_json:
         console.print_json(json.dumps(result))

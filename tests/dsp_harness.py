@@ -407,10 +407,11 @@ def host_engine(out_dir: Path) -> ctypes.CDLL:
 
 # --- the firmware ---
 
-def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = OPTIMISATION) -> Path:
-    """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and MAIN_C."""
+def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = OPTIMISATION,
+                   main_c: str = MAIN_C) -> Path:
+    """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and main_c (its app_main)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "main.c").write_text(MAIN_C)
+    (out_dir / "main.c").write_text(main_c)
     (out_dir / "linker.ld").write_text(linker_script(board))
     sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
                *sorted((PLATFORMS_DIR / board.platform).glob("*.c")), out_dir / "main.c"]

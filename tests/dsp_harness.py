@@ -35,7 +35,8 @@ from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
 
 ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
-ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "depthwise_conv2d.c", "fully_connected.c", "add_sub.c", "requantize.c")
+ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "depthwise_conv2d.c", "depthwise_plane.c",
+                  "fully_connected.c", "add_sub.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer (the F446 has 128 KiB of RAM)
@@ -406,10 +407,11 @@ def host_engine(out_dir: Path) -> ctypes.CDLL:
 
 # --- the firmware ---
 
-def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = OPTIMISATION) -> Path:
-    """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and MAIN_C."""
+def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = OPTIMISATION,
+                   main_c: str = MAIN_C) -> Path:
+    """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and main_c (its app_main)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "main.c").write_text(MAIN_C)
+    (out_dir / "main.c").write_text(main_c)
     (out_dir / "linker.ld").write_text(linker_script(board))
     sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
                *sorted((PLATFORMS_DIR / board.platform).glob("*.c")), out_dir / "main.c"]

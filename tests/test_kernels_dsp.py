@@ -84,7 +84,29 @@ def _cases() -> list:
         cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
-    return cases
+    return cases + _plane_cases(rng)
+
+
+def _plane_cases(rng) -> list:
+    """The per-channel-plane depthwise path (3x3, multiplier 1, stride 1): padding on every side, none,
+    odd and even output widths (the last unpaired output), odd channel counts, input zero points at both
+    ends, the clamp with and without the full int8 range, the widest output row it takes beside one too
+    wide for it; and the 3x3 stride-2 shapes it leaves to the general path (padding on the bottom and
+    right only, leftover rows and columns)."""
+    return [
+        full_range(depthwise_case(rng, 7, 9, 5, 1, 3, 3, padding="same", misalign=(1, 2),
+                                  name="dw plane 7x9x5 s1 same")),
+        depthwise_case(rng, 6, 8, 3, 1, 3, 3, padding="same", zero_point=127, name="dw plane 6x8x3 s1 same"),
+        depthwise_case(rng, 8, 10, 7, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                       name="dw 8x10x7 s2 same (bottom and right padding)"),
+        full_range(depthwise_case(rng, 9, 11, 4, 1, 3, 3, stride=2, padding="same", misalign=(3, 1),
+                                  name="dw 9x11x4 s2 same")),
+        depthwise_case(rng, 10, 10, 9, 1, 3, 3, stride=2, padding="valid", name="dw 10x10x9 s2 valid"),
+        full_range(depthwise_case(rng, 5, 8, 1, 1, 3, 3, padding="valid", name="dw plane 5x8x1 s1 valid")),
+        depthwise_case(rng, 3, 126, 2, 1, 3, 3, padding="same", name="dw plane 3x126x2 s1 same (widest row)"),
+        depthwise_case(rng, 3, 127, 2, 1, 3, 3, padding="same",
+                       name="dw 3x127x2 s1 same (too wide for the plane path)"),
+    ]
 
 
 def _unscaled(case):
@@ -177,3 +199,13 @@ def test_dsp_paths_are_taken(runs):
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
     assert checked == {"conv", "depthwise", "fc", "add", "sub"}
+
+
+def test_depthwise_plane_path_is_taken(runs):
+    """The widest row the plane path takes costs well under the general path's instructions per MAC
+    on the next width (2 channels: the general path's scalar tail)."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    plane = per_mac["dw plane 3x126x2 s1 same (widest row)"]
+    general = per_mac["dw 3x127x2 s1 same (too wide for the plane path)"]
+    assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"

@@ -182,7 +182,11 @@ void tc_depthwise_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
         && weight_dims->h * weight_dims->w <= DW_MAX_TAPS && tc_dsp_offset_ok(io->input_zero_point)) {
         const tc_output_params params = tc_output_params_of(bias, input_dims->c, weight_dims->h * weight_dims->w,
                                                             io, rq);
-        depthwise(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
+        if (tc_depthwise_plane_fits(weight_dims, output_dims, window, &params)) {
+            tc_depthwise_plane_s8(input, input_dims, weights, output, output_dims, window, io, &params);
+        } else {
+            depthwise(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
+        }
         return;
     }
 #endif

@@ -261,6 +261,12 @@ int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *o
 void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p);
+/* DEPTHWISE_CONV_2D one channel plane at a time (depthwise_plane.c), for depth multiplier 1 (the
+ * caller's check), 3x3 filters with stride 1 and no dilation, requantisations with
+ * tc_output_params.fast_scale and output rows of up to 126 pixels. */
+int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_window *win, const tc_output_params *p);
+void tc_depthwise_plane_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output,
+                           const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p);
 #else
 #define TC_DSP 0
 #endif

@@ -38,10 +38,10 @@ def _emit(c, op: Operator, p: str, q: PadOp) -> None:
            f"(int8_t){q.pad_value}")
 
 
-def _pad(seed, then_conv) -> KernelCase:
+def _pad(seed, then_conv, channels=False) -> KernelCase:
     rng = np.random.default_rng(seed)
     h, w, c = rng.integers(3, 9), rng.integers(3, 9), rng.integers(1, 9)
-    paddings = [[0, 0]] + [list(rng.integers(1, 3, size=2)) for _ in range(2)] + [[0, 0]]
+    paddings = [[0, 0]] + [list(rng.integers(1, 3, size=2)) for _ in range(2)] + [[1, 2] if channels else [0, 0]]
     kernel = normal(rng, 3, 3, c, 4)
 
     def build(tf, x):
@@ -50,6 +50,8 @@ def _pad(seed, then_conv) -> KernelCase:
     return KernelCase("PAD", build, (1, h, w, c), seed)
 
 
-_CASES = {"pad_alone": functools.partial(_pad, 71, False), "pad_then_conv": functools.partial(_pad, 72, True)}
+# channel padding: the kernel copies pixel by pixel, else row by row
+_CASES = {"pad_alone": functools.partial(_pad, 71, False), "pad_then_conv": functools.partial(_pad, 72, True),
+          "pad_channels": functools.partial(_pad, 73, False, channels=True)}
 
 OPS = (OpSpec(("PAD", "PADV2"), pad_op, _emit, cases=_CASES),)

@@ -50,6 +50,11 @@ def _pool(seed, kind, size, stride, padding, act="none") -> KernelCase:
 
 _CASES = {
     "maxpool_2x2_s2_valid": functools.partial(_pool, 41, "max", 2, 2, "VALID"),
+    # 2x2 windows inside the image take max_pool2d.c's own loop (with and without a clamp); SAME on an
+    # odd size pads one side, which the general loop takes
+    "maxpool_2x2_s2_valid_relu6": functools.partial(_pool, 45, "max", 2, 2, "VALID", "relu6"),
+    "maxpool_2x2_s1_valid": functools.partial(_pool, 46, "max", 2, 1, "VALID"),
+    "maxpool_2x2_s2_same": functools.partial(_pool, 47, "max", 2, 2, "SAME"),
     "maxpool_3x3_s2_same": functools.partial(_pool, 42, "max", 3, 2, "SAME"),
     "maxpool_3x3_s1_same_relu": functools.partial(_pool, 43, "max", 3, 1, "SAME", "relu"),
     "maxpool_2x3_s1x2_same": functools.partial(_pool, 44, "max", (2, 3), (1, 2), "SAME"),

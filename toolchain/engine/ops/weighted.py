@@ -1,5 +1,6 @@
 """CONV_2D (OHWI weights), DEPTHWISE_CONV_2D (1HWC) and FULLY_CONNECTED ([units, depth]): int8 weights
-with per-tensor or per-channel requantization (conv2d.c, depthwise_conv2d.c, fully_connected.c)."""
+with per-tensor or per-channel requantization (conv2d.c, depthwise_conv2d.c,
+depthwise_plane.c, fully_connected.c)."""
 
 from __future__ import annotations
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 from ..firmware import RegionOverflow, compile_firmware, elf_sizes, emit_project, publish
 from ..firmware_run import FIRMWARE_ELF
+from ..staging import owned_temp_dir
 from ..targets import Board
 from .memory import check_fit, engine_budget
 
@@ -34,7 +34,7 @@ def build_firmware(board: Board, build_dir: Path, arena_bytes: int) -> dict:
 
 def _unbounded_sizes(board: Board, project: Path) -> dict:
     """What the firmware needs, measured by linking a scratch copy with unlimited regions."""
-    with tempfile.TemporaryDirectory(prefix="tinyctl-fit-") as tmp:
+    with owned_temp_dir("tinyctl-fit-") as tmp:
         scratch = Path(tmp) / "firmware"
         shutil.copytree(project, scratch, ignore=shutil.ignore_patterns("obj", "firmware.*"))
         linker = scratch / "linker.ld"

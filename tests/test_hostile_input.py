@@ -2,6 +2,8 @@
 clean error line naming what is wrong, and never a traceback."""
 
 import io
+import json
+import shutil
 import subprocess
 import sys
 
@@ -15,9 +17,13 @@ from benchmarks.fuzz_seeds import pack, tiny_onnx, tiny_tflite
 from tinyctl.cli import main
 from tinyctl.errors import TinyctlError
 from tinyctl.graph import read_graph
-from tinyctl.models.checkpoint import DEFAULT_CHECKPOINT
+from tinyctl.models.checkpoint import DEFAULT_CHECKPOINT, load_checkpoint
+from tinyctl.models.split.layers import cut_points, sequential_layers
+from tinyctl.models.split.modules import split_model
 from tinyctl.stages.quantize import check_fully_int8
 from tinyctl.runtimes import run_tflite
+from tinyctl.split.partition import export_split, head_config
+from tinyctl.split.partition_dir import read_partition
 
 
 def _tflite(edit) -> bytes:
@@ -172,6 +178,55 @@ def test_hostile_flags(tmp_path, capsys, flags):
     junk.write_bytes(b"this is no onnx model" * 4)
     args = flags.format(tmp=tmp_path, tail=tail, junk=junk).split()
     assert FLAGS[flags] in _run(args, capsys)
+
+
+@pytest.fixture(scope="module")
+def partition_dir(tmp_path_factory):
+    """A partition of the default detector at its first cut, exported without fine-tuning (a second)."""
+    checkpoint = load_checkpoint(DEFAULT_CHECKPOINT)
+    config = head_config(checkpoint, cut_points(sequential_layers(checkpoint.model))[0], ratio=8, stages=2)
+    model = split_model(checkpoint.model, config)
+    out, _ = export_split(tmp_path_factory.mktemp("partition") / "p", model.head, model.tail, config, checkpoint,
+                          checkpoint.threshold, {}, ["logit"])
+    return out
+
+
+def _edit_json(path, edit):
+    summary = json.loads(path.read_text())
+    edit(summary)
+    path.write_text(json.dumps(summary))
+
+
+PARTITIONS = {   # name: (edit of the partition directory, what the error must say)
+    "split.json not JSON": (lambda d: (d / "split.json").write_text("{\"cut\": 9,"), "split.json is not valid JSON"),
+    "split.json not UTF-8": (lambda d: (d / "split.json").write_bytes(b"\xff\xfe{}"), "split.json is not valid JSON"),
+    "split.json a list": (lambda d: (d / "split.json").write_text("[]"), "split.json holds a JSON list, not an object"),
+    "split.json without code_shape": (lambda d: _edit_json(d / "split.json", lambda s: s.pop("code_shape")),
+                                      "split.json lacks 'code_shape' (a list of positive sizes)"),
+    "threshold as a string": (lambda d: _edit_json(d / "split.json", lambda s: s.update(threshold="0.5")),
+                              "'threshold' must be a finite number, got '0.5'"),
+    "code_shape of another partition": (lambda d: _edit_json(d / "split.json", lambda s: s.update(code_shape=[9, 9, 9])),
+                                        "split.json's code_shape [9, 9, 9] disagrees with head.pt's output"),
+    "head.pt truncated": (lambda d: (d / "head.pt").write_bytes((d / "head.pt").read_bytes()[:100]),
+                          "cannot load the partition's head"),
+    "head.pt missing": (lambda d: (d / "head.pt").unlink(), "no such checkpoint file"),
+    "head.pt of a whole detector": (lambda d: shutil.copyfile(DEFAULT_CHECKPOINT, d / "head.pt"),
+                                    "head.pt is a binary_cnn checkpoint, not a split head"),
+    "tail.onnx missing": (lambda d: (d / "tail.onnx").unlink(), "tail.onnx does not exist"),
+}
+
+
+def test_an_intact_partition_reads_back(partition_dir):
+    partition = read_partition(partition_dir)
+    assert list(partition.tail.input_shape) == partition.summary["code_shape"]
+
+
+@pytest.mark.parametrize("case", sorted(PARTITIONS))
+def test_hostile_partition_directory(tmp_path, capsys, partition_dir, case):
+    edit, expected = PARTITIONS[case]
+    damaged = shutil.copytree(partition_dir, tmp_path / "p")
+    edit(damaged)
+    assert expected in _run(["split", "simulate", "--partition", str(damaged), "--out", str(tmp_path / "s")], capsys)
 
 
 @pytest.mark.parametrize("args", [["build", "--max-drop", "nan"], ["build", "--model", "{model}"]])

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from kernel_harness import compare, kernel_model
+from kernel_harness import compare, convert, kernel_model
 from tinyctl.codegen import emit_engine_c
 from tinyctl.engine import registry
 from tinyctl.engine.op_spec import OpSpec
@@ -71,6 +71,16 @@ def test_an_unregistered_opcode_is_refused_with_its_name_and_layer(tmp_path):
     assert not (tmp_path / "c").exists()
     assert re.search(message, engine_support(graph))
     assert engine_support(_renamed(graph, "TEST_UNKNOWN", "RESHAPE")) is None  # an alias op is registered too
+
+
+def test_a_variant_its_params_reader_refuses_is_the_reason_to_fall_back_to_tflm():
+    """MEAN is registered, but its kernel averages over H and W only: the support check, which picks the
+    backend, names the op, its layer and why, so the build takes TFLite-Micro instead of failing in codegen."""
+    graph = read_graph(convert(lambda tf, x: tf.reduce_mean(x, axis=[3], keepdims=True), (1, 6, 6, 4), seed=11))
+    assert graph.opcodes() == ["MEAN"]
+    reason = engine_support(graph)
+    assert reason is not None and f"cannot run op MEAN (layer {graph.layer_name(graph.operators[0])!r})" in reason
+    assert "only MEAN over H and W of a 4-D tensor is supported" in reason
 
 
 def test_every_op_with_a_kernel_declares_cases_of_its_own_opcodes():

@@ -1,6 +1,7 @@
 """Staged builds: a rerun removes the half-built folders of killed builds (a live build's stays), and a
 failure's hint names a folder that still exists."""
 
+import ast
 import os
 import subprocess
 import tempfile
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import tinyctl
 from tinyctl.errors import TinyctlError
 from tinyctl.staging import failed_logs_dir, owned_temp_dir, staged_directory
 
@@ -55,3 +57,35 @@ def test_temporary_folders_of_dead_processes_are_removed_before_a_new_one(tmp_pa
     with owned_temp_dir("tinyctl-test-") as mine:
         assert Path(mine).name.startswith(f"tinyctl-test-{os.getpid()}-")
         assert sorted(tmp_path.iterdir()) == sorted([Path(mine), live])
+
+
+def test_a_new_temporary_folder_removes_orphans_of_every_purpose(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    orphans = [tmp_path / f"tinyctl-{purpose}-{_dead_pid()}-k2x9_q7z" for purpose in ("arena", "qemu", "fit")]
+    unowned = tmp_path / f"tinyctl-split-{_dead_pid()}"                  # not named by owned_temp_dir
+    for folder in (*orphans, unowned):
+        folder.mkdir()
+    with owned_temp_dir("tinyctl-host-") as mine:
+        assert sorted(tmp_path.iterdir()) == sorted([Path(mine), unowned])
+    with pytest.raises(ValueError, match="never be removed"):
+        owned_temp_dir("tinyctl_host")
+
+
+def _temporary_folder_calls(source: Path) -> list[str]:
+    """The `tempfile` calls that make a folder in `source`, as `file:line`."""
+    calls = []
+    for node in ast.walk(ast.parse(source.read_text())):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("TemporaryDirectory", "mkdtemp")
+                and getattr(node.func.value, "id", None) == "tempfile"):
+            calls.append(f"{source.name}:{node.lineno}")
+    return calls
+
+
+def test_the_toolchain_makes_its_temporary_folders_with_owned_temp_dir_only():
+    """A folder made otherwise would outlive a kill -9 of the build forever. (The staged build's own
+    partial folder lives beside --out, not in the temporary directory.)"""
+    toolchain = Path(tinyctl.__file__).parent
+    calls = [call for source in sorted(toolchain.rglob("*.py")) for call in _temporary_folder_calls(source)]
+    assert [call for call in calls if not call.startswith("staging.py:")] == []
+    assert len(calls) == 2   # owned_temp_dir itself and staged_directory's partial folder

@@ -4,7 +4,7 @@ import pytest
 
 from tinyctl.cflags import board_cflags
 from tinyctl.errors import TinyctlError
-from tinyctl.firmware import PLATFORMS_DIR, layout, qemu_serial_index
+from tinyctl.firmware import PLATFORMS_DIR, layout, linker_script, qemu_serial_index
 from tinyctl.paths import TARGETS_DIR
 from tinyctl.targets import all_boards, load_board, resolve_board
 from tinyctl.tools import require_tool
@@ -46,6 +46,17 @@ def test_board_file_is_valid(path):
     if board.qemu_machine is not None:
         assert board.qemu_machine in _qemu_machines()
         assert qemu_serial_index(board) >= 0
+
+
+def test_the_linker_script_resizes_both_regions_only_when_asked():
+    """The unbounded variant measures a firmware too large for the board: only the regions' sizes differ."""
+    board = resolve_board("nucleo-f446re")
+    normal, unbounded = linker_script(board), linker_script(board, region_bytes=1 << 28)
+    assert "ORIGIN = 0x08000000, LENGTH = 524288" in normal and "ORIGIN = 0x20000000, LENGTH = 131072" in normal
+    for origin in ("0x08000000", "0x20000000"):
+        assert f"ORIGIN = {origin}, LENGTH = 268435456" in unbounded
+    differing = [(a, b) for a, b in zip(normal.splitlines(), unbounded.splitlines()) if a != b]
+    assert len(normal.splitlines()) == len(unbounded.splitlines()) and len(differing) == 3   # the comment, FLASH, RAM
 
 
 def test_board_names_and_aliases_are_unique():

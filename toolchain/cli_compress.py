@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -13,6 +12,7 @@ from . import cli_checks
 from .compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
 from .console import console, progress_bars
 from .errors import TinyctlError
+from .staging import owned_temp_dir
 
 PRUNE_HELP = "Share of channels to remove from every prunable layer (0.5 keeps half), then fine-tune."
 TARGET_HELP = "Prune just enough to meet KIND=LIMIT: macs (per inference), arena (engine bytes) or flash (int8 weight bytes)."
@@ -54,7 +54,7 @@ def prune(
     if not options.changes_model:
         raise TinyctlError("nothing to do", "give --ratio, --target, --max-drop or --qat-epochs")
     source = load_source(Path(model) if model else None)
-    with progress_bars() as progress, tempfile.TemporaryDirectory(prefix="tinyctl-prune-") as tmp:
+    with progress_bars() as progress, owned_temp_dir("tinyctl-prune-") as tmp:
         log = StageLog(progress)
         calibration = log.run("calibration set", calibration_set, source, calibration_samples, seed)
         _, record = compress_model(log, source, options, calibration, Path(tmp), progress)

@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -90,9 +90,14 @@ def emit_project(board: Board, build_dir: Path) -> Path:
     return project
 
 
-def linker_script(board: Board) -> str:
-    """linker.ld for the board: its flash and RAM (at the platform's addresses) and the stack's reservation."""
+def linker_script(board: Board, region_bytes: int | None = None) -> str:
+    """linker.ld for the board: its flash and RAM (at the platform's addresses) and the stack's reservation.
+    With `region_bytes`, both regions are that large instead: a link that cannot overflow, to measure
+    what a firmware too large for the board needs."""
     where = layout(board)
+    if region_bytes is not None:
+        where = replace(where, flash_size=region_bytes, ram_size=region_bytes,
+                        note=f"{where.note}, resized to {region_bytes} B to measure an overflowing firmware")
     return _TEMPLATES.get_template("linker.ld.j2").render(
         board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
         flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES)

@@ -5,7 +5,6 @@ and the benchmarks all run firmware through here."""
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from pathlib import Path
 from statistics import mean
 
@@ -16,6 +15,7 @@ from .firmware import symbol_address
 from .graph import Graph
 from .hostrun import output_rows
 from .qemu import MARK_SYMBOL, per_inference, run_firmware
+from .staging import owned_temp_dir
 from .targets import Board
 
 FIRMWARE_ELF = Path("firmware.elf")
@@ -54,7 +54,7 @@ def _verdict(board: Board, where: str, exit_code: int, console: str) -> dict:
 def run_firmware_batch(board: Board, build_dir: Path, inputs: np.ndarray) -> np.ndarray:
     """Int8 inputs [N, ...] through the firmware under QEMU (batch mode over semihosting files)."""
     x = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
-    with tempfile.TemporaryDirectory(prefix="tinyctl-batch-") as tmp:
+    with owned_temp_dir("tinyctl-batch-") as tmp:
         (Path(tmp) / "in.bin").write_bytes(x.tobytes())
         run = run_firmware(board, (build_dir / FIRMWARE_ELF).resolve(), ["batch", "in.bin", "out.bin"],
                            workdir=Path(tmp), timeout_s=60 + 0.5 * len(x))

@@ -4,7 +4,6 @@ it: the same app and kernels as on the board, checked bit for bit without an emu
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import numpy as np
 from .cflags import HOST_CFLAGS
 from .errors import TinyctlError
 from .paths import FIRMWARE_TEMPLATES_DIR
+from .staging import owned_temp_dir
 from .tools import require_tool
 
 
@@ -40,7 +40,7 @@ def run_host(exe: Path, inputs: np.ndarray) -> np.ndarray:
     """One output row per input row: inputs [N, ...] int8 -> outputs [N, output size] int8, through
     the app's batch mode."""
     x = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
-    with tempfile.TemporaryDirectory(prefix="tinyctl-host-") as tmp:
+    with owned_temp_dir("tinyctl-host-") as tmp:
         (Path(tmp) / "in.bin").write_bytes(x.tobytes())
         result = subprocess.run([str(Path(exe).resolve()), "batch", "in.bin", "out.bin"], cwd=tmp,
                                 capture_output=True, text=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -22,7 +21,7 @@ from .model_source import ModelSource, load_source
 from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
 from .planner import Plan
 from .report import manifest, render_html, report, write_json
-from .staging import failed_logs_dir, staged_directory
+from .staging import failed_logs_dir, owned_temp_dir, staged_directory
 from .stages.baseline import build_figures, unfit_figures
 from .stages.compress import BIAS_CORRECTED_ONNX, COMPRESSED_CHECKPOINT, CompressionOptions, compressed_label
 from .stages.engine import build_engine, engine_support, golden_io, plan_engine_arena
@@ -207,7 +206,7 @@ def measure_uncompressed(options: BuildOptions) -> dict:
     model that does not fit the board is not fatal here (that is often the reason to compress): its board-free
     figures come from a host build, with `fits` false and the reason."""
     plain = replace(options, compression=options.compression.uncompressed())
-    with tempfile.TemporaryDirectory(prefix="tinyctl-baseline-") as tmp:
+    with owned_temp_dir("tinyctl-baseline-") as tmp:
         try:
             _, data = build(replace(plain, out=str(Path(tmp) / "board")))
         except DoesNotFit as exc:

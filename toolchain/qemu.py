@@ -4,13 +4,13 @@ with tinyctl's own TCG plugin (toolchain/qemu_plugin/insncount.c, built with the
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TinyctlError
 from .firmware import qemu_serial_index
 from .paths import REPO_ROOT
+from .staging import owned_temp_dir
 from .targets import Board
 from .tools import require_tool
 
@@ -56,7 +56,7 @@ def run_firmware(board: Board, elf: Path, args: list[str], workdir: Path | None 
         raise TinyctlError(f"board {board.name} has no QEMU stand-in", "add [qemu] machine = ... to its board file")
     qemu = require_tool("qemu-system-arm")
     plugin = build_plugin()
-    with tempfile.TemporaryDirectory(prefix="tinyctl-qemu-") as tmp:
+    with owned_temp_dir("tinyctl-qemu-") as tmp:
         counts = Path(tmp) / "counts.txt"
         plugin_arg = f"{plugin},out={counts}" + (f",mark={mark_address:#x}" if mark_address is not None else "")
         semihosting = ",".join(["enable=on", "target=native", "arg=fw", *(f"arg={a}" for a in args)])

@@ -41,10 +41,18 @@ def staged_directory(final: Path):
     shutil.rmtree(previous, ignore_errors=True)
 
 
+# Every owned temporary folder, whatever its purpose: tinyctl-PURPOSE-PID-RANDOM.
+OWNED_PREFIX = re.compile(r"tinyctl-[a-z0-9]+-")
+_OWNED_FOLDER = re.compile(rf"{OWNED_PREFIX.pattern}(\d+)-[a-z0-9_]+")
+
+
 def owned_temp_dir(prefix: str) -> tempfile.TemporaryDirectory:
-    """A temporary directory named after this process, so that a later build can tell one left by a
-    killed build (whose process is gone) and remove it, which it does first."""
-    _remove_orphans(Path(tempfile.gettempdir()), re.compile(rf"{re.escape(prefix)}(\d+)-[a-z0-9_]+"))
+    """A temporary directory `prefix`PID-RANDOM named after this process, so that a later build can tell
+    one left by a killed build (whose process is gone) and remove it, which it does first for every
+    purpose: a folder is not left waiting for the next use of its own prefix."""
+    if not OWNED_PREFIX.fullmatch(prefix):
+        raise ValueError(f"{prefix!r} is not tinyctl-PURPOSE-: orphans with it would never be removed")
+    _remove_orphans(Path(tempfile.gettempdir()), _OWNED_FOLDER)
     return tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-")
 
 

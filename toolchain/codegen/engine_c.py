@@ -11,7 +11,7 @@ import numpy as np
 
 from ..engine import c_text
 from ..engine.c_text import comment
-from ..engine.registry import op_spec, require_supported
+from ..engine.registry import op_spec, require_supported, unsupported_variant
 from ..errors import TinyctlError
 from ..graph import Graph, Operator, Tensor
 from ..planner import Plan
@@ -65,8 +65,7 @@ class _Emitter:
             spec.emit(self, op, p, spec.params(self.graph, op))
             self.calls.append(f"    MODEL_LAYER_END({op.index});\n")
         except ValueError as exc:  # a parameter the kernel cannot take (its op module says which)
-            raise TinyctlError(f"the tinyctl engine cannot run op {op.opcode} (layer {self.graph.layer_name(op)!r}): "
-                               f"{exc}", "use the TFLite-Micro backend for this model") from exc
+            raise unsupported_variant(self.graph, op, exc) from exc
 
     def operand(self, t: Tensor) -> str:
         """An int8 input: its constant array, or its bytes in the arena."""

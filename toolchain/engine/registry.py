@@ -60,6 +60,23 @@ def require_supported(graph: Graph) -> None:
         op_spec(graph, op)
 
 
+def require_runnable(graph: Graph) -> None:
+    """Every op has an entry whose parameter reader takes it: a variant its kernel cannot run (MEAN over
+    the channels) is refused here, where the backend is chosen, rather than by the code generator."""
+    for op in graph.operators:
+        spec = op_spec(graph, op)
+        try:
+            spec.params(graph, op)
+        except ValueError as exc:
+            raise unsupported_variant(graph, op, exc) from exc
+
+
+def unsupported_variant(graph: Graph, op: Operator, reason: Exception) -> TinyctlError:
+    """The error for an op whose kernel cannot take this variant; `reason` comes from its op module."""
+    return TinyctlError(f"the tinyctl engine cannot run op {op.opcode} (layer {graph.layer_name(op)!r}): {reason}",
+                        "use the TFLite-Micro backend for this model")
+
+
 def specs() -> list[OpSpec]:
     """Each entry once (a family is registered under each of its opcodes)."""
     return list({id(spec): spec for spec in OPS.values()}.values())

@@ -6,13 +6,13 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 from ..errors import TinyctlError
 from ..firmware import symbol_address
 from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin, serial_args
+from ..staging import owned_temp_dir
 from ..targets import Board, board_of_build
 from ..tools import require_tool
 from ..validate_build import read_report
@@ -49,7 +49,7 @@ class QemuBoard:
             raise TinyctlError(f"{build_dir} has no firmware.elf", "rebuild it with `tinyctl build`")
         self.port, self.monitor_port = free_port(), free_port()
         self.url = f"socket://127.0.0.1:{self.port}"
-        self._tmp = tempfile.TemporaryDirectory(prefix="tinyctl-runner-")
+        self._tmp = owned_temp_dir("tinyctl-runner-")
         self.counts = Path(self._tmp.name) / "counts.txt"
         command = [require_tool("qemu-system-arm"), "-M", self.board.qemu_machine, "-display", "none",
                    "-monitor", f"tcp:127.0.0.1:{self.monitor_port},server=on,wait=off",

@@ -20,6 +20,7 @@ from torch import nn
 from tinyctl.models.split.layers import cut_points, layer_label, sequential_layers
 
 from ..errors import TinyctlError
+from .partition_dir import read_partition
 
 MEASURE_RUNS = 20
 
@@ -181,16 +182,8 @@ def _units(layers: list[nn.Module], count: int) -> int:
 
 def partition_case(directory: Path, calibration: np.ndarray) -> Case:
     """SC with the bottleneck of a `tinyctl split partition` directory; its head build gives the device cost."""
-    from tinyctl.models.checkpoint import load_checkpoint
-
-    from .tail import TailModel
-
-    directory = Path(directory)
-    if not (directory / "split.json").is_file():
-        raise TinyctlError(f"{directory} is not a partition (no split.json)", "run `tinyctl split partition`")
-    summary = json.loads((directory / "split.json").read_text())
-    head = load_checkpoint(directory / "head.pt").model
-    tail = TailModel(directory / "tail.onnx")
+    partition = read_partition(directory)
+    directory, summary, head, tail = partition.directory, partition.summary, partition.head, partition.tail
     run_head = torch_fn(head)
     code = run_head(calibration)
     quant, instructions, source = minmax_quant(code), 0, "no head build"

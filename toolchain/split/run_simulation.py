@@ -12,6 +12,7 @@ from ..errors import TinyctlError
 from ..targets import resolve_board
 from .cases import DeviceCost, model_cases, partition_case
 from .channels import PRESETS
+from .partition_dir import read_partition
 from .simulate import SimOptions, case_summary, qos_match, simulate_case
 
 
@@ -28,6 +29,11 @@ class SimulationInputs:
     min_accuracy: float | None = None
     max_latency_ms: float | None = None
     instructions_per_mac: float = 5.3
+
+    def __post_init__(self):
+        """A damaged partition directory fails now, not after minutes of data and cut measurements."""
+        for directory in self.partitions:
+            read_partition(Path(directory))
 
 
 def _numbers(text: str, what: str, cast=float) -> list:

@@ -12,21 +12,23 @@ import numpy as np
 
 from ..codegen import emit_engine_c, emit_golden_c
 from ..datasets import labelled_split
+from ..engine.registry import require_runnable
 from ..errors import TinyctlError
 from ..firmware_run import HOST_EXECUTABLE
 from ..graph import Graph
 from ..hostrun import compile_host
 from ..model_source import ModelSource
-from ..planner import Plan, check_plan, plan_arena, require_supported
+from ..planner import Plan, check_plan, plan_arena
 from ..codegen.model_info import emit_model_info
 from ..runtimes import quantize_input, run_tflm
 GOLDEN_COUNT = 4
 
 
 def engine_support(graph: Graph) -> str | None:
-    """None when the engine can run the model, else the reason it cannot (op and layer)."""
+    """None when the engine can run the model, else the reason it cannot (op, layer and, for a variant
+    of a known op, what its kernel does not take)."""
     try:
-        require_supported(graph)
+        require_runnable(graph)
     except TinyctlError as exc:
         return exc.message
     return None

@@ -3,15 +3,16 @@ the linked image (its self-test runs through tinyctl.firmware_run)."""
 
 from __future__ import annotations
 
-import re
 import shutil
-import tempfile
 from pathlib import Path
 
-from ..firmware import RegionOverflow, compile_firmware, elf_sizes, emit_project, publish
+from ..firmware import RegionOverflow, compile_firmware, elf_sizes, emit_project, linker_script, publish
 from ..firmware_run import FIRMWARE_ELF
+from ..staging import owned_temp_dir
 from ..targets import Board
 from .memory import check_fit, engine_budget
+
+_UNBOUNDED_REGION_BYTES = 0x10000000   # 256 MiB: more than any firmware we link, within 32 bits from any base
 
 
 def build_firmware(board: Board, build_dir: Path, arena_bytes: int) -> dict:
@@ -33,10 +34,9 @@ def build_firmware(board: Board, build_dir: Path, arena_bytes: int) -> dict:
 
 
 def _unbounded_sizes(board: Board, project: Path) -> dict:
-    """What the firmware needs, measured by linking a scratch copy with unlimited regions."""
-    with tempfile.TemporaryDirectory(prefix="tinyctl-fit-") as tmp:
+    """What the firmware needs, measured by linking a scratch copy with regions larger than any image."""
+    with owned_temp_dir("tinyctl-fit-") as tmp:
         scratch = Path(tmp) / "firmware"
         shutil.copytree(project, scratch, ignore=shutil.ignore_patterns("obj", "firmware.*"))
-        linker = scratch / "linker.ld"
-        linker.write_text(re.sub(r"LENGTH = \d+", "LENGTH = 0x10000000", linker.read_text()))
+        (scratch / "linker.ld").write_text(linker_script(board, region_bytes=_UNBOUNDED_REGION_BYTES))
         return elf_sizes(compile_firmware(board, scratch))

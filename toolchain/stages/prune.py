@@ -5,7 +5,6 @@ split (distilled from the unpruned model): gradual pruning lets the channels tha
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from ..errors import TinyctlError
 from ..graph import read_graph
 from ..model_source import ModelSource
 from ..planner import plan_arena
+from ..staging import owned_temp_dir
 from .quantize import convert_model
 
 FINE_TUNE_LR = 4e-3      # the training rate: each slice's fine-tune restarts its cosine decay from it
@@ -62,7 +62,7 @@ def prune_and_fine_tune(source: ModelSource, ratio: float, data: TrainingData, e
 
 def _int8_graph_of(model: torch.nn.Module, source: ModelSource, calibration: np.ndarray):
     """Convert `model` to the int8 TFLite graph in a scratch directory (its shapes are what a target measures)."""
-    with tempfile.TemporaryDirectory(prefix="tinyctl-target-") as tmp:
+    with owned_temp_dir("tinyctl-target-") as tmp:
         int8, _ = convert_model(dataclasses.replace(source, torch_model=model), Path(tmp), calibration)
     return read_graph(int8)
 

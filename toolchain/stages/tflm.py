@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 from ..errors import TinyctlError
 from ..graph import Graph
 from ..paths import FIRMWARE_TEMPLATES_DIR
+from ..staging import owned_temp_dir
 from ..tflm_ops import resolver_methods
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(FIRMWARE_TEMPLATES_DIR / "tflm"),
@@ -93,7 +93,7 @@ def measure_tflm_arena(model: bytes) -> TflmArena:
     when it does not (kernels can need temporary space the total leaves out), the gap above it is
     doubled until a size runs, then bisected to the byte."""
     large = len(model) * 10 + (8 << 20)
-    with tempfile.TemporaryDirectory(prefix="tinyctl-arena-") as tmp:
+    with owned_temp_dir("tinyctl-arena-") as tmp:
         probe = _ArenaProbe(model, Path(tmp))
         try:
             recorded = _recorded_total(probe, large)

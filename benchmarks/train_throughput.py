@@ -6,7 +6,7 @@ default validation, without one-off setup) beside a bare loop's: the same model,
 optimizer and precision, forward + backward + step on data already on the device, no
 augmentation, no synthesis, no validation. For SuperSimpleNet the bare loop feeds the heads the
 doubled batch the method trains on (clean + perturbed copies of cached backbone features), so
-the ratio prices the synthesis, not the method. Then one profiled trainer run says where the
+the ratio prices the synthesis, not the method. One untimed epoch of each comes first. Then one profiled trainer run says where the
 time goes (torch.profiler over the trainer's `train.*` labels; synthesis runs inside forward).
 
     python benchmarks/train_throughput.py                      # CPU: a couple of minutes
@@ -28,7 +28,7 @@ from tinyctl.models.training.tasks import FitOptions, task_for
 from tinyctl.models.zoo import build_model
 
 SSN_SMALL = {"backbone": "resnet18", "weights": "random", "supervised": True, "feature_strides": [8, 16],
-             "mask_threshold": 0.1, "perlin_threshold": 0.6, "blur_sigma": 1.0}
+             "seg_hidden": 64, "cls_hidden": 8, "mask_threshold": 0.1, "perlin_threshold": 0.6, "blur_sigma": 1.0}
 # name: (arch, model options, learning rate, fit options)
 DETECTORS = {
     "binary_cnn": ("binary_cnn", {}, 4e-3, FitOptions()),
@@ -118,6 +118,8 @@ def breakdown(name: str, splits: dict, batch: int, device: torch.device) -> dict
 
 def measure(name: str, data: SyntheticConfig, epochs: int, batch: int, rounds: int, device: torch.device) -> dict:
     splits = {**default_splits(data), "config": data}
+    trainer_rate(name, splits, 1, batch, device), bare_rate(name, splits, 1, batch, device)  # warm-up, not counted:
+    # first-call costs (allocations, kernel selection for each batch shape) that a real run pays once
     trainer, bare = [], []
     for _ in range(rounds):  # interleaved, so that load from other processes hits both alike
         trainer.append(trainer_rate(name, splits, epochs, batch, device))

@@ -159,6 +159,10 @@ def _restore(state: dict, model: nn.Module, optimizers: list, generator: torch.G
         optimizer.load_state_dict(saved)
         if scheduler is not None:
             scheduler.load_state_dict(saved_schedule)
-    generator.set_state(state["generator"])
+    try:
+        generator.set_state(state["generator"])
+    except RuntimeError as error:  # the generator lives on the training device: CPU and CUDA states differ
+        raise ValueError(f"the saved training state was made on another kind of device ({error}); "
+                         "resume with the --device it was trained on") from error
     torch.set_rng_state(state["torch_rng"])
     return state["epoch"] + 1, state["best"], list(state["history"])

@@ -58,7 +58,7 @@ def trainer_rate(name: str, splits: dict, epochs: int, batch: int, device: torch
 
 
 def _bare_batches(name: str, model, splits: dict, batch: int, device: torch.device) -> tuple[list[tuple], object]:
-    """(inputs, labels, masks) batches on the device, as the bare loop's loss function takes them."""
+    """((inputs, labels, masks) batches on the device as the bare loss takes them, the model's task)."""
     train = splits["train"]
     task = task_for(model.to(device), DETECTORS[name][3], (len(train),))
     inputs = task.inputs(train.images).to(device)

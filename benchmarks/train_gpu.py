@@ -1,8 +1,8 @@
 """GPU training benchmark (issue 4 item 6): the binary detector and SuperSimpleNet (ResNet-18) on the synthetic set.
 
-Prints, per detector: training images/s (at the default CUDA batch of `tinyctl train`), inference images/s (forward only, eval mode) and the
-test metrics reached. Runs on CUDA when present (bfloat16 autocast), else on the CPU with
---small for a smoke check.
+Prints, per detector: training images/s (at the default CUDA batch of `tinyctl train`), inference
+images/s (forward only, eval mode) and the test metrics reached. Runs on CUDA when present
+(bfloat16 autocast), else on the CPU with --small for a smoke check.
 
     python benchmarks/train_gpu.py                 # CUDA: full synthetic set
     python benchmarks/train_gpu.py --small         # a minute on the CPU

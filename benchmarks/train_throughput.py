@@ -6,11 +6,12 @@ default validation, without one-off setup) beside a bare loop's: the same model,
 optimizer and precision, forward + backward + step on data already on the device, no
 augmentation, no synthesis, no validation. For SuperSimpleNet the bare loop feeds the heads the
 doubled batch the method trains on (clean + perturbed copies of cached backbone features), so
-the ratio prices the synthesis, not the method. One untimed epoch of each comes first. Then one profiled trainer run says where the
-time goes (torch.profiler over the trainer's `train.*` labels; synthesis runs inside forward).
+the ratio prices the synthesis, not the method. One untimed epoch of each comes first. Then one
+profiled trainer run says where the time goes (torch.profiler over the trainer's `train.*` labels;
+synthesis runs inside forward).
 
-    python benchmarks/train_throughput.py                      # CPU: a couple of minutes
-    python benchmarks/train_throughput.py --out benchmarks/training_throughput_cpu.md
+    OMP_NUM_THREADS=1 python benchmarks/train_throughput.py   # CPU (one thread: the cores are shared)
+    python benchmarks/train_throughput.py --out benchmarks/training_throughput_gpu.md   # on CUDA
 """
 
 import argparse

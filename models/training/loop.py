@@ -127,8 +127,8 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
                     if metrics["ap"] >= best["ap"]:  # ties go to the later, lower-learning-rate epoch
                         weights = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
                         best = {"ap": metrics["ap"], "epoch": epoch, "weights": weights, "val": metrics, "threshold": threshold}
-                    bar.update(bar_task, description=f"epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} val AP {metrics['ap']:.4f}"
-                               + (f" AUPRO {metrics['aupro']:.4f}" if "aupro" in metrics else ""))
+                    bar.update(bar_task, description=f"epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} "
+                               f"val AP {metrics['ap']:.4f}" + (f" AUPRO {metrics['aupro']:.4f}" if "aupro" in metrics else ""))
                     last_state = _state(epoch, model, best, history, optimizers, generator)
                     if on_validation is not None:
                         on_validation(epoch, model, metrics, threshold, last_state)
@@ -137,7 +137,8 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
         model.load_state_dict(best["weights"])
     distributed.teardown(context)
     return FitResult(best_epoch=best["epoch"], val=best["val"], threshold=best["threshold"], history=history,
-                     seconds=time.perf_counter() - started, loop_seconds=loop_seconds, main_process=context.is_main, state=last_state)
+                     seconds=time.perf_counter() - started, loop_seconds=loop_seconds, main_process=context.is_main,
+                     state=last_state)
 
 
 def _state(epoch: int, model: nn.Module, best: dict, history: list, optimizers: list, generator: torch.Generator) -> dict:

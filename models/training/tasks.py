@@ -132,7 +132,8 @@ class _SuperSimpleNetStep(nn.Module):
         model = self.model
         features = model.adaptor(inputs) if self.cached else model.adapt(inputs)
         with record_function("train.synthesis"):
-            features, new_masks, new_labels, noise = model.perturb(features, masks, labels, generator, detach_noise=phase == "heads")
+            features, new_masks, new_labels, noise = model.perturb(features, masks, labels, generator,
+                                                                   detach_noise=phase == "heads")
         seg, score = model.heads(features)
         loss = supersimplenet_loss(seg.float(), score.float(), new_masks, new_labels)
         if phase == "generator":  # fool the heads, with small perturbations (seed 004, v2)

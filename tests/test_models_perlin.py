@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tinyctl.models.augment.perlin import perlin_mask, rand_perlin_2d
+from tinyctl.models.augment.perlin import perlin_mask, rand_perlin_2d, rand_perlin_batch
 
 
 def _generator(seed: int = 0) -> torch.Generator:
@@ -52,3 +52,20 @@ def test_lower_threshold_covers_more():
     low = perlin_mask(64, _generator(2), threshold=0.1).float().mean()
     high = perlin_mask(64, _generator(2), threshold=0.5).float().mean()
     assert low >= high
+
+
+def test_batched_noise_is_per_image_noise_for_the_same_angles(monkeypatch):
+    scales = torch.tensor([[0, 0], [2, 5], [5, 1], [3, 3]])
+    batch = rand_perlin_batch(32, scales, 5, _generator(3))
+    angles = torch.rand(4, 33, 33, generator=_generator(3))  # what the batch drew, image by image
+    for index, (a, b) in enumerate(scales.tolist()):
+        used = angles[index, : (1 << a) + 1, : (1 << b) + 1]  # the corners of this image's lattice
+        monkeypatch.setattr(torch, "rand", lambda *args, used=used, **kwargs: used)
+        single = rand_perlin_2d((32, 32), (1 << a, 1 << b), _generator())
+        monkeypatch.undo()
+        torch.testing.assert_close(batch[index], single, rtol=0, atol=1e-6)
+
+
+def test_batched_noise_rejects_a_side_the_lattice_does_not_divide():
+    with pytest.raises(ValueError, match="divisible"):
+        rand_perlin_batch(24, torch.tensor([[1, 1]]), 4, _generator())

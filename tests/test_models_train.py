@@ -3,6 +3,7 @@
 import math
 
 import pytest
+import torch
 
 from tinyctl.models.checkpoint import load_checkpoint
 from tinyctl.models.train import TrainConfig, main
@@ -44,3 +45,17 @@ def test_config_rejects_geometry_that_disagrees_with_the_dataset():
         TrainConfig(model={"in_channels": 3})
     with pytest.raises(ValueError, match="unknown arch"):
         TrainConfig(arch="mlp")
+
+
+@pytest.mark.parametrize("argv, batch, lr", [([], 256, 8e-3), (["--lr", "1e-3"], 256, 1e-3),
+                                             (["--batch-size", "32"], 32, 4e-3), (["--device", "cpu"], 64, 4e-3)])
+def test_cuda_gets_larger_default_batches_with_the_learning_rate_scaled(monkeypatch, argv, batch, lr):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    config, _, _ = parse_config(argv)
+    assert (config.batch_size, config.lr) == (batch, pytest.approx(lr))
+
+
+def test_the_cpu_keeps_the_recipe_batch(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    config, _, _ = parse_config([])
+    assert (config.batch_size, config.lr) == (64, 4e-3)

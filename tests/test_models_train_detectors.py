@@ -62,6 +62,9 @@ def test_resumed_fit_ends_where_the_uninterrupted_one_does():
     resumed = run(state=saved[1])
     for key, value in straight.items():
         assert torch.equal(value, resumed[key]), key
+    cuda_made = {**saved[1], "generator": torch.zeros(16, dtype=torch.uint8)}  # another device's RNG state
+    with pytest.raises(ValueError, match="another kind of device"):
+        run(state=cuda_made)
 
 
 def test_resume_from_the_cli_keeps_the_run_and_refuses_new_epochs(tmp_path, capsys):

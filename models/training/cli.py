@@ -5,6 +5,8 @@ import tomllib
 from dataclasses import fields
 from pathlib import Path
 
+import torch
+
 from ..checkpoint import CheckpointError, load_training_state
 from ..data import LAYOUTS
 from ..data.synthetic import SyntheticConfig
@@ -18,6 +20,7 @@ _FLAGS = {"arch": (None, "arch"), "epochs": (None, "epochs"), "batch_size": (Non
           "layout": (None, "layout"), "data_root": (None, "data_root"), "category": (None, "category"),
           "size": ("dataset", "size"), "channels": ("dataset", "channels"), "n_train": ("dataset", "n_train"),
           "backbone": ("model", "backbone"), "weights": ("model", "weights")}
+CUDA_BATCH_FACTOR = 4  # the CPU-sized default batch leaves a GPU waiting on kernel launches
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,8 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", type=Path, help="continue the run saved in this checkpoint (optimizer and epoch too)")
     parser.add_argument("--arch", choices=sorted(ZOO), help=f"detector (default {defaults.arch})")
     parser.add_argument("--epochs", type=int, help=f"passes over the training split (default {defaults.epochs})")
-    parser.add_argument("--batch-size", type=int, help=f"default {defaults.batch_size}")
-    parser.add_argument("--lr", type=float, help=f"peak learning rate (default {defaults.lr})")
+    parser.add_argument("--batch-size", type=int,
+                        help=f"default {defaults.batch_size}, {defaults.batch_size * CUDA_BATCH_FACTOR} on CUDA")
+    parser.add_argument("--lr", type=float, help=f"peak learning rate (default {defaults.lr}, "
+                        f"x{CUDA_BATCH_FACTOR ** 0.5:g} on CUDA when the batch size is the default)")
     parser.add_argument("--seed", type=int, help="weight init and batch order (the dataset keeps its own seed)")
     parser.add_argument("--out", type=Path, help=f"checkpoint file to write (default {defaults.out})")
     parser.add_argument("--val-every", type=int, help="validate (and checkpoint) every this many epochs (default 1)")
@@ -104,6 +109,17 @@ def _check_sections(values: dict, origin: str) -> None:
             raise ValueError(f"{origin}: unknown [{section}] option(s) {extra}; known are {sorted(f.name for f in fields(cls))}")
 
 
+def _cuda_batch(values: dict) -> dict:
+    """On CUDA, unless a batch size was chosen: CUDA_BATCH_FACTOR times the default batch and, unless
+    a learning rate was chosen, the default one times its square root (the usual rule for Adam)."""
+    device = values.get("device", "auto")
+    if "batch_size" in values or device == "cpu" or (device == "auto" and not torch.cuda.is_available()):
+        return values
+    defaults = TrainConfig()
+    return {**values, "batch_size": defaults.batch_size * CUDA_BATCH_FACTOR,
+            "lr": values.get("lr", defaults.lr * CUDA_BATCH_FACTOR ** 0.5)}
+
+
 def parse_config(argv: list[str] | None) -> tuple[TrainConfig, dict | None, bool]:
     """(run config, training state to resume or None, quiet); usage errors exit with status 2."""
     parser = build_parser()
@@ -119,6 +135,8 @@ def parse_config(argv: list[str] | None) -> tuple[TrainConfig, dict | None, bool
             base = _read_toml(args.config) if args.config is not None else {}
             _check_sections(base, str(args.config))
         merged = _merge(base, args)
+        if resume is None:
+            merged = _cuda_batch(merged)
         if resume is not None and merged["epochs"] != base["epochs"]:
             raise ValueError(f"--epochs must stay {base['epochs']} when resuming (the learning-rate schedule spans the whole run)")
         config = TrainConfig.from_dict(merged)

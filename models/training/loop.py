@@ -10,12 +10,15 @@ import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+from torch.profiler import record_function
 from torch.utils.data import DistributedSampler
 
 from ..data import Samples
 from ..metrics import detector_metrics, localisation_metrics, youden_threshold
 from . import distributed
 from .tasks import FitOptions, task_for
+
+DEVICE_DATA_BYTES = 4 << 30
 
 
 @dataclass
@@ -27,6 +30,7 @@ class FitResult:
     threshold: float
     history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
+    loop_seconds: float = 0.0  # the epochs alone: without setup (e.g. feature caching) and the final weight load
     main_process: bool = True
     state: dict | None = None  # the training state after the last validation (for a later --resume)
 
@@ -55,6 +59,14 @@ def _subset(samples: Samples, indices: np.ndarray) -> Samples:
     return Samples(images=samples.images[indices], labels=samples.labels[indices], masks=samples.masks[indices])
 
 
+def _on_device(tensors: list[torch.Tensor], device: torch.device) -> list[torch.Tensor]:
+    """The training split moved to the device once when it fits in DEVICE_DATA_BYTES, so that a step
+    copies nothing from the host (a no-op on the CPU)."""
+    if sum(t.nbytes for t in tensors) > DEVICE_DATA_BYTES:
+        return tensors
+    return [t.to(device) for t in tensors]
+
+
 def _batches(count: int, batch_size: int, epoch: int, seed: int, generator: torch.Generator, context) -> list[torch.Tensor]:
     """This process's shuffled batches: a DistributedSampler share under torchrun, else a seeded permutation."""
     if context.distributed:
@@ -62,7 +74,7 @@ def _batches(count: int, batch_size: int, epoch: int, seed: int, generator: torc
         sampler.set_epoch(epoch)
         order = torch.tensor(list(sampler))
     else:
-        order = torch.randperm(count, generator=generator)
+        order = torch.randperm(count, generator=generator, device=generator.device)
     return list(order.split(batch_size))
 
 
@@ -83,42 +95,50 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
     train = _subset(train, task.training_indices(train.labels))
     inputs = {"train": task.inputs(train.images), "val": task.inputs(val.images)}
     labels, masks = torch.from_numpy(train.labels), torch.from_numpy(train.masks)
+    inputs["train"], labels, masks = _on_device([inputs["train"], labels, masks], context.device)
     share = -(-len(train) // context.world_size)  # DistributedSampler pads every share to this
     steps_per_epoch = -(-share // batch_size)
     optimizers = task.optimizers(lr, epochs * steps_per_epoch)
     step = task.step
     if context.distributed:
         step = DistributedDataParallel(step, find_unused_parameters=task.find_unused_parameters)
-    generator = torch.Generator().manual_seed(seed + context.rank)
+    # on the training device, so that shuffling, augmentation and synthesis need no host round trip
+    generator = torch.Generator(context.device).manual_seed(seed + context.rank)
     first, best, history = 1, {"ap": -1.0, "epoch": 0, "weights": None, "val": {}, "threshold": 0.0}, []
     last_state = state
     if state is not None:
         first, best, history = _restore(state, model, optimizers, generator)
+    loop_started = time.perf_counter()
     with progress_bar(progress and context.is_main) as bar:
         bar_task = bar.add_task("training", total=epochs * steps_per_epoch, completed=(first - 1) * steps_per_epoch)
         for epoch in range(first, epochs + 1):
             model.train()
             losses = []
             for index, batch in enumerate(_batches(len(train), batch_size, epoch, seed, generator, context)):
-                data = (inputs["train"][batch], labels[batch], masks[batch])
+                with record_function("train.data"):
+                    batch = batch.to(labels.device, non_blocking=True)
+                    data = (inputs["train"][batch], labels[batch], masks[batch])
                 losses.append(task.train_batch(step, data, generator, (epoch - 1) * steps_per_epoch + index, optimizers))
                 bar.advance(bar_task)
             if context.is_main and (epoch % val_every == 0 or epoch == epochs):
-                metrics, threshold = evaluate(task, inputs["val"], val)
-                history.append({"epoch": epoch, "loss": float(np.mean(losses)), "val": metrics})
-                if metrics["ap"] >= best["ap"]:  # ties go to the later, lower-learning-rate epoch
-                    weights = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
-                    best = {"ap": metrics["ap"], "epoch": epoch, "weights": weights, "val": metrics, "threshold": threshold}
-                bar.update(bar_task, description=f"epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} val AP {metrics['ap']:.4f}"
-                           + (f" AUPRO {metrics['aupro']:.4f}" if "aupro" in metrics else ""))
-                last_state = _state(epoch, model, best, history, optimizers, generator)
-                if on_validation is not None:
-                    on_validation(epoch, model, metrics, threshold, last_state)
+                with record_function("train.validation"):
+                    metrics, threshold = evaluate(task, inputs["val"], val)
+                    history.append({"epoch": epoch, "loss": torch.stack(losses).double().mean().item(), "val": metrics})
+                    if metrics["ap"] >= best["ap"]:  # ties go to the later, lower-learning-rate epoch
+                        weights = {key: value.detach().cpu().clone() for key, value in model.state_dict().items()}
+                        best = {"ap": metrics["ap"], "epoch": epoch, "weights": weights, "val": metrics, "threshold": threshold}
+                    bar.update(bar_task, description=f"epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} "
+                               f"val AP {metrics['ap']:.4f}" + (f" AUPRO {metrics['aupro']:.4f}" if "aupro" in metrics else ""))
+                    last_state = _state(epoch, model, best, history, optimizers, generator)
+                    if on_validation is not None:
+                        on_validation(epoch, model, metrics, threshold, last_state)
+    loop_seconds = time.perf_counter() - loop_started
     if context.is_main:
         model.load_state_dict(best["weights"])
     distributed.teardown(context)
     return FitResult(best_epoch=best["epoch"], val=best["val"], threshold=best["threshold"], history=history,
-                     seconds=time.perf_counter() - started, main_process=context.is_main, state=last_state)
+                     seconds=time.perf_counter() - started, loop_seconds=loop_seconds, main_process=context.is_main,
+                     state=last_state)
 
 
 def _state(epoch: int, model: nn.Module, best: dict, history: list, optimizers: list, generator: torch.Generator) -> dict:
@@ -140,6 +160,10 @@ def _restore(state: dict, model: nn.Module, optimizers: list, generator: torch.G
         optimizer.load_state_dict(saved)
         if scheduler is not None:
             scheduler.load_state_dict(saved_schedule)
-    generator.set_state(state["generator"])
+    try:
+        generator.set_state(state["generator"])
+    except RuntimeError as error:  # the generator lives on the training device: CPU and CUDA states differ
+        raise ValueError(f"the saved training state was made on another kind of device ({error}); "
+                         "resume with the --device it was trained on") from error
     torch.set_rng_state(state["torch_rng"])
     return state["epoch"] + 1, state["best"], list(state["history"])

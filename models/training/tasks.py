@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.profiler import record_function
 
 from ..zoo.supersimplenet import SuperSimpleNet
 from .losses import supersimplenet_loss
@@ -37,7 +38,7 @@ class FitOptions:
 def square_symmetries(tensors: list[torch.Tensor], generator: torch.Generator) -> list[torch.Tensor]:
     """The same random flip / transposition per sample on every tensor ([N, ..., H, W], square):
     surfaces and defects have no preferred orientation."""
-    flips = torch.rand(3, len(tensors[0]), generator=generator) < 0.5
+    flips = torch.rand(3, len(tensors[0]), generator=generator, device=generator.device) < 0.5
     out = []
     for tensor in tensors:
         shape = (-1,) + (1,) * (tensor.dim() - 1)
@@ -76,10 +77,12 @@ class BinaryTask:
         """Which training samples this task learns from (all of them)."""
         return np.arange(len(labels))
 
-    def train_batch(self, step, batch, generator, index: int, optimizers) -> float:
+    def train_batch(self, step, batch, generator, index: int, optimizers) -> torch.Tensor:
+        """One update; returns the detached loss (on the device: reading it would wait for the step)."""
         images, labels, masks = batch
         if self.options.augment:
-            images, masks = square_symmetries([images, masks], generator)
+            with record_function("train.data"):
+                images, masks = square_symmetries([images, masks], generator)
         return _update(step, (images, labels, masks), optimizers[0], self.options.clip_grad)
 
     @torch.inference_mode()
@@ -99,19 +102,21 @@ class BinaryTask:
         return torch.cat(scores).numpy(), torch.cat(maps).numpy() if maps else None
 
 
-def _update(step: nn.Module, batch, optimizer_and_scheduler, clip: float, **kwargs) -> float:
+def _update(step: nn.Module, batch, optimizer_and_scheduler, clip: float, **kwargs) -> torch.Tensor:
     optimizer, scheduler = optimizer_and_scheduler
     device = _device_of(step)
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        loss = step(*(t.to(device) for t in batch), **kwargs)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if clip > 0:
-        nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], clip)
-    optimizer.step()
-    if scheduler is not None:
-        scheduler.step()
-    return float(loss.detach())
+    with record_function("train.forward"), torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        loss = step(*(t.to(device, non_blocking=True) for t in batch), **kwargs)
+    with record_function("train.backward"):
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+    with record_function("train.optimizer"):
+        if clip > 0:
+            nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], clip)
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+    return loss.detach()
 
 
 def _device_of(module: nn.Module) -> torch.device:
@@ -126,7 +131,9 @@ class _SuperSimpleNetStep(nn.Module):
     def forward(self, inputs, labels, masks, generator=None, phase="heads"):
         model = self.model
         features = model.adaptor(inputs) if self.cached else model.adapt(inputs)
-        features, new_masks, new_labels, noise = model.perturb(features, masks, labels, generator, detach_noise=phase == "heads")
+        with record_function("train.synthesis"):
+            features, new_masks, new_labels, noise = model.perturb(features, masks, labels, generator,
+                                                                   detach_noise=phase == "heads")
         seg, score = model.heads(features)
         loss = supersimplenet_loss(seg.float(), score.float(), new_masks, new_labels)
         if phase == "generator":  # fool the heads, with small perturbations (seed 004, v2)
@@ -173,10 +180,11 @@ class SuperSimpleNetTask(BinaryTask):
         with torch.no_grad():  # no_grad, not inference_mode: the features feed autograd later
             return torch.cat([self.model.extract(batch.to(device)).float().cpu() for batch in images.split(EVAL_BATCH)])
 
-    def train_batch(self, step, batch, generator, index: int, optimizers) -> float:
+    def train_batch(self, step, batch, generator, index: int, optimizers) -> torch.Tensor:
         inputs, labels, masks = batch
         if self.options.augment:
-            inputs, masks = square_symmetries([inputs, masks], generator)
+            with record_function("train.data"):
+                inputs, masks = square_symmetries([inputs, masks], generator)
         batch = (inputs, labels, masks)
         loss = _update(step, batch, optimizers[0], self.options.clip_grad, generator=generator, phase="heads")
         if len(optimizers) > 1 and index % self.options.generator_every == 0:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..augment.perlin import perlin_mask
+from ..augment.perlin import rand_perlin_batch
 from .common import BackboneConfig, BackboneModel, GaussianBlur, upsample_to
 
 NOISES = ("gaussian", "learned")
@@ -156,10 +156,11 @@ class SuperSimpleNet(BackboneModel):
 
     def perlin_masks(self, count: int, size: tuple[int, int], generator: torch.Generator) -> torch.Tensor:
         """[count, h, w] Perlin regions above perlin_threshold; half of them (at random) left empty."""
-        side = max(size)
-        max_scale = min(5, max(0, math.ceil(math.log2(side))))
-        masks = torch.stack([perlin_mask(side, generator, self.config.perlin_threshold, 0, max_scale)[: size[0], : size[1]]
-                             for _ in range(count)]).float()
+        max_scale = min(5, max(0, math.ceil(math.log2(max(size)))))
+        side = max(1 << (max(size) - 1).bit_length(), 1 << max_scale)  # every lattice divides it
+        scales = torch.randint(0, max_scale + 1, (count, 2), generator=generator, device=generator.device)
+        noise = rand_perlin_batch(side, scales, max_scale, generator)
+        masks = (noise[:, : size[0], : size[1]] > self.config.perlin_threshold).float()
         keep = torch.rand(count, generator=generator, device=generator.device) < 0.5
         return masks * keep[:, None, None]
 

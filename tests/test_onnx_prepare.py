@@ -72,6 +72,6 @@ def test_a_dynamic_image_axis_is_refused(tmp_path):
 def test_relu_first_dynamic_batch_onnx_builds(tmp_path):
     user = _export(tmp_path / "relu_first.onnx", opset=18, dynamic_batch=True)
     directory, report = build(BuildOptions(target="host", model=str(user), out=str(tmp_path / "b"),
-                                           calibration_samples=16))
+                                           calibration_samples=16, synthetic_data=True))
     assert _io(directory / "model.onnx")[0] == [("input", [1, 3, 32, 32])]
     assert report["validation"]["agreement"]["engine_host_vs_tflm"]["bit_exact"]

@@ -18,7 +18,7 @@ from onnx import version_converter
 from ..errors import TinyctlError
 
 ONNX_OPSET = 17                                    # the opset we export at and onnx2tf converts best
-KEPT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")   # names onnx2tf keeps as they are
+KEPT_NAME = re.compile(r"[A-Za-z0-9_.]+\Z")   # names onnx2tf keeps as they are (input.1, 87)
 
 
 def prepare_user_onnx(path: Path, out: Path) -> None:

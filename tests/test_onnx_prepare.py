@@ -60,6 +60,20 @@ def test_a_model_that_needs_no_fix_is_copied(tmp_path):
     assert (tmp_path / "model.onnx").read_bytes() == user.read_bytes()
 
 
+def test_a_new_name_the_graph_already_uses_is_not_taken(tmp_path):
+    user = _export(tmp_path / "user.onnx", output_name="logit:0")
+    model = onnx.load(str(user))
+    relu = model.graph.node[0]
+    for node in model.graph.node:   # the first op's output is called `input`
+        node.input[:] = ["input" if name == relu.output[0] else name for name in node.input]
+    relu.output[0] = "input"
+    onnx.save(model, str(user))
+    prepare_user_onnx(user, tmp_path / "model.onnx")
+    fixed = onnx.load(str(tmp_path / "model.onnx"))
+    onnx.checker.check_model(fixed, full_check=True)
+    assert _io(tmp_path / "model.onnx")[0][0][0] == "input_1" and fixed.graph.node[0].output[0] == "input"
+
+
 def test_a_dynamic_image_axis_is_refused(tmp_path):
     user = _export(tmp_path / "user.onnx")
     model = onnx.load(str(user))

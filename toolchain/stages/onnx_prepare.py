@@ -66,22 +66,31 @@ def _fix_batch(model: onnx.ModelProto, file_name: str) -> bool:
 
 
 def _rename_io(model: onnx.ModelProto) -> bool:
-    """Inputs and outputs whose names onnx2tf would mangle become input, output, output_1..."""
-    inputs, outputs = graph_inputs(model), list(model.graph.output)
-    renames = {v.name: "input" if len(inputs) == 1 else f"input_{i}" for i, v in enumerate(inputs)
-               if not KEPT_NAME.match(v.name)}
-    renames.update({v.name: "output" if i == 0 else f"output_{i}" for i, v in enumerate(outputs)
-                    if not KEPT_NAME.match(v.name)})
-    taken = {name for node in model.graph.node for name in [*node.input, *node.output]} - set(renames)
-    clash = set(renames.values()) & taken
-    if clash:
-        renames = {old: f"{new}_renamed" for old, new in renames.items()}
-    for value in [*model.graph.input, *model.graph.output, *model.graph.value_info]:
+    """Inputs and outputs whose names onnx2tf would mangle become `input`, `output` (or the first such name
+    with a number that the graph does not use yet)."""
+    graph = model.graph
+    taken = {name for node in graph.node for name in [*node.input, *node.output]} | {i.name for i in graph.initializer}
+    renames = {}
+    for values, base in ((graph_inputs(model), "input"), (graph.output, "output")):
+        for value in values:
+            if not KEPT_NAME.match(value.name):
+                renames[value.name] = _unused(base, taken)
+    for value in [*graph.input, *graph.output, *graph.value_info]:
         value.name = renames.get(value.name, value.name)
-    for node in model.graph.node:
+    for node in graph.node:
         node.input[:] = [renames.get(name, name) for name in node.input]
         node.output[:] = [renames.get(name, name) for name in node.output]
     return bool(renames)
+
+
+def _unused(name: str, taken: set[str]) -> str:
+    """`name`, else `name_1`, `name_2`...: the first the graph does not use yet (now taken)."""
+    candidate, number = name, 0
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}_{number}"
+    taken.add(candidate)
+    return candidate
 
 
 def _downgrade(model: onnx.ModelProto, file_name: str) -> onnx.ModelProto:

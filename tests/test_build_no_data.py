@@ -58,3 +58,14 @@ def test_float_onnx_without_data_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "float.onnx is a float model with no known data" in err and "--synthetic-data" in err
     assert "Traceback" not in err and not (tmp_path / "b").exists()
+
+
+def test_int8_tflite_asked_to_use_synthetic_data_is_scored_on_it_and_revalidated_so(tmp_path):
+    model = tmp_path / "old.tflite"
+    model.write_bytes(_old_converter_tflite())
+    out = tmp_path / "b"
+    assert main(["build", "--target", "host", "--model", str(model), "--out", str(out), "--synthetic-data"]) == 0
+    validation = json.loads((out / "report.json").read_text())["validation"]
+    assert validation["split"] == "test" and validation["accuracy_measured"] and "ap" in validation["runtimes"]["tflm"]
+    assert main(["validate", str(out)]) == 0
+    assert json.loads((out / "report.json").read_text())["validation"] == validation

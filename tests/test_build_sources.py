@@ -14,7 +14,7 @@ def test_float_onnx_rgb_model_builds_for_host(tmp_path):
     onnx_path = tmp_path / "rgb.onnx"
     torch.onnx.export(model, (torch.rand(1, 3, 32, 32),), str(onnx_path), dynamo=False, opset_version=17)
     directory, report = build(BuildOptions(target="host", model=str(onnx_path), out=str(tmp_path / "b"),
-                                           calibration_samples=32))
+                                           calibration_samples=32, synthetic_data=True))
     assert report["model"]["kind"] == "onnx" and report["model"]["input_shape"] == [3, 32, 32]
     assert (directory / "model.onnx").read_bytes() == onnx_path.read_bytes()
     assert set(report["validation"]["runtimes"]) == {"float_onnx", "int8_qdq_onnx", "int8_tflite", "tflm",
@@ -27,7 +27,8 @@ def test_float_onnx_rgb_model_builds_for_host(tmp_path):
 
 def test_int8_tflite_model_builds_for_another_board(default_build, tmp_path):
     tflite = default_build[0] / "model_int8.tflite"
-    directory, report = build(BuildOptions(target="nucleo-h743zi", model=str(tflite), out=str(tmp_path / "b")))
+    directory, report = build(BuildOptions(target="nucleo-h743zi", model=str(tflite), out=str(tmp_path / "b"),
+                                           synthetic_data=True))
     assert (directory / "model_int8.tflite").read_bytes() == tflite.read_bytes()
     assert not (directory / "model.onnx").exists()
     assert report["memory"]["engine"]["ram_size_bytes"] == 512 * 1024

@@ -111,10 +111,10 @@ def _run(args, capsys):
     return " ".join(output.split())
 
 
-def _build_fails(tmp_path, capsys, name: str, data: bytes) -> str:
+def _build_fails(tmp_path, capsys, name: str, data: bytes, *flags: str) -> str:
     model = tmp_path / name
     model.write_bytes(data)
-    message = _run(["build", "--model", str(model), "--out", str(tmp_path / "b")], capsys)
+    message = _run(["build", "--model", str(model), "--out", str(tmp_path / "b"), *flags], capsys)
     assert not (tmp_path / "b").exists()
     return message
 
@@ -139,7 +139,7 @@ def test_hostile_checkpoint(tmp_path, capsys, case):
 @pytest.mark.parametrize("case", sorted(ONNX))
 def test_hostile_onnx(tmp_path, capsys, case):
     edit, expected = ONNX[case]
-    assert expected in _build_fails(tmp_path, capsys, "hostile.onnx", _onnx(edit))
+    assert expected in _build_fails(tmp_path, capsys, "hostile.onnx", _onnx(edit), "--synthetic-data")
 
 
 FLAGS = {   # arguments after the verb: what the error must say

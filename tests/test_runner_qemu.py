@@ -32,7 +32,7 @@ def m7_build(default_build, tmp_path_factory):
     """The default model built for a Cortex-M7 board (QEMU stand-in mps2-an500)."""
     tflite = default_build[0] / "model_int8.tflite"
     out = tmp_path_factory.mktemp("m7") / "h743"
-    return build(BuildOptions(target="nucleo-h743zi", model=str(tflite), out=str(out)))[0]
+    return build(BuildOptions(target="nucleo-h743zi", model=str(tflite), out=str(out), synthetic_data=True))[0]
 
 
 @pytest.fixture(scope="module")

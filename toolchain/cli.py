@@ -60,6 +60,10 @@ def build(
     percentile: float = typer.Option(99.99, callback=cli_checks.percentile,
                                      help="Central percentile of each activation kept by --calibration percentile."),
     bias_correction: bool = typer.Option(False, help="Fold each layer's mean int8 weight-rounding error into its bias."),
+    synthetic_data: bool = typer.Option(False, "--synthetic-data",
+                                        help="For an ONNX or TFLite model: calibrate and validate on tinyctl's "
+                                             "built-in synthetic images (without it, an int8 TFLite is only "
+                                             "checked runtime against runtime, and a float ONNX is refused)."),
 ):
     """Build a model for a board: int8 ONNX and TFLite, TFLite-Micro sources, memory fit, validation.
 
@@ -71,7 +75,7 @@ def build(
         prune_steps=prune_steps, qat_epochs=qat_epochs, calibration=calibration, percentile=percentile,
         bias_correction=bias_correction)
     options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed,
-                           compression=compression)
+                           compression=compression, synthetic_data=synthetic_data)
     with progress_bars() as progress:
         directory, report = run_build(options, progress)
     print_build_summary(directory, report)

@@ -41,17 +41,24 @@ def print_build_summary(directory: Path, report: dict) -> None:
         for runtime in scored:
             table.add_row(runtime["label"], f"{runtime['auroc']:.4f}", f"{runtime['ap']:.4f}", f"{runtime['accuracy']:.4f}")
         console.print(table)
+    if not v.get("accuracy_measured", True):
+        console.print(f"[yellow]{v['note']}[/] ({v['samples']} inputs)")
     if "drop_pp" in v:
         console.print(f"float -> int8 AP drop: {v['drop_pp']['ap']:.2f} pp")
+    for runtime in v["runtimes"].values():
+        if "skipped" in runtime:
+            console.print(f"[yellow]{runtime['label']}: skipped[/] ({runtime['skipped']})", highlight=False)
     for name, agreement in v["agreement"].items():
         label = v["runtimes"][name.removesuffix("_vs_tflm")]["label"]
-        console.print(f"{label} vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ")
+        console.print(f"{label} vs TFLite-Micro: {agreement['mismatched']}/{agreement['elements']} elements differ"
+                      + (f", RMSE {agreement['rmse']:.3g}, cosine {agreement['cosine']:.6f}" if "rmse" in agreement else ""))
     _print_engine(report["engine"])
     backend = "tinyctl engine firmware, linked" if m["backend"] == "engine" else "TFLite-Micro, runtime estimated"
     budget = m[m["backend"]]
-    console.print(f"fit ({backend}): RAM {budget['ram_needed_bytes']:,} of {budget['ram_size_bytes']:,} B "
-                  f"(arena {budget['arena_bytes']:,} B), flash {budget['flash_needed_bytes']:,} of "
-                  f"{budget['flash_size_bytes']:,} B")
+    if budget is not None:   # a host build links no firmware: nothing to fit
+        console.print(f"fit ({backend}): RAM {budget['ram_needed_bytes']:,} of {budget['ram_size_bytes']:,} B "
+                      f"(arena {budget['arena_bytes']:,} B), flash {budget['flash_needed_bytes']:,} of "
+                      f"{budget['flash_size_bytes']:,} B")
     if m["backend"] == "engine":
         t = m["tflm"]
         console.print(f"TFLite-Micro for comparison: arena {t['arena_bytes']:,} B, flash ~{t['flash_needed_bytes']:,} B "

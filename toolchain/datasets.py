@@ -1,4 +1,5 @@
-"""The images a build calibrates and validates on: the built-in synthetic set, shaped as the model expects."""
+"""The inputs a build calibrates and validates on: the built-in synthetic set, shaped as the model expects, or
+for a model with no known data, generated inputs spanning its int8 input range."""
 
 from __future__ import annotations
 
@@ -7,14 +8,30 @@ import functools
 
 import numpy as np
 
+from .errors import TinyctlError
 from .model_source import ModelSource, preprocess
+
+SYNTHETIC_DATA_FLAG = "--synthetic-data"
 
 
 def _config(source: ModelSource):
     from tinyctl.models.data.synthetic import SyntheticConfig
 
+    if source.dataset is None:
+        raise _no_data(source)
     known = {f.name for f in dataclasses.fields(SyntheticConfig)}
     return SyntheticConfig(**{k: v for k, v in source.dataset.items() if k in known})
+
+
+def _no_data(source: ModelSource) -> TinyctlError:
+    synthetic = (f"pass {SYNTHETIC_DATA_FLAG} to `tinyctl build` to use tinyctl's built-in synthetic images "
+                 "(right only for a model trained on them)")
+    if source.kind == "tflite":
+        return TinyctlError(f"{source.path.name} came with no data: it was only checked runtime against runtime",
+                            synthetic)
+    # random calibration inputs would give int8 ranges the real data does not have
+    return TinyctlError(f"{source.path.name} is a float model with no known data to calibrate its int8 ranges on",
+                        f"{synthetic}, or give a fully-int8 TFLite model")
 
 
 @functools.lru_cache(maxsize=3)
@@ -55,3 +72,18 @@ def calibration_set(source: ModelSource, count: int, seed: int) -> np.ndarray:
     images, _ = labelled_split(source, "train")
     pick = np.random.default_rng(seed).choice(len(images), size=min(count, len(images)), replace=False)
     return images[np.sort(pick)]
+
+
+def generated_inputs(tensor, count: int, seed: int) -> np.ndarray:
+    """`count` float inputs (NCHW for images) whose int8 values are drawn uniformly over the whole int8 range
+    of the model's input `tensor`: what the runtimes are compared on when a model has no known data."""
+    q = np.random.default_rng(seed).integers(-128, 128, (count, *tensor.shape[1:]))
+    x = ((q - tensor.zero_point[0]) * np.float32(tensor.scale[0])).astype(np.float32)
+    return x.transpose(0, 3, 1, 2) if x.ndim == 4 else x
+
+
+def test_inputs(source: ModelSource, tensor, count: int) -> np.ndarray:
+    """The first `count` test inputs of the model's data, or `count` generated ones when it has none."""
+    if source.dataset is None:
+        return generated_inputs(tensor, count, seed=0)
+    return labelled_split(source, "test")[0][:count]

@@ -23,7 +23,7 @@ class ModelSource:
     sha256: str
     input_shape: tuple[int, int, int]  # C, H, W as the detector sees an image
     preprocessing: dict               # model_input = (pixels_in_[0,1] - mean) / std
-    dataset: dict                     # SyntheticConfig fields of the data it was trained on
+    dataset: dict | None              # SyntheticConfig fields of the data it was trained on; None: no known data
     threshold: float | None = None    # the detector's logit threshold, when the checkpoint has one
     torch_model: object | None = field(default=None, repr=False)
     label: str | None = None          # the build's name for a model tinyctl changed (e.g. pruned)
@@ -37,8 +37,9 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_source(path: Path | None) -> ModelSource:
-    """Open the model, refusing a missing, corrupt or unsupported file with a clear message."""
+def load_source(path: Path | None, synthetic_data: bool = False) -> ModelSource:
+    """Open the model, refusing a missing, corrupt or unsupported file with a clear message. A checkpoint
+    records its data; a bare ONNX or TFLite file has none unless `synthetic_data` asks for the built-in set."""
     from tinyctl.models.checkpoint import DEFAULT_CHECKPOINT
 
     path = Path(path) if path is not None else DEFAULT_CHECKPOINT
@@ -49,7 +50,9 @@ def load_source(path: Path | None) -> ModelSource:
     if kind is None:
         raise TinyctlError(f"unsupported model format {path.suffix!r} ({path.name})",
                            "use a tinyctl checkpoint (.pt), an ONNX (.onnx) or a TFLite (.tflite) file")
-    return {"checkpoint": _from_checkpoint, "onnx": _from_onnx, "tflite": _from_tflite}[kind](path)
+    if kind == "checkpoint":
+        return _from_checkpoint(path)
+    return {"onnx": _from_onnx, "tflite": _from_tflite}[kind](path, synthetic_data)
 
 
 def _from_checkpoint(path: Path) -> ModelSource:
@@ -77,10 +80,13 @@ def _image_shape(dims: list[int], layout: str, path: Path) -> tuple[int, int, in
                        "tinyctl build calibrates on images; export the model with a fixed image input")
 
 
-def _default_data(shape: tuple[int, int, int]) -> tuple[dict, dict]:
+def _default_data(shape: tuple[int, int, int], synthetic_data: bool) -> tuple[dict, dict | None]:
+    """(preprocessing, dataset): the built-in synthetic set when asked for, else no known data."""
     from tinyctl.models.checkpoint_schema import dataset_problem
 
     c, h, w = shape
+    if not synthetic_data:
+        return {"input_shape": list(shape), "layout": "NCHW", "mean": 0.0, "std": 1.0}, None
     if h != w:
         raise TinyctlError(f"the built-in dataset makes square images, the model wants {h}x{w}",
                            "export the model for a square input")
@@ -91,7 +97,7 @@ def _default_data(shape: tuple[int, int, int]) -> tuple[dict, dict]:
     return {"input_shape": list(shape), "layout": "NCHW", "mean": 0.0, "std": 1.0, "dataset": dataset}, dataset
 
 
-def _from_onnx(path: Path) -> ModelSource:
+def _from_onnx(path: Path, synthetic_data: bool) -> ModelSource:
     try:
         model = onnx.load(str(path))
         onnx.checker.check_model(model, full_check=True)   # shape inference too: shapes must agree
@@ -103,16 +109,17 @@ def _from_onnx(path: Path) -> ModelSource:
     if len(inputs) != 1:
         raise TinyctlError(f"{path.name} has {len(inputs)} inputs", "tinyctl builds single-input models")
     dims = [d.dim_value if d.HasField("dim_value") else 1 for d in inputs[0].type.tensor_type.shape.dim]
-    pre, dataset = _default_data(_image_shape(dims, "NCHW", path))
+    pre, dataset = _default_data(_image_shape(dims, "NCHW", path), synthetic_data)
     return ModelSource(kind="onnx", path=path, sha256=sha256_of(path), input_shape=tuple(pre["input_shape"]),
                        preprocessing=pre, dataset=dataset)
 
 
-def _from_tflite(path: Path) -> ModelSource:
+def _from_tflite(path: Path, synthetic_data: bool) -> ModelSource:
     graph = read_graph(path)
     if len(graph.inputs) != 1:
         raise TinyctlError(f"{path.name} has {len(graph.inputs)} inputs", "tinyctl builds single-input models")
-    pre, dataset = _default_data(_image_shape(list(graph.tensors[graph.inputs[0]].shape), "NHWC", path))
+    pre, dataset = _default_data(_image_shape(list(graph.tensors[graph.inputs[0]].shape), "NHWC", path),
+                                 synthetic_data)
     return ModelSource(kind="tflite", path=path, sha256=sha256_of(path), input_shape=tuple(pre["input_shape"]),
                        preprocessing=pre, dataset=dataset)
 

@@ -47,6 +47,7 @@ class BuildOptions:
     calibration_samples: int = 200
     seed: int = 0
     compression: CompressionOptions = CompressionOptions()
+    synthetic_data: bool = False       # a bare ONNX/TFLite: calibrate and validate on the built-in synthetic set
 
     def __post_init__(self):
         if self.calibration_samples < 1:
@@ -80,9 +81,25 @@ def _recorded_model_path(options: BuildOptions, source: ModelSource) -> str:
     return options.model
 
 
+def _recorded_options(options: BuildOptions) -> dict:
+    """The options as the manifest records them: the data choice is in its inputs (calibration dataset)."""
+    recorded = asdict(options)
+    del recorded["synthetic_data"]
+    return recorded
+
+
+def _calibration(log: StageLog, source: ModelSource, options: BuildOptions) -> np.ndarray | None:
+    """The calibration set; an int8 TFLite with no known data needs none (a float model without data is
+    refused by the data's loader)."""
+    if source.kind == "tflite" and source.dataset is None:
+        return None
+    return log.run("calibration set", calibration_set, source, options.calibration_samples, options.seed)
+
+
 def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     board = resolve_board(options.target)
-    source = compressed_label(load_source(Path(options.model) if options.model else None), options.compression)
+    source = compressed_label(load_source(Path(options.model) if options.model else None, options.synthetic_data),
+                              options.compression)
     require_tool("onnxsim")
     final = Path(options.out) if options.out else default_output(source, board.name)
     log = StageLog(progress)
@@ -90,7 +107,7 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         (work / "logs").mkdir()
         shutil.copyfile(board.source, work / BUILD_BOARD_FILE)   # validate, run and flash read the board here
         tflite_path = work / "model_int8.tflite"
-        calibration = log.run("calibration set", calibration_set, source, options.calibration_samples, options.seed)
+        calibration = _calibration(log, source, options)
         source, compression = compress_model(log, source, options.compression, calibration, work, progress)
         if source.kind == "tflite":
             shutil.copyfile(source.path, tflite_path)
@@ -125,7 +142,7 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         sensitivity = None
         if (work / FLOAT_TFLITE).is_file():
             sensitivity = log.run("int8 sensitivity per layer", int8_sensitivity, work, source)
-        opts = {**asdict(options), "model": _recorded_model_path(options, source), "out": str(final)}
+        opts = {**_recorded_options(options), "model": _recorded_model_path(options, source), "out": str(final)}
         write_json(work / "manifest.json", manifest(source, board, opts, list(log.timings), tool_versions(), work))
         data = report(source, board, graph, memory, engine, validation, log.timings, work,
                       compression=compression, sensitivity=sensitivity)

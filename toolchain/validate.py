@@ -1,4 +1,5 @@
-"""Validation: the detector's metrics in every runtime, int8 agreement, the float -> int8 drop and threshold drift."""
+"""Validation: the detector's metrics in every runtime, int8 agreement (bit-exactness, largest difference,
+RMSE, cosine), the float -> int8 drop and threshold drift."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import labelled_split
+from .datasets import generated_inputs, labelled_split
+from .errors import TinyctlError
 from .firmware_run import FIRMWARE_ELF, HOST_EXECUTABLE
+from .graph import read_graph
 from .model_source import ModelSource
 from .runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_onnx, run_tflite, run_tflm,
                        run_torch)
@@ -22,6 +25,11 @@ RUNTIME_LABELS = {
     "engine_host": "int8 tinyctl engine (host build)",
     "engine_qemu": "int8 tinyctl firmware (QEMU)",
 }
+
+MAY_REFUSE = {"int8_tflite"}   # LiteRT checks things TFLite-Micro, the reference, does not: it may skip a model
+GENERATED_SAMPLES = 100        # generated inputs for a model with no known data
+NO_DATA_NOTE = ("no accuracy measured: the model came with no data, so the runtimes are only compared with each "
+                "other on inputs drawn uniformly over its int8 input range")
 
 
 def _runners(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board) -> dict:
@@ -60,27 +68,50 @@ def _runtime_metrics(val: RuntimeOutput, test: RuntimeOutput, y_val, y_test) -> 
 
 def _agreement(a: RuntimeOutput, b: RuntimeOutput) -> dict:
     diff = np.abs(a.raw.astype(np.int32) - b.raw.astype(np.int32))
+    x, y = a.values.reshape(-1).astype(np.float64), b.values.reshape(-1).astype(np.float64)
+    norms = float(np.linalg.norm(x) * np.linalg.norm(y))
     return {"elements": int(diff.size), "mismatched": int(np.count_nonzero(diff)),
-            "max_abs_diff_lsb": int(diff.max(initial=0)), "bit_exact": bool(not diff.any())}
+            "max_abs_diff_lsb": int(diff.max(initial=0)), "bit_exact": bool(not diff.any()),
+            "rmse": float(np.sqrt(np.mean((x - y) ** 2))) if x.size else 0.0,
+            "cosine": float(x @ y / norms) if norms else float(np.array_equal(x, y))}
+
+
+def _inputs(build_dir: Path, source: ModelSource) -> tuple[dict, tuple, tuple]:
+    """(what the report says about the data, (val inputs, labels), (test inputs, labels)): labels None without data."""
+    if source.dataset is None:
+        graph = read_graph((build_dir / "model_int8.tflite").read_bytes())
+        x_test = generated_inputs(graph.tensors[graph.inputs[0]], GENERATED_SAMPLES, seed=0)
+        return {"split": "generated", "accuracy_measured": False, "note": NO_DATA_NOTE}, (None, None), (x_test, None)
+    x_val, y_val = labelled_split(source, "val")
+    x_test, y_test = labelled_split(source, "test")
+    return ({"split": "test", "accuracy_measured": True, "positives": int(y_test.sum())},
+            (x_val, y_val), (x_test, y_test))
 
 
 def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board, progress=None) -> dict:
-    """Run the val and test splits through every runtime; thresholds are chosen on val (Youden J)."""
-    x_val, y_val = labelled_split(source, "val")
-    x_test, y_test = labelled_split(source, "test")
+    """Run the val and test splits through every runtime; thresholds are chosen on val (Youden J). A model
+    with no known data is run on generated inputs and its runtimes only compared with each other. A
+    comparison runtime that refuses the model is reported as skipped with its reason."""
+    data, (x_val, y_val), (x_test, y_test) = _inputs(build_dir, source)
     runners = _runners(build_dir, source, arena_bytes, board)
     task = progress.add_task("validate", total=len(runners)) if progress else None
-    outputs, metrics = {}, {}
+    outputs, metrics, skipped = {}, {}, {}
     for name, run in runners.items():
         if progress:
             progress.update(task, description=f"validate: {RUNTIME_LABELS[name]}")
-        val, test = run(x_val), run(x_test)
-        outputs[name] = test
-        metrics[name] = _runtime_metrics(val, test, y_val, y_test)
+        try:
+            outputs[name] = run(x_test)
+        except TinyctlError as exc:
+            if name not in MAY_REFUSE:
+                raise
+            skipped[name] = exc.message
+        if name in outputs and y_test is not None:
+            metrics[name] = _runtime_metrics(run(x_val), outputs[name], y_val, y_test)
         if progress:
             progress.advance(task)
-    result = {"split": "test", "samples": int(len(y_test)), "positives": int(y_test.sum()),
-              "runtimes": {k: {"label": RUNTIME_LABELS[k], **(v or {})} for k, v in metrics.items()},
+    result = {**data, "samples": int(len(x_test)),
+              "runtimes": {k: {"label": RUNTIME_LABELS[k], **(metrics.get(k) or {}),
+                               **({"skipped": skipped[k]} if k in skipped else {})} for k in runners},
               "agreement": {f"{name}_vs_tflm": _agreement(outputs[name], outputs["tflm"])
                             for name in ("int8_tflite", "engine_host", "engine_qemu") if name in outputs}}
     result.update(_drift(metrics, source))

@@ -26,10 +26,11 @@ def read_build(build_dir: Path) -> tuple[dict, ModelSource]:
     build_dir = Path(build_dir)
     report = read_report(build_dir)
     try:
-        kind = _read_json(build_dir / "manifest.json")["inputs"]["model"]["kind"]
+        inputs = _read_json(build_dir / "manifest.json")["inputs"]
+        kind, dataset = inputs["model"]["kind"], inputs["calibration"]["dataset"]
     except KeyError as exc:
         raise _incomplete(build_dir, exc) from exc
-    return report, load_source(build_dir / SOURCE_COPY[kind])
+    return report, load_source(build_dir / SOURCE_COPY[kind], synthetic_data=dataset is not None)
 
 
 def _incomplete(build_dir: Path, exc: Exception) -> TinyctlError:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..codegen import emit_engine_c, emit_golden_c
-from ..datasets import labelled_split
+from ..datasets import test_inputs
 from ..engine.registry import require_runnable
 from ..errors import TinyctlError
 from ..firmware_run import HOST_EXECUTABLE
@@ -45,10 +45,9 @@ def plan_engine_arena(graph: Graph) -> Plan:
 
 
 def golden_io(source: ModelSource, graph: Graph, model: bytes, tflm_arena: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first GOLDEN_COUNT test images as int8 model inputs, and TFLite-Micro's outputs for them."""
-    images, _ = labelled_split(source, "test")
-    images = images[:GOLDEN_COUNT]
+    """The first GOLDEN_COUNT test inputs as int8 model inputs, and TFLite-Micro's outputs for them."""
     inp = graph.tensors[graph.inputs[0]]
+    images = test_inputs(source, inp, GOLDEN_COUNT)
     inputs = quantize_input(images, inp.shape, inp.scale[0], inp.zero_point[0])
     return inputs.reshape(len(images), -1), run_tflm(model, images, tflm_arena).raw.reshape(len(images), -1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import warnings
 from pathlib import Path
 
@@ -12,15 +11,15 @@ import torch
 
 from ..errors import TinyctlError
 from ..model_source import ModelSource
+from .onnx_prepare import ONNX_OPSET, prepare_user_onnx
 
-ONNX_OPSET = 17
 INPUT_NAME = "input"
 
 
 def export_float_onnx(source: ModelSource, out: Path, probe: np.ndarray) -> None:
-    """Write model.onnx (batch 1, static shapes: what onnx2tf and the MCU want)."""
+    """Write model.onnx (batch 1, static shapes, names onnx2tf keeps: what onnx2tf and the MCU want)."""
     if source.kind == "onnx":
-        shutil.copyfile(source.path, out)
+        prepare_user_onnx(source.path, out)
     else:
         model = source.torch_model.eval()
         example = torch.from_numpy(probe[:1])

@@ -5,7 +5,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := make gcc libc6-dev gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+APT_PACKAGES := make gcc libc6-dev gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+                chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test setup python-check apt venv plugin clean
@@ -27,10 +28,11 @@ python-check:
 	       "(onnx2tf, tensorflow, tflite-micro) is built for 3.11 only." >&2; \
 	  echo "Run with a 3.11 interpreter: PYTHON=python3.11 make $(or $(MAKECMDGOALS),run)" >&2; exit 1;; esac
 
-# System packages: the host C compiler, the Arm cross compiler, newlib and QEMU (and venv support for Debian's Python).
+# System packages: the host C compiler, the Arm cross compiler, newlib, QEMU, Chromium (the report's layout test) and venv
+# support for Debian's Python.
 apt: | python-check
 	@missing=""; \
-	for tool in gcc arm-none-eabi-gcc qemu-system-arm; do command -v $$tool >/dev/null || missing=yes; done; \
+	for tool in gcc arm-none-eabi-gcc qemu-system-arm chromium; do command -v $$tool >/dev/null || missing=yes; done; \
 	$(PYTHON) -c "import ensurepip" 2>/dev/null || missing=yes; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages: $(APT_PACKAGES) python3-venv"; \

@@ -178,6 +178,20 @@ def test_report_tables_shorten_layer_names_and_give_the_full_name_on_hover(defau
     assert html.count('<th class="name">op and layer</th>') == 1 + bool(report["sensitivity"])
 
 
+def test_report_records_what_its_plots_draw(default_build):
+    from tinyctl.macs import graph_macs
+
+    directory, report = default_build
+    boxes = report["engine"]["plan"]
+    assert max(box["offset"] + box["bytes"] for box in boxes) == report["engine"]["arena_bytes"]
+    assert all(0 <= box["first"] <= box["last"] < len(report["graph"]["operators"]) for box in boxes)
+    graph = read_graph(directory / "model_int8.tflite")
+    assert [op["macs"] for op in report["graph"]["operators"]] == [op["macs"] for op in graph_macs(graph)["per_op"]]
+    html = (directory / "report.html").read_text()
+    for plot in ("arena", "accuracy", "cost", "sqnr"):
+        assert f'<figure class="plot" id="plot-{plot}"><svg ' in html, plot
+
+
 def test_manifest_records_inputs_options_and_tools(default_build):
     manifest = json.loads((default_build[0] / "manifest.json").read_text())
     assert manifest["inputs"]["model"]["path"] == "models/checkpoints/default_detector.pt"

@@ -177,3 +177,9 @@ def check_plan(graph: Graph, plan: Plan) -> None:
                     continue
                 raise AssertionError(f"op step {step}: tensors {graph.tensors[a].name!r} [{a_off}, {a_off + a_size}) "
                                      f"and {graph.tensors[b].name!r} [{b_off}, {b_off + b_size}) overlap")
+
+
+def plan_record(plan: Plan) -> list[dict]:
+    """report.json's engine.plan: each activation's box in the arena (ops first..last, bytes at offset)."""
+    return [{"tensor": i, "offset": plan.offsets[i], "bytes": plan.sizes[i], "first": plan.lifetimes[i][0],
+             "last": plan.lifetimes[i][1]} for i in sorted(plan.offsets)]

@@ -9,6 +9,8 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .macs import op_macs
+from .report_plots import PLOTS
 from .targets import BUILD_BOARD_FILE
 from .validate import RUNTIME_LABELS
 
@@ -32,6 +34,7 @@ def short_layer_name(name: str) -> str:
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
 _TEMPLATES.filters["short_layer"] = short_layer_name
+_TEMPLATES.globals["plots"] = PLOTS
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -68,7 +71,8 @@ def report(source, board, graph, memory: dict, engine: dict, validation: dict, t
         "model": {"name": source.name, "kind": source.kind, "sha256": source.sha256,
                   "input_shape": list(source.input_shape), "threshold": source.threshold},
         "board": board.to_dict(),
-        "graph": {"operators": [{"index": op.index, "opcode": op.opcode, "layer": graph.layer_name(op)}
+        "graph": {"operators": [{"index": op.index, "opcode": op.opcode, "layer": graph.layer_name(op),
+                                 "macs": op_macs(graph, op)}
                                 for op in graph.operators],
                   "opcodes": graph.opcodes(), "tensors": len(graph.tensors)},
         "artifacts": artifact_digests(build_dir),

@@ -18,7 +18,7 @@ ARM_BINUTILS = f"{APT} binutils-arm-none-eabi"
 class Tool:
     install: str          # the command that installs it on Debian
     used_for: str         # what needs it, as `tinyctl doctor` says
-    required: bool = True  # False: only `tinyctl flash` with that tool needs it
+    required: bool = True  # False: only `tinyctl flash` with that tool, or the tests, need it
 
 
 TOOLS = {
@@ -34,6 +34,7 @@ TOOLS = {
     "openocd": Tool(f"{APT} openocd", "tinyctl flash --tool openocd", required=False),
     "st-flash": Tool(f"{APT} stlink-tools", "tinyctl flash --tool st-flash", required=False),
     "pyocd": Tool("pip install pyocd==0.46.0", "tinyctl flash --tool pyocd", required=False),
+    "chromium": Tool(f"{APT} chromium", "the tests' layout check of report.html", required=False),
 }
 PYTHON_PACKAGES = ["torch", "numpy", "onnx", "onnxruntime", "tensorflow", "onnx2tf", "ai-edge-litert",
                    "tflite-micro", "scikit-learn", "jinja2", "typer", "rich"]

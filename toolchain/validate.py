@@ -63,7 +63,27 @@ def _runtime_metrics(val: RuntimeOutput, test: RuntimeOutput, y_val, y_test) -> 
     if val_scores is None:
         return None
     threshold = youden_threshold(val_scores, y_val)
-    return {**detector_metrics(test_scores, y_test, threshold), "threshold": float(threshold)}
+    return {**detector_metrics(test_scores, y_test, threshold), "threshold": float(threshold),
+            "curves": _curves(test_scores, y_test, threshold)}
+
+
+CURVE_POINTS = 51   # the report's ROC and PR curves, sampled on this many evenly spaced FPR / recall values
+
+
+def _curves(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
+    """ROC (TPR at evenly spaced FPR) and PR (precision at evenly spaced recall) on the test split, compact enough
+    for report.json, and the operating point (FPR, TPR) at the runtime's own threshold."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    grid = np.linspace(0, 1, CURVE_POINTS)
+    fpr, tpr, _ = roc_curve(labels, scores)
+    precision, recall, _ = precision_recall_curve(labels, scores)
+    positive = labels.astype(bool)
+    return {"grid": [round(float(g), 4) for g in grid],
+            "roc_tpr": [round(float(v), 4) for v in np.interp(grid, fpr, tpr)],
+            "pr_precision": [round(float(v), 4) for v in np.interp(grid, recall[::-1], precision[::-1])],
+            "operating_point": [round(float(np.mean(scores[~positive] >= threshold)), 4),
+                                round(float(np.mean(scores[positive] >= threshold)), 4)]}
 
 
 def _agreement(a: RuntimeOutput, b: RuntimeOutput) -> dict:

@@ -482,6 +482,8 @@ def bench_cases() -> list[Case]:
         full_range(conv_case(rng, 24, 24, 8, 16, 1, 1, padding="valid", name="conv 1x1 8->16, 24x24")),
         conv_case(rng, 8, 8, 128, 64, 1, 1, padding="valid", name="conv 1x1 128->64, 8x8"),
         conv_case(rng, 34, 34, 3, 8, 3, 3, padding="valid", name="conv 3x3 3->8, 32x32 out"),
+        conv_case(np.random.default_rng(2), 34, 34, 1, 8, 3, 3, padding="valid",  # its own: the others keep their data
+                  name="conv 3x3 1->8, 32x32 out"),
         conv_case(rng, 17, 17, 16, 16, 3, 3, stride=2, padding="same", name="conv 3x3/2 16->16 SAME, 9x9 out"),
         depthwise_case(rng, 18, 18, 32, 1, 3, 3, padding="valid", name="depthwise 3x3 x32, 16x16 out"),
         full_range(depthwise_case(rng, 16, 16, 32, 1, 3, 3, padding="same", name="depthwise 3x3 x32 SAME, 16x16")),

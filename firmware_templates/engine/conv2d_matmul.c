@@ -39,6 +39,15 @@ static inline void fill_bytes(int8_t *dst, int8_t value, int32_t n)
     }
 }
 
+/* Whether a dense window at (y0, x0) lies wholly inside the image: then its rows are plain copies,
+ * without the border arithmetic and zero-length fills that cost more than the copies themselves in
+ * narrow windows (a 3x3 window over 1 or 3 channels). */
+static inline int window_inside(const tc_dims *in, const tc_dims *wd, const tc_window *win, int32_t y0, int32_t x0)
+{
+    return win->dilation_h == 1 && win->dilation_w == 1 && y0 >= 0 && x0 >= 0 && y0 + wd->h <= in->h
+           && x0 + wd->w <= in->w;
+}
+
 /* The patch of output pixel p (0 .. n * h * w - 1): in place for a 1x1 filter without padding
  * (`direct`, a constant in each copy the compiler makes), else gathered into `patch`. */
 static inline __attribute__((always_inline)) const int8_t *
@@ -51,9 +60,16 @@ matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc
     if (direct) {
         return image + (y0 * in->w + x0) * c;
     }
+    const int32_t row_bytes = wd->w * c;
+    if (window_inside(in, wd, win, y0, x0)) {
+        for (int32_t fy = 0; fy < wd->h; ++fy) {
+            copy_bytes(patch + fy * row_bytes, image + ((y0 + fy) * in->w + x0) * c, row_bytes);
+        }
+        return patch;
+    }
     const tc_tap_span cols = tc_taps_inside(x0, win->dilation_w, wd->w, in->w);
     const int32_t inside = cols.hi - cols.lo, dense = win->dilation_w == 1;
-    const int32_t runs = dense ? 1 : inside, run = dense ? inside * c : c, row_bytes = wd->w * c;
+    const int32_t runs = dense ? 1 : inside, run = dense ? inside * c : c;
     int8_t *to = patch;
     for (int32_t fy = 0; fy < wd->h; ++fy, to += row_bytes) {
         const int32_t y = y0 + fy * win->dilation_h;

@@ -5,7 +5,6 @@ TFLite-Micro run the TFLite op the node is expected to become; totals; and an in
 from __future__ import annotations
 
 import math
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import onnx
 
 from .errors import TinyctlError
 from .inspect_tflite import engine_verdict
+from .staging import owned_temp_dir
 from .stages.memory import RUNTIME_RAM_RESERVE, TFLM_RUNTIME_FLASH_BASE, TFLM_RUNTIME_FLASH_PER_OP
 from .tflm_ops import TFLM_RESOLVER_METHODS
 
@@ -116,7 +116,7 @@ def inspect_checkpoint(path: Path, board=None) -> dict:
     from .model_source import load_source
 
     source = load_source(path)
-    with tempfile.TemporaryDirectory(prefix="tinyctl-inspect-") as tmp:
+    with owned_temp_dir("tinyctl-inspect-") as tmp:
         onnx_path = Path(tmp) / "model.onnx"
         export_float_onnx(source, onnx_path, np.zeros((1, *source.input_shape), np.float32))
         result = inspect_onnx(onnx_path, board, "its ONNX export (as `tinyctl build` makes it); " + METHOD)

@@ -18,7 +18,7 @@ def test_classifier_page_shows_top1_per_class_accuracy_and_confusion_matrices(de
     page = variant_page(default_build[0], tmp_path / "b", "classification")
     text = _text(page)
     assert '<figure class="plot" id="plot-confusion"><svg ' in page and 'id="plot-accuracy"' not in page
-    assert "AUROC" not in text and "(200 images, 10 classes)" in text
+    assert "AUROC" not in text and "(200 samples, 10 classes)" in text
     assert f"Data: {CLASSIFIER_DATA['description']} ( {CLASSIFIER_DATA['spec']} )" in text
     assert "float (PyTorch) 86.00 % +0.00 pp" in text and "int8 TFLite-Micro 84.50 % -1.50 pp" in text
     assert "int8 QDQ ONNX (onnxruntime)" not in text   # not run, not shown

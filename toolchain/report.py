@@ -10,7 +10,8 @@ import jinja2
 
 from . import __version__
 from .macs import op_macs
-from .report_plots import PLOTS
+from .report_plots import PLOTS, float_int8_device
+from .report_view import class_rows, fold_kept, validation_task
 from .targets import BUILD_BOARD_FILE
 from .validate import RUNTIME_LABELS
 
@@ -34,7 +35,8 @@ def short_layer_name(name: str) -> str:
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                 autoescape=True, undefined=jinja2.StrictUndefined)
 _TEMPLATES.filters["short_layer"] = short_layer_name
-_TEMPLATES.globals["plots"] = PLOTS
+_TEMPLATES.filters["task"] = validation_task
+_TEMPLATES.globals.update(plots=PLOTS, fold_kept=fold_kept, class_rows=class_rows, float_int8_device=float_int8_device)
 
 
 def write_json(path: Path, data: dict) -> None:

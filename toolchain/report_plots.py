@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -27,10 +28,11 @@ def _figure(height: float) -> Figure:
     return Figure(figsize=(9, height), layout="constrained")
 
 
-def _layer_bars(ax, indices: list[int], values: list[float], color: str, label: str) -> None:
+def _layer_bars(ax, indices: list[int], values: list[float], color: str, label: str, offset: float = 0.0,
+                width: float = 0.8) -> None:
     """Bars per op index, each labelled with its share of the total (for shares of at least 5 %)."""
     total = sum(values) or 1
-    bars = ax.bar(indices, values, color=color)
+    bars = ax.bar([i + offset for i in indices], values, width=width, color=color, label=label)
     ax.bar_label(bars, [f"{100 * v / total:.0f}%" if v / total >= 0.05 else "" for v in values], fontsize=7)
     ax.set_ylabel(label)
 
@@ -54,17 +56,28 @@ def arena_plot(plan: list[dict], engine_arena: int, tflm_arena: int) -> str:
 
 
 def cost_plot(operators: list[dict], per_layer: list[dict] | None) -> str:
-    """MACs per op (from the graph) and, when measured, QEMU instructions per op, with each one's share."""
+    """MACs per op (from the graph) and, when measured, QEMU instructions per op, with each one's share; beside
+    each instruction bar the estimated cycles when the build has them (every layer carries `estimated_cycles`)."""
     rows = 2 if per_layer else 1
     with matplotlib.rc_context(_STYLE):
         fig = _figure(2.4 * rows)
         axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
         _layer_bars(axes[0], [op["index"] for op in operators], [op["macs"] for op in operators], GREY, "MACs")
         if per_layer:
-            _layer_bars(axes[1], [l["index"] for l in per_layer], [l["instructions"] for l in per_layer], BLUE,
-                        "instructions (QEMU)")
+            _measured_cost_bars(axes[1], per_layer)
         axes[-1].set_xlabel("op index")
         return _svg(fig)
+
+
+def _measured_cost_bars(ax, per_layer: list[dict]) -> None:
+    indices = [l["index"] for l in per_layer]
+    if not all("estimated_cycles" in l for l in per_layer):
+        _layer_bars(ax, indices, [l["instructions"] for l in per_layer], BLUE, "instructions (QEMU)")
+        return
+    _layer_bars(ax, indices, [l["instructions"] for l in per_layer], BLUE, "instructions (QEMU)", -0.2, 0.4)
+    _layer_bars(ax, indices, [l["estimated_cycles"] for l in per_layer], ORANGE, "estimated cycles", 0.2, 0.4)
+    ax.set_ylabel("per op")
+    ax.legend(loc="upper right", fontsize=8)
 
 
 def sqnr_plot(layers: list[dict]) -> str:
@@ -84,11 +97,16 @@ def sqnr_plot(layers: list[dict]) -> str:
 ACCURACY_RUNTIMES = [("float_torch", "float_onnx"), ("int8_tflite", "tflm"), ("engine_qemu", "engine_host")]
 
 
+def float_int8_device(runtimes: dict, key: str) -> list[dict]:
+    """The float, int8 and device runtimes (the first of each group that has `key`), in that order."""
+    return [next(runtimes[n] for n in group if key in runtimes.get(n, {}))
+            for group in ACCURACY_RUNTIMES if any(key in runtimes.get(n, {}) for n in group)]
+
+
 def accuracy_plot(runtimes: dict) -> str:
     """ROC and PR curves of float, int8 and the device on the same axes, each runtime's operating point (its own
     threshold) marked on the ROC: the threshold drift is the distance between the points."""
-    shown = [next(runtimes[n] for n in group if "curves" in runtimes.get(n, {}))
-             for group in ACCURACY_RUNTIMES if any("curves" in runtimes.get(n, {}) for n in group)]
+    shown = float_int8_device(runtimes, "curves")
     with matplotlib.rc_context(_STYLE):
         fig = _figure(3.2)
         roc, pr = fig.subplots(1, 2)
@@ -101,6 +119,40 @@ def accuracy_plot(runtimes: dict) -> str:
         pr.set(xlabel="recall", ylabel="precision", title="precision-recall")
         pr.legend(loc="lower left", fontsize=7)
         return _svg(fig)
+
+
+LABELLED_CLASSES = 12   # up to this many classes each cell shows its count; more would not fit the cell
+
+
+def confusion_plot(runtimes: dict) -> str:
+    """The confusion matrices of float, int8 and the device side by side (rows: true class, columns: predicted),
+    each cell shaded by its share of the true class; cells whose count differs from the first matrix (float when
+    the build has it) are outlined in orange."""
+    shown = float_int8_device(runtimes, "confusion")
+    first = np.array(shown[0]["confusion"])
+    with matplotlib.rc_context(_STYLE):
+        fig = _figure(3.4)
+        for ax, runtime in zip(fig.subplots(1, len(shown), squeeze=False)[0], shown):
+            _confusion_cells(ax, np.array(runtime["confusion"]), None if runtime is shown[0] else first)
+            ax.set_title(f"{runtime['label']}\ntop-1 {100 * runtime['top1']:.1f}%", fontsize=8)
+        return _svg(fig)
+
+
+def _confusion_cells(ax, counts: np.ndarray, reference: np.ndarray | None) -> None:
+    shares = counts / counts.sum(axis=1, keepdims=True).clip(min=1)
+    shade = matplotlib.colormaps["Blues"]
+    for (true, predicted), count in np.ndenumerate(counts):
+        changed = reference is not None and reference[true, predicted] != count
+        ax.add_patch(Rectangle((predicted - 0.5, true - 0.5), 1, 1, facecolor=shade(shares[true, predicted]),
+                               edgecolor=ORANGE if changed else "white", linewidth=1.6 if changed else 0.5,
+                               zorder=3 if changed else 2))
+        if count and len(counts) <= LABELLED_CLASSES:
+            ax.text(predicted, true, str(count), ha="center", va="center", fontsize=6, zorder=4,
+                    color="white" if shares[true, predicted] > 0.6 else "#222")
+    classes = len(counts)
+    ticks = list(range(0, classes, max(1, classes // LABELLED_CLASSES)))
+    ax.set(xlim=(-0.5, classes - 0.5), ylim=(classes - 0.5, -0.5), aspect="equal", xticks=ticks, yticks=ticks,
+           xlabel="predicted class", ylabel="true class")
 
 
 SAVINGS = [("flash", "flash_bytes"), ("RAM", "ram_bytes"), ("arena", "arena_bytes"),
@@ -124,4 +176,5 @@ def savings_plot(before: dict, after: dict) -> str:
         return _svg(fig)
 
 
-PLOTS = {"arena": arena_plot, "accuracy": accuracy_plot, "cost": cost_plot, "sqnr": sqnr_plot, "savings": savings_plot}
+PLOTS = {"arena": arena_plot, "accuracy": accuracy_plot, "confusion": confusion_plot, "cost": cost_plot,
+         "sqnr": sqnr_plot, "savings": savings_plot}

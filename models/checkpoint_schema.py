@@ -43,8 +43,9 @@ def _preprocessing_problem(pre: dict) -> str | None:
         if name in pre and not (_is_number(pre[name]) and (pre[name] > 0 or not positive)):
             kind = "a positive finite number" if positive else "a finite number"
             return f"preprocessing.{name} must be {kind}, got {pre[name]!r}"[:200]
-    if not isinstance(pre.get("source", {}), dict):
-        return f"preprocessing.source must be a dict (layout, root, category), got {type(pre['source']).__name__}"
+    for name in ("dataset", "source"):  # merged into one record below
+        if not isinstance(pre.get(name, {}), dict):
+            return f"preprocessing.{name} must be a dict of dataset settings, got {type(pre[name]).__name__}"
     return dataset_problem(recorded_dataset(pre))
 
 

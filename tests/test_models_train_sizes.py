@@ -1,7 +1,10 @@
-"""`tinyctl train --size HxW`: parsing, the config's geometry, zoo configs at [height, width], flips only."""
+"""`tinyctl train --size HxW`: parsing, the config's geometry, zoo configs at [height, width], flips only;
+and a class-folder dataset is trained only when it has two classes (normal, defective)."""
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from tinyctl.models.train import TrainConfig, main
 from tinyctl.models.training.cli import parse_config
@@ -57,3 +60,13 @@ def test_square_images_keep_their_draws():
     images = torch.rand(16, 1, 8, 8, generator=torch.Generator().manual_seed(0))
     out = square_symmetries([images], torch.Generator().manual_seed(3))[0]
     assert any(torch.equal(o, i.transpose(-1, -2)) and not torch.equal(o, i) for o, i in zip(out, images))
+
+
+def test_training_on_class_folders_needs_two_classes(tmp_path, capsys):
+    for index, name in enumerate(("a_good", "b_scratch", "c_dent")):
+        (tmp_path / name).mkdir()
+        for i in range(5):
+            Image.fromarray(np.full((16, 24), 60 * index, dtype=np.uint8)).save(tmp_path / name / f"{i}.png")
+    argv = ["--dataset", "classes", "--data-root", str(tmp_path), "--size", "16x24", "--epochs", "1",
+            "--model-opt", "widths=4,8", "--out", str(tmp_path / "c.pt"), "--quiet"]
+    assert main(argv) == 2 and "more than two classes" in capsys.readouterr().err

@@ -8,7 +8,6 @@ autocast when present, the CPU otherwise.
 
 import sys
 from contextlib import contextmanager
-from dataclasses import asdict
 
 import numpy as np
 import torch
@@ -16,6 +15,7 @@ from torch import nn
 
 from .checkpoint import CheckpointError, save_checkpoint
 from .data import Samples, load_split
+from .data.record import make_record
 from .data.synthetic import default_splits
 from .errors import ModelsError
 from .training.cli import parse_config
@@ -41,21 +41,24 @@ def load_splits(config: TrainConfig) -> dict[str, Samples]:
     if config.layout == "synthetic":
         return default_splits(config.dataset)
     data = config.dataset
-    return {split: load_split(config.layout, split, root=config.data_root, category=config.category, size=data.size,
-                              channels=data.channels, seed=data.seed) for split in ("train", "val", "test")}
+    splits = {split: load_split(config.layout, split, root=config.data_root, category=config.category,
+                                size=config.input_hw, channels=data.channels, seed=data.seed)
+              for split in ("train", "val", "test")}
+    if max(int(samples.labels.max()) for samples in splits.values()) > 1:
+        raise ValueError(f"{config.data_root} holds more than two classes; tinyctl train trains binary detectors "
+                         "(normal = the first class folder by name, defective = the second)")
+    return splits
 
 
 def _preprocessing(config: TrainConfig) -> dict:
-    """How raw uint8 pixels become model input: (pixel * scale - mean) / std, NCHW."""
-    dataset = config.dataset
+    """How raw uint8 pixels become model input: (pixel * scale - mean) / std, NCHW; and the data it was trained on."""
     return {
-        "input_shape": [dataset.channels, dataset.size, dataset.size],
+        "input_shape": [config.dataset.channels, *config.input_hw],
         "layout": "NCHW",
         "scale": 1 / 255,
         "mean": 0.0,
         "std": 1.0,
-        "dataset": asdict(dataset),
-        "source": {"layout": config.layout, "root": config.data_root, "category": config.category},
+        "dataset": make_record(config.layout, config.data_root, config.category, config.input_hw, config.dataset),
     }
 
 

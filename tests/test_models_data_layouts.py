@@ -167,7 +167,7 @@ def test_synthetic_layout_is_make_split():
     samples = load_split("synthetic", "test", size=16, channels=3, seed=2)
     reference = make_split("test", SyntheticConfig(size=16, channels=3, seed=2))
     assert np.array_equal(samples.images, reference.images) and samples.paths is None
-    assert SyntheticSamples is Samples and set(LAYOUTS) == {"synthetic", "mvtec", "ksdd2", "visa", "folder"}
+    assert SyntheticSamples is Samples and set(LAYOUTS) == {"synthetic", "mvtec", "ksdd2", "visa", "folder", "classes"}
 
 
 @pytest.mark.parametrize(

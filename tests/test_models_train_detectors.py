@@ -122,7 +122,10 @@ def test_unsupervised_supersimplenet_on_an_mvtec_layout_folder(tmp_path):
             "--channels", "3", "--out", str(out), "--quiet"]
     assert main(argv) == 0
     checkpoint = load_checkpoint(out)
-    assert checkpoint.preprocessing["source"] == {"layout": "mvtec", "root": str(root), "category": "bottle"}
+    record = checkpoint.preprocessing["dataset"]
+    assert {key: record[key] for key in ("layout", "root", "category")} == {
+        "layout": "mvtec", "root": str(root.resolve()), "category": "bottle"}
+    assert record["size"] == [32, 32] and record["channels"] == 3
     assert checkpoint.preprocessing["input_shape"] == [3, 32, 32] and "aupro" in checkpoint.meta["test"]
 
 

@@ -37,7 +37,8 @@ def print_build_summary(directory: Path, report: dict) -> None:
     console.print(f"[bold]{report['model']['name']}[/] for [bold]{report['board']['name']}[/] -> {directory}")
     scored = [runtime for runtime in v["runtimes"].values() if "ap" in runtime]
     if scored:   # a split head's tensor output has no detector metrics
-        table = Table("runtime", "AUROC", "AP", "accuracy", title=f"{v['split']} split, {v['samples']} images")
+        title = v["data"]["description"] if "data" in v else f"{v['split']} split, {v['samples']} images"
+        table = Table("runtime", "AUROC", "AP", "accuracy", title=title)
         for runtime in scored:
             table.add_row(runtime["label"], f"{runtime['auroc']:.4f}", f"{runtime['ap']:.4f}", f"{runtime['accuracy']:.4f}")
         console.print(table)

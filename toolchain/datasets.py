@@ -1,5 +1,6 @@
-"""The inputs a build calibrates and validates on: the built-in synthetic set, shaped as the model expects, or
-for a model with no known data, generated inputs spanning its int8 input range."""
+"""The inputs a build calibrates and validates on: the dataset a checkpoint was trained on (a layout on disk, or
+the built-in synthetic set), shaped as the model expects, or for a model with no known data, generated inputs
+spanning its int8 input range."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import dataclasses
 import functools
 
 import numpy as np
+from tinyctl.models.data import square_side
 
 from .errors import TinyctlError
 from .model_source import ModelSource, preprocess
+from .recorded_data import on_disk, recorded_samples
 
 SYNTHETIC_DATA_FLAG = "--synthetic-data"
 
@@ -20,7 +23,8 @@ def _config(source: ModelSource):
     if source.dataset is None:
         raise _no_data(source)
     known = {f.name for f in dataclasses.fields(SyntheticConfig)}
-    return SyntheticConfig(**{k: v for k, v in source.dataset.items() if k in known})
+    values = {k: v for k, v in source.dataset.items() if k in known}
+    return SyntheticConfig(**{**values, "size": square_side(values.get("size", SyntheticConfig.size))})
 
 
 def _no_data(source: ModelSource) -> TinyctlError:
@@ -45,6 +49,8 @@ def _samples(split: str, config):
 
 def source_samples(source: ModelSource, split: str):
     """The raw `Samples` (images, labels, masks) of one split of the model's data, shared: do not modify."""
+    if on_disk(source.dataset):
+        return recorded_samples(source.path.name, source.dataset, split)
     return _samples(split, _config(source))
 
 
@@ -60,6 +66,8 @@ def fresh_split(source: ModelSource, count: int, seed: int) -> tuple[np.ndarray,
     point (on 400 test images one model's AP moves by about 0.3 points with the images drawn)."""
     from tinyctl.models.data.synthetic import make_split
 
+    if on_disk(source.dataset):
+        raise ValueError(f"{source.path.name} was trained on a dataset on disk: only the built-in set makes fresh images")
     config = _config(source)
     if seed == config.seed:
         raise ValueError(f"seed {seed} is the model's own dataset seed: its images are not fresh")

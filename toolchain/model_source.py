@@ -23,7 +23,7 @@ class ModelSource:
     sha256: str
     input_shape: tuple[int, int, int]  # C, H, W as the detector sees an image
     preprocessing: dict               # model_input = (pixels_in_[0,1] - mean) / std
-    dataset: dict | None              # SyntheticConfig fields of the data it was trained on; None: no known data
+    dataset: dict | None              # the dataset record of the data it was trained on; None: no known data
     threshold: float | None = None    # the detector's logit threshold, when the checkpoint has one
     torch_model: object | None = field(default=None, repr=False)
     label: str | None = None          # the build's name for a model tinyctl changed (e.g. pruned)
@@ -57,6 +57,7 @@ def load_source(path: Path | None, synthetic_data: bool = False) -> ModelSource:
 
 def _from_checkpoint(path: Path) -> ModelSource:
     from tinyctl.models.checkpoint import CheckpointError, load_checkpoint
+    from tinyctl.models.data.record import recorded_dataset
 
     try:
         ckpt = load_checkpoint(path)
@@ -66,7 +67,7 @@ def _from_checkpoint(path: Path) -> ModelSource:
     pre = dict(ckpt.preprocessing)
     return ModelSource(kind="checkpoint", path=path, sha256=sha256_of(path),
                        input_shape=tuple(pre["input_shape"]), preprocessing=pre,
-                       dataset=dict(pre.get("dataset", {})), threshold=float(ckpt.threshold),
+                       dataset=recorded_dataset(pre), threshold=float(ckpt.threshold),
                        torch_model=ckpt.model)
 
 

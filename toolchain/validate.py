@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import generated_inputs, labelled_split
+from .recorded_data import data_summary
 from .errors import TinyctlError
 from .firmware_run import FIRMWARE_ELF, HOST_EXECUTABLE
 from .graph import read_graph
@@ -101,11 +102,12 @@ def _inputs(build_dir: Path, source: ModelSource) -> tuple[dict, tuple, tuple]:
     if source.dataset is None:
         graph = read_graph((build_dir / "model_int8.tflite").read_bytes())
         x_test = generated_inputs(graph.tensors[graph.inputs[0]], GENERATED_SAMPLES, seed=0)
-        return {"split": "generated", "accuracy_measured": False, "note": NO_DATA_NOTE}, (None, None), (x_test, None)
+        return ({"split": "generated", "accuracy_measured": False, "note": NO_DATA_NOTE,
+                 "data": data_summary(None, "generated", len(x_test))}, (None, None), (x_test, None))
     x_val, y_val = labelled_split(source, "val")
     x_test, y_test = labelled_split(source, "test")
-    return ({"split": "test", "accuracy_measured": True, "positives": int(y_test.sum())},
-            (x_val, y_val), (x_test, y_test))
+    return ({"split": "test", "accuracy_measured": True, "positives": int(y_test.sum()),
+             "data": data_summary(source.dataset, "test", len(y_test))}, (x_val, y_val), (x_test, y_test))
 
 
 def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board, progress=None) -> dict:

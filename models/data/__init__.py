@@ -4,14 +4,15 @@ from pathlib import Path
 
 from ..errors import ModelsError
 from . import layouts
-from .files import Item, check_size, read_samples
+from .files import Item, Size, check_size, height_width, read_samples
+from .layouts import class_names
 from .samples import Samples, concatenate
 from .synthetic import SPLITS, SyntheticConfig, make_split
 
-LAYOUTS = ("synthetic", "mvtec", "ksdd2", "visa", "folder")
+LAYOUTS = ("synthetic", "mvtec", "ksdd2", "visa", "folder", "classes")
 # Where each real layout's validation split comes from: the unsupervised sets have only good
 # training images, so their val (which needs both classes to score) is carved from test.
-_VAL_FROM = {"mvtec": "test", "visa": "test", "ksdd2": "train", "folder": "train"}
+_VAL_FROM = {"mvtec": "test", "visa": "test", "ksdd2": "train", "folder": "train", "classes": "train"}
 
 
 def _official_splits(layout: str, root: Path, category: str | None) -> dict:
@@ -21,6 +22,8 @@ def _official_splits(layout: str, root: Path, category: str | None) -> dict:
         return layouts.visa(root, category)
     if layout == "ksdd2":
         return layouts.ksdd2(root)
+    if layout == "classes":
+        return layouts.classes(root, category)
     return layouts.folder(root, category)
 
 
@@ -46,14 +49,15 @@ def load_split(
     *,
     root: str | Path | None = None,
     category: str | None = None,
-    size: int = 64,
+    size: Size = 64,
     channels: int = 1,
     seed: int = 0,
 ) -> Samples:
-    """One split of a dataset as Samples (images resized to size x size, masks alike, paths set).
+    """One split of a dataset as Samples (images resized to `size`, a side or (height, width), with
+    Pillow; masks alike; paths set).
 
     layout "synthetic" ignores root and category and returns make_split(split,
-    SyntheticConfig(size, channels, seed)). For the layouts on disk, files are read in name
+    SyntheticConfig(size, channels, seed)): its images are square. For the layouts on disk, files are read in name
     order and `val` is a stratified (per folder and label) VAL_SHARE = 20% carve-out drawn with
     `seed`, disjoint from the split it leaves:
     - mvtec, visa (`category` picks <root>/<category>; omit it when root is the category):
@@ -62,19 +66,30 @@ def load_split(
     - ksdd2: val = 20% of train; train = the other 80%; test = the official test folder.
     - folder: with train/ and test/ subfolders, val = 20% of train; without them the one pool
       of good/ and defect/ splits 60/20/20 into train/val/test.
+    - classes: one subfolder per class (label = index in `class_names`), split as `folder`; masks are empty.
     """
     if layout == "synthetic":
         if split not in SPLITS:
             raise ModelsError(f"unknown split {split!r}", f"use one of {', '.join(SPLITS)}")
-        return make_split(split, SyntheticConfig(size=size, channels=channels, seed=seed))
+        return make_split(split, SyntheticConfig(size=square_side(size), channels=channels, seed=seed))
     check_size(size, channels)
     return read_samples(list_split(layout, split, root=root, category=category, seed=seed), size, channels)
 
 
-def load_folder(root: str | Path, *, size: int = 64, channels: int = 1) -> Samples:
+def square_side(size: Size) -> int:
+    """The side of a square `size`; the synthetic generator makes only square images."""
+    height, width = height_width(size)
+    if height != width:
+        raise ModelsError(f"the built-in synthetic images are square, not {height}x{width}",
+                          "ask for a square size, or train on a dataset on disk for other shapes")
+    return height
+
+
+def load_folder(root: str | Path, *, size: Size = 64, channels: int = 1) -> Samples:
     """Every image of one folder-layout folder (good/, defect/, masks/), unsplit: a generated set."""
     check_size(size, channels)
     return read_samples(layouts.labelled_folder(Path(root)), size, channels)
 
 
-__all__ = ["LAYOUTS", "Samples", "SyntheticConfig", "concatenate", "list_split", "load_folder", "load_split", "make_split"]
+__all__ = ["LAYOUTS", "Samples", "SyntheticConfig", "class_names", "concatenate", "height_width", "list_split",
+           "load_folder", "load_split", "make_split", "square_side"]

@@ -1,4 +1,5 @@
-"""Real dataset layouts on disk: MVTec AD, VisA (prepared or as downloaded), KSDD2 and a plain folder.
+"""Real dataset layouts on disk: MVTec AD, VisA (prepared or as downloaded), KSDD2, a plain folder and
+class subfolders (the ImageFolder convention).
 
 Each reader lists (image, label, mask) items per official split; `split_items` then carves the
 validation split deterministically (see `load_split` for the rule per layout).
@@ -22,6 +23,7 @@ VISA_LAYOUT = (
 )
 KSDD2_LAYOUT = "train/ and test/ holding <id>.png with <id>_GT.png"
 FOLDER_LAYOUT = "good/ and defect/ [+ masks/<name>.png], optionally inside train/ and test/"
+CLASSES_LAYOUT = "one subfolder of images per class (classes in name order), optionally inside train/ and test/"
 
 
 def _require_dir(folder: Path, layout: str, expected: str) -> Path:
@@ -144,6 +146,50 @@ def folder(root: Path, category: str | None) -> dict[str, list[Item]]:
     if (base / "train").is_dir() and (base / "test").is_dir():
         return {split: labelled_folder(base / split) for split in ("train", "test")}
     return {"pool": labelled_folder(base)}
+
+
+def _class_base(root: Path, category: str | None) -> tuple[Path, bool]:
+    """(the folder holding the classes or train/ and test/, whether it is split into train/ and test/)."""
+    base = _require_dir(root if category is None else root / category, "classes", CLASSES_LAYOUT)
+    return base, (base / "train").is_dir() and (base / "test").is_dir()
+
+
+def _class_folders(folder: Path) -> list[Path]:
+    found = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if len(found) < 2:
+        raise ModelsError(
+            f"{folder} holds {len(found)} class folder(s): expected the classes layout {CLASSES_LAYOUT}",
+            "make one subfolder per class (at least two) and put each class's images in its own",
+        )
+    return found
+
+
+def class_names(root: Path, category: str | None = None) -> list[str]:
+    """The classes of a classes-layout dataset in label order (label = index): its subfolders by name."""
+    base, split = _class_base(root, category)
+    return [folder.name for folder in _class_folders(base / "train" if split else base)]
+
+
+def _class_items(folder: Path, names: list[str]) -> list[Item]:
+    items: list[Item] = []
+    for found in _class_folders(folder):
+        if found.name not in names:
+            raise ModelsError(f"class folder {found} is not among the training classes {', '.join(names)}",
+                              "give train/ and test/ the same class subfolders")
+        images = image_files(found)
+        if not images:
+            raise ModelsError(f"class folder {found} holds no images", "add its images or remove the folder")
+        items += [(image, names.index(found.name), None) for image in images]
+    return items
+
+
+def classes(root: Path, category: str | None) -> dict[str, list[Item]]:
+    """Class subfolders, already split (train/, test/) or as one pool; labels are class indices, masks empty."""
+    base, split = _class_base(root, category)
+    names = class_names(root, category)
+    if split:
+        return {part: _class_items(base / part, names) for part in ("train", "test")}
+    return {"pool": _class_items(base, names)}
 
 
 def carve(groups: list, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

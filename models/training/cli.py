@@ -18,7 +18,7 @@ from .tasks import FitOptions
 _FLAGS = {"arch": (None, "arch"), "epochs": (None, "epochs"), "batch_size": (None, "batch_size"), "lr": (None, "lr"),
           "seed": (None, "seed"), "out": (None, "out"), "val_every": (None, "val_every"), "device": (None, "device"),
           "layout": (None, "layout"), "data_root": (None, "data_root"), "category": (None, "category"),
-          "size": ("dataset", "size"), "channels": ("dataset", "channels"), "n_train": ("dataset", "n_train"),
+          "channels": ("dataset", "channels"), "n_train": ("dataset", "n_train"),
           "backbone": ("model", "backbone"), "weights": ("model", "weights")}
 CUDA_BATCH_FACTOR = 4  # the CPU-sized default batch leaves a GPU waiting on kernel launches
 
@@ -45,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dataset", dest="layout", choices=LAYOUTS, help="dataset layout (default synthetic)")
     parser.add_argument("--data-root", help="folder holding the dataset (not for synthetic)")
     parser.add_argument("--category", help="MVTec AD / VisA category, e.g. carpet")
-    parser.add_argument("--size", type=int, help=f"image side in pixels (default {data.size})")
+    parser.add_argument("--size", type=_size, metavar="N|HxW",
+                        help=f"image side, or height x width (e.g. 64x176) for a dataset on disk: images are resized "
+                             f"to it (default {data.size})")
     parser.add_argument("--channels", type=int, choices=(1, 3), help=f"default {data.channels}")
     parser.add_argument("--n-train", type=int, help=f"synthetic training images (default {data.n_train})")
     parser.add_argument("--backbone", help="backbone for classifier, cam and supersimplenet (e.g. resnet18)")
@@ -54,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="any other model config option, e.g. supervised=true or feature_strides=8,16 (repeatable)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    """--size: a side N, or HxW."""
+    parts = text.lower().split("x")
+    if len(parts) not in (1, 2) or not all(part.strip().isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"expected a side N or HEIGHTxWIDTH such as 64x176, got {text!r}")
+    return int(parts[0]), int(parts[-1])
 
 
 def _value(text: str):
@@ -90,6 +100,12 @@ def _merge(base: dict, args: argparse.Namespace) -> dict:
         value = getattr(args, dest)
         if value is not None:
             (merged[section] if section else merged)[key] = str(value) if isinstance(value, Path) else value
+    if args.size is not None:  # a square size is the dataset's side, as it always was
+        height, width = args.size
+        if height == width:
+            merged["dataset"]["size"], merged["image_size"] = height, None
+        else:
+            merged["image_size"] = [height, width]
     for option in args.model_opt:
         key, sep, text = option.partition("=")
         if not sep or not key:

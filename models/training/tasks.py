@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.profiler import record_function
 
+from ..zoo.config import input_sides
 from ..zoo.supersimplenet import SuperSimpleNet
 from .losses import supersimplenet_loss
 
@@ -36,8 +37,9 @@ class FitOptions:
 
 
 def square_symmetries(tensors: list[torch.Tensor], generator: torch.Generator) -> list[torch.Tensor]:
-    """The same random flip / transposition per sample on every tensor ([N, ..., H, W], square):
-    surfaces and defects have no preferred orientation."""
+    """The same random flip / transposition per sample on every tensor ([N, ..., H, W]): surfaces and
+    defects have no preferred orientation. Non-square images are only flipped (transposed, they would no
+    longer fit the model); the draws stay the same, so square runs see the same batches either way."""
     flips = torch.rand(3, len(tensors[0]), generator=generator, device=generator.device) < 0.5
     out = []
     for tensor in tensors:
@@ -45,7 +47,8 @@ def square_symmetries(tensors: list[torch.Tensor], generator: torch.Generator) -
         chosen = [f.to(tensor.device).reshape(shape) for f in flips]
         tensor = torch.where(chosen[0], tensor.flip(-1), tensor)
         tensor = torch.where(chosen[1], tensor.flip(-2), tensor)
-        out.append(torch.where(chosen[2], tensor.transpose(-1, -2), tensor))
+        square = tensor.shape[-1] == tensor.shape[-2]
+        out.append(torch.where(chosen[2], tensor.transpose(-1, -2), tensor) if square else tensor)
     return out
 
 
@@ -148,8 +151,8 @@ class SuperSimpleNetTask(BinaryTask):
         self.model, self.options = model, options
         config = model.config
         channels = sum(model.backbone.channels[i] for i in model.levels)
-        side = config.input_size // config.feature_strides[0] * 2
-        self.cached = config.freeze_backbone and max(sizes) * channels * side * side * 4 <= CACHE_LIMIT_BYTES
+        height, width = (side // config.feature_strides[0] * 2 for side in input_sides(config.input_size))
+        self.cached = config.freeze_backbone and max(sizes) * channels * height * width * 4 <= CACHE_LIMIT_BYTES
         self.step = _SuperSimpleNetStep(model, self.cached, options.magnitude_weight)
         self.find_unused_parameters = model.generator is not None
 

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .config import ZooConfig
+from .config import ZooConfig, input_sides
 
 
 @dataclass(frozen=True)
 class BinaryDetectorConfig(ZooConfig):
-    """Input geometry and the channel width of each resolution stage."""
+    """Input geometry (input_size: a side, or [height, width]) and the channel width of each resolution stage."""
 
     in_channels: int = 1
-    input_size: int = 64
+    input_size: int | tuple[int, int] = 64
     widths: tuple[int, ...] = (8, 16, 32)
 
     def __post_init__(self) -> None:
@@ -28,8 +28,8 @@ class BinaryDetectorConfig(ZooConfig):
             raise ValueError(f"widths must be a non-empty tuple of positive ints, got {self.widths}")
         # The stem and each later stage halve the resolution.
         stride = 2 ** len(self.widths)
-        if self.input_size < stride or self.input_size % stride:
-            raise ValueError(f"input_size must be a positive multiple of {stride} for {len(self.widths)} stages, got {self.input_size}")
+        if any(side < stride or side % stride for side in input_sides(self.input_size)):
+            raise ValueError(f"input_size sides must be positive multiples of {stride} for {len(self.widths)} stages, got {self.input_size}")
 
 
 def _conv_bn_relu(cin: int, cout: int, kernel: int, stride: int = 1, groups: int = 1) -> list[nn.Module]:

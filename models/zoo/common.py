@@ -8,7 +8,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .backbones import BACKBONES, load_backbone_weights, make_backbone
-from .config import ZooConfig
+from .config import ZooConfig, input_sides
 
 # input = (x - mean) / std with x in [0, 1]; "signed" is EfficientNet-Lite's [-1, 1] (TF's 127.5/128)
 INPUT_NORMS = {"none": ((0.0,), (1.0,)), "signed": ((0.5,), (0.5,)),
@@ -25,7 +25,7 @@ class BackboneConfig(ZooConfig):
     """
 
     in_channels: int = 1
-    input_size: int = 64
+    input_size: int | tuple[int, int] = 64  # a side, or [height, width]
     backbone: str = "resnet8"
     width: float = 0.35
     weights: str = "random"
@@ -39,8 +39,8 @@ class BackboneConfig(ZooConfig):
             raise ValueError(f"unknown backbone {self.backbone!r}; known backbones are {', '.join(BACKBONES)}")
         if self.input_norm not in ("auto", *INPUT_NORMS):
             raise ValueError(f"input_norm must be one of auto, {', '.join(INPUT_NORMS)}; got {self.input_norm!r}")
-        if self.input_size < 16 or self.input_size % 16:
-            raise ValueError(f"input_size must be a multiple of 16 (at least 16), got {self.input_size}")
+        if any(side < 16 or side % 16 for side in input_sides(self.input_size)):
+            raise ValueError(f"input_size sides must be multiples of 16 (at least 16), got {self.input_size}")
         if not 0 < self.width <= 2:
             raise ValueError(f"width must be in (0, 2], got {self.width}")
 

@@ -25,3 +25,13 @@ class ZooConfig:
         if unknown:
             raise ValueError(f"unknown {cls.__name__} keys {unknown}; known keys are {sorted(known)}")
         return cls(**values)
+
+
+def input_sides(input_size) -> tuple[int, int]:
+    """(height, width) of a config's `input_size`: a side (square input) or [height, width]."""
+    if isinstance(input_size, int) and not isinstance(input_size, bool):
+        return input_size, input_size
+    if isinstance(input_size, (tuple, list)) and len(input_size) == 2 and all(
+            isinstance(side, int) and not isinstance(side, bool) for side in input_size):
+        return tuple(input_size)
+    raise ValueError(f"input_size must be a side or [height, width] in whole pixels, got {input_size!r}")

@@ -8,7 +8,8 @@ A case is one record of int32 words in a host file the firmware reads over semih
 The firmware writes each case's output bytes to out.bin, and calls dsp_mark() just before and just after
 each kernel call, so the instruction-count plugin gives the kernel's own instructions.
 
-`python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP)."""
+`python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP).
+The tests also run the cases on Cortex-M33 (with and without its DSP extension) and Cortex-M55."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
-from tinyctl.firmware import CORTEX_M_DIR, PLATFORMS_DIR, console_uart, linker_script, symbol_address  # noqa: E402
+from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, linker_script, platform_defines,  # noqa: E402
+                              platform_sources, symbol_address)
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
 from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
@@ -50,6 +52,9 @@ TARGETS = {
     "m4_dsp_Os": ("nucleo-f446re", ["-Os"]),
     "m4_portable": ("nucleo-f446re", ["-DTC_PORTABLE"]),
     "m7_dsp": ("disco-f746ng", []),
+    "m33_dsp": ("nucleo-u575zi", []),
+    "m33_nodsp": ("nucleo-u575zi", ["-mcpu=cortex-m33+nodsp"]),   # an M33 without the optional DSP extension
+    "m55_dsp": ("mps3-an547", []),
 }
 
 MAIN_C = r"""/* dsp_harness firmware: runs the cases of cases.bin (semihosting) through the engine kernels and
@@ -414,10 +419,10 @@ def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: st
     (out_dir / "main.c").write_text(main_c)
     (out_dir / "linker.ld").write_text(linker_script(board))
     sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
-               *sorted((PLATFORMS_DIR / board.platform).glob("*.c")), out_dir / "main.c"]
+               *(p for p in platform_sources(board) if p.suffix == ".c"), out_dir / "main.c"]
     elf = out_dir / "firmware.elf"
     command = ["arm-none-eabi-gcc", *board_cflags(board), *firmware_cflags(opt), *APP_DEFINES,
-               *board_defines(console_uart(board)), f"-DRECORD_BYTES={RECORD_BYTES}", f"-DOUTPUT_BYTES={OUTPUT_BYTES}",
+               *board_defines(console_uart(board)), *platform_defines(board), f"-DRECORD_BYTES={RECORD_BYTES}", f"-DOUTPUT_BYTES={OUTPUT_BYTES}",
                *extra_cflags, f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", *map(str, sources),
                *link_flags(str(out_dir / "linker.ld")), *LIBC_SPECS, "-o", str(elf)]
     result = subprocess.run(command, capture_output=True, text=True)

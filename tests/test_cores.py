@@ -66,8 +66,7 @@ def test_a_cortex_m0plus_board_passes_its_self_test_on_the_microbit(small_tflite
                                                  ("mps3-an547", "mps3-an547", "-mcpu=cortex-m55")])
 def test_the_default_detector_passes_on_cortex_m33_and_m55(default_build, tmp_path, board, machine, cpu):
     tflite = default_build[0] / "model_int8.tflite"
-    directory, report = build(BuildOptions(target=board, model=str(tflite), out=str(tmp_path / "b"),
-                                           synthetic_data=True))
+    directory, report = build(BuildOptions(target=board, model=str(tflite), out=str(tmp_path / "b")))
     _passes_bit_exact(report, machine)
     assert cpu in (directory / "firmware" / "Makefile").read_text()
 

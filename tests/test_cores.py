@@ -26,13 +26,15 @@ from kernel_harness import convert  # noqa: E402
 
 
 def _small_model(tf, x):
-    """CONV_2D, DEPTHWISE_CONV_2D, MEAN and FULLY_CONNECTED on a 16x16 image: 4 KiB of arena."""
+    """CONV_2D, MAX_POOL_2D, DEPTHWISE_CONV_2D, ADD, MEAN, FULLY_CONNECTED and SOFTMAX on a 16x16 image, in
+    2.5 KiB of arena: the micro:bit's RAM holds it."""
     rng = np.random.default_rng(3)
     conv = tf.nn.relu(tf.nn.conv2d(x, tf.constant(rng.normal(size=(3, 3, 1, 8)), tf.float32), 1, "SAME"))
-    depthwise = tf.nn.depthwise_conv2d(conv, tf.constant(rng.normal(size=(3, 3, 8, 1)), tf.float32), [1, 1, 1, 1],
+    pooled = tf.nn.max_pool2d(conv, 2, 2, "VALID")
+    depthwise = tf.nn.depthwise_conv2d(pooled, tf.constant(rng.normal(size=(3, 3, 8, 1)), tf.float32), [1, 1, 1, 1],
                                        "SAME")
-    return tf.matmul(tf.reduce_mean(tf.nn.relu(depthwise), axis=[1, 2]),
-                     tf.constant(rng.normal(size=(8, 2)), tf.float32))
+    features = tf.reduce_mean(tf.nn.relu(depthwise) + pooled, axis=[1, 2])
+    return tf.nn.softmax(tf.matmul(features, tf.constant(rng.normal(size=(8, 3)), tf.float32)))
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +55,8 @@ def _passes_bit_exact(report: dict, machine: str) -> None:
 def test_a_cortex_m0plus_board_passes_its_self_test_on_the_microbit(small_tflite, tmp_path):
     directory, report = build(BuildOptions(target="nucleo-g0b1re", model=str(small_tflite), out=str(tmp_path / "b")))
     _passes_bit_exact(report, "microbit")
+    executed = {layer["opcode"] for layer in report["engine"]["selftest"]["instructions"]["per_layer"]}
+    assert executed == {"CONV_2D", "MAX_POOL_2D", "DEPTHWISE_CONV_2D", "ADD", "MEAN", "FULLY_CONNECTED", "SOFTMAX"}
     firmware = directory / "firmware"
     assert "-mcpu=cortex-m0plus" in (firmware / "Makefile").read_text()
     linker = (firmware / "linker.ld").read_text()   # the nRF51's addresses and no more RAM than it has

@@ -3,8 +3,9 @@
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and SUB run as bare-metal firmware under QEMU
 (tests/dsp_harness.py) on random shapes and data: on Cortex-M4 (netduinoplus2) with the DSP paths (-O2
 and -Os) and with -DTC_PORTABLE, on Cortex-M7 (mps2-an500) and Cortex-M55 (mps3-an547) with the DSP paths, and
-on Cortex-M33 (mps2-an505) with and without its optional DSP extension. Every output must equal the engine's
-portable C built for the host, which tests/test_kernels.py holds bit-exact with TFLite-Micro."""
+on Cortex-M33 (mps2-an505) with and without its optional DSP extension, and on Cortex-M0+ (ARMv6-M, the
+micro:bit, whose Cortex-M0 traps the unaligned accesses the misaligned arrays would invite). Every output must
+equal the engine's portable C built for the host, which tests/test_kernels.py holds bit-exact with TFLite-Micro."""
 
 from __future__ import annotations
 

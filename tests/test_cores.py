@@ -106,3 +106,9 @@ def test_a_stand_in_image_for_the_pico_is_not_flashed(tmp_path):
         (tmp_path / name).write_bytes(b"\0")
     with pytest.raises(TinyctlError, match="refusing to flash"):
         flash(pico, tmp_path)
+
+
+def test_the_mps3_names_no_flash_tool_and_says_how_it_loads(tmp_path):
+    with pytest.raises(TinyctlError) as err:
+        flash_plan(resolve_board("mps3-an547"), tmp_path)
+    assert "nothing to flash" in err.value.message and "microSD" in err.value.hint

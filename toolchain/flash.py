@@ -60,7 +60,9 @@ def flash_plan(board: Board, firmware_dir: Path, tool: str | None = None, drive:
         command = ["cp", str(binary), f"{_drive(board, drive)}/"]
     else:
         raise TinyctlError(f"board {board.name} has nothing to flash (flash tool {tool!r})",
-                           "the host target runs on this computer: use `tinyctl validate`")
+                           "the host target runs on this computer: use `tinyctl validate`" if board.core == "host"
+                           else "its board file names no flash tool: load firmware.elf as the board's manual says "
+                                "(the MPS3 from its microSD card), or pass --tool")
     return FlashPlan(tool, command, _stand_in_warning(board))
 
 

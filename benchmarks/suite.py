@@ -23,7 +23,7 @@ from tinyctl.stages.tflm import measure_tflm_arena
 from tinyctl.targets import resolve_board
 
 # The benchmarked cores and the board (QEMU stand-in) each is measured on.
-CORES = {"M4": "nucleo-f446re", "M7": "disco-f746ng"}
+CORES = {"M4": "nucleo-f446re", "M7": "disco-f746ng", "M33": "nucleo-u575zi", "M55": "mps3-an547"}
 MAC_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")   # cost per multiply-accumulate
 ELEMENT_OPS = ("ADD",)                                          # cost per output element
 DETECTOR_BUILD = REPO_ROOT / "build" / "default_detector-nucleo-f446re"   # `tinyctl build --target stm32`

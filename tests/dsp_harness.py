@@ -8,7 +8,8 @@ A case is one record of int32 words in a host file the firmware reads over semih
 The firmware writes each case's output bytes to out.bin, and calls dsp_mark() just before and just after
 each kernel call, so the instruction-count plugin gives the kernel's own instructions.
 
-`python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP)."""
+`python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP).
+The tests also run the cases on Cortex-M0+, Cortex-M33 (with and without its DSP extension) and Cortex-M55."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
-from tinyctl.firmware import CORTEX_M_DIR, PLATFORMS_DIR, console_uart, linker_script, symbol_address  # noqa: E402
+from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, linker_script, platform_defines,  # noqa: E402
+                              platform_sources, symbol_address)
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
 from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
@@ -39,8 +41,8 @@ ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "depthwise_conv2d.c", "depthwis
                   "fully_connected.c", "add_sub.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
-RECORD_BYTES = 64 * 1024   # the firmware's record buffer (the F446 has 128 KiB of RAM)
-OUTPUT_BYTES = 16 * 1024   # and its output buffer
+RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
+OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
 CONV, DEPTHWISE, FC, ADD, SUB = 1, 2, 3, 4, 5
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub"}
 
@@ -50,6 +52,10 @@ TARGETS = {
     "m4_dsp_Os": ("nucleo-f446re", ["-Os"]),
     "m4_portable": ("nucleo-f446re", ["-DTC_PORTABLE"]),
     "m7_dsp": ("disco-f746ng", []),
+    "m0plus": ("nucleo-g0b1re", []),   # ARMv6-M on the micro:bit, which traps unaligned accesses
+    "m33_dsp": ("nucleo-u575zi", []),
+    "m33_nodsp": ("nucleo-u575zi", ["-mcpu=cortex-m33+nodsp"]),   # an M33 without the optional DSP extension
+    "m55_dsp": ("mps3-an547", []),
 }
 
 MAIN_C = r"""/* dsp_harness firmware: runs the cases of cases.bin (semihosting) through the engine kernels and
@@ -408,16 +414,17 @@ def host_engine(out_dir: Path) -> ctypes.CDLL:
 # --- the firmware ---
 
 def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: str = OPTIMISATION,
-                   main_c: str = MAIN_C) -> Path:
-    """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and main_c (its app_main)."""
+                   main_c: str = MAIN_C, buffers: tuple[int, int] = (RECORD_BYTES, OUTPUT_BYTES)) -> Path:
+    """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and main_c (its app_main), with
+    buffers = (record bytes, output bytes)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "main.c").write_text(main_c)
     (out_dir / "linker.ld").write_text(linker_script(board))
     sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
-               *sorted((PLATFORMS_DIR / board.platform).glob("*.c")), out_dir / "main.c"]
+               *(p for p in platform_sources(board) if p.suffix == ".c"), out_dir / "main.c"]
     elf = out_dir / "firmware.elf"
     command = ["arm-none-eabi-gcc", *board_cflags(board), *firmware_cflags(opt), *APP_DEFINES,
-               *board_defines(console_uart(board)), f"-DRECORD_BYTES={RECORD_BYTES}", f"-DOUTPUT_BYTES={OUTPUT_BYTES}",
+               *board_defines(console_uart(board)), *platform_defines(board), f"-DRECORD_BYTES={buffers[0]}", f"-DOUTPUT_BYTES={buffers[1]}",
                *extra_cflags, f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", *map(str, sources),
                *link_flags(str(out_dir / "linker.ld")), *LIBC_SPECS, "-o", str(elf)]
     result = subprocess.run(command, capture_output=True, text=True)
@@ -453,11 +460,14 @@ def run_cases(board: Board, elf: Path, cases: list[Case], workdir: Path) -> Firm
 
 def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], tmp: Path,
                   opt: str = OPTIMISATION) -> dict[str, FirmwareResult]:
-    """Build every target's firmware and run the cases on it, targets in parallel."""
+    """Build every target's firmware and run the cases on it, targets in parallel; the firmware's buffers
+    hold the largest case and no more, so that a board with little RAM (the micro:bit's 16 KiB) runs them."""
+    buffers = (max(len(c.record()) for c in cases), max(c.output_size for c in cases))
+
     def one(name):
         board_name, flags = targets[name]
         board = resolve_board(board_name)
-        elf = build_firmware(board, tmp / name, flags, opt)
+        elf = build_firmware(board, tmp / name, flags, opt, buffers=buffers)
         return name, run_cases(board, elf, cases, tmp / name / "run")
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
         return dict(pool.map(one, targets))

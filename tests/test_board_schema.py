@@ -57,9 +57,12 @@ HOSTILE = [
     ({"core": 4}, "core", "cortex-m7"),
     ({"fpu": "fpv5-d16"}, "fpu", "fpv4-sp-d16"),
     ({"dsp": "yes"}, "dsp", "true or false"),
+    ({"dsp": False}, "dsp", "true: cortex-m4 always has the DSP extension"),
+    ({"core": "cortex-m0plus", "fpu": "none"}, "dsp", "false: cortex-m0plus lacks the DSP extension"),
+    ({"core": "cortex-m33", "fpu": "fpv4-sp-d16"}, "fpu", "fpv5-sp-d16"),
     ({"platform": "stm32f7"}, "platform", "mps2"),
     ({"platform": "cortex-m"}, "platform", "stm32f4"),   # a folder of shared sources, not a platform
-    ({"platform": "host"}, "platform", "mps2, stm32f4"),  # a Cortex-M core needs a Cortex-M platform
+    ({"platform": "host"}, "platform", "stm32f4"),  # a Cortex-M core needs a Cortex-M platform
     ({"qemu.machine": "lm3s6965evb"}, "qemu.machine", "netduinoplus2"),
     ({"qemu.machine": "mps2-an386"}, "qemu.machine", "netduinoplus2"),   # boots the mps2 platform
     ({"core": "cortex-m7", "fpu": "fpv5-d16"}, "qemu.machine", "none for this core and platform"),

@@ -10,7 +10,8 @@ from tinyctl.errors import TinyctlError
 from tinyctl.flash import flash, flash_plan, usb_ids_present
 from tinyctl.targets import all_boards, resolve_board
 
-TOOL_KEYS = {"openocd": "openocd_target", "st-flash": "address", "pyocd": "pyocd_target", "mass-storage": "drive_label"}
+TOOL_KEYS = {"openocd": "openocd_target", "st-flash": "address", "pyocd": "pyocd_target", "mass-storage": "drive_label",
+             "picotool": None}   # picotool needs no setting: the RP2040's boot ROM is one USB device
 
 
 def _expected(board, tool, directory):
@@ -21,6 +22,7 @@ def _expected(board, tool, directory):
                     f"program {elf} verify reset exit"],
         "st-flash": ["st-flash", "--reset", "write", binary, f"{ft.get('address', 0):#010x}"],
         "pyocd": ["pyocd", "flash", "--target", ft.get("pyocd_target"), elf],
+        "picotool": ["picotool", "load", "-v", "-x", elf, "-t", "elf"],
     }[tool]
 
 
@@ -29,7 +31,8 @@ def test_dry_run_command_for_every_board_file_and_tool(board, default_build):
     directory = default_build[0].resolve()
     default = flash(board, directory, dry_run=True)
     assert default.tool == board.flash_tool["tool"]
-    tools = [tool for tool, key in TOOL_KEYS.items() if key in board.flash_tool]
+    tools = [tool for tool, key in TOOL_KEYS.items()
+             if key in board.flash_tool or (key is None and tool == board.flash_tool["tool"])]
     assert board.flash_tool["tool"] in tools
     for tool in tools:
         plan = flash(board, directory, tool=tool, dry_run=True)

@@ -2,8 +2,10 @@
 
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and SUB run as bare-metal firmware under QEMU
 (tests/dsp_harness.py) on random shapes and data: on Cortex-M4 (netduinoplus2) with the DSP paths (-O2
-and -Os) and with -DTC_PORTABLE, and on Cortex-M7 (mps2-an500) with the DSP paths. Every output must equal the
-engine's portable C built for the host, which tests/test_kernels.py holds bit-exact with TFLite-Micro."""
+and -Os) and with -DTC_PORTABLE, on Cortex-M7 (mps2-an500) and Cortex-M55 (mps3-an547) with the DSP paths, and
+on Cortex-M33 (mps2-an505) with and without its optional DSP extension, and on Cortex-M0+ (ARMv6-M, the
+micro:bit, whose Cortex-M0 traps the unaligned accesses the misaligned arrays would invite). Every output must
+equal the engine's portable C built for the host, which tests/test_kernels.py holds bit-exact with TFLite-Micro."""
 
 from __future__ import annotations
 
@@ -213,3 +215,13 @@ def test_depthwise_plane_path_is_taken(runs):
     plane = per_mac["dw plane 3x126x2 s1 same (widest row)"]
     general = per_mac["dw 3x127x2 s1 same (too wide for the plane path)"]
     assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_an_m33_without_dsp_runs_the_portable_paths(runs):
+    """+nodsp leaves __ARM_FEATURE_DSP undefined, so the M33 build without it takes the portable C (and the
+    assembler would refuse an SMLAD there): many more instructions on the MAC kernels than with it."""
+    cases, _, results = runs
+    macs = [i for i, case in enumerate(cases) if case.kind in (CONV, DEPTHWISE, FC) and case.macs >= 200]
+    with_dsp = sum(results["m33_dsp"].instructions[i] for i in macs)
+    without = sum(results["m33_nodsp"].instructions[i] for i in macs)
+    assert without > 1.3 * with_dsp, f"{without} instructions without DSP vs {with_dsp} with it"

@@ -9,11 +9,18 @@ from .errors import TinyctlError
 from .paths import PLATFORMS_DIR
 
 # The cores the firmware templates are written for, each with the FPUs GCC accepts for it.
-FPUS = {"cortex-m4": {"none", "fpv4-sp-d16"}, "cortex-m7": {"none", "fpv5-sp-d16", "fpv5-d16"}, "host": {"host"}}
-# Each QEMU machine: the platform whose firmware it boots, and the cores whose code its CPU runs.
+FPUS = {"cortex-m0plus": {"none"}, "cortex-m4": {"none", "fpv4-sp-d16"}, "cortex-m7": {"none", "fpv5-sp-d16", "fpv5-d16"},
+        "cortex-m33": {"none", "fpv5-sp-d16"}, "cortex-m55": {"none", "fpv5-d16"}, "host": {"host"}}
+# Whether each core has the DSP extension: always (M4, M7, M55), never (ARMv6-M), or as the part says
+# (the M33's is optional: STM32U5 has it, others leave it out).
+DSP = {"cortex-m0plus": {False}, "cortex-m4": {True}, "cortex-m7": {True}, "cortex-m33": {False, True},
+       "cortex-m55": {True}, "host": {False}}
+# Each QEMU machine: the platform whose firmware it boots, and the cores whose code its CPU runs. The
+# micro:bit's nRF51 is QEMU's only ARMv6-M (Cortex-M0) machine: the stand-in for Cortex-M0+ parts.
 QEMU_MACHINES = {"netduinoplus2": ("stm32f4", {"cortex-m4"}), "mps2-an386": ("mps2", {"cortex-m4"}),
-                 "mps2-an500": ("mps2", {"cortex-m4", "cortex-m7"})}
-FLASH_TOOLS = {"openocd", "st-flash", "pyocd", "mass-storage", "none"}
+                 "mps2-an500": ("mps2", {"cortex-m4", "cortex-m7"}), "microbit": ("nrf51", {"cortex-m0plus"}),
+                 "mps2-an505": ("mps2-an505", {"cortex-m33"}), "mps3-an547": ("mps3-an547", {"cortex-m55"})}
+FLASH_TOOLS = {"openocd", "st-flash", "pyocd", "picotool", "mass-storage", "none"}
 FLASH_TOOL_TEXT = {"openocd_interface", "openocd_target", "pyocd_target", "drive_label"}
 # Names go into generated C strings, file names and make variables: nothing that needs quoting.
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -44,6 +51,9 @@ def check_board(board, where: str) -> None:
     _one_of(where, "fpu", board.fpu, FPUS[board.core])
     if not isinstance(board.dsp, bool):
         raise field_error(where, "dsp", board.dsp, "true or false")
+    if board.dsp not in DSP[board.core]:
+        raise field_error(where, "dsp", board.dsp, f"{str(not board.dsp).lower()}: {board.core} "
+                                                   f"{'lacks' if board.dsp else 'always has'} the DSP extension")
     _clock(where, board.clock_hz, board.core)
     _one_of(where, "platform", board.platform, [p for p in platforms() if (p == "host") == (board.core == "host")])
     for name in ("flash", "ram"):

@@ -4,6 +4,7 @@ code that ships is built."""
 
 from __future__ import annotations
 
+from .board_schema import DSP
 from .targets import Board
 
 LANGUAGE = "-std=c99"
@@ -18,8 +19,10 @@ LIBC_SPECS = ("--specs=nano.specs", "--specs=nosys.specs")
 
 
 def board_cflags(board: Board) -> list[str]:
-    """Core and FPU flags from the board file (hard-float ABI when the core has an FPU)."""
-    flags = ["-mthumb", f"-mcpu={board.core}"]
+    """Core and FPU flags from the board file (hard-float ABI when the core has an FPU); a core whose DSP
+    extension is optional and that lacks it builds with GCC's +nodsp, so no SMLAD reaches it."""
+    without_dsp = len(DSP[board.core]) > 1 and not board.dsp
+    flags = ["-mthumb", f"-mcpu={board.core}" + ("+nodsp" if without_dsp else "")]
     if board.fpu not in ("none", ""):
         flags += ["-mfloat-abi=hard", f"-mfpu={board.fpu}"]
     return flags

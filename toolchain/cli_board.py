@@ -13,7 +13,7 @@ from .console import console, err_console, progress_bars
 
 def flash(
     build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`."),
-    tool: Optional[str] = typer.Option(None, help="openocd, st-flash, pyocd or mass-storage (default: the board file's)."),
+    tool: Optional[str] = typer.Option(None, help="openocd, st-flash, pyocd, picotool or mass-storage (default: the board file's)."),
     drive: Optional[Path] = typer.Option(None, help="The ST-LINK's USB drive, for --tool mass-storage."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the exact command and do nothing."),
 ):

@@ -58,13 +58,29 @@ def qemu_serial_index(board: Board) -> int:
 
 
 def layout(board: Board) -> Layout:
-    """A platform.toml may move the regions (MPS2 stand-ins put code at 0x0); sizes stay the board's."""
+    """A platform.toml may move the regions (MPS2 stand-ins put code at 0x0); sizes stay the board's, unless
+    the stand-in machine has less memory than the board (flash_size, ram_size: the micro:bit's 16 KiB)."""
     data = platform_data(board)
     moved = "flash_base" in data
     note = (f"{board.name}'s sizes at the {board.platform} stand-in's addresses" if moved
             else f"{board.name}'s own flash and RAM")
-    return Layout(data.get("flash_base", board.flash.base), board.flash.size,
-                  data.get("ram_base", board.ram.base), board.ram.size, note)
+    flash_size = min(board.flash.size, data.get("flash_size", board.flash.size))
+    ram_size = min(board.ram.size, data.get("ram_size", board.ram.size))
+    if (flash_size, ram_size) != (board.flash.size, board.ram.size):
+        note += f", cut to the stand-in's {flash_size} B of flash and {ram_size} B of RAM"
+    return Layout(data.get("flash_base", board.flash.base), flash_size,
+                  data.get("ram_base", board.ram.base), ram_size, note)
+
+
+def platform_defines(board: Board) -> list[str]:
+    """The platform's compiler switches (platform.toml defines: where a shared driver's device sits)."""
+    return [f"-D{define}" for define in platform_data(board).get("defines", [])]
+
+
+def platform_sources(board: Board) -> list[Path]:
+    """The platform's C files: its own folder's, or those of the folder it shares them with (sources_from)."""
+    folder = platform_data(board).get("sources_from", board.platform)
+    return sorted((PLATFORMS_DIR / folder).glob("*.[ch]"))
 
 
 def _sources(board: Board, build_dir: Path) -> list[Path]:
@@ -72,7 +88,7 @@ def _sources(board: Board, build_dir: Path) -> list[Path]:
     apps = FIRMWARE_TEMPLATES_DIR / "apps"
     generated = build_dir / "engine"
     return [*sorted(engine.glob("*.[ch]")), *sorted(apps.glob("*.[ch]")), PLATFORMS_DIR / "platform.h",
-            *sorted(CORTEX_M_DIR.glob("*.[ch]")), *sorted((PLATFORMS_DIR / board.platform).glob("*.[ch]")),
+            *sorted(CORTEX_M_DIR.glob("*.[ch]")), *platform_sources(board),
             *(generated / name for name in ("model.c", "model.h", "golden.c", "golden.h", "model_info.h"))]
 
 
@@ -85,7 +101,7 @@ def emit_project(board: Board, build_dir: Path) -> Path:
     (project / "linker.ld").write_text(linker_script(board))
     (project / "Makefile").write_text(_TEMPLATES.get_template("Makefile.j2").render(
         board=board.name, core=board.core, board_cflags=board_cflags(board), cflags=firmware_cflags(),
-        app_defines=APP_DEFINES, board_defines=board_defines(console_uart(board)),
+        app_defines=APP_DEFINES, board_defines=board_defines(console_uart(board)) + platform_defines(board),
         link_flags=link_flags("linker.ld", "firmware.map"), libc_specs=LIBC_SPECS))
     return project
 
@@ -111,7 +127,10 @@ class RegionOverflow(TinyctlError):
 
     def __init__(self, board: Board, overflow: dict[str, int]):
         short = "; ".join(f"{region.lower()} by {n:,} B" for region, n in overflow.items())
-        super().__init__(f"the firmware does not fit {board.name}: it overflows {short}",
+        where = layout(board)
+        cut = (where.flash_size, where.ram_size) != (board.flash.size, board.ram.size)
+        machine = f"{board.name}'s QEMU stand-in {board.qemu_machine} ({where.flash_size:,} B flash, {where.ram_size:,} B RAM)"
+        super().__init__(f"the firmware does not fit {machine if cut else board.name}: it overflows {short}",
                          "prune the model or pick a larger board (see `tinyctl targets`)")
         self.overflow = overflow
 

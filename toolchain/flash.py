@@ -1,5 +1,5 @@
 """`tinyctl flash BUILD_DIR`: write a build's firmware to its board with the tool the board file
-names (openocd, st-flash, pyocd, or a copy to the ST-LINK's USB drive), after checking that the
+names (openocd, st-flash, pyocd, picotool, or a copy to the ST-LINK's USB drive), after checking that the
 tool is installed and the probe is connected."""
 
 from __future__ import annotations
@@ -54,11 +54,15 @@ def flash_plan(board: Board, firmware_dir: Path, tool: str | None = None, drive:
         command = ["st-flash", "--reset", "write", str(binary), f"{int(_setting(board, 'address', tool)):#010x}"]
     elif tool == "pyocd":
         command = ["pyocd", "flash", "--target", _setting(board, "pyocd_target", tool), str(elf)]
+    elif tool == "picotool":   # the RP2040's boot ROM in BOOTSEL mode: load the ELF, verify, run it
+        command = ["picotool", "load", "-v", "-x", str(elf), "-t", "elf"]
     elif tool == "mass-storage":
         command = ["cp", str(binary), f"{_drive(board, drive)}/"]
     else:
         raise TinyctlError(f"board {board.name} has nothing to flash (flash tool {tool!r})",
-                           "the host target runs on this computer: use `tinyctl validate`")
+                           "the host target runs on this computer: use `tinyctl validate`" if board.core == "host"
+                           else "its board file names no flash tool: load firmware.elf as the board's manual says "
+                                "(the MPS3 from its microSD card), or pass --tool")
     return FlashPlan(tool, command, _stand_in_warning(board))
 
 

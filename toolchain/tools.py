@@ -34,6 +34,10 @@ TOOLS = {
     "openocd": Tool(f"{APT} openocd", "tinyctl flash --tool openocd", required=False),
     "st-flash": Tool(f"{APT} stlink-tools", "tinyctl flash --tool st-flash", required=False),
     "pyocd": Tool("pip install pyocd==0.46.0", "tinyctl flash --tool pyocd", required=False),
+    # Debian 12 does not package picotool: it builds from source against the Pico SDK and libusb.
+    "picotool": Tool(f"{APT} build-essential cmake pkg-config libusb-1.0-0-dev, then build "
+                     "https://github.com/raspberrypi/picotool with PICO_SDK_PATH set (cmake, make, make install)",
+                     "tinyctl flash --tool picotool (Raspberry Pi RP2040 boards)", required=False),
     "chromium": Tool(f"{APT} chromium", "the tests' layout check of report.html", required=False),
 }
 PYTHON_PACKAGES = ["torch", "numpy", "onnx", "onnxruntime", "tensorflow", "onnx2tf", "ai-edge-litert",

@@ -4,6 +4,14 @@
 
 #include <stddef.h>
 
+/* ARMv6-M (Cortex-M0/M0+): Thumb-1 plus a few 32-bit instructions, no IT blocks, no fault status
+ * registers, no cycle counter in its DWT. */
+#if defined(__ARM_ARCH_6M__)
+#define TC_ARMV6M 1
+#else
+#define TC_ARMV6M 0
+#endif
+
 void uart_init(void);
 void uart_putc(char c);
 /* Waits for one received byte (0..255). */

@@ -58,6 +58,24 @@ void Reset_Handler(void)
 }
 
 /* The exception frame's stack pointer into r0, then the C handler. */
+#if TC_ARMV6M
+/* Without IT blocks or TST #imm, and through a register: ARMv6-M's B reaches only 2 KiB. */
+__attribute__((naked)) static void hardfault_entry(void)
+{
+    __asm volatile("movs r0, #4\n\t"
+                   "mov r1, lr\n\t"
+                   "tst r0, r1\n\t"
+                   "bne 1f\n\t"
+                   "mrs r0, msp\n\t"
+                   "b 2f\n"
+                   "1:\n\t"
+                   "mrs r0, psp\n"
+                   "2:\n\t"
+                   "ldr r1, =tc_hardfault_handler\n\t"
+                   "bx r1\n\t"
+                   ".ltorg\n\t");
+}
+#else
 __attribute__((naked)) static void hardfault_entry(void)
 {
     __asm volatile("tst lr, #4\n\t"
@@ -66,6 +84,7 @@ __attribute__((naked)) static void hardfault_entry(void)
                    "mrsne r0, psp\n\t"
                    "b tc_hardfault_handler\n\t");
 }
+#endif
 
 /* A semihosting BKPT with no debugger attached escalates to HardFault: step over it and make the
  * call fail (r0 = -1), so firmware built with semihosting also runs on a board on its own. */
@@ -75,8 +94,10 @@ void tc_hardfault_handler(uint32_t *frame)
     if (*pc == 0xBEABu) {  /* bkpt 0xab */
         frame[0] = (uint32_t)-1;
         frame[6] += 2;
+#if !TC_ARMV6M  /* ARMv6-M has no HardFault status to clear */
         HFSR = HFSR_DEBUGEVT | HFSR_FORCED;  /* write-one-to-clear */
         DFSR = DFSR_BKPT;
+#endif
         semihosting_absent();
         return;
     }

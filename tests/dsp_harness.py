@@ -29,7 +29,8 @@ from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
-from tinyctl.firmware import CORTEX_M_DIR, PLATFORMS_DIR, console_uart, linker_script, symbol_address  # noqa: E402
+from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, emulated_platform, linker_script,  # noqa: E402
+                               symbol_address, write_platform)
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
 from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
@@ -412,13 +413,16 @@ def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: st
     """A bare-metal ELF for the board: the MAC kernels, the Cortex-M platform and main_c (its app_main)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "main.c").write_text(main_c)
-    (out_dir / "linker.ld").write_text(linker_script(board))
+    platform = emulated_platform(board)   # the image QEMU runs: the silicon one, or the stand-in's
+    (out_dir / "linker.ld").write_text(linker_script(board, platform=platform))
+    write_platform(board, platform, out_dir / "platform")
     sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
-               *sorted((PLATFORMS_DIR / board.platform).glob("*.c")), out_dir / "main.c"]
+               *sorted((out_dir / "platform").glob("*.c")), out_dir / "main.c"]
     elf = out_dir / "firmware.elf"
     command = ["arm-none-eabi-gcc", *board_cflags(board), *firmware_cflags(opt), *APP_DEFINES,
                *board_defines(console_uart(board)), f"-DRECORD_BYTES={RECORD_BYTES}", f"-DOUTPUT_BYTES={OUTPUT_BYTES}",
-               *extra_cflags, f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", *map(str, sources),
+               *extra_cflags, f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", f"-I{out_dir / 'platform'}",
+               *map(str, sources),
                *link_flags(str(out_dir / "linker.ld")), *LIBC_SPECS, "-o", str(elf)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:

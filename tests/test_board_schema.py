@@ -57,7 +57,7 @@ HOSTILE = [
     ({"core": 4}, "core", "cortex-m7"),
     ({"fpu": "fpv5-d16"}, "fpu", "fpv4-sp-d16"),
     ({"dsp": "yes"}, "dsp", "true or false"),
-    ({"platform": "stm32f7"}, "platform", "mps2"),
+    ({"platform": "stm32f9"}, "platform", "mps2"),
     ({"platform": "cortex-m"}, "platform", "stm32f4"),   # a folder of shared sources, not a platform
     ({"platform": "host"}, "platform", "mps2, stm32f4"),  # a Cortex-M core needs a Cortex-M platform
     ({"qemu.machine": "lm3s6965evb"}, "qemu.machine", "netduinoplus2"),

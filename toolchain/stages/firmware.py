@@ -6,7 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..firmware import RegionOverflow, compile_firmware, elf_sizes, emit_project, linker_script, publish
+from ..firmware import (RegionOverflow, compile_firmware, elf_sizes, emit_project, emulated_platform, has_stand_in,
+                        linker_script, publish)
 from ..firmware_run import FIRMWARE_ELF
 from ..staging import owned_temp_dir
 from ..targets import Board
@@ -37,6 +38,9 @@ def _unbounded_sizes(board: Board, project: Path) -> dict:
     """What the firmware needs, measured by linking a scratch copy with regions larger than any image."""
     with owned_temp_dir("tinyctl-fit-") as tmp:
         scratch = Path(tmp) / "firmware"
-        shutil.copytree(project, scratch, ignore=shutil.ignore_patterns("obj", "firmware.*"))
+        shutil.copytree(project, scratch, ignore=shutil.ignore_patterns("obj", "firmware.*", "firmware-emu.*"))
         (scratch / "linker.ld").write_text(linker_script(board, region_bytes=_UNBOUNDED_REGION_BYTES))
+        if has_stand_in(board):
+            (scratch / "linker-emu.ld").write_text(linker_script(board, region_bytes=_UNBOUNDED_REGION_BYTES,
+                                                                 platform=emulated_platform(board)))
         return elf_sizes(compile_firmware(board, scratch))

@@ -9,8 +9,9 @@ import subprocess
 
 import pytest
 
-from tinyctl.firmware import EMULATED_ELF, compile_firmware, emit_project, emulated_elf, has_stand_in
+from tinyctl.firmware import EMULATED_ELF, emulated_elf, fast_ram, has_stand_in
 from tinyctl.qemu import run_firmware
+from tinyctl.stages.firmware import build_firmware
 from tinyctl.targets import all_boards
 from tinyctl.tools import require_tool
 
@@ -32,12 +33,13 @@ BOARDS = [b for b in all_boards() if b.platform != "host"]
 
 @pytest.fixture(scope="session")
 def projects(default_build, tmp_path_factory):
-    """{board name: its built firmware project}, every board linking the default build's generated engine."""
+    """{board name: its firmware project}, built by the firmware stage from the default build's engine."""
     built = {}
     for board in BOARDS:
         build_dir = tmp_path_factory.mktemp(board.name)
         shutil.copytree(default_build[0] / "engine", build_dir / "engine")
-        built[board.name] = compile_firmware(board, emit_project(board, build_dir)).parent
+        build_firmware(board, build_dir, default_build[1]["engine"]["arena_bytes"])
+        built[board.name] = build_dir / "firmware"
     return built
 
 
@@ -97,6 +99,14 @@ def test_silicon_image_lies_in_the_parts_memory(board, projects):
         if size:
             assert _inside(address, size, flash), f"bytes to write at {address:#x} lie outside the flash"
     assert (project / EMULATED_ELF).is_file() == has_stand_in(board)
+    if board.part == "STM32H743ZI":   # the default model's arena fits DTCM, the fastest RAM: all data is there
+        assert _inside(*sections[".bss"], rams[:1]) and _inside(stack_pointer - 8, 8, rams[:1])
+
+
+def test_the_h7_arena_goes_in_dtcm_only_when_it_fits():
+    board = next(b for b in BOARDS if b.platform == "stm32h7")
+    assert fast_ram(board, 100 * KIB) and not fast_ram(board, 125 * KIB)   # 128 KiB DTCM less the 4 KiB stack
+    assert not any(fast_ram(b, 0) for b in BOARDS if b.platform != "stm32h7")
 
 
 @pytest.mark.parametrize("board", BOARDS, ids=lambda b: b.name)

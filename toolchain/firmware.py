@@ -96,11 +96,23 @@ def qemu_serial_index(board: Board) -> int:
     return uart - data.get("qemu_first_uart", 0)
 
 
-def layout(board: Board, platform: str | None = None) -> Layout:
+def fast_ram(board: Board, arena_bytes: int) -> bool:
+    """Whether the silicon image's RAM goes in the platform's fast_ram (H7: DTCM, zero wait states): when
+    the arena and the stack alone fit there (the link then checks the rest, see stages.firmware)."""
+    region = platform_data(board).get("fast_ram")
+    return region is not None and arena_bytes + STACK_BYTES <= region["size"]
+
+
+def layout(board: Board, platform: str | None = None, fast: bool = False) -> Layout:
     """Where `platform`'s image (default the board's) is linked. A stand-in's platform.toml moves the
-    regions (MPS2 puts code at 0x0); sizes stay the board's, so the fit is the board's."""
+    regions (MPS2 puts code at 0x0); sizes stay the board's, so the fit is the board's. With `fast`, RAM
+    is the platform's fast_ram instead of the board's [memory.ram]."""
     platform = platform or board.platform
     data = platform_data(board, platform)
+    if fast:
+        region = data["fast_ram"]
+        return Layout(board.flash.base, board.flash.size, region["base"], region["size"],
+                      f"{board.name}'s flash; RAM in the {platform} fast RAM (the arena fits)")
     moved = "flash_base" in data
     note = (f"{board.name}'s sizes at the {platform} stand-in's addresses" if moved
             else f"{board.name}'s own flash and RAM")
@@ -143,15 +155,15 @@ def write_platform(board: Board, platform: str, directory: Path) -> None:
         (directory / "clock_plan.h").write_text(clock_header(plan))
 
 
-def emit_project(board: Board, build_dir: Path) -> Path:
-    """build_dir/firmware/: a standalone project (`make` there builds it) for the board: firmware.elf,
-    and firmware-emu.elf when QEMU runs a stand-in."""
+def emit_project(board: Board, build_dir: Path, fast: bool = False) -> Path:
+    """build_dir/firmware/: a standalone project (`make` there builds it) for the board: firmware.elf
+    (its RAM in the platform's fast RAM with `fast`), and firmware-emu.elf when QEMU runs a stand-in."""
     project = build_dir / "firmware"
     project.mkdir(parents=True, exist_ok=True)
     for source in _sources(build_dir):
         shutil.copyfile(source, project / source.name)
     write_platform(board, board.platform, project / "platform")
-    (project / "linker.ld").write_text(linker_script(board))
+    (project / "linker.ld").write_text(linker_script(board, fast=fast))
     if has_stand_in(board):
         write_platform(board, emulated_platform(board), project / "emu")
         (project / "linker-emu.ld").write_text(linker_script(board, platform=emulated_platform(board)))
@@ -162,11 +174,12 @@ def emit_project(board: Board, build_dir: Path) -> Path:
     return project
 
 
-def linker_script(board: Board, region_bytes: int | None = None, platform: str | None = None) -> str:
+def linker_script(board: Board, region_bytes: int | None = None, platform: str | None = None,
+                  fast: bool = False) -> str:
     """linker.ld for the board: its flash and RAM (at the platform's addresses) and the stack's reservation.
     With `region_bytes`, both regions are that large instead: a link that cannot overflow, to measure
     what a firmware too large for the board needs."""
-    where = layout(board, platform)
+    where = layout(board, platform, fast)
     if region_bytes is not None:
         where = replace(where, flash_size=region_bytes, ram_size=region_bytes,
                         note=f"{where.note}, resized to {region_bytes} B to measure an overflowing firmware")

@@ -16,6 +16,7 @@ from ..clocks import firmware_clock_hz
 from ..codegen.model_info import model_digest
 from ..datasets import labelled_split
 from ..errors import TinyctlError
+from ..firmware import emulated_image
 from ..graph import read_graph
 from ..qemu import per_inference
 from ..runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
@@ -118,6 +119,7 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
     scale, zero_point = out.scale[0], out.zero_point[0]
     device = RuntimeOutput((raw.astype(np.float32) - zero_point) * np.float32(scale), raw)
     result = {"board": board.name, "link": "QEMU " + board.qemu_machine if qemu else options.port,
+              "emulated_image": emulated_image(board) if qemu else None,
               "samples": len(inputs), "agreement_vs_tflm": _agreement(device, RuntimeOutput(expected, expected)),
               "latency": _latency(board, cycles, info.has_cycle_counter, instructions),
               "link_stats": dict(vars(session.stats)),

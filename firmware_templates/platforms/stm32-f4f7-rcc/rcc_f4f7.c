@@ -62,6 +62,7 @@ const char *rcc_f4f7_set_clock(void)
     if (!stm32_wait(&FLASH_ACR, FLASH_ACR_LATENCY, TC_CLOCK_FLASH_ACR & FLASH_ACR_LATENCY)) {
         return "the flash kept its wait states (FLASH_ACR.LATENCY)";
     }
+    RCC_CFGR = TC_CLOCK_RCC_CFGR_PRESCALERS;   /* the buses' dividers first: no bus ever runs above its limit */
     RCC_CFGR = TC_CLOCK_RCC_CFGR_PRESCALERS | CFGR_SW_PLL;
     if (!stm32_wait(&RCC_CFGR, CFGR_SWS, CFGR_SWS_PLL)) {
         return back_to_hsi("the system clock did not switch to the PLL (RCC_CFGR.SWS)");

@@ -109,7 +109,7 @@ def _brr(family: str, uart_hz: int) -> int:
 
 def _divider(limit_hz: int, clock_hz: int, allowed) -> int:
     """The smallest allowed divider that keeps clock_hz / divider within limit_hz."""
-    return next(d for d in sorted(allowed) if clock_hz // d <= limit_hz and clock_hz % d == 0)
+    return next(d for d in sorted(allowed) if clock_hz // d <= limit_hz)
 
 
 def _buses(hclk: int, part: Part) -> dict:

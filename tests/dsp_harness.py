@@ -30,8 +30,8 @@ from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
-from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, linker_script, platform_defines,  # noqa: E402
-                              platform_sources, symbol_address)
+from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, emulated_platform, linker_script,  # noqa: E402
+                              platform_defines, symbol_address, write_platform)
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
 from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
@@ -419,13 +419,16 @@ def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: st
     buffers = (record bytes, output bytes)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "main.c").write_text(main_c)
-    (out_dir / "linker.ld").write_text(linker_script(board))
+    platform = emulated_platform(board)   # the image QEMU runs: the silicon one, or the stand-in's
+    (out_dir / "linker.ld").write_text(linker_script(board, platform=platform))
+    write_platform(board, platform, out_dir / "platform")
     sources = [*(ENGINE_DIR / s for s in ENGINE_SOURCES), *sorted(CORTEX_M_DIR.glob("*.c")),
-               *(p for p in platform_sources(board) if p.suffix == ".c"), out_dir / "main.c"]
+               *sorted((out_dir / "platform").glob("*.c")), out_dir / "main.c"]
     elf = out_dir / "firmware.elf"
     command = ["arm-none-eabi-gcc", *board_cflags(board), *firmware_cflags(opt), *APP_DEFINES,
-               *board_defines(console_uart(board)), *platform_defines(board), f"-DRECORD_BYTES={buffers[0]}", f"-DOUTPUT_BYTES={buffers[1]}",
-               *extra_cflags, f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}", *map(str, sources),
+               *board_defines(console_uart(board)), *platform_defines(board), f"-DRECORD_BYTES={buffers[0]}",
+               f"-DOUTPUT_BYTES={buffers[1]}", *extra_cflags, f"-I{ENGINE_DIR}", f"-I{PLATFORMS_DIR}", f"-I{CORTEX_M_DIR}",
+               f"-I{out_dir / 'platform'}", *map(str, sources),
                *link_flags(str(out_dir / "linker.ld")), *LIBC_SPECS, "-o", str(elf)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:

@@ -60,7 +60,7 @@ HOSTILE = [
     ({"dsp": False}, "dsp", "true: cortex-m4 always has the DSP extension"),
     ({"core": "cortex-m0plus", "fpu": "none"}, "dsp", "false: cortex-m0plus lacks the DSP extension"),
     ({"core": "cortex-m33", "fpu": "fpv4-sp-d16"}, "fpu", "fpv5-sp-d16"),
-    ({"platform": "stm32f7"}, "platform", "mps2"),
+    ({"platform": "stm32f9"}, "platform", "mps2"),
     ({"platform": "cortex-m"}, "platform", "stm32f4"),   # a folder of shared sources, not a platform
     ({"platform": "host"}, "platform", "stm32f4"),  # a Cortex-M core needs a Cortex-M platform
     ({"qemu.machine": "lm3s6965evb"}, "qemu.machine", "netduinoplus2"),

@@ -35,7 +35,11 @@ def test_int8_tflite_model_builds_for_another_board(default_build, tmp_path):
     assert report["engine"]["selftest"]["ran_on"] == "QEMU mps2-an500"
     agreement = report["validation"]["agreement"]["engine_qemu_vs_tflm"]   # the Cortex-M7 firmware
     assert agreement["bit_exact"] and agreement["elements"] == report["validation"]["samples"]
-    linker = (directory / "firmware" / "linker.ld").read_text()   # the MPS2 stand-in's addresses
+    linker = (directory / "firmware" / "linker-emu.ld").read_text()   # the MPS2 stand-in's addresses
     assert "ORIGIN = 0x00000000, LENGTH = 2097152" in linker and "-mcpu=cortex-m7" in (
         directory / "firmware" / "Makefile").read_text()
+    assert "ORIGIN = 0x08000000, LENGTH = 2097152" in (directory / "firmware" / "linker.ld").read_text()   # silicon
+    assert report["engine"]["selftest"]["image"]["file"] == "firmware-emu.elf"
+    assert (directory / "firmware-emu.elf").is_file()
+    assert report["board"]["clock_hz"] == 400_000_000 and report["board"]["clock_set_by_firmware"]
     assert report["validation"]["runtimes"]["tflm"]["ap"] == default_build[1]["validation"]["runtimes"]["tflm"]["ap"]

@@ -19,6 +19,11 @@ def test_targets_command_lists_every_board(capsys):
     out = capsys.readouterr().out
     for name in (b.name for b in all_boards()):
         assert name in out
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "silicon image (netduinoplus2)" in rows["nucleo-f446re"] and " 180 " in rows["nucleo-f446re"]
+    assert "stand-in (mps2-an500)" in rows["nucleo-h743zi"] and " 400 " in rows["nucleo-h743zi"]
+    assert rows["nucleo-h743zi"].rstrip().endswith("openocd, st-flash, pyocd, mass-storage")   # its default first
+    assert "cortex-m7" in rows["disco-f746ng"] and "1M" in rows["disco-f746ng"] and "320K" in rows["disco-f746ng"]
 
 
 def test_train_verb_forwards_to_the_trainer(capsys):

@@ -7,8 +7,9 @@ import pytest
 
 from tinyctl.cli import main
 from tinyctl.errors import TinyctlError
+from tinyctl.firmware import stand_in_only
 from tinyctl.flash import flash, flash_plan, usb_ids_present
-from tinyctl.targets import all_boards, resolve_board
+from tinyctl.targets import all_boards, load_board, resolve_board
 
 TOOL_KEYS = {"openocd": "openocd_target", "st-flash": "address", "pyocd": "pyocd_target", "mass-storage": "drive_label",
              "picotool": None}   # picotool needs no setting: the RP2040's boot ROM is one USB device
@@ -29,19 +30,22 @@ def _expected(board, tool, directory):
 @pytest.mark.parametrize("board", [b for b in all_boards() if b.flash_tool["tool"] != "none"], ids=lambda b: b.name)
 def test_dry_run_command_for_every_board_file_and_tool(board, default_build):
     directory = default_build[0].resolve()
-    default = flash(board, directory, dry_run=True)
+    if stand_in_only(board):   # no silicon platform yet: the dry run refuses too, the plan says why
+        with pytest.raises(TinyctlError, match="refusing to flash: this firmware is linked for the"):
+            flash(board, directory, dry_run=True)
+    default = flash_plan(board, directory)
     assert default.tool == board.flash_tool["tool"]
     tools = [tool for tool, key in TOOL_KEYS.items()
              if key in board.flash_tool or (key is None and tool == board.flash_tool["tool"])]
     assert board.flash_tool["tool"] in tools
     for tool in tools:
-        plan = flash(board, directory, tool=tool, dry_run=True)
+        plan = flash_plan(board, directory, tool=tool)
         if tool == "mass-storage":
             assert plan.command[:2] == ["cp", str(directory / "firmware.bin")]
             assert plan.command[2].rstrip("/").endswith("/" + board.flash_tool["drive_label"])
         else:
             assert plan.command == _expected(board, tool, directory)
-    assert (default.warning is None) == (board.platform == "stm32f4")   # mps2 is a QEMU stand-in
+    assert (default.warning is None) == (not stand_in_only(board))
 
 
 def test_the_host_board_has_nothing_to_flash(default_build):
@@ -89,9 +93,18 @@ def test_mass_storage_copies_the_binary_to_the_drive(default_build, tmp_path, ca
         flash(resolve_board("stm32"), directory, tool="mass-storage", drive=tmp_path / "absent")
 
 
-def test_stand_in_firmware_is_not_flashed_onto_silicon(default_build):
+def test_stand_in_firmware_is_not_flashed_onto_silicon(default_build, tmp_path, capsys):
+    """A board whose platform is only the QEMU stand-in: flash refuses, a dry run too (exit 2, one line)."""
+    stand_in = tmp_path / "stand-in.toml"
+    stand_in.write_text(resolve_board("nucleo-h743zi").source.read_text().replace('platform = "stm32h7"',
+                                                                                  'platform = "mps2"')
+                        .replace("[console]\nuart = 3", "[console]\nuart = 0"))
+    board = load_board(stand_in)
     with pytest.raises(TinyctlError, match="linked for the mps2 QEMU stand-in"):
-        flash(resolve_board("nucleo-h743zi"), default_build[0], tool="mass-storage", drive=default_build[0])
+        flash(board, default_build[0], tool="mass-storage", drive=default_build[0])
+    with pytest.raises(TinyctlError, match="linked for the mps2 QEMU stand-in") as err:
+        flash(board, default_build[0], dry_run=True)
+    assert "docs/adding-a-board.md" in err.value.hint
 
 
 def test_board_verbs_have_help(capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .clocks import ClockPlanError, check_request
 from .errors import TinyctlError
 from .paths import PLATFORMS_DIR
 
@@ -17,6 +18,9 @@ DSP = {"cortex-m0plus": {False}, "cortex-m4": {True}, "cortex-m7": {True}, "cort
        "cortex-m55": {True}, "host": {False}}
 # Each QEMU machine: the platform whose firmware it boots, and the cores whose code its CPU runs. The
 # micro:bit's nRF51 is QEMU's only ARMv6-M (Cortex-M0) machine: the stand-in for Cortex-M0+ parts.
+# A platform no machine boots (stm32f7, stm32h7, stm32l4) names a machine of STAND_IN_PLATFORM instead:
+# QEMU then runs a stand-in image (firmware-emu.elf) of the same engine, never the silicon image.
+STAND_IN_PLATFORM = "mps2"
 QEMU_MACHINES = {"netduinoplus2": ("stm32f4", {"cortex-m4"}), "mps2-an386": ("mps2", {"cortex-m4"}),
                  "mps2-an500": ("mps2", {"cortex-m4", "cortex-m7"}), "microbit": ("nrf51", {"cortex-m0plus"}),
                  "mps2-an505": ("mps2-an505", {"cortex-m33"}), "mps3-an547": ("mps3-an547", {"cortex-m55"})}
@@ -64,6 +68,10 @@ def check_board(board, where: str) -> None:
     _check_flash_tool(where, board.flash_tool)
     if board.console_uart is not None and not _int_in(board.console_uart, UARTS.start, UARTS.stop - 1):
         raise field_error(where, "console.uart", board.console_uart, f"a UART number {UARTS.start}-{UARTS.stop - 1}")
+    try:
+        check_request(board)
+    except ClockPlanError as exc:
+        raise field_error(where, exc.field, getattr(board, exc.field.replace(".", "_")), str(exc)) from exc
 
 
 def _check_region(where: str, field: str, base, size) -> None:
@@ -98,7 +106,15 @@ def _safe_name(where: str, field: str, value) -> None:
 
 
 def _machines_for(core: str, platform: str) -> list[str]:
-    return [m for m, (boots, cores) in QEMU_MACHINES.items() if boots == platform and core in cores]
+    """The machines that boot the platform's own image; for a platform QEMU models nowhere, the stand-ins."""
+    modelled = any(boots == platform for boots, _ in QEMU_MACHINES.values())
+    runs = platform if modelled else STAND_IN_PLATFORM
+    return [m for m, (boots, cores) in QEMU_MACHINES.items() if boots == runs and core in cores]
+
+
+def runs_silicon_image(machine: str, platform: str) -> bool:
+    """Whether QEMU `machine` boots the platform's silicon image itself (else it runs a stand-in image)."""
+    return QEMU_MACHINES[machine][0] == platform
 
 
 def _one_of(where: str, field: str, value, valid) -> None:

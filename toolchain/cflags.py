@@ -39,9 +39,10 @@ def board_defines(console_uart: int) -> list[str]:
     return [f"-DTC_CONSOLE_UART={console_uart}"]
 
 
-def link_flags(linker_script: str, map_file: str | None = None) -> list[str]:
-    """Our own startup code and linker script; unused sections dropped; a link map when asked."""
-    flags = ["-nostartfiles", "-T", linker_script, "-Wl,--gc-sections"]
+def link_flags(linker_script: str | None, map_file: str | None = None) -> list[str]:
+    """Our own startup code and linker script (None: the caller names it per image); unused sections
+    dropped; a link map when asked."""
+    flags = ["-nostartfiles", *(["-T", linker_script] if linker_script else []), "-Wl,--gc-sections"]
     if map_file:
         flags.append(f"-Wl,-Map={map_file}")
     return flags

@@ -23,21 +23,18 @@ app = typer.Typer(help="tinyctl: take a trained defect detector to a microcontro
 app.add_typer(split_app, name="split")
 
 
-def _size(n: int) -> str:
-    return f"{n >> 20}M" if n >= 1 << 20 else f"{n >> 10}K"
-
-
 @app.command()
 def targets():
     """List the boards tinyctl can build for (one TOML file each in targets/)."""
+    from .board_views import board_row
     from .targets import all_boards
 
-    rows = [("board", "alias", "part", "core", "MHz", "flash", "RAM", "QEMU stand-in")]
-    rows += [(b.name, b.alias or "", b.part, b.core, str(b.clock_hz // 1_000_000) if b.clock_hz else "-",
-              _size(b.flash.size), _size(b.ram.size), b.qemu_machine or "-") for b in all_boards()]
+    rows = [("board", "alias", "part", "core", "MHz", "flash", "RAM", "QEMU runs", "flash tools")]
+    rows += [board_row(b) for b in all_boards()]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        console.print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), highlight=False)
+        console.print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), highlight=False,
+                      soft_wrap=True)
 
 
 @app.command()

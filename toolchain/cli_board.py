@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from . import cli_checks
-from .console import console, err_console, progress_bars
+from .console import console, progress_bars
 
 
 def flash(
@@ -22,8 +22,6 @@ def flash(
     from .runner.emulate import build_board
 
     plan = flash_firmware(build_board(build_dir), build_dir, tool, drive, dry_run)
-    if plan.warning:
-        err_console.print(f"[yellow]warning:[/] {plan.warning}", highlight=False, soft_wrap=True)
     console.print(" ".join(_quoted(arg) for arg in plan.command), highlight=False, soft_wrap=True)
     if not dry_run:
         console.print(f"flashed with {plan.tool}")

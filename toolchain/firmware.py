@@ -1,28 +1,35 @@
 """The firmware project for a board: sources from firmware_templates/ (engine kernels, the board's
-platform family, the app) plus the generated model and golden data, a linker script made from the
-board's memory regions and a Makefile; then arm-none-eabi-gcc builds it and arm-none-eabi-size
-measures it."""
+platform family, the app) plus the generated model and golden data, the board's clock plan as
+clock_plan.h, a linker script made from the board's memory regions and a Makefile; then
+arm-none-eabi-gcc builds it and arm-none-eabi-size measures it.
+
+Two images when QEMU does not model the part: firmware.elf (the silicon image, what `flash` writes) and
+firmware-emu.elf (the same engine objects linked with a stand-in platform, what QEMU runs). The project
+keeps the engine and app at its top, the silicon platform in platform/ and the stand-in's in emu/."""
 
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
+from .board_schema import STAND_IN_PLATFORM, runs_silicon_image
 from .cflags import APP_DEFINES, LIBC_SPECS, board_cflags, board_defines, firmware_cflags, link_flags
+from .clocks import ClockPlanError, clock_header, clock_plan
 from .errors import TinyctlError
 from .paths import FIRMWARE_TEMPLATES_DIR, PLATFORMS_DIR
+from .platform_files import read_platform
 from .targets import Board
 from .tools import require_tool
 
 CORTEX_M_DIR = PLATFORMS_DIR / "cortex-m"
 STACK_BYTES = 4096
 FIRMWARE_FILES = ("firmware.elf", "firmware.bin", "firmware.hex")
+EMULATED_ELF = "firmware-emu.elf"   # the stand-in image, for a board whose part QEMU does not model
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined,
                                 keep_trailing_newline=True)
 
@@ -37,14 +44,15 @@ class Layout:
     note: str
 
 
-def platform_data(board: Board) -> dict:
-    """The board's platform.toml."""
-    platform_file = PLATFORMS_DIR / board.platform / "platform.toml"
-    if not platform_file.is_file():
-        raise TinyctlError(f"board {board.name} names platform {board.platform!r}, which has no "
-                           f"{platform_file.relative_to(FIRMWARE_TEMPLATES_DIR)}",
+def platform_data(board: Board, platform: str | None = None) -> dict:
+    """The platform.toml of the board's platform (or of `platform`, e.g. its stand-in)."""
+    platform = platform or board.platform
+    data = read_platform(platform)
+    if data is None:
+        raise TinyctlError(f"board {board.name} names platform {platform!r}, which has no "
+                           f"{(PLATFORMS_DIR / platform / 'platform.toml').relative_to(FIRMWARE_TEMPLATES_DIR)}",
                            f"platforms: {', '.join(p.parent.name for p in PLATFORMS_DIR.glob('*/platform.toml'))}")
-    return tomllib.loads(platform_file.read_text())
+    return data
 
 
 def console_uart(board: Board) -> int:
@@ -52,17 +60,69 @@ def console_uart(board: Board) -> int:
     return board.console_uart if board.console_uart is not None else platform_data(board)["console_uart"]
 
 
+def emulated_platform(board: Board) -> str | None:
+    """The platform of the image QEMU runs: the board's own when its machine models the part, else the
+    stand-in platform; None without a QEMU machine."""
+    if board.qemu_machine is None:
+        return None
+    return board.platform if runs_silicon_image(board.qemu_machine, board.platform) else STAND_IN_PLATFORM
+
+
+def has_stand_in(board: Board) -> bool:
+    """Whether the build makes firmware-emu.elf: QEMU runs a stand-in, not the silicon image."""
+    return emulated_platform(board) not in (None, board.platform)
+
+
+def emulated_elf(build_dir: Path, board: Board) -> Path:
+    """The image QEMU runs for the board: firmware-emu.elf beside a silicon image QEMU cannot run."""
+    return Path(build_dir) / (EMULATED_ELF if has_stand_in(board) else "firmware.elf")
+
+
+def stand_in_only(board: Board) -> bool:
+    """Whether the board's own platform is a QEMU stand-in (linked at the stand-in machine's addresses, not
+    the part's): its firmware.elf runs in QEMU only, no silicon platform is written for the part yet."""
+    where = layout(board)
+    return (where.flash_base, where.ram_base) != (board.flash.base, board.ram.base)
+
+
+def emulated_image(board: Board) -> dict:
+    """Which image QEMU runs, for the report: its file, and whether it is the silicon image itself."""
+    stand_in = has_stand_in(board) or stand_in_only(board)
+    return {"file": EMULATED_ELF if has_stand_in(board) else "firmware.elf", "machine": board.qemu_machine,
+            "silicon_image": not stand_in,
+            "description": (f"a {emulated_platform(board)} stand-in image of the same engine: "
+                            f"QEMU models no {board.part}"
+                            if stand_in else f"the {board.part} silicon image itself, clock set-up included")}
+
+
 def qemu_serial_index(board: Board) -> int:
-    """Which of QEMU's -serial devices is that UART on the stand-in machine."""
-    return console_uart(board) - platform_data(board)["qemu_first_uart"]
+    """Which of QEMU's -serial devices is the console UART of the image QEMU runs."""
+    platform = emulated_platform(board)
+    data = platform_data(board, platform)
+    uart = console_uart(board) if platform == board.platform else data["console_uart"]
+    return uart - data.get("qemu_first_uart", 0)
 
 
-def layout(board: Board) -> Layout:
-    """A platform.toml may move the regions (MPS2 stand-ins put code at 0x0); sizes stay the board's, unless
-    the stand-in machine has less memory than the board (flash_size, ram_size: the micro:bit's 16 KiB)."""
-    data = platform_data(board)
+def fast_ram(board: Board, arena_bytes: int) -> bool:
+    """Whether the silicon image's RAM goes in the platform's fast_ram (H7: DTCM, zero wait states): when
+    the arena and the stack alone fit there (the link then checks the rest, see stages.firmware)."""
+    region = platform_data(board).get("fast_ram")
+    return region is not None and arena_bytes + STACK_BYTES <= region["size"]
+
+
+def layout(board: Board, platform: str | None = None, fast: bool = False) -> Layout:
+    """Where `platform`'s image (default the board's) is linked. A stand-in's platform.toml moves the
+    regions (MPS2 puts code at 0x0); sizes stay the board's, so the fit is the board's, unless the stand-in
+    machine has less memory than the board (flash_size, ram_size: the micro:bit's 16 KiB). With `fast`,
+    RAM is the platform's fast_ram instead of the board's [memory.ram]."""
+    platform = platform or board.platform
+    data = platform_data(board, platform)
+    if fast:
+        region = data["fast_ram"]
+        return Layout(board.flash.base, board.flash.size, region["base"], region["size"],
+                      f"{board.name}'s flash; RAM in the {platform} fast RAM (the arena fits)")
     moved = "flash_base" in data
-    note = (f"{board.name}'s sizes at the {board.platform} stand-in's addresses" if moved
+    note = (f"{board.name}'s sizes at the {platform} stand-in's addresses" if moved
             else f"{board.name}'s own flash and RAM")
     flash_size = min(board.flash.size, data.get("flash_size", board.flash.size))
     ram_size = min(board.ram.size, data.get("ram_size", board.ram.size))
@@ -73,49 +133,79 @@ def layout(board: Board) -> Layout:
 
 
 def platform_defines(board: Board) -> list[str]:
-    """The platform's compiler switches (platform.toml defines: where a shared driver's device sits)."""
-    return [f"-D{define}" for define in platform_data(board).get("defines", [])]
+    """The compiler switches of the board's platforms (platform.toml defines: where a shared driver's
+    device sits), the stand-in's included."""
+    platforms = dict.fromkeys((board.platform, emulated_platform(board) or board.platform))
+    return [f"-D{define}" for platform in platforms for define in platform_data(board, platform).get("defines", [])]
 
 
-def platform_sources(board: Board) -> list[Path]:
-    """The platform's C files: its own folder's, or those of the folder it shares them with (sources_from)."""
-    folder = platform_data(board).get("sources_from", board.platform)
-    return sorted((PLATFORMS_DIR / folder).glob("*.[ch]"))
-
-
-def _sources(board: Board, build_dir: Path) -> list[Path]:
+def _sources(build_dir: Path) -> list[Path]:
+    """What both images share: the engine, the app, the Cortex-M code and the generated model."""
     engine = FIRMWARE_TEMPLATES_DIR / "engine"
     apps = FIRMWARE_TEMPLATES_DIR / "apps"
     generated = build_dir / "engine"
     return [*sorted(engine.glob("*.[ch]")), *sorted(apps.glob("*.[ch]")), PLATFORMS_DIR / "platform.h",
-            *sorted(CORTEX_M_DIR.glob("*.[ch]")), *platform_sources(board),
+            *sorted(CORTEX_M_DIR.glob("*.[ch]")),
             *(generated / name for name in ("model.c", "model.h", "golden.c", "golden.h", "model_info.h"))]
 
 
-def emit_project(board: Board, build_dir: Path) -> Path:
-    """build_dir/firmware/: a standalone project (`make` there builds it) for the board."""
+def platform_sources(board: Board, platform: str) -> list[Path]:
+    """A platform's sources (its own folder's, or those of the folder it borrows them from: sources_from)
+    and those of the shared folders its platform.toml lists."""
+    data = platform_data(board, platform)
+    folders = [data.get("sources_from", platform), *data.get("shared", [])]
+    return [path for folder in folders for path in sorted((PLATFORMS_DIR / folder).glob("*.[ch]"))]
+
+
+def write_platform(board: Board, platform: str, directory: Path) -> None:
+    """The platform's sources into directory, with clock_plan.h when the platform sets the board's clock."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sources = platform_sources(board, platform)
+    clashes = sorted({s.name for s in sources if [t.name for t in sources].count(s.name) > 1})
+    if clashes:   # one folder in the project: a shared file must not shadow the family's
+        raise TinyctlError(f"platform {platform} and its shared folders both have {', '.join(clashes)}",
+                           "rename one of them in firmware_templates/platforms/")
+    for source in sources:
+        shutil.copyfile(source, directory / source.name)
+    try:
+        plan = clock_plan(board) if platform == board.platform else None
+    except ClockPlanError as exc:
+        raise TinyctlError(f"board {board.name}: {exc}", "pick a clock_hz the part's PLL can make from HSI, "
+                                                         "e.g. its maximum") from exc
+    if plan is not None:
+        (directory / "clock_plan.h").write_text(clock_header(plan))
+
+
+def emit_project(board: Board, build_dir: Path, fast: bool = False) -> Path:
+    """build_dir/firmware/: a standalone project (`make` there builds it) for the board: firmware.elf
+    (its RAM in the platform's fast RAM with `fast`), and firmware-emu.elf when QEMU runs a stand-in."""
     project = build_dir / "firmware"
     project.mkdir(parents=True, exist_ok=True)
-    for source in _sources(board, build_dir):
+    for source in _sources(build_dir):
         shutil.copyfile(source, project / source.name)
-    (project / "linker.ld").write_text(linker_script(board))
+    write_platform(board, board.platform, project / "platform")
+    (project / "linker.ld").write_text(linker_script(board, fast=fast))
+    if has_stand_in(board):
+        write_platform(board, emulated_platform(board), project / "emu")
+        (project / "linker-emu.ld").write_text(linker_script(board, platform=emulated_platform(board)))
     (project / "Makefile").write_text(_TEMPLATES.get_template("Makefile.j2").render(
         board=board.name, core=board.core, board_cflags=board_cflags(board), cflags=firmware_cflags(),
         app_defines=APP_DEFINES, board_defines=board_defines(console_uart(board)) + platform_defines(board),
-        link_flags=link_flags("linker.ld", "firmware.map"), libc_specs=LIBC_SPECS))
+        link_flags=link_flags(None), libc_specs=LIBC_SPECS, stand_in=has_stand_in(board)))
     return project
 
 
-def linker_script(board: Board, region_bytes: int | None = None) -> str:
+def linker_script(board: Board, region_bytes: int | None = None, platform: str | None = None,
+                  fast: bool = False) -> str:
     """linker.ld for the board: its flash and RAM (at the platform's addresses) and the stack's reservation.
     With `region_bytes`, both regions are that large instead: a link that cannot overflow, to measure
     what a firmware too large for the board needs."""
-    where = layout(board)
+    where = layout(board, platform, fast)
     if region_bytes is not None:
         where = replace(where, flash_size=region_bytes, ram_size=region_bytes,
                         note=f"{where.note}, resized to {region_bytes} B to measure an overflowing firmware")
     return _TEMPLATES.get_template("linker.ld.j2").render(
-        board=board.name, family=board.platform, region_note=where.note, flash_base=where.flash_base,
+        board=board.name, family=platform or board.platform, region_note=where.note, flash_base=where.flash_base,
         flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES)
 
 
@@ -170,6 +260,8 @@ def symbol_address(elf: Path, name: str) -> int:
 
 
 def publish(project: Path, build_dir: Path) -> None:
-    """Copy firmware.elf/.bin/.hex to the build directory's top, where flash tools look for them."""
-    for name in FIRMWARE_FILES:
-        shutil.copyfile(project / name, build_dir / name)
+    """Copy firmware.elf/.bin/.hex (and firmware-emu.elf) to the build directory's top, where flash tools
+    and QEMU look for them."""
+    for name in (*FIRMWARE_FILES, EMULATED_ELF):
+        if name in FIRMWARE_FILES or (project / name).is_file():
+            shutil.copyfile(project / name, build_dir / name)

@@ -11,7 +11,7 @@ from statistics import mean
 import numpy as np
 
 from .errors import TinyctlError
-from .firmware import symbol_address
+from .firmware import emulated_elf, emulated_image, symbol_address
 from .graph import Graph
 from .hostrun import output_rows
 from .qemu import MARK_SYMBOL, per_inference, run_firmware
@@ -28,9 +28,10 @@ def selftest(board: Board, build_dir: Path, graph: Graph) -> dict:
     if board.platform == "host":
         result = subprocess.run([str(build_dir / HOST_EXECUTABLE), "selftest"], capture_output=True, text=True)
         return _verdict(board, "host", result.returncode, result.stdout)
-    elf = build_dir / FIRMWARE_ELF
+    elf = emulated_elf(build_dir, board)
     run = run_firmware(board, elf, ["selftest"], mark_address=symbol_address(elf, MARK_SYMBOL))
     verdict = _verdict(board, f"QEMU {board.qemu_machine}", run.exit_code, run.console)
+    verdict["image"] = emulated_image(board)
     layers = per_inference(run.marks, len(graph.operators))
     per_layer = [round(mean(counts)) for counts in zip(*layers)]
     totals = [sum(counts) for counts in layers]
@@ -56,7 +57,7 @@ def run_firmware_batch(board: Board, build_dir: Path, inputs: np.ndarray) -> np.
     x = np.ascontiguousarray(inputs, dtype=np.int8).reshape(len(inputs), -1)
     with owned_temp_dir("tinyctl-batch-") as tmp:
         (Path(tmp) / "in.bin").write_bytes(x.tobytes())
-        run = run_firmware(board, (build_dir / FIRMWARE_ELF).resolve(), ["batch", "in.bin", "out.bin"],
+        run = run_firmware(board, emulated_elf(build_dir, board).resolve(), ["batch", "in.bin", "out.bin"],
                            workdir=Path(tmp), timeout_s=60 + 0.5 * len(x))
         if run.exit_code != 0:
             raise TinyctlError(f"the firmware's batch run failed under QEMU (exit {run.exit_code}): "

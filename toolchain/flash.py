@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TinyctlError
-from .firmware import PLATFORMS_DIR, layout
+from .firmware import PLATFORMS_DIR, layout, stand_in_only
 from .targets import Board
 from .tools import TOOLS, find_tool
 
@@ -22,7 +22,7 @@ USB_DEVICES = Path("/sys/bus/usb/devices")
 class FlashPlan:
     tool: str
     command: list[str]          # the exact command (for mass-storage, the equivalent cp)
-    warning: str | None = None  # why flashing this firmware onto the silicon would not work
+    warning: str | None = None  # why this firmware cannot run on the silicon: flash() then refuses, a dry run too
 
 
 def _setting(board: Board, key: str, tool: str) -> str:
@@ -67,12 +67,13 @@ def flash_plan(board: Board, firmware_dir: Path, tool: str | None = None, drive:
 
 
 def _stand_in_warning(board: Board) -> str | None:
-    where = layout(board)
-    if (where.flash_base, where.ram_base) == (board.flash.base, board.ram.base):
+    """Why firmware.elf is no image for the silicon: a board whose platform is only a QEMU stand-in."""
+    if not stand_in_only(board):
         return None
+    where = layout(board)
     return (f"this firmware is linked for the {board.platform} QEMU stand-in "
             f"({(PLATFORMS_DIR / board.platform / 'platform.toml').name}: code at {where.flash_base:#x}), "
-            f"not for {board.part} silicon (code at {board.flash.base:#x})")
+            f"not for {board.part} silicon (code at {board.flash.base:#x}); QEMU runs it, the part cannot")
 
 
 def usb_ids_present(ids: list[str], root: Path = USB_DEVICES) -> list[str]:
@@ -86,10 +87,14 @@ def usb_ids_present(ids: list[str], root: Path = USB_DEVICES) -> list[str]:
     return [i for i in ids if i.lower() in found]
 
 
-def _check_ready(board: Board, plan: FlashPlan) -> None:
+def _refuse_stand_in(board: Board, plan: FlashPlan) -> None:
     if plan.warning:
         raise TinyctlError(f"refusing to flash: {plan.warning}",
-                           f"a silicon platform for {board.part} is not written yet; --dry-run shows the command")
+                           f"no platform in firmware_templates/platforms/ sets up {board.part} yet (see "
+                           "docs/adding-a-board.md, 'A new family'); `tinyctl run --emulate` runs this build")
+
+
+def _check_ready(board: Board, plan: FlashPlan) -> None:
     if plan.tool == "mass-storage":
         if not Path(plan.command[-1]).is_dir():
             raise TinyctlError(f"the ST-LINK drive {plan.command[-1]} is not mounted",
@@ -110,6 +115,7 @@ def flash(board: Board, build_dir: Path, tool: str | None = None, drive: Path | 
         if not (Path(build_dir) / name).is_file():
             raise TinyctlError(f"{build_dir} has no {name}", "build the firmware first: tinyctl build -t BOARD")
     plan = flash_plan(board, Path(build_dir).resolve(), tool, drive)
+    _refuse_stand_in(board, plan)   # a dry run too: its command would write firmware the part cannot run
     if dry_run:
         return plan
     _check_ready(board, plan)

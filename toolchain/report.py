@@ -58,6 +58,7 @@ def manifest(source, board, options: dict, stages: list[str], tools: dict, build
                                   "sha256": hashlib.sha256(board.source.read_bytes()).hexdigest()},
                    "calibration": {"dataset": source.dataset, "split": "train",
                                    "samples": options["calibration_samples"], "seed": options["seed"]}},
+        "board": {key: board.to_dict()[key] for key in ("name", "clock_hz", "clock_source")},
         "options": options,
         "tools": tools,
         "stages": stages,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .board_schema import check_board, field_error
+from .clocks import clock_source, firmware_clock_hz
 from .errors import TinyctlError
 from .paths import TARGETS_DIR
 
@@ -51,6 +52,7 @@ class Board:
         return {
             "name": self.name, "part": self.part, "core": self.core, "fpu": self.fpu,
             "dsp": self.dsp, "clock_hz": self.clock_hz, "platform": self.platform,
+            "clock_source": clock_source(self), "clock_set_by_firmware": firmware_clock_hz(self) == self.clock_hz,
             "flash": {"base": self.flash.base, "size": self.flash.size},
             "ram": {"base": self.ram.base, "size": self.ram.size},
             "qemu_machine": self.qemu_machine,

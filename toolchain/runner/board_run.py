@@ -12,9 +12,11 @@ from pathlib import Path
 import numpy as np
 
 from ..build_results import BOARD_RUN_FILE as RESULT_FILE
+from ..clocks import firmware_clock_hz
 from ..codegen.model_info import model_digest
 from ..datasets import labelled_split
 from ..errors import TinyctlError
+from ..firmware import emulated_image
 from ..graph import read_graph
 from ..qemu import per_inference
 from ..runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
@@ -78,15 +80,17 @@ def _instructions(marks: list[int] | None, inferences: int, layers: int) -> list
 
 
 def _latency(board, cycles: list[int], has_counter: bool, instructions: list[int] | None) -> dict:
+    """Milliseconds only at the clock the firmware sets (its clock plan), never at a board file's figure."""
+    clock_hz = firmware_clock_hz(board)
     if has_counter:
         per = float(np.mean(cycles))
-        return {"source": "DWT cycle counter", "cycles_per_inference": per,
-                "ms_at_board_clock": 1e3 * per / board.clock_hz if board.clock_hz else None}
+        return {"source": "DWT cycle counter", "cycles_per_inference": per, "clock_hz": clock_hz,
+                "ms_at_board_clock": 1e3 * per / clock_hz if clock_hz else None}
     latency = {"source": "none: the board has no cycle counter", "cycles_per_inference": None}
     if instructions:
         per = float(np.mean(instructions))
         latency.update(source="QEMU instruction count (instructions, not cycles)", instructions_per_inference=per,
-                       ms_at_board_clock_if_1_ipc=1e3 * per / board.clock_hz if board.clock_hz else None)
+                       ms_at_board_clock_if_1_ipc=1e3 * per / clock_hz if clock_hz else None)
     return latency
 
 
@@ -115,6 +119,7 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
     scale, zero_point = out.scale[0], out.zero_point[0]
     device = RuntimeOutput((raw.astype(np.float32) - zero_point) * np.float32(scale), raw)
     result = {"board": board.name, "link": "QEMU " + board.qemu_machine if qemu else options.port,
+              "emulated_image": emulated_image(board) if qemu else None,
               "samples": len(inputs), "agreement_vs_tflm": _agreement(device, RuntimeOutput(expected, expected)),
               "latency": _latency(board, cycles, info.has_cycle_counter, instructions),
               "link_stats": dict(vars(session.stats)),

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from ..errors import TinyctlError
-from ..firmware import symbol_address
+from ..firmware import emulated_elf, symbol_address
 from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin, serial_args
 from ..staging import owned_temp_dir
 from ..targets import Board, board_of_build
@@ -44,9 +44,9 @@ class QemuBoard:
         if self.board.qemu_machine is None:
             raise TinyctlError(f"board {self.board.name} has no QEMU stand-in",
                                "run on the board itself: tinyctl run BUILD_DIR --port /dev/ttyACM0")
-        self.elf = (Path(build_dir) / "firmware.elf").resolve()
+        self.elf = emulated_elf(build_dir, self.board).resolve()
         if not self.elf.is_file():
-            raise TinyctlError(f"{build_dir} has no firmware.elf", "rebuild it with `tinyctl build`")
+            raise TinyctlError(f"{build_dir} has no {self.elf.name}", "rebuild it with `tinyctl build`")
         self.port, self.monitor_port = free_port(), free_port()
         self.url = f"socket://127.0.0.1:{self.port}"
         self._tmp = owned_temp_dir("tinyctl-runner-")

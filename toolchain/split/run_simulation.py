@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tinyctl.models.split.layers import cut_points, sequential_layers
 
+from ..clocks import firmware_clock_hz
 from ..errors import TinyctlError
 from ..targets import resolve_board
 from .cases import DeviceCost, model_cases, partition_case
@@ -62,9 +63,11 @@ def options_of(inputs: SimulationInputs) -> SimOptions:
     if any(not 0 <= v < 0.5 for v in losses):
         raise TinyctlError("--losses must lie in [0, 50) percent", "the paper sweeps 0 to 5")
     board = resolve_board(inputs.target)
-    if not board.clock_hz:
-        raise TinyctlError(f"board {board.name} has no clock_hz", "pick a board with a clock (see `tinyctl targets`)")
-    return SimOptions(clock_hz=board.clock_hz, channels=channels, losses=losses, trials=inputs.trials,
+    clock_hz = firmware_clock_hz(board)
+    if clock_hz is None:
+        raise TinyctlError(f"the firmware for board {board.name} sets no clock, so no latency can be given in ms",
+                           "pick a board whose firmware sets its clock (a MHz figure in `tinyctl targets`)")
+    return SimOptions(clock_hz=clock_hz, channels=channels, losses=losses, trials=inputs.trials,
                       min_accuracy=inputs.min_accuracy, max_latency_ms=inputs.max_latency_ms,
                       notes={"board": board.name})
 

@@ -19,6 +19,10 @@ int uart_getc(void);
 
 void cycles_init(void);
 
+/* Sets the core clock of the build's clock plan (each family; a no-op on a QEMU stand-in): NULL when it
+ * runs, else what failed, and the core stays on its reset clock (uart_init divides that one). */
+const char *clock_init(void);
+
 /* Lets interrupt irq wake the CPU from WFI without ever being taken (PRIMASK is set). */
 void nvic_enable_wakeup(unsigned irq);
 void nvic_clear_pending(unsigned irq);

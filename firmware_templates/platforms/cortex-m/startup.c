@@ -1,6 +1,7 @@
 /* Cortex-M startup shared by every family: vector table, reset handler and fault handler.
  * Only the 16 system exceptions are listed: the apps poll and enable no interrupt. */
 #include <stdint.h>
+#include <string.h>
 
 #include "platform.h"
 #include "cortex_m.h"
@@ -50,8 +51,15 @@ void Reset_Handler(void)
     *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
     __asm volatile("dsb\n\tisb" ::: "memory");
 #endif
+    const char *clock_failure = clock_init();
     cycles_init();
     uart_init();
+    if (clock_failure) {   /* said once on the console: the latency is then at the reset clock */
+        static const char prefix[] = "clock: ", suffix[] = "; running on the reset clock\r\n";
+        platform_write(prefix, sizeof prefix - 1);
+        platform_write(clock_failure, strlen(clock_failure));
+        platform_write(suffix, sizeof suffix - 1);
+    }
     /* No command line (no debugger, as on a board in the field): serve the host in runner mode. */
     const char *args = semihosting_args(buffer, sizeof buffer);
     platform_exit(app_main(args ? args : "runner"));

@@ -1,12 +1,15 @@
 /* STM32F4 console USART, 8N1 at 115200, chosen by TC_CONSOLE_UART (from the board file's
  * [console] uart): 2 is USART2 on PA2/PA3, the ST-LINK virtual COM port of NUCLEO-64 boards (QEMU
  * netduinoplus2's serial1); 1 is USART1 on PA9/PA10 (serial0). The pins get alternate function 7
- * for silicon; QEMU ignores the GPIO and RCC writes.
+ * for silicon; QEMU ignores the GPIO and RCC writes. The divider is for the clock that runs: the
+ * plan's bus clock, or HSI when the clock set-up failed (stm32-common/clock.c).
  * Reception sleeps in WFI until the RX interrupt is pending (never taken: PRIMASK stays set), so
  * QEMU's I/O thread is not starved by a CPU polling the status register. */
 #include <stdint.h>
 
 #include "cortex_m.h"
+#include "gpio.h"
+#include "stm32.h"
 
 #ifndef TC_CONSOLE_UART
 #define TC_CONSOLE_UART 2
@@ -36,8 +39,7 @@
 #define RCC_AHB1ENR (*(volatile uint32_t *)0x40023830u)
 #define RCC_APB1ENR (*(volatile uint32_t *)0x40023840u)
 #define RCC_APB2ENR (*(volatile uint32_t *)0x40023844u)
-#define GPIOA_MODER (*(volatile uint32_t *)0x40020000u)
-#define GPIOA_AFR ((volatile uint32_t *)0x40020020u)  /* AFRL, AFRH */
+#define GPIOA_BASE 0x40020000u
 
 #define SR_TXE (1u << 7)
 #define SR_RXNE (1u << 5)
@@ -45,28 +47,16 @@
 #define CR1_RXNEIE (1u << 5)
 #define CR1_TE (1u << 3)
 #define CR1_RE (1u << 2)
-#define GPIO_MODE_ALTERNATE 2u
 #define AF7_USART 7u
-
-#ifndef TC_UART_CLOCK_HZ
-#define TC_UART_CLOCK_HZ 16000000u  /* HSI after reset (APB1 = APB2 = 16 MHz): the clocks stay as reset left them */
-#endif
-
-static void pin_to_usart(uint32_t pin)
-{
-    GPIOA_MODER = (GPIOA_MODER & ~(3u << (2u * pin))) | (GPIO_MODE_ALTERNATE << (2u * pin));
-    volatile uint32_t *afr = &GPIOA_AFR[pin / 8u];
-    *afr = (*afr & ~(0xFu << (4u * (pin % 8u)))) | (AF7_USART << (4u * (pin % 8u)));
-}
 
 void uart_init(void)
 {
     RCC_AHB1ENR |= 1u;  /* GPIOA clock */
     RCC_USART_ENR |= RCC_USART_BIT;
     (void)RCC_USART_ENR;  /* a read back: the clock is running before the peripheral is touched */
-    pin_to_usart(TX_PIN);
-    pin_to_usart(RX_PIN);
-    USART_BRR = (TC_UART_CLOCK_HZ + 57600u) / 115200u;
+    stm32_pin_alternate(GPIOA_BASE, TX_PIN, AF7_USART);
+    stm32_pin_alternate(GPIOA_BASE, RX_PIN, AF7_USART);
+    USART_BRR = stm32_console_brr();
     USART_CR1 = CR1_UE | CR1_TE | CR1_RE | CR1_RXNEIE;
     nvic_enable_wakeup(USART_IRQ);
 }

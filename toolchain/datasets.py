@@ -1,37 +1,55 @@
-"""The inputs a build calibrates and validates on: the built-in synthetic set, shaped as the model expects, or
-for a model with no known data, generated inputs spanning its int8 input range."""
+"""The inputs a build calibrates and validates on: the user's arrays, a dataset folder or the built-in synthetic
+set, shaped as the model expects, or for a model with no known data, generated inputs spanning its int8 input range.
+
+A data record (ModelSource.dataset) is the settings of the synthetic set (old checkpoints: no `layout` key),
+{"layout": mvtec|ksdd2|visa|folder|classes, "root", "category", "size": [H, W], "channels"} for a folder, or
+{"layout": "arrays", "root": file} for an array file (see data_spec.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+from pathlib import Path
 
 import numpy as np
 
 from .errors import TinyctlError
-from .model_source import ModelSource, preprocess
+from .data_spec import read_arrays
+from .model_source import ModelSource, preprocess, spec_record
 
+DATA_FLAG = "--data"
 SYNTHETIC_DATA_FLAG = "--synthetic-data"
 
 
-def _config(source: ModelSource):
+LAYOUT_NAMES = {"mvtec": "MVTec AD", "ksdd2": "KolektorSDD2", "visa": "VisA", "folder": "image folder",
+                "classes": "class folders"}
+
+
+def _config(source: ModelSource, record: dict | None = None):
     from tinyctl.models.data.synthetic import SyntheticConfig
 
-    if source.dataset is None:
+    record = source.dataset if record is None else record
+    if record is None:
         raise _no_data(source)
     known = {f.name for f in dataclasses.fields(SyntheticConfig)}
-    return SyntheticConfig(**{k: v for k, v in source.dataset.items() if k in known})
+    return SyntheticConfig(**{k: v for k, v in record.items() if k in known})
 
 
 def _no_data(source: ModelSource) -> TinyctlError:
-    synthetic = (f"pass {SYNTHETIC_DATA_FLAG} to `tinyctl build` to use tinyctl's built-in synthetic images "
-                 "(right only for a model trained on them)")
+    synthetic = (f"pass your data with {DATA_FLAG} (a .npz/.npy of inputs, or a dataset folder), or "
+                 f"{DATA_FLAG} synthetic ({SYNTHETIC_DATA_FLAG}) for tinyctl's built-in images (right only for a model "
+                 "trained on them)")
     if source.kind == "tflite":
         return TinyctlError(f"{source.path.name} came with no data: it was only checked runtime against runtime",
                             synthetic)
     # random calibration inputs would give int8 ranges the real data does not have
     return TinyctlError(f"{source.path.name} is a float model with no known data to calibrate its int8 ranges on",
-                        f"{synthetic}, or give a fully-int8 TFLite model")
+                        f"{synthetic}; or give a fully-int8 TFLite model")
+
+
+def layout_of(record: dict) -> str:
+    """A record's layout; the records of old checkpoints (SyntheticConfig fields only) are synthetic."""
+    return record.get("layout", "synthetic")
 
 
 @functools.lru_cache(maxsize=3)
@@ -43,15 +61,108 @@ def _samples(split: str, config):
     return make_split(split, config)
 
 
+@functools.lru_cache(maxsize=3)
+def _disk_samples(layout: str, split: str, root: str, category: str | None, size: tuple[int, int], channels: int):
+    """One split of a dataset folder, read once per process (pixels NCHW in [0, 1])."""
+    from tinyctl.models.data import load_split
+    from tinyctl.models.errors import ModelsError
+
+    if not Path(root).is_dir():
+        raise TinyctlError(f"the dataset folder {root} ({LAYOUT_NAMES.get(layout, layout)}) does not exist",
+                           f"pass {DATA_FLAG} {layout}:ROOT with the folder where it is now, or other data")
+    try:   # an int size is square: what load_split takes before it reads H x W
+        return load_split(layout, split, root=root, category=category,
+                          size=size[0] if size[0] == size[1] else size, channels=channels)
+    except (ModelsError, ValueError) as exc:
+        raise TinyctlError(f"cannot read the {split} split of {root}: {getattr(exc, 'message', exc)}",
+                           f"check the folder follows the {layout} layout") from exc
+
+
+def _record(source: ModelSource, split: str) -> dict:
+    """The record a split comes from: --test-data's for validation when given, else the model's data."""
+    if split != "train" and source.test_data is not None:
+        return spec_record(source, source.test_data)
+    if source.dataset is None:
+        raise _no_data(source)
+    return source.dataset
+
+
 def source_samples(source: ModelSource, split: str):
-    """The raw `Samples` (images, labels, masks) of one split of the model's data, shared: do not modify."""
-    return _samples(split, _config(source))
+    """The raw `Samples` (images, labels, masks) of one split of the model's images, shared: do not modify."""
+    record = _record(source, split)
+    layout = layout_of(record)
+    if layout == "synthetic":
+        return _samples(split, _config(source, record))
+    if layout == "arrays":
+        raise TinyctlError(f"{source.data.text if source.data else record['root']} holds arrays, not images",
+                           "this verb needs images: pass a dataset folder or synthetic with --data")
+    size = record["size"]
+    size = (size, size) if isinstance(size, int) else tuple(size)
+    return _disk_samples(layout, split, record["root"], record.get("category"), size, int(record["channels"]))
 
 
-def labelled_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """(model inputs NCHW float32, labels) of one split (fresh arrays: callers may change them)."""
+def labelled_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(model inputs as the pipeline holds them, labels or None) of one split (fresh arrays: callers may
+    change them). Images are preprocessed; arrays are the model's inputs as they are."""
+    record = _record(source, split)
+    if layout_of(record) == "arrays":
+        return _array_split(source, split)
     samples = source_samples(source, split)
     return preprocess(samples.images, source.preprocessing), samples.labels.copy()
+
+
+def _array_split(source: ModelSource, split: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """One array file for everything: even rows calibrate, odd rows validate (the whole file when it has one
+    row). With --test-data, the --data file calibrates and the test file validates."""
+    spec = source.test_data if split != "train" and source.test_data is not None else source.data
+    x, y = read_arrays(spec, source.file_input_shape, "--test-data" if spec is source.test_data else DATA_FLAG)
+    if source.test_data is None and len(x) > 1:
+        rows = slice(0, None, 2) if split == "train" else slice(1, None, 2)
+        x, y = x[rows], None if y is None else y[rows]
+    return _as_pipeline_input(source, x), y
+
+
+def _as_pipeline_input(source: ModelSource, x: np.ndarray) -> np.ndarray:
+    """User arrays (the model file's layout; int8 ones in its input quantization) -> float, channels first."""
+    if x.dtype == np.int8 and source.input_quant is not None:
+        scale, zero_point = source.input_quant
+        x = (x.astype(np.float32) - zero_point) * np.float32(scale)
+    x = x.astype(np.float32)
+    return np.ascontiguousarray(np.moveaxis(x, -1, 1)) if source.channels_last else x
+
+
+def class_names(source: ModelSource, count: int) -> list[str]:
+    """The names of a classifier's `count` classes: the class folders in name order, else their indices."""
+    record = source.dataset or {}
+    if layout_of(record) == "classes" and source.test_data is None:
+        root = Path(record["root"])
+        base = root / "train" if (root / "train").is_dir() else root
+        names = sorted(p.name for p in base.iterdir() if p.is_dir())
+        if len(names) == count:
+            return names
+    return [str(i) for i in range(count)]
+
+
+def describe(source: ModelSource, split: str, count: int) -> dict:
+    """What the report says about the data a split came from: the spec, the split, the count, one line."""
+    record = _record(source, split)
+    layout = layout_of(record)
+    spec = source.test_data if split != "train" and source.test_data is not None else source.data
+    if layout == "synthetic":
+        text, where = "synthetic", f"tinyctl's built-in synthetic images ({record.get('size', '?')} px)"
+    elif layout == "arrays":
+        text, where = spec.text, f"arrays from {record['root']}"
+    else:
+        text = f"{layout}:{record['root']}" + (f":{record['category']}" if record.get("category") else "")
+        where = f"{LAYOUT_NAMES.get(layout, layout)} at {record['root']}" + (
+            f" ({record['category']})" if record.get("category") else "")
+    if spec is not None:
+        text = spec.text
+    part = f"{split} split"
+    if layout == "arrays" and source.test_data is None:
+        part = "even rows (calibration)" if split == "train" else "odd rows (even rows calibrated)"
+    noun = "images" if layout != "arrays" else "inputs"
+    return {"spec": text, "split": split, "count": int(count), "description": f"{where}, {part}, {count} {noun}"}
 
 
 def fresh_split(source: ModelSource, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -38,9 +38,14 @@ def run_onnx(path: Path, inputs: np.ndarray) -> RuntimeOutput:
                                          for i in range(len(inputs))]))
 
 
+def channels_last(inputs: np.ndarray) -> np.ndarray:
+    """A batch as the pipeline holds it (NCHW images, like ONNX) -> as TFLite takes it (NHWC); other ranks as they are."""
+    return inputs.transpose(0, 2, 3, 1) if inputs.ndim == 4 else inputs
+
+
 def quantize_input(inputs: np.ndarray, detail_shape, scale: float, zero_point: int) -> np.ndarray:
     """Float NCHW -> int8 in the model's own layout (NHWC for 4-D TFLite inputs)."""
-    x = inputs.transpose(0, 2, 3, 1) if len(detail_shape) == 4 and inputs.ndim == 4 else inputs
+    x = channels_last(inputs) if len(detail_shape) == 4 else inputs
     return np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
 
 

@@ -15,12 +15,12 @@ from .errors import TinyctlError
 from .graph import read_graph
 from .task_metrics import TASKS
 
-KINDS = {".pt": "checkpoint", ".pth": "checkpoint", ".onnx": "onnx", ".tflite": "tflite"}
+KINDS = {".pt": "checkpoint", ".pth": "checkpoint", ".onnx": "onnx", ".tflite": "tflite", ".keras": "keras"}
 
 
 @dataclass
 class ModelSource:
-    kind: str                         # checkpoint | onnx | tflite
+    kind: str                         # checkpoint | onnx | tflite | keras
     path: Path
     sha256: str
     input_shape: tuple[int, ...]      # one input as the float model takes it: C, H, W for an image (NCHW)
@@ -63,12 +63,12 @@ def load_source(path: Path | None, synthetic_data: bool = False, data: DataSpec 
     path = Path(path) if path is not None else DEFAULT_CHECKPOINT
     if not path.is_file():
         raise TinyctlError(f"model file {path} does not exist",
-                           "pass --model with a .pt checkpoint, a .onnx or a .tflite file")
+                           "pass --model with a .pt checkpoint, a .onnx, .keras or .tflite file")
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
         raise TinyctlError(f"unsupported model format {path.suffix!r} ({path.name})",
-                           "use a tinyctl checkpoint (.pt), an ONNX (.onnx) or a TFLite (.tflite) file")
-    source = {"checkpoint": _from_checkpoint, "onnx": _from_onnx, "tflite": _from_tflite}[kind](path)
+                           "use a tinyctl checkpoint (.pt), an ONNX (.onnx), a Keras (.keras) or a TFLite (.tflite) file")
+    source = {"checkpoint": _from_checkpoint, "onnx": _from_onnx, "tflite": _from_tflite, "keras": _from_keras}[kind](path)
     if synthetic_data and data is None:
         data = parse_data_spec("synthetic")
     return with_data(source, data, test_data, task)
@@ -179,6 +179,21 @@ def _from_tflite(path: Path) -> ModelSource:
     return ModelSource(kind="tflite", path=path, sha256=sha256_of(path), input_shape=shape,
                        preprocessing={"input_shape": list(shape), "layout": "NCHW", "mean": 0.0, "std": 1.0},
                        dataset=None, channels_last=channels_last, input_quant=quant)
+
+
+def _from_keras(path: Path) -> ModelSource:
+    from .stages.keras_int8 import load_keras
+
+    model = load_keras(path)
+    if len(model.inputs) != 1:
+        raise TinyctlError(f"{path.name} has {len(model.inputs)} inputs", "tinyctl builds single-input models")
+    dims = [1, *(d or 0 for d in model.inputs[0].shape[1:])]
+    _check_static(dims, path)
+    channels_last = len(dims) >= 4   # Keras images are NHWC; the pipeline holds them NCHW like ONNX
+    shape = tuple(np.moveaxis(np.empty(dims[1:]), -1, 0).shape) if channels_last else tuple(dims[1:])
+    return ModelSource(kind="keras", path=path, sha256=sha256_of(path), input_shape=shape,
+                       preprocessing={"input_shape": list(shape), "layout": "NCHW", "mean": 0.0, "std": 1.0},
+                       dataset=None, channels_last=channels_last)
 
 
 def preprocess(images: np.ndarray, preprocessing: dict) -> np.ndarray:

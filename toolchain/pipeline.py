@@ -21,6 +21,7 @@ from .graph import Graph, read_graph
 from .model_source import ModelSource, load_source
 from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
 from .planner import Plan, plan_record
+from .runtimes import channels_last
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, owned_temp_dir, staged_directory
 from .stages.baseline import build_figures, unfit_figures
@@ -28,6 +29,7 @@ from .stages.compress import BIAS_CORRECTED_ONNX, COMPRESSED_CHECKPOINT, Compres
 from .stages.engine import build_engine, engine_support, golden_io, plan_engine_arena
 from .stages.export import export_float_onnx
 from .stages.firmware import build_firmware
+from .stages.keras_int8 import KERAS_COPY, convert_keras_int8
 from .stages.memory import DoesNotFit, check_fit, tflm_budget
 from .stages.prune import prune_and_fine_tune, ratio_for_budget, ratio_for_target
 from .stages.qat import qat_stage
@@ -125,6 +127,10 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         source, compression = compress_model(log, source, options.compression, calibration, work, progress)
         if source.kind == "tflite":
             shutil.copyfile(source.path, tflite_path)
+        elif source.kind == "keras":
+            shutil.copyfile(source.path, work / KERAS_COPY)   # validate re-runs the float model from here
+            log.run("int8 TFLite (TFLite converter)", convert_keras_int8, source.path, tflite_path,
+                    channels_last(calibration))
         else:
             log.run("float ONNX", export_float_onnx, source, work / "model.onnx", calibration[:16])
             to_quantize, percentile = _quantization_input(log, compression, work / "model.onnx", calibration)

@@ -29,6 +29,15 @@ def run_torch(model, inputs: np.ndarray) -> RuntimeOutput:
         return RuntimeOutput(model.eval()(torch.from_numpy(inputs)).numpy())
 
 
+def run_keras(path: Path, inputs: np.ndarray) -> RuntimeOutput:
+    """A float Keras model (channels-last images), one input at a time like the other runtimes."""
+    from .stages.keras_int8 import load_keras
+
+    model = load_keras(path)
+    x = channels_last(inputs)
+    return RuntimeOutput(np.concatenate([np.asarray(model(x[i:i + 1], training=False)) for i in range(len(x))]))
+
+
 def run_onnx(path: Path, inputs: np.ndarray) -> RuntimeOutput:
     import onnxruntime as ort
 

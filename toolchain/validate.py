@@ -12,14 +12,16 @@ from .errors import TinyctlError
 from .firmware_run import FIRMWARE_ELF, HOST_EXECUTABLE
 from .graph import read_graph
 from .model_source import ModelSource
-from .runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_onnx, run_tflite, run_tflm,
-                       run_torch)
+from .runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_keras, run_onnx, run_tflite,
+                       run_tflm, run_torch)
+from .stages.keras_int8 import KERAS_COPY
 from .targets import Board
 from .task_metrics import check_labels, classification_metrics, guess_task, scored_metrics, task_scores
 
 RUNTIME_LABELS = {
     "float_torch": "float (PyTorch)",
     "float_onnx": "float ONNX (onnxruntime)",
+    "float_keras": "float Keras (TensorFlow)",
     "int8_qdq_onnx": "int8 QDQ ONNX (onnxruntime)",
     "int8_tflite": "int8 TFLite (LiteRT reference kernels)",
     "tflm": "int8 TFLite-Micro",
@@ -27,6 +29,7 @@ RUNTIME_LABELS = {
     "engine_qemu": "int8 tinyctl firmware (QEMU)",
 }
 
+FLOAT_RUNTIMES = ("float_torch", "float_onnx", "float_keras")   # the drop's reference, the first the build has
 MAY_REFUSE = {"int8_tflite"}   # LiteRT checks things TFLite-Micro, the reference, does not: it may skip a model
 GENERATED_SAMPLES = 100        # generated inputs for a model with no known data
 NO_DATA_NOTE = ("no accuracy measured: the model came with no data, so the runtimes are only compared with each "
@@ -43,6 +46,8 @@ def _runners(build_dir: Path, source: ModelSource, arena_bytes: int, board: Boar
     if (build_dir / "model.onnx").is_file():
         runners["float_onnx"] = lambda x: run_onnx(build_dir / "model.onnx", x)
         runners["int8_qdq_onnx"] = lambda x: run_onnx(build_dir / "model_int8.onnx", x)
+    if (build_dir / KERAS_COPY).is_file():
+        runners["float_keras"] = lambda x: run_keras(build_dir / KERAS_COPY, x)
     runners["int8_tflite"] = lambda x: run_tflite(tflite, x)
     runners["tflm"] = lambda x: run_tflm(tflite, x, arena_bytes)
     if (build_dir / HOST_EXECUTABLE).is_file():
@@ -151,8 +156,8 @@ DROP_KEYS = {"classification": ("top1",), "scored": ("auroc", "ap", "f1_max", "a
 
 def _drift(metrics: dict, source: ModelSource) -> dict:
     """How much int8 costs: metric drop in percentage points and, for a scored task, the threshold's move."""
-    reference = "float_torch" if "float_torch" in metrics else "float_onnx"
-    if metrics.get(reference) is None or metrics.get("int8_tflite") is None:
+    reference = next((name for name in FLOAT_RUNTIMES if name in metrics), None)
+    if reference is None or metrics.get(reference) is None or metrics.get("int8_tflite") is None:
         return {}
     ref, q = metrics[reference], metrics["int8_tflite"]
     keys = DROP_KEYS["classification" if "top1" in ref else "scored"]

@@ -14,7 +14,7 @@ from .targets import board_of_build
 from .validate import evaluate
 
 VALIDATE_DIR = "validate"   # where a re-validation writes its report.json and report.html
-SOURCE_COPY = {"checkpoint": "model.pt", "onnx": "model.onnx", "tflite": "model_int8.tflite"}
+SOURCE_COPY = {"checkpoint": "model.pt", "onnx": "model.onnx", "tflite": "model_int8.tflite", "keras": "model.keras"}
 
 
 def read_report(build_dir: Path) -> dict:

@@ -133,7 +133,7 @@ def _synthetic_dataset(source: ModelSource) -> dict:
     """The built-in synthetic set's settings for the model's input, or why it cannot make it."""
     from tinyctl.models.checkpoint_schema import dataset_problem
 
-    if source.kind == "checkpoint" and source.dataset and "layout" not in source.dataset:
+    if source.kind == "checkpoint" and source.dataset and source.dataset.get("layout", "synthetic") == "synthetic":
         return source.dataset   # trained on it: the same settings
     shape = source.input_shape
     if not (source.is_image and shape[0] in (1, 3) and shape[1] == shape[2]):

@@ -52,9 +52,20 @@ def channels_last(inputs: np.ndarray) -> np.ndarray:
     return inputs.transpose(0, 2, 3, 1) if inputs.ndim == 4 else inputs
 
 
+def tflite_layout(inputs: np.ndarray, detail_shape) -> np.ndarray:
+    """A batch as the pipeline holds it -> the TFLite input's layout: NHWC for 4-D inputs, and channels moved
+    last for a 3-D input that onnx2tf turned from NCW into NWC."""
+    if len(detail_shape) == 4:
+        return channels_last(inputs)
+    moved = np.moveaxis(inputs, 1, -1) if inputs.ndim == 3 else inputs
+    if tuple(inputs.shape[1:]) != tuple(detail_shape[1:]) and tuple(moved.shape[1:]) == tuple(detail_shape[1:]):
+        return moved
+    return inputs
+
+
 def quantize_input(inputs: np.ndarray, detail_shape, scale: float, zero_point: int) -> np.ndarray:
-    """Float NCHW -> int8 in the model's own layout (NHWC for 4-D TFLite inputs)."""
-    x = channels_last(inputs) if len(detail_shape) == 4 else inputs
+    """Float, as the pipeline holds it (NCHW images) -> int8 in the TFLite model's own layout."""
+    x = tflite_layout(inputs, detail_shape)
     return np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
 
 

@@ -14,7 +14,6 @@ import onnx
 from ..compress.calibration import correct_biases
 from ..errors import TinyctlError
 from ..graph import Graph
-from ..runtimes import channels_last
 from ..staging import owned_temp_dir
 from .export import export_float_onnx
 from .onnx2tf_worker import PARENT_PID
@@ -66,7 +65,8 @@ def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, lo
     with owned_temp_dir("tinyctl-onnx2tf-") as tmp:
         work = Path(tmp)
         shutil.copyfile(float_onnx, work / "model.onnx")       # onnx2tf rewrites its input in place
-        np.save(work / "calibration_nhwc.npy", channels_last(calibration))
+        # onnx2tf makes NCHW inputs NHWC (and NCW ones NWC): its calibration data comes channels last
+        np.save(work / "calibration_nhwc.npy", np.moveaxis(calibration, 1, -1) if calibration.ndim >= 3 else calibration)
         if calibration.ndim == 4 and calibration.shape[1] == 3:
             np.save(work / ONNX2TF_SAMPLE_FILE, _sample_images(calibration))
         # onnx2tf runs the `onnxsim` command: make the one beside this Python findable.

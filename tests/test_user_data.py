@@ -14,7 +14,7 @@ from tinyctl.cli import main
 from tinyctl.data_spec import parse_data_spec, read_arrays
 from tinyctl.errors import TinyctlError
 from tinyctl.reference_models import REFERENCE_MODELS, build_keras_model
-from tinyctl.task_metrics import classification_metrics, guess_task
+from tinyctl.task_metrics import check_labels, classification_metrics, guess_task
 from test_models_data_layouts import _write_image, _write_mask
 
 SLOW = "TINYCTL_SLOW_TESTS"   # set to run the slow builds too
@@ -83,6 +83,13 @@ def test_task_is_guessed_from_the_output_and_labels():
     assert guess_task("classification", 640, 640, labels) == "classification"
 
 
+def test_scored_tasks_need_both_labels():
+    with pytest.raises(TinyctlError, match="holds only label 1"):
+        check_labels("reconstruction", np.ones(6, np.int64), 640)
+    with pytest.raises(TinyctlError, match="labels run from 0 to 12, the model has 12 outputs"):
+        check_labels("classification", np.arange(13), 12)
+
+
 def test_confusion_rows_are_true_classes():
     logits = np.eye(3)[[0, 1, 1, 2]]   # predicted 0, 1, 1, 2
     m = classification_metrics(logits, np.array([0, 1, 2, 2]))
@@ -102,8 +109,8 @@ def _user_data(name: str, directory):
     model.save(path)
     x = np.random.default_rng(0).normal(size=(SAMPLES, *REFERENCE_MODELS[name].input_shape[1:])).astype(np.float32)
     if name == "fc_autoencoder":
-        y = np.arange(SAMPLES) % 2
-        x[y == 1] += 2.0
+        y = np.arange(SAMPLES) // 2 % 2   # both labels in the even (calibration) and odd (validation) rows
+        x[y == 1] += 3.0
     else:
         y = np.asarray(model(x, training=False)).argmax(1)
         y[[1, 3]] = (y[[1, 3]] + 1) % np.asarray(model(x[:1], training=False)).shape[1]
@@ -119,11 +126,16 @@ def _build_float(name: str, directory, capsys) -> tuple[dict, str]:
     return json.loads((out / "report.json").read_text()), capsys.readouterr().out
 
 
+def _squeezed(text: str) -> str:
+    """Text without whitespace: the terminal wraps (and folds long paths) at its width."""
+    return "".join(text.split())
+
+
 def _check_firmware_and_data(report: dict, terminal: str, name: str) -> dict:
     assert report["engine"]["selftest"]["passed"] and "QEMU" in report["engine"]["selftest"]["ran_on"]
     v = report["validation"]
     assert v["data"]["spec"].endswith(f"{name}.npz") and v["data"]["count"] == SAMPLES // 2
-    assert "odd rows" in v["data"]["description"] and v["data"]["description"] in " ".join(terminal.split())
+    assert "odd rows" in v["data"]["description"] and _squeezed(v["data"]["description"]) in _squeezed(terminal)
     assert v["agreement"]["engine_qemu_vs_tflm"]["bit_exact"]
     return v
 
@@ -148,7 +160,7 @@ def test_autoencoder_from_keras_and_npz_reports_auroc(tmp_path, capsys):
     v = _check_firmware_and_data(report, terminal, "fc_autoencoder")
     assert v["task"] == "reconstruction" and v["positives"] == SAMPLES // 4
     for runtime in ("float_keras", "int8_tflite", "tflm", "engine_qemu"):
-        assert v["runtimes"][runtime]["auroc"] > 0.9   # the shifted half reconstructs worse
+        assert v["runtimes"][runtime]["auroc"] > 0.8   # the shifted half reconstructs worse
     assert "AUROC" in terminal
 
 
@@ -183,4 +195,4 @@ def test_validate_on_a_folder_names_it(build_copy, tmp_path, capsys):
     v = json.loads((tmp_path / "v" / "report.json").read_text())["validation"]
     assert v["data"]["spec"] == f"folder:{root}" and str(root) in v["data"]["description"]
     assert v["task"] == "anomaly" and "auroc" in v["runtimes"]["tflm"] and v["samples"] == v["data"]["count"]
-    assert str(root) in " ".join(capsys.readouterr().out.split())
+    assert _squeezed(str(root)) in _squeezed(capsys.readouterr().out)

@@ -27,6 +27,10 @@ def check_labels(task: str, labels: np.ndarray, output_size: int) -> None:
     elif not np.isin(labels, (0, 1)).all():
         raise TinyctlError(f"{task} labels must be 0 (normal) or 1 (anomaly), got values {sorted(set(labels.tolist()))[:6]}",
                            "pass --task classification for class indices")
+    elif len(set(labels.tolist())) < 2:
+        raise TinyctlError(f"the validation data holds only label {labels[0]}: {task} metrics (AUROC, AP) need "
+                           "normal (0) and anomalous (1) inputs",
+                           "give validation data with both labels (with one array file, the odd rows validate)")
 
 
 def _flat(values: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:

@@ -102,10 +102,11 @@ def _inputs(build_dir: Path, source: ModelSource) -> tuple[dict, tuple, tuple]:
     return data, (x_val, y_val), (x_test, y_test)
 
 
-def _task(source: ModelSource, output: RuntimeOutput, x_test: np.ndarray, y_test) -> str:
+def _task(source: ModelSource, output: RuntimeOutput, x_test: np.ndarray, y_test, y_val) -> str:
     task = guess_task(source.task, output.values[0].size, x_test[0].size, y_test)
     if task != "agreement":
-        check_labels(task, y_test, output.values[0].size)
+        for labels in (y_test, y_val) if task != "classification" else (y_test,):   # val picks the threshold
+            check_labels(task, labels, output.values[0].size)
     return task
 
 
@@ -136,7 +137,7 @@ def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Boar
                 raise
             skipped[name] = exc.message
         if name in outputs:
-            kind = kind or _task(source, outputs[name], x_test, y_test)
+            kind = kind or _task(source, outputs[name], x_test, y_test, y_val)
             val = run(x_val) if kind in ("anomaly", "reconstruction") else None
             metrics[name] = _runtime_metrics(kind, (val, x_val, y_val), (outputs[name], x_test, y_test))
         if progress:

@@ -157,8 +157,8 @@ def _from_onnx(path: Path) -> ModelSource:
     inputs = [i for i in model.graph.input if i.name not in initializers]
     if len(inputs) != 1:
         raise TinyctlError(f"{path.name} has {len(inputs)} inputs", "tinyctl builds single-input models")
-    dims = [d.dim_value if d.HasField("dim_value") else 1 for d in inputs[0].type.tensor_type.shape.dim]
-    dims = [1, *dims[1:]] if dims else dims   # a dynamic batch axis is fixed to 1
+    dims = [d.dim_value if d.HasField("dim_value") else 0 for d in inputs[0].type.tensor_type.shape.dim]
+    dims = [1, *dims[1:]] if dims else dims   # a dynamic batch axis is fixed to 1; any other is refused
     _check_static(dims, path)
     shape = tuple(dims[1:])
     return ModelSource(kind="onnx", path=path, sha256=sha256_of(path), input_shape=shape,

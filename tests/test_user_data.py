@@ -13,6 +13,7 @@ import pytest
 from tinyctl.cli import main
 from tinyctl.data_spec import parse_data_spec, read_arrays
 from tinyctl.errors import TinyctlError
+from tinyctl.model_source import preprocess
 from tinyctl.reference_models import REFERENCE_MODELS, build_keras_model
 from tinyctl.task_metrics import check_labels, classification_metrics, guess_task
 from test_models_data_layouts import _write_image, _write_mask
@@ -69,6 +70,13 @@ def test_a_wrong_spec_stops_the_cli_with_one_line(tmp_path, capsys):
     assert main(["build", "--target", "host", "--data", str(tmp_path / "missing.npz")]) == 2
     err = capsys.readouterr().err
     assert "missing.npz: no such array file" in err and "Traceback" not in err
+
+
+def test_preprocessing_takes_a_mean_and_std_per_channel():
+    pixels = np.random.default_rng(0).random((2, 3, 4, 5)).astype(np.float32)
+    x = preprocess(pixels, {"mean": [0.1, 0.2, 0.3], "std": [1.0, 2.0, 4.0]})
+    assert x.dtype == np.float32 and np.allclose(x[:, 2], (pixels[:, 2] - 0.3) / 4.0)
+    assert np.array_equal(preprocess(pixels, {"mean": 0.5, "std": 0.25}), (pixels - np.float32(0.5)) / np.float32(0.25))
 
 
 # --- the task -----------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def _from_keras(path: Path) -> ModelSource:
 
 
 def preprocess(images: np.ndarray, preprocessing: dict) -> np.ndarray:
-    """Pixels in [0, 1] (NCHW) -> what the float model takes."""
-    mean = np.float32(preprocessing.get("mean", 0.0))
-    std = np.float32(preprocessing.get("std", 1.0))
+    """Pixels in [0, 1] (NCHW) -> what the float model takes; `mean` and `std` are scalars or one per channel."""
+    mean, std = (np.asarray(preprocessing.get(key, default), np.float32) for key, default in (("mean", 0.0), ("std", 1.0)))
+    mean, std = (v.reshape(-1, 1, 1) if v.ndim else v for v in (mean, std))
     return ((images - mean) / std).astype(np.float32)

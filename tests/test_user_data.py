@@ -84,11 +84,13 @@ def test_preprocessing_takes_a_mean_and_std_per_channel():
 
 def test_task_is_guessed_from_the_output_and_labels():
     labels = np.array([0, 1])
-    assert guess_task(None, 1, 64, labels) == "anomaly"
-    assert guess_task(None, 10, 3072, labels) == "classification"
-    assert guess_task(None, 640, 640, labels) == "reconstruction"
-    assert guess_task(None, 10, 3072, None) == "agreement"       # nothing to score without labels
-    assert guess_task("classification", 640, 640, labels) == "classification"
+    assert guess_task(None, (1,), 64, labels) == "anomaly"
+    assert guess_task(None, (10,), 3072, labels) == "classification"
+    assert guess_task(None, (640,), 640, labels) == "reconstruction"
+    assert guess_task(None, (3, 32, 32), 3072, labels) == "reconstruction"
+    assert guess_task(None, (16, 8, 8), 4096, labels) == "agreement"   # a feature map (a split head)
+    assert guess_task(None, (10,), 3072, None) == "agreement"          # nothing to score without labels
+    assert guess_task("classification", (640,), 640, labels) == "classification"
 
 
 def test_scored_tasks_need_both_labels():
@@ -161,6 +163,9 @@ def test_classifier_from_keras_and_npz_reports_top1(name, tmp_path, capsys):
     assert "drop_pp" in v and "top1" in v["drop_pp"] and "top-1" in terminal
     html = (tmp_path / "build" / "report.html").read_text()
     assert "top-1" in html and v["data"]["description"] in html
+    assert main(["run", str(tmp_path / "build"), "--emulate"]) == 0   # the board runner takes the same inputs
+    run = json.loads((tmp_path / "build" / "board_run.json").read_text())
+    assert run["samples"] == SAMPLES // 2 and run["metrics"]["top1"] == v["runtimes"]["tflm"]["top1"]
 
 
 def test_autoencoder_from_keras_and_npz_reports_auroc(tmp_path, capsys):

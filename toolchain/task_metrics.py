@@ -11,11 +11,13 @@ TASKS = ("anomaly", "classification", "reconstruction")
 CURVE_POINTS = 51   # the report's ROC and PR curves, sampled on this many evenly spaced FPR / recall values
 
 
-def guess_task(task: str | None, output_size: int, input_size: int, labels: np.ndarray | None) -> str:
-    """The task `--task` names, else the one the output implies; "agreement" when nothing can be scored."""
+def guess_task(task: str | None, output_shape: tuple, input_size: int, labels: np.ndarray | None) -> str:
+    """The task `--task` names, else the one one output (no batch axis) implies; "agreement" when nothing can
+    be scored (no labels, or a feature map such as a split head's that is neither logits nor a reconstruction)."""
+    size = int(np.prod(output_shape))
     if task is None:
-        task = ("reconstruction" if output_size == input_size and output_size > 1
-                else "anomaly" if output_size == 1 else "classification")
+        task = ("reconstruction" if size == input_size and size > 1 else "anomaly" if size == 1
+                else "classification" if len(output_shape) == 1 else "agreement")
     return task if labels is not None else "agreement"
 
 

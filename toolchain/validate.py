@@ -103,7 +103,7 @@ def _inputs(build_dir: Path, source: ModelSource) -> tuple[dict, tuple, tuple]:
 
 
 def _task(source: ModelSource, output: RuntimeOutput, x_test: np.ndarray, y_test, y_val) -> str:
-    task = guess_task(source.task, output.values[0].size, x_test[0].size, y_test)
+    task = guess_task(source.task, output.values[0].shape, x_test[0].size, y_test)
     if task != "agreement":
         for labels in (y_test, y_val) if task != "classification" else (y_test,):   # val picks the threshold
             check_labels(task, labels, output.values[0].size)
@@ -114,9 +114,7 @@ def _task_fields(task: str, source: ModelSource, y_test, outputs: dict) -> dict:
     """The validation-level fields of a task: positives of a scored task, class names of a classifier."""
     if task == "classification":
         return {"classes": class_names(source, next(iter(outputs.values())).values[0].size)}
-    if task in ("anomaly", "reconstruction"):
-        return {"positives": int(y_test.sum())}
-    return {}
+    return {"positives": int(y_test.sum())}   # anomaly labels (a split head's too: its tail scores them)
 
 
 def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board, progress=None) -> dict:

@@ -168,13 +168,26 @@ def test_classifier_from_keras_and_npz_reports_top1(name, tmp_path, capsys):
     assert run["samples"] == SAMPLES // 2 and run["metrics"]["top1"] == v["runtimes"]["tflm"]["top1"]
 
 
-def test_autoencoder_from_keras_and_npz_reports_auroc(tmp_path, capsys):
-    report, terminal = _build_float("fc_autoencoder", tmp_path, capsys)
-    v = _check_firmware_and_data(report, terminal, "fc_autoencoder")
+def test_autoencoder_from_keras_and_test_npz_reports_auroc(tmp_path, capsys):
+    """Calibrated on a .npy of inputs, validated on a second file (--test-data) with 0/1 labels; `tinyctl
+    validate` re-reads both from the build's manifest."""
+    model, data = _user_data("fc_autoencoder", tmp_path)
+    with np.load(data) as arrays:
+        np.save(tmp_path / "calib.npy", arrays["x"][::2])
+        np.savez(tmp_path / "test.npz", x=arrays["x"][1::2], y=arrays["y"][1::2])
+    out = tmp_path / "build"
+    assert main(["build", "--target", "stm32", "--model", str(model), "--data", str(tmp_path / "calib.npy"),
+                 "--test-data", str(tmp_path / "test.npz"), "--calibration-samples", "8", "--out", str(out)]) == 0
+    terminal = capsys.readouterr().out
+    v = json.loads((out / "report.json").read_text())["validation"]
+    assert v["data"]["spec"] == str(tmp_path / "test.npz") and v["data"]["count"] == SAMPLES // 2
+    assert v["agreement"]["engine_qemu_vs_tflm"]["bit_exact"] and _squeezed(v["data"]["description"]) in _squeezed(terminal)
     assert v["task"] == "reconstruction" and v["positives"] == SAMPLES // 4
     for runtime in ("float_keras", "int8_tflite", "tflm", "engine_qemu"):
         assert v["runtimes"][runtime]["auroc"] > 0.8   # the shifted half reconstructs worse
     assert "AUROC" in terminal
+    assert main(["validate", str(out)]) == 0
+    assert json.loads((out / "validate" / "report.json").read_text())["validation"] == v
 
 
 @pytest.mark.skipif(not os.environ.get(SLOW), reason=f"two image-classifier builds of minutes each: set {SLOW}=1")

@@ -9,11 +9,14 @@ import os
 
 import numpy as np
 import pytest
+import torch
+from PIL import Image
 
 from tinyctl.cli import main
 from tinyctl.data_spec import parse_data_spec, read_arrays
 from tinyctl.errors import TinyctlError
 from tinyctl.model_source import preprocess
+from tinyctl.models.data import LAYOUTS as DATA_LAYOUTS
 from tinyctl.reference_models import REFERENCE_MODELS, build_keras_model
 from tinyctl.task_metrics import check_labels, classification_metrics, guess_task
 from test_models_data_layouts import _write_image, _write_mask
@@ -222,3 +225,43 @@ def test_validate_on_a_folder_names_it(build_copy, tmp_path, capsys):
     assert v["data"]["spec"] == f"folder:{root}" and str(root) in v["data"]["description"]
     assert v["task"] == "anomaly" and "auroc" in v["runtimes"]["tflm"] and v["samples"] == v["data"]["count"]
     assert _squeezed(str(root)) in _squeezed(capsys.readouterr().out)
+
+
+class _ColourClassifier(torch.nn.Module):
+    """Three classes from the mean of each colour channel: an untrained-looking net whose answer is known."""
+
+    def forward(self, x):
+        return torch.nn.functional.adaptive_avg_pool2d(x, 1).flatten(1) * 10.0
+
+
+@pytest.mark.skipif("classes" not in DATA_LAYOUTS, reason="the classes layout (ImageFolder) arrives with the "
+                                                          "non-square layouts of tinyctl.models.data")
+def test_onnx_classifier_on_class_folders_reports_top1(tmp_path, capsys):
+    """One subfolder per class (red, green, blue images of 24x40): top-1 on those images, the classes named."""
+    rng = np.random.default_rng(0)
+    for index, name in enumerate(("blue", "green", "red")):
+        channel = {"red": 0, "green": 1, "blue": 2}[name]
+        for i in range(12):
+            pixels = rng.integers(0, 60, (24, 40, 3), dtype=np.uint8)
+            pixels[..., channel] = 200 + rng.integers(0, 50, (24, 40), dtype=np.uint8)
+            _write_rgb(tmp_path / "parts" / name / f"{i:02d}.png", pixels)
+    model = tmp_path / "colour.onnx"
+    torch.onnx.export(_ColourClassifier().eval(), (torch.rand(1, 3, 24, 40),), str(model), dynamo=False)
+    out = tmp_path / "b"
+    assert main(["build", "--target", "host", "--model", str(model), "--data", f"classes:{tmp_path / 'parts'}",
+                 "--calibration-samples", "8", "--out", str(out)]) == 0
+    v = json.loads((out / "report.json").read_text())["validation"]
+    assert v["task"] == "classification" and v["classes"] == ["blue", "green", "red"]
+    assert v["data"]["spec"] == f"classes:{tmp_path / 'parts'}" and v["data"]["split"] == "test"
+    # class index = folder in name order (blue 0, green 1, red 2); the net's logits are the R, G, B means, so it
+    # calls blue red and red blue and gets green right
+    confusion = np.array(v["runtimes"]["tflm"]["confusion"])
+    assert confusion.sum() == v["samples"] == v["data"]["count"]
+    assert confusion.sum() == confusion[[0, 1, 2], [2, 1, 0]].sum() and confusion[1, 1] > 0
+    assert v["runtimes"]["tflm"]["top1"] == pytest.approx(confusion[1, 1] / confusion.sum())
+    assert "top-1" in capsys.readouterr().out
+
+
+def _write_rgb(path, pixels):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels, "RGB").save(path)

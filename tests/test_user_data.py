@@ -212,6 +212,21 @@ def test_int8_reference_model_without_data_is_compared_runtime_to_runtime(name, 
     assert not any("top1" in r or "auroc" in r for r in v["runtimes"].values())
 
 
+def test_int8_tflite_with_int8_arrays_in_its_layout(reference_tflite, tmp_path):
+    """Arrays as the user feeds an int8 TFLite: NHWC, int8 values in its input quantization, class labels."""
+    model = tmp_path / "ds_cnn.tflite"
+    model.write_bytes(reference_tflite["ds_cnn"])
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "mfcc.npz", x=rng.integers(-128, 128, (SAMPLES, 49, 10, 1), dtype=np.int8),
+             y=rng.integers(0, 12, SAMPLES))
+    assert main(["build", "--target", "host", "--model", str(model), "--data", str(tmp_path / "mfcc.npz"),
+                 "--out", str(tmp_path / "b")]) == 0
+    v = json.loads((tmp_path / "b" / "report.json").read_text())["validation"]
+    assert v["task"] == "classification" and v["accuracy_measured"] and v["data"]["count"] == SAMPLES // 2
+    assert v["runtimes"]["tflm"]["top1"] == v["runtimes"]["engine_host"]["top1"]
+    assert v["agreement"]["engine_host_vs_tflm"]["bit_exact"] and "drop_pp" not in v   # no float model
+
+
 def test_validate_on_a_folder_names_it(build_copy, tmp_path, capsys):
     """The default detector re-validated on a folder of (non-square) images: the report names the folder."""
     root, rng = tmp_path / "set", np.random.default_rng(0)

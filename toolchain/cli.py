@@ -45,7 +45,7 @@ def build(
     target: str = typer.Option("stm32", "--target", "-t", callback=cli_checks.board,
                                help="Board name, family alias or board .toml file (see `tinyctl targets`)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", callback=cli_checks.not_a_directory,
-                                        help="A tinyctl checkpoint (.pt), ONNX or fully-int8 TFLite file; "
+                                        help="A tinyctl checkpoint (.pt), float ONNX or Keras (.keras), or fully-int8 TFLite file; "
                                              "default: the shipped surface-defect detector."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Build directory (default build/<model>-<board>)."),
     calibration_samples: int = typer.Option(200, min=1, help="Training images used to calibrate int8 ranges."),

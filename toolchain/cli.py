@@ -13,7 +13,7 @@ from rich.table import Column, Table
 
 from tinyctl.models.errors import ModelsError
 
-from . import cli_checks, cli_compress, cli_help, cli_inspect, cli_train  # noqa: F401 (cli_help: flags' help without <bool>)
+from . import cli_checks, cli_compress, cli_data, cli_help, cli_inspect, cli_train  # noqa: F401 (cli_help: flags' help without <bool>)
 from .cli_board import flash, run
 from .cli_split import app as split_app
 from .console import console, err_console, print_build_summary, progress_bars
@@ -42,7 +42,7 @@ def build(
     target: str = typer.Option("stm32", "--target", "-t", callback=cli_checks.board,
                                help="Board name, family alias or board .toml file (see `tinyctl targets`)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", callback=cli_checks.not_a_directory,
-                                        help="A tinyctl checkpoint (.pt), ONNX or fully-int8 TFLite file; "
+                                        help="A tinyctl checkpoint (.pt), float ONNX or Keras (.keras), or fully-int8 TFLite file; "
                                              "default: the shipped surface-defect detector."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Build directory (default build/<model>-<board>)."),
     calibration_samples: int = typer.Option(200, min=1, help="Training images used to calibrate int8 ranges."),
@@ -57,10 +57,10 @@ def build(
     percentile: float = typer.Option(99.99, callback=cli_checks.percentile,
                                      help="Central percentile of each activation kept by --calibration percentile."),
     bias_correction: bool = typer.Option(False, help="Fold each layer's mean int8 weight-rounding error into its bias."),
-    synthetic_data: bool = typer.Option(False, "--synthetic-data",
-                                        help="For an ONNX or TFLite model: calibrate and validate on tinyctl's "
-                                             "built-in synthetic images (without it, an int8 TFLite is only "
-                                             "checked runtime against runtime, and a float ONNX is refused)."),
+    data: Optional[str] = cli_data.DATA,
+    test_data: Optional[str] = cli_data.TEST_DATA,
+    task: Optional[str] = cli_data.TASK,
+    synthetic_data: bool = typer.Option(False, "--synthetic-data", help="The same as --data synthetic."),
 ):
     """Build a model for a board: int8 ONNX and TFLite, TFLite-Micro sources, memory fit, validation.
 
@@ -72,7 +72,8 @@ def build(
         prune_steps=prune_steps, qat_epochs=qat_epochs, calibration=calibration, percentile=percentile,
         bias_correction=bias_correction)
     options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed,
-                           compression=compression, synthetic_data=synthetic_data)
+                           compression=compression, synthetic_data=synthetic_data, data=data,
+                           test_data=test_data, task=task)
     with progress_bars() as progress:
         directory, report = run_build(options, progress)
     print_build_summary(directory, report)
@@ -84,14 +85,17 @@ def validate(
     build_dir: Path = typer.Argument(..., help="A directory written by `tinyctl build`."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="Directory for the new report.json and report.html (default BUILD_DIR/validate)."),
+    data: Optional[str] = cli_data.DATA,
+    test_data: Optional[str] = cli_data.TEST_DATA,
+    task: Optional[str] = cli_data.TASK,
 ):
     """Re-run the validation of a build: metrics in every runtime, int8 agreement, drop and threshold drift.
 
-    The build's own report stays as `tinyctl build` wrote it."""
+    The build's own report stays as `tinyctl build` wrote it. Without data options it uses the build's data."""
     from .validate_build import validate_build
 
     with progress_bars() as progress:
-        report, written = validate_build(build_dir, progress, out)
+        report, written = validate_build(build_dir, progress, out, data, test_data, task)
     print_build_summary(written, report)
 
 

@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from . import cli_checks
-from .console import console, progress_bars
+from . import cli_checks, cli_data
+from .console import console, err_console, progress_bars
 
 
 def flash(
@@ -42,14 +42,16 @@ def run(
                                   help="Seconds to wait for a reply before sending a request again."),
     infer_timeout: float = typer.Option(30.0, callback=cli_checks.positive, help="Seconds to wait for one inference."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON file for the result (default BUILD_DIR/board_run.json)."),
+    data: Optional[str] = cli_data.DATA,
+    test_data: Optional[str] = cli_data.TEST_DATA,
 ):
-    """Stream the build's test split through the board: on-device metrics, latency, agreement with TFLite-Micro.
+    """Stream the build's test split (or --test-data) through the board: on-device metrics, latency, agreement with TFLite-Micro.
 
     The runner protocol carries each input and its int8 output; --emulate runs the firmware under QEMU."""
     from .runner.board_run import RunOptions, run_on_board
 
     options = RunOptions(port=port, emulate=emulate, limit=limit, timeout_s=timeout, infer_timeout_s=infer_timeout,
-                         out=out)
+                         out=out, data=data, test_data=test_data)
     with progress_bars() as progress:
         result = run_on_board(build_dir, options, progress)
     _print_run(result)
@@ -62,7 +64,9 @@ def _print_run(result: dict) -> None:
     console.print(f"[bold]{result['board']}[/] over {result['link']}: {result['samples']} test images")
     verdict = "[green]bit-exact[/]" if a["bit_exact"] else f"[red]{a['mismatched']} differ[/] (max {a['max_abs_diff_lsb']} LSB)"
     console.print(f"vs TFLite-Micro on the host: {a['elements']} elements, {verdict}")
-    if result["metrics"]:
+    if result["metrics"] and "top1" in result["metrics"]:
+        console.print(f"on-device top-1: {result['metrics']['top1']:.4f}")
+    elif result["metrics"]:
         m = result["metrics"]
         console.print(f"on-device metrics: AUROC {m['auroc']:.4f}, AP {m['ap']:.4f}, F1-max {m['f1_max']:.4f}, "
                       f"accuracy {m['accuracy']:.4f} (threshold {m['threshold']:.3f})")

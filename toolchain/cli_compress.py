@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from . import cli_checks
+from . import cli_checks, cli_data
 from .compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
 from .console import console, progress_bars
 from .errors import TinyctlError
@@ -42,10 +42,10 @@ def prune(
     qat_epochs: int = typer.Option(0, min=0, help=QAT_HELP),
     calibration_samples: int = typer.Option(200, min=1, help="Training images for int8 ranges (QAT, budget search, targets)."),
     seed: int = typer.Option(0, min=0, help="Seed for drawing the calibration images."),
+    data: Optional[str] = cli_data.DATA,
 ):
     """Prune a detector's channels (ratio, target or AP budget), fine-tune, optionally QAT; write the checkpoint."""
     from .datasets import calibration_set
-    from .model_source import load_source
     from .pipeline import StageLog, compress_model
     from .stages.compress import COMPRESSED_CHECKPOINT
 
@@ -53,7 +53,7 @@ def prune(
                                   prune_steps=prune_steps, qat_epochs=qat_epochs)
     if not options.changes_model:
         raise TinyctlError("nothing to do", "give --ratio, --target, --max-drop or --qat-epochs")
-    source = load_source(Path(model) if model else None)
+    source = cli_data.load_with_data(model, data)
     with progress_bars() as progress, owned_temp_dir("tinyctl-prune-") as tmp:
         log = StageLog(progress)
         calibration = log.run("calibration set", calibration_set, source, calibration_samples, seed)

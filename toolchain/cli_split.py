@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from . import cli_checks
+from . import cli_checks, cli_data
 from .console import console, print_build_summary, progress_bars
 from .errors import TinyctlError
 from .split.channels import PRESETS
@@ -26,10 +26,8 @@ BUILD_TARGET = typer.Option(None, "--build-target", "-t", callback=cli_checks.bo
                             help="Also `tinyctl build` the head for this board into OUT/head-build.")
 
 
-def _torch_source(model: Optional[str]):
-    from .model_source import load_source
-
-    source = load_source(Path(model) if model else None)
+def _torch_source(model: Optional[str], data: Optional[str] = None):
+    source = cli_data.load_with_data(model, data)
     if source.torch_model is None:
         raise TinyctlError(f"{source.path.name} is not a torch checkpoint",
                            "split analysis needs gradients and layers: pass a tinyctl .pt checkpoint")
@@ -56,6 +54,7 @@ def rank(
     samples: int = typer.Option(400, min=1, help="Images of the split to use."),
     target: str = typer.Option("predicted", help="Grad-CAM target: 'predicted' class or ground 'truth'."),
     batch_size: int = typer.Option(64, min=1, help="Images per backward pass."),
+    data: Optional[str] = cli_data.DATA,
 ):
     """I-SPLIT: Grad-CAM at every cut point, the CUI curve and its local maxima as ranked split candidates."""
     from .split.gradcam import TARGETS
@@ -64,7 +63,7 @@ def rank(
 
     if target not in TARGETS:
         raise TinyctlError(f"unknown --target {target!r}", f"use one of {', '.join(TARGETS)}")
-    source = _torch_source(model)
+    source = _torch_source(model, data)
     with progress_bars() as progress:
         task = progress.add_task("dataset", total=None)
         images, labels = _split_data(source, split, samples)
@@ -89,13 +88,14 @@ def partition(
     lr: float = LR,
     seed: int = typer.Option(0, min=0, help="Seed of the bottleneck's init and the batch order."),
     target: Optional[str] = BUILD_TARGET,
+    data: Optional[str] = cli_data.DATA,
 ):
     """Cut a detector, insert the bottleneck, fine-tune it, export head.pt (for `tinyctl build`) and tail.onnx."""
     from .split.partition import PartitionOptions, partition as run_partition
 
     options = PartitionOptions(cut=cut, model=model, out=str(out), ratio=ratio, stages=stages, epochs=epochs,
                                last_layer_epochs=last_layer_epochs, lr=lr, seed=seed)
-    source = _torch_source(model)
+    source = _torch_source(model, data)
     with progress_bars() as progress:
         task = progress.add_task("dataset", total=None)
         data = {split: _split_data(source, split, 1 << 30) for split in ("train", "val", "test")}
@@ -239,13 +239,14 @@ def mtl(
     stages: int = STAGES,
     lr: float = LR,
     target: Optional[str] = BUILD_TARGET,
+    data: Optional[str] = cli_data.DATA,
 ):
     """MTL-Split: a shared head and tails for "defect" (present?) and "size" (none/small/large), trained jointly."""
     from .split.mtl import TASKS, MTLOptions, load_task_data, train_mtl
 
     options = MTLOptions(cut=cut, model=model, out=str(out), ratio=ratio, stages=stages, epochs=epochs, lr=lr,
                          hidden=hidden, single_task_baselines=baselines)
-    source = _torch_source(model)
+    source = _torch_source(model, data)
     with progress_bars() as progress:
         task = progress.add_task("dataset", total=None)
         data, median = load_task_data(source)

@@ -35,17 +35,25 @@ def print_build_summary(directory: Path, report: dict) -> None:
     """A build's (or re-validation's) outcome: metrics per runtime, int8 agreement, engine, memory fit, report path."""
     m, v = report["memory"], report["validation"]
     console.print(f"[bold]{report['model']['name']}[/] for [bold]{report['board']['name']}[/] -> {directory}")
+    data = v.get("data", {}).get("description")
+    title = data or f"{v['split']} split, {v['samples']} images"
     scored = [runtime for runtime in v["runtimes"].values() if "ap" in runtime]
+    classified = [runtime for runtime in v["runtimes"].values() if "top1" in runtime]
     if scored:   # a split head's tensor output has no detector metrics
-        title = v["data"]["description"] if "data" in v else f"{v['split']} split, {v['samples']} images"
         table = Table("runtime", "AUROC", "AP", "accuracy", title=title)
         for runtime in scored:
             table.add_row(runtime["label"], f"{runtime['auroc']:.4f}", f"{runtime['ap']:.4f}", f"{runtime['accuracy']:.4f}")
         console.print(table)
+    if classified:
+        table = Table("runtime", "top-1", title=title)
+        for runtime in classified:
+            table.add_row(runtime["label"], f"{runtime['top1']:.4f}")
+        console.print(table)
     if not v.get("accuracy_measured", True):
-        console.print(f"[yellow]{v['note']}[/] ({v['samples']} inputs)")
-    if "drop_pp" in v:
-        console.print(f"float -> int8 AP drop: {v['drop_pp']['ap']:.2f} pp")
+        console.print(f"[yellow]{v['note']}[/] ({data or str(v['samples']) + ' inputs'})")
+    for key, name in (("ap", "AP"), ("top1", "top-1")):
+        if key in v.get("drop_pp", {}):
+            console.print(f"float -> int8 {name} drop: {v['drop_pp'][key]:.2f} pp")
     for runtime in v["runtimes"].values():
         if "skipped" in runtime:
             console.print(f"[yellow]{runtime['label']}: skipped[/] ({runtime['skipped']})", highlight=False)

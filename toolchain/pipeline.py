@@ -13,6 +13,7 @@ from .compress.artifact import write_compressed_checkpoint
 from .compress.calibration import Calibration, correct_biases
 from .compress.finetune import TrainingData
 from .compress.search import Target
+from .data_spec import parse_data_spec
 from .datasets import calibration_set
 from .errors import TinyctlError
 from .firmware_run import selftest
@@ -20,6 +21,7 @@ from .graph import Graph, read_graph
 from .model_source import ModelSource, load_source
 from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
 from .planner import Plan, plan_record
+from .runtimes import channels_last
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, owned_temp_dir, staged_directory
 from .stages.baseline import build_figures, unfit_figures
@@ -27,6 +29,7 @@ from .stages.compress import BIAS_CORRECTED_ONNX, COMPRESSED_CHECKPOINT, Compres
 from .stages.engine import build_engine, engine_support, golden_io, plan_engine_arena
 from .stages.export import export_float_onnx
 from .stages.firmware import build_firmware
+from .stages.keras_int8 import KERAS_COPY, convert_keras_int8
 from .stages.memory import DoesNotFit, check_fit, tflm_budget
 from .stages.prune import prune_and_fine_tune, ratio_for_budget, ratio_for_target
 from .stages.qat import qat_stage
@@ -47,7 +50,10 @@ class BuildOptions:
     calibration_samples: int = 200
     seed: int = 0
     compression: CompressionOptions = CompressionOptions()
-    synthetic_data: bool = False       # a bare ONNX/TFLite: calibrate and validate on the built-in synthetic set
+    synthetic_data: bool = False       # the same as data "synthetic"
+    data: str | None = None            # --data SPEC (data_spec.py); None: a checkpoint's own data, else none
+    test_data: str | None = None       # --test-data SPEC: validate on it instead of data's test split
+    task: str | None = None            # --task: the metrics to report; None: guessed from outputs and labels
 
     def __post_init__(self):
         if self.calibration_samples < 1:
@@ -85,6 +91,9 @@ def _recorded_options(options: BuildOptions) -> dict:
     """The options as the manifest records them: the data choice is in its inputs (calibration dataset)."""
     recorded = asdict(options)
     del recorded["synthetic_data"]
+    for name in ("data", "test_data", "task"):   # the default build's manifest stays as it was
+        if recorded[name] is None:
+            del recorded[name]
     return recorded
 
 
@@ -96,10 +105,17 @@ def _calibration(log: StageLog, source: ModelSource, options: BuildOptions) -> n
     return log.run("calibration set", calibration_set, source, options.calibration_samples, options.seed)
 
 
+def load_options_source(options: BuildOptions) -> ModelSource:
+    """The model and the data the options name."""
+    data = parse_data_spec(options.data) if options.data else None
+    test_data = parse_data_spec(options.test_data, "--test-data") if options.test_data else None
+    return load_source(Path(options.model) if options.model else None, options.synthetic_data, data, test_data,
+                       options.task)
+
+
 def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     board = resolve_board(options.target)
-    source = compressed_label(load_source(Path(options.model) if options.model else None, options.synthetic_data),
-                              options.compression)
+    source = compressed_label(load_options_source(options), options.compression)
     require_tool("onnxsim")
     final = Path(options.out) if options.out else default_output(source, board.name)
     log = StageLog(progress)
@@ -111,6 +127,10 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
         source, compression = compress_model(log, source, options.compression, calibration, work, progress)
         if source.kind == "tflite":
             shutil.copyfile(source.path, tflite_path)
+        elif source.kind == "keras":
+            shutil.copyfile(source.path, work / KERAS_COPY)   # validate re-runs the float model from here
+            log.run("int8 TFLite (TFLite converter)", convert_keras_int8, source.path, tflite_path,
+                    channels_last(calibration))
         else:
             log.run("float ONNX", export_float_onnx, source, work / "model.onnx", calibration[:16])
             to_quantize, percentile = _quantization_input(log, compression, work / "model.onnx", calibration)

@@ -12,11 +12,8 @@ calibrated on seeded random data. The same name and seed give the same bytes.
 from __future__ import annotations
 
 import argparse
-import functools
-import os
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -24,17 +21,9 @@ from typing import Callable
 import numpy as np
 
 from .errors import TinyctlError
+from .stages.keras_int8 import keras_int8_tflite, keras_modules
 
 _CALIBRATION_SAMPLES = 8
-
-
-@functools.cache
-def _keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-    import keras
-
-    return tf, keras
 
 
 class _Net:
@@ -150,7 +139,7 @@ def _check_name(name: str) -> ReferenceModel:
 
 def _functional(name: str, seed: int, dtype: str):
     spec = REFERENCE_MODELS[name]
-    _, keras = _keras()
+    _, keras = keras_modules()
     inputs = keras.Input(shape=spec.input_shape[1:], dtype=dtype, name="input")  # batch 1 is fixed later
     return keras.Model(inputs, spec.builder(_Net(keras, seed, dtype), inputs), name=name)
 
@@ -159,7 +148,7 @@ def build_keras_model(name: str, seed: int = 0):
     """The float Keras model: seeded initializers; batch-norm statistics and affine parameters set to
     seeded values that keep the activations alive through the depth of an untrained network."""
     spec = _check_name(name)
-    _, keras = _keras()
+    _, keras = keras_modules()
     model = _functional(name, seed, "float32")
     rng = np.random.default_rng(seed)
     norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
@@ -186,30 +175,15 @@ def build_keras_model(name: str, seed: int = 0):
 
 def build_reference_model(name: str, seed: int = 0) -> bytes:
     """The named reference model as a fully-int8 .tflite (int8 input and output, per-channel weights)."""
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-
-    tf, _ = _keras()
     spec = _check_name(name)
     model = build_keras_model(name, seed)
-    function = tf.function(lambda x: model(x, training=False),
-                           input_signature=[tf.TensorSpec(spec.input_shape, tf.float32, name="input")])
-    # Freezing the Keras 3 variables into constants here skips the SavedModel round trip that
-    # from_keras_model makes (three times slower, and it prints the exported signature).
-    frozen = convert_variables_to_constants_v2(function.get_concrete_function())
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
 
     def representative():
         rng = np.random.default_rng(seed + 1)
         for _ in range(_CALIBRATION_SAMPLES):
             yield [rng.normal(size=spec.input_shape).astype(np.float32)]
 
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = representative
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    converter.inference_input_type = converter.inference_output_type = tf.int8
-    with warnings.catch_warnings():  # "Statistics for quantized inputs were expected": int8 input is meant
-        warnings.simplefilter("ignore", UserWarning)
-        return bytes(converter.convert())
+    return keras_int8_tflite(model, spec.input_shape, representative)
 
 
 def write_reference_models(out_dir: Path | str, names: list[str] | None = None, seed: int = 0) -> list[Path]:

@@ -49,6 +49,13 @@ def artifact_digests(build_dir: Path) -> dict:
             for name in REPRODUCIBLE_ARTIFACTS if (build_dir / name).is_file()}
 
 
+def _data_choice(source) -> dict:
+    """The data flags a build was given (validate re-reads them); none for a model's own data."""
+    choice = {"data": source.data.text if source.data else None,
+              "test_data": source.test_data.text if source.test_data else None, "task": source.task}
+    return {k: v for k, v in choice.items() if v is not None}
+
+
 def manifest(source, board, options: dict, stages: list[str], tools: dict, build_dir: Path) -> dict:
     return {
         "schema_version": MANIFEST_SCHEMA_VERSION,
@@ -57,7 +64,8 @@ def manifest(source, board, options: dict, stages: list[str], tools: dict, build
                    "board_file": {"name": board.source.name, "copy": BUILD_BOARD_FILE,
                                   "sha256": hashlib.sha256(board.source.read_bytes()).hexdigest()},
                    "calibration": {"dataset": source.dataset, "split": "train",
-                                   "samples": options["calibration_samples"], "seed": options["seed"]}},
+                                   "samples": options["calibration_samples"], "seed": options["seed"],
+                                   **_data_choice(source)}},
         "board": {key: board.to_dict()[key] for key in ("name", "clock_hz", "clock_source")},
         "options": options,
         "tools": tools,

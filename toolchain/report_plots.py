@@ -94,7 +94,7 @@ def sqnr_plot(layers: list[dict]) -> str:
 
 
 # float vs int8 vs device: the first of each group that the build measured.
-ACCURACY_RUNTIMES = [("float_torch", "float_onnx"), ("int8_tflite", "tflm"), ("engine_qemu", "engine_host")]
+ACCURACY_RUNTIMES = [("float_torch", "float_onnx", "float_keras"), ("int8_tflite", "tflm"), ("engine_qemu", "engine_host")]
 
 
 def float_int8_device(runtimes: dict, key: str) -> list[dict]:

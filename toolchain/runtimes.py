@@ -29,6 +29,15 @@ def run_torch(model, inputs: np.ndarray) -> RuntimeOutput:
         return RuntimeOutput(model.eval()(torch.from_numpy(inputs)).numpy())
 
 
+def run_keras(path: Path, inputs: np.ndarray) -> RuntimeOutput:
+    """A float Keras model (channels-last images), one input at a time like the other runtimes."""
+    from .stages.keras_int8 import load_keras
+
+    model = load_keras(path)
+    x = channels_last(inputs)
+    return RuntimeOutput(np.concatenate([np.asarray(model(x[i:i + 1], training=False)) for i in range(len(x))]))
+
+
 def run_onnx(path: Path, inputs: np.ndarray) -> RuntimeOutput:
     import onnxruntime as ort
 
@@ -38,9 +47,25 @@ def run_onnx(path: Path, inputs: np.ndarray) -> RuntimeOutput:
                                          for i in range(len(inputs))]))
 
 
+def channels_last(inputs: np.ndarray) -> np.ndarray:
+    """A batch as the pipeline holds it (NCHW images, like ONNX) -> as TFLite takes it (NHWC); other ranks as they are."""
+    return inputs.transpose(0, 2, 3, 1) if inputs.ndim == 4 else inputs
+
+
+def tflite_layout(inputs: np.ndarray, detail_shape) -> np.ndarray:
+    """A batch as the pipeline holds it -> the TFLite input's layout: NHWC for 4-D inputs, and channels moved
+    last for a 3-D input that onnx2tf turned from NCW into NWC."""
+    if len(detail_shape) == 4:
+        return channels_last(inputs)
+    moved = np.moveaxis(inputs, 1, -1) if inputs.ndim == 3 else inputs
+    if tuple(inputs.shape[1:]) != tuple(detail_shape[1:]) and tuple(moved.shape[1:]) == tuple(detail_shape[1:]):
+        return moved
+    return inputs
+
+
 def quantize_input(inputs: np.ndarray, detail_shape, scale: float, zero_point: int) -> np.ndarray:
-    """Float NCHW -> int8 in the model's own layout (NHWC for 4-D TFLite inputs)."""
-    x = inputs.transpose(0, 2, 3, 1) if len(detail_shape) == 4 and inputs.ndim == 4 else inputs
+    """Float, as the pipeline holds it (NCHW images) -> int8 in the TFLite model's own layout."""
+    x = tflite_layout(inputs, detail_shape)
     return np.clip(np.round(x / scale) + zero_point, -128, 127).astype(np.int8)
 
 

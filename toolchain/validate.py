@@ -1,4 +1,4 @@
-"""Validation: the detector's metrics in every runtime, int8 agreement (bit-exactness, largest difference,
+"""Validation: the task's metrics in every runtime (task_metrics.py), int8 agreement (bit-exactness, largest difference,
 RMSE, cosine), the float -> int8 drop and threshold drift."""
 
 from __future__ import annotations
@@ -7,19 +7,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import generated_inputs, labelled_split
-from .recorded_data import data_summary
+from .datasets import class_names, describe, generated_inputs, labelled_split
 from .errors import TinyctlError
 from .firmware_run import FIRMWARE_ELF, HOST_EXECUTABLE
 from .graph import read_graph
 from .model_source import ModelSource
-from .runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_onnx, run_tflite, run_tflm,
-                       run_torch)
+from .runtimes import (RuntimeOutput, run_engine_firmware, run_engine_host, run_keras, run_onnx, run_tflite,
+                       run_tflm, run_torch)
+from .stages.keras_int8 import KERAS_COPY
 from .targets import Board
+from .task_metrics import check_labels, classification_metrics, guess_task, scored_metrics, task_scores
 
 RUNTIME_LABELS = {
     "float_torch": "float (PyTorch)",
     "float_onnx": "float ONNX (onnxruntime)",
+    "float_keras": "float Keras (TensorFlow)",
     "int8_qdq_onnx": "int8 QDQ ONNX (onnxruntime)",
     "int8_tflite": "int8 TFLite (LiteRT reference kernels)",
     "tflm": "int8 TFLite-Micro",
@@ -27,10 +29,12 @@ RUNTIME_LABELS = {
     "engine_qemu": "int8 tinyctl firmware (QEMU)",
 }
 
+FLOAT_RUNTIMES = ("float_torch", "float_onnx", "float_keras")   # the drop's reference, the first the build has
 MAY_REFUSE = {"int8_tflite"}   # LiteRT checks things TFLite-Micro, the reference, does not: it may skip a model
 GENERATED_SAMPLES = 100        # generated inputs for a model with no known data
 NO_DATA_NOTE = ("no accuracy measured: the model came with no data, so the runtimes are only compared with each "
                 "other on inputs drawn uniformly over its int8 input range")
+NO_LABELS_NOTE = "no accuracy measured: the data has no labels, so the runtimes are only compared with each other"
 
 
 def _runners(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board) -> dict:
@@ -42,6 +46,8 @@ def _runners(build_dir: Path, source: ModelSource, arena_bytes: int, board: Boar
     if (build_dir / "model.onnx").is_file():
         runners["float_onnx"] = lambda x: run_onnx(build_dir / "model.onnx", x)
         runners["int8_qdq_onnx"] = lambda x: run_onnx(build_dir / "model_int8.onnx", x)
+    if (build_dir / KERAS_COPY).is_file():
+        runners["float_keras"] = lambda x: run_keras(build_dir / KERAS_COPY, x)
     runners["int8_tflite"] = lambda x: run_tflite(tflite, x)
     runners["tflm"] = lambda x: run_tflm(tflite, x, arena_bytes)
     if (build_dir / HOST_EXECUTABLE).is_file():
@@ -57,34 +63,15 @@ def _scores(output: RuntimeOutput) -> np.ndarray | None:
     return flat[:, 0] if flat.shape[1] == 1 else None
 
 
-def _runtime_metrics(val: RuntimeOutput, test: RuntimeOutput, y_val, y_test) -> dict | None:
-    from tinyctl.models.metrics import detector_metrics, youden_threshold
-
-    val_scores, test_scores = _scores(val), _scores(test)
-    if val_scores is None:
-        return None
-    threshold = youden_threshold(val_scores, y_val)
-    return {**detector_metrics(test_scores, y_test, threshold), "threshold": float(threshold),
-            "curves": _curves(test_scores, y_test, threshold)}
-
-
-CURVE_POINTS = 51   # the report's ROC and PR curves, sampled on this many evenly spaced FPR / recall values
-
-
-def _curves(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict:
-    """ROC (TPR at evenly spaced FPR) and PR (precision at evenly spaced recall) on the test split, compact enough
-    for report.json, and the operating point (FPR, TPR) at the runtime's own threshold."""
-    from sklearn.metrics import precision_recall_curve, roc_curve
-
-    grid = np.linspace(0, 1, CURVE_POINTS)
-    fpr, tpr, _ = roc_curve(labels, scores)
-    precision, recall, _ = precision_recall_curve(labels, scores)
-    positive = labels.astype(bool)
-    return {"grid": [round(float(g), 4) for g in grid],
-            "roc_tpr": [round(float(v), 4) for v in np.interp(grid, fpr, tpr)],
-            "pr_precision": [round(float(v), 4) for v in np.interp(grid, recall[::-1], precision[::-1])],
-            "operating_point": [round(float(np.mean(scores[~positive] >= threshold)), 4),
-                                round(float(np.mean(scores[positive] >= threshold)), 4)]}
+def _runtime_metrics(task: str, val: tuple, test: tuple) -> dict | None:
+    """The task's metrics of one runtime from its (outputs, inputs, labels) on val and test."""
+    (val_out, x_val, y_val), (test_out, x_test, y_test) = val, test
+    if task == "classification":
+        return classification_metrics(test_out.values, y_test)
+    if task in ("anomaly", "reconstruction"):
+        return scored_metrics(task_scores(task, val_out.values, x_val), task_scores(task, test_out.values, x_test),
+                              y_val, y_test)
+    return None
 
 
 def _agreement(a: RuntimeOutput, b: RuntimeOutput) -> dict:
@@ -98,16 +85,36 @@ def _agreement(a: RuntimeOutput, b: RuntimeOutput) -> dict:
 
 
 def _inputs(build_dir: Path, source: ModelSource) -> tuple[dict, tuple, tuple]:
-    """(what the report says about the data, (val inputs, labels), (test inputs, labels)): labels None without data."""
+    """(what the report says about the data, (val inputs, labels), (test inputs, labels)): labels None without
+    data or when the data has none."""
     if source.dataset is None:
         graph = read_graph((build_dir / "model_int8.tflite").read_bytes())
         x_test = generated_inputs(graph.tensors[graph.inputs[0]], GENERATED_SAMPLES, seed=0)
-        return ({"split": "generated", "accuracy_measured": False, "note": NO_DATA_NOTE,
-                 "data": data_summary(None, "generated", len(x_test))}, (None, None), (x_test, None))
+        data = {"spec": None, "split": "generated", "count": len(x_test),
+                "description": f"generated inputs over the int8 input range, {len(x_test)} inputs"}
+        return ({"split": "generated", "accuracy_measured": False, "note": NO_DATA_NOTE, "data": data},
+                (None, None), (x_test, None))
     x_val, y_val = labelled_split(source, "val")
     x_test, y_test = labelled_split(source, "test")
-    return ({"split": "test", "accuracy_measured": True, "positives": int(y_test.sum()),
-             "data": data_summary(source.dataset, "test", len(y_test))}, (x_val, y_val), (x_test, y_test))
+    data = {"split": "test", "accuracy_measured": y_test is not None, "data": describe(source, "test", len(x_test))}
+    if y_test is None:
+        data["note"] = NO_LABELS_NOTE
+    return data, (x_val, y_val), (x_test, y_test)
+
+
+def _task(source: ModelSource, output: RuntimeOutput, x_test: np.ndarray, y_test, y_val) -> str:
+    task = guess_task(source.task, output.values[0].shape, x_test[0].size, y_test)
+    if task != "agreement":
+        for labels in (y_test, y_val) if task != "classification" else (y_test,):   # val picks the threshold
+            check_labels(task, labels, output.values[0].size)
+    return task
+
+
+def _task_fields(task: str, source: ModelSource, y_test, outputs: dict) -> dict:
+    """The validation-level fields of a task: positives of a scored task, class names of a classifier."""
+    if task == "classification":
+        return {"classes": class_names(source, next(iter(outputs.values())).values[0].size)}
+    return {"positives": int(y_test.sum())}   # anomaly labels (a split head's too: its tail scores them)
 
 
 def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Board, progress=None) -> dict:
@@ -117,7 +124,7 @@ def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Boar
     data, (x_val, y_val), (x_test, y_test) = _inputs(build_dir, source)
     runners = _runners(build_dir, source, arena_bytes, board)
     task = progress.add_task("validate", total=len(runners)) if progress else None
-    outputs, metrics, skipped = {}, {}, {}
+    outputs, metrics, skipped, kind = {}, {}, {}, None
     for name, run in runners.items():
         if progress:
             progress.update(task, description=f"validate: {RUNTIME_LABELS[name]}")
@@ -127,11 +134,14 @@ def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Boar
             if name not in MAY_REFUSE:
                 raise
             skipped[name] = exc.message
-        if name in outputs and y_test is not None:
-            metrics[name] = _runtime_metrics(run(x_val), outputs[name], y_val, y_test)
+        if name in outputs:
+            kind = kind or _task(source, outputs[name], x_test, y_test, y_val)
+            val = run(x_val) if kind in ("anomaly", "reconstruction") else None
+            metrics[name] = _runtime_metrics(kind, (val, x_val, y_val), (outputs[name], x_test, y_test))
         if progress:
             progress.advance(task)
-    result = {**data, "samples": int(len(x_test)),
+    result = {**data, "task": kind, **(_task_fields(kind, source, y_test, outputs) if y_test is not None else {}),
+              "samples": int(len(x_test)),
               "runtimes": {k: {"label": RUNTIME_LABELS[k], **(metrics.get(k) or {}),
                                **({"skipped": skipped[k]} if k in skipped else {})} for k in runners},
               "agreement": {f"{name}_vs_tflm": _agreement(outputs[name], outputs["tflm"])
@@ -140,16 +150,20 @@ def evaluate(build_dir: Path, source: ModelSource, arena_bytes: int, board: Boar
     return result
 
 
+DROP_KEYS = {"classification": ("top1",), "scored": ("auroc", "ap", "f1_max", "accuracy")}
+
+
 def _drift(metrics: dict, source: ModelSource) -> dict:
-    """How much int8 costs: metric drop in percentage points and the decision threshold's move."""
-    reference = "float_torch" if "float_torch" in metrics else "float_onnx"
-    if metrics.get(reference) is None or metrics.get("int8_tflite") is None:
+    """How much int8 costs: metric drop in percentage points and, for a scored task, the threshold's move."""
+    reference = next((name for name in FLOAT_RUNTIMES if name in metrics), None)
+    if reference is None or metrics.get(reference) is None or metrics.get("int8_tflite") is None:
         return {}
     ref, q = metrics[reference], metrics["int8_tflite"]
-    drift = {"reference": reference,
-             "drop_pp": {k: round(100 * (ref[k] - q[k]), 4) for k in ("auroc", "ap", "f1_max", "accuracy")},
-             "threshold_drift": {"float": ref["threshold"], "int8": q["threshold"],
-                                 "delta": q["threshold"] - ref["threshold"]}}
-    if source.threshold is not None:
-        drift["threshold_drift"]["checkpoint"] = source.threshold
+    keys = DROP_KEYS["classification" if "top1" in ref else "scored"]
+    drift = {"reference": reference, "drop_pp": {k: round(100 * (ref[k] - q[k]), 4) for k in keys}}
+    if "threshold" in ref:
+        drift["threshold_drift"] = {"float": ref["threshold"], "int8": q["threshold"],
+                                    "delta": q["threshold"] - ref["threshold"]}
+        if source.threshold is not None:
+            drift["threshold_drift"]["checkpoint"] = source.threshold
     return drift

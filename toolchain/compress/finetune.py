@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from ..datasets import labelled_split
+from ..errors import TinyctlError
 
 BATCH_SIZE = 64
 
@@ -23,7 +24,11 @@ class TrainingData:
 
     @classmethod
     def of(cls, source) -> "TrainingData":
-        return cls(*labelled_split(source, "train"), *labelled_split(source, "val"))
+        data = cls(*labelled_split(source, "train"), *labelled_split(source, "val"))
+        if data.y_train is None or data.y_val is None:
+            raise TinyctlError("pruning and QAT fine-tune the detector: its data needs labels (0/1)",
+                               "pass --data a .npz with labels y, or a dataset folder")
+        return data
 
 
 def val_ap(model: nn.Module, data: TrainingData) -> float:

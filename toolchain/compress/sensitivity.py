@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ..graph import read_graph
-from ..runtimes import quantize_input
+from ..runtimes import quantize_input, tflite_layout
 
 SAMPLES = 32
 
@@ -57,7 +57,7 @@ def layer_sensitivity(float_tflite: bytes, int8_tflite: bytes, images: np.ndarra
     images = images[:SAMPLES]
     inp = int8_graph.tensors[int8_graph.inputs[0]]
     q_runs = _all_tensors(int8_tflite, quantize_input(images, inp.shape, inp.scale[0], inp.zero_point[0]))
-    f_runs = _all_tensors(float_tflite, images.transpose(0, 2, 3, 1).astype(np.float32))
+    f_runs = _all_tensors(float_tflite, tflite_layout(images, inp.shape).astype(np.float32))
     rows = []
     for op in int8_graph.operators:
         tensor = int8_graph.tensors[op.outputs[0]]

@@ -14,14 +14,17 @@ import numpy as np
 from ..build_results import BOARD_RUN_FILE as RESULT_FILE
 from ..clocks import firmware_clock_hz
 from ..codegen.model_info import model_digest
-from ..datasets import labelled_split
+from ..data_spec import parse_data_spec
+from ..datasets import generated_inputs, labelled_split
 from ..errors import TinyctlError
 from ..firmware import emulated_image
 from ..graph import read_graph
 from ..qemu import per_inference
 from ..runtimes import RuntimeOutput, quantize_input, tflm_int8_outputs
 from ..targets import board_of_build
-from ..validate import _agreement, _scores
+from ..model_source import with_data
+from ..task_metrics import classification_metrics
+from ..validate import GENERATED_SAMPLES, _agreement, _scores
 from ..validate_build import read_build
 from .emulate import QemuBoard
 from .link import open_link
@@ -36,6 +39,8 @@ class RunOptions:
     timeout_s: float = 2.0
     infer_timeout_s: float = 30.0
     out: Path | None = None      # the result's JSON file; None: BUILD_DIR/board_run.json
+    data: str | None = None      # --data / --test-data: other inputs than the build's own test split
+    test_data: str | None = None
 
 
 def _check_board(info, tflite: bytes, board_name: str) -> None:
@@ -101,12 +106,15 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
         raise TinyctlError("give either --port or --emulate", "e.g. --port /dev/ttyACM0 or --emulate")
     build_dir = Path(build_dir)
     report, source = read_build(build_dir)
+    if options.data or options.test_data:
+        source = with_data(source, parse_data_spec(options.data) if options.data else None,
+                           parse_data_spec(options.test_data, "--test-data") if options.test_data else None)
     board = board_of_build(build_dir, report["board"]["name"])
     tflite = (build_dir / "model_int8.tflite").read_bytes()
     graph = read_graph(tflite)
     inp, out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
-    images, labels = labelled_split(source, "test")
-    images, labels = images[:options.limit], labels[:options.limit]
+    images, labels = _test_split(source, inp)
+    images, labels = images[:options.limit], None if labels is None else labels[:options.limit]
     inputs = quantize_input(images, inp.shape, inp.scale[0], inp.zero_point[0])
     with _connect(build_dir, options) as (session, qemu):
         info = session.handshake()
@@ -130,10 +138,22 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
     return {**result, "written": str(written)}
 
 
-def _metrics(device: RuntimeOutput, labels: np.ndarray, report: dict) -> dict | None:
-    """Detector metrics of the board's outputs at the build's TFLite-Micro threshold (chosen on val)."""
+def _test_split(source, tensor) -> tuple[np.ndarray, np.ndarray | None]:
+    """The inputs validation used: the data's test split, or for a model with no data the generated inputs."""
+    if source.dataset is None:
+        return generated_inputs(tensor, GENERATED_SAMPLES, seed=0), None
+    return labelled_split(source, "test")
+
+
+def _metrics(device: RuntimeOutput, labels: np.ndarray | None, report: dict) -> dict | None:
+    """The board's metrics as the build's validation had them: top-1 of a classifier, or detector metrics at
+    the build's TFLite-Micro threshold (chosen on val)."""
     from tinyctl.models.metrics import detector_metrics
 
+    if labels is None:
+        return None
+    if report.get("validation", {}).get("task") == "classification":
+        return {"top1": classification_metrics(device.values, labels)["top1"]}
     scores = _scores(device)
     threshold = report.get("validation", {}).get("runtimes", {}).get("tflm", {}).get("threshold")
     if scores is None or threshold is None or len(set(labels.tolist())) < 2:

@@ -1,7 +1,7 @@
 """Runs onnx2tf in its own process: TensorFlow's layer-name counters then start from zero on every build
 (so the same inputs give the same bytes), and its logging cannot reach the user's terminal.
 
-Usage: python -m tinyctl.stages.onnx2tf_worker WORK_DIR INPUT_NAME CHANNELS [PERCENTILE]
+Usage: python -m tinyctl.stages.onnx2tf_worker WORK_DIR INPUT_NAME [PERCENTILE]
 (WORK_DIR holds model.onnx and calibration_nhwc.npy; the result is WORK_DIR/tf/model_full_integer_quant.tflite.
 With PERCENTILE, activation ranges are narrowed to that central percentile between calibration and
 quantization, see tinyctl.compress.calibration.)
@@ -39,14 +39,17 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def main(work: Path, input_name: str, channels: int, percentile: float | None) -> None:
+def main(work: Path, input_name: str, percentile: float | None) -> None:
     _die_with_parent()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import onnx2tf
 
     if percentile is not None:
         _narrow_calibrated_ranges(work / "calibration_nhwc.npy", percentile)
-    zeros, ones = np.zeros((1, 1, 1, channels), np.float32), np.ones((1, 1, 1, channels), np.float32)
+    # the calibration inputs go in as they are: mean 0 and std 1 over the last (channel) axis, at the input's rank
+    calibration = np.load(work / "calibration_nhwc.npy", mmap_mode="r")
+    stats = (1,) * (calibration.ndim - 1) + (calibration.shape[-1],)
+    zeros, ones = np.zeros(stats, np.float32), np.ones(stats, np.float32)
     onnx2tf.convert(
         input_onnx_file_path=str(work / "model.onnx"), output_folder_path=str(work / "tf"),
         output_integer_quantized_tflite=True, quant_type="per-channel",
@@ -55,4 +58,4 @@ def main(work: Path, input_name: str, channels: int, percentile: float | None) -
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4]) if len(sys.argv) > 4 else None)
+    main(Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else None)

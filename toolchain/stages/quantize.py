@@ -62,19 +62,19 @@ def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, lo
     reference). Activation ranges are MinMax over the calibration set, or its central `percentile`.
 
     `log` collects the converter's output; `log_hint` is where users find it if the build fails."""
-    channels = calibration.shape[1]
     with owned_temp_dir("tinyctl-onnx2tf-") as tmp:
         work = Path(tmp)
         shutil.copyfile(float_onnx, work / "model.onnx")       # onnx2tf rewrites its input in place
-        np.save(work / "calibration_nhwc.npy", calibration.transpose(0, 2, 3, 1))
-        if channels == 3:
+        # onnx2tf makes NCHW inputs NHWC (and NCW ones NWC): its calibration data comes channels last
+        np.save(work / "calibration_nhwc.npy", np.moveaxis(calibration, 1, -1) if calibration.ndim >= 3 else calibration)
+        if calibration.ndim == 4 and calibration.shape[1] == 3:
             np.save(work / ONNX2TF_SAMPLE_FILE, _sample_images(calibration))
         # onnx2tf runs the `onnxsim` command: make the one beside this Python findable.
         env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
                PARENT_PID: str(os.getpid())}   # the worker dies with this process
         with open(log, "ab") as sink:
             done = subprocess.run([sys.executable, "-m", "tinyctl.stages.onnx2tf_worker", str(work),
-                                   _input_name(float_onnx), str(channels), *([] if percentile is None else [str(percentile)])],
+                                   _input_name(float_onnx), *([] if percentile is None else [str(percentile)])],
                                   cwd=work, env=env, stdout=sink, stderr=subprocess.STDOUT, check=False)
         produced = work / "tf" / "model_full_integer_quant.tflite"
         if done.returncode != 0 or not produced.is_file():

@@ -54,8 +54,10 @@ def arena_plot(plan: list[dict], engine_arena: int, tflm_arena: int) -> str:
 
 
 def cost_plot(operators: list[dict], per_layer: list[dict] | None) -> str:
-    """MACs per op (from the graph) and, when measured, QEMU instructions per op, with each one's share."""
-    rows = 2 if per_layer else 1
+    """MACs per op (from the graph) and, when measured, QEMU instructions per op and the cycles estimated
+    from them, with each one's share."""
+    estimated = bool(per_layer) and "estimated_cycles" in per_layer[0]
+    rows = 1 + bool(per_layer) + estimated
     with matplotlib.rc_context(_STYLE):
         fig = _figure(2.4 * rows)
         axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
@@ -63,6 +65,9 @@ def cost_plot(operators: list[dict], per_layer: list[dict] | None) -> str:
         if per_layer:
             _layer_bars(axes[1], [l["index"] for l in per_layer], [l["instructions"] for l in per_layer], BLUE,
                         "instructions (QEMU)")
+        if estimated:
+            _layer_bars(axes[2], [l["index"] for l in per_layer], [l["estimated_cycles"] for l in per_layer], ORANGE,
+                        "estimated cycles")
         axes[-1].set_xlabel("op index")
         return _svg(fig)
 

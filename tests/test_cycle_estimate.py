@@ -69,6 +69,9 @@ ENCODINGS = [
     ("bl 1f\n1:", [("branch", 0, 0)], 1 + P),
     ("bx lr", [("branch", 0, 0)], 1 + P),
     ("blx r3", [("branch", 0, 0)], 1 + P),
+    ("it lt\nblt.w 1f\n1:", [("it", 0, 0), ("branch_cond", 0, 0)], 2),   # B.W made conditional by IT
+    ("itt eq\naddeq r0, #1\nbxeq lr", [("it", 0, 0), ("alu", 0, 0), ("branch_cond", 0, 0)], 3),
+    ("it eq\naddeq r0, #1\nbx lr", [("it", 0, 0), ("alu", 0, 0), ("branch", 0, 0)], 2 + 1 + P),  # after the block
     ("beq.n 1f\n1:", [("branch_cond", 0, 0)], 1),                  # not taken; taken adds P (QEMU test)
     ("bne.w 1f\n1:", [("branch_cond", 0, 0)], 1),
     ("cbz r0, 1f\nnop\n1:", [("branch_cond", 0, 0), ("other", 0, 0)], 2),
@@ -91,7 +94,7 @@ ENCODINGS = [
 
 class Insn(ctypes.Structure):
     _fields_ = [(name, ctypes.c_int) for name in ("cls", "regs", "writes_pc", "load_dest", "base", "index",
-                                                   "is_load")]
+                                                   "is_load", "it_pending")]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +105,7 @@ def classifier(tmp_path_factory):
                     str(library)], check=True)
     lib = ctypes.CDLL(str(library))
     lib.tc_classify.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Insn)]
-    lib.tc_pipeline.argtypes = [ctypes.POINTER(Insn), ctypes.POINTER(Insn)]
+    lib.tc_follow.argtypes = [ctypes.POINTER(Insn), ctypes.POINTER(Insn)]
     return lib
 
 
@@ -116,14 +119,14 @@ def _assemble(tmp_path, source: str) -> bytes:
 
 
 def _classify(lib, code: bytes) -> list[Insn]:
-    """Walk code as the plugin does within one block: classify, then pipeline behind the previous one."""
+    """Walk code as the plugin does within one block: classify, then take the previous one's context."""
     insns, offset, before = [], 0, None
     while offset < len(code):
         size = 4 if (code[offset + 1] >> 3) in (0x1D, 0x1E, 0x1F) else 2
         insn = Insn()
         lib.tc_classify(code[offset:offset + size], size, ctypes.byref(insn))
         if before is not None:
-            lib.tc_pipeline(ctypes.byref(before), ctypes.byref(insn))
+            lib.tc_follow(ctypes.byref(before), ctypes.byref(insn))
         insns.append(insn)
         before, offset = insn, offset + size
     return insns
@@ -135,8 +138,7 @@ def _m4_cycles(insn: Insn) -> int:
     return M4[name] + insn.regs * per_register + insn.writes_pc * M4["pc_write"]
 
 
-@pytest.mark.parametrize("source,expected,cycles", ENCODINGS, ids=[e[0].split("\n")[-1 if e[0].startswith("it")
-                                                                                     else 0] for e in ENCODINGS])
+@pytest.mark.parametrize("source,expected,cycles", ENCODINGS, ids=[e[0].replace("\n", "; ") for e in ENCODINGS])
 def test_classifier_on_assembled_encodings(classifier, tmp_path, source, expected, cycles):
     insns = _classify(classifier, _assemble(tmp_path, source))
     assert [(CLASS_NAMES[i.cls], i.regs, i.writes_pc) for i in insns] == expected

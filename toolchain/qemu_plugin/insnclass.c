@@ -54,6 +54,7 @@ static void misc16(unsigned hw, struct tc_insn *out)
         multiple(out, 1, bits(hw, 7, 0) | (bits(hw, 8, 8) << PC));   /* POP {.., pc} */
     } else if ((hw & 0xFF00) == 0xBF00) {
         out->cls = bits(hw, 3, 0) ? TC_it : TC_other;     /* IT, or a hint (NOP, WFI, ...) */
+        out->it_pending = out->cls == TC_it ? 4 - __builtin_ctz(bits(hw, 3, 0)) : 0;  /* the mask's length */
     } else if ((hw & 0xFF00) == 0xBE00 || (hw & 0xFFE0) == 0xB660) {
         out->cls = TC_other;                              /* BKPT, CPS */
     }                                                     /* else ADD/SUB sp, extends, REV: ALU */
@@ -214,10 +215,14 @@ void tc_classify(const uint8_t *bytes, size_t size, struct tc_insn *out)
     }
 }
 
-void tc_pipeline(const struct tc_insn *previous, struct tc_insn *next)
+void tc_follow(const struct tc_insn *previous, struct tc_insn *next)
 {
     int after_load = previous->cls == TC_load || previous->cls == TC_load_pipelined;
     int independent = previous->load_dest != next->base && previous->load_dest != next->index;
+    if (previous->it_pending > 0 && next->cls != TC_it) {
+        next->it_pending = previous->it_pending - 1;
+        next->cls = next->cls == TC_branch ? TC_branch_cond : next->cls;   /* B.W, BX lr under IT */
+    }
     if (!after_load || !independent || previous->writes_pc || next->writes_pc) {
         return;
     }

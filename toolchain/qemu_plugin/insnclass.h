@@ -54,14 +54,15 @@ struct tc_insn {
     int load_dest;    /* a load single's destination register, else -1 */
     int base, index;  /* a load/store single's address registers, -1 where none */
     int is_load;      /* reads memory (the plugin watches its addresses for flash reads) */
+    int it_pending;   /* instructions after this one that an IT still makes conditional */
 };
 
 /* Classify the instruction in bytes[0..size) (2 or 4, little-endian halfwords as in memory). */
 void tc_classify(const uint8_t *bytes, size_t size, struct tc_insn *out);
 
-/* Whether `next`, executed right after `previous`, pipelines behind it (DDI 0439B 3.3.2: a load or
- * store single after a load single that does not produce its address) and becomes the _pipelined
- * class; applies it to next->cls. */
-void tc_pipeline(const struct tc_insn *previous, struct tc_insn *next);
+/* What `next`, executed right after `previous` in one block, takes from it: a load or store single
+ * after a load single that does not produce its address pipelines behind it (DDI 0439B 3.3.2) and
+ * becomes the _pipelined class; a branch inside an IT block is conditional (branch_cond). */
+void tc_follow(const struct tc_insn *previous, struct tc_insn *next);
 
 #endif

@@ -140,7 +140,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         struct qemu_plugin_insn *handle = qemu_plugin_tb_get_insn(tb, i);
         size_t size = qemu_plugin_insn_size(handle);
         tc_classify(qemu_plugin_insn_data(handle), size, &insn);
-        tc_pipeline(&before, &insn);
+        tc_follow(&before, &insn);
         block->adds[1 + insn.cls]++;
         block->adds[1 + TC_multiple_regs] += insn.cls == TC_multiple ? insn.regs : 0;
         block->adds[1 + TC_fpu_multiple_regs] += insn.cls == TC_fpu_multiple ? insn.regs : 0;

@@ -45,6 +45,13 @@ REFERENCE_INSTR_PER_MAC = {"resnet8": 2.4, "mobilenet_v1_025": 3.2, "ds_cnn": 2.
 REFERENCE_DEPTHWISE = (7, 9)         # instructions per MAC of CMSIS-NN's depthwise conv (MobileNetV1)
 REFERENCE_ADD_PER_ELEMENT = 81       # an int8 residual ADD, instructions per output element
 REFERENCE_RUNTIME_CODE = 95_000      # bytes of TFLite-Micro runtime + kernel code
+# MLPerf Tiny's best published result on silicon per benchmark (issue 16's table):
+# (cycles per inference, system). X-CUBE-AI 10.2 ran on a NUCLEO-L4R5ZI (Cortex-M4) at 120 MHz.
+BEST_SILICON = {"resnet8": (19.9e6, "X-CUBE-AI 10.2, NUCLEO-L4R5ZI (165.7 ms at 120 MHz)"),
+                "mobilenet_v1_025": (10.7e6, "X-CUBE-AI 10.2, NUCLEO-L4R5ZI"),
+                "ds_cnn": (5.2e6, "X-CUBE-AI 10.2, NUCLEO-L4R5ZI"),
+                "fc_autoencoder": (0.49e6, "Plumerai")}
+BEST_SILICON_CLOCK_HZ = 120_000_000
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -208,11 +215,41 @@ def render(results: dict, errors: dict, names: list[str], golden: int, seed: int
     lines += _table(["figure", "TFLM+CMSIS-NN M4 (ref)", "tinyctl M4", "ours/ref"], rows, "lrrr")
     lines += ["", "The ratio for the depthwise row is against the middle of the published range."]
 
+    lines += _estimated_cycles(results, boards)
     lines += ["", "## Models", ""]
     lines += [f"- `{name}`: {results[name]['prepared'].model.origin}" for name in done]
     if errors:
         lines += ["", "## Failed", "", *(f"- `{name}`: {text}" for name, text in errors.items())]
     return "\n".join(lines) + "\n"
+
+
+def _estimated_cycles(results: dict, boards: dict) -> list[str]:
+    """Estimated cycles on the M4 beside MLPerf Tiny's best silicon results, per reference model."""
+    m4, m7 = boards["M4"], boards["M7"]
+    model = next((r["cores"]["M4"]["cycle_model"] for r in results.values()), None)
+    lines = ["", "## Estimated cycles against the best silicon (MLPerf Tiny)", "",
+             f"Estimated cycles per inference on the M4 ({m4.name}): the instruction classes counted in QEMU "
+             f"times the {model['source'] if model else 'Cortex-M4 TRM'} cycles, plus {m4.flash_wait_states} flash "
+             "wait states per flash line opened by data reads (benchmarks/README.md, toolchain/cycle_model.py). "
+             "An estimate, not a measurement. The silicon column is MLPerf Tiny's best published result on "
+             "silicon (issue 16's table; cycles = latency x clock); `ms at 120 MHz` puts our estimate at that board's clock. "
+             f"The M7 columns ({m7.name}) use the single-issue model with no dual-issue credit.", ""]
+    rows = []
+    for name, (cycles, system) in BEST_SILICON.items():
+        ours = results[name]["cores"] if name in results else {}
+        m4_run, m7_run = ours.get("M4", {}), ours.get("M7", {})
+        estimate = m4_run.get("estimated_cycles")
+        rows.append([name, _n(m4_run.get("instructions")), _n(estimate), _ms(m4_run.get("estimated_ms")),
+                     _ms(1e3 * estimate / BEST_SILICON_CLOCK_HZ if estimate else None),
+                     _n(m7_run.get("estimated_cycles")), _ms(m7_run.get("estimated_ms")),
+                     f"{cycles / 1e6:.2f} M", system, _ratio(estimate, cycles)])
+    return lines + _table(["model", "instructions M4", "estimated cycles M4", f"est. ms at {m4.clock_hz / 1e6:.0f} MHz",
+                           "est. ms at 120 MHz", "estimated cycles M7", f"est. ms at {m7.clock_hz / 1e6:.0f} MHz",
+                           "best silicon cycles", "best silicon system", "est. ours M4/silicon"], rows, "lrrrrrrrlr")
+
+
+def _ms(value) -> str:
+    return f"{value:.2f}" if value is not None else "n/a"
 
 
 def _op_rate(results: dict, name: str, opcode: str, unit: str) -> float | None:

@@ -145,15 +145,17 @@ def prepare(model: Model, golden_count: int, seed: int) -> Prepared:
 
 def run_on_core(prepared: Prepared, core: str, work: Path) -> dict:
     """Build the engine firmware for the core's board into work/<model>/<board>, self-test it under
-    QEMU, and return its instruction counts, per-op-type costs and flash breakdown."""
+    QEMU, and return its instruction counts, estimated cycles, per-op-type costs and flash breakdown."""
     board = resolve_board(CORES[core])
     build_dir = work / prepared.model.name / board.name
     shutil.rmtree(build_dir, ignore_errors=True)
     result = build_engine_firmware(prepared.graph, prepared.plan, prepared.golden, prepared.model.name,
                                    board, build_dir)
-    counts = result["selftest"]["instructions"]
+    counts, estimate = result["selftest"]["instructions"], result["selftest"]["estimated_cycles"]
     return {"board": board.name, "qemu_machine": board.qemu_machine, "elf": str(build_dir / FIRMWARE_ELF),
             "instructions": counts["per_inference"], "inferences": counts["inferences"],
+            "estimated_cycles": estimate["per_inference"], "estimated_ms": estimate["ms_at_board_clock"],
+            "cycle_model": estimate["model"],
             "instructions_min": counts["min"], "instructions_max": counts["max"],
             "ops": op_costs(counts["per_layer"], prepared.macs["per_op"]),
             "sizes": result["sizes"],

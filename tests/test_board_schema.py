@@ -82,6 +82,9 @@ HOSTILE = [
     ({"flash_tool.extra": 1}, "flash_tool.extra", "pyocd_target"),
     ({"console.uart": "2"}, "console.uart", "UART number"),
     ({"console.uart": 99}, "console.uart", "UART number"),
+    ({"flash_wait_states": 16}, "flash_wait_states", "flash latency"),
+    ({"flash_wait_states": "5"}, "flash_wait_states", "flash latency"),
+    ({"flash_wait_states": True}, "flash_wait_states", "flash latency"),
     ({"clock_hx": 1}, "clock_hx", "clock_hz"),
 ]
 
@@ -110,6 +113,13 @@ def test_the_cli_refuses_every_hostile_board_file_in_one_line_before_any_work(tm
         message, hint = captured.err.strip().splitlines()
         assert message.startswith(f"error: board file my-board.toml: {field} = ") and hint.strip().startswith("hint: valid:")
         assert not out.exists() and not list(tmp_path.glob(".b*"))
+
+
+def test_every_stm32_board_gives_its_flash_wait_states():
+    """The latency each part's reference manual gives at the board's clock (the cycle estimate's flash cost)."""
+    expected = {"nucleo-f446re": 5, "disco-f746ng": 7, "nucleo-h743zi": 4, "nucleo-l4r5zi": 5}
+    assert {name: resolve_board(name).flash_wait_states for name in expected} == expected
+    assert resolve_board("host").flash_wait_states == 0
 
 
 def test_a_directory_is_not_a_board_file(tmp_path):

@@ -119,6 +119,14 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     assert abs(instructions["per_inference"] - sum(layer["instructions"] for layer in layers)) <= len(layers)
     assert instructions["per_inference"] < instructions["boot_to_exit"]
     assert report["cost"] == instructions
+    # the estimate beside the exact count: per layer, summing to the inference, at the board's clock
+    estimate = selftest["estimated_cycles"]
+    assert estimate["model"]["kind"] == "estimate" and "DDI 0439B" in estimate["model"]["source"]
+    assert estimate["model"]["flash_wait_states"] == report["board"]["flash_wait_states"] == 5
+    assert estimate["per_inference"] == sum(layer["estimated_cycles"] for layer in layers)
+    assert estimate["ms_at_board_clock"] == pytest.approx(1e3 * estimate["per_inference"] / 180e6)
+    assert all(layer["estimated_cycles"] >= layer["instructions"] for layer in layers)   # no class is under 1 cycle
+    assert estimate["classes_per_inference"]["mac"] > 0 and estimate["classes_per_inference"]["flash_lines"] > 0
     weights = sum(t.data.nbytes for t in read_graph(directory / "model_int8.tflite").tensors if t.is_constant)
     firmware = report["engine"]["firmware"]
     # beside the weights: 16 kB of golden self-test data, the kernels with their DSP paths, runner mode

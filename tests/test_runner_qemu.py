@@ -66,6 +66,9 @@ def test_emulated_run_on_stm32_is_bit_exact_with_tflm(default_build, whole_split
     per_inference = report["engine"]["selftest"]["instructions"]["per_inference"]
     assert result["latency"]["instructions_per_inference"] == pytest.approx(per_inference, rel=0.01)
     assert result["latency"]["cycles_per_inference"] is None   # QEMU has no cycle counter
+    estimate = report["engine"]["selftest"]["estimated_cycles"]["per_inference"]
+    assert result["latency"]["estimated_cycles_per_inference"] == pytest.approx(estimate, rel=0.02)
+    assert result["latency"]["cycle_model"]["kind"] == "estimate"
     assert result["metrics"]["auroc"] == pytest.approx(report["validation"]["runtimes"]["tflm"]["auroc"])
     assert result["link_stats"]["rejected_results"] == 0
 
@@ -81,6 +84,7 @@ def test_cli_run_emulate_prints_the_verdict_and_writes_the_result(default_build,
     assert main(["run", str(directory), "--emulate", "--limit", str(IMAGES)]) == 0
     printed = " ".join(capsys.readouterr().out.split())
     assert "bit-exact" in printed and "instructions per inference" in printed
+    assert "estimated: " in printed and "cycles per inference" in printed and "DDI 0439B" in printed
     result = json.loads((directory / RESULT_FILE).read_text())
     assert result["samples"] == IMAGES and result["agreement_vs_tflm"]["bit_exact"]
 

@@ -32,6 +32,7 @@ USB_ID = re.compile(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{4}")
 CLOCK_HZ = (1_000, 2_000_000_000)      # 0 only on the host, whose latency is measured, not derived
 ADDRESS_SPACE = 1 << 32
 UARTS = range(16)
+FLASH_WAIT_STATES = (0, 15)            # the widest LATENCY field of an STM32 FLASH_ACR
 
 
 def field_error(where: str, field: str, value, valid: str) -> TinyctlError:
@@ -66,6 +67,9 @@ def check_board(board, where: str) -> None:
     if board.qemu_machine is not None:
         _one_of(where, "qemu.machine", board.qemu_machine, _machines_for(board.core, board.platform))
     _check_flash_tool(where, board.flash_tool)
+    if not _int_in(board.flash_wait_states, *FLASH_WAIT_STATES):
+        raise field_error(where, "flash_wait_states", board.flash_wait_states,
+                          f"an integer {FLASH_WAIT_STATES[0]}-{FLASH_WAIT_STATES[1]}: the part's flash latency at clock_hz")
     if board.console_uart is not None and not _int_in(board.console_uart, UARTS.start, UARTS.stop - 1):
         raise field_error(where, "console.uart", board.console_uart, f"a UART number {UARTS.start}-{UARTS.stop - 1}")
     try:

@@ -77,6 +77,11 @@ def _print_run(result: dict) -> None:
     elif "instructions_per_inference" in lat:
         console.print(f"latency: no cycle counter under QEMU; {lat['instructions_per_inference']:,.0f} instructions "
                       "per inference (instructions, not cycles)")
+    if "estimated_cycles_per_inference" in lat:
+        console.print(f"estimated: {lat['estimated_cycles_per_inference']:,} cycles per inference = "
+                      f"{lat['estimated_ms_at_board_clock']:.2f} ms at the board clock "
+                      f"(estimate: {lat['cycle_model']['source']}; {lat['cycle_model']['flash_wait_states']} flash wait states)",
+                      highlight=False, soft_wrap=True)
     console.print(f"link: {stats['retries']} retries, {stats['bad_frames']} bad frames, {stats['restarts']} board "
                   f"restarts, {stats['rejected_results']} results rejected and redone")
     console.print(f"written: {result['written']}")

@@ -29,6 +29,10 @@ def _print_engine(engine: dict) -> None:
     console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B; self-test on {selftest['ran_on']}: PASS")
     if "instructions" in selftest:
         console.print(f"instructions per inference (QEMU): {selftest['instructions']['per_inference']:,}")
+    if "estimated_cycles" in selftest:
+        estimate = selftest["estimated_cycles"]
+        console.print(f"estimated cycles per inference: {estimate['per_inference']:,} = "
+                      f"{estimate['ms_at_board_clock']:.2f} ms at the board clock (estimate: {estimate['model']['source']})")
 
 
 def print_build_summary(directory: Path, report: dict) -> None:

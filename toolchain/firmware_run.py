@@ -10,6 +10,7 @@ from statistics import mean
 
 import numpy as np
 
+from .cycle_model import cycle_model, estimated_cycles, estimates_cycles, mean_counts, milliseconds
 from .errors import TinyctlError
 from .firmware import emulated_elf, emulated_image, symbol_address
 from .graph import Graph
@@ -40,7 +41,20 @@ def selftest(board: Board, build_dir: Path, graph: Graph) -> dict:
         "inferences": len(totals), "boot_to_exit": run.instructions,
         "per_layer": [{"index": op.index, "opcode": op.opcode, "layer": graph.layer_name(op), "instructions": n}
                       for op, n in zip(graph.operators, per_layer)]}
+    if estimates_cycles(board):
+        _add_estimate(verdict, board, per_inference(run.class_marks, len(graph.operators)))
     return verdict
+
+
+def _add_estimate(verdict: dict, board: Board, layers: list[list[dict]]) -> None:
+    """Estimated cycles (cycle_model) per layer and per inference beside the exact instruction counts."""
+    classes = [mean_counts(runs) for runs in zip(*layers)]
+    cycles = [estimated_cycles(c, board) for c in classes]
+    for layer, n in zip(verdict["instructions"]["per_layer"], cycles):
+        layer.update(estimated_cycles=n, estimated_ms=milliseconds(n, board))
+    totals = {name: round(sum(c[name] for c in classes)) for name in classes[0]}
+    verdict["estimated_cycles"] = {"per_inference": sum(cycles), "ms_at_board_clock": milliseconds(sum(cycles), board),
+                                   "classes_per_inference": totals, "model": cycle_model(board)}
 
 
 def _verdict(board: Board, where: str, exit_code: int, console: str) -> dict:

@@ -17,7 +17,7 @@ REQUIRED = ("name", "description", "part", "core", "fpu", "dsp", "clock_hz", "pl
 # The keys each table may hold (flash_tool's are checked in board_schema).
 TABLE_KEYS = {"memory": {"flash", "ram"}, "memory.flash": {"base", "size"}, "memory.ram": {"base", "size"},
               "qemu": {"machine"}, "console": {"uart"}}
-FIELDS = set(REQUIRED) | {"alias", "memory", "qemu", "console"}
+FIELDS = set(REQUIRED) | {"alias", "memory", "qemu", "console", "flash_wait_states"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class Board:
     alias: str | None = None
     source: Path | None = None
     console_uart: int | None = None   # [console] uart: the platform's UART number; None = the platform's default
+    flash_wait_states: int = 0        # the part's flash latency at clock_hz (its reference manual's table)
 
     def __post_init__(self):
         check_board(self, self.source.name if self.source else self.name)
@@ -55,7 +56,7 @@ class Board:
             "clock_source": clock_source(self), "clock_set_by_firmware": firmware_clock_hz(self) == self.clock_hz,
             "flash": {"base": self.flash.base, "size": self.flash.size},
             "ram": {"base": self.ram.base, "size": self.ram.size},
-            "qemu_machine": self.qemu_machine,
+            "qemu_machine": self.qemu_machine, "flash_wait_states": self.flash_wait_states,
         }
 
 
@@ -97,6 +98,7 @@ def load_board(path: Path) -> Board:
         qemu_machine=_table(data, "qemu", path.name).get("machine"),
         flash_tool=dict(_table(data, "flash_tool", path.name)), alias=data.get("alias"), source=path,
         console_uart=_table(data, "console", path.name).get("uart"),
+        flash_wait_states=data.get("flash_wait_states", 0),
     )
 
 

@@ -1,6 +1,6 @@
 """`tinyctl run BUILD_DIR`: the build's test split through the board (or its QEMU stand-in) over the
-runner protocol; on-device metrics, cycles and latency, and the element-wise comparison with the
-host's TFLite-Micro outputs."""
+runner protocol; on-device metrics, cycles and latency (under QEMU: instructions and estimated cycles),
+and the element-wise comparison with the host's TFLite-Micro outputs."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 from ..build_results import BOARD_RUN_FILE as RESULT_FILE
 from ..clocks import firmware_clock_hz
 from ..codegen.model_info import model_digest
+from ..cycle_model import cycle_model, estimated_cycles, estimates_cycles, mean_counts, milliseconds
 from ..data_spec import parse_data_spec
 from ..datasets import generated_inputs, labelled_split
 from ..errors import TinyctlError
@@ -76,15 +77,15 @@ def _connect(build_dir: Path, options: RunOptions):
             qemu.stop(timeout_s=0)
 
 
-def _instructions(marks: list[int] | None, inferences: int, layers: int) -> list[int] | None:
-    """Instructions per inference from the plugin's marks; None when there are none or a board reset
-    cut an inference short (the marks no longer line up with the inferences)."""
+def _profile(marks: list[dict] | None, inferences: int, layers: int) -> list[dict] | None:
+    """Counts per inference ({"instructions": n, timing class: n}) from the plugin's marks; None when there
+    are none or a board reset cut an inference short (the marks no longer line up with the inferences)."""
     if not marks or len(marks) != inferences * (layers + 1):
         return None
-    return [sum(counts) for counts in per_inference(marks, layers)]
+    return [{name: sum(layer[name] for layer in run) for name in run[0]} for run in per_inference(marks, layers)]
 
 
-def _latency(board, cycles: list[int], has_counter: bool, instructions: list[int] | None) -> dict:
+def _latency(board, cycles: list[int], has_counter: bool, profile: list[dict] | None) -> dict:
     """Milliseconds only at the clock the firmware sets (its clock plan), never at a board file's figure."""
     clock_hz = firmware_clock_hz(board)
     if has_counter:
@@ -92,10 +93,14 @@ def _latency(board, cycles: list[int], has_counter: bool, instructions: list[int
         return {"source": "DWT cycle counter", "cycles_per_inference": per, "clock_hz": clock_hz,
                 "ms_at_board_clock": 1e3 * per / clock_hz if clock_hz else None}
     latency = {"source": "none: the board has no cycle counter", "cycles_per_inference": None}
-    if instructions:
-        per = float(np.mean(instructions))
+    if profile:
+        per = float(np.mean([run["instructions"] for run in profile]))
         latency.update(source="QEMU instruction count (instructions, not cycles)", instructions_per_inference=per,
                        ms_at_board_clock_if_1_ipc=1e3 * per / clock_hz if clock_hz else None)
+    if profile and estimates_cycles(board):
+        estimate = estimated_cycles(mean_counts(profile), board)
+        latency.update(estimated_cycles_per_inference=estimate,
+                       estimated_ms_at_board_clock=milliseconds(estimate, board), cycle_model=cycle_model(board))
     return latency
 
 
@@ -122,14 +127,14 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
         raw, cycles = _stream(session, inputs, progress)
         session.close(goodbye=qemu is not None)   # a board in the field stays in runner mode
         marks = qemu.stop() if qemu else None
-    instructions = _instructions(marks, len(inputs), len(graph.operators))
+    profile = _profile(marks, len(inputs), len(graph.operators))
     expected = tflm_int8_outputs(tflite, inputs)
     scale, zero_point = out.scale[0], out.zero_point[0]
     device = RuntimeOutput((raw.astype(np.float32) - zero_point) * np.float32(scale), raw)
     result = {"board": board.name, "link": "QEMU " + board.qemu_machine if qemu else options.port,
               "emulated_image": emulated_image(board) if qemu else None,
               "samples": len(inputs), "agreement_vs_tflm": _agreement(device, RuntimeOutput(expected, expected)),
-              "latency": _latency(board, cycles, info.has_cycle_counter, instructions),
+              "latency": _latency(board, cycles, info.has_cycle_counter, profile),
               "link_stats": dict(vars(session.stats)),
               "metrics": _metrics(device, labels, report)}
     written = Path(options.out) if options.out is not None else build_dir / RESULT_FILE

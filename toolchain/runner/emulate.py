@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import TinyctlError
 from ..firmware import emulated_elf, symbol_address
-from ..qemu import MARK_SYMBOL, _parse_counts, build_plugin, serial_args
+from ..qemu import MARK_SYMBOL, parse_counts, plugin_arguments, serial_args
 from ..staging import owned_temp_dir
 from ..targets import Board, board_of_build
 from ..tools import require_tool
@@ -58,12 +58,12 @@ class QemuBoard:
             command += ["-semihosting-config", "enable=on,target=native,arg=fw,arg=runner"]
         if count_instructions:
             mark = symbol_address(self.elf, MARK_SYMBOL)
-            command += ["-plugin", f"{build_plugin()},out={self.counts},mark={mark:#x}"]
+            command += ["-plugin", plugin_arguments(self.board, self.counts, mark)]
         self.command = command
         self.log = Path(self._tmp.name) / "qemu.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        self._marks: list[int] | None = None
+        self._marks: list[dict[str, int]] | None = None
         self._stopped = False
 
     def open(self, timeout_s: float = 20.0):
@@ -89,9 +89,10 @@ class QemuBoard:
                     break
                 seen += chunk
 
-    def stop(self, timeout_s: float = 10.0) -> list[int] | None:
-        """Wait for QEMU to exit (after the firmware's BYE), else end it; the instruction count at
-        each profile mark, when the plugin reported (None otherwise). Stopping twice is harmless."""
+    def stop(self, timeout_s: float = 10.0) -> list[dict[str, int]] | None:
+        """Wait for QEMU to exit (after the firmware's BYE), else end it; the counts at each profile
+        mark ({"instructions": n, timing class: n}), when the plugin reported (None otherwise).
+        Stopping twice is harmless."""
         if self._stopped:
             return self._marks
         try:
@@ -100,7 +101,7 @@ class QemuBoard:
             self.process.terminate()
             self.process.wait(timeout=10)
         if self.counts.is_file():
-            self._marks = _parse_counts(self.counts.read_text())[1]
+            self._marks = parse_counts(self.counts.read_text())[1]
         self._tmp.cleanup()
         self._stopped = True
         return self._marks

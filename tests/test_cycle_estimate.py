@@ -1,0 +1,195 @@
+"""The cycle estimate: the plugin's Thumb-2 classifier on hand-assembled encodings (16- and 32-bit, one
+per timing class), and a tiny firmware loop under QEMU whose cycles are worked out by hand from the
+Cortex-M4 TRM table (Arm DDI 0439B, table 3-1)."""
+
+import ctypes
+import re
+import subprocess
+
+import pytest
+
+from tinyctl.cycle_model import CYCLES, P, estimated_cycles, milliseconds
+from tinyctl.firmware import symbol_address
+from tinyctl.qemu import PLUGIN_DIR, per_inference, run_firmware
+from tinyctl.targets import resolve_board
+
+M4 = CYCLES["cortex-m4"]
+CLASS_NAMES = re.findall(r"^\s+X\((\w+)\)", (PLUGIN_DIR / "insnclass.h").read_text(), re.M)
+
+# (assembly, [(class, registers moved, writes pc), one per instruction], cycles on the M4 by hand)
+ENCODINGS = [
+    ("adds r0, r1, r2", [("alu", 0, 0)], 1),
+    ("add.w r0, r1, r2, lsl #2", [("alu", 0, 0)], 1),
+    ("sxtb16 r0, r1", [("alu", 0, 0)], 1),
+    ("bfi r0, r1, #2, #3", [("alu", 0, 0)], 1),
+    ("mov pc, lr", [("alu", 0, 1)], 1 + P),
+    ("it eq\naddeq r0, r0, #1", [("it", 0, 0), ("alu", 0, 0)], 2),
+    ("ldr r0, [r1]", [("load", 0, 0)], 2),
+    ("ldr.w r0, [r1, r2, lsl #2]", [("load", 0, 0)], 2),
+    ("ldrb.w r3, [r4, #1]", [("load", 0, 0)], 2),
+    ("ldr r0, [pc, #4]", [("load", 0, 0)], 2),
+    ("ldrsh r0, [r1, r2]", [("load", 0, 0)], 2),
+    ("ldr r0, [r1]\nldr r2, [r3]", [("load", 0, 0), ("load_pipelined", 0, 0)], 3),
+    ("ldr r0, [r1]\nldr.w r2, [r3, #8]\nldrh r4, [r5]", [("load", 0, 0), ("load_pipelined", 0, 0),
+                                                          ("load_pipelined", 0, 0)], 4),
+    ("ldr r0, [r1]\nldr r2, [r0]", [("load", 0, 0), ("load", 0, 0)], 4),          # address depends on it
+    ("ldr r0, [r1, r2]\nstr r0, [r3, #20]", [("load", 0, 0), ("store_pipelined", 0, 0)], 3),
+    ("str r0, [r1]\nldr r2, [r3]", [("store", 0, 0), ("load", 0, 0)], 4),         # nothing after a store
+    ("str r0, [r1, #4]", [("store", 0, 0)], 2),
+    ("strh.w r0, [r1, #2]", [("store", 0, 0)], 2),
+    ("ldrd r0, r1, [r2]", [("load_store_dual", 0, 0)], 3),
+    ("strd r0, r1, [r2, #8]", [("load_store_dual", 0, 0)], 3),
+    ("ldrex r0, [r1]", [("load", 0, 0)], 2),
+    ("push {r4-r7, lr}", [("multiple", 5, 0)], 6),
+    ("pop {r4, pc}", [("multiple", 2, 1)], 3 + P),
+    ("ldmia r0!, {r1-r3}", [("multiple", 3, 0)], 4),
+    ("stmia.w r0!, {r1-r4, r8}", [("multiple", 5, 0)], 6),
+    ("ldmia.w sp!, {r4-r11, pc}", [("multiple", 9, 1)], 10 + P),
+    ("muls r0, r1, r0", [("mul", 0, 0)], 1),
+    ("mul r0, r1, r2", [("mul", 0, 0)], 1),
+    ("smulbb r0, r1, r2", [("mul", 0, 0)], 1),
+    ("smuad r0, r1, r2", [("mul", 0, 0)], 1),
+    ("mla r0, r1, r2, r3", [("mac", 0, 0)], 1),
+    ("mls r0, r1, r2, r3", [("mac", 0, 0)], 1),
+    ("smlabb r0, r1, r2, r3", [("mac", 0, 0)], 1),
+    ("smlad r0, r1, r2, r3", [("mac", 0, 0)], 1),
+    ("smull r0, r1, r2, r3", [("mul_long", 0, 0)], 1),
+    ("umull r0, r1, r2, r3", [("mul_long", 0, 0)], 1),
+    ("smlal r0, r1, r2, r3", [("mac_long", 0, 0)], 1),
+    ("smlald r0, r1, r2, r3", [("mac_long", 0, 0)], 1),
+    ("sdiv r0, r1, r2", [("div", 0, 0)], 7),
+    ("udiv r0, r1, r2", [("div", 0, 0)], 7),
+    ("ssat r0, #8, r1", [("dsp", 0, 0)], 1),
+    ("usat r0, #8, r1", [("dsp", 0, 0)], 1),
+    ("qadd r0, r1, r2", [("dsp", 0, 0)], 1),
+    ("sadd16 r0, r1, r2", [("dsp", 0, 0)], 1),
+    ("sel r0, r1, r2", [("dsp", 0, 0)], 1),
+    ("b.n 1f\n1:", [("branch", 0, 0)], 1 + P),
+    ("b.w 1f\n1:", [("branch", 0, 0)], 1 + P),
+    ("bl 1f\n1:", [("branch", 0, 0)], 1 + P),
+    ("bx lr", [("branch", 0, 0)], 1 + P),
+    ("blx r3", [("branch", 0, 0)], 1 + P),
+    ("it lt\nblt.w 1f\n1:", [("it", 0, 0), ("branch_cond", 0, 0)], 2),   # B.W made conditional by IT
+    ("itt eq\naddeq r0, #1\nbxeq lr", [("it", 0, 0), ("alu", 0, 0), ("branch_cond", 0, 0)], 3),
+    ("it eq\naddeq r0, #1\nbx lr", [("it", 0, 0), ("alu", 0, 0), ("branch", 0, 0)], 2 + 1 + P),  # after the block
+    ("beq.n 1f\n1:", [("branch_cond", 0, 0)], 1),                  # not taken; taken adds P (QEMU test)
+    ("bne.w 1f\n1:", [("branch_cond", 0, 0)], 1),
+    ("cbz r0, 1f\nnop\n1:", [("branch_cond", 0, 0), ("other", 0, 0)], 2),
+    ("tbb [pc, r0]", [("table_branch", 0, 0)], 2 + P),
+    ("vadd.f32 s0, s1, s2", [("fpu", 0, 0)], 1),
+    ("vmov r0, s0", [("fpu", 0, 0)], 1),
+    ("vcvt.s32.f32 s0, s0", [("fpu", 0, 0)], 1),
+    ("vmla.f32 s0, s1, s2", [("fpu_mac", 0, 0)], 3),
+    ("vfma.f32 s0, s1, s2", [("fpu_mac", 0, 0)], 3),
+    ("vdiv.f32 s0, s1, s2", [("fpu_div", 0, 0)], 14),
+    ("vsqrt.f32 s0, s1", [("fpu_div", 0, 0)], 14),
+    ("vldr s0, [r0, #4]", [("fpu_load_store", 0, 0)], 2),
+    ("vpush {s16-s19}", [("fpu_multiple", 4, 0)], 5),
+    ("dmb", [("barrier", 0, 0)], 1),
+    ("nop", [("other", 0, 0)], 1),
+    ("svc 0", [("other", 0, 0)], 1),
+    ("bkpt 0", [("other", 0, 0)], 1),
+]
+
+
+class Insn(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int) for name in ("cls", "regs", "writes_pc", "load_dest", "base", "index",
+                                                   "is_load", "it_pending")]
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    """The plugin's classifier alone, as a host shared library."""
+    library = tmp_path_factory.mktemp("classifier") / "libinsnclass.so"
+    subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", str(PLUGIN_DIR / "insnclass.c"), "-o",
+                    str(library)], check=True)
+    lib = ctypes.CDLL(str(library))
+    lib.tc_classify.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Insn)]
+    lib.tc_follow.argtypes = [ctypes.POINTER(Insn), ctypes.POINTER(Insn)]
+    return lib
+
+
+def _assemble(tmp_path, source: str) -> bytes:
+    (tmp_path / "a.s").write_text(".syntax unified\n.thumb\n" + source + "\n")
+    subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard",
+                    "-o", str(tmp_path / "a.o"), str(tmp_path / "a.s")], check=True)
+    subprocess.run(["arm-none-eabi-objcopy", "-O", "binary", "-j", ".text", str(tmp_path / "a.o"),
+                    str(tmp_path / "a.bin")], check=True)
+    return (tmp_path / "a.bin").read_bytes()
+
+
+def _classify(lib, code: bytes) -> list[Insn]:
+    """Walk code as the plugin does within one block: classify, then take the previous one's context."""
+    insns, offset, before = [], 0, None
+    while offset < len(code):
+        size = 4 if (code[offset + 1] >> 3) in (0x1D, 0x1E, 0x1F) else 2
+        insn = Insn()
+        lib.tc_classify(code[offset:offset + size], size, ctypes.byref(insn))
+        if before is not None:
+            lib.tc_follow(ctypes.byref(before), ctypes.byref(insn))
+        insns.append(insn)
+        before, offset = insn, offset + size
+    return insns
+
+
+def _m4_cycles(insn: Insn) -> int:
+    name = CLASS_NAMES[insn.cls]
+    per_register = M4.get(f"{name}_regs", 0)
+    return M4[name] + insn.regs * per_register + insn.writes_pc * M4["pc_write"]
+
+
+@pytest.mark.parametrize("source,expected,cycles", ENCODINGS, ids=[e[0].replace("\n", "; ") for e in ENCODINGS])
+def test_classifier_on_assembled_encodings(classifier, tmp_path, source, expected, cycles):
+    insns = _classify(classifier, _assemble(tmp_path, source))
+    assert [(CLASS_NAMES[i.cls], i.regs, i.writes_pc) for i in insns] == expected
+    assert sum(_m4_cycles(i) for i in insns) == cycles
+
+
+LOOP = """
+.text
+.word 0x20001000
+.word reset
+.global reset
+.thumb_func
+reset:
+    bl mark
+    ldr r2, data            @ a literal from flash: load 2, and a flash line: + wait states
+    movs r0, #4             @ 1
+loop:
+    ldr r1, [r2]            @ 2
+    ldr r3, [r2, #4]        @ 1: pipelined behind the first load
+    smlad r4, r1, r3, r4    @ 1
+    str r4, [r2, #8]        @ 2: after a multiply, no pipelining
+    subs r0, #1             @ 1
+    bne loop                @ 1, + P when taken (3 of the 4 times)
+    bl mark                 @ 1 + P
+    movs r0, #0x18          @ semihosting SYS_EXIT, ADP_Stopped_ApplicationExit
+    ldr r1, =0x20026
+    bkpt 0xab
+.thumb_func
+mark:
+    bx lr                   @ 1 + P
+.align 2
+data:
+    .word 0x20000000
+.ltorg
+"""
+
+
+def test_tiny_loop_matches_the_hand_count(tmp_path):
+    board = resolve_board("nucleo-f446re")
+    (tmp_path / "loop.s").write_text(".syntax unified\n.thumb\n" + LOOP)
+    elf = tmp_path / "loop.elf"
+    subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m4", "-o", str(tmp_path / "loop.o"), str(tmp_path / "loop.s")],
+                   check=True)
+    subprocess.run(["arm-none-eabi-ld", "-Ttext=0x08000000", "-e", "reset", "-o", str(elf), str(tmp_path / "loop.o")],
+                   check=True)
+    run = run_firmware(board, elf, [], mark_address=symbol_address(elf, "mark"))
+    assert run.exit_code == 0
+    [[layer]] = per_inference(run.class_marks, 1)
+    assert layer["instructions"] == 2 + 6 * 4 + 1 + 1
+    assert layer["branch_taken"] == 3 and layer["branch_cond"] == 4 and layer["flash_lines"] == 1
+    hand = 2 + 1 + 4 * (2 + 1 + 1 + 2 + 1 + 1) + 3 * P + (1 + P) + (1 + P) + board.flash_wait_states
+    assert hand == 52
+    assert estimated_cycles(layer, board) == hand
+    assert milliseconds(hand, board) == pytest.approx(1e3 * 52 / 180e6)

@@ -35,7 +35,7 @@ from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
 
 ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
-ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "depthwise_conv2d.c", "depthwise_plane.c",
+ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_window.c", "depthwise_conv2d.c", "depthwise_plane.c",
                   "fully_connected.c", "add_sub.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS

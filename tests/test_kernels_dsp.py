@@ -84,7 +84,7 @@ def _cases() -> list:
         cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
-    return cases + _plane_cases(rng)
+    return cases + _plane_cases(rng) + _window_cases(rng)
 
 
 def _plane_cases(rng) -> list:
@@ -106,6 +106,30 @@ def _plane_cases(rng) -> list:
         depthwise_case(rng, 3, 126, 2, 1, 3, 3, padding="same", name="dw plane 3x126x2 s1 same (widest row)"),
         depthwise_case(rng, 3, 127, 2, 1, 3, 3, padding="same",
                        name="dw 3x127x2 s1 same (too wide for the plane path)"),
+    ]
+
+
+def _window_cases(rng) -> list:
+    """The whole-window CONV_2D path (1 to 3 input channels, windows of up to 32 bytes once padded to
+    whole words): 1, 2 and 3 channels, padding on every side, stride 2, dilation, a single output pixel
+    (an odd pixel count), odd channel counts and more than one chunk of channels with an odd tail, input
+    zero points at both ends, no bias, per-tensor scales, the largest window it takes beside the next
+    one up, and a layer it leaves to the general path (a shift of 0 on one channel)."""
+    return [
+        conv_case(rng, 9, 8, 1, 8, 3, 3, stride=2, padding="same", misalign=(1, 3),
+                  name="conv window 9x8x1->8 s2 same"),
+        full_range(conv_case(rng, 7, 9, 3, 5, 3, 3, padding="same", zero_point=-128,
+                             name="conv window 7x9x3->5 same (padding on every side)")),
+        conv_case(rng, 10, 9, 2, 3, 3, 3, dilation=2, padding="same", zero_point=127, bias=False,
+                  name="conv window 10x9x2->3 d2 same, no bias"),
+        conv_case(rng, 11, 11, 3, 19, 3, 3, stride=2, padding="valid", per_channel=False,
+                  name="conv window 11x11x3->19 s2 valid (two chunks, odd tail)"),
+        conv_case(rng, 3, 3, 1, 7, 3, 3, padding="valid", name="conv window 3x3x1->7 (one output pixel)"),
+        conv_case(rng, 6, 7, 1, 4, 1, 1, padding="valid", name="conv window 6x7x1->4 k1x1"),
+        full_range(conv_case(rng, 9, 9, 2, 6, 4, 4, padding="same", name="conv window 9x9x2->6 k4x4 (32 bytes)")),
+        conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv 9x9x3->6 k3x4 (36 bytes, past the window path)"),
+        conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
+        _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
     ]
 
 
@@ -213,3 +237,13 @@ def test_depthwise_plane_path_is_taken(runs):
     plane = per_mac["dw plane 3x126x2 s1 same (widest row)"]
     general = per_mac["dw 3x127x2 s1 same (too wide for the plane path)"]
     assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_conv_window_path_is_taken(runs):
+    """A 1-channel 3x3 layer costs well under two thirds of the general path's instructions per MAC, which it
+    takes when one channel's requantisation is outside the window path's."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    window = per_mac["conv window 12x12x1->6 same"]
+    general = per_mac["conv 12x12x1->6 same, shift 0"]
+    assert window < general / 1.5, f"{window:.2f} vs {general:.2f} instructions per MAC"

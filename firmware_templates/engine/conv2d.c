@@ -64,7 +64,9 @@ void tc_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
     if (input_dims->c == weight_dims->c && tc_dsp_offset_ok(io->input_zero_point)) {
         const int32_t terms = weight_dims->h * weight_dims->w * weight_dims->c;
         const tc_output_params params = tc_output_params_of(bias, output_dims->c, terms, io, rq);
-        if (tc_conv2d_matmul_fits(input_dims, weight_dims, output_dims, &params)) {
+        if (tc_conv2d_window_fits(input_dims, weight_dims, &params)) {
+            tc_conv2d_window_s8(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
+        } else if (tc_conv2d_matmul_fits(input_dims, weight_dims, output_dims, &params)) {
             tc_conv2d_matmul_s8(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
         } else if (window->dilation_w == 1) {
             conv2d_dsp(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params, 0);

@@ -298,6 +298,21 @@ def requant_case(rng, fast: bool = False, name="") -> Case:
                 name)
 
 
+def fc_scale_case(rng, multiplier: int, shift: int, act: tuple[int, int], name="") -> Case:
+    """FULLY_CONNECTED with all-zero weights and one per-tensor (multiplier, shift), shift in -22..-1, so
+    each unit's accumulator is its bias: the hoisted per-tensor requantisation of the DSP path on exact
+    ties in both rounding steps and on random biases up to 2^30 - 2^20, with the activation range `act`."""
+    big = (1 << 30) - (1 << 20)
+    biases = [*range(-40, 41), -big, big, *(int(v) for v in rng.integers(-big, big, size=100, endpoint=True)),
+              *(int(v) for v in rng.integers(-(1 << 18), 1 << 18, size=100))]
+    units, depth = len(biases), 5
+    x = rng.integers(-128, 128, size=(1, depth), dtype=np.int8)
+    params = [1, depth, units, *[0] * 15, int(rng.integers(-128, 128)), int(rng.integers(-20, 21)), *act, 1]
+    return Case(FC, params, [x, np.zeros((units, depth), np.int8), np.array(biases, np.int32),
+                             np.array([multiplier], np.int32), np.array([shift], np.int32)], [2, 1],
+                units * depth, name)
+
+
 def scale_case(rng, kind: int, output_zero_point: int, act: tuple[int, int], name="") -> Case:
     """A 1x1 CONV_2D or 1x1 DEPTHWISE_CONV_2D on two pixels with all-zero weights, so each output
     channel's accumulator is its bias: the requantisation of the 1x1 and depthwise paths (right shifts

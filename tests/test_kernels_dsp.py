@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from dsp_harness import (ADD, CONV, DEPTHWISE, FC, KIND_NAMES, SUB, TARGETS, add_case, build_and_run, conv_case,
-                         depthwise_case, fc_case, full_range, host_engine, host_output, requant_case, scale_case)
+                         depthwise_case, fc_case, fc_scale_case, full_range, host_engine, host_output, requant_case,
+                         scale_case)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -67,6 +68,11 @@ def _cases() -> list:
                              name=f"fc{i} {batches}x{depth}->{units}"))
     cases.append(requant_case(rng, name="fc requantisation edges"))
     cases.append(requant_case(rng, fast=True, name="fc requantisation edges, fast form"))
+    for multiplier, shift, act in [(1 << 30, -1, (-128, 127)), (1 << 30, -3, (-100, 90)),
+                                   (int(rng.integers(1 << 30, 1 << 31)), -22, (-128, 127)),
+                                   (-(2**31), -7, (5, 127))]:
+        cases.append(fc_scale_case(rng, multiplier, shift, act,
+                                   name=f"fc per-tensor requantisation edges, shift {shift}, range {act}"))
     for i, (shape1, shape2) in enumerate([((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)),
                                           ((1, 1, 1, 5), (1, 3, 4, 5)), ((1, 3, 1, 6), (1, 1, 5, 1)),
                                           ((2, 3, 4, 3), (1, 1, 1, 1)), ((1, 1, 1, 13), (1, 1, 1, 13))]):
@@ -173,6 +179,9 @@ def _special_cases(rng) -> list:
         fc_case(rng, 2, 640, 9, name="fc 2x640->9 (the deepest rows expanded)"),
         fc_case(rng, 1, 641, 4, zero_point=-128, name="fc 1x641->4 (rows read as they are)"),
         fc_case(rng, 3, 7, 5, per_channel=False, misalign=(1, 2), name="fc 3x7->5"),
+        full_range(fc_case(rng, 2, 33, 7, per_channel=False, zero_point=-128, name="fc 2x33->7 per tensor")),
+        fc_case(rng, 1, 31, 1, per_channel=False, misalign=(3, 1), name="fc 31->1 per tensor"),
+        fc_case(rng, 1, 640, 3, per_channel=False, zero_point=127, name="fc 640->3 per tensor"),
         scale_case(rng, CONV, -128, (-128, 127), name="conv 1x1 requantisation edges, zero point -128"),
         scale_case(rng, CONV, 127, (-128, 127), name="conv 1x1 requantisation edges, zero point 127"),
         scale_case(rng, DEPTHWISE, 5, (-100, 90), name="depthwise requantisation edges, zero point 5"),

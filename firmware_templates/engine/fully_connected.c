@@ -20,7 +20,7 @@ fc_block(const int32_t *lanes, const int32_t *tail, const int8_t *w0, int32_t de
          int32_t acc[4])
 {
     const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, xe, xo, k, ke;
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, k, ke;
     if (groups > 0) {
         __asm volatile(
             "1:\n\t"
@@ -43,14 +43,82 @@ fc_block(const int32_t *lanes, const int32_t *tail, const int8_t *w0, int32_t de
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
+/* a + one weight row against the expanded input row: per group of 4 inputs one LDRD of their int16
+ * pairs, one weight word and two SMLADs. */
+static inline __attribute__((always_inline)) int32_t
+fc_row(const int32_t *lanes, const int32_t *tail, const int8_t *w, int32_t groups, int32_t rest, int32_t a)
+{
+    int32_t xe, xo, k, ke;
+    if (groups > 0) {
+        __asm volatile(
+            "1:\n\t"
+            "ldrd %[xe], %[xo], [%[lanes]], #8\n\t"
+            FC_ROW_ASM("w", "a")
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [a] "+r"(a), [lanes] "+r"(lanes), [w] "+r"(w), [n] "+r"(groups), [xe] "=&r"(xe), [xo] "=&r"(xo),
+              [k] "=&r"(k), [ke] "=&r"(ke)
+            :
+            : "cc", "memory");
+    }
+    for (int32_t i = 0; i < rest; ++i) {
+        a += w[i] * tail[i];
+    }
+    return a;
+}
+
+/* The int8 outputs of n units from their sums with the bias (below 2^30: tc_output_params.fast) and one
+ * scale for all (bias2 0): a function of its own, so that its loop has the registers to itself, with a
+ * copy for the full int8 range. */
+static __attribute__((noinline)) void fc_outputs_scaled(const int32_t *sums, int32_t n, const tc_channel_scale *s,
+                                                        int32_t lo, int32_t hi, int8_t *output)
+{
+    if (lo == -128 && hi == 127) {
+        for (int32_t k = 0; k < n; ++k) {
+            output[k] = tc_output_scaled(sums[k], s, lo, hi, 1);
+        }
+    } else {
+        for (int32_t k = 0; k < n; ++k) {
+            output[k] = tc_output_scaled(sums[k], s, lo, hi, 0);
+        }
+    }
+}
+
+/* The outputs of units u .. u + n - 1 from their accumulators: with the one scale `shared` when it is
+ * not NULL (a per-tensor requantisation that tc_scale_fast takes; the accumulators then started from
+ * the bias, fc_start), else by tc_outputs_dsp. */
+static inline void fc_outputs(const int32_t *acc, int32_t n, int32_t u, const tc_output_params *p,
+                              const tc_channel_scale *shared, int8_t *output)
+{
+    if (shared) {
+        fc_outputs_scaled(acc, n, shared, p->min, p->max, output);
+    } else {
+        tc_outputs_dsp(acc, n, u, p, output);
+    }
+}
+
+/* Unit u's accumulator's start: its bias when fc_outputs takes the shared scale, else 0 (tc_outputs_dsp
+ * adds the bias). */
+static inline int32_t fc_start(int32_t u, const tc_output_params *p, const tc_channel_scale *shared)
+{
+    return shared && p->bias ? p->bias[u] : 0;
+}
+
 /* Four units at a time, then one at a time; each input row, when it has at most FC_MAX_DEPTH values,
- * expanded once to int16 pairs with the input offset (fc_block), else read as it is (tc_dot4_s8). */
+ * expanded once to int16 pairs with the input offset (fc_block, fc_row), else read as it is
+ * (tc_dot4_s8, tc_dot1_s8). */
 static void fully_connected_dsp(const int8_t *input, int32_t batches, int32_t depth,
                                 const int8_t *weights, int32_t units, const int32_t *bias,
                                 int8_t *output, const tc_int8_io *io, const tc_requant *rq)
 {
     const int32_t offset2 = tc_dup16(-io->input_zero_point), groups = depth >> 2, rest = depth & 3;
     const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
+    tc_channel_scale scale;
+    const tc_channel_scale *shared = out.fast_scale && !out.per_channel ? &scale : 0;
+    if (shared) {
+        tc_channel_scales(&out, 0, 1, &scale);
+        scale.bias2 = 0; /* each unit's accumulator starts from its bias (fc_start) */
+    }
     int32_t lanes[FC_MAX_DEPTH / 2], tail[3];
     for (int32_t b = 0; b < batches; ++b) {
         const int8_t *row = input + b * depth;
@@ -60,18 +128,21 @@ static void fully_connected_dsp(const int8_t *input, int32_t batches, int32_t de
         }
         int32_t u = 0;
         for (; u + 4 <= units; u += 4) {
-            int32_t acc[4] = {0, 0, 0, 0};
+            int32_t acc[4] = {fc_start(u, &out, shared), fc_start(u + 1, &out, shared), fc_start(u + 2, &out, shared),
+                              fc_start(u + 3, &out, shared)};
             if (expanded) {
                 fc_block(lanes, tail, weights + u * depth, depth, groups, rest, acc);
             } else {
                 tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
             }
-            tc_outputs_dsp(acc, 4, u, &out, output);
+            fc_outputs(acc, 4, u, &out, shared, output);
             output += 4;
         }
         for (; u < units; ++u) {
-            const int32_t acc = tc_dot1_s8(row, weights + u * depth, depth, offset2, 0);
-            tc_outputs_dsp(&acc, 1, u, &out, output++);
+            const int32_t start = fc_start(u, &out, shared);
+            const int32_t acc = expanded ? fc_row(lanes, tail, weights + u * depth, groups, rest, start)
+                                         : tc_dot1_s8(row, weights + u * depth, depth, offset2, start);
+            fc_outputs(&acc, 1, u, &out, shared, output++);
         }
     }
 }

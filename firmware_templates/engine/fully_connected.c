@@ -84,65 +84,71 @@ static __attribute__((noinline)) void fc_outputs_scaled(const int32_t *sums, int
     }
 }
 
-/* The outputs of units u .. u + n - 1 from their accumulators: with the one scale `shared` when it is
- * not NULL (a per-tensor requantisation that tc_scale_fast takes; the accumulators then started from
- * the bias, fc_start), else by tc_outputs_dsp. */
-static inline void fc_outputs(const int32_t *acc, int32_t n, int32_t u, const tc_output_params *p,
-                              const tc_channel_scale *shared, int8_t *output)
+/* One input row's outputs, four units at a time, then one at a time: the row expanded to int16 pairs
+ * (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it is (tc_dot4_s8, tc_dot1_s8).
+ * `shared` (a constant in each of the two copies the compiler makes): the requantisation is per tensor
+ * and tc_scale_fast takes it, so every accumulator starts from its bias and fc_outputs_scaled applies
+ * `scale`; else tc_outputs_dsp adds the bias and requantises. */
+static inline __attribute__((always_inline)) void
+fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int8_t *weights, int32_t depth,
+         int32_t units, int32_t offset2, const tc_output_params *p, const tc_channel_scale *scale, int8_t *output,
+         const int shared)
 {
-    if (shared) {
-        fc_outputs_scaled(acc, n, shared, p->min, p->max, output);
-    } else {
-        tc_outputs_dsp(acc, n, u, p, output);
+    const int32_t groups = depth >> 2, rest = depth & 3;
+    const int32_t *bias = shared ? p->bias : 0;
+    int32_t u = 0;
+    for (; u + 4 <= units; u += 4, output += 4) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        for (int32_t k = 0; bias && k < 4; ++k) {
+            acc[k] = bias[u + k];
+        }
+        if (lanes) {
+            fc_block(lanes, tail, weights + u * depth, depth, groups, rest, acc);
+        } else {
+            tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
+        }
+        if (shared) {
+            fc_outputs_scaled(acc, 4, scale, p->min, p->max, output);
+        } else {
+            tc_outputs_dsp(acc, 4, u, p, output);
+        }
+    }
+    for (; u < units; ++u, ++output) {
+        const int32_t start = bias ? bias[u] : 0;
+        const int32_t acc = lanes ? fc_row(lanes, tail, weights + u * depth, groups, rest, start)
+                                  : tc_dot1_s8(row, weights + u * depth, depth, offset2, start);
+        if (shared) {
+            fc_outputs_scaled(&acc, 1, scale, p->min, p->max, output);
+        } else {
+            tc_outputs_dsp(&acc, 1, u, p, output);
+        }
     }
 }
 
-/* Unit u's accumulator's start: its bias when fc_outputs takes the shared scale, else 0 (tc_outputs_dsp
- * adds the bias). */
-static inline int32_t fc_start(int32_t u, const tc_output_params *p, const tc_channel_scale *shared)
-{
-    return shared && p->bias ? p->bias[u] : 0;
-}
-
-/* Four units at a time, then one at a time; each input row, when it has at most FC_MAX_DEPTH values,
- * expanded once to int16 pairs with the input offset (fc_block, fc_row), else read as it is
- * (tc_dot4_s8, tc_dot1_s8). */
+/* Each input row, when it has at most FC_MAX_DEPTH values, expanded once to int16 pairs with the input
+ * offset, then fc_units. */
 static void fully_connected_dsp(const int8_t *input, int32_t batches, int32_t depth,
                                 const int8_t *weights, int32_t units, const int32_t *bias,
                                 int8_t *output, const tc_int8_io *io, const tc_requant *rq)
 {
-    const int32_t offset2 = tc_dup16(-io->input_zero_point), groups = depth >> 2, rest = depth & 3;
+    const int32_t offset2 = tc_dup16(-io->input_zero_point);
     const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
-    tc_channel_scale scale;
-    const tc_channel_scale *shared = out.fast_scale && !out.per_channel ? &scale : 0;
+    const int shared = out.fast_scale && !out.per_channel, expanded = depth <= FC_MAX_DEPTH;
+    tc_channel_scale scale = {0, 0, 0, 0};
     if (shared) {
         tc_channel_scales(&out, 0, 1, &scale);
-        scale.bias2 = 0; /* each unit's accumulator starts from its bias (fc_start) */
+        scale.bias2 = 0; /* the accumulators start from the bias (fc_units) */
     }
     int32_t lanes[FC_MAX_DEPTH / 2], tail[3];
-    for (int32_t b = 0; b < batches; ++b) {
+    for (int32_t b = 0; b < batches; ++b, output += units) {
         const int8_t *row = input + b * depth;
-        const int expanded = depth <= FC_MAX_DEPTH;
         if (expanded) {
-            tc_expand_s8(row, groups, rest, offset2, lanes, 2, tail);
+            tc_expand_s8(row, depth >> 2, depth & 3, offset2, lanes, 2, tail);
         }
-        int32_t u = 0;
-        for (; u + 4 <= units; u += 4) {
-            int32_t acc[4] = {fc_start(u, &out, shared), fc_start(u + 1, &out, shared), fc_start(u + 2, &out, shared),
-                              fc_start(u + 3, &out, shared)};
-            if (expanded) {
-                fc_block(lanes, tail, weights + u * depth, depth, groups, rest, acc);
-            } else {
-                tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
-            }
-            fc_outputs(acc, 4, u, &out, shared, output);
-            output += 4;
-        }
-        for (; u < units; ++u) {
-            const int32_t start = fc_start(u, &out, shared);
-            const int32_t acc = expanded ? fc_row(lanes, tail, weights + u * depth, groups, rest, start)
-                                         : tc_dot1_s8(row, weights + u * depth, depth, offset2, start);
-            fc_outputs(&acc, 1, u, &out, shared, output++);
+        if (shared) {
+            fc_units(row, expanded ? lanes : 0, tail, weights, depth, units, offset2, &out, &scale, output, 1);
+        } else {
+            fc_units(row, expanded ? lanes : 0, tail, weights, depth, units, offset2, &out, &scale, output, 0);
         }
     }
 }

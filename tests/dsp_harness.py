@@ -37,7 +37,7 @@ from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
 
 ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
-ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "depthwise_conv2d.c", "depthwise_plane.c",
+ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_window.c", "depthwise_conv2d.c", "depthwise_plane.c",
                   "fully_connected.c", "add_sub.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
@@ -302,6 +302,21 @@ def requant_case(rng, fast: bool = False, name="") -> Case:
     params = [1, depth, units, *[0] * 15, int(rng.integers(-128, 128)), 0, -128, 127, units]
     return Case(FC, params, [x, np.zeros((units, depth), np.int8), acc, mult, shift], [1, 2], units * depth,
                 name)
+
+
+def fc_scale_case(rng, multiplier: int, shift: int, act: tuple[int, int], name="") -> Case:
+    """FULLY_CONNECTED with all-zero weights and one per-tensor (multiplier, shift), shift in -22..-1, so
+    each unit's accumulator is its bias: the hoisted per-tensor requantisation of the DSP path on exact
+    ties in both rounding steps and on random biases up to 2^30 - 2^20, with the activation range `act`."""
+    big = (1 << 30) - (1 << 20)
+    biases = [*range(-40, 41), -big, big, *(int(v) for v in rng.integers(-big, big, size=100, endpoint=True)),
+              *(int(v) for v in rng.integers(-(1 << 18), 1 << 18, size=100))]
+    units, depth = len(biases), 5
+    x = rng.integers(-128, 128, size=(1, depth), dtype=np.int8)
+    params = [1, depth, units, *[0] * 15, int(rng.integers(-128, 128)), int(rng.integers(-20, 21)), *act, 1]
+    return Case(FC, params, [x, np.zeros((units, depth), np.int8), np.array(biases, np.int32),
+                             np.array([multiplier], np.int32), np.array([shift], np.int32)], [2, 1],
+                units * depth, name)
 
 
 def scale_case(rng, kind: int, output_zero_point: int, act: tuple[int, int], name="") -> Case:

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from dsp_harness import (ADD, CONV, DEPTHWISE, FC, KIND_NAMES, SUB, TARGETS, add_case, build_and_run, conv_case,
-                         depthwise_case, fc_case, full_range, host_engine, host_output, requant_case, scale_case)
+                         depthwise_case, fc_case, fc_scale_case, full_range, host_engine, host_output, requant_case,
+                         scale_case)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -69,6 +70,11 @@ def _cases() -> list:
                              name=f"fc{i} {batches}x{depth}->{units}"))
     cases.append(requant_case(rng, name="fc requantisation edges"))
     cases.append(requant_case(rng, fast=True, name="fc requantisation edges, fast form"))
+    for multiplier, shift, act in [(1 << 30, -1, (-128, 127)), (1 << 30, -3, (-100, 90)),
+                                   (int(rng.integers(1 << 30, 1 << 31)), -22, (-128, 127)),
+                                   (-(2**31), -7, (5, 127))]:
+        cases.append(fc_scale_case(rng, multiplier, shift, act,
+                                   name=f"fc per-tensor requantisation edges, shift {shift}, range {act}"))
     for i, (shape1, shape2) in enumerate([((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)),
                                           ((1, 1, 1, 5), (1, 3, 4, 5)), ((1, 3, 1, 6), (1, 1, 5, 1)),
                                           ((2, 3, 4, 3), (1, 1, 1, 1)), ((1, 1, 1, 13), (1, 1, 1, 13))]):
@@ -86,7 +92,7 @@ def _cases() -> list:
         cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
-    return cases + _plane_cases(rng)
+    return cases + _plane_cases(rng) + _window_cases(rng)
 
 
 def _plane_cases(rng) -> list:
@@ -108,6 +114,30 @@ def _plane_cases(rng) -> list:
         depthwise_case(rng, 3, 126, 2, 1, 3, 3, padding="same", name="dw plane 3x126x2 s1 same (widest row)"),
         depthwise_case(rng, 3, 127, 2, 1, 3, 3, padding="same",
                        name="dw 3x127x2 s1 same (too wide for the plane path)"),
+    ]
+
+
+def _window_cases(rng) -> list:
+    """The whole-window CONV_2D path (1 to 3 input channels, windows of up to 32 bytes once padded to
+    whole words): 1, 2 and 3 channels, padding on every side, stride 2, dilation, a single output pixel
+    (an odd pixel count), odd channel counts and more than one chunk of channels with an odd tail, input
+    zero points at both ends, no bias, per-tensor scales, the largest window it takes beside the next
+    one up, and a layer it leaves to the general path (a shift of 0 on one channel)."""
+    return [
+        conv_case(rng, 9, 8, 1, 8, 3, 3, stride=2, padding="same", misalign=(1, 3),
+                  name="conv window 9x8x1->8 s2 same"),
+        full_range(conv_case(rng, 7, 9, 3, 5, 3, 3, padding="same", zero_point=-128,
+                             name="conv window 7x9x3->5 same (padding on every side)")),
+        conv_case(rng, 10, 9, 2, 3, 3, 3, dilation=2, padding="same", zero_point=127, bias=False,
+                  name="conv window 10x9x2->3 d2 same, no bias"),
+        conv_case(rng, 11, 11, 3, 19, 3, 3, stride=2, padding="valid", per_channel=False,
+                  name="conv window 11x11x3->19 s2 valid (two chunks, odd tail)"),
+        conv_case(rng, 3, 3, 1, 7, 3, 3, padding="valid", name="conv window 3x3x1->7 (one output pixel)"),
+        conv_case(rng, 6, 7, 1, 4, 1, 1, padding="valid", name="conv window 6x7x1->4 k1x1"),
+        full_range(conv_case(rng, 9, 9, 2, 6, 4, 4, padding="same", name="conv window 9x9x2->6 k4x4 (32 bytes)")),
+        conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv 9x9x3->6 k3x4 (36 bytes, past the window path)"),
+        conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
+        _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
     ]
 
 
@@ -151,6 +181,9 @@ def _special_cases(rng) -> list:
         fc_case(rng, 2, 640, 9, name="fc 2x640->9 (the deepest rows expanded)"),
         fc_case(rng, 1, 641, 4, zero_point=-128, name="fc 1x641->4 (rows read as they are)"),
         fc_case(rng, 3, 7, 5, per_channel=False, misalign=(1, 2), name="fc 3x7->5"),
+        full_range(fc_case(rng, 2, 33, 7, per_channel=False, zero_point=-128, name="fc 2x33->7 per tensor")),
+        fc_case(rng, 1, 31, 1, per_channel=False, misalign=(3, 1), name="fc 31->1 per tensor"),
+        fc_case(rng, 1, 640, 3, per_channel=False, zero_point=127, name="fc 640->3 per tensor"),
         scale_case(rng, CONV, -128, (-128, 127), name="conv 1x1 requantisation edges, zero point -128"),
         scale_case(rng, CONV, 127, (-128, 127), name="conv 1x1 requantisation edges, zero point 127"),
         scale_case(rng, DEPTHWISE, 5, (-100, 90), name="depthwise requantisation edges, zero point 5"),
@@ -225,3 +258,13 @@ def test_an_m33_without_dsp_runs_the_portable_paths(runs):
     with_dsp = sum(results["m33_dsp"].instructions[i] for i in macs)
     without = sum(results["m33_nodsp"].instructions[i] for i in macs)
     assert without > 1.3 * with_dsp, f"{without} instructions without DSP vs {with_dsp} with it"
+
+
+def test_conv_window_path_is_taken(runs):
+    """A 1-channel 3x3 layer costs well under two thirds of the general path's instructions per MAC, which it
+    takes when one channel's requantisation is outside the window path's."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    window = per_mac["conv window 12x12x1->6 same"]
+    general = per_mac["conv 12x12x1->6 same, shift 0"]
+    assert window < general / 1.5, f"{window:.2f} vs {general:.2f} instructions per MAC"

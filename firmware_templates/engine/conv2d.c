@@ -53,6 +53,20 @@ conv2d_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const 
         }
     }
 }
+
+/* conv2d_dsp's two copies in a function of their own, so that their loops have the registers to
+ * themselves (inlined beside tc_conv2d_s8's other paths, gcc spills in tc_dot4_s8's loop). */
+static __attribute__((noinline)) void conv2d_general(const int8_t *input, const tc_dims *in, const int8_t *weights,
+                                                     const tc_dims *wd, int8_t *output, const tc_dims *out,
+                                                     const tc_window *win, const tc_int8_io *io,
+                                                     const tc_output_params *params)
+{
+    if (win->dilation_w == 1) {
+        conv2d_dsp(input, in, weights, wd, output, out, win, io, params, 0);
+    } else {
+        conv2d_dsp(input, in, weights, wd, output, out, win, io, params, 1);
+    }
+}
 #endif
 
 void tc_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
@@ -64,12 +78,12 @@ void tc_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
     if (input_dims->c == weight_dims->c && tc_dsp_offset_ok(io->input_zero_point)) {
         const int32_t terms = weight_dims->h * weight_dims->w * weight_dims->c;
         const tc_output_params params = tc_output_params_of(bias, output_dims->c, terms, io, rq);
-        if (tc_conv2d_matmul_fits(input_dims, weight_dims, output_dims, &params)) {
+        if (tc_conv2d_window_fits(input_dims, weight_dims, &params)) {
+            tc_conv2d_window_s8(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
+        } else if (tc_conv2d_matmul_fits(input_dims, weight_dims, output_dims, &params)) {
             tc_conv2d_matmul_s8(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
-        } else if (window->dilation_w == 1) {
-            conv2d_dsp(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params, 0);
         } else {
-            conv2d_dsp(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params, 1);
+            conv2d_general(input, input_dims, weights, weight_dims, output, output_dims, window, io, &params);
         }
         return;
     }

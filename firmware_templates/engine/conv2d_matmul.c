@@ -87,48 +87,6 @@ matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc
     return patch;
 }
 
-/* acc = {pixel 0 channel 0, pixel 1 channel 0, pixel 0 channel 1, pixel 1 channel 1}: two weight
- * rows against two expanded patches, each weight word unpacked once for both pixels. The loop is
- * written out in asm because it needs all 14 allocatable registers, and gcc spills two of them. */
-static inline __attribute__((always_inline)) void
-matmul_block(const int32_t *lanes, const int32_t tails[2][4], const int8_t *w0, const int8_t *w1, int32_t groups,
-             int32_t rest, int32_t acc[4])
-{
-    int32_t a00 = 0, a10 = 0, a01 = 0, a11 = 0, x0e, x0o, x1e, x1o, k, ke;
-    if (groups > 0) {
-        __asm volatile(
-            "1:\n\t"
-            "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"
-            "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
-            "ldr %[k], [%[w0]], #4\n\t"
-            "sxtb16 %[ke], %[k]\n\t"
-            "sxtb16 %[k], %[k], ror #8\n\t"
-            "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"
-            "smlad %[a00], %[k], %[x0o], %[a00]\n\t"
-            "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"
-            "smlad %[a10], %[k], %[x1o], %[a10]\n\t"
-            "ldr %[k], [%[w1]], #4\n\t"
-            "sxtb16 %[ke], %[k]\n\t"
-            "sxtb16 %[k], %[k], ror #8\n\t"
-            "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"
-            "smlad %[a01], %[k], %[x0o], %[a01]\n\t"
-            "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"
-            "smlad %[a11], %[k], %[x1o], %[a11]\n\t"
-            "subs %[n], %[n], #1\n\t"
-            "bne 1b"
-            : [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11), [lanes] "+r"(lanes),
-              [w0] "+r"(w0), [w1] "+r"(w1), [n] "+r"(groups), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o),
-              [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [k] "=&r"(k), [ke] "=&r"(ke)
-            :
-            : "cc", "memory");
-    }
-    for (int32_t i = 0; i < rest; ++i) {
-        a00 += w0[i] * tails[0][i], a10 += w0[i] * tails[1][i];
-        a01 += w1[i] * tails[0][i], a11 += w1[i] * tails[1][i];
-    }
-    acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
-}
-
 /* The int8 outputs of two pixels, output0[k] from sums[k][0] and output1[k] from sums[k][1], for n
  * channels with scales[k], clamped to the activation range (`full`: it is [-128, 127], one SSAT). */
 static inline __attribute__((always_inline)) void
@@ -142,11 +100,10 @@ matmul_outputs_dsp(const int32_t (*sums)[2], const tc_channel_scale *scales, int
     }
 }
 
-/* matmul_outputs_dsp in a function of its own, so that its loop has the registers to itself, with a
- * copy for each clamp. */
-static __attribute__((noinline)) void matmul_outputs(const int32_t (*sums)[2], const tc_channel_scale *scales,
-                                                     int32_t n, int8_t *output0, int8_t *output1, int32_t lo,
-                                                     int32_t hi)
+/* matmul_outputs_dsp in a function of its own (tinyctl_dsp.h), so that its loop has the registers to
+ * itself, with a copy for each clamp. */
+__attribute__((noinline)) void tc_outputs2_dsp(const int32_t (*sums)[2], const tc_channel_scale *scales, int32_t n,
+                                               int8_t *output0, int8_t *output1, int32_t lo, int32_t hi)
 {
     if (lo == -128 && hi == 127) {
         matmul_outputs_dsp(sums, scales, n, output0, output1, lo, hi, 1);
@@ -180,11 +137,11 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const 
             for (int32_t k = 0; k < chunk; k += 2, w += 2 * depth) {
                 const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
                 int32_t acc[4];
-                matmul_block(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
+                tc_block2x2(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
                 sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
             }
-            matmul_outputs((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,
-                           output + second * channels + first, p->min, p->max);
+            tc_outputs2_dsp((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,
+                            output + second * channels + first, p->min, p->max);
         }
     }
 }

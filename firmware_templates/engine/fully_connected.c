@@ -20,7 +20,7 @@ fc_block(const int32_t *lanes, const int32_t *tail, const int8_t *w0, int32_t de
          int32_t acc[4])
 {
     const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, xe, xo, k, ke;
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, k, ke;
     if (groups > 0) {
         __asm volatile(
             "1:\n\t"
@@ -43,35 +43,112 @@ fc_block(const int32_t *lanes, const int32_t *tail, const int8_t *w0, int32_t de
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
-/* Four units at a time, then one at a time; each input row, when it has at most FC_MAX_DEPTH values,
- * expanded once to int16 pairs with the input offset (fc_block), else read as it is (tc_dot4_s8). */
+/* a + one weight row against the expanded input row: per group of 4 inputs one LDRD of their int16
+ * pairs, one weight word and two SMLADs. */
+static inline __attribute__((always_inline)) int32_t
+fc_row(const int32_t *lanes, const int32_t *tail, const int8_t *w, int32_t groups, int32_t rest, int32_t a)
+{
+    int32_t xe, xo, k, ke;
+    if (groups > 0) {
+        __asm volatile(
+            "1:\n\t"
+            "ldrd %[xe], %[xo], [%[lanes]], #8\n\t"
+            FC_ROW_ASM("w", "a")
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [a] "+r"(a), [lanes] "+r"(lanes), [w] "+r"(w), [n] "+r"(groups), [xe] "=&r"(xe), [xo] "=&r"(xo),
+              [k] "=&r"(k), [ke] "=&r"(ke)
+            :
+            : "cc", "memory");
+    }
+    for (int32_t i = 0; i < rest; ++i) {
+        a += w[i] * tail[i];
+    }
+    return a;
+}
+
+/* The int8 outputs of n units from their sums with the bias (below 2^30: tc_output_params.fast) and one
+ * scale for all (bias2 0): a function of its own, so that its loop has the registers to itself, with a
+ * copy for the full int8 range. */
+static __attribute__((noinline)) void fc_outputs_scaled(const int32_t *sums, int32_t n, const tc_channel_scale *s,
+                                                        int32_t lo, int32_t hi, int8_t *output)
+{
+    if (lo == -128 && hi == 127) {
+        for (int32_t k = 0; k < n; ++k) {
+            output[k] = tc_output_scaled(sums[k], s, lo, hi, 1);
+        }
+    } else {
+        for (int32_t k = 0; k < n; ++k) {
+            output[k] = tc_output_scaled(sums[k], s, lo, hi, 0);
+        }
+    }
+}
+
+/* One input row's outputs, four units at a time, then one at a time: the row expanded to int16 pairs
+ * (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it is (tc_dot4_s8, tc_dot1_s8).
+ * `shared` (a constant in each of the two copies the compiler makes): the requantisation is per tensor
+ * and tc_scale_fast takes it, so every accumulator starts from its bias and fc_outputs_scaled applies
+ * `scale`; else tc_outputs_dsp adds the bias and requantises. */
+static inline __attribute__((always_inline)) void
+fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int8_t *weights, int32_t depth,
+         int32_t units, int32_t offset2, const tc_output_params *p, const tc_channel_scale *scale, int8_t *output,
+         const int shared)
+{
+    const int32_t groups = depth >> 2, rest = depth & 3;
+    const int32_t *bias = shared ? p->bias : 0;
+    int32_t u = 0;
+    for (; u + 4 <= units; u += 4, output += 4) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        for (int32_t k = 0; bias && k < 4; ++k) {
+            acc[k] = bias[u + k];
+        }
+        if (lanes) {
+            fc_block(lanes, tail, weights + u * depth, depth, groups, rest, acc);
+        } else {
+            tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
+        }
+        if (shared) {
+            fc_outputs_scaled(acc, 4, scale, p->min, p->max, output);
+        } else {
+            tc_outputs_dsp(acc, 4, u, p, output);
+        }
+    }
+    for (; u < units; ++u, ++output) {
+        const int32_t start = bias ? bias[u] : 0;
+        const int32_t acc = lanes ? fc_row(lanes, tail, weights + u * depth, groups, rest, start)
+                                  : tc_dot1_s8(row, weights + u * depth, depth, offset2, start);
+        if (shared) {
+            fc_outputs_scaled(&acc, 1, scale, p->min, p->max, output);
+        } else {
+            tc_outputs_dsp(&acc, 1, u, p, output);
+        }
+    }
+}
+
+/* Each input row, when it has at most FC_MAX_DEPTH values, expanded once to int16 pairs with the input
+ * offset, then fc_units. */
 static void fully_connected_dsp(const int8_t *input, int32_t batches, int32_t depth,
                                 const int8_t *weights, int32_t units, const int32_t *bias,
                                 int8_t *output, const tc_int8_io *io, const tc_requant *rq)
 {
-    const int32_t offset2 = tc_dup16(-io->input_zero_point), groups = depth >> 2, rest = depth & 3;
+    const int32_t offset2 = tc_dup16(-io->input_zero_point);
     const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
+    const int shared = out.fast_scale && !out.per_channel, expanded = depth <= FC_MAX_DEPTH;
+    tc_channel_scale scale = {0, 0, 0, 0};
+    if (shared) {
+        tc_channel_scales(&out, 0, 1, &scale);
+        scale.bias2 = 0; /* the accumulators start from the bias (fc_units) */
+    }
     int32_t lanes[FC_MAX_DEPTH / 2], tail[3];
-    for (int32_t b = 0; b < batches; ++b) {
+    for (int32_t b = 0; b < batches; ++b, output += units) {
         const int8_t *row = input + b * depth;
-        const int expanded = depth <= FC_MAX_DEPTH;
         if (expanded) {
-            tc_expand_s8(row, groups, rest, offset2, lanes, 2, tail);
+            tc_expand_s8(row, depth >> 2, depth & 3, offset2, lanes, 2, tail);
         }
-        int32_t u = 0;
-        for (; u + 4 <= units; u += 4) {
-            int32_t acc[4] = {0, 0, 0, 0};
-            if (expanded) {
-                fc_block(lanes, tail, weights + u * depth, depth, groups, rest, acc);
-            } else {
-                tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
-            }
-            tc_outputs_dsp(acc, 4, u, &out, output);
-            output += 4;
-        }
-        for (; u < units; ++u) {
-            const int32_t acc = tc_dot1_s8(row, weights + u * depth, depth, offset2, 0);
-            tc_outputs_dsp(&acc, 1, u, &out, output++);
+        if (shared) {
+            fc_units(row, expanded ? lanes : 0, tail, weights, depth, units, offset2, &out, &scale, output, 1);
+        } else {
+            fc_units(row, expanded ? lanes : 0, tail, weights, depth, units, offset2, &out, &scale, output, 0);
         }
     }
 }

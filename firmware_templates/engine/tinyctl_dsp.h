@@ -239,6 +239,49 @@ static __attribute__((noinline, unused)) void tc_outputs_dsp(const int32_t *acc,
     }
 }
 
+/* acc = {pixel 0 channel 0, pixel 1 channel 0, pixel 0 channel 1, pixel 1 channel 1}: two weight
+ * rows against two expanded patches (interleaved a group apart: tc_expand_s8 with step 4), each
+ * weight word unpacked once for both pixels. The loop is written out in asm because it needs all 14
+ * allocatable registers, and gcc spills two of them. */
+static inline __attribute__((always_inline)) void
+tc_block2x2(const int32_t *lanes, const int32_t tails[2][4], const int8_t *w0, const int8_t *w1, int32_t groups,
+            int32_t rest, int32_t acc[4])
+{
+    int32_t a00 = 0, a10 = 0, a01 = 0, a11 = 0, x0e, x0o, x1e, x1o, k, ke;
+    if (groups > 0) {
+        __asm volatile(
+            "1:\n\t"
+            "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"
+            "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+            "ldr %[k], [%[w0]], #4\n\t"
+            "sxtb16 %[ke], %[k]\n\t"
+            "sxtb16 %[k], %[k], ror #8\n\t"
+            "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"
+            "smlad %[a00], %[k], %[x0o], %[a00]\n\t"
+            "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"
+            "smlad %[a10], %[k], %[x1o], %[a10]\n\t"
+            "ldr %[k], [%[w1]], #4\n\t"
+            "sxtb16 %[ke], %[k]\n\t"
+            "sxtb16 %[k], %[k], ror #8\n\t"
+            "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"
+            "smlad %[a01], %[k], %[x0o], %[a01]\n\t"
+            "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"
+            "smlad %[a11], %[k], %[x1o], %[a11]\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11), [lanes] "+r"(lanes),
+              [w0] "+r"(w0), [w1] "+r"(w1), [n] "+r"(groups), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o),
+              [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [k] "=&r"(k), [ke] "=&r"(ke)
+            :
+            : "cc", "memory");
+    }
+    for (int32_t i = 0; i < rest; ++i) {
+        a00 += w0[i] * tails[0][i], a10 += w0[i] * tails[1][i];
+        a01 += w1[i] * tails[0][i], a11 += w1[i] * tails[1][i];
+    }
+    acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
+}
+
 /* The filter taps t in [lo, hi) whose input coordinate start + t * dilation lies in [0, size). */
 typedef struct {
     int32_t lo, hi;
@@ -259,6 +302,17 @@ static inline tc_tap_span tc_taps_inside(int32_t start, int32_t dilation, int32_
  * channels). */
 int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p);
 void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
+                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                         const tc_output_params *p);
+/* The int8 outputs of two pixels, output0[k] from sums[k][0] and output1[k] from sums[k][1], for n
+ * channels with scales[k], clamped to [lo, hi] (conv2d_matmul.c). */
+void tc_outputs2_dsp(const int32_t (*sums)[2], const tc_channel_scale *scales, int32_t n, int8_t *output0,
+                     int8_t *output1, int32_t lo, int32_t hi);
+/* CONV_2D over windows of fewer than 4 input channels and at most 32 bytes once padded to whole words
+ * (conv2d_window.c): a 1- or 3-channel first layer. Each window is gathered a word at a time and its
+ * padding meets zero weights; requantisations with tc_output_params.fast_scale. */
+int tc_conv2d_window_fits(const tc_dims *in, const tc_dims *wd, const tc_output_params *p);
+void tc_conv2d_window_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p);
 /* DEPTHWISE_CONV_2D one channel plane at a time (depthwise_plane.c), for depth multiplier 1 (the

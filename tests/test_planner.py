@@ -33,6 +33,9 @@ def test_default_peak_is_within_the_tflm_arena(graph, default_build):
     plan = plan_arena(graph)
     largest_pair = max(plan.sizes[op.inputs[0]] + plan.sizes[op.outputs[0]] for op in graph.operators)
     assert largest_pair <= plan.peak_bytes <= default_build[1]["memory"]["tflm"]["arena_bytes"]
+    # no larger than before depthwise ran in place (benchmarks/results.md of 2026-12-04), at its lower bound
+    assert plan.peak_bytes <= 16_384 and arena_lower_bound(graph)[0] <= plan.peak_bytes
+    assert default_build[1]["engine"]["arena_lower_bound_bytes"] == arena_lower_bound(graph)[0]
 
 
 def test_the_simulation_catches_an_overlap(graph):

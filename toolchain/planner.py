@@ -225,6 +225,14 @@ def check_plan(graph: Graph, plan: Plan) -> None:
                                      f"and {graph.tensors[b].name!r} [{b_off}, {b_off + b_size}) overlap")
 
 
+def lower_bound_record(graph: Graph) -> dict:
+    """report.json's engine.arena_lower_bound_bytes and the op that sets it."""
+    bound, index = arena_lower_bound(graph)
+    op = graph.operators[index] if index >= 0 else None
+    return {"arena_lower_bound_bytes": bound,
+            "arena_lower_bound_op": op and {"index": index, "opcode": op.opcode, "layer": graph.layer_name(op)}}
+
+
 def plan_record(plan: Plan) -> list[dict]:
     """report.json's engine.plan: each activation's box in the arena (ops first..last, bytes at offset)."""
     return [{"tensor": i, "offset": plan.offsets[i], "bytes": plan.sizes[i], "first": plan.lifetimes[i][0],

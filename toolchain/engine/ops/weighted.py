@@ -119,6 +119,9 @@ _CASES = {
     "dw_m2_s2_same_none": functools.partial(_depthwise, 22, 2, 2, "SAME", "none"),
     "dw_m1_s2_valid_relu": functools.partial(_depthwise, 23, 1, 2, "VALID", "relu"),
     "dw_m2_dilation2_valid": functools.partial(_depthwise, 24, 2, 1, "VALID", "none", 2),
+    # multiplier 1 runs in place in these single-op models (window_in_place.py)
+    "dw_m1_dilation2_same_relu": functools.partial(_depthwise, 25, 1, 1, "SAME", "relu", 2),
+    "dw_m1_s2_same_none": functools.partial(_depthwise, 26, 1, 2, "SAME", "none"),
     "fc_per_channel_relu": functools.partial(_dense, 31, True, "relu"),
     "fc_per_tensor_none": functools.partial(_dense, 32, False, "none"),
     "fc_per_channel_batch3": functools.partial(_dense, 33, True, "none", 3),

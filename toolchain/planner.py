@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .engine.registry import in_place_shift, is_alias, require_supported
+from .engine.window_in_place import ALIGNMENT  # every offset's, so that in-place shifts keep it
 from .errors import TinyctlError
-from .graph import Graph
+from .graph import Graph, Operator
 
-ALIGNMENT = 16
 _ITEM_BYTES = {"INT8": 1, "UINT8": 1, "BOOL": 1, "INT16": 2, "FLOAT16": 2, "INT32": 4, "FLOAT32": 4, "INT64": 8}
 
 
@@ -112,13 +112,13 @@ def _sharing(graph: Graph, spans: dict[int, tuple[int, int]], legal: dict[int, d
     return root, delta, in_place
 
 
-def op_bytes(graph: Graph, op) -> int:
+def op_bytes(graph: Graph, op: Operator) -> int:
     """The bytes one op needs at once: its activation inputs and its output, less what the output
     may share with an input (a RESHAPE view; in place: all but its shift)."""
     inputs = {i: tensor_bytes(graph, i) for i in op.inputs if i >= 0 and not graph.tensors[i].is_constant}
     out = sum(tensor_bytes(graph, i) for i in op.outputs)
     shift = 0 if is_alias(op.opcode) else in_place_shift(graph, op)
-    shares = shift is not None and inputs and (shift or out in inputs.values())
+    shares = shift is not None and bool(inputs) and (shift > 0 or out in inputs.values())
     return sum(inputs.values()) + (shift if shares else out)
 
 

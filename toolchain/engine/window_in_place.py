@@ -17,7 +17,7 @@ import numpy as np
 
 from .params import Window
 
-ALIGNMENT = 16  # the planner's offsets; the shift keeps both tensors on it
+ALIGNMENT = 16  # bytes: the planner's offsets are multiples of it, and so is every shift
 
 
 def pixel_lag(in_hw: tuple[int, int], out_hw: tuple[int, int], win: Window) -> int:

@@ -16,7 +16,7 @@ from tinyctl.graph import Graph, read_graph
 from tinyctl.macs import graph_macs
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR, REPO_ROOT
 from tinyctl.pipeline import build_engine_firmware
-from tinyctl.planner import Plan
+from tinyctl.planner import Plan, arena_lower_bound
 from tinyctl.runtimes import tflm_int8_outputs
 from tinyctl.stages.engine import plan_engine_arena
 from tinyctl.stages.tflm import measure_tflm_arena
@@ -49,6 +49,7 @@ class Prepared:
     tflm_arena: int
     tflm_arena_note: str | None
     golden: tuple[np.ndarray, np.ndarray]
+    arena_bound: int       # tinyctl.planner.arena_lower_bound: the most bytes one op holds at once
 
 
 # --- the models ---------------------------------------------------------------------------------
@@ -138,7 +139,8 @@ def prepare(model: Model, golden_count: int, seed: int) -> Prepared:
     arena, note = tflm_arena(model.tflite)
     inputs = random_inputs(graph, golden_count, seed)
     golden = (inputs.reshape(golden_count, -1), tflm_int8_outputs(model.tflite, inputs))
-    return Prepared(model, graph, graph_macs(graph), plan_engine_arena(graph), arena, note, golden)
+    return Prepared(model, graph, graph_macs(graph), plan_engine_arena(graph), arena, note, golden,
+                    arena_lower_bound(graph)[0])
 
 
 # --- one model on one core ----------------------------------------------------------------------

@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
+from tinyctl.engine.params import Window as WindowGeometry  # noqa: E402
+from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
 from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, emulated_platform, linker_script,  # noqa: E402
@@ -74,6 +76,7 @@ MAIN_C = r"""/* dsp_harness firmware: runs the cases of cases.bin (semihosting) 
 
 static uint32_t record[RECORD_BYTES / 4];
 static int8_t output_area[OUTPUT_BYTES + 2 * GUARD];
+static int32_t in_place_extent; /* an in-place case's output and the input above it, in the output area */
 
 /* The instruction-count plugin snapshots its count each time execution gets here. */
 __attribute__((noinline, noipa, used)) void dsp_mark(void)
@@ -99,12 +102,20 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
     if (kind == 1 || kind == 2) {
         const tc_dims in = dims_at(p), wd = dims_at(p + 4), out = dims_at(p + 8);
         const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
+        const int8_t *input = array_at(a[0]);
+        if (kind == 2 && p[23] > 0) { /* in place: the input p[23] bytes above the output, as planned */
+            in_place_extent = p[23] + in.n * in.h * in.w * in.c;
+            if (in_place_extent > OUTPUT_BYTES) {
+                return -1;
+            }
+            memcpy(output + p[23], input, (size_t)(in_place_extent - p[23]));
+            input = output + p[23];
+        }
         dsp_mark();
         if (kind == 1) {
-            tc_conv2d_s8(array_at(a[0]), &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
+            tc_conv2d_s8(input, &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
         } else {
-            tc_depthwise_conv2d_s8(array_at(a[0]), &in, array_at(a[1]), &wd, array_at(a[2]), output, &out,
-                                   &win, &io, &rq);
+            tc_depthwise_conv2d_s8(input, &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
         }
         dsp_mark();
         return out.n * out.h * out.w * out.c;
@@ -149,13 +160,15 @@ int app_main(const char *args)
             return 2;
         }
         memset(output_area, GUARD_BYTE, sizeof output_area);
+        in_place_extent = 0;
         const int32_t *p = (const int32_t *)record + 2;
         int32_t size = run_case((int32_t)record[1], p, record + 2 + PARAMS, output);
         if (size < 0 || size > OUTPUT_BYTES) {
             return 2;
         }
+        const int32_t end = in_place_extent > size ? in_place_extent : size;
         for (int i = 0; i < GUARD; i++) {
-            if (output_area[i] != GUARD_BYTE || output[size + i] != GUARD_BYTE) {
+            if (output_area[i] != GUARD_BYTE || output[end + i] != GUARD_BYTE) {
                 return 3;
             }
         }
@@ -492,6 +505,17 @@ def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], 
 
 
 # --- instructions per MAC ---
+
+def in_place(case: Case) -> Case:
+    """The depthwise case run as the planner places it in place: its input copied in_place_shift bytes
+    above the output (param 23; the host's reference output is computed from separate buffers)."""
+    p = case.params
+    shift = in_place_shift(tuple(p[0:4]), tuple(p[8:12]), WindowGeometry(*p[12:18]))
+    assert case.kind == DEPTHWISE and len(p) == 23 and shift is not None, f"{case.name} cannot run in place"
+    case.params = [*p, shift]
+    case.name += f", in place {shift} B below"
+    return case
+
 
 def full_range(case: Case) -> Case:
     """The case with the activation range [-128, 127] (no fused activation, or ReLU on a zero point of

@@ -18,6 +18,7 @@ from tinyctl.engine import padding_offset, quantize_multiplier, registry
 from tinyctl.engine.quant import PADDING_SAME, PADDING_VALID
 from tinyctl.engine.registry import kernel_cases
 from tinyctl.graph import read_graph
+from tinyctl.planner import in_place_inputs
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 ACT_CODES = {"none": 0, "relu": 1, "relu_n1_to_1": 2, "relu6": 3}
@@ -48,10 +49,12 @@ def _model(case: str) -> bytes:
 def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
     kernel_case = CASES[case]()
     opcode, act = kernel_case.opcode, kernel_case.activation
-    graph, _ = compare(kernel_model(kernel_case), tmp_path, seed=zlib.crc32(case.encode()), count=8, engine=engine,
-                       view=zero_bias_as_null)
+    graph, plan = compare(kernel_model(kernel_case), tmp_path, seed=zlib.crc32(case.encode()), count=8,
+                          engine=engine, view=zero_bias_as_null)
     ops = [op for op in graph.operators if op.opcode == opcode]
     assert ops, f"the converter emitted {graph.opcodes()}, not {opcode}"
+    takers = in_place_inputs(graph, plan.lifetimes).get(ops[0].index)
+    assert not takers or plan.in_place.get(ops[0].outputs[0]) in takers, "it may run in place, so it must here"
     if act is not None:
         assert ops[0].options.fusedActivationFunction == ACT_CODES[act], "activation was not fused"
 

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from dsp_harness import (ADD, CONV, DEPTHWISE, FC, KIND_NAMES, SUB, TARGETS, add_case, build_and_run, conv_case,
-                         depthwise_case, fc_case, fc_scale_case, full_range, host_engine, host_output, requant_case,
+                         depthwise_case, fc_case, fc_scale_case, full_range, host_engine, host_output, in_place,
+                         requant_case,
                          scale_case)
 
 pytestmark = pytest.mark.skipif(
@@ -92,7 +93,7 @@ def _cases() -> list:
         cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
-    return cases + _plane_cases(rng) + _window_cases(rng)
+    return cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng)
 
 
 def _plane_cases(rng) -> list:
@@ -139,6 +140,21 @@ def _window_cases(rng) -> list:
         conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
         _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
     ]
+
+
+def _in_place_cases(rng) -> list:
+    """Depthwise written in place, its output the planner's shift below its input, on each path: the
+    plane (padding on every side, none, an odd channel count), the chunked DSP loop (stride 2, 5x5,
+    dilation, more than one 16-channel chunk, the general requantisation) and the portable one (7x7)."""
+    return [in_place(case) for case in [
+        full_range(depthwise_case(rng, 7, 9, 5, 1, 3, 3, padding="same", name="dw plane 7x9x5 s1 same")),
+        depthwise_case(rng, 6, 8, 3, 1, 3, 3, padding="valid", zero_point=127, name="dw plane 6x8x3 s1 valid"),
+        depthwise_case(rng, 9, 11, 20, 1, 3, 3, stride=2, padding="same", name="dw 9x11x20 s2 same"),
+        depthwise_case(rng, 8, 7, 37, 1, 5, 5, padding="same", zero_point=-128, name="dw 8x7x37 k5x5 same"),
+        depthwise_case(rng, 9, 9, 18, 1, 3, 3, dilation=2, padding="same", name="dw 9x9x18 d2 same"),
+        _unscaled(depthwise_case(rng, 6, 6, 12, 1, 3, 3, padding="same", name="dw 6x6x12 k3x3 same")),
+        depthwise_case(rng, 8, 8, 8, 1, 7, 7, padding="same", name="dw 8x8x8 k7x7 same (portable)"),
+    ]]
 
 
 def _unscaled(case):

@@ -11,7 +11,9 @@ import pytest
 from kernel_harness import compare, convert
 from tinyctl.errors import TinyctlError
 from tinyctl.graph import Graph, Operator, Tensor, read_graph
-from tinyctl.planner import ALIGNMENT, check_plan, plan_arena
+from tinyctl.engine.params import Window
+from tinyctl.engine.window_in_place import pixel_lag
+from tinyctl.planner import ALIGNMENT, arena_lower_bound, check_plan, op_bytes, plan_arena
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +33,9 @@ def test_default_peak_is_within_the_tflm_arena(graph, default_build):
     plan = plan_arena(graph)
     largest_pair = max(plan.sizes[op.inputs[0]] + plan.sizes[op.outputs[0]] for op in graph.operators)
     assert largest_pair <= plan.peak_bytes <= default_build[1]["memory"]["tflm"]["arena_bytes"]
+    # no larger than before depthwise ran in place (benchmarks/results.md of 2026-12-04), at its lower bound
+    assert plan.peak_bytes <= 16_384 and arena_lower_bound(graph)[0] <= plan.peak_bytes
+    assert default_build[1]["engine"]["arena_lower_bound_bytes"] == arena_lower_bound(graph)[0]
 
 
 def test_the_simulation_catches_an_overlap(graph):
@@ -114,3 +119,38 @@ def test_in_place_waits_for_views_and_spares_graph_outputs():
 def test_an_unsupported_op_is_refused_with_its_name_and_layer():
     with pytest.raises(TinyctlError, match=r"op SVDF \(layer 't3'\)"):
         plan_arena(_chain(["PAD", "SVDF"]))
+
+
+def test_lower_bound_is_the_op_needing_the_most_bytes_at_once():
+    shapes = [(1, 8, 8, 4), (1, 8, 8, 16), (1, 8, 8, 16), (1, 8, 8, 16), (1, 4, 4, 16), (1, 256)]
+    ops = [("CONV_2D", [0], 1), ("RELU", [1], 2), ("ADD", [2, 1], 3), ("MAX_POOL_2D", [3], 4), ("RESHAPE", [4], 5)]
+    graph = Graph(tuple(_tensor(i, s) for i, s in enumerate(shapes)),
+                  tuple(Operator(k, opcode, tuple(ins), (out,), None) for k, (opcode, ins, out) in enumerate(ops)),
+                  (0,), (5,))
+    # CONV 256 + 1024; RELU in place 1024; ADD both inputs, its output over one: 2048; MAX_POOL 1280; RESHAPE 256
+    assert [op_bytes(graph, op) for op in graph.operators] == [1280, 1024, 2048, 1280, 256]
+    assert arena_lower_bound(graph) == (2048, 2)
+    assert plan_arena(graph).peak_bytes >= 2048
+
+
+@pytest.mark.parametrize("padding, stride, expected", [("SAME", 1, 12 + 1 + 1), ("VALID", 1, 1), ("SAME", 2, 1)])
+def test_depthwise_lag_reaches_back_to_the_earliest_pixel_still_read(padding, stride, expected):
+    pad = 1 if padding == "SAME" and stride == 1 else 0
+    out = (12 if padding == "SAME" else 10) // stride
+    assert pixel_lag((12, 12), (out, out), Window(stride, stride, 1, 1, pad, pad)) == expected
+
+
+def _depthwise_relu(tf, x):
+    kernel = np.random.default_rng(7).normal(size=(3, 3, 8, 1)).astype(np.float32)
+    return tf.nn.relu(tf.nn.depthwise_conv2d(x, kernel, [1, 1, 1, 1], "SAME"))
+
+
+def test_depthwise_in_place_below_its_input_lowers_the_peak_and_stays_bit_exact(tmp_path):
+    graph, plan = compare(convert(_depthwise_relu, (1, 12, 12, 8), seed=4), tmp_path, seed=4)
+    assert graph.opcodes() == ["DEPTHWISE_CONV_2D"]
+    x, y = graph.inputs[0], graph.outputs[0]
+    shift = (12 + 1 + 1) * 8  # a row and two pixels of 8 channels, a multiple of 16
+    assert plan.in_place == {y: x} and plan.offsets[x] - plan.offsets[y] == shift
+    assert plan.peak_bytes == 12 * 12 * 8 + shift < 2 * 12 * 12 * 8
+    with pytest.raises(AssertionError, match="op step 0"):  # 2 pixels short of the lag
+        check_plan(graph, dataclasses.replace(plan, offsets={**plan.offsets, y: plan.offsets[y] + 16}))

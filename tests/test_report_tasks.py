@@ -66,3 +66,12 @@ def test_long_tables_keep_the_most_telling_rows_in_view(default_build):
     rows = [{"index": i, "sqnr_db": v} for i, v in enumerate([None, 40.0, 12.5, 30.0] * 4)]
     assert fold_kept(rows, "sqnr_db", lowest=True) == {2, 6, 10, 14, 3, 7, 11, 15}
     assert fold_kept(rows[:5], "sqnr_db") == {0, 1, 2, 3, 4}   # a short table keeps every row
+
+
+def test_memory_table_shows_the_arena_against_its_lower_bound(default_build):
+    report = default_build[1]["engine"]
+    bound, op = report["arena_lower_bound_bytes"], report["arena_lower_bound_op"]
+    text = _text((default_build[0] / "report.html").read_text())
+    assert (f"tinyctl engine arena {report['arena_bytes']:,} B: {report['arena_bytes'] / bound:.2f}&times; its lower "
+            f"bound of {bound:,} B, the most one op holds at once (op {op['index']}, {op['opcode']} "
+            f"{escape(op['layer'])}") in text

@@ -18,7 +18,7 @@ from tinyctl.firmware_run import HOST_EXECUTABLE, run_firmware_batch, selftest
 from tinyctl.graph import Graph, read_graph
 from tinyctl.hostrun import run_host
 from tinyctl.pipeline import build_engine_firmware
-from tinyctl.planner import Plan
+from tinyctl.planner import Plan, arena_lower_bound
 from tinyctl.reference_models import REFERENCE_MODELS, build_reference_model
 from tinyctl.runtimes import tflm_int8_outputs
 from tinyctl.stages.engine import plan_engine_arena
@@ -86,6 +86,26 @@ def built(case, tmp_path_factory):
 def test_engine_arena_is_no_larger_than_tflite_micros(case, name):
     c = case(name)
     assert c.plan.peak_bytes <= measure_arena(c.model)
+
+
+# Each model's arena in benchmarks/results.md of 2026-12-04 20:48, before depthwise ran in place.
+ARENA_BEFORE_IN_PLACE_DEPTHWISE = {"resnet8": 49_152, "mobilenet_v1_025": 64_512, "ds_cnn": 16_000,
+                                   "fc_autoencoder": 768}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_engine_arena_never_grows_and_keeps_above_its_lower_bound(case, name):
+    c = case(name)
+    assert arena_lower_bound(c.graph)[0] <= c.plan.peak_bytes <= ARENA_BEFORE_IN_PLACE_DEPTHWISE[name]
+
+
+def test_in_place_depthwise_shrinks_mobilenets_arena(case):
+    """A depthwise layer of MobileNet in place takes its arena from 64,512 B to within 1% of the lower
+    bound (55,696 B against 55,296 B)."""
+    c = case("mobilenet_v1_025")
+    assert c.plan.peak_bytes <= 1.01 * arena_lower_bound(c.graph)[0] < 0.9 * ARENA_BEFORE_IN_PLACE_DEPTHWISE[
+        "mobilenet_v1_025"]
+    assert any(c.graph.operators[c.plan.lifetimes[out][0]].opcode == "DEPTHWISE_CONV_2D" for out in c.plan.in_place)
 
 
 def test_tflite_micro_arena_is_the_smallest_that_runs(case, tmp_path):

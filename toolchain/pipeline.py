@@ -20,7 +20,7 @@ from .firmware_run import selftest
 from .graph import Graph, read_graph
 from .model_source import ModelSource, load_source
 from .paths import DEFAULT_BUILD_ROOT, REPO_ROOT
-from .planner import Plan, plan_record
+from .planner import Plan, lower_bound_record, plan_record
 from .runtimes import channels_last
 from .report import manifest, render_html, report, write_json
 from .staging import failed_logs_dir, owned_temp_dir, staged_directory
@@ -177,7 +177,7 @@ def _build_engine(log: StageLog, board: Board, source: ModelSource, graph: Graph
     plan = log.run("engine memory plan", plan_engine_arena, graph)
     golden = log.run("golden data (TFLite-Micro)", golden_io, source, graph, model_bytes, tflm_arena)
     built = build_engine_firmware(graph, plan, golden, source.name, board, work, log)
-    engine = {"supported": True, "arena_bytes": plan.peak_bytes, "plan": plan_record(plan)}
+    engine = {"supported": True, "arena_bytes": plan.peak_bytes, **lower_bound_record(graph), "plan": plan_record(plan)}
     if board.platform != "host":
         engine.update(firmware=built["sizes"], budget=built["budget"])
     engine["selftest"] = built["selftest"]

@@ -15,11 +15,15 @@ class OpSpec:
     raises ValueError for a variant the kernel cannot take; `emit(c, op, prefix, params)` writes the
     op's constants (c.data, names starting with prefix) and its kernel call (c.call) into model.c.
     `in_place`: the kernel reads input element i just before writing output element i, so the planner
-    may give the output a same-sized input's bytes. `alias`: no kernel, the output is the input's bytes.
+    may give the output a same-sized input's bytes. `in_place_shift(graph, op)`: for a windowed op whose
+    kernels read every input element before writing the output element that many bytes below it, the
+    shift (None: not for this op), so the planner may place the output that far below its input.
+    `alias`: no kernel, the output is the input's bytes.
     `cases`: name -> a callable giving a KernelCase (kernel_case.py), the kernel's bit-exact tests."""
     opcodes: tuple[str, ...]
     params: Callable[[Graph, Operator], Any]
     emit: Callable[[Any, Operator, str, Any], None]
     in_place: bool = False
+    in_place_shift: Callable[[Graph, Operator], int | None] | None = None
     alias: bool = False
     cases: Mapping[str, Callable[[], Any]] = field(default_factory=dict)

@@ -42,8 +42,15 @@ def is_alias(opcode: str) -> bool:
     return opcode in OPS and OPS[opcode].alias
 
 
-def runs_in_place(opcode: str) -> bool:
-    return opcode in OPS and OPS[opcode].in_place
+def in_place_shift(graph: Graph, op: Operator) -> int | None:
+    """Bytes below an input that dies at the op where its output may start: 0 for an element-wise op
+    (over a same-sized input), a windowed op's own shift, None where the op never runs in place."""
+    spec = OPS.get(op.opcode)
+    if spec is None:
+        return None
+    if spec.in_place:
+        return 0
+    return spec.in_place_shift(graph, op) if spec.in_place_shift else None
 
 
 def op_spec(graph: Graph, op: Operator) -> OpSpec:

@@ -13,7 +13,8 @@ from ...graph import Graph, Operator, Tensor
 from .. import c_text, quant
 from ..kernel_case import KernelCase, activation, normal
 from ..op_spec import OpSpec
-from ..params import Int8IO, Requant, Window, int8_io, window
+from ..params import Int8IO, Requant, Window, int8_io, nhwc, window
+from ..window_in_place import in_place_shift
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,18 @@ def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
            f"&{p}_out", f"&{p}_win", f"&{p}_io", f"&{p}_rq")
 
 
+def _in_place_shift(graph: Graph, op: Operator) -> int | None:
+    """DEPTHWISE_CONV_2D with depth multiplier 1 may write below its input (window_in_place.py); a
+    variant its kernel cannot take is left to require_runnable to refuse."""
+    if op.opcode != "DEPTHWISE_CONV_2D":
+        return None
+    try:
+        w = weighted_op(graph, op)
+    except ValueError:
+        return None
+    return in_place_shift(nhwc(w.input.shape), nhwc(w.output.shape), w.window)
+
+
 def _conv(seed, stride, padding, act, dilation=1, bias=True) -> KernelCase:
     rng = np.random.default_rng(seed)
     h, w, cin, cout = rng.integers(6, 13), rng.integers(6, 13), rng.integers(1, 9), rng.integers(1, 9)
@@ -106,9 +119,13 @@ _CASES = {
     "dw_m2_s2_same_none": functools.partial(_depthwise, 22, 2, 2, "SAME", "none"),
     "dw_m1_s2_valid_relu": functools.partial(_depthwise, 23, 1, 2, "VALID", "relu"),
     "dw_m2_dilation2_valid": functools.partial(_depthwise, 24, 2, 1, "VALID", "none", 2),
+    # multiplier 1 runs in place in these single-op models (window_in_place.py)
+    "dw_m1_dilation2_same_relu": functools.partial(_depthwise, 25, 1, 1, "SAME", "relu", 2),
+    "dw_m1_s2_same_none": functools.partial(_depthwise, 26, 1, 2, "SAME", "none"),
     "fc_per_channel_relu": functools.partial(_dense, 31, True, "relu"),
     "fc_per_tensor_none": functools.partial(_dense, 32, False, "none"),
     "fc_per_channel_batch3": functools.partial(_dense, 33, True, "none", 3),
 }
 
-OPS = (OpSpec(("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"), weighted_op, _emit, cases=_CASES),)
+OPS = (OpSpec(("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"), weighted_op, _emit,
+              in_place_shift=_in_place_shift, cases=_CASES),)

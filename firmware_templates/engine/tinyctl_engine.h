@@ -257,6 +257,13 @@ void tc_add_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *inpu
                int8_t *output, const tc_dims *output_dims, const tc_add_params *params);
 void tc_sub_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
                int8_t *output, const tc_dims *output_dims, const tc_add_params *params);
+/* ADD or SUB by tables: table1[a + 128] is twice input 1's scaled value (a less its zero point,
+ * shifted left and scaled as above), table2[b + 128] twice input 2's (negated for SUB), so each output is
+ * the output rescaling of table1 + table2 (ops/binary.py writes the tables only when |table1[i] +
+ * table2[j]| < 2^31 for every i, j). Reads only params' output fields. In place safe. */
+void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
+                     int8_t *output, const tc_dims *output_dims, const int32_t *table1, const int32_t *table2,
+                     const tc_add_params *params);
 void tc_mul_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
                int8_t *output, const tc_dims *output_dims, const tc_mul_params *params);
 

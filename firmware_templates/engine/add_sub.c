@@ -107,27 +107,6 @@ void tc_sub_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *inpu
     tc_broadcast_s8(input1, strides1, input2, strides2, output, output_dims, sub_element, params);
 }
 
-/* The element runs of a broadcast: one run of every element when both operands are read densely in
- * output order, else one run of output_dims->c elements per (n, h, w). */
-typedef struct {
-    int32_t runs_h, runs_w, runs_n, count;
-} add_runs;
-
-static int dense(const tc_dims *strides, const tc_dims *d)
-{
-    return strides->c == 1 && strides->w == d->c && strides->h == d->w * d->c && strides->n == d->h * d->w * d->c;
-}
-
-static add_runs runs_of(const tc_dims *strides1, const tc_dims *strides2, const tc_dims *d)
-{
-    add_runs r = {d->h, d->w, d->n, d->c};
-    if (dense(strides1, d) && dense(strides2, d)) {
-        r.runs_h = r.runs_w = r.runs_n = 1;
-        r.count = d->n * d->h * d->w * d->c;
-    }
-    return r;
-}
-
 /* One run by the tables, requantising with tc_requantize (any output shift). */
 static void table_run(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, int8_t *output, int32_t count,
                       const int32_t *table1, const int32_t *table2, const tc_add_params *p)
@@ -142,18 +121,42 @@ static void table_run(const int8_t *a, int32_t step1, const int8_t *b, int32_t s
 #if TC_DSP
 /* One run by the tables with tc_scale_fast's arithmetic (output right shift 1..22): SMMULR of the
  * twice-scaled sum, then one add with the rounding and the zero point folded in, one shift, and one
- * SSAT when the clamp is the int8 range (`full`, a constant in each copy). The tables' precondition
- * (|sum| < 2^30) keeps every step inside int32. */
+ * SSAT when the clamp is the int8 range (`full`). The tables' precondition (|sum| < 2^30) keeps every
+ * step inside int32. Inlined where `full` and the steps are constants. */
 static inline __attribute__((always_inline)) void
 table_run_dsp(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, int8_t *output, int32_t count,
               const int32_t *table1, const int32_t *table2, const tc_channel_scale *s, int32_t lo, int32_t hi,
               const int full)
 {
     const int32_t multiplier = s->multiplier, round = s->round, right = s->right;
+    const int32_t fixed2 = step2 == 0 ? table2[*b] : 0; /* an operand repeated along the run is never the output */
     for (; count > 0; --count, a += step1, b += step2) {
-        const int32_t x = tc_smmulr(table1[*a] + table2[*b], multiplier);
-        const int32_t v = (x + (x >> 31) + round) >> right;
-        *output++ = (int8_t)(full ? __ssat(v, 8) : (v < lo ? lo : (v > hi ? hi : v)));
+        const int32_t x = tc_smmulr(table1[*a] + (step2 == 0 ? fixed2 : table2[*b]), multiplier);
+        int32_t v = (x + (x >> 31) + round) >> right;
+        if (full) {
+            v = __ssat(v, 8);
+        } else {
+            v = v > lo ? v : lo;
+            v = v < hi ? v : hi;
+        }
+        *output++ = (int8_t)v;
+    }
+}
+
+/* table_run_dsp with its steps as constants where they are 1 and 1, 1 and 0, or 0 and 1. */
+static inline __attribute__((always_inline)) void
+table_run_steps(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, int8_t *output, int32_t count,
+                const int32_t *table1, const int32_t *table2, const tc_channel_scale *s, int32_t lo, int32_t hi,
+                const int full)
+{
+    if (step1 == 1 && step2 == 1) {
+        table_run_dsp(a, 1, b, 1, output, count, table1, table2, s, lo, hi, full);
+    } else if (step1 == 1 && step2 == 0) {
+        table_run_dsp(a, 1, b, 0, output, count, table1, table2, s, lo, hi, full);
+    } else if (step1 == 0 && step2 == 1) {
+        table_run_dsp(b, 1, a, 0, output, count, table2, table1, s, lo, hi, full);
+    } else {
+        table_run_dsp(a, step1, b, step2, output, count, table1, table2, s, lo, hi, full);
     }
 }
 
@@ -161,7 +164,7 @@ static __attribute__((noinline)) void table_run_full(const int8_t *a, int32_t st
                                                      int8_t *output, int32_t count, const int32_t *table1,
                                                      const int32_t *table2, const tc_channel_scale *s)
 {
-    table_run_dsp(a, step1, b, step2, output, count, table1, table2, s, -128, 127, 1);
+    table_run_steps(a, step1, b, step2, output, count, table1, table2, s, -128, 127, 1);
 }
 
 static __attribute__((noinline)) void table_run_clamped(const int8_t *a, int32_t step1, const int8_t *b,
@@ -169,7 +172,7 @@ static __attribute__((noinline)) void table_run_clamped(const int8_t *a, int32_t
                                                         const int32_t *table1, const int32_t *table2,
                                                         const tc_channel_scale *s, int32_t lo, int32_t hi)
 {
-    table_run_dsp(a, step1, b, step2, output, count, table1, table2, s, lo, hi, 0);
+    table_run_steps(a, step1, b, step2, output, count, table1, table2, s, lo, hi, 0);
 }
 #endif
 
@@ -177,7 +180,7 @@ void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t
                      int8_t *output, const tc_dims *output_dims, const int32_t *table1, const int32_t *table2,
                      const tc_add_params *params)
 {
-    const add_runs r = runs_of(strides1, strides2, output_dims);
+    const tc_runs r = tc_runs_of(strides1, strides2, output_dims);
     const int32_t step1 = strides1->c, step2 = strides2->c;
     table1 += 128;
     table2 += 128;

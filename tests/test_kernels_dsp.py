@@ -1,9 +1,10 @@
 """The Cortex-M DSP paths of the MAC kernels give the portable C's bits.
 
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and SUB (by arithmetic and by tables) and MUL run as bare-metal firmware under QEMU
-(tests/dsp_harness.py) on random shapes and data: on Cortex-M4 (netduinoplus2) with the DSP paths (-O2
-and -Os) and with -DTC_PORTABLE, and on Cortex-M7 (mps2-an500) with the DSP paths. Every output must equal the
-engine's portable C built for the host, which tests/test_kernels.py holds bit-exact with TFLite-Micro."""
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and SUB (by arithmetic and by tables) and MUL run as
+bare-metal firmware under QEMU (tests/dsp_harness.py) on random shapes and data: on Cortex-M4
+(netduinoplus2) with the DSP paths (-O2 and -Os) and with -DTC_PORTABLE, and on Cortex-M7 (mps2-an500)
+with the DSP paths. Every output must equal the engine's portable C built for the host, which
+tests/test_kernels.py holds bit-exact with TFLite-Micro."""
 
 from __future__ import annotations
 

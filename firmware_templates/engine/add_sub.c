@@ -187,10 +187,9 @@ void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t
 #if TC_DSP
     const int32_t right = -params->output_shift, lo = params->act_min, hi = params->act_max;
     const int fast = right >= 1 && right <= 22, full = lo <= -128 && hi >= 127;
-    const tc_channel_scale s = {0, params->output_multiplier,
-                                fast ? (INT32_C(1) << (right - 1)) + (int32_t)((uint32_t)params->output_zero_point << right)
-                                     : 0,
-                                right};
+    const uint32_t zero_point = (uint32_t)params->output_zero_point;
+    const int32_t round = fast ? (INT32_C(1) << (right - 1)) + (int32_t)(zero_point << right) : 0;
+    const tc_channel_scale s = {0, params->output_multiplier, round, right};
 #endif
     for (int32_t n = 0; n < r.runs_n; ++n) {
         for (int32_t h = 0; h < r.runs_h; ++h) {

@@ -64,6 +64,8 @@ def test_no_tables_where_sums_could_leave_int32():
     assert add_tables("ADD", params(22)) is None
     assert add_tables("SUB", params(22)) is None
     assert add_tables("ADD", params(21)) is not None
+    small = AddParams(-3, 17, 5, 24, 1 << 30, -8, 1 << 30, -8, 1395864371, -18, -128, 127)
+    assert add_tables("ADD", small) is None                  # 255 * 2^24 leaves int32 before any scaling
 
 
 def _graph(opcode: str, shape: tuple[int, ...]) -> Graph:

@@ -98,7 +98,11 @@ def _add_multipliers(opcode: str, scale1: float, scale2: float, out_scale: float
 
 def add_tables(opcode: str, p: AddParams) -> tuple[np.ndarray, np.ndarray] | None:
     """tc_add_table_s8's tables: twice each input's scaled value for every int8 value (input 2's
-    negated for SUB), or None where their sums could leave int32."""
+    negated for SUB), or None where their sums could leave int32 or the kernel's shifted inputs
+    (|v - zero point| < 2^8, so left shifts up to 23) would."""
+    if not 0 <= p.left_shift <= 23:
+        return None
+
     def twice_scaled(zero_point, multiplier, shift):
         return 2 * quant.requantize((_INT8_VALUES - zero_point) << p.left_shift, multiplier, shift).astype(np.int64)
     table1 = twice_scaled(p.input1_zero_point, p.input1_multiplier, p.input1_shift)

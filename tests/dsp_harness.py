@@ -1,4 +1,4 @@
-"""Run the engine's MAC kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD/SUB) as bare-metal
+"""Run the engine's MAC kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD/SUB/MUL) as bare-metal
 Cortex-M firmware under QEMU and on the host, on the same cases, to compare the Cortex-M DSP paths with
 the portable C bit for bit and to count instructions per MAC.
 
@@ -27,7 +27,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kernel_harness import build_engine  # noqa: E402
-from tinyctl.engine import AddParams, quantize_multiplier  # noqa: E402
+from tinyctl.engine import AddParams, MulParams, quantize_multiplier  # noqa: E402
+from tinyctl.engine.ops.binary import add_tables  # noqa: E402
 from tinyctl.engine.params import Window as WindowGeometry  # noqa: E402
 from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
@@ -40,13 +41,14 @@ from tinyctl.targets import Board, resolve_board  # noqa: E402
 
 ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
 ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_window.c", "depthwise_conv2d.c", "depthwise_plane.c",
-                  "fully_connected.c", "add_sub.c", "requantize.c")
+                  "fully_connected.c", "add_sub.c", "mul.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
-CONV, DEPTHWISE, FC, ADD, SUB = 1, 2, 3, 4, 5
-KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub"}
+CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL = 1, 2, 3, 4, 5, 6, 7
+KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
+              MUL: "mul"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
 TARGETS = {
@@ -136,6 +138,24 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         } else {
             tc_sub_s8(array_at(a[0]), &s1, array_at(a[1]), &s2, output, &out, &ap);
         }
+        dsp_mark();
+        return out.n * out.h * out.w * out.c;
+    }
+    if (kind == 6) {
+        const tc_dims s1 = dims_at(p), s2 = dims_at(p + 4), out = dims_at(p + 8);
+        tc_add_params ap;
+        memcpy(&ap, p + 12, sizeof ap);
+        dsp_mark();
+        tc_add_table_s8(array_at(a[0]), &s1, array_at(a[1]), &s2, output, &out, array_at(a[2]), array_at(a[3]), &ap);
+        dsp_mark();
+        return out.n * out.h * out.w * out.c;
+    }
+    if (kind == 7) {
+        const tc_dims s1 = dims_at(p), s2 = dims_at(p + 4), out = dims_at(p + 8);
+        tc_mul_params mp;
+        memcpy(&mp, p + 12, sizeof mp);
+        dsp_mark();
+        tc_mul_s8(array_at(a[0]), &s1, array_at(a[1]), &s2, output, &out, &mp);
         dsp_mark();
         return out.n * out.h * out.w * out.c;
     }
@@ -356,11 +376,9 @@ def scale_case(rng, kind: int, output_zero_point: int, act: tuple[int, int], nam
     return Case(kind, params, [x, weights, acc, mult, shift], [1, 2], 2 * c * (3 if kind == CONV else 1), name)
 
 
-def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", params=None,
-             extremes=False) -> Case:
-    """ADD/SUB of two NHWC operands, each broadcast (size-1 dims) to the output shape; `params`
-    replaces the 12 tc_add_params fields TFLite's scheme would give; `extremes`: inputs only -128
-    and 127."""
+def _operands(rng, shape1, shape2, extremes=False) -> tuple[list[int], list[np.ndarray], list[int]]:
+    """(output shape, two random NHWC operands, their 8 broadcast strides); `extremes`: inputs only
+    -128 and 127."""
     out = [max(a, b) for a, b in zip(shape1, shape2)]
     operands, strides = [], []
     for shape in (shape1, shape2):
@@ -369,6 +387,15 @@ def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", para
         operands.append(values)
         dense = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1]
         strides += [0 if shape[d] == 1 and out[d] > 1 else dense[d] for d in range(4)]
+    return out, operands, strides
+
+
+def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", params=None,
+             extremes=False, tables=False) -> Case:
+    """ADD/SUB of two NHWC operands, each broadcast (size-1 dims) to the output shape; `params`
+    replaces the 12 tc_add_params fields TFLite's scheme would give; `extremes`: inputs only -128
+    and 127; `tables`: by tc_add_table_s8, with the tables ops/binary.py writes."""
+    out, operands, strides = _operands(rng, shape1, shape2, extremes)
     s1, s2, so = (float(v) for v in rng.uniform(0.02, 0.1, size=3))
     twice = 2 * max(s1, s2)
     (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in (s1 / twice, s2 / twice,
@@ -377,7 +404,24 @@ def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", para
     act_min, act_max = [(-128, 127), (zpo, 127), (-90, 100)][int(rng.integers(0, 3))]
     add = list(params) if params is not None else [zp1, zp2, zpo, 20, m1, sh1, m2, sh2, mo, sho, act_min, act_max]
     size = out[0] * out[1] * out[2] * out[3]
+    if tables:
+        table_pair = add_tables("SUB" if subtract else "ADD", AddParams(*add))
+        if table_pair is None:
+            raise ValueError(f"{name}: no tables for {add}")
+        return Case(ADD_TABLE, [*strides, *out, *add], [*operands, *table_pair], list(misalign), size, name)
     return Case(SUB if subtract else ADD, [*strides, *out, *add], operands, list(misalign), size, name)
+
+
+def mul_case(rng, shape1, shape2, misalign=(0, 0), name="", params=None, extremes=False) -> Case:
+    """MUL of two NHWC operands broadcast to the output shape; `params` replaces the 7 tc_mul_params
+    fields TFLite's scheme would give."""
+    out, operands, strides = _operands(rng, shape1, shape2, extremes)
+    s1, s2, so = (float(v) for v in rng.uniform(0.02, 0.1, size=3))
+    zp1, zp2, zpo = (int(v) for v in rng.integers(-128, 128, size=3))
+    act_min, act_max = [(-128, 127), (zpo, 127), (-90, 100)][int(rng.integers(0, 3))]
+    mul = list(params) if params is not None else [zp1, zp2, zpo, *quantize_multiplier(s1 * s2 / so), act_min,
+                                                   act_max]
+    return Case(MUL, [*strides, *out, *mul], operands, list(misalign), out[0] * out[1] * out[2] * out[3], name)
 
 
 # --- the host reference (the engine's portable C, built with the host gcc) ---
@@ -391,6 +435,7 @@ Dims = _int32_struct("Dims", ("n", "h", "w", "c"))
 Int8IO = _int32_struct("Int8IO", ("input_zero_point", "output_zero_point", "act_min", "act_max"))
 Window = _int32_struct("Window", ("stride_h", "stride_w", "dilation_h", "dilation_w", "pad_top", "pad_left"))
 AddParamsStruct = _int32_struct("AddParams", (f.name for f in dataclasses.fields(AddParams)))
+MulParamsStruct = _int32_struct("MulParams", (f.name for f in dataclasses.fields(MulParams)))
 
 
 class Requant(ctypes.Structure):
@@ -402,8 +447,11 @@ _i8p = np.ctypeslib.ndpointer(np.int8, flags="C_CONTIGUOUS")
 _P = ctypes.POINTER
 _CONV = [_i8p, _P(Dims), _i8p, _P(Dims), ctypes.c_void_p, _i8p, _P(Dims), _P(Window), _P(Int8IO), _P(Requant)]
 _ADD_SUB = [_i8p, _P(Dims), _i8p, _P(Dims), _i8p, _P(Dims), _P(AddParamsStruct)]
+_i32p = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
 _SIGNATURES = {
     "tc_conv2d_s8": _CONV, "tc_depthwise_conv2d_s8": _CONV, "tc_add_s8": _ADD_SUB, "tc_sub_s8": _ADD_SUB,
+    "tc_add_table_s8": [*_ADD_SUB[:6], _i32p, _i32p, _P(AddParamsStruct)],
+    "tc_mul_s8": [*_ADD_SUB[:6], _P(MulParamsStruct)],
     "tc_fully_connected_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i8p, ctypes.c_int32, ctypes.c_void_p, _i8p,
                               _P(Int8IO), _P(Requant)],
 }
@@ -423,6 +471,12 @@ def host_output(lib, case: Case) -> np.ndarray:
             kernel = lib.tc_conv2d_s8 if case.kind == CONV else lib.tc_depthwise_conv2d_s8
             kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), bias, out, Dims(*p[8:12]),
                    Window(*p[12:18]), io, rq)
+    elif case.kind == MUL:
+        lib.tc_mul_s8(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), out, Dims(*p[8:12]),
+                      MulParamsStruct(*p[12:19]))
+    elif case.kind == ADD_TABLE:
+        lib.tc_add_table_s8(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), out, Dims(*p[8:12]), a[2], a[3],
+                            AddParamsStruct(*p[12:24]))
     else:
         params = AddParamsStruct(*p[12:24])
         kernel = lib.tc_add_s8 if case.kind == ADD else lib.tc_sub_s8
@@ -546,6 +600,13 @@ def bench_cases() -> list[Case]:
         fc_case(rng, 1, 100, 10, name="fc 100->10"),
         add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="add 16x16x32 same shape"),
         add_case(rng, (1, 16, 16, 32), (1, 1, 1, 32), name="add 16x16x32 + [32]"),
+        add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="add 16x16x32 same shape, tables", tables=True),
+        add_case(rng, (1, 16, 16, 32), (1, 1, 1, 32), name="add 16x16x32 + [32], tables", tables=True),
+        add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), subtract=True, name="sub 16x16x32 same shape, tables",
+                 tables=True),
+        mul_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="mul 16x16x32 same shape"),
+        mul_case(rng, (1, 16, 16, 32), (1, 1, 1, 32), name="mul 16x16x32 * [32]"),
+        mul_case(rng, (1, 16, 16, 32), (1, 1, 1, 1), name="mul 16x16x32 * scalar"),
     ]
 
 
@@ -557,7 +618,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dsp-bench-") as tmp:
         results = build_and_run(targets, cases, Path(tmp))
         lib = host_engine(Path(tmp))
-        print("instructions per MAC (per element for ADD), QEMU TCG plugin count between the marks around the call")
+        print("instructions per MAC (per element for ADD/SUB/MUL), QEMU TCG plugin count between the marks around "
+              "the call")
         print(f"{'case':56} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7}")
         for i, c in enumerate(cases):
             expected = host_output(lib, c)

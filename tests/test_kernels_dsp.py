@@ -1,11 +1,12 @@
 """The Cortex-M DSP paths of the MAC kernels give the portable C's bits.
 
-CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and SUB run as bare-metal firmware under QEMU
-(tests/dsp_harness.py) on random shapes and data: on Cortex-M4 (netduinoplus2) with the DSP paths (-O2
-and -Os) and with -DTC_PORTABLE, on Cortex-M7 (mps2-an500) and Cortex-M55 (mps3-an547) with the DSP paths, and
-on Cortex-M33 (mps2-an505) with and without its optional DSP extension, and on Cortex-M0+ (ARMv6-M, the
-micro:bit, whose Cortex-M0 traps the unaligned accesses the misaligned arrays would invite). Every output must
-equal the engine's portable C built for the host, which tests/test_kernels.py holds bit-exact with TFLite-Micro."""
+CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD and SUB (by arithmetic and by tables) and MUL run as
+bare-metal firmware under QEMU (tests/dsp_harness.py) on random shapes and data: on Cortex-M4 (netduinoplus2)
+with the DSP paths (-O2 and -Os) and with -DTC_PORTABLE, on Cortex-M7 (mps2-an500) and Cortex-M55 (mps3-an547)
+with the DSP paths, and on Cortex-M33 (mps2-an505) with and without its optional DSP extension, and on
+Cortex-M0+ (ARMv6-M, the micro:bit, whose Cortex-M0 traps the unaligned accesses the misaligned arrays would
+invite). Every output must equal the engine's portable C built for the host, which tests/test_kernels.py holds
+bit-exact with TFLite-Micro."""
 
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, CONV, DEPTHWISE, FC, KIND_NAMES, SUB, TARGETS, add_case, build_and_run, conv_case,
-                         depthwise_case, fc_case, fc_scale_case, full_range, host_engine, host_output, in_place,
-                         requant_case,
-                         scale_case)
+from dsp_harness import (ADD, ADD_TABLE, CONV, DEPTHWISE, FC, KIND_NAMES, MUL, SUB, TARGETS, add_case, build_and_run,
+                         conv_case, depthwise_case, fc_case, fc_scale_case, full_range, host_engine, host_output,
+                         in_place, mul_case, requant_case, scale_case)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -93,7 +93,53 @@ def _cases() -> list:
         cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
-    return cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng)
+    return cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
+
+
+_BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
+               ((1, 3, 1, 6), (1, 1, 5, 1)), ((2, 3, 4, 3), (1, 1, 1, 1)), ((1, 1, 1, 1), (1, 4, 3, 7)),
+               ((1, 1, 1, 13), (1, 1, 1, 13))]
+
+
+def _table_cases(rng) -> list:
+    """ADD and SUB by tables: every broadcast (dense, per channel, per pixel, a scalar on either side),
+    each clamp, the largest differences from the zero points, and output shifts outside the SMMULR
+    path's 1..22 (shift 0 and -23..-31), which it leaves to tc_requantize."""
+    cases = []
+    for i, (shape1, shape2) in enumerate(_BROADCASTS):
+        cases.append(add_case(rng, shape1, shape2, subtract=i % 2 == 1, misalign=_skew(rng), tables=True,
+                              name=f"{'sub' if i % 2 else 'add'} tables{i} {shape1} {shape2}"))
+    for i, (zps, out_shift, act) in enumerate([([-128, 127, 0], -1, (-128, 127)), ([127, -128, -7], -22, (-5, 60)),
+                                               ([3, -9, 127], 0, (-128, 127)), ([0, 0, -128], -23, (-128, 127)),
+                                               ([-50, 60, 5], -31, (-100, 90))]):
+        multipliers = [int(v) for v in rng.integers(1 << 30, 1 << 31, size=3)]
+        params = [*zps, 20, multipliers[0], -1, multipliers[1], -int(rng.integers(1, 4)), multipliers[2], out_shift,
+                  *act]
+        cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params, extremes=i < 2,
+                              tables=True, name=f"{'sub' if i % 2 == 0 else 'add'} tables, output shift {out_shift}"))
+    for subtract in (False, True):  # no left shift: sums of a few hundred, outputs in range, many exact ties
+        params = [int(rng.integers(-128, 128)), int(rng.integers(-128, 128)), 3, 0, 1 << 30, 0, 1 << 30, 0, 1 << 30,
+                  -1, -128, 127]
+        cases.append(add_case(rng, (1, 8, 8, 8), (1, 8, 8, 8), subtract=subtract, params=params, tables=True,
+                              name=f"{'sub' if subtract else 'add'} tables, rounding ties"))
+    return cases
+
+
+def _mul_cases(rng) -> list:
+    """MUL: every broadcast, each clamp, the largest products (zero points at the other end) and shifts
+    outside the SMMULR path's -22..-1 (0, positive, below -22), which it leaves to tc_requantize."""
+    cases = [mul_case(rng, shape1, shape2, misalign=_skew(rng), name=f"mul{i} {shape1} {shape2}")
+             for i, (shape1, shape2) in enumerate(_BROADCASTS)]
+    for i, (zps, shift, act) in enumerate([([-128, 127, 0], -1, (-128, 127)), ([127, -128, 9], -22, (-3, 70)),
+                                           ([5, -5, -128], 0, (-128, 127)), ([0, 1, 3], 3, (-100, 90)),
+                                           ([-1, 2, 127], -23, (-128, 127))]):
+        params = [*zps, int(rng.integers(1 << 30, 1 << 31)), shift, *act]
+        cases.append(mul_case(rng, (1, 4, 5, 7), (1, 1, 5, 7), params=params, extremes=i < 2,
+                              name=f"mul params{i} shift {shift}"))
+    # products / 256 (multiplier 1/2, shift -7): outputs in range, exact ties in the rounding division
+    cases.append(mul_case(rng, (1, 8, 8, 32), (1, 8, 8, 32), params=[0, 0, -4, 1 << 30, -7, -128, 127],
+                          name="mul rounding ties"))
+    return cases
 
 
 def _plane_cases(rng) -> list:
@@ -219,7 +265,7 @@ def runs(tmp_path_factory):
 
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
-    assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB}
+    assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -239,8 +285,8 @@ def test_firmware_equals_portable_host_build(runs, target):
 
 def test_dsp_paths_are_taken(runs):
     """On the M4, each MAC kernel's DSP build executes well under the portable build's instructions
-    (depthwise only with depth multiplier 1 and filters of up to 36 taps, ADD/SUB only with parameters
-    the DSP path takes)."""
+    (depthwise only with depth multiplier 1 and filters of up to 36 taps, ADD/SUB/MUL only with
+    parameters the DSP path takes)."""
     cases, _, results = runs
     dsp, portable = results["m4_dsp"].instructions, results["m4_portable"].instructions
     checked = set()
@@ -253,7 +299,7 @@ def test_dsp_paths_are_taken(runs):
             continue
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
-    assert checked == {"conv", "depthwise", "fc", "add", "sub"}
+    assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul"}
 
 
 def test_depthwise_plane_path_is_taken(runs):

@@ -1,4 +1,5 @@
-/* ADD and SUB, int8, broadcasting up to 4-D: TFLite's left_shift scheme with a fused activation. */
+/* ADD and SUB, int8, broadcasting up to 4-D: TFLite's left_shift scheme with a fused activation,
+ * computed element by element, or from per-input tables of the scaled inputs (tc_add_table_s8). */
 #include "tinyctl_dsp.h"
 
 static int32_t scaled(int32_t v, int32_t zero_point, int32_t multiplier, int32_t shift, int32_t left_shift)
@@ -104,4 +105,109 @@ void tc_sub_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *inpu
     }
 #endif
     tc_broadcast_s8(input1, strides1, input2, strides2, output, output_dims, sub_element, params);
+}
+
+/* One run by the tables, requantising with tc_requantize (any output shift). */
+static void table_run(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, int8_t *output, int32_t count,
+                      const int32_t *table1, const int32_t *table2, const tc_add_params *p)
+{
+    for (; count > 0; --count, a += step1, b += step2) {
+        const int32_t twice = table1[*a] + table2[*b];
+        const int32_t v = tc_requantize(twice >> 1, p->output_multiplier, p->output_shift) + p->output_zero_point;
+        *output++ = tc_clamp_s8(v, p->act_min, p->act_max);
+    }
+}
+
+#if TC_DSP
+/* One run by the tables with tc_scale_fast's arithmetic (output right shift 1..22): SMMULR of the
+ * twice-scaled sum, then one add with the rounding and the zero point folded in, one shift, and one
+ * SSAT when the clamp is the int8 range (`full`). The tables' precondition (|sum| < 2^30) keeps every
+ * step inside int32. Inlined where `full` and the steps are constants. */
+static inline __attribute__((always_inline)) void
+table_run_dsp(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, int8_t *output, int32_t count,
+              const int32_t *table1, const int32_t *table2, const tc_channel_scale *s, int32_t lo, int32_t hi,
+              const int full)
+{
+    const int32_t multiplier = s->multiplier, round = s->round, right = s->right;
+    const int32_t fixed2 = step2 == 0 ? table2[*b] : 0; /* an operand repeated along the run is never the output */
+    for (; count > 0; --count, a += step1, b += step2) {
+        const int32_t x = tc_smmulr(table1[*a] + (step2 == 0 ? fixed2 : table2[*b]), multiplier);
+        int32_t v = (x + (x >> 31) + round) >> right;
+        if (full) {
+            v = __ssat(v, 8);
+        } else {
+            v = v > lo ? v : lo;
+            v = v < hi ? v : hi;
+        }
+        *output++ = (int8_t)v;
+    }
+}
+
+/* table_run_dsp with its steps as constants where they are 1 and 1, 1 and 0, or 0 and 1. */
+static inline __attribute__((always_inline)) void
+table_run_steps(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, int8_t *output, int32_t count,
+                const int32_t *table1, const int32_t *table2, const tc_channel_scale *s, int32_t lo, int32_t hi,
+                const int full)
+{
+    if (step1 == 1 && step2 == 1) {
+        table_run_dsp(a, 1, b, 1, output, count, table1, table2, s, lo, hi, full);
+    } else if (step1 == 1 && step2 == 0) {
+        table_run_dsp(a, 1, b, 0, output, count, table1, table2, s, lo, hi, full);
+    } else if (step1 == 0 && step2 == 1) {
+        table_run_dsp(b, 1, a, 0, output, count, table2, table1, s, lo, hi, full);
+    } else {
+        table_run_dsp(a, step1, b, step2, output, count, table1, table2, s, lo, hi, full);
+    }
+}
+
+static __attribute__((noinline)) void table_run_full(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2,
+                                                     int8_t *output, int32_t count, const int32_t *table1,
+                                                     const int32_t *table2, const tc_channel_scale *s)
+{
+    table_run_steps(a, step1, b, step2, output, count, table1, table2, s, -128, 127, 1);
+}
+
+static __attribute__((noinline)) void table_run_clamped(const int8_t *a, int32_t step1, const int8_t *b,
+                                                        int32_t step2, int8_t *output, int32_t count,
+                                                        const int32_t *table1, const int32_t *table2,
+                                                        const tc_channel_scale *s, int32_t lo, int32_t hi)
+{
+    table_run_steps(a, step1, b, step2, output, count, table1, table2, s, lo, hi, 0);
+}
+#endif
+
+void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
+                     int8_t *output, const tc_dims *output_dims, const int32_t *table1, const int32_t *table2,
+                     const tc_add_params *params)
+{
+    const tc_runs r = tc_runs_of(strides1, strides2, output_dims);
+    const int32_t step1 = strides1->c, step2 = strides2->c;
+    table1 += 128;
+    table2 += 128;
+#if TC_DSP
+    const int32_t right = -params->output_shift, lo = params->act_min, hi = params->act_max;
+    const int fast = right >= 1 && right <= 22, full = lo <= -128 && hi >= 127;
+    const uint32_t zero_point = (uint32_t)params->output_zero_point;
+    const int32_t round = fast ? (INT32_C(1) << (right - 1)) + (int32_t)(zero_point << right) : 0;
+    const tc_channel_scale s = {0, params->output_multiplier, round, right};
+#endif
+    for (int32_t n = 0; n < r.runs_n; ++n) {
+        for (int32_t h = 0; h < r.runs_h; ++h) {
+            for (int32_t w = 0; w < r.runs_w; ++w, output += r.count) {
+                const int8_t *a = input1 + n * strides1->n + h * strides1->h + w * strides1->w;
+                const int8_t *b = input2 + n * strides2->n + h * strides2->h + w * strides2->w;
+#if TC_DSP
+                if (fast && full) {
+                    table_run_full(a, step1, b, step2, output, r.count, table1, table2, &s);
+                    continue;
+                }
+                if (fast) {
+                    table_run_clamped(a, step1, b, step2, output, r.count, table1, table2, &s, lo, hi);
+                    continue;
+                }
+#endif
+                table_run(a, step1, b, step2, output, r.count, table1, table2, params);
+            }
+        }
+    }
 }

@@ -235,6 +235,27 @@ static inline void tc_broadcast_s8(const int8_t *input1, const tc_dims *strides1
     }
 }
 
+/* The element runs of a broadcast in output order: one run of every element when both operands
+ * are read densely in output order, else one run of output_dims->c elements per (n, h, w). */
+typedef struct {
+    int32_t runs_n, runs_h, runs_w, count;
+} tc_runs;
+
+static inline int tc_dense(const tc_dims *strides, const tc_dims *d)
+{
+    return strides->c == 1 && strides->w == d->c && strides->h == d->w * d->c && strides->n == d->h * d->w * d->c;
+}
+
+static inline tc_runs tc_runs_of(const tc_dims *strides1, const tc_dims *strides2, const tc_dims *d)
+{
+    tc_runs r = {d->n, d->h, d->w, d->c};
+    if (tc_dense(strides1, d) && tc_dense(strides2, d)) {
+        r.runs_n = r.runs_h = r.runs_w = 1;
+        r.count = d->n * d->h * d->w * d->c;
+    }
+    return r;
+}
+
 /* ADD and SUB (TFLite's scheme): each input, less its zero point and shifted left by left_shift,
  * is scaled by its own (multiplier, shift); the sum or difference by the output's. Shifts <= 0. */
 typedef struct {
@@ -257,6 +278,13 @@ void tc_add_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *inpu
                int8_t *output, const tc_dims *output_dims, const tc_add_params *params);
 void tc_sub_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
                int8_t *output, const tc_dims *output_dims, const tc_add_params *params);
+/* ADD or SUB by tables: table1[a + 128] is twice input 1's scaled value (a less its zero point,
+ * shifted left and scaled as above), table2[b + 128] twice input 2's (negated for SUB), so each output is
+ * the output rescaling of table1 + table2 (ops/binary.py writes the tables only when |table1[i] +
+ * table2[j]| < 2^31 for every i, j). Reads only params' output fields. In place safe. */
+void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
+                     int8_t *output, const tc_dims *output_dims, const int32_t *table1, const int32_t *table2,
+                     const tc_add_params *params);
 void tc_mul_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
                int8_t *output, const tc_dims *output_dims, const tc_mul_params *params);
 

@@ -83,3 +83,18 @@ def padding_offset(padding: int, in_size: int, filter_size: int, stride: int, di
 def input_radius(integer_bits: int, left_shift: int) -> int:
     """CalculateInputRadius (31 signed bits): the largest input that stays below the Q range."""
     return math.floor((2**integer_bits - 1) * 2.0 ** (31 - integer_bits) / 2.0**left_shift)
+
+
+def requantize(acc: np.ndarray, multiplier: int, shift: int) -> np.ndarray:
+    """tc_requantize elementwise (TFLite's MultiplyByQuantizedMultiplier with double rounding) on int32
+    values, in int64 so that every step is exact: int32 wrap of the left shift, the rounded doubling
+    high multiply (truncating division, the one saturating product) and the rounding division."""
+    left, right = max(shift, 0), max(-shift, 0)
+    a = ((np.asarray(acc, np.int64) << left) + 2**31) % 2**32 - 2**31
+    ab = a * multiplier
+    nudged = ab + np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    high = np.sign(nudged) * (np.abs(nudged) // 2**31)
+    high = np.where((a == -(2**31)) & (multiplier == -(2**31)), 2**31 - 1, high)
+    mask = (1 << right) - 1
+    threshold = (mask >> 1) + (high < 0)
+    return ((high >> right) + ((high & mask) > threshold)).astype(np.int32)

@@ -1,11 +1,16 @@
 """ADD, SUB and MUL of two int8 tensors, either broadcast to the output (up to 4-D), with a fused
 activation (add_sub.c, mul.c), computed the way TFLite-Micro's Prepare does (add_common.cc,
-sub_common.cc, mul_common.cc). The *Params dataclasses hold their C struct's fields in order."""
+sub_common.cc, mul_common.cc). The *Params dataclasses hold their C struct's fields in order.
+
+ADD and SUB on at least _TABLE_MIN_ELEMENTS outputs run by tables (tc_add_table_s8): each input's scaled
+value depends only on its int8 value, so it is computed here once for all 256 (exact by construction)
+and each element costs two table loads and the output rescaling. 2 KiB of flash per op."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import operator
 from dataclasses import dataclass
 
@@ -19,6 +24,8 @@ from ..params import int8_tensors, nhwc
 
 _F32 = np.float32
 _ADD_LEFT_SHIFT = 20                 # TFLite's headroom for int8 ADD/SUB inputs
+_TABLE_MIN_ELEMENTS = 256            # ~30 M4 instructions saved per element: 2 KiB of tables pay above this
+_INT8_VALUES = np.arange(-128, 128, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class BinaryOp:
     strides1: tuple[int, int, int, int]
     strides2: tuple[int, int, int, int]
     params: AddParams | MulParams
+    tables: tuple[np.ndarray, np.ndarray] | None = None   # tc_add_table_s8's, or None: arithmetic
 
 
 def _broadcast_strides(shape: tuple[int, ...], out_shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -88,6 +96,22 @@ def _add_multipliers(opcode: str, scale1: float, scale2: float, out_scale: float
     return [v for pair in pairs for v in pair]
 
 
+def add_tables(opcode: str, p: AddParams) -> tuple[np.ndarray, np.ndarray] | None:
+    """tc_add_table_s8's tables: twice each input's scaled value for every int8 value (input 2's
+    negated for SUB), or None where their sums could leave int32 or the kernel's shifted inputs
+    (|v - zero point| < 2^8, so left shifts up to 23) would."""
+    if not 0 <= p.left_shift <= 23:
+        return None
+
+    def twice_scaled(zero_point, multiplier, shift):
+        return 2 * quant.requantize((_INT8_VALUES - zero_point) << p.left_shift, multiplier, shift).astype(np.int64)
+    table1 = twice_scaled(p.input1_zero_point, p.input1_multiplier, p.input1_shift)
+    table2 = twice_scaled(p.input2_zero_point, p.input2_multiplier, p.input2_shift) * (-1 if opcode == "SUB" else 1)
+    if np.abs(table1).max() + np.abs(table2).max() >= 2**31:
+        return None
+    return table1.astype(np.int32), table2.astype(np.int32)
+
+
 def binary_op(graph: Graph, op: Operator) -> BinaryOp:
     in1, in2, out = int8_tensors(graph, op)
     act = quant.activation_range(op.options.fusedActivationFunction, out.scale[0], out.zero_point[0])
@@ -97,8 +121,10 @@ def binary_op(graph: Graph, op: Operator) -> BinaryOp:
     else:
         multipliers = _add_multipliers(op.opcode, in1.scale[0], in2.scale[0], out.scale[0])
         params = AddParams(*zero_points, _ADD_LEFT_SHIFT, *multipliers, *act)
+    by_tables = op.opcode != "MUL" and math.prod(out.shape) >= _TABLE_MIN_ELEMENTS
+    tables = add_tables(op.opcode, params) if by_tables else None
     return BinaryOp(in1, in2, out, _broadcast_strides(in1.shape, out.shape), _broadcast_strides(in2.shape, out.shape),
-                    params)
+                    params, tables)
 
 
 def _emit(c, op: Operator, p: str, b: BinaryOp) -> None:
@@ -107,8 +133,14 @@ def _emit(c, op: Operator, p: str, b: BinaryOp) -> None:
     c.data.append(c_text.dims(f"{p}_s1", b.strides1) + c_text.dims(f"{p}_s2", b.strides2)
                   + c_text.dims(f"{p}_out", b.output.shape)
                   + c_text.struct(ctype, f"{p}_params", dataclasses.astuple(b.params)))
-    c.call(f"tc_{op.opcode.lower()}_s8", a1, f"&{p}_s1", a2, f"&{p}_s2", c.ptr(b.output), f"&{p}_out",
-           f"&{p}_params")
+    if b.tables is None:
+        c.call(f"tc_{op.opcode.lower()}_s8", a1, f"&{p}_s1", a2, f"&{p}_s2", c.ptr(b.output), f"&{p}_out",
+               f"&{p}_params")
+        return
+    c.data.append(c_text.array("int32_t", f"{p}_table1", b.tables[0])
+                  + c_text.array("int32_t", f"{p}_table2", b.tables[1]))
+    c.call("tc_add_table_s8", a1, f"&{p}_s1", a2, f"&{p}_s2", c.ptr(b.output), f"&{p}_out", f"{p}_table1",
+           f"{p}_table2", f"&{p}_params")
 
 
 # Second operands of the test cases: (input shape ones, make(tf, x, rng) -> (a, b)).
@@ -125,9 +157,10 @@ _OPERANDS = {
 _ARITHMETIC = {"ADD": operator.add, "SUB": operator.sub, "MUL": operator.mul}
 
 
-def _binary(seed, opcode, operand, act="none", rank=4) -> KernelCase:
+def _binary(seed, opcode, operand, act="none", rank=4, shape=None) -> KernelCase:
+    """`shape`: the input's, instead of a random one (large enough for the tables)."""
     ones, make = _OPERANDS[operand]
-    shape = random_shape(np.random.default_rng(seed), rank, ones)
+    shape = shape or random_shape(np.random.default_rng(seed), rank, ones)
 
     def build(tf, x):
         return activation(tf, _ARITHMETIC[opcode](*make(tf, x, np.random.default_rng(seed))), act)
@@ -141,11 +174,15 @@ _CASES = {
     "add_same_shape": functools.partial(_binary, 84, "ADD", "relu"),
     "add_rank2_channel_const": functools.partial(_binary, 85, "ADD", "channel", rank=2),
     "add_rank3_rows_const": functools.partial(_binary, 86, "ADD", "rows", "relu_n1_to_1", 3),
+    "add_tables_same_shape": functools.partial(_binary, 87, "ADD", "relu", shape=(1, 12, 10, 6)),
+    "add_tables_channel_const_relu6": functools.partial(_binary, 88, "ADD", "channel", "relu6", shape=(1, 9, 8, 5)),
     "sub_channel_const": functools.partial(_binary, 91, "SUB", "channel"),
     "sub_const_first_relu": functools.partial(_binary, 92, "SUB", "channel_first", "relu"),
     "sub_mean_broadcast": functools.partial(_binary, 93, "SUB", "mean"),
     "sub_cross_broadcast_relu6": functools.partial(_binary, 94, "SUB", "cross", "relu6"),
     "sub_rank3_rows_const": functools.partial(_binary, 95, "SUB", "rows", rank=3),
+    "sub_tables_const_first_relu": functools.partial(_binary, 96, "SUB", "channel_first", "relu", shape=(1, 10, 10, 3)),
+    "sub_tables_rows": functools.partial(_binary, 97, "SUB", "rows", shape=(1, 16, 9, 2)),
     "mul_channel_const_relu6": functools.partial(_binary, 101, "MUL", "channel", "relu6"),
     "mul_scalar_const": functools.partial(_binary, 102, "MUL", "scalar"),
     "mul_mean_broadcast_relu": functools.partial(_binary, 103, "MUL", "mean", "relu"),

@@ -5,11 +5,12 @@
 
 #define TC_ONE 1024
 
-/* Round sum / 2^20 half away from zero, as TFLite's reference does without TFLITE_SINGLE_ROUNDING. */
+/* sum / 2^20 rounded half away from zero, as TFLite's reference does without TFLITE_SINGLE_ROUNDING
+ * ((sum +- 2^19) / 2^20, truncating). A negative sum takes one off before the flooring shift: for
+ * s = -m that gives floor((2^19 - 1 - m) / 2^20) = -floor((m + 2^19) / 2^20). Three instructions. */
 static inline int8_t tc_round_2_20(int32_t sum)
 {
-    const int32_t half = 1 << 19;
-    return (int8_t)((sum + (sum > 0 ? half : -half)) / (1 << 20));
+    return (int8_t)((sum + (1 << 19) - (sum < 0)) >> 20);
 }
 
 void tc_resize_bilinear_s8(const int8_t *input, const tc_dims *input_dims,

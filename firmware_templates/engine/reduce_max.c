@@ -5,15 +5,13 @@ void tc_reduce_max_hw_s8(const int8_t *input, const tc_dims *input_dims, int8_t 
 {
     const int32_t count = input_dims->h * input_dims->w, depth = input_dims->c;
     for (int32_t b = 0; b < input_dims->n; ++b) {
-        /* Pixel by pixel, so the input is read in order; the output row holds the maxima so far. */
+        const int8_t *image = input + b * count * depth;
         for (int32_t c = 0; c < depth; ++c) {
-            output[c] = INT8_MIN;
-        }
-        for (int32_t i = 0; i < count; ++i, input += depth) {
-            for (int32_t c = 0; c < depth; ++c) {
-                output[c] = input[c] > output[c] ? input[c] : output[c];
+            int8_t largest = INT8_MIN;
+            for (int32_t i = 0; i < count; ++i) {
+                largest = image[i * depth + c] > largest ? image[i * depth + c] : largest;
             }
+            *output++ = largest;
         }
-        output += depth;
     }
 }

@@ -314,6 +314,23 @@ void tc_resize_nearest_neighbor_s8(const int8_t *input, const tc_dims *input_dim
                                    int8_t *output, const tc_dims *output_dims,
                                    const int32_t *source_y, const int32_t *source_x);
 
+/* RESIZE_BILINEAR (input and output quantized alike): rows[3y], rows[3y+1] are the element offsets in
+ * the image of output row y's upper and lower input rows, rows[3y+2] its fraction between them in
+ * 1/1024ths (negative left of the first pixel with half-pixel centres); cols the same per column
+ * (offsets of pixels within a row). Tables computed at build time the way TFLite-Micro does. */
+void tc_resize_bilinear_s8(const int8_t *input, const tc_dims *input_dims,
+                           int8_t *output, const tc_dims *output_dims,
+                           const int32_t *rows, const int32_t *cols);
+
+/* STRIDED_SLICE of a tensor seen as 4-D (leading extents 1): output element (n, h, w, c) is input
+ * element start[k] + i_k * step[k] on each axis k; steps positive, input and output quantized alike. */
+void tc_strided_slice_s8(const int8_t *input, const tc_dims *input_dims,
+                         int8_t *output, const tc_dims *output_dims,
+                         const int32_t *start, const int32_t *step);
+
+/* REDUCE_MAX over H and W (input and output quantized alike): n * c outputs. */
+void tc_reduce_max_hw_s8(const int8_t *input, const tc_dims *input_dims, int8_t *output);
+
 /* gemmlowp's fixed-point exp and divisions (fixedpoint.c), Q0 results: exp(a) for a <= 0 with
  * integer_bits (1..5) integer bits, 1 / (1 + a) and (1 - a) / (1 + a) for a in [0, 1) in Q0. */
 int32_t tc_exp_on_negative_values(int32_t a, int integer_bits);

@@ -219,6 +219,15 @@ class Case:
             return p[0] * p[2]
         return p[8] * p[9] * p[10] * p[11]
 
+    @property
+    def output_area_size(self) -> int:
+        """What the firmware's output area must hold: the output, or for a depthwise case run in place
+        (param 23) the input copied that many bytes above the output's start."""
+        p = self.params
+        if self.kind == DEPTHWISE and len(p) > 23:
+            return max(self.output_size, p[23] + p[0] * p[1] * p[2] * p[3])
+        return self.output_size
+
     def record(self) -> bytes:
         offsets, blobs, at = [], [], 4 * HEADER_WORDS
         for i, a in enumerate(self.arrays):
@@ -547,7 +556,7 @@ def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], 
                   opt: str = OPTIMISATION) -> dict[str, FirmwareResult]:
     """Build every target's firmware and run the cases on it, targets in parallel; the firmware's buffers
     hold the largest case and no more, so that a board with little RAM (the micro:bit's 16 KiB) runs them."""
-    buffers = (max(len(c.record()) for c in cases), max(c.output_size for c in cases))
+    buffers = (max(len(c.record()) for c in cases), max(c.output_area_size for c in cases))
 
     def one(name):
         board_name, flags = targets[name]

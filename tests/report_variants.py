@@ -1,5 +1,5 @@
 """Report pages of tasks the default build is not: its report.json with another validation block written in (a
-classifier, a reconstruction model, a build with no labelled data) or with estimated cycles per layer, rendered by
+classifier, a reconstruction model, a build with no labelled data) or without the estimated cycles per layer, rendered by
 `rerender_report`, the function `tinyctl report BUILD` uses."""
 
 import copy
@@ -74,19 +74,22 @@ def agreement_validation(validation: dict) -> dict:
             "agreement": agreement}
 
 
-def with_estimated_cycles(report: dict) -> dict:
-    """Each measured layer with an `estimated_cycles` figure, as a cycle model writes it."""
+def without_estimated_cycles(report: dict) -> dict:
+    """The build as on a core without a cycle table (e.g. a Cortex-M33): instructions, no estimated cycles."""
     report = copy.deepcopy(report)
-    for layer in report["engine"]["selftest"]["instructions"]["per_layer"]:
-        layer["estimated_cycles"] = int(layer["instructions"] * 1.3)
-    report["cost"] = report["engine"]["selftest"]["instructions"]
+    selftest = report["engine"]["selftest"]
+    selftest.pop("estimated_cycles")
+    for layer in selftest["instructions"]["per_layer"]:
+        layer.pop("estimated_cycles")
+        layer.pop("estimated_ms")
+    report["cost"] = selftest["instructions"]
     return report
 
 
 VARIANTS = {"classification": lambda r: {**r, "validation": classification_validation(r["validation"])},
             "reconstruction": lambda r: {**r, "validation": reconstruction_validation(r["validation"])},
             "agreement": lambda r: {**r, "validation": agreement_validation(r["validation"])},
-            "cycles": with_estimated_cycles}
+            "no-cycles": without_estimated_cycles}
 
 
 def variant_page(build_dir: Path, out: Path, variant: str) -> str:

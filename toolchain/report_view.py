@@ -28,10 +28,10 @@ def fold_kept(rows: list[dict], key: str, lowest: bool = False) -> set[int]:
 
 def class_rows(validation: dict) -> tuple[list[dict], list[dict]]:
     """(the float, int8 and device runtimes that measured per-class accuracy, one row per class:
-    `index`, `name`, `accuracy` per shown runtime and `worst` of them)."""
+    `index`, `name`, `accuracy` per shown runtime (None for a class with no test input) and `worst` of them)."""
     shown = float_int8_device(validation["runtimes"], "per_class_accuracy")
     rows = []
     for index, name in enumerate(validation["classes"]):
         accuracy = [runtime["per_class_accuracy"][index] for runtime in shown]
-        rows.append({"index": index, "name": name, "accuracy": accuracy, "worst": min(accuracy, default=None)})
+        rows.append({"index": index, "name": name, "accuracy": accuracy, "worst": min((a for a in accuracy if a is not None), default=None)})
     return shown, rows

@@ -164,9 +164,9 @@ def _class_folders(folder: Path) -> list[Path]:
     return found
 
 
-def class_names(root: Path, category: str | None = None) -> list[str]:
+def class_names(root: str | Path, category: str | None = None) -> list[str]:
     """The classes of a classes-layout dataset in label order (label = index): its subfolders by name."""
-    base, split = _class_base(root, category)
+    base, split = _class_base(Path(root), category)
     return [folder.name for folder in _class_folders(base / "train" if split else base)]
 
 

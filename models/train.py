@@ -88,7 +88,7 @@ def train(config: TrainConfig, progress: bool = True, resume: dict | None = None
 
         result = fit(model, splits["train"], splits["val"], config.epochs, config.lr, batch_size=config.batch_size,
                      seed=config.seed, options=config.fit, val_every=config.val_every, progress=progress,
-                     device=config.device, state=resume, on_validation=checkpoint)
+                     device=config.device, state=resume, on_validation=checkpoint, speed=config.speed)
         if not result.main_process:
             return {}  # under torchrun, the main process scores and writes
         return _finish(model, config, splits, result)

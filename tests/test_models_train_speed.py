@@ -79,9 +79,10 @@ def test_compile_wraps_the_step_only_when_asked():
 
 
 def test_speed_flags_reach_the_config_and_its_command_line():
-    config, _, _ = parse_config(["--precision", "bf16", "--no-channels-last", "--compile", "--device", "cpu"])
-    assert config.speed == SpeedOptions(precision="bf16", channels_last=False, compile=True)
-    assert "--precision bf16 --no-channels-last --compile" in config.command()
+    config, _, _ = parse_config(["--precision", "bf16", "--channels-last", "--compile", "--device", "cpu"])
+    assert config.speed == SpeedOptions(precision="bf16", channels_last=True, compile=True)
+    assert "--precision bf16 --channels-last --compile" in config.command()
+    assert parse_config([])[0].speed == SpeedOptions()
     assert TrainConfig.from_dict(config.to_dict()).speed == config.speed
     assert "--precision" not in TrainConfig().command()
 
@@ -91,6 +92,12 @@ def test_automatic_choices_follow_the_device():
     assert (cpu.precision, cpu.channels_last) == ("fp32", False)
     assert (cuda.precision, cuda.channels_last) == ("bf16", True)
     assert SpeedOptions(precision="fp32").resolved(torch.device("cuda")).precision == "fp32"
+
+
+def test_the_speed_section_of_a_config_file_turns_channels_last_off(tmp_path):
+    path = tmp_path / "run.toml"
+    path.write_text("[speed]\nchannels_last = false\n")
+    assert parse_config(["--config", str(path)])[0].speed.channels_last is False
 
 
 def test_a_config_from_before_the_speed_options_still_loads():

@@ -50,8 +50,6 @@ def _parameter(action: argparse.Action) -> inspect.Parameter:
     help_text = text[:1].upper() + text[1:].rstrip(".") + "."   # typer's style: a sentence
     if isinstance(action, argparse._StoreTrueAction):   # argparse names its action kinds only privately
         annotation, default = bool, typer.Option(False, *action.option_strings, help=help_text)
-    elif isinstance(action, argparse.BooleanOptionalAction):   # --x/--no-x, typer's way of writing the pair
-        annotation, default = Optional[bool], typer.Option(None, "/".join(action.option_strings), help=help_text)
     else:
         annotation = Optional[List[str]] if isinstance(action, argparse._AppendAction) else Optional[str]
         default = typer.Option(None, *action.option_strings, metavar=_type_label(action), help=help_text)

@@ -59,9 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", choices=PRECISIONS,
                         help="bf16: bfloat16 autocast of forward and loss, fp32 weights and optimizer; "
                              "default auto: bf16 on CUDA, fp32 on the CPU")
-    parser.add_argument("--channels-last", action=argparse.BooleanOptionalAction,
-                        help="NHWC memory format for model and batches (default: on CUDA only)")
-    parser.add_argument("--compile", action=argparse.BooleanOptionalAction,
+    parser.add_argument("--channels-last", action="store_true", default=None,
+                        help="NHWC memory format for model and batches (default: on CUDA only; off there with "
+                             "channels_last = false in the [speed] section of --config)")
+    parser.add_argument("--compile", action="store_true", default=None,
                         help="compile the training step with torch.compile (default off: compiling costs the first "
                              "steps a minute or more)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -104,11 +104,9 @@ class TrainConfig:
 
 
 def _speed_words(speed: SpeedOptions) -> list[str]:
-    """The speed flags that differ from the defaults."""
+    """The speed flags that differ from the defaults (channels_last = false has no flag: --config only)."""
     words = [f"--precision {speed.precision}"] if speed.precision != "auto" else []
-    if speed.channels_last is not None:
-        words.append("--channels-last" if speed.channels_last else "--no-channels-last")
-    return words + (["--compile"] if speed.compile else [])
+    return words + ["--channels-last"] * bool(speed.channels_last) + ["--compile"] * speed.compile
 
 
 def _option_text(value) -> str:

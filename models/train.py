@@ -2,8 +2,8 @@
 
 Run as `python -m tinyctl.models.train`, `tinyctl train` (which forwards its arguments to `main`)
 or under `torchrun --nproc_per_node=N -m tinyctl.models.train` for DistributedDataParallel.
-Options come from defaults, then a TOML config file (--config), then flags. CUDA with bfloat16
-autocast when present, the CPU otherwise.
+Options come from defaults, then a TOML config file (--config), then flags. CUDA when present (by
+default with bfloat16 autocast and channels_last: training/speed.py), the CPU otherwise (fp32, NCHW).
 """
 
 import sys

@@ -1,14 +1,18 @@
-"""GPU training benchmark (issue 4 item 6): the binary detector and SuperSimpleNet (ResNet-18) on the synthetic set.
+"""GPU training benchmark (issues 4 and 19): the trainer against a bare loop per speed variant, then
+the metrics training reaches, on the synthetic set, within a time budget.
 
-Prints, per detector: training images/s (at the default CUDA batch of `tinyctl train`), inference
-images/s (forward only, eval mode) and the test metrics reached. Runs on CUDA when present
-(bfloat16 autocast), else on the CPU with --small for a smoke check.
+1. Per detector of benchmarks/train_throughput.py (binary_cnn, a small SuperSimpleNet) and per speed
+   variant (fp32, bf16, channels_last, both, the device default with torch.compile): the trainer's
+   training images/s beside a bare loop's with the same options, their ratio, the warm-up (first
+   epoch, compilation included), and for the default variant where the trainer's time goes.
+2. Per run in RUNS: training images/s at `tinyctl train`'s default batch for the device, inference
+   images/s and the test metrics reached after --epochs.
+Rows that would start after --budget-s are listed as skipped; the markdown file is rewritten after
+every row, so a killed run keeps what it measured. Runs on CUDA when present, else on the CPU
+(--small: a smoke run of a minute or two that proves the script end to end).
 
-    python benchmarks/train_gpu.py                 # CUDA: full synthetic set
-    python benchmarks/train_gpu.py --small         # a minute on the CPU
-    python benchmarks/train_gpu.py --out benchmarks/training_gpu.md
-
-The trainer against a bare loop on the same device: benchmarks/train_throughput.py.
+    python -m benchmarks.train_gpu --out benchmarks/training_gpu.md    # CUDA: about 3 minutes
+    OMP_NUM_THREADS=1 python -m benchmarks.train_gpu --small --out /tmp/training_cpu_smoke.md   # 40 s here
 """
 
 import argparse
@@ -17,6 +21,8 @@ from pathlib import Path
 
 import torch
 
+from benchmarks.train_throughput import DETECTORS, VARIANTS, device_name, measure
+from benchmarks.train_throughput import table as throughput_table
 from tinyctl.models.data.synthetic import SyntheticConfig, default_splits
 from tinyctl.models.training.cli import CUDA_BATCH_FACTOR
 from tinyctl.models.training.loop import evaluate, fit
@@ -63,8 +69,8 @@ def benchmark(name: str, data: SyntheticConfig, epochs: int, device: torch.devic
             "seconds": result.seconds, "test": test}
 
 
-def _table(rows: list[dict], device: str) -> str:
-    lines = [f"Device: {device}", "", "| detector | train img/s | inference img/s | train s | test AUROC | test AP | AUPRO |",
+def _table(rows: list[dict], heading: str) -> str:
+    lines = [heading, "", "| detector | train img/s | inference img/s | train s | test AUROC | test AP | AUPRO |",
              "|---|---|---|---|---|---|---|"]
     for row in rows:
         test = row["test"]
@@ -74,22 +80,69 @@ def _table(rows: list[dict], device: str) -> str:
     return "\n".join(lines)
 
 
+class Budget:
+    """Seconds left of --budget-s; rows that would start later are skipped and named."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends, self.skipped = time.perf_counter() + seconds, []
+
+    def allows(self, row: str) -> bool:
+        if time.perf_counter() < self.ends:
+            print(f"[{time.strftime('%H:%M:%S')}] {row}", flush=True)
+            return True
+        self.skipped.append(row)
+        return False
+
+
+def _page(parts: list[str], skipped: list[str]) -> str:
+    note = f"\n\nSkipped (over the time budget): {', '.join(skipped)}." if skipped else ""
+    return "# Training benchmark\n\n`python -m benchmarks.train_gpu`\n\n" + "\n\n".join(parts) + note + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="tiny data and 1 epoch (CPU smoke check)")
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--only", choices=sorted(RUNS), action="append", help="run only these detectors")
-    parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
+    parser.add_argument("--small", action="store_true", help="tiny data, 1 epoch, no compile (CPU smoke check)")
+    parser.add_argument("--epochs", type=int, default=10, help="epochs of each metrics run (part 2)")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS),
+                        help="speed variants of part 1 (default: all; --small: all but compile)")
+    parser.add_argument("--only", choices=sorted(RUNS), action="append", help="metrics runs (part 2) to make")
+    parser.add_argument("--budget-s", type=float, default=170, help="start no row after this many seconds")
+    parser.add_argument("--out", type=Path, help="also write the tables to this markdown file")
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    data = SyntheticConfig(n_train=64, n_val=32, n_test=32) if args.small else SyntheticConfig()
-    epochs = 1 if args.small else args.epochs
-    rows = [benchmark(name, data, epochs, device) for name in (args.only or RUNS)]
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
-    table = _table(rows, f"{name}, torch {torch.__version__}, {epochs} epochs, synthetic {data.size}px")
-    print(table)
+    budget = Budget(args.budget_s)
+    variants = args.variants or [name for name in VARIANTS if not (args.small and "compile" in name)]
+    n_train = 64 if args.small else 2000 if device.type == "cuda" else 512
+    data = SyntheticConfig(n_train=n_train, n_val=n_train // 5, n_test=n_train // 5)
+    batch, epochs = 256 if device.type == "cuda" else 64, 1 if args.small else 2
+    heading = (f"{device_name(device)}, torch {torch.__version__}; {n_train} training + {n_train // 5} val images at "
+               f"{data.size} px, batch {batch}; {epochs} epochs after a warm-up epoch, one round; time shares from one "
+               "profiled trainer epoch of the default variant")
+    speed_rows, metric_rows, parts = [], [], []
+
+    def write(parts: list[str]) -> None:
+        print(parts[-1], flush=True)
+        if args.out:
+            args.out.write_text(_page(parts, budget.skipped))
+
+    for variant in variants:  # variant by variant, so that slow compilation comes last for every detector
+        for name in DETECTORS:
+            if budget.allows(f"{name} {variant}"):
+                speed_rows.append(measure(name, data, epochs, batch, 1, device, variant, profiled=variant == "default"))
+                write([throughput_table(speed_rows, heading)])
+    parts.append(throughput_table(speed_rows, heading))
+    metric_data = SyntheticConfig(n_train=64, n_val=32, n_test=32) if args.small else SyntheticConfig()
+    metric_epochs = 1 if args.small else args.epochs
+    metric_heading = (f"{device_name(device)}, {metric_epochs} epochs of `tinyctl train`'s defaults for the device, "
+                      f"synthetic {metric_data.size} px ({metric_data.n_train} training images)")
+    for name in args.only or RUNS:
+        if budget.allows(f"metrics {name}"):
+            metric_rows.append(benchmark(name, metric_data, metric_epochs, device))
+            write(parts + [_table(metric_rows, metric_heading)])
+    parts.append(_table(metric_rows, metric_heading) if metric_rows else "(no metrics run fitted in the budget)")
     if args.out:
-        args.out.write_text(f"# Training benchmark\n\n`python benchmarks/train_gpu.py`\n\n{table}\n")
+        args.out.write_text(_page(parts, budget.skipped))
+    print(_page(parts, budget.skipped))
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ augmentation, no synthesis, no validation. For SuperSimpleNet the bare loop feed
 doubled batch the method trains on (clean + perturbed copies of cached backbone features), so
 the ratio prices the synthesis, not the method. One untimed epoch of each comes first. Then one
 profiled trainer run says where the time goes (torch.profiler over the trainer's `train.*` labels;
-synthesis runs inside forward).
+synthesis runs inside forward). Each speed variant (precision, channels_last, torch.compile) runs
+both loops with the same options, so ratios compare like with like.
 
     OMP_NUM_THREADS=1 python benchmarks/train_throughput.py   # CPU (one thread: the cores are shared)
-    python benchmarks/train_throughput.py --out benchmarks/training_throughput_gpu.md   # on CUDA
+    python benchmarks/train_throughput.py --variants fp32 bf16 --out benchmarks/training_throughput_gpu.md
 """
 
 import argparse
@@ -25,6 +26,7 @@ from torch.profiler import ProfilerActivity, profile
 from tinyctl.models.data.synthetic import SyntheticConfig, default_splits
 from tinyctl.models.training.loop import fit
 from tinyctl.models.training.losses import supersimplenet_loss
+from tinyctl.models.training.speed import SpeedOptions
 from tinyctl.models.training.tasks import FitOptions, task_for
 from tinyctl.models.zoo import build_model
 
@@ -36,6 +38,15 @@ DETECTORS = {
     "supersimplenet": ("supersimplenet", SSN_SMALL, 2e-3, FitOptions(clip_grad=1.0)),
 }
 LABELS = ("data", "synthesis", "forward", "backward", "optimizer", "validation")
+# name: how both loops run; "default" is what `tinyctl train` picks on the device (bf16 + channels_last on CUDA)
+VARIANTS = {
+    "default": SpeedOptions(),
+    "fp32": SpeedOptions(precision="fp32", channels_last=False),
+    "bf16": SpeedOptions(precision="bf16", channels_last=False),
+    "channels_last": SpeedOptions(precision="fp32", channels_last=True),
+    "bf16+channels_last": SpeedOptions(precision="bf16", channels_last=True),
+    "default+compile": SpeedOptions(compile=True),
+}
 
 
 def _sync(device: torch.device) -> None:
@@ -49,26 +60,30 @@ def _model(name: str, data: SyntheticConfig) -> torch.nn.Module:
     return build_model(arch, {**options, "input_size": data.size, "in_channels": data.channels})
 
 
-def trainer_rate(name: str, splits: dict, epochs: int, batch: int, device: torch.device) -> float:
+def trainer_rate(name: str, splits: dict, epochs: int, batch: int, device: torch.device,
+                 speed: SpeedOptions = SpeedOptions()) -> float:
     """Training images per second of `fit` (its epoch loop, validation included)."""
     _, _, lr, options = DETECTORS[name]
     model = _model(name, splits["config"])
     result = fit(model, splits["train"], splits["val"], epochs, lr, batch_size=batch, options=options,
-                 progress=False, device=device.type)
+                 progress=False, device=device.type, speed=speed)
     return epochs * len(splits["train"]) / result.loop_seconds
 
 
-def _bare_batches(name: str, model, splits: dict, batch: int, device: torch.device) -> tuple[list[tuple], object]:
-    """((inputs, labels, masks) batches on the device as the bare loss takes them, the model's task)."""
+def _bare_batches(name: str, model, splits: dict, batch: int, device: torch.device,
+                  speed: SpeedOptions) -> tuple[list[tuple], object]:
+    """((inputs, labels, masks) batches on the device as the bare loss takes them, laid out as `speed`
+    asks; the model's task)."""
     train = splits["train"]
-    task = task_for(model.to(device), DETECTORS[name][3], (len(train),))
+    task = task_for(model.to(device), DETECTORS[name][3], (len(train),), speed)
     inputs = task.inputs(train.images).to(device)
     labels, masks = torch.from_numpy(train.labels).to(device), torch.from_numpy(train.masks).to(device)
     if name == "supersimplenet":  # the heads' doubled batch, masks at feature resolution
         inputs, labels = torch.cat([inputs, inputs]), torch.cat([labels, labels]).float()
         masks = model.feature_masks(torch.cat([masks, masks]), inputs.shape[-2:])
         batch *= 2
-    return list(zip(inputs.split(batch), labels.split(batch), masks.split(batch))), task
+    inputs = [task.speed.laid_out(chunk) for chunk in inputs.split(batch)]
+    return list(zip(inputs, labels.split(batch), masks.split(batch))), task
 
 
 def _bare_loss(name: str, model, inputs, labels, masks) -> torch.Tensor:
@@ -78,19 +93,24 @@ def _bare_loss(name: str, model, inputs, labels, masks) -> torch.Tensor:
     return torch.nn.functional.binary_cross_entropy_with_logits(model(inputs)[:, 0].float(), labels.float())
 
 
-def bare_rate(name: str, splits: dict, epochs: int, batch: int, device: torch.device) -> float:
+def bare_rate(name: str, splits: dict, epochs: int, batch: int, device: torch.device,
+              speed: SpeedOptions = SpeedOptions()) -> float:
     """Training images per second of a bare loop over the same number of images."""
+    speed = speed.resolved(device)
     model = _model(name, splits["config"]).to(device)
-    batches, task = _bare_batches(name, model, splits, batch, device)
+    if speed.channels_last:
+        model.to(memory_format=torch.channels_last)
+    batches, task = _bare_batches(name, model, splits, batch, device, speed)
     optimizer, scheduler = task.optimizers(DETECTORS[name][2], epochs * len(batches))[0]
     clip = DETECTORS[name][3].clip_grad
+    loss_of = torch.compile(_bare_loss) if speed.compile else _bare_loss
     model.train()
     _sync(device)
     started = time.perf_counter()
     for _ in range(epochs):
         for inputs, labels, masks in batches:
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                loss = _bare_loss(name, model, inputs, labels, masks)
+            with speed.autocast(device):
+                loss = loss_of(name, model, inputs, labels, masks)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if clip > 0:
@@ -101,12 +121,12 @@ def bare_rate(name: str, splits: dict, epochs: int, batch: int, device: torch.de
     return epochs * len(splits["train"]) / (time.perf_counter() - started)
 
 
-def breakdown(name: str, splits: dict, batch: int, device: torch.device) -> dict[str, float]:
+def breakdown(name: str, splits: dict, batch: int, device: torch.device, speed: SpeedOptions) -> dict[str, float]:
     """Share of one profiled trainer epoch spent under each `train.*` label (device time on CUDA)."""
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
     started = time.perf_counter()
     with profile(activities=activities) as profiler:
-        trainer_rate(name, splits, 1, batch, device)
+        trainer_rate(name, splits, 1, batch, device, speed)
     total_us = (time.perf_counter() - started) * 1e6
     events = {event.key: event for event in profiler.key_averages()}
     shares = {}
@@ -117,26 +137,39 @@ def breakdown(name: str, splits: dict, batch: int, device: torch.device) -> dict
     return shares
 
 
-def measure(name: str, data: SyntheticConfig, epochs: int, batch: int, rounds: int, device: torch.device) -> dict:
-    splits = {**default_splits(data), "config": data}
-    trainer_rate(name, splits, 1, batch, device), bare_rate(name, splits, 1, batch, device)  # warm-up, not counted:
-    # first-call costs (allocations, kernel selection for each batch shape) that a real run pays once
+def measure(name: str, data: SyntheticConfig, epochs: int, batch: int, rounds: int, device: torch.device,
+            variant: str = "default", profiled: bool = True) -> dict:
+    """Medians of `rounds` interleaved trainer / bare measurements of one detector and speed variant,
+    and (profiled) the trainer's time shares."""
+    speed, splits = VARIANTS[variant], {**default_splits(data), "config": data}
+    started = time.perf_counter()
+    trainer_rate(name, splits, 1, batch, device, speed), bare_rate(name, splits, 1, batch, device, speed)  # warm-up,
+    # not counted: first-call costs (allocations, kernel selection, compilation) that a real run pays once
+    warm_up_s = time.perf_counter() - started
     trainer, bare = [], []
     for _ in range(rounds):  # interleaved, so that load from other processes hits both alike
-        trainer.append(trainer_rate(name, splits, epochs, batch, device))
-        bare.append(bare_rate(name, splits, epochs, batch, device))
+        trainer.append(trainer_rate(name, splits, epochs, batch, device, speed))
+        bare.append(bare_rate(name, splits, epochs, batch, device, speed))
     ratios = [t / b for t, b in zip(trainer, bare)]
-    return {"name": name, "batch": batch, "trainer": statistics.median(trainer), "bare": statistics.median(bare),
-            "ratio": statistics.median(ratios), "shares": breakdown(name, splits, batch, device)}
+    return {"name": name, "variant": _label(variant, device), "batch": batch, "trainer": statistics.median(trainer),
+            "bare": statistics.median(bare), "ratio": statistics.median(ratios), "warm_up_s": warm_up_s,
+            "shares": breakdown(name, splits, batch, device, speed) if profiled else None}
+
+
+def _label(variant: str, device: torch.device) -> str:
+    """The variant with what it resolved to on `device`, e.g. default (fp32)."""
+    speed = VARIANTS[variant].resolved(device)
+    words = [speed.precision] + ["channels_last"] * speed.channels_last + ["compile"] * speed.compile
+    return variant if variant.startswith(speed.precision) or variant == "channels_last" else f"{variant} ({', '.join(words)})"
 
 
 def table(rows: list[dict], heading: str) -> str:
-    lines = [heading, "", "| detector | batch | trainer img/s | bare img/s | trainer / bare | "
-             + " | ".join(LABELS) + " |", "|---" * (5 + len(LABELS)) + "|"]
+    lines = [heading, "", "| detector | variant | batch | trainer img/s | bare img/s | trainer / bare | warm-up s | "
+             + " | ".join(LABELS) + " |", "|---" * (7 + len(LABELS)) + "|"]
     for row in rows:
-        shares = " | ".join(f"{100 * row['shares'][label]:.0f} %" for label in LABELS)
-        lines.append(f"| {row['name']} | {row['batch']} | {row['trainer']:.0f} | {row['bare']:.0f} | "
-                     f"{row['ratio']:.2f} | {shares} |")
+        shares = " | ".join(f"{100 * row['shares'][label]:.0f} %" if row["shares"] else "-" for label in LABELS)
+        lines.append(f"| {row['name']} | {row['variant']} | {row['batch']} | {row['trainer']:.0f} | {row['bare']:.0f} | "
+                     f"{row['ratio']:.2f} | {row['warm_up_s']:.0f} | {shares} |")
     return "\n".join(lines)
 
 
@@ -147,20 +180,31 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2, help="epochs per measurement")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved trainer / bare measurements (median kept)")
     parser.add_argument("--batch-size", type=int, help="default 64 on the CPU, 256 on CUDA")
-    parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=["default"],
+                        help="speed variants, each run by both loops (default: default)")
+    parser.add_argument("--out", type=Path, help="also write the table to this markdown file (after every row)")
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     n_train = args.n_train or (2000 if device.type == "cuda" else 512)
     batch = args.batch_size or (256 if device.type == "cuda" else 64)
     data = SyntheticConfig(n_train=n_train, n_val=n_train // 5, n_test=n_train // 5)
-    rows = [measure(name, data, args.epochs, batch, args.rounds, device) for name in (args.only or DETECTORS)]
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    heading = (f"{name}, torch {torch.__version__}; {n_train} training + {n_train // 5} val images at {data.size} px, "
-               f"{args.epochs} epochs x {args.rounds} interleaved rounds (medians); time shares from one profiled epoch")
+    heading = (f"{device_name(device)}, torch {torch.__version__}; {n_train} training + {n_train // 5} val images at "
+               f"{data.size} px, {args.epochs} epochs x {args.rounds} interleaved rounds (medians); time shares from one "
+               "profiled epoch")
+    rows = []
+    for name in args.only or DETECTORS:
+        for variant in args.variants:
+            rows.append(measure(name, data, args.epochs, batch, args.rounds, device, variant))
+            print(table(rows[-1:], f"{name} {variant}:"), flush=True)
+            if args.out:
+                args.out.write_text(f"# Training throughput: trainer vs bare loop\n\n`python benchmarks/train_throughput.py`\n\n"
+                                    f"{table(rows, heading)}\n")
     print(table(rows, heading))
-    if args.out:
-        args.out.write_text(f"# Training throughput: trainer vs bare loop\n\n`python benchmarks/train_throughput.py`\n\n"
-                            f"{table(rows, heading)}\n")
+
+
+def device_name(device: torch.device) -> str:
+    """What the tables say the numbers were measured on."""
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Run as `python -m tinyctl.models.train`, `tinyctl train` (which forwards its arguments to `main`)
 or under `torchrun --nproc_per_node=N -m tinyctl.models.train` for DistributedDataParallel.
-Options come from defaults, then a TOML config file (--config), then flags. CUDA with bfloat16
-autocast when present, the CPU otherwise.
+Options come from defaults, then a TOML config file (--config), then flags. CUDA when present (by
+default with bfloat16 autocast and channels_last: training/speed.py), the CPU otherwise (fp32, NCHW).
 """
 
 import sys
@@ -88,7 +88,7 @@ def train(config: TrainConfig, progress: bool = True, resume: dict | None = None
 
         result = fit(model, splits["train"], splits["val"], config.epochs, config.lr, batch_size=config.batch_size,
                      seed=config.seed, options=config.fit, val_every=config.val_every, progress=progress,
-                     device=config.device, state=resume, on_validation=checkpoint)
+                     device=config.device, state=resume, on_validation=checkpoint, speed=config.speed)
         if not result.main_process:
             return {}  # under torchrun, the main process scores and writes
         return _finish(model, config, splits, result)

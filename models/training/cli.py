@@ -12,6 +12,7 @@ from ..data import LAYOUTS
 from ..data.synthetic import SyntheticConfig
 from ..zoo import ZOO
 from .config import TrainConfig
+from .speed import PRECISIONS, SpeedOptions
 from .tasks import FitOptions
 
 # flag dest -> (section of the config dict, key); section None is the top level
@@ -19,7 +20,8 @@ _FLAGS = {"arch": (None, "arch"), "epochs": (None, "epochs"), "batch_size": (Non
           "seed": (None, "seed"), "out": (None, "out"), "val_every": (None, "val_every"), "device": (None, "device"),
           "layout": (None, "layout"), "data_root": (None, "data_root"), "category": (None, "category"),
           "channels": ("dataset", "channels"), "n_train": ("dataset", "n_train"),
-          "backbone": ("model", "backbone"), "weights": ("model", "weights")}
+          "backbone": ("model", "backbone"), "weights": ("model", "weights"),
+          "precision": ("speed", "precision"), "channels_last": ("speed", "channels_last"), "compile": ("speed", "compile")}
 CUDA_BATCH_FACTOR = 4  # the CPU-sized default batch leaves a GPU waiting on kernel launches
 
 
@@ -54,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--weights", help="backbone weights: random, imagenet (EfficientNet-Lite0) or a state_dict file")
     parser.add_argument("--model-opt", action="append", default=[], metavar="KEY=VALUE",
                         help="any other model config option, e.g. supervised=true or feature_strides=8,16 (repeatable)")
+    parser.add_argument("--precision", choices=PRECISIONS,
+                        help="bf16: bfloat16 autocast of forward and loss, fp32 weights and optimizer; "
+                             "default auto: bf16 on CUDA, fp32 on the CPU")
+    parser.add_argument("--channels-last", action="store_true", default=None,
+                        help="NHWC memory format for model and batches (default: on CUDA only; off there with "
+                             "channels_last = false in the [speed] section of --config)")
+    parser.add_argument("--compile", action="store_true", default=None,
+                        help="compile the training step with torch.compile (default off: compiling costs the first "
+                             "steps a minute or more)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -94,8 +105,7 @@ def _read_toml(path: Path) -> dict:
 
 def _merge(base: dict, args: argparse.Namespace) -> dict:
     """The flags that were given, laid over `base` (a config dict)."""
-    merged = {**base, "model": dict(base.get("model", {})), "dataset": dict(base.get("dataset", {})),
-              "fit": dict(base.get("fit", {}))}
+    merged = {**base, **{section: dict(base.get(section, {})) for section in ("model", "dataset", "fit", "speed")}}
     for dest, (section, key) in _FLAGS.items():
         value = getattr(args, dest)
         if value is not None:
@@ -119,7 +129,7 @@ def _check_sections(values: dict, origin: str) -> None:
     unknown = sorted(set(values) - known)
     if unknown:
         raise ValueError(f"{origin}: unknown option(s) {unknown}; known options are {sorted(known)}")
-    for section, cls in (("dataset", SyntheticConfig), ("fit", FitOptions)):
+    for section, cls in (("dataset", SyntheticConfig), ("fit", FitOptions), ("speed", SpeedOptions)):
         extra = sorted(set(values.get(section, {})) - {f.name for f in fields(cls)})
         if extra:
             raise ValueError(f"{origin}: unknown [{section}] option(s) {extra}; known are {sorted(f.name for f in fields(cls))}")

@@ -7,6 +7,7 @@ from ..data import LAYOUTS
 from ..data.files import check_size
 from ..data.synthetic import SyntheticConfig
 from ..zoo import ZOO
+from .speed import SpeedOptions
 from .tasks import FitOptions
 
 _GEOMETRY = {"in_channels": "channels", "input_size": "size"}  # model key -> the dataset setting it follows
@@ -31,6 +32,7 @@ class TrainConfig:
     image_size: tuple[int, int] | None = None
     val_every: int = 1
     fit: FitOptions = FitOptions()
+    speed: SpeedOptions = SpeedOptions()
     device: str = "auto"
     out: Path = Path("detector.pt")
 
@@ -84,6 +86,7 @@ class TrainConfig:
         values = dict(values)
         values["dataset"] = SyntheticConfig(**values.get("dataset", {}))
         values["fit"] = FitOptions(**values.get("fit", {}))
+        values["speed"] = SpeedOptions(**values.get("speed", {}))
         return cls(**values)
 
     def command(self) -> str:
@@ -95,8 +98,15 @@ class TrainConfig:
         if self.layout != "synthetic":
             words.append(f"--dataset {self.layout} --data-root {self.data_root}" + (f" --category {self.category}" if self.category else ""))
         words += [f"--model-opt {key}={_option_text(value)}" for key, value in sorted(self.model.items())]
+        words += _speed_words(self.speed)
         words.append(f"--out {self.out}")
         return " ".join(words)
+
+
+def _speed_words(speed: SpeedOptions) -> list[str]:
+    """The speed flags that differ from the defaults (channels_last = false has no flag: --config only)."""
+    words = [f"--precision {speed.precision}"] if speed.precision != "auto" else []
+    return words + ["--channels-last"] * bool(speed.channels_last) + ["--compile"] * speed.compile
 
 
 def _option_text(value) -> str:

@@ -16,6 +16,7 @@ from torch.utils.data import DistributedSampler
 from ..data import Samples
 from ..metrics import detector_metrics, localisation_metrics, youden_threshold
 from . import distributed
+from .speed import SpeedOptions, compiled
 from .tasks import FitOptions, task_for
 
 DEVICE_DATA_BYTES = 4 << 30
@@ -80,18 +81,22 @@ def _batches(count: int, batch_size: int, epoch: int, seed: int, generator: torc
 
 def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, *, batch_size: int = 64, seed: int = 0,
         options: FitOptions = FitOptions(), val_every: int = 1, progress: bool = True, device: str = "auto",
-        state: dict | None = None, on_validation=None) -> FitResult:
+        state: dict | None = None, on_validation=None, speed: SpeedOptions = SpeedOptions()) -> FitResult:
     """Train `model` in place on `train`, keep the weights of the validation with the best val AP.
 
     Works for every zoo detector (the task follows the model's kind). state: a training state
     from an earlier run's `on_validation` to resume from. on_validation(epoch, model, metrics,
     threshold, state) is called on the main process after each validation (for checkpoints).
     Under torchrun, each process trains on its share and the main process validates.
+    speed: precision, memory format and compilation of the steps (the model leaves in NCHW).
     """
     started = time.perf_counter()
     context = distributed.setup(device)
+    speed = speed.resolved(context.device)
     model.to(context.device)
-    task = task_for(model, options, (len(train), len(val)))
+    if speed.channels_last:
+        model.to(memory_format=torch.channels_last)
+    task = task_for(model, options, (len(train), len(val)), speed)
     train = _subset(train, task.training_indices(train.labels))
     inputs = {"train": task.inputs(train.images), "val": task.inputs(val.images)}
     labels, masks = torch.from_numpy(train.labels), torch.from_numpy(train.masks)
@@ -102,6 +107,7 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
     step = task.step
     if context.distributed:
         step = DistributedDataParallel(step, find_unused_parameters=task.find_unused_parameters)
+    step = compiled(step, speed)
     # on the training device, so that shuffling, augmentation and synthesis need no host round trip
     generator = torch.Generator(context.device).manual_seed(seed + context.rank)
     first, best, history = 1, {"ap": -1.0, "epoch": 0, "weights": None, "val": {}, "threshold": 0.0}, []
@@ -133,6 +139,8 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
                     if on_validation is not None:
                         on_validation(epoch, model, metrics, threshold, last_state)
     loop_seconds = time.perf_counter() - loop_started
+    if speed.channels_last:  # export and the checkpoint's readers expect NCHW weights
+        model.to(memory_format=torch.contiguous_format)
     if context.is_main:
         model.load_state_dict(best["weights"])
     distributed.teardown(context)

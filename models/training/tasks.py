@@ -15,6 +15,7 @@ from torch.profiler import record_function
 from ..zoo.config import input_sides
 from ..zoo.supersimplenet import SuperSimpleNet
 from .losses import supersimplenet_loss
+from .speed import SpeedOptions
 
 EVAL_BATCH = 256
 CACHE_LIMIT_BYTES = 2 << 30  # frozen-backbone features are cached when they fit in this
@@ -64,8 +65,8 @@ class _BinaryStep(nn.Module):
 class BinaryTask:
     """binary_cnn, classifier, cam: image logits, BCE on image labels (masks unused: weak supervision)."""
 
-    def __init__(self, model: nn.Module, options: FitOptions) -> None:
-        self.model, self.options = model, options
+    def __init__(self, model: nn.Module, options: FitOptions, speed: SpeedOptions) -> None:
+        self.model, self.options, self.speed = model, options, speed.resolved(_device_of(model))
         self.step = _BinaryStep(model)
         self.find_unused_parameters = False
 
@@ -86,7 +87,7 @@ class BinaryTask:
         if self.options.augment:
             with record_function("train.data"):
                 images, masks = square_symmetries([images, masks], generator)
-        return _update(step, (images, labels, masks), optimizers[0], self.options.clip_grad)
+        return _update(step, (images, labels, masks), optimizers[0], self.options.clip_grad, self.speed)
 
     @torch.inference_mode()
     def predict(self, inputs: torch.Tensor) -> tuple[np.ndarray, np.ndarray | None]:
@@ -105,11 +106,11 @@ class BinaryTask:
         return torch.cat(scores).numpy(), torch.cat(maps).numpy() if maps else None
 
 
-def _update(step: nn.Module, batch, optimizer_and_scheduler, clip: float, **kwargs) -> torch.Tensor:
+def _update(step: nn.Module, batch, optimizer_and_scheduler, clip: float, speed: SpeedOptions, **kwargs) -> torch.Tensor:
     optimizer, scheduler = optimizer_and_scheduler
     device = _device_of(step)
-    with record_function("train.forward"), torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-        loss = step(*(t.to(device, non_blocking=True) for t in batch), **kwargs)
+    with record_function("train.forward"), speed.autocast(device):
+        loss = step(*(speed.laid_out(t.to(device, non_blocking=True)) for t in batch), **kwargs)
     with record_function("train.backward"):
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -147,8 +148,8 @@ class _SuperSimpleNetStep(nn.Module):
 class SuperSimpleNetTask(BinaryTask):
     """Feature-noise anomalies, seg + cls heads; frozen-backbone features are computed once and cached."""
 
-    def __init__(self, model: SuperSimpleNet, options: FitOptions, sizes: tuple[int, ...]) -> None:
-        self.model, self.options = model, options
+    def __init__(self, model: SuperSimpleNet, options: FitOptions, sizes: tuple[int, ...], speed: SpeedOptions) -> None:
+        self.model, self.options, self.speed = model, options, speed.resolved(_device_of(model))
         config = model.config
         channels = sum(model.backbone.channels[i] for i in model.levels)
         height, width = (side // config.feature_strides[0] * 2 for side in input_sides(config.input_size))
@@ -189,9 +190,9 @@ class SuperSimpleNetTask(BinaryTask):
             with record_function("train.data"):
                 inputs, masks = square_symmetries([inputs, masks], generator)
         batch = (inputs, labels, masks)
-        loss = _update(step, batch, optimizers[0], self.options.clip_grad, generator=generator, phase="heads")
+        loss = _update(step, batch, optimizers[0], self.options.clip_grad, self.speed, generator=generator, phase="heads")
         if len(optimizers) > 1 and index % self.options.generator_every == 0:
-            _update(step, batch, optimizers[1], 0.0, generator=generator, phase="generator")
+            _update(step, batch, optimizers[1], 0.0, self.speed, generator=generator, phase="generator")
         return loss
 
     @torch.inference_mode()
@@ -213,8 +214,9 @@ def _multistep(optimizer, total_steps: int):
     return optimizer, torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.4)
 
 
-def task_for(model: nn.Module, options: FitOptions, sizes: tuple[int, ...]) -> BinaryTask:
-    """The task that trains `model`; sizes are the split lengths (for the feature-cache decision)."""
+def task_for(model: nn.Module, options: FitOptions, sizes: tuple[int, ...], speed: SpeedOptions = SpeedOptions()) -> BinaryTask:
+    """The task that trains `model` (already on its device); sizes are the split lengths (for the
+    feature-cache decision); speed: how its steps run (resolved for the model's device)."""
     if isinstance(model, SuperSimpleNet):
-        return SuperSimpleNetTask(model, options, sizes)
-    return BinaryTask(model, options)
+        return SuperSimpleNetTask(model, options, sizes, speed)
+    return BinaryTask(model, options, speed)

@@ -167,10 +167,11 @@ def render(results: dict, errors: dict, names: list[str], golden: int, seed: int
                      _n(r["cores"]["M4"]["sizes"]["ram_bytes"]), _n(flash["total"]), _n(flash["model"]),
                      _n(len(p.model.tflite)), _ratio(flash["model"], len(p.model.tflite)),
                      _n(flash["kernels"] + flash["runtime"])])
-    lines += _table(["model", "MACs", *(f"instr/inf {c}" for c in cores), *(f"instr/MAC {c}" for c in cores),
-                     "arena (ours) B", "arena TFLM B", "arena ours/TFLM", "arena bound B", "arena ours/bound",
-                     "firmware RAM B", "firmware flash B", "model code+weights B", ".tflite B", "model/.tflite",
-                     "kernels+runtime B"], rows, "l" + "r" * 16)
+    header = ["model", "MACs", *(f"instr/inf {c}" for c in cores), *(f"instr/MAC {c}" for c in cores),
+              "arena (ours) B", "arena TFLM B", "arena ours/TFLM", "arena bound B", "arena ours/bound",
+              "firmware RAM B", "firmware flash B", "model code+weights B", ".tflite B", "model/.tflite",
+              "kernels+runtime B"]
+    lines += _table(header, rows, "l" + "r" * (len(header) - 1))   # two columns per core
 
     notes = [f"† {name}: {results[name]['prepared'].tflm_arena_note}" for name in done
              if results[name]["prepared"].tflm_arena_note]

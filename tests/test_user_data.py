@@ -16,7 +16,6 @@ from tinyctl.cli import main
 from tinyctl.data_spec import parse_data_spec, read_arrays
 from tinyctl.errors import TinyctlError
 from tinyctl.model_source import preprocess
-from tinyctl.models.data import LAYOUTS as DATA_LAYOUTS
 from tinyctl.reference_models import REFERENCE_MODELS, build_keras_model
 from tinyctl.task_metrics import check_labels, classification_metrics, guess_task
 from test_models_data_layouts import _write_image, _write_mask
@@ -201,7 +200,7 @@ def test_image_classifiers_from_keras_and_npz(name, tmp_path, capsys):
     assert v["task"] == "classification" and v["runtimes"]["float_keras"]["top1"] == pytest.approx(10 / 12)
 
 
-@pytest.mark.parametrize("name", ["ds_cnn", "fc_autoencoder"])
+@pytest.mark.parametrize("name", ["resnet8", "mobilenet_v1_025", "ds_cnn", "fc_autoencoder"])
 def test_int8_reference_model_without_data_is_compared_runtime_to_runtime(name, reference_tflite, tmp_path):
     model = tmp_path / f"{name}.tflite"
     model.write_bytes(reference_tflite[name])
@@ -249,8 +248,6 @@ class _ColourClassifier(torch.nn.Module):
         return torch.nn.functional.adaptive_avg_pool2d(x, 1).flatten(1) * 10.0
 
 
-@pytest.mark.skipif("classes" not in DATA_LAYOUTS, reason="the classes layout (ImageFolder) arrives with the "
-                                                          "non-square layouts of tinyctl.models.data")
 def test_onnx_classifier_on_class_folders_reports_top1(tmp_path, capsys):
     """One subfolder per class (red, green, blue images of 24x40): top-1 on those images, the classes named."""
     rng = np.random.default_rng(0)

@@ -132,14 +132,7 @@ table_run_dsp(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, in
     const int32_t fixed2 = step2 == 0 ? table2[*b] : 0; /* an operand repeated along the run is never the output */
     for (; count > 0; --count, a += step1, b += step2) {
         const int32_t x = tc_smmulr(table1[*a] + (step2 == 0 ? fixed2 : table2[*b]), multiplier);
-        int32_t v = (x + (x >> 31) + round) >> right;
-        if (full) {
-            v = __ssat(v, 8);
-        } else {
-            v = v > lo ? v : lo;
-            v = v < hi ? v : hi;
-        }
-        *output++ = (int8_t)v;
+        *output++ = tc_shift_clamp(x, round, right, lo, hi, full);
     }
 }
 

@@ -31,14 +31,7 @@ mul_run_dsp(const int8_t *a, int32_t zero_point1, int32_t step1, const int8_t *b
     for (; count > 0; --count, a += step1, b += step2) {
         const int32_t twice2 = step2 == 0 ? fixed2 : 2 * (*b - zero_point2);
         const int32_t x = tc_smmulr((*a - zero_point1) * twice2, multiplier);
-        int32_t v = (x + (x >> 31) + round) >> right;
-        if (full) {
-            v = __ssat(v, 8);
-        } else {
-            v = v > lo ? v : lo;
-            v = v < hi ? v : hi;
-        }
-        *output++ = (int8_t)v;
+        *output++ = tc_shift_clamp(x, round, right, lo, hi, full);
     }
 }
 

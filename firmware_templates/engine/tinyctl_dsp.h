@@ -212,13 +212,21 @@ static inline int32_t tc_scale_fast(int32_t acc, const tc_channel_scale *s)
     return (x + (x >> 31) + s->round) >> s->right;
 }
 
-/* The int8 output of an accumulator with its channel's scale, clamped to [lo, hi]: one SSAT when that
- * is [-128, 127] (`full`, a constant where this is inlined). */
+/* The int8 output of a high product x (tc_smmulr) divided by 2^right with ties away from zero, the zero
+ * point folded into `round` as in tc_scale_fast, clamped to [lo, hi]: one SSAT when that is [-128, 127]
+ * (`full`, a constant where this is inlined). The conv, FC, ADD and MUL rows all end here. */
+static inline __attribute__((always_inline)) int8_t tc_shift_clamp(int32_t x, int32_t round, int32_t right,
+                                                                   int32_t lo, int32_t hi, const int full)
+{
+    const int32_t v = (x + (x >> 31) + round) >> right;
+    return (int8_t)(full ? __ssat(v, 8) : (v < lo ? lo : (v > hi ? hi : v)));
+}
+
+/* The int8 output of an accumulator with its channel's scale (tc_scale_fast), clamped to [lo, hi]. */
 static inline __attribute__((always_inline)) int8_t tc_output_scaled(int32_t acc, const tc_channel_scale *s,
                                                                      int32_t lo, int32_t hi, const int full)
 {
-    const int32_t v = tc_scale_fast(acc, s);
-    return (int8_t)(full ? __ssat(v, 8) : (v < lo ? lo : (v > hi ? hi : v)));
+    return tc_shift_clamp(tc_smmulr(s->bias2 + 2 * acc, s->multiplier), s->round, s->right, lo, hi, full);
 }
 
 /* The int8 outputs of channels c .. c + n - 1 from their accumulators: + bias, requantise,

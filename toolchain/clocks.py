@@ -241,10 +241,10 @@ U5_BOOST_ABOVE_HZ = 55 * MHZ     # RM0456 PWR: the EPOD booster on for a clock a
 
 def _plan_u5(board, part: Part, uart_bus: str) -> ClockPlan:
     """RM0456 RCC: PLL1 from HSI16 / M1 = 16 MHz (input range 8-16 MHz), SYSCLK = pll1_r = VCO / R with an
-    even R (ST's own 160 MHz set-up: VCO 320 MHz); range 1, and the EPOD booster above 55 MHz, clocked by
-    HSI16 / PLL1MBOOST (its input at most 16 MHz); AHB and every APB at /1. HSI16 rather than MSIS 4 MHz
-    (the reset clock): the source of every other plan here (see above), and its 16 MHz feeds PLL1 and the
-    booster undivided."""
+    even R (PLL1R divides by 1 or an even number; /2 is ST's own 160 MHz set-up, VCO 320 MHz); range 1,
+    and the EPOD booster above 55 MHz, clocked by HSI16 / PLL1MBOOST (its input at most 16 MHz); AHB and
+    every APB at /1. HSI16 rather than MSIS 4 MHz (the reset clock): the source of every other plan here
+    (see above), and its 16 MHz feeds PLL1 and the booster undivided."""
     m, vco_in = 1, part.hsi_hz
     n, r = _pll(board.clock_hz, vco_in, part, range(2, 129, 2), (4, 512))
     p, q = 2, 2   # unused outputs at their reset dividers, left disabled (PLL1PEN = PLL1QEN = 0)

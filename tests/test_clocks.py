@@ -34,6 +34,10 @@ HAND = {
     # RM0432: 16/2 = 8 MHz x 30 = 240 MHz VCO / R2 = 120; boost, 100 < 120 -> 5 WS; LPUART1 at 120 MHz:
     # 256 x 120e6 / 115200 = 266666.7 -> 266667; reset MSI 4 MHz: 8888.9 -> 8889.
     "nucleo-l4r5zi": ((2, 30, 7, 2, 2), 5, {"apb1": 120, "apb2": 120}, 266667, 8889),
+    # RM0456: HSI16 / M1 = 16 MHz (PLL1 input 4-16 MHz) x 20 = 320 MHz VCO (128-544) / R2 = 160; range 1,
+    # 128 < 160 MHz -> 4 WS; every APB /1 (160 MHz each); USART1 at PCLK2 160 MHz: 1388.9 -> 1389;
+    # reset MSIS 4 MHz: 34.7 -> 35. P and Q stay at their reset dividers (2), disabled.
+    "nucleo-u575zi": ((1, 20, 2, 2, 2), 4, {"apb1": 160, "apb2": 160, "apb3": 160}, 1389, 35),
 }
 
 # Register values by hand: F446 RCC_PLLCFGR = M | N << 6 | P(00) << 16 | Q << 24 | R << 28;
@@ -51,6 +55,11 @@ REGISTERS = {
                       "PWR_D3CR_VOS": 0b11},
     # PLLCFGR = PLLSRC HSI16 (10) | (M-1) << 4 | N << 8 | PLLREN << 24 | R2 (00) << 25.
     "nucleo-l4r5zi": {"RCC_PLLCFGR": 0x01001E12, "RCC_CFGR_PRESCALERS": 0, "FLASH_ACR": 0x705, "BOOST": 1},
+    # PLL1CFGR = PLL1SRC HSI16 (10) | PLL1RGE 8-16 MHz (11) << 2 | (M-1) << 8 | PLL1MBOOST /1 (0000) << 12
+    # (the booster's input HSI16 = 16 MHz, at most 16) | PLL1REN << 18; PLL1DIVR = (N-1) | (P-1) << 9 |
+    # (Q-1) << 16 | (R-1) << 24; FLASH_ACR = 4 WS | PRFTEN; VOS range 1 (11), booster above 55 MHz.
+    "nucleo-u575zi": {"RCC_PLL1CFGR": 0x0004000E, "RCC_PLL1DIVR": 0x01010213, "RCC_CFGR2_PRESCALERS": 0,
+                      "RCC_CFGR3_PRESCALERS": 0, "FLASH_ACR": 0x104, "PWR_VOS": 0b11, "BOOST": 1},
 }
 
 
@@ -66,6 +75,16 @@ def test_clock_plan_matches_the_reference_manual(name):
     assert plan.sysclk_hz == board.clock_hz
     for register, value in REGISTERS.get(name, {}).items():
         assert plan.registers[register] == value, register
+
+
+def test_the_u5_booster_runs_only_above_55_mhz():
+    """RM0456: the EPOD booster above 55 MHz; at 48 MHz R rises to 4 to keep the VCO at 192 MHz (from 128),
+    and 32 < 48 <= 64 MHz in range 1 is 1 wait state."""
+    board = dataclasses.replace(resolve_board("nucleo-u575zi"), clock_hz=48_000_000)
+    plan = clock_plan(board)
+    assert plan.pll == {"m": 1, "n": 12, "p": 2, "q": 2, "r": 4} and plan.flash_wait_states == 1
+    assert (plan.registers["BOOST"], plan.voltage) == (0, "range 1")
+    assert clock_source(board).startswith("set by the firmware: PLL1 from HSI16, M=1 N=12 R=4, 1 flash wait states")
 
 
 def test_every_stm32_board_has_a_plan_at_its_clock():

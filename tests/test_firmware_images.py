@@ -13,7 +13,7 @@ from tinyctl.clocks import clock_plan
 from tinyctl.firmware import EMULATED_ELF, emulated_elf, fast_ram, has_stand_in, stand_in_only
 from tinyctl.qemu import run_firmware
 from tinyctl.stages.firmware import build_firmware
-from tinyctl.targets import all_boards
+from tinyctl.targets import all_boards, resolve_board
 from tinyctl.tools import require_tool
 
 KIB = 1024
@@ -28,6 +28,9 @@ PARTS = {
     "STM32H743ZI": (STM32_FLASH, 2048 * KIB, [(0x2000_0000, 128 * KIB),    # RM0433: DTCM
                                               (0x2400_0000, 512 * KIB)]),  # AXI SRAM
     "STM32L4R5ZI": (STM32_FLASH, 2048 * KIB, [(0x2000_0000, 640 * KIB)]),  # RM0432: SRAM1 192 + SRAM2 64 + SRAM3 384
+    # RM0456 (non-secure aliases, TrustZone off): SRAM1 192 + SRAM2 64 + SRAM3 512 KiB contiguous from
+    # 0x2000_0000 (SRAM4, 16 KiB at 0x2800_0000, is not used)
+    "STM32U575ZI": (STM32_FLASH, 2048 * KIB, [(0x2000_0000, 768 * KIB)]),
     "AN547": (0x0000_0000, 512 * KIB, [(0x2000_0000, 512 * KIB)]),   # Arm AN547 (Corstone-300): ITCM, DTCM
 }
 # Boards with a silicon image; those whose only image is a QEMU stand-in (no silicon platform written for
@@ -88,6 +91,14 @@ def _inside(address: int, size: int, regions) -> bool:
 @pytest.mark.parametrize("board", BOARDS, ids=lambda b: b.name)
 def test_silicon_image_lies_in_the_parts_memory(board, projects):
     project = projects[board.name]
+    sections, stack_pointer, rams = _check_in_parts_memory(board, project)
+    assert (project / EMULATED_ELF).is_file() == has_stand_in(board)
+    if board.part == "STM32H743ZI":   # the default model's arena fits DTCM, the fastest RAM: all data is there
+        assert _inside(*sections[".bss"], rams[:1]) and _inside(stack_pointer - 8, 8, rams[:1])
+
+
+def _check_in_parts_memory(board, project) -> tuple[dict, int, list]:
+    """The silicon ELF read back against the part's map; (its sections, initial SP, the part's RAMs)."""
     elf = project / "firmware.elf"
     flash_base, flash_size, rams = PARTS[board.part]
     flash = [(flash_base, flash_size)]
@@ -102,9 +113,22 @@ def test_silicon_image_lies_in_the_parts_memory(board, projects):
     for address, size in _load_addresses(elf):
         if size:
             assert _inside(address, size, flash), f"bytes to write at {address:#x} lie outside the flash"
-    assert (project / EMULATED_ELF).is_file() == has_stand_in(board)
-    if board.part == "STM32H743ZI":   # the default model's arena fits DTCM, the fastest RAM: all data is there
-        assert _inside(*sections[".bss"], rams[:1]) and _inside(stack_pointer - 8, 8, rams[:1])
+    return sections, stack_pointer, rams
+
+
+def test_the_u5_silicon_image_without_the_dsp_extension(default_build, projects, tmp_path):
+    """An M33 without the optional DSP extension (dsp = false: -mcpu=cortex-m33+nodsp) links the portable
+    engine into the same map; the ELF's attributes say which code each image may hold."""
+    source = resolve_board("nucleo-u575zi").source.read_text()
+    (tmp_path / "u5-nodsp.toml").write_text(source.replace("dsp = true", "dsp = false"))
+    board = resolve_board(str(tmp_path / "u5-nodsp.toml"))
+    build_dir = tmp_path / "build"
+    shutil.copytree(default_build[0] / "engine", build_dir / "engine")
+    build_firmware(board, build_dir, default_build[1]["engine"]["arena_bytes"])
+    _check_in_parts_memory(board, build_dir / "firmware")
+    assert "-mcpu=cortex-m33+nodsp" in (build_dir / "firmware" / "Makefile").read_text()
+    assert "Tag_DSP_extension" not in _readelf(build_dir / "firmware.elf", "-A")
+    assert "Tag_DSP_extension: Allowed" in _readelf(projects["nucleo-u575zi"] / "firmware.elf", "-A")
 
 
 def test_the_h7_arena_goes_in_dtcm_only_when_it_fits():

@@ -1,7 +1,7 @@
 """Clock plans: pure functions from a board (its part, its clock_hz, its console UART) to the register
 values that set that clock on the part, worked out from the ST reference manuals: PLL dividers, bus
 prescalers, flash wait states for the voltage range, voltage scaling (F4/F7 over-drive, H7 VOS, L4+
-boost) and the console UART's BRR at 115200 from its bus clock. `clock_header` writes the plan as
+boost, U5 range 1 with the EPOD booster) and the console UART's BRR at 115200 from its bus clock. `clock_header` writes the plan as
 clock_plan.h, so the platform C (firmware_templates/platforms/stm32*) has no second copy of a number.
 
 Every plan runs the PLL from the internal HSI oscillator: it is there on every board revision with no
@@ -13,7 +13,7 @@ a board's plan when its file loads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .platform_files import read_platform
 
@@ -55,6 +55,10 @@ PARTS = {
     # RM0432 3.3.3 Table 12, range 1 boost mode (above 80 MHz); the core leaves reset on MSI 4 MHz.
     "STM32L4R5": Part("stm32l4", "RM0432", 16 * MHZ, 4 * MHZ, 120 * MHZ, (20, 40, 60, 80, 100, 120),
                       {"apb1": 120 * MHZ, "apb2": 120 * MHZ}, "range 1 boost", (64, 344)),
+    # RM0456 (FLASH: wait states at range 1, LATENCY 4 up to 160 MHz; PWR: range 1 with the EPOD booster
+    # above 55 MHz); DS13737 PLL characteristics: VCO 128-544 MHz. The core leaves reset on MSIS 4 MHz.
+    "STM32U575": Part("stm32u5", "RM0456", 16 * MHZ, 4 * MHZ, 160 * MHZ, (32, 64, 96, 128, 160),
+                      {"apb1": 160 * MHZ, "apb2": 160 * MHZ, "apb3": 160 * MHZ}, "range 1 + EPOD booster", (128, 544)),
 }
 FAMILIES = sorted({part.family for part in PARTS.values()})
 
@@ -65,7 +69,12 @@ F4_PLLP_CODES = {2: 0b00, 4: 0b01, 6: 0b10, 8: 0b11}
 F4_VOS = {"scale 1": 0b11, "scale 2": 0b10, "scale 1 + over-drive": 0b11}
 # The bus that clocks each console UART a family's driver takes (the board's [console] uart number).
 UART_BUS = {"stm32f4": {1: "apb2", 2: "apb1"}, "stm32f7": {1: "apb2"},
-            "stm32h7": {3: "apb"}, "stm32l4": {0: "apb1"}}   # L4: uart 0 is LPUART1, on PCLK1
+            "stm32h7": {3: "apb"}, "stm32l4": {0: "apb1"},   # L4: uart 0 is LPUART1, on PCLK1
+            "stm32u5": {1: "apb2"}}
+
+
+# The families whose SYSCLK is the PLL's R output (the others': P).
+SYSCLK_FROM_PLL_R = {"stm32l4", "stm32u5"}
 
 
 class ClockPlanError(ValueError):
@@ -156,7 +165,8 @@ def clock_plan(board) -> ClockPlan | None:
     if uart is None:
         return None
     part = part_of(board)
-    plan = {"stm32f4": _plan_f4_f7, "stm32f7": _plan_f4_f7, "stm32h7": _plan_h7, "stm32l4": _plan_l4}[part.family]
+    plan = {"stm32f4": _plan_f4_f7, "stm32f7": _plan_f4_f7, "stm32h7": _plan_h7, "stm32l4": _plan_l4,
+            "stm32u5": _plan_u5}[part.family]
     return plan(board, part, UART_BUS[part.family][uart])
 
 
@@ -224,6 +234,42 @@ def _plan_l4(board, part: Part, uart_bus: str) -> ClockPlan:
                    waits, uart_bus, registers)
 
 
+# U5 RCC_PLL1CFGR.PLL1MBOOST: the EPOD booster's input divider, /1, /2, /4, /6 ... /16, as its code.
+U5_MBOOST_CODES = {1: 0, 2: 1, **{divider: divider // 2 for divider in range(4, 17, 2)}}
+U5_BOOST_ABOVE_HZ = 55 * MHZ     # RM0456 PWR: the EPOD booster on for a clock above 55 MHz (range 1 or 2)
+
+
+def _plan_u5(board, part: Part, uart_bus: str) -> ClockPlan:
+    """RM0456 RCC: PLL1 from HSI16 / M1 = 16 MHz (input range 8-16 MHz), SYSCLK = pll1_r = VCO / R with an
+    even R (PLL1R divides by 1 or an even number; /2 is ST's own 160 MHz set-up, VCO 320 MHz); range 1,
+    and the EPOD booster above 55 MHz, clocked by HSI16 / PLL1MBOOST (its input at most 16 MHz); AHB and
+    every APB at /1. HSI16 rather than MSIS 4 MHz (the reset clock): the source of every other plan here
+    (see above), and its 16 MHz feeds PLL1 and the booster undivided."""
+    m, vco_in = 1, part.hsi_hz
+    n, r = _pll(board.clock_hz, vco_in, part, range(2, 129, 2), (4, 512))
+    p, q = 2, 2   # unused outputs at their reset dividers, left disabled (PLL1PEN = PLL1QEN = 0)
+    boost_divider = _divider(16 * MHZ, part.hsi_hz, U5_MBOOST_CODES)
+    boost = board.clock_hz > U5_BOOST_ABOVE_HZ
+    buses = _buses(board.clock_hz, part)
+    waits = _wait_states(part, board.clock_hz)
+    input_range = 0b11 if vco_in >= 8 * MHZ else 0b00   # PLL1RGE: 8-16 MHz, else 4-8 MHz
+    pll1cfgr = (0b10 | input_range << 2 | (m - 1) << 8 | U5_MBOOST_CODES[boost_divider] << 12
+                | 1 << 18)   # PLL1SRC = HSI16, PLL1REN
+    registers = {
+        "RCC_PLL1CFGR": pll1cfgr,
+        "RCC_PLL1DIVR": (n - 1) | (p - 1) << 9 | (q - 1) << 16 | (r - 1) << 24,
+        "RCC_CFGR2_PRESCALERS": AHB_CODES[1] | APB_CODES[board.clock_hz // buses["apb1"]] << 4
+                                | APB_CODES[board.clock_hz // buses["apb2"]] << 8,   # HPRE, PPRE1, PPRE2
+        "RCC_CFGR3_PRESCALERS": APB_CODES[board.clock_hz // buses["apb3"]] << 4,     # PPRE3
+        "FLASH_ACR": waits | 1 << 8,   # LATENCY, PRFTEN
+        "PWR_VOS": 0b11,               # PWR_VOSR.VOS: range 1
+        "BOOST": int(boost),
+    }
+    part = part if boost else replace(part, voltage="range 1")
+    return _finish(board, part, "PLL1 from HSI16", buses, board.clock_hz, {"m": m, "n": n, "p": p, "q": q, "r": r},
+                   waits, uart_bus, registers)
+
+
 def _finish(board, part: Part, source: str, buses: dict, hclk: int, pll: dict, waits: int, uart_bus: str,
             registers: dict) -> ClockPlan:
     uart_hz = buses[uart_bus]
@@ -238,8 +284,9 @@ def clock_source(board) -> str:
     """Where board.clock_hz comes from, for the manifest and report (`board.clock_source`)."""
     plan = clock_plan(board)
     if plan is not None:
+        output = "r" if plan.family in SYSCLK_FROM_PLL_R else "p"
         return (f"set by the firmware: {plan.source}, M={plan.pll['m']} N={plan.pll['n']} "
-                f"{'R' if plan.family == 'stm32l4' else 'P'}={plan.pll['r' if plan.family == 'stm32l4' else 'p']}, "
+                f"{output.upper()}={plan.pll[output]}, "
                 f"{plan.flash_wait_states} flash wait states, {plan.voltage} ({part_of(board).manual})")
     if board.platform == "host":
         return "none: the host's latency is measured"

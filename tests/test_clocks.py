@@ -34,6 +34,10 @@ HAND = {
     # RM0432: 16/2 = 8 MHz x 30 = 240 MHz VCO / R2 = 120; boost, 100 < 120 -> 5 WS; LPUART1 at 120 MHz:
     # 256 x 120e6 / 115200 = 266666.7 -> 266667; reset MSI 4 MHz: 8888.9 -> 8889.
     "nucleo-l4r5zi": ((2, 30, 7, 2, 2), 5, {"apb1": 120, "apb2": 120}, 266667, 8889),
+    # RM0444 (RCC PLL; flash read access latency): HSI16 / M1 = 16 MHz (in 2.66-16) x N8 = 128 MHz VCO (in
+    # 64-344) / R2 = 64 MHz (at most 64); range 1, 48 < 64 MHz -> 2 WS; APB /1 = 64 MHz; USART2 oversampling
+    # by 16, BRR = USARTDIV = 64e6 / 115200 = 555.6 -> 556; reset HSI16: 138.9 -> 139.
+    "nucleo-g0b1re": ((1, 8, 2, 2, 2), 2, {"apb": 64}, 556, 139),
 }
 
 # Register values by hand: F446 RCC_PLLCFGR = M | N << 6 | P(00) << 16 | Q << 24 | R << 28;
@@ -51,6 +55,9 @@ REGISTERS = {
                       "PWR_D3CR_VOS": 0b11},
     # PLLCFGR = PLLSRC HSI16 (10) | (M-1) << 4 | N << 8 | PLLREN << 24 | R2 (00) << 25.
     "nucleo-l4r5zi": {"RCC_PLLCFGR": 0x01001E12, "RCC_CFGR_PRESCALERS": 0, "FLASH_ACR": 0x705, "BOOST": 1},
+    # RM0444 RCC_PLLCFGR = PLLSRC HSI16 (10) | (M-1) << 4 | N << 8 | (P-1) << 17 | (Q-1) << 25 | PLLREN << 28
+    # | (R-1) << 29 = 0x2 | 0x800 | 0x20000 | 0x2000000 | 0x10000000 | 0x20000000; FLASH_ACR = 2 WS | PRFTEN | ICEN.
+    "nucleo-g0b1re": {"RCC_PLLCFGR": 0x32020802, "RCC_CFGR_PRESCALERS": 0, "FLASH_ACR": 0x302, "PWR_VOS": 0b01},
 }
 
 

@@ -55,8 +55,13 @@ PARTS = {
     # RM0432 3.3.3 Table 12, range 1 boost mode (above 80 MHz); the core leaves reset on MSI 4 MHz.
     "STM32L4R5": Part("stm32l4", "RM0432", 16 * MHZ, 4 * MHZ, 120 * MHZ, (20, 40, 60, 80, 100, 120),
                       {"apb1": 120 * MHZ, "apb2": 120 * MHZ}, "range 1 boost", (64, 344)),
+    # RM0444 3.3.4, read access latency table (range 1: 0 WS to 24 MHz, 1 to 48, 2 to 64); 5.2.4 (PLL:
+    # VCO 64-344 MHz, PLLRCLK at most 64 MHz); one APB, at most 64 MHz.
+    "STM32G0B1": Part("stm32g0", "RM0444", 16 * MHZ, 16 * MHZ, 64 * MHZ, (24, 48, 64),
+                      {"apb": 64 * MHZ}, "range 1", (64, 344)),
 }
 FAMILIES = sorted({part.family for part in PARTS.values()})
+SYSCLK_FROM_R = {"stm32l4", "stm32g0"}   # families whose system clock is the PLL's R output (else P)
 
 # F4/F7 RCC_CFGR prescaler codes (RM0390 6.3.3): APB /1 /2 /4 /8 /16, AHB /1 /2 ... /512.
 APB_CODES = {1: 0b000, 2: 0b100, 4: 0b101, 8: 0b110, 16: 0b111}
@@ -65,7 +70,8 @@ F4_PLLP_CODES = {2: 0b00, 4: 0b01, 6: 0b10, 8: 0b11}
 F4_VOS = {"scale 1": 0b11, "scale 2": 0b10, "scale 1 + over-drive": 0b11}
 # The bus that clocks each console UART a family's driver takes (the board's [console] uart number).
 UART_BUS = {"stm32f4": {1: "apb2", 2: "apb1"}, "stm32f7": {1: "apb2"},
-            "stm32h7": {3: "apb"}, "stm32l4": {0: "apb1"}}   # L4: uart 0 is LPUART1, on PCLK1
+            "stm32h7": {3: "apb"}, "stm32l4": {0: "apb1"},   # L4: uart 0 is LPUART1, on PCLK1
+            "stm32g0": {2: "apb"}}
 
 
 class ClockPlanError(ValueError):
@@ -156,7 +162,8 @@ def clock_plan(board) -> ClockPlan | None:
     if uart is None:
         return None
     part = part_of(board)
-    plan = {"stm32f4": _plan_f4_f7, "stm32f7": _plan_f4_f7, "stm32h7": _plan_h7, "stm32l4": _plan_l4}[part.family]
+    plan = {"stm32f4": _plan_f4_f7, "stm32f7": _plan_f4_f7, "stm32h7": _plan_h7, "stm32l4": _plan_l4,
+            "stm32g0": _plan_g0}[part.family]
     return plan(board, part, UART_BUS[part.family][uart])
 
 
@@ -224,6 +231,25 @@ def _plan_l4(board, part: Part, uart_bus: str) -> ClockPlan:
                    waits, uart_bus, registers)
 
 
+def _plan_g0(board, part: Part, uart_bus: str) -> ClockPlan:
+    """RM0444 5.2.4, 5.4.4: the PLL straight from HSI16 (M = 1: input 16 MHz, in 2.66-16 MHz), VCO = 16 MHz x N
+    in 64-344 MHz, PLLRCLK = VCO / R (R 2-8) at most 64 MHz is SYSCLK; AHB and APB /1; range 1 (the reset
+    range) and the flash latency for HCLK in range 1."""
+    m, vco_in = 1, part.hsi_hz
+    n, r = _pll(board.clock_hz, vco_in, part, range(2, 9), (8, 86))
+    p, q = 2, 2   # unused outputs, left disabled (PLLPEN = PLLQEN = 0) at a legal divider
+    buses = _buses(board.clock_hz, part)
+    waits = _wait_states(part, board.clock_hz)
+    # PLLSRC = HSI16 (10), PLLM = M - 1 (6:4), PLLN (14:8), PLLP = P - 1 (21:17), PLLQ = Q - 1 (27:25),
+    # PLLREN (28), PLLR = R - 1 (31:29): RM0444 5.4.4.
+    pllcfgr = 0b10 | (m - 1) << 4 | n << 8 | (p - 1) << 17 | (q - 1) << 25 | 1 << 28 | (r - 1) << 29
+    registers = {"RCC_PLLCFGR": pllcfgr, "RCC_CFGR_PRESCALERS": APB_CODES[board.clock_hz // buses["apb"]] << 12,
+                 "FLASH_ACR": waits | 1 << 8 | 1 << 9,   # PRFTEN, ICEN (RM0444 3.7.1)
+                 "PWR_VOS": 0b01}                         # range 1 (PWR_CR1.VOS, RM0444 4.4.1)
+    return _finish(board, part, "PLL from HSI16", buses, board.clock_hz, {"m": m, "n": n, "p": p, "q": q, "r": r},
+                   waits, uart_bus, registers)
+
+
 def _finish(board, part: Part, source: str, buses: dict, hclk: int, pll: dict, waits: int, uart_bus: str,
             registers: dict) -> ClockPlan:
     uart_hz = buses[uart_bus]
@@ -239,7 +265,7 @@ def clock_source(board) -> str:
     plan = clock_plan(board)
     if plan is not None:
         return (f"set by the firmware: {plan.source}, M={plan.pll['m']} N={plan.pll['n']} "
-                f"{'R' if plan.family == 'stm32l4' else 'P'}={plan.pll['r' if plan.family == 'stm32l4' else 'p']}, "
+                f"{'R' if plan.family in SYSCLK_FROM_R else 'P'}={plan.pll['r' if plan.family in SYSCLK_FROM_R else 'p']}, "
                 f"{plan.flash_wait_states} flash wait states, {plan.voltage} ({part_of(board).manual})")
     if board.platform == "host":
         return "none: the host's latency is measured"

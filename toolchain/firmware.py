@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from .board_schema import STAND_IN_PLATFORM, runs_silicon_image
+from .board_schema import machine_platform
 from .cflags import APP_DEFINES, LIBC_SPECS, board_cflags, board_defines, firmware_cflags, link_flags
 from .clocks import ClockPlanError, clock_header, clock_plan
 from .errors import TinyctlError
@@ -65,7 +65,7 @@ def emulated_platform(board: Board) -> str | None:
     stand-in platform; None without a QEMU machine."""
     if board.qemu_machine is None:
         return None
-    return board.platform if runs_silicon_image(board.qemu_machine, board.platform) else STAND_IN_PLATFORM
+    return machine_platform(board.qemu_machine)
 
 
 def has_stand_in(board: Board) -> bool:
@@ -217,7 +217,7 @@ class RegionOverflow(TinyctlError):
 
     def __init__(self, board: Board, overflow: dict[str, int]):
         short = "; ".join(f"{region.lower()} by {n:,} B" for region, n in overflow.items())
-        where = layout(board)
+        where = layout(board, emulated_platform(board))   # what failed to fit when the board's image fits
         cut = (where.flash_size, where.ram_size) != (board.flash.size, board.ram.size)
         machine = f"{board.name}'s QEMU stand-in {board.qemu_machine} ({where.flash_size:,} B flash, {where.ram_size:,} B RAM)"
         super().__init__(f"the firmware does not fit {machine if cut else board.name}: it overflows {short}",

@@ -38,6 +38,10 @@ HAND = {
     # 128 < 160 MHz -> 4 WS; every APB /1 (160 MHz each); USART1 at PCLK2 160 MHz: 1388.9 -> 1389;
     # reset MSIS 4 MHz: 34.7 -> 35. P and Q stay at their reset dividers (2), disabled.
     "nucleo-u575zi": ((1, 20, 2, 2, 2), 4, {"apb1": 160, "apb2": 160, "apb3": 160}, 1389, 35),
+    # RM0444 (RCC PLL; flash read access latency): HSI16 / M1 = 16 MHz (in 2.66-16) x N8 = 128 MHz VCO (in
+    # 64-344) / R2 = 64 MHz (at most 64); range 1, 48 < 64 MHz -> 2 WS; APB /1 = 64 MHz; USART2 oversampling
+    # by 16, BRR = USARTDIV = 64e6 / 115200 = 555.6 -> 556; reset HSI16: 138.9 -> 139.
+    "nucleo-g0b1re": ((1, 8, 2, 2, 2), 2, {"apb": 64}, 556, 139),
 }
 
 # Register values by hand: F446 RCC_PLLCFGR = M | N << 6 | P(00) << 16 | Q << 24 | R << 28;
@@ -60,6 +64,9 @@ REGISTERS = {
     # (Q-1) << 16 | (R-1) << 24; FLASH_ACR = 4 WS | PRFTEN; VOS range 1 (11), booster above 55 MHz.
     "nucleo-u575zi": {"RCC_PLL1CFGR": 0x0004000E, "RCC_PLL1DIVR": 0x01010213, "RCC_CFGR2_PRESCALERS": 0,
                       "RCC_CFGR3_PRESCALERS": 0, "FLASH_ACR": 0x104, "PWR_VOS": 0b11, "BOOST": 1},
+    # RM0444 RCC_PLLCFGR = PLLSRC HSI16 (10) | (M-1) << 4 | N << 8 | (P-1) << 17 | (Q-1) << 25 | PLLREN << 28
+    # | (R-1) << 29 = 0x2 | 0x800 | 0x20000 | 0x2000000 | 0x10000000 | 0x20000000; FLASH_ACR = 2 WS | PRFTEN | ICEN.
+    "nucleo-g0b1re": {"RCC_PLLCFGR": 0x32020802, "RCC_CFGR_PRESCALERS": 0, "FLASH_ACR": 0x302, "PWR_VOS": 0b01},
 }
 
 

@@ -6,10 +6,7 @@ M0+ firmware builds at all shows no ARMv6-M-foreign instruction in it: gcc emits
 -mcpu=cortex-m0plus and the assembler refuses any in inline asm."""
 
 import subprocess
-import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tinyctl.cflags import board_cflags
@@ -21,28 +18,6 @@ from tinyctl.pipeline import BuildOptions, build
 from tinyctl.targets import resolve_board
 from tinyctl.tools import require_tool
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_harness import convert  # noqa: E402
-
-
-def _small_model(tf, x):
-    """CONV_2D, MAX_POOL_2D, DEPTHWISE_CONV_2D, ADD, MEAN, FULLY_CONNECTED and SOFTMAX on a 16x16 image, in
-    2.5 KiB of arena: the micro:bit's RAM holds it."""
-    rng = np.random.default_rng(3)
-    conv = tf.nn.relu(tf.nn.conv2d(x, tf.constant(rng.normal(size=(3, 3, 1, 8)), tf.float32), 1, "SAME"))
-    pooled = tf.nn.max_pool2d(conv, 2, 2, "VALID")
-    depthwise = tf.nn.depthwise_conv2d(pooled, tf.constant(rng.normal(size=(3, 3, 8, 1)), tf.float32), [1, 1, 1, 1],
-                                       "SAME")
-    features = tf.reduce_mean(tf.nn.relu(depthwise) + pooled, axis=[1, 2])
-    return tf.nn.softmax(tf.matmul(features, tf.constant(rng.normal(size=(8, 3)), tf.float32)))
-
-
-@pytest.fixture(scope="module")
-def small_tflite(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cores") / "small.tflite"
-    path.write_bytes(convert(_small_model, (1, 16, 16, 1), 5))
-    return path
-
 
 def _passes_bit_exact(report: dict, machine: str) -> None:
     selftest = report["engine"]["selftest"]
@@ -52,18 +27,19 @@ def _passes_bit_exact(report: dict, machine: str) -> None:
     assert agreement["bit_exact"] and agreement["elements"] > 0
 
 
-def test_a_cortex_m0plus_board_passes_its_self_test_on_the_microbit(small_tflite, tmp_path):
-    directory, report = build(BuildOptions(target="nucleo-g0b1re", model=str(small_tflite), out=str(tmp_path / "b")))
+def test_a_cortex_m0plus_board_passes_its_self_test_on_the_microbit(m0plus_build):
+    directory, report = m0plus_build
     _passes_bit_exact(report, "microbit")
     executed = {layer["opcode"] for layer in report["engine"]["selftest"]["instructions"]["per_layer"]}
     assert executed == {"CONV_2D", "MAX_POOL_2D", "DEPTHWISE_CONV_2D", "ADD", "MEAN", "FULLY_CONNECTED", "SOFTMAX"}
     firmware = directory / "firmware"
     assert "-mcpu=cortex-m0plus" in (firmware / "Makefile").read_text()
-    linker = (firmware / "linker.ld").read_text()   # the nRF51's addresses and no more RAM than it has
+    linker = (firmware / "linker-emu.ld").read_text()   # the nRF51's addresses and no more RAM than it has
     assert "ORIGIN = 0x00000000, LENGTH = 262144" in linker and "ORIGIN = 0x20000000, LENGTH = 16384" in linker
-    attributes = subprocess.run([require_tool("arm-none-eabi-gcc").replace("gcc", "readelf"), "-A",
-                                 str(directory / "firmware.elf")], capture_output=True, text=True, check=True).stdout
-    assert "Tag_CPU_arch: v6S-M" in attributes and "Tag_THUMB_ISA_use: Thumb-1" in attributes
+    for image in ("firmware.elf", "firmware-emu.elf"):   # the silicon image and the stand-in's
+        attributes = subprocess.run([require_tool("arm-none-eabi-gcc").replace("gcc", "readelf"), "-A",
+                                     str(directory / image)], capture_output=True, text=True, check=True).stdout
+        assert "Tag_CPU_arch: v6S-M" in attributes and "Tag_THUMB_ISA_use: Thumb-1" in attributes
 
 
 @pytest.mark.parametrize("board, machine, cpu", [("nucleo-u575zi", "mps2-an505", "-mcpu=cortex-m33"),
@@ -87,7 +63,8 @@ def test_a_firmware_larger_than_the_stand_in_names_the_stand_in(default_build, t
 
 def test_stand_in_layouts_and_core_flags(tmp_path):
     g0, pico, u5, an547 = (resolve_board(n) for n in ("nucleo-g0b1re", "pico", "nucleo-u575zi", "mps3-an547"))
-    assert (layout(g0).flash_size, layout(g0).ram_size) == (262_144, 16_384) and "cut to" in layout(g0).note
+    stand_in = layout(g0, "nrf51")   # the micro:bit image; firmware.elf is the G0B1RE's own (test_firmware_images)
+    assert (stand_in.flash_size, stand_in.ram_size) == (262_144, 16_384) and "cut to" in stand_in.note
     stand_in = layout(u5, "mps2-an505")   # the silicon image: the part's own map (tests/test_firmware_images.py)
     assert (stand_in.flash_base, stand_in.ram_base, stand_in.ram_size) == (0x1000_0000, 0x3800_0000, 786_432)
     assert (layout(an547).flash_base, layout(an547).ram_base) == (an547.flash.base, an547.ram.base)   # QEMU's own

@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from tinyctl.clocks import clock_plan
-from tinyctl.firmware import EMULATED_ELF, emulated_elf, fast_ram, has_stand_in, stand_in_only
+from tinyctl.firmware import (EMULATED_ELF, emulated_elf, emulated_platform, fast_ram, has_stand_in, layout,
+                              stand_in_only)
 from tinyctl.qemu import run_firmware
 from tinyctl.stages.firmware import build_firmware
 from tinyctl.targets import all_boards, resolve_board
@@ -31,6 +32,8 @@ PARTS = {
     # RM0456 (non-secure aliases, TrustZone off): SRAM1 192 + SRAM2 64 + SRAM3 512 KiB contiguous from
     # 0x2000_0000 (SRAM4, 16 KiB at 0x2800_0000, is not used)
     "STM32U575ZI": (STM32_FLASH, 2048 * KIB, [(0x2000_0000, 768 * KIB)]),
+    # RM0444 memory map: 512 KiB flash (two banks of 256); SRAM 144 KiB with parity off (128 KiB with it on).
+    "STM32G0B1RE": (STM32_FLASH, 512 * KIB, [(0x2000_0000, 144 * KIB)]),
     "AN547": (0x0000_0000, 512 * KIB, [(0x2000_0000, 512 * KIB)]),   # Arm AN547 (Corstone-300): ITCM, DTCM
 }
 # Boards with a silicon image; those whose only image is a QEMU stand-in (no silicon platform written for
@@ -38,14 +41,22 @@ PARTS = {
 BOARDS = [b for b in all_boards() if b.platform != "host" and not stand_in_only(b)]
 
 
+def _small_stand_in(board) -> bool:
+    """Whether QEMU's stand-in has less memory than the board (the micro:bit): its image takes a small model."""
+    where = layout(board, emulated_platform(board))
+    return (where.flash_size, where.ram_size) != (board.flash.size, board.ram.size)
+
+
 @pytest.fixture(scope="session")
-def projects(default_build, tmp_path_factory):
-    """{board name: its firmware project}, built by the firmware stage from the default build's engine."""
+def projects(default_build, request, tmp_path_factory):
+    """{board name: its firmware project}, built by the firmware stage from the default build's engine, or
+    where the stand-in is smaller than the board, from the small model's (tests/conftest.py, m0plus_build)."""
     built = {}
     for board in BOARDS:
+        source, report = request.getfixturevalue("m0plus_build") if _small_stand_in(board) else default_build
         build_dir = tmp_path_factory.mktemp(board.name)
-        shutil.copytree(default_build[0] / "engine", build_dir / "engine")
-        build_firmware(board, build_dir, default_build[1]["engine"]["arena_bytes"])
+        shutil.copytree(source / "engine", build_dir / "engine")
+        build_firmware(board, build_dir, report["engine"]["arena_bytes"])
         built[board.name] = build_dir / "firmware"
     return built
 

@@ -10,8 +10,11 @@ import pytest
 
 from tinyctl.graph import read_graph
 from tinyctl.runner import BoardSession, spawn_host_runner
+from tinyctl.runner.board_run import run_clock
 from tinyctl.runner.frames import (BOOT, ERROR, HELLO, INFER, LOAD, READ_OUTPUT, REPLY, FrameDecoder,
                                    encode_frame)
+from tinyctl.runner.session import parse_hello
+from tinyctl.targets import resolve_board
 from tinyctl.codegen.model_info import model_digest
 from tinyctl.firmware_run import HOST_EXECUTABLE
 from tinyctl.runtimes import tflm_int8_outputs
@@ -56,6 +59,7 @@ def test_handshake_describes_the_builds_model(default_build):
     assert info.input.scale == np.float32(inp.scale[0]) and info.input.zero_point == inp.zero_point[0]
     assert info.output.scale == np.float32(out.scale[0]) and info.output.zero_point == out.zero_point[0]
     assert not info.has_cycle_counter and info.input.size == int(np.prod(inp.shape))
+    assert info.clock_hz == 0   # the host sets no clock: its handshake says so
     rng = np.random.default_rng(1)
     inputs = rng.integers(-128, 128, (8, *inp.shape[1:]), dtype=np.int8)
     expected = tflm_int8_outputs(tflite, inputs)
@@ -99,3 +103,33 @@ def test_errors_come_back_as_error_frames(raw):
                                       (LOAD, struct.pack("<I", 99999) + b"x", 4), (HELLO, b"", 2)]:
         [reply] = raw.ask(frame_type, 10 + code, payload)
         assert reply.type == ERROR and reply.seq == 10 + code and reply.payload[0] == code
+
+
+def _hello(clock_hz=None) -> bytes:
+    """A HELLO reply by hand: version, counter, max payload, session, digest, board, input and output tensors,
+    then the clock when given (firmware from before the clock ends at the output tensor)."""
+    tensor = struct.pack("<B2HfiI", 2, 1, 8, 0.5, -3, 8)
+    payload = struct.pack("<BBHI", 1, 0, 1024, 7) + bytes(range(16)) + bytes([3]) + b"g0b" + tensor + tensor
+    return payload + (struct.pack("<I", clock_hz) if clock_hz is not None else b"")
+
+
+def test_the_handshake_carries_the_clock_and_older_firmware_still_parses():
+    assert parse_hello(_hello(64_000_000)).clock_hz == 64_000_000
+    old = parse_hello(_hello())
+    assert old.clock_hz is None and old.board == "g0b" and old.output.shape == (1, 8) and old.output.size == 8
+
+
+def test_milliseconds_use_the_clock_the_firmware_reports():
+    f446, h743 = resolve_board("nucleo-f446re"), resolve_board("nucleo-h743zi")
+    reached = run_clock(f446, 180_000_000, stand_in=False)
+    assert reached["clock_hz"] == 180_000_000 and reached["warning"] is None
+    assert reached["source"] == "reported by the firmware"
+    failed = run_clock(f446, 16_000_000, stand_in=False)   # the PLL did not lock (QEMU netduinoplus2)
+    assert failed["clock_hz"] == 16_000_000 and failed["planned_hz"] == 180_000_000
+    assert "runs at 16 MHz, not the build's planned 180 MHz" in failed["warning"]
+    unknown = run_clock(f446, None, stand_in=False)   # firmware built before the handshake carried the clock
+    assert unknown["clock_hz"] is None and "does not report its clock" in unknown["warning"]
+    stand_in = run_clock(h743, 0, stand_in=True)   # mps2-an500 sets none: the estimate is the silicon image's
+    assert stand_in["clock_hz"] == 400_000_000 and stand_in["warning"] is None and "stand-in" in stand_in["source"]
+    host = run_clock(resolve_board("host"), 0, stand_in=False)
+    assert host["clock_hz"] is None and host["warning"] is None

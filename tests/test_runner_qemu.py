@@ -85,8 +85,13 @@ def test_cli_run_emulate_prints_the_verdict_and_writes_the_result(default_build,
     printed = " ".join(capsys.readouterr().out.split())
     assert "bit-exact" in printed and "instructions per inference" in printed
     assert "estimated: " in printed and "cycles per inference" in printed and "DDI 0439B" in printed
+    # QEMU's STM32F405 models no RCC: the F446 image's PLL never locks and its handshake reports HSI 16 MHz,
+    # the clock its milliseconds then use, with a warning; never the planned 180 MHz.
+    assert "ms at 16 MHz" in printed and "clock: 16 MHz, reported by the firmware" in printed
+    assert "warning: the firmware runs at 16 MHz, not the build's planned 180 MHz" in printed
     result = json.loads((directory / RESULT_FILE).read_text())
     assert result["samples"] == IMAGES and result["agreement_vs_tflm"]["bit_exact"]
+    assert result["latency"]["clock"]["reported_hz"] == 16_000_000 == result["latency"]["clock"]["clock_hz"]
 
 
 def test_cli_run_with_out_leaves_the_build_as_built(build_copy, tmp_path, capsys):

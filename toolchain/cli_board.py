@@ -59,6 +59,14 @@ def run(
         raise typer.Exit(1)
 
 
+def _print_clock(clock: dict) -> None:
+    """The clock the milliseconds use and where it comes from; a warning when it is not the build's plan."""
+    at = f"{clock['clock_hz'] / 1e6:g} MHz, " if clock["clock_hz"] else ""
+    console.print(f"clock: {at}{clock['source']}", highlight=False, soft_wrap=True)
+    if clock["warning"]:
+        console.print(f"[yellow]warning:[/] {clock['warning']}", highlight=False, soft_wrap=True)
+
+
 def _print_run(result: dict) -> None:
     a, lat, stats = result["agreement_vs_tflm"], result["latency"], result["link_stats"]
     console.print(f"[bold]{result['board']}[/] over {result['link']}: {result['samples']} test images")
@@ -73,15 +81,17 @@ def _print_run(result: dict) -> None:
     if lat.get("cycles_per_inference"):
         ms = lat["ms_at_board_clock"]
         console.print(f"latency: {lat['cycles_per_inference']:,.0f} cycles per inference"
-                      + (f" = {ms:.2f} ms at the board clock" if ms else ""))
+                      + (f" = {ms:.2f} ms at {lat['clock_hz'] / 1e6:g} MHz" if ms else ""))
     elif "instructions_per_inference" in lat:
         console.print(f"latency: no cycle counter under QEMU; {lat['instructions_per_inference']:,.0f} instructions "
                       "per inference (instructions, not cycles)")
     if "estimated_cycles_per_inference" in lat:
-        console.print(f"estimated: {lat['estimated_cycles_per_inference']:,} cycles per inference = "
-                      f"{lat['estimated_ms_at_board_clock']:.2f} ms at the board clock "
-                      f"(estimate: {lat['cycle_model']['source']}; {lat['cycle_model']['flash_wait_states']} flash wait states)",
+        console.print(f"estimated: {lat['estimated_cycles_per_inference']:,} cycles per inference"
+                      + (f" = {lat['estimated_ms_at_board_clock']:.2f} ms at {lat['clock']['clock_hz'] / 1e6:g} MHz"
+                         if lat["estimated_ms_at_board_clock"] else "")
+                      + f" (estimate: {lat['cycle_model']['source']}; {lat['cycle_model']['flash_wait_states']} flash wait states)",
                       highlight=False, soft_wrap=True)
+    _print_clock(lat["clock"])
     console.print(f"link: {stats['retries']} retries, {stats['bad_frames']} bad frames, {stats['restarts']} board "
                   f"restarts, {stats['rejected_results']} results rejected and redone")
     console.print(f"written: {result['written']}")

@@ -59,6 +59,10 @@ PARTS = {
     # above 55 MHz); DS13737 PLL characteristics: VCO 128-544 MHz. The core leaves reset on MSIS 4 MHz.
     "STM32U575": Part("stm32u5", "RM0456", 16 * MHZ, 4 * MHZ, 160 * MHZ, (32, 64, 96, 128, 160),
                       {"apb1": 160 * MHZ, "apb2": 160 * MHZ, "apb3": 160 * MHZ}, "range 1 + EPOD booster", (128, 544)),
+    # RM0444 3.3.4, read access latency table (range 1: 0 WS to 24 MHz, 1 to 48, 2 to 64); 5.2.4 (PLL:
+    # VCO 64-344 MHz, PLLRCLK at most 64 MHz); one APB, at most 64 MHz.
+    "STM32G0B1": Part("stm32g0", "RM0444", 16 * MHZ, 16 * MHZ, 64 * MHZ, (24, 48, 64),
+                      {"apb": 64 * MHZ}, "range 1", (64, 344)),
 }
 FAMILIES = sorted({part.family for part in PARTS.values()})
 
@@ -70,11 +74,11 @@ F4_VOS = {"scale 1": 0b11, "scale 2": 0b10, "scale 1 + over-drive": 0b11}
 # The bus that clocks each console UART a family's driver takes (the board's [console] uart number).
 UART_BUS = {"stm32f4": {1: "apb2", 2: "apb1"}, "stm32f7": {1: "apb2"},
             "stm32h7": {3: "apb"}, "stm32l4": {0: "apb1"},   # L4: uart 0 is LPUART1, on PCLK1
-            "stm32u5": {1: "apb2"}}
+            "stm32u5": {1: "apb2"}, "stm32g0": {2: "apb"}}
 
 
 # The families whose SYSCLK is the PLL's R output (the others': P).
-SYSCLK_FROM_PLL_R = {"stm32l4", "stm32u5"}
+SYSCLK_FROM_PLL_R = {"stm32l4", "stm32u5", "stm32g0"}
 
 
 class ClockPlanError(ValueError):
@@ -166,7 +170,7 @@ def clock_plan(board) -> ClockPlan | None:
         return None
     part = part_of(board)
     plan = {"stm32f4": _plan_f4_f7, "stm32f7": _plan_f4_f7, "stm32h7": _plan_h7, "stm32l4": _plan_l4,
-            "stm32u5": _plan_u5}[part.family]
+            "stm32u5": _plan_u5, "stm32g0": _plan_g0}[part.family]
     return plan(board, part, UART_BUS[part.family][uart])
 
 
@@ -267,6 +271,25 @@ def _plan_u5(board, part: Part, uart_bus: str) -> ClockPlan:
     }
     part = part if boost else replace(part, voltage="range 1")
     return _finish(board, part, "PLL1 from HSI16", buses, board.clock_hz, {"m": m, "n": n, "p": p, "q": q, "r": r},
+                   waits, uart_bus, registers)
+
+
+def _plan_g0(board, part: Part, uart_bus: str) -> ClockPlan:
+    """RM0444 5.2.4, 5.4.4: the PLL straight from HSI16 (M = 1: input 16 MHz, in 2.66-16 MHz), VCO = 16 MHz x N
+    in 64-344 MHz, PLLRCLK = VCO / R (R 2-8) at most 64 MHz is SYSCLK; AHB and APB /1; range 1 (the reset
+    range) and the flash latency for HCLK in range 1."""
+    m, vco_in = 1, part.hsi_hz
+    n, r = _pll(board.clock_hz, vco_in, part, range(2, 9), (8, 86))
+    p, q = 2, 2   # unused outputs, left disabled (PLLPEN = PLLQEN = 0) at a legal divider
+    buses = _buses(board.clock_hz, part)
+    waits = _wait_states(part, board.clock_hz)
+    # PLLSRC = HSI16 (10), PLLM = M - 1 (6:4), PLLN (14:8), PLLP = P - 1 (21:17), PLLQ = Q - 1 (27:25),
+    # PLLREN (28), PLLR = R - 1 (31:29): RM0444 5.4.4.
+    pllcfgr = 0b10 | (m - 1) << 4 | n << 8 | (p - 1) << 17 | (q - 1) << 25 | 1 << 28 | (r - 1) << 29
+    registers = {"RCC_PLLCFGR": pllcfgr, "RCC_CFGR_PRESCALERS": APB_CODES[board.clock_hz // buses["apb"]] << 12,
+                 "FLASH_ACR": waits | 1 << 8 | 1 << 9,   # PRFTEN, ICEN (RM0444 3.7.1)
+                 "PWR_VOS": 0b01}                         # range 1 (PWR_CR1.VOS, RM0444 4.4.1)
+    return _finish(board, part, "PLL from HSI16", buses, board.clock_hz, {"m": m, "n": n, "p": p, "q": q, "r": r},
                    waits, uart_bus, registers)
 
 

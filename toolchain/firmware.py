@@ -215,7 +215,7 @@ class RegionOverflow(TinyctlError):
 
     def __init__(self, board: Board, overflow: dict[str, int]):
         short = "; ".join(f"{region.lower()} by {n:,} B" for region, n in overflow.items())
-        where = layout(board)
+        where = layout(board, emulated_platform(board))   # what failed to fit when the board's image fits
         cut = (where.flash_size, where.ram_size) != (board.flash.size, board.ram.size)
         machine = f"{board.name}'s QEMU stand-in {board.qemu_machine} ({where.flash_size:,} B flash, {where.ram_size:,} B RAM)"
         super().__init__(f"the firmware does not fit {machine if cut else board.name}: it overflows {short}",

@@ -19,6 +19,10 @@ uint32_t platform_cycles(void);
 /* 1 when platform_cycles counts (the DWT counter runs), 0 when it always reads 0. */
 int platform_has_cycle_counter(void);
 
+/* The core clock the firmware runs at, in Hz: its clock plan's when the set-up succeeded, the part's reset
+ * clock when it failed; 0 where the firmware sets no clock (a QEMU stand-in, the host). */
+uint32_t platform_clock_hz(void);
+
 /* Host files (semihosting under a debugger or QEMU, stdio on the host): handle >= 0 or -1. */
 int platform_file_open(const char *path, int for_writing);
 /* Bytes transferred; fewer than asked at end of file or on error. */

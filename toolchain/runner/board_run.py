@@ -14,7 +14,7 @@ import numpy as np
 from ..build_results import BOARD_RUN_FILE as RESULT_FILE
 from ..clocks import firmware_clock_hz
 from ..codegen.model_info import model_digest
-from ..cycle_model import cycle_model, estimated_cycles, estimates_cycles, mean_counts, milliseconds
+from ..cycle_model import cycle_model, estimated_cycles, estimates_cycles, mean_counts
 from ..data_spec import parse_data_spec
 from ..datasets import generated_inputs, labelled_split
 from ..errors import TinyctlError
@@ -85,14 +85,42 @@ def _profile(marks: list[dict] | None, inferences: int, layers: int) -> list[dic
     return [{name: sum(layer[name] for layer in run) for name in run[0]} for run in per_inference(marks, layers)]
 
 
-def _latency(board, cycles: list[int], has_counter: bool, profile: list[dict] | None) -> dict:
-    """Milliseconds only at the clock the firmware sets (its clock plan), never at a board file's figure."""
-    clock_hz = firmware_clock_hz(board)
+def _mhz(hz: int) -> str:
+    return f"{hz / 1e6:g} MHz"
+
+
+def run_clock(board, reported_hz: int | None, stand_in: bool) -> dict:
+    """The clock the run's milliseconds use: the one the firmware reports in its handshake (it falls back to
+    the reset clock when its set-up fails), with a warning when that is not the build's planned clock. A QEMU
+    stand-in sets no clock: its estimate is the silicon image's, at that image's plan."""
+    planned = firmware_clock_hz(board)
+    clock = {"clock_hz": None, "planned_hz": planned, "reported_hz": reported_hz, "warning": None}
+    if stand_in:
+        source = ("none: QEMU runs a stand-in image that sets no clock, and no figure is in time"
+                  if planned is None else "the silicon image's clock plan: QEMU runs a stand-in image that sets no clock")
+        return {**clock, "clock_hz": planned, "source": source}
+    if reported_hz is None:
+        return {**clock, "source": "not reported by the firmware",
+                "warning": "the firmware does not report its clock (built before tinyctl's handshake carried it): "
+                           "no milliseconds; rebuild and reflash it for them"}
+    if reported_hz == 0:
+        warning = None if planned is None else f"the firmware sets no clock, yet the build planned {_mhz(planned)}"
+        return {**clock, "source": "none: the firmware sets no clock", "warning": warning}
+    warning = None if reported_hz == planned else (
+        f"the firmware runs at {_mhz(reported_hz)}, not the build's planned "
+        f"{_mhz(planned) if planned else 'clock (none)'}: its clock set-up failed (its console says why); "
+        f"milliseconds are at {_mhz(reported_hz)}")
+    return {**clock, "clock_hz": reported_hz, "source": "reported by the firmware", "warning": warning}
+
+
+def _latency(board, cycles: list[int], has_counter: bool, profile: list[dict] | None, clock: dict) -> dict:
+    """Milliseconds only at the clock the firmware runs at (run_clock), never at a board file's figure."""
+    clock_hz = clock["clock_hz"]
     if has_counter:
         per = float(np.mean(cycles))
-        return {"source": "DWT cycle counter", "cycles_per_inference": per, "clock_hz": clock_hz,
+        return {"source": "DWT cycle counter", "cycles_per_inference": per, "clock_hz": clock_hz, "clock": clock,
                 "ms_at_board_clock": 1e3 * per / clock_hz if clock_hz else None}
-    latency = {"source": "none: the board has no cycle counter", "cycles_per_inference": None}
+    latency = {"source": "none: the board has no cycle counter", "cycles_per_inference": None, "clock": clock}
     if profile:
         per = float(np.mean([run["instructions"] for run in profile]))
         latency.update(source="QEMU instruction count (instructions, not cycles)", instructions_per_inference=per,
@@ -100,7 +128,8 @@ def _latency(board, cycles: list[int], has_counter: bool, profile: list[dict] | 
     if profile and estimates_cycles(board):
         estimate = estimated_cycles(mean_counts(profile), board)
         latency.update(estimated_cycles_per_inference=estimate,
-                       estimated_ms_at_board_clock=milliseconds(estimate, board), cycle_model=cycle_model(board))
+                       estimated_ms_at_board_clock=1e3 * estimate / clock_hz if clock_hz else None,
+                       cycle_model=cycle_model(board))
     return latency
 
 
@@ -128,13 +157,14 @@ def run_on_board(build_dir: Path, options: RunOptions, progress=None) -> dict:
         session.close(goodbye=qemu is not None)   # a board in the field stays in runner mode
         marks = qemu.stop() if qemu else None
     profile = _profile(marks, len(inputs), len(graph.operators))
+    clock = run_clock(board, info.clock_hz, stand_in=qemu is not None and not emulated_image(board)["silicon_image"])
     expected = tflm_int8_outputs(tflite, inputs)
     scale, zero_point = out.scale[0], out.zero_point[0]
     device = RuntimeOutput((raw.astype(np.float32) - zero_point) * np.float32(scale), raw)
     result = {"board": board.name, "link": "QEMU " + board.qemu_machine if qemu else options.port,
               "emulated_image": emulated_image(board) if qemu else None,
               "samples": len(inputs), "agreement_vs_tflm": _agreement(device, RuntimeOutput(expected, expected)),
-              "latency": _latency(board, cycles, info.has_cycle_counter, profile),
+              "latency": _latency(board, cycles, info.has_cycle_counter, profile, clock),
               "link_stats": dict(vars(session.stats)),
               "metrics": _metrics(device, labels, report)}
     written = Path(options.out) if options.out is not None else build_dir / RESULT_FILE

@@ -49,6 +49,7 @@ class BoardInfo:
     output: TensorInfo
     has_cycle_counter: bool
     max_payload: int
+    clock_hz: int | None = None   # the core clock the firmware runs at; 0: it sets none; None: not reported
 
 
 @dataclass
@@ -72,8 +73,10 @@ def parse_hello(payload: bytes) -> BoardInfo:
     at = 8 + DIGEST_BYTES
     board = payload[at + 1:at + 1 + payload[at]].decode(errors="replace")
     inp, at = _tensor(payload, at + 1 + payload[at])
-    out, _ = _tensor(payload, at)
-    return BoardInfo(version, board, bytes(digest), inp, out, bool(counter), max_payload)
+    out, at = _tensor(payload, at)
+    # The clock came last, after protocol 1 was out: firmware built before it ends at the output tensor.
+    clock_hz = struct.unpack_from("<I", payload, at)[0] if len(payload) >= at + 4 else None
+    return BoardInfo(version, board, bytes(digest), inp, out, bool(counter), max_payload, clock_hz)
 
 
 def _malformed(request: str, exc: Exception) -> TinyctlError:

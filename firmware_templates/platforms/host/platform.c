@@ -34,6 +34,11 @@ int platform_has_cycle_counter(void)
     return 0;
 }
 
+uint32_t platform_clock_hz(void)
+{
+    return 0;   /* the host's latency is measured, not derived from a clock */
+}
+
 int platform_file_open(const char *path, int for_writing)
 {
     for (int i = 0; i < MAX_FILES; i++) {

@@ -1,8 +1,11 @@
 """Shared fixtures: one real build of the shipped default detector, reused by the build tests; the four
-reference models, converted once."""
+reference models, converted once; a small model the micro:bit stand-in's 16 KiB of RAM holds."""
 
 import shutil
+import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinyctl.pipeline import BuildOptions, build
@@ -30,3 +33,26 @@ def reference_tflite():
     from tinyctl.reference_models import build_reference_model
 
     return {name: build_reference_model(name) for name in ("resnet8", "mobilenet_v1_025", "ds_cnn", "fc_autoencoder")}
+
+
+def _small_model(tf, x):
+    """CONV_2D, MAX_POOL_2D, DEPTHWISE_CONV_2D, ADD, MEAN, FULLY_CONNECTED and SOFTMAX on a 16x16 image, in
+    2.5 KiB of arena: the micro:bit's RAM holds it."""
+    rng = np.random.default_rng(3)
+    conv = tf.nn.relu(tf.nn.conv2d(x, tf.constant(rng.normal(size=(3, 3, 1, 8)), tf.float32), 1, "SAME"))
+    pooled = tf.nn.max_pool2d(conv, 2, 2, "VALID")
+    depthwise = tf.nn.depthwise_conv2d(pooled, tf.constant(rng.normal(size=(3, 3, 8, 1)), tf.float32), [1, 1, 1, 1],
+                                       "SAME")
+    features = tf.reduce_mean(tf.nn.relu(depthwise) + pooled, axis=[1, 2])
+    return tf.nn.softmax(tf.matmul(features, tf.constant(rng.normal(size=(8, 3)), tf.float32)))
+
+
+@pytest.fixture(scope="session")
+def small_tflite(tmp_path_factory):
+    """The small model as int8 TFLite: for Cortex-M0+ boards, whose QEMU stand-in is the micro:bit."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from kernel_harness import convert   # TensorFlow: only for the tests that ask for this model
+
+    path = tmp_path_factory.mktemp("cores") / "small.tflite"
+    path.write_bytes(convert(_small_model, (1, 16, 16, 1), 5))
+    return path

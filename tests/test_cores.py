@@ -6,10 +6,7 @@ M0+ firmware builds at all shows no ARMv6-M-foreign instruction in it: gcc emits
 -mcpu=cortex-m0plus and the assembler refuses any in inline asm."""
 
 import subprocess
-import sys
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tinyctl.cflags import board_cflags
@@ -20,28 +17,6 @@ from tinyctl.flash import flash, flash_plan
 from tinyctl.pipeline import BuildOptions, build
 from tinyctl.targets import resolve_board
 from tinyctl.tools import require_tool
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kernel_harness import convert  # noqa: E402
-
-
-def _small_model(tf, x):
-    """CONV_2D, MAX_POOL_2D, DEPTHWISE_CONV_2D, ADD, MEAN, FULLY_CONNECTED and SOFTMAX on a 16x16 image, in
-    2.5 KiB of arena: the micro:bit's RAM holds it."""
-    rng = np.random.default_rng(3)
-    conv = tf.nn.relu(tf.nn.conv2d(x, tf.constant(rng.normal(size=(3, 3, 1, 8)), tf.float32), 1, "SAME"))
-    pooled = tf.nn.max_pool2d(conv, 2, 2, "VALID")
-    depthwise = tf.nn.depthwise_conv2d(pooled, tf.constant(rng.normal(size=(3, 3, 8, 1)), tf.float32), [1, 1, 1, 1],
-                                       "SAME")
-    features = tf.reduce_mean(tf.nn.relu(depthwise) + pooled, axis=[1, 2])
-    return tf.nn.softmax(tf.matmul(features, tf.constant(rng.normal(size=(8, 3)), tf.float32)))
-
-
-@pytest.fixture(scope="module")
-def small_tflite(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cores") / "small.tflite"
-    path.write_bytes(convert(_small_model, (1, 16, 16, 1), 5))
-    return path
 
 
 def _passes_bit_exact(report: dict, machine: str) -> None:
@@ -98,8 +73,12 @@ def test_stand_in_layouts_and_core_flags(tmp_path):
     assert board_cflags(resolve_board(str(tmp_path / "m33-no-dsp.toml"))) == ["-mthumb", "-mcpu=cortex-m33+nodsp"]
 
 
-def test_a_stand_in_image_for_the_pico_is_not_flashed(tmp_path):
-    pico = resolve_board("pico")
+def test_a_stand_in_image_for_the_m0plus_is_not_flashed(tmp_path):
+    """The Pico's board file on the nrf51 platform alone (its image only the micro:bit runs): flash refuses."""
+    source = resolve_board("pico").source.read_text().replace('platform = "rp2040"', 'platform = "nrf51"')
+    assert 'platform = "nrf51"' in source
+    (tmp_path / "pico-stand-in.toml").write_text(source)
+    pico = resolve_board(str(tmp_path / "pico-stand-in.toml"))
     plan = flash_plan(pico, tmp_path)   # the command itself: tests/test_flash.py
     assert plan.tool == "picotool" and "QEMU stand-in" in plan.warning and "RP2040" in plan.warning
     for name in ("firmware.elf", "firmware.bin"):

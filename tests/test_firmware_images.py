@@ -10,7 +10,10 @@ import subprocess
 import pytest
 
 from tinyctl.clocks import clock_plan
-from tinyctl.firmware import EMULATED_ELF, emulated_elf, fast_ram, has_stand_in, stand_in_only
+from tinyctl.boot2 import boot2_crc
+from tinyctl.firmware import (EMULATED_ELF, UF2_FILE, emulated_elf, emulated_platform, fast_ram, has_stand_in, layout,
+                              stand_in_only)
+from tinyctl.pipeline import BuildOptions, build
 from tinyctl.qemu import run_firmware
 from tinyctl.stages.firmware import build_firmware
 from tinyctl.targets import all_boards
@@ -29,18 +32,34 @@ PARTS = {
                                               (0x2400_0000, 512 * KIB)]),  # AXI SRAM
     "STM32L4R5ZI": (STM32_FLASH, 2048 * KIB, [(0x2000_0000, 640 * KIB)]),  # RM0432: SRAM1 192 + SRAM2 64 + SRAM3 384
     "AN547": (0x0000_0000, 512 * KIB, [(0x2000_0000, 512 * KIB)]),   # Arm AN547 (Corstone-300): ITCM, DTCM
+    # RP2040 datasheet 2.2: XIP flash from 0x10000000 (the Pico's W25Q16JV: 2 MiB), SRAM0-5 264 KiB.
+    "RP2040": (0x1000_0000, 2048 * KIB, [(0x2000_0000, 264 * KIB)]),
 }
+# Where the core's vector table is, from the flash base: the RP2040's boot ROM runs boot stage 2 from the
+# first 256 bytes, which enters the vector table after them.
+VECTORS_AT = {"RP2040": 0x100}
 # Boards with a silicon image; those whose only image is a QEMU stand-in (no silicon platform written for
 # the part yet: flash refuses them) are checked by tests/test_cores.py.
 BOARDS = [b for b in all_boards() if b.platform != "host" and not stand_in_only(b)]
 
 
+def _stand_in_is_smaller(board) -> bool:
+    """Whether QEMU's stand-in has less memory than the part (the micro:bit's 16 KiB): it runs a small model."""
+    where = layout(board, emulated_platform(board))
+    return (where.flash_size, where.ram_size) != (board.flash.size, board.ram.size)
+
+
 @pytest.fixture(scope="session")
-def projects(default_build, tmp_path_factory):
-    """{board name: its firmware project}, built by the firmware stage from the default build's engine."""
+def projects(default_build, small_tflite, tmp_path_factory):
+    """{board name: its firmware project}, built by the firmware stage from the default build's engine, or
+    by a whole build of the small model where the stand-in holds no more."""
     built = {}
     for board in BOARDS:
         build_dir = tmp_path_factory.mktemp(board.name)
+        if _stand_in_is_smaller(board):
+            build(BuildOptions(target=str(board.source), model=str(small_tflite), out=str(build_dir / "b")))
+            built[board.name] = build_dir / "b" / "firmware"
+            continue
         shutil.copytree(default_build[0] / "engine", build_dir / "engine")
         build_firmware(board, build_dir, default_build[1]["engine"]["arena_bytes"])
         built[board.name] = build_dir / "firmware"
@@ -92,12 +111,13 @@ def test_silicon_image_lies_in_the_parts_memory(board, projects):
     flash_base, flash_size, rams = PARTS[board.part]
     flash = [(flash_base, flash_size)]
     sections = _sections(elf)
-    assert sections[".isr_vector"][0] == flash_base   # the boot address (STM32 flash aliased at 0 with BOOT0 low)
+    # the boot address (STM32 flash aliased at 0 with BOOT0 low; the RP2040's after boot stage 2)
+    assert sections[".isr_vector"][0] == flash_base + VECTORS_AT.get(board.part, 0)
     stack_pointer, reset = _vectors(elf, project)
     assert reset & 1 and _entry(elf) | 1 == reset and _inside(reset & ~1, 2, flash)   # Thumb code in flash
     assert stack_pointer % 8 == 0 and _inside(stack_pointer - 8, 8, rams)   # full-descending: top of a RAM
     for name, (address, size) in sections.items():
-        where = flash if name in (".isr_vector", ".text", ".ARM.exidx") else rams
+        where = flash if name in (".boot2", ".isr_vector", ".text", ".ARM.exidx") else rams
         assert _inside(address, size, where), f"{name} at {address:#x} (+{size}) is outside {board.part}'s map"
     for address, size in _load_addresses(elf):
         if size:
@@ -105,6 +125,21 @@ def test_silicon_image_lies_in_the_parts_memory(board, projects):
     assert (project / EMULATED_ELF).is_file() == has_stand_in(board)
     if board.part == "STM32H743ZI":   # the default model's arena fits DTCM, the fastest RAM: all data is there
         assert _inside(*sections[".bss"], rams[:1]) and _inside(stack_pointer - 8, 8, rams[:1])
+
+
+def test_the_rp2040_image_starts_with_a_sealed_boot_stage_2(projects):
+    """What the boot ROM checks (datasheet 2.8.1.3): the first 256 bytes of flash carry their CRC in the last
+    4; the UF2 holds the same bytes from 0x10000000; boot stage 2 enters the vector table it sets in VTOR."""
+    project = projects["rpi-pico"]
+    assert _sections(project / "firmware.elf")[".boot2"] == (0x1000_0000, 256)
+    image = (project / "firmware.bin").read_bytes()
+    assert struct.unpack("<I", image[252:256])[0] == boot2_crc(image[:252])
+    assert struct.unpack("<I", image[252:256])[0] != boot2_crc(bytes([image[0] ^ 1]) + image[1:252])
+    uf2 = (project.parent / UF2_FILE).read_bytes()
+    assert len(uf2) == 512 * -(-len(image) // 256)
+    assert uf2[32:32 + 256] == image[:256] and struct.unpack("<I", uf2[12:16])[0] == 0x1000_0000
+    literals = image[:252]
+    assert struct.pack("<I", 0x1000_0100) in literals and struct.pack("<I", 0xE000_ED08) in literals   # VTOR
 
 
 def test_the_h7_arena_goes_in_dtcm_only_when_it_fits():

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import jinja2
 
-from .board_schema import STAND_IN_PLATFORM, runs_silicon_image
+from .board_schema import QEMU_MACHINES, runs_silicon_image
+from .boot2 import BOOT2_BYTES, assemble, boot2_c_source, seal
 from .cflags import APP_DEFINES, LIBC_SPECS, board_cflags, board_defines, firmware_cflags, link_flags
 from .clocks import ClockPlanError, clock_header, clock_plan
 from .errors import TinyctlError
@@ -25,10 +26,12 @@ from .paths import FIRMWARE_TEMPLATES_DIR, PLATFORMS_DIR
 from .platform_files import read_platform
 from .targets import Board
 from .tools import require_tool
+from .uf2 import uf2_blocks
 
 CORTEX_M_DIR = PLATFORMS_DIR / "cortex-m"
 STACK_BYTES = 4096
 FIRMWARE_FILES = ("firmware.elf", "firmware.bin", "firmware.hex")
+UF2_FILE = "firmware.uf2"   # for a part whose boot ROM takes UF2 files on a USB drive (platform.toml uf2_family_id)
 EMULATED_ELF = "firmware-emu.elf"   # the stand-in image, for a board whose part QEMU does not model
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined,
                                 keep_trailing_newline=True)
@@ -62,10 +65,10 @@ def console_uart(board: Board) -> int:
 
 def emulated_platform(board: Board) -> str | None:
     """The platform of the image QEMU runs: the board's own when its machine models the part, else the
-    stand-in platform; None without a QEMU machine."""
+    stand-in platform the machine boots (mps2, or nrf51 on the micro:bit); None without a QEMU machine."""
     if board.qemu_machine is None:
         return None
-    return board.platform if runs_silicon_image(board.qemu_machine, board.platform) else STAND_IN_PLATFORM
+    return board.platform if runs_silicon_image(board.qemu_machine, board.platform) else QEMU_MACHINES[board.qemu_machine][0]
 
 
 def has_stand_in(board: Board) -> bool:
@@ -174,6 +177,10 @@ def write_platform(board: Board, platform: str, directory: Path) -> None:
                                                          "e.g. its maximum") from exc
     if plan is not None:
         (directory / "clock_plan.h").write_text(clock_header(plan))
+    boot2 = platform_data(board, platform).get("boot2")
+    if boot2 is not None:   # RP2040: assembled and sealed with its CRC here, so `make` only compiles an array
+        image = seal(assemble(PLATFORMS_DIR / platform / boot2, board_cflags(board)))
+        (directory / "boot2_image.c").write_text(boot2_c_source(image, boot2))
 
 
 def emit_project(board: Board, build_dir: Path, fast: bool = False) -> Path:
@@ -201,12 +208,14 @@ def linker_script(board: Board, region_bytes: int | None = None, platform: str |
     With `region_bytes`, both regions are that large instead: a link that cannot overflow, to measure
     what a firmware too large for the board needs."""
     where = layout(board, platform, fast)
+    boot2_bytes = BOOT2_BYTES if "boot2" in platform_data(board, platform) else 0
     if region_bytes is not None:
         where = replace(where, flash_size=region_bytes, ram_size=region_bytes,
                         note=f"{where.note}, resized to {region_bytes} B to measure an overflowing firmware")
     return _TEMPLATES.get_template("linker.ld.j2").render(
         board=board.name, family=platform or board.platform, region_note=where.note, flash_base=where.flash_base,
-        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES)
+        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES,
+        boot2_bytes=boot2_bytes)
 
 
 _OVERFLOW = re.compile(r"region [`']?(\w+)'? overflowed by (\d+) bytes")
@@ -257,6 +266,17 @@ def symbol_address(elf: Path, name: str) -> int:
         if len(parts) == 3 and parts[2] == name:
             return int(parts[0], 16)
     raise TinyctlError(f"{elf.name} has no symbol {name!r}", "rebuild the firmware from the current templates")
+
+
+def write_uf2(board: Board, build_dir: Path) -> Path | None:
+    """firmware.uf2 from firmware.bin (which starts at the flash base) when the board's platform names a UF2
+    family id: the file a user drops onto the boot ROM's USB drive. None for other platforms."""
+    family = platform_data(board).get("uf2_family_id")
+    if family is None:
+        return None
+    path = Path(build_dir) / UF2_FILE
+    path.write_bytes(uf2_blocks((Path(build_dir) / "firmware.bin").read_bytes(), board.flash.base, family))
+    return path
 
 
 def publish(project: Path, build_dir: Path) -> None:

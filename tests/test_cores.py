@@ -60,6 +60,17 @@ def test_a_firmware_larger_than_the_stand_in_names_the_stand_in(default_build, t
     assert "Traceback" not in err
 
 
+def test_a_pico_firmware_that_fits_the_pico_but_not_the_micro_bit_says_which(default_build, tmp_path, capsys):
+    """The default detector links for the RP2040 (264 KiB) but not for the micro:bit stand-in: the error names
+    the stand-in, not the Pico."""
+    tflite = default_build[0] / "model_int8.tflite"
+    assert main(["build", "--target", "pico", "--model", str(tflite), "--out", str(tmp_path / "b"),
+                 "--synthetic-data"]) == 2
+    err = capsys.readouterr().err
+    assert "does not fit rpi-pico's QEMU stand-in microbit (262,144 B flash, 16,384 B RAM)" in err
+    assert "rpi-pico's own image links" in err and "Traceback" not in err
+
+
 def test_stand_in_layouts_and_core_flags(tmp_path):
     g0, pico, u5, an547 = (resolve_board(n) for n in ("nucleo-g0b1re", "pico", "nucleo-u575zi", "mps3-an547"))
     assert (layout(g0).flash_size, layout(g0).ram_size) == (262_144, 16_384) and "cut to" in layout(g0).note

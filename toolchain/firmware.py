@@ -222,15 +222,17 @@ _OVERFLOW = re.compile(r"region [`']?(\w+)'? overflowed by (\d+) bytes")
 
 
 class RegionOverflow(TinyctlError):
-    """The link does not fit the board: bytes over, per region ("FLASH", "RAM")."""
+    """The link does not fit the board, or (`stand_in`) the stand-in image does not fit QEMU's machine: bytes
+    over, per region ("FLASH", "RAM")."""
 
-    def __init__(self, board: Board, overflow: dict[str, int]):
+    def __init__(self, board: Board, overflow: dict[str, int], stand_in: bool = False):
         short = "; ".join(f"{region.lower()} by {n:,} B" for region, n in overflow.items())
-        where = layout(board)
+        where = layout(board, emulated_platform(board)) if stand_in else layout(board)
         cut = (where.flash_size, where.ram_size) != (board.flash.size, board.ram.size)
         machine = f"{board.name}'s QEMU stand-in {board.qemu_machine} ({where.flash_size:,} B flash, {where.ram_size:,} B RAM)"
-        super().__init__(f"the firmware does not fit {machine if cut else board.name}: it overflows {short}",
-                         "prune the model or pick a larger board (see `tinyctl targets`)")
+        hint = (f"{board.name}'s own image links; the self-test runs the stand-in in QEMU, which needs a smaller model"
+                if stand_in else "prune the model or pick a larger board (see `tinyctl targets`)")
+        super().__init__(f"the firmware does not fit {machine if cut else board.name}: it overflows {short}", hint)
         self.overflow = overflow
 
 
@@ -242,8 +244,8 @@ def compile_firmware(board: Board, project: Path) -> Path:
     result = subprocess.run([make, "-C", str(project), f"PREFIX={prefix}", "all"], capture_output=True, text=True)
     if result.returncode != 0:
         overflow = {region: int(n) for region, n in _OVERFLOW.findall(result.stderr)}
-        if overflow:
-            raise RegionOverflow(board, overflow)
+        if overflow:   # make links firmware.elf first: the stand-in's link runs only once that one fits
+            raise RegionOverflow(board, overflow, stand_in=f"{EMULATED_ELF} section" in result.stderr)
         raise TinyctlError(f"the firmware build failed for {board.name}:\n{result.stderr.strip()[-2000:]}",
                            f"reproduce it with: make -C {project}")
     return project / "firmware.elf"

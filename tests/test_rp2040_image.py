@@ -5,8 +5,9 @@ import struct
 
 import pytest
 
-from tinyctl.boot2 import BOOT2_BYTES, boot2_crc, seal
+from tinyctl.boot2 import BOOT2_BYTES, CODE_BYTES, assemble, boot2_crc, seal
 from tinyctl.errors import TinyctlError
+from tinyctl.paths import PLATFORMS_DIR
 from tinyctl.uf2 import RP2040_FAMILY_ID, uf2_blocks
 
 
@@ -24,6 +25,16 @@ def test_seal_pads_to_252_bytes_and_appends_the_crc_little_endian():
     assert struct.unpack("<I", image[252:])[0] == boot2_crc(image[:252])
     with pytest.raises(TinyctlError, match="loads 252 B of code"):
         seal(b"\0" * 253)
+
+
+def test_boot2_links_alone_at_its_sram_address(tmp_path):
+    """Ours fits the 252 bytes; a stage 2 that calls out of its bytes (into flash not yet readable) is refused."""
+    flags = ["-mthumb", "-mcpu=cortex-m0plus"]
+    assert 0 < len(assemble(PLATFORMS_DIR / "rp2040" / "boot2.S", flags)) <= CODE_BYTES
+    outside = tmp_path / "outside.S"
+    outside.write_text('.syntax unified\n.thumb\n.section .boot2, "ax"\n.thumb_func\nentry:\n    bl elsewhere\n')
+    with pytest.raises(TinyctlError, match="does not assemble alone"):
+        assemble(outside, flags)
 
 
 def test_uf2_blocks_carry_each_256_byte_page_at_its_address():

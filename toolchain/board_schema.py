@@ -18,10 +18,10 @@ DSP = {"cortex-m0plus": {False}, "cortex-m4": {True}, "cortex-m7": {True}, "cort
        "cortex-m55": {True}, "host": {False}}
 # Each QEMU machine: the platform whose firmware it boots, and the cores whose code its CPU runs. The
 # micro:bit's nRF51 is QEMU's only ARMv6-M (Cortex-M0) machine: the stand-in for Cortex-M0+ parts.
-# A platform no machine boots (stm32f7, stm32h7, stm32l4, rp2040) names a machine of a STAND_IN_PLATFORMS
-# platform instead: QEMU then runs a stand-in image (firmware-emu.elf) of the same engine, never the
-# silicon image.
-STAND_IN_PLATFORMS = ("mps2", "nrf51")
+# A board whose platform no machine boots (stm32f7, stm32h7, stm32l4, stm32u5) names a machine of a
+# STAND_IN_PLATFORMS platform with its core instead: QEMU then runs a stand-in image (firmware-emu.elf) of
+# the same engine, linked for that machine's platform, never the silicon image.
+STAND_IN_PLATFORMS = {"mps2", "mps2-an505", "nrf51"}
 QEMU_MACHINES = {"netduinoplus2": ("stm32f4", {"cortex-m4"}), "mps2-an386": ("mps2", {"cortex-m4"}),
                  "mps2-an500": ("mps2", {"cortex-m4", "cortex-m7"}), "microbit": ("nrf51", {"cortex-m0plus"}),
                  "mps2-an505": ("mps2-an505", {"cortex-m33"}), "mps3-an547": ("mps3-an547", {"cortex-m55"})}
@@ -113,13 +113,14 @@ def _safe_name(where: str, field: str, value) -> None:
 def _machines_for(core: str, platform: str) -> list[str]:
     """The machines that boot the platform's own image; for a platform QEMU models nowhere, the stand-ins."""
     modelled = any(boots == platform for boots, _ in QEMU_MACHINES.values())
-    runs = (platform,) if modelled else STAND_IN_PLATFORMS
+    runs = {platform} if modelled else STAND_IN_PLATFORMS
     return [m for m, (boots, cores) in QEMU_MACHINES.items() if boots in runs and core in cores]
 
 
-def runs_silicon_image(machine: str, platform: str) -> bool:
-    """Whether QEMU `machine` boots the platform's silicon image itself (else it runs a stand-in image)."""
-    return QEMU_MACHINES[machine][0] == platform
+def machine_platform(machine: str) -> str:
+    """The platform whose image QEMU `machine` boots: the board's own (it runs the silicon image) or a
+    stand-in's."""
+    return QEMU_MACHINES[machine][0]
 
 
 def _one_of(where: str, field: str, value, valid) -> None:

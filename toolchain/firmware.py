@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from .board_schema import QEMU_MACHINES, runs_silicon_image
+from .board_schema import machine_platform
 from .boot2 import BOOT2_BYTES, assemble, boot2_c_source, seal
 from .cflags import APP_DEFINES, LIBC_SPECS, board_cflags, board_defines, firmware_cflags, link_flags
 from .clocks import ClockPlanError, clock_header, clock_plan
@@ -65,10 +65,8 @@ def console_uart(board: Board) -> int:
 
 def emulated_platform(board: Board) -> str | None:
     """The platform of the image QEMU runs: the board's own when its machine models the part, else the
-    stand-in platform the machine boots (mps2, or nrf51 on the micro:bit); None without a QEMU machine."""
-    if board.qemu_machine is None:
-        return None
-    return board.platform if runs_silicon_image(board.qemu_machine, board.platform) else QEMU_MACHINES[board.qemu_machine][0]
+    machine's stand-in platform; None without a QEMU machine."""
+    return None if board.qemu_machine is None else machine_platform(board.qemu_machine)
 
 
 def has_stand_in(board: Board) -> bool:

@@ -3,7 +3,7 @@ of a small model for the Cortex-M0+ board (its micro:bit stand-in's 16 KiB of RA
 models, converted once."""
 
 import shutil
-
+import numpy as np
 import pytest
 
 from tinyctl.pipeline import BuildOptions, build
@@ -20,8 +20,6 @@ def default_build(tmp_path_factory):
 def _small_model(tf, x):
     """CONV_2D, MAX_POOL_2D, DEPTHWISE_CONV_2D, ADD, MEAN, FULLY_CONNECTED and SOFTMAX on a 16x16 image, in
     2.5 KiB of arena: the micro:bit's RAM holds it."""
-    import numpy as np
-
     rng = np.random.default_rng(3)
     conv = tf.nn.relu(tf.nn.conv2d(x, tf.constant(rng.normal(size=(3, 3, 1, 8)), tf.float32), 1, "SAME"))
     pooled = tf.nn.max_pool2d(conv, 2, 2, "VALID")

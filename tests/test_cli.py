@@ -24,6 +24,9 @@ def test_targets_command_lists_every_board(capsys):
     assert "stand-in (mps2-an500)" in rows["nucleo-h743zi"] and " 400 " in rows["nucleo-h743zi"]
     assert rows["nucleo-h743zi"].rstrip().endswith("openocd, st-flash, pyocd, mass-storage")   # its default first
     assert "cortex-m7" in rows["disco-f746ng"] and "1M" in rows["disco-f746ng"] and "320K" in rows["disco-f746ng"]
+    assert " 133 " in rows["rpi-pico"] and "stand-in (microbit)" in rows["rpi-pico"]
+    assert rows["rpi-pico"].rstrip().endswith("picotool, mass-storage")
+    assert "console of rpi-pico: UART0 on GP0 (TX) / GP1 (RX) at 115200" in out   # no USB serial: where to listen
 
 
 def test_train_verb_forwards_to_the_trainer(capsys):

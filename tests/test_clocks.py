@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinyctl.clocks import ClockPlanError, clock_header, clock_plan, clock_source, firmware_clock_hz
+from tinyctl.clocks import ClockPlanError, clock_header, clock_plan, clock_source, firmware_clock_hz, pl011_divisor
 from tinyctl.errors import TinyctlError
 from tinyctl.targets import all_boards, load_board, resolve_board
 
@@ -95,10 +95,10 @@ def test_the_u5_booster_runs_only_above_55_mhz():
 
 
 def test_every_stm32_board_has_a_plan_at_its_clock():
-    """A board whose platform is an STM32 family gets a plan, and its clock_hz is the plan's clock."""
+    """A board whose platform is an STM32 family (or the RP2040) gets a plan, and its clock_hz is the plan's clock."""
     for board in all_boards():
         plan = clock_plan(board)
-        assert (plan is not None) == board.platform.startswith("stm32"), board.name
+        assert (plan is not None) == (board.platform.startswith("stm32") or board.platform == "rp2040"), board.name
         if plan:
             assert plan.sysclk_hz == board.clock_hz == firmware_clock_hz(board)
             assert clock_source(board).startswith("set by the firmware")
@@ -158,3 +158,41 @@ def test_no_millisecond_figure_uses_a_clock_the_firmware_does_not_set():
             if _DIVIDES_BY_BOARD_CLOCK.search(line) and "clock_set_by_firmware" not in line:
                 offenders.append(f"{path.relative_to(TOOLCHAIN)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_rp2040_plan_matches_the_datasheet():
+    """RP2040 datasheet 2.18.2: 12 MHz / REFDIV 1 x FBDIV 133 = VCO 1596 MHz (750-1600), / 6 / 2 = 133 MHz;
+    2.16.3: STARTUP = (12 000 000 / 1000 + 128) / 256 = 47 (1 ms in 256-cycle units); 4.2.7.1: UART0 at
+    CLK_PERI = 133 MHz: 133e6 / (16 x 115200) = 72.157, .157 x 64 = 10.05 -> IBRD 72, FBRD 10; at the
+    crystal's 12 MHz (the PLL fall-back): 6.510 -> IBRD 6, .510 x 64 = 32.7 -> FBRD 33."""
+    pico = resolve_board("pico")
+    plan = clock_plan(pico)
+    assert plan.pll == {"refdiv": 1, "fbdiv": 133, "postdiv1": 6, "postdiv2": 2}
+    assert plan.sysclk_hz == firmware_clock_hz(pico) == 133 * MHZ and plan.uart_clock_hz == 133 * MHZ
+    assert {name: plan.registers[name] for name in ("XOSC_STARTUP", "PLL_SYS_CS", "PLL_SYS_FBDIV_INT", "PLL_SYS_PRIM",
+                                                    "UART_IBRD", "UART_FBRD", "RESET_UART_IBRD", "RESET_UART_FBRD")} \
+        == {"XOSC_STARTUP": 47, "PLL_SYS_CS": 1, "PLL_SYS_FBDIV_INT": 133, "PLL_SYS_PRIM": 0x62000,
+            "UART_IBRD": 72, "UART_FBRD": 10, "RESET_UART_IBRD": 6, "RESET_UART_FBRD": 33}
+    assert "FBDIV=133 (VCO 1596 MHz) POSTDIV1=6 POSTDIV2=2" in clock_source(pico)
+    sdk_default = clock_plan(dataclasses.replace(pico, clock_hz=125 * MHZ))   # 1500 MHz / 6 / 2, the SDK's choice
+    assert sdk_default.pll == {"refdiv": 1, "fbdiv": 125, "postdiv1": 6, "postdiv2": 2}
+    # 48 MHz: the VCO limit allows POSTDIV1 x POSTDIV2 <= 1600 / 48 = 33; with each 1-7 the largest product
+    # is 30 (6 x 5): VCO 1440 MHz, FBDIV 120.
+    assert clock_plan(dataclasses.replace(pico, clock_hz=48 * MHZ)).pll == {"refdiv": 1, "fbdiv": 120, "postdiv1": 6,
+                                                                              "postdiv2": 5}
+
+
+def test_pl011_divisor_rounds_to_the_nearest_sixty_fourth():
+    assert pl011_divisor(133 * MHZ) == (72, 10)
+    assert pl011_divisor(125 * MHZ) == (67, 52)   # 67.817: .817 x 64 = 52.3
+    assert pl011_divisor(12 * MHZ) == (6, 33)
+
+
+def test_an_rp2040_clock_the_pll_cannot_make_or_above_133_mhz_is_refused(tmp_path):
+    with pytest.raises(ClockPlanError, match="no PLL setting"):
+        clock_plan(dataclasses.replace(resolve_board("pico"), clock_hz=133 * MHZ - 1))
+    path = tmp_path / "fast-pico.toml"
+    path.write_text(resolve_board("pico").source.read_text().replace("clock_hz = 133_000_000", "clock_hz = 150_000_000"))
+    with pytest.raises(TinyctlError, match="clock_hz = 150000000 is not valid") as err:
+        load_board(path)
+    assert "at most 133 MHz (RP2040 datasheet)" in err.value.hint

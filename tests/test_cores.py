@@ -61,6 +61,17 @@ def test_a_firmware_larger_than_the_stand_in_names_the_stand_in(default_build, t
     assert "Traceback" not in err
 
 
+def test_a_pico_firmware_that_fits_the_pico_but_not_the_micro_bit_says_which(default_build, tmp_path, capsys):
+    """The default detector links for the RP2040 (264 KiB) but not for the micro:bit stand-in: the error names
+    the stand-in, not the Pico."""
+    tflite = default_build[0] / "model_int8.tflite"
+    assert main(["build", "--target", "pico", "--model", str(tflite), "--out", str(tmp_path / "b"),
+                 "--synthetic-data"]) == 2
+    err = capsys.readouterr().err
+    assert "does not fit rpi-pico's QEMU stand-in microbit (262,144 B flash, 16,384 B RAM)" in err
+    assert "rpi-pico's own image links" in err and "Traceback" not in err
+
+
 def test_stand_in_layouts_and_core_flags(tmp_path):
     g0, pico, u5, an547 = (resolve_board(n) for n in ("nucleo-g0b1re", "pico", "nucleo-u575zi", "mps3-an547"))
     stand_in = layout(g0, "nrf51")   # the micro:bit image; firmware.elf is the G0B1RE's own (test_firmware_images)
@@ -76,8 +87,12 @@ def test_stand_in_layouts_and_core_flags(tmp_path):
     assert board_cflags(resolve_board(str(tmp_path / "m33-no-dsp.toml"))) == ["-mthumb", "-mcpu=cortex-m33+nodsp"]
 
 
-def test_a_stand_in_image_for_the_pico_is_not_flashed(tmp_path):
-    pico = resolve_board("pico")
+def test_a_stand_in_image_for_the_m0plus_is_not_flashed(tmp_path):
+    """The Pico's board file on the nrf51 platform alone (its image only the micro:bit runs): flash refuses."""
+    source = resolve_board("pico").source.read_text().replace('platform = "rp2040"', 'platform = "nrf51"')
+    assert 'platform = "nrf51"' in source
+    (tmp_path / "pico-stand-in.toml").write_text(source)
+    pico = resolve_board(str(tmp_path / "pico-stand-in.toml"))
     plan = flash_plan(pico, tmp_path)   # the command itself: tests/test_flash.py
     assert plan.tool == "picotool" and "QEMU stand-in" in plan.warning and "RP2040" in plan.warning
     for name in ("firmware.elf", "firmware.bin"):

@@ -10,7 +10,8 @@ import subprocess
 import pytest
 
 from tinyctl.clocks import clock_plan
-from tinyctl.firmware import (EMULATED_ELF, emulated_elf, emulated_platform, fast_ram, has_stand_in, layout,
+from tinyctl.boot2 import boot2_crc
+from tinyctl.firmware import (EMULATED_ELF, UF2_FILE, emulated_elf, emulated_platform, fast_ram, has_stand_in, layout,
                               stand_in_only)
 from tinyctl.qemu import run_firmware
 from tinyctl.stages.firmware import build_firmware
@@ -35,7 +36,12 @@ PARTS = {
     # RM0444 memory map: 512 KiB flash (two banks of 256); SRAM 144 KiB with parity off (128 KiB with it on).
     "STM32G0B1RE": (STM32_FLASH, 512 * KIB, [(0x2000_0000, 144 * KIB)]),
     "AN547": (0x0000_0000, 512 * KIB, [(0x2000_0000, 512 * KIB)]),   # Arm AN547 (Corstone-300): ITCM, DTCM
+    # RP2040 datasheet 2.2: XIP flash from 0x10000000 (the Pico's W25Q16JV: 2 MiB), SRAM0-5 264 KiB.
+    "RP2040": (0x1000_0000, 2048 * KIB, [(0x2000_0000, 264 * KIB)]),
 }
+# Where the core's vector table is, from the flash base: the RP2040's boot ROM runs boot stage 2 from the
+# first 256 bytes, which enters the vector table after them.
+VECTORS_AT = {"RP2040": 0x100}
 # Boards with a silicon image; those whose only image is a QEMU stand-in (no silicon platform written for
 # the part yet: flash refuses them) are checked by tests/test_cores.py.
 BOARDS = [b for b in all_boards() if b.platform != "host" and not stand_in_only(b)]
@@ -114,12 +120,13 @@ def _check_in_parts_memory(board, project) -> tuple[dict, int, list]:
     flash_base, flash_size, rams = PARTS[board.part]
     flash = [(flash_base, flash_size)]
     sections = _sections(elf)
-    assert sections[".isr_vector"][0] == flash_base   # the boot address (STM32 flash aliased at 0 with BOOT0 low)
+    # the boot address (STM32 flash aliased at 0 with BOOT0 low; the RP2040's after boot stage 2)
+    assert sections[".isr_vector"][0] == flash_base + VECTORS_AT.get(board.part, 0)
     stack_pointer, reset = _vectors(elf, project)
     assert reset & 1 and _entry(elf) | 1 == reset and _inside(reset & ~1, 2, flash)   # Thumb code in flash
     assert stack_pointer % 8 == 0 and _inside(stack_pointer - 8, 8, rams)   # full-descending: top of a RAM
     for name, (address, size) in sections.items():
-        where = flash if name in (".isr_vector", ".text", ".ARM.exidx") else rams
+        where = flash if name in (".boot2", ".isr_vector", ".text", ".ARM.exidx") else rams
         assert _inside(address, size, where), f"{name} at {address:#x} (+{size}) is outside {board.part}'s map"
     for address, size in _load_addresses(elf):
         if size:
@@ -140,6 +147,21 @@ def test_the_u5_silicon_image_without_the_dsp_extension(default_build, projects,
     assert "-mcpu=cortex-m33+nodsp" in (build_dir / "firmware" / "Makefile").read_text()
     assert "Tag_DSP_extension" not in _readelf(build_dir / "firmware.elf", "-A")
     assert "Tag_DSP_extension: Allowed" in _readelf(projects["nucleo-u575zi"] / "firmware.elf", "-A")
+
+
+def test_the_rp2040_image_starts_with_a_sealed_boot_stage_2(projects):
+    """What the boot ROM checks (datasheet 2.8.1.3): the first 256 bytes of flash carry their CRC in the last
+    4; the UF2 holds the same bytes from 0x10000000; boot stage 2 enters the vector table it sets in VTOR."""
+    project = projects["rpi-pico"]
+    assert _sections(project / "firmware.elf")[".boot2"] == (0x1000_0000, 256)
+    image = (project / "firmware.bin").read_bytes()
+    assert struct.unpack("<I", image[252:256])[0] == boot2_crc(image[:252])
+    assert struct.unpack("<I", image[252:256])[0] != boot2_crc(bytes([image[0] ^ 1]) + image[1:252])
+    uf2 = (project.parent / UF2_FILE).read_bytes()
+    assert len(uf2) == 512 * -(-len(image) // 256)
+    assert uf2[32:32 + 256] == image[:256] and struct.unpack("<I", uf2[12:16])[0] == 0x1000_0000
+    literals = image[:252]
+    assert struct.pack("<I", 0x1000_0100) in literals and struct.pack("<I", 0xE000_ED08) in literals   # VTOR
 
 
 def test_the_h7_arena_goes_in_dtcm_only_when_it_fits():

@@ -41,7 +41,8 @@ def test_dry_run_command_for_every_board_file_and_tool(board, default_build):
     for tool in tools:
         plan = flash_plan(board, directory, tool=tool)
         if tool == "mass-storage":
-            assert plan.command[:2] == ["cp", str(directory / "firmware.bin")]
+            image = "firmware.uf2" if board.part == "RP2040" else "firmware.bin"   # the RP2040 boot ROM reads UF2
+            assert plan.command[:2] == ["cp", str(directory / image)]
             assert plan.command[2].rstrip("/").endswith("/" + board.flash_tool["drive_label"])
         else:
             assert plan.command == _expected(board, tool, directory)
@@ -112,3 +113,20 @@ def test_board_verbs_have_help(capsys):
         assert main([verb, "--help"]) == 0
     out = capsys.readouterr().out
     assert "--dry-run" in out and "--emulate" in out and "--port" in out
+
+
+def test_the_pico_takes_its_uf2_on_the_rpi_rp2_drive(tmp_path):
+    """The RP2040's boot ROM drive reads UF2: mass-storage copies firmware.uf2 there, and says when it is missing."""
+    build_dir, drive = tmp_path / "build", tmp_path / "RPI-RP2"
+    build_dir.mkdir()
+    drive.mkdir()
+    for name in ("firmware.elf", "firmware.bin"):
+        (build_dir / name).write_bytes(b"\0")
+    pico = resolve_board("pico")
+    with pytest.raises(TinyctlError, match="firmware.uf2 is missing"):
+        flash(pico, build_dir, tool="mass-storage", drive=drive)
+    (build_dir / "firmware.uf2").write_bytes(b"UF2 blocks")
+    flash(pico, build_dir, tool="mass-storage", drive=drive)
+    assert (drive / "firmware.uf2").read_bytes() == b"UF2 blocks"
+    plan = flash(pico, build_dir, dry_run=True)   # the silicon image: no refusal
+    assert plan.command[:2] == ["picotool", "load"] and plan.warning is None

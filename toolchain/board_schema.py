@@ -18,7 +18,7 @@ DSP = {"cortex-m0plus": {False}, "cortex-m4": {True}, "cortex-m7": {True}, "cort
        "cortex-m55": {True}, "host": {False}}
 # Each QEMU machine: the platform whose firmware it boots, and the cores whose code its CPU runs. The
 # micro:bit's nRF51 is QEMU's only ARMv6-M (Cortex-M0) machine: the stand-in for Cortex-M0+ parts.
-# A board whose platform no machine boots (stm32f7, stm32h7, stm32l4, stm32u5, stm32g0) names a machine of a
+# A board whose platform no machine boots (stm32f7, stm32h7, stm32l4, stm32u5, stm32g0, rp2040) names a machine of a
 # STAND_IN_PLATFORMS platform with its core instead: QEMU then runs a stand-in image (firmware-emu.elf) of
 # the same engine, linked for that machine's platform, never the silicon image.
 STAND_IN_PLATFORMS = {"mps2", "mps2-an505", "nrf51"}

@@ -5,7 +5,7 @@ tools its board file configures."""
 from __future__ import annotations
 
 from .clocks import firmware_clock_hz
-from .firmware import has_stand_in, stand_in_only
+from .firmware import has_stand_in, platform_data, stand_in_only
 from .targets import Board
 
 # What each flash tool needs from [flash_tool] besides `tool`.
@@ -36,3 +36,12 @@ def board_row(board: Board) -> tuple[str, ...]:
     clock = firmware_clock_hz(board)
     return (board.name, board.alias or "", board.part, board.core, str(clock // 1_000_000) if clock else "-",
             _size(board.flash.size), _size(board.ram.size), qemu_cell(board), ", ".join(flash_tools(board)) or "-")
+
+
+def console_note(board: Board) -> str | None:
+    """Where the console is, for a board whose platform says (platform.toml console_note): one without the
+    debug probe's USB serial port every ST board has."""
+    if board.platform == "host":
+        return None
+    note = platform_data(board).get("console_note")
+    return f"console of {board.name}: {note}" if note else None

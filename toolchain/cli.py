@@ -26,7 +26,7 @@ app.add_typer(split_app, name="split")
 @app.command()
 def targets():
     """List the boards tinyctl can build for (one TOML file each in targets/)."""
-    from .board_views import board_row
+    from .board_views import board_row, console_note
     from .targets import all_boards
 
     rows = [("board", "alias", "part", "core", "MHz", "flash", "RAM", "QEMU runs", "flash tools")]
@@ -35,6 +35,8 @@ def targets():
     for row in rows:
         console.print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), highlight=False,
                       soft_wrap=True)
+    for note in filter(None, map(console_note, all_boards())):
+        console.print(note, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -63,6 +63,10 @@ PARTS = {
     # VCO 64-344 MHz, PLLRCLK at most 64 MHz); one APB, at most 64 MHz.
     "STM32G0B1": Part("stm32g0", "RM0444", 16 * MHZ, 16 * MHZ, 64 * MHZ, (24, 48, 64),
                       {"apb": 64 * MHZ}, "range 1", (64, 344)),
+    # RP2040 datasheet 2.15-2.18: the PLL runs from the Pico's 12 MHz crystal (XOSC), VCO 750-1600 MHz; 133 MHz
+    # is the most at the regulator's default 1.10 V; XIP flash has no wait states to set (the SSI divides).
+    "RP2040": Part("rp2040", "RP2040 datasheet", 12 * MHZ, 12 * MHZ, 133 * MHZ, (133,), {"peri": 133 * MHZ},
+                   "1.10 V (VREG default)", (750, 1600)),
 }
 FAMILIES = sorted({part.family for part in PARTS.values()})
 
@@ -74,7 +78,8 @@ F4_VOS = {"scale 1": 0b11, "scale 2": 0b10, "scale 1 + over-drive": 0b11}
 # The bus that clocks each console UART a family's driver takes (the board's [console] uart number).
 UART_BUS = {"stm32f4": {1: "apb2", 2: "apb1"}, "stm32f7": {1: "apb2"},
             "stm32h7": {3: "apb"}, "stm32l4": {0: "apb1"},   # L4: uart 0 is LPUART1, on PCLK1
-            "stm32u5": {1: "apb2"}, "stm32g0": {2: "apb"}}
+            "stm32u5": {1: "apb2"}, "stm32g0": {2: "apb"},
+            "rp2040": {0: "peri"}}                          # UART0 on CLK_PERI
 
 
 # The families whose SYSCLK is the PLL's R output (the others': P).
@@ -170,7 +175,7 @@ def clock_plan(board) -> ClockPlan | None:
         return None
     part = part_of(board)
     plan = {"stm32f4": _plan_f4_f7, "stm32f7": _plan_f4_f7, "stm32h7": _plan_h7, "stm32l4": _plan_l4,
-            "stm32u5": _plan_u5, "stm32g0": _plan_g0}[part.family]
+            "stm32u5": _plan_u5, "stm32g0": _plan_g0, "rp2040": _plan_rp2040}[part.family]
     return plan(board, part, UART_BUS[part.family][uart])
 
 
@@ -306,6 +311,8 @@ def _finish(board, part: Part, source: str, buses: dict, hclk: int, pll: dict, w
 def clock_source(board) -> str:
     """Where board.clock_hz comes from, for the manifest and report (`board.clock_source`)."""
     plan = clock_plan(board)
+    if plan is not None and plan.family == "rp2040":
+        return _rp2040_source(plan)
     if plan is not None:
         output = "r" if plan.family in SYSCLK_FROM_PLL_R else "p"
         return (f"set by the firmware: {plan.source}, M={plan.pll['m']} N={plan.pll['n']} "
@@ -329,3 +336,47 @@ def clock_header(plan: ClockPlan) -> str:
              "#ifndef TC_CLOCK_PLAN_H", "#define TC_CLOCK_PLAN_H", ""]
     lines += [f"#define TC_CLOCK_{name} {value:#010x}u" for name, value in plan.registers.items()]
     return "\n".join(lines + ["", "#endif /* TC_CLOCK_PLAN_H */", ""])
+
+
+def pl011_divisor(clock_hz: int, baud: int = BAUD) -> tuple[int, int]:
+    """(IBRD, FBRD) of an Arm PL011 UART (RP2040 datasheet 4.2.7.1): clock / (16 x baud) in 1/64ths,
+    rounded to the nearest."""
+    sixty_fourths = (8 * clock_hz // baud + 1) // 2
+    return sixty_fourths >> 6, sixty_fourths & 0x3F
+
+
+def _rp2040_pll(clock_hz: int, part: Part) -> tuple[int, int, int]:
+    """(FBDIV, POSTDIV1, POSTDIV2) from REFDIV 1 (12 MHz into the VCO): the highest VCO in range (the
+    datasheet's advice, 2.18.2: less jitter), POSTDIV1 >= POSTDIV2, each 1-7, FBDIV 16-320."""
+    low, high = (mhz * MHZ for mhz in part.vco_mhz)
+    options = [(clock_hz * post1 * post2, post1, post2) for post1 in range(7, 0, -1) for post2 in range(post1, 0, -1)]
+    for vco, post1, post2 in sorted(options, key=lambda option: -option[0]):
+        if low <= vco <= high and vco % part.hsi_hz == 0 and 16 <= vco // part.hsi_hz <= 320:
+            return vco // part.hsi_hz, post1, post2
+    raise ClockPlanError(f"no PLL setting gives {clock_hz / MHZ:g} MHz")
+
+
+def _plan_rp2040(board, part: Part, uart_bus: str) -> ClockPlan:
+    """RP2040 datasheet 2.16 (XOSC), 2.18 (PLL_SYS), 2.15 (clock muxes), 4.2 (UART): XOSC 12 MHz -> PLL_SYS
+    (REFDIV 1) -> clk_sys through the aux mux; clk_ref from XOSC; CLK_PERI = clk_sys, so UART0 divides it.
+    The fall-back when the PLL does not lock is clk_sys on clk_ref, the XOSC's 12 MHz."""
+    fbdiv, post1, post2 = _rp2040_pll(board.clock_hz, part)
+    ibrd, fbrd = pl011_divisor(board.clock_hz)
+    reset_ibrd, reset_fbrd = pl011_divisor(part.reset_hz)
+    registers = {"XOSC_STARTUP": (part.hsi_hz // 1000 + 128) // 256,   # 1 ms in units of 256 XOSC cycles (2.16.3)
+                 "PLL_SYS_CS": 1,                                         # REFDIV 1
+                 "PLL_SYS_FBDIV_INT": fbdiv, "PLL_SYS_PRIM": post1 << 16 | post2 << 12,
+                 "UART_IBRD": ibrd, "UART_FBRD": fbrd, "RESET_UART_IBRD": reset_ibrd, "RESET_UART_FBRD": reset_fbrd}
+    pll = {"refdiv": 1, "fbdiv": fbdiv, "postdiv1": post1, "postdiv2": post2}
+    return ClockPlan(board.part, part.family, "PLL_SYS from the 12 MHz crystal (XOSC)", board.clock_hz,
+                     board.clock_hz, {"peri": board.clock_hz}, pll, 0, part.voltage, board.clock_hz,
+                     ibrd << 6 | fbrd, part.reset_hz, reset_ibrd << 6 | reset_fbrd,
+                     {**registers, "SYSCLK_HZ": board.clock_hz, "RESET_HZ": part.reset_hz})
+
+
+def _rp2040_source(plan: ClockPlan) -> str:
+    pll = plan.pll
+    vco_mhz = PARTS["RP2040"].hsi_hz * pll["fbdiv"] // MHZ
+    return (f"set by the firmware: {plan.source}, REFDIV={pll['refdiv']} FBDIV={pll['fbdiv']} (VCO {vco_mhz} MHz) "
+            f"POSTDIV1={pll['postdiv1']} POSTDIV2={pll['postdiv2']}, CLK_PERI = clk_sys, {plan.voltage} "
+            "(RP2040 datasheet)")

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from .board_schema import machine_platform
+from .boot2 import BOOT2_BYTES, assemble, boot2_c_source, seal
 from .cflags import APP_DEFINES, LIBC_SPECS, board_cflags, board_defines, firmware_cflags, link_flags
 from .clocks import ClockPlanError, clock_header, clock_plan
 from .errors import TinyctlError
@@ -25,10 +26,12 @@ from .paths import FIRMWARE_TEMPLATES_DIR, PLATFORMS_DIR
 from .platform_files import read_platform
 from .targets import Board
 from .tools import require_tool
+from .uf2 import uf2_blocks
 
 CORTEX_M_DIR = PLATFORMS_DIR / "cortex-m"
 STACK_BYTES = 4096
 FIRMWARE_FILES = ("firmware.elf", "firmware.bin", "firmware.hex")
+UF2_FILE = "firmware.uf2"   # for a part whose boot ROM takes UF2 files on a USB drive (platform.toml uf2_family_id)
 EMULATED_ELF = "firmware-emu.elf"   # the stand-in image, for a board whose part QEMU does not model
 _TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(CORTEX_M_DIR), undefined=jinja2.StrictUndefined,
                                 keep_trailing_newline=True)
@@ -172,6 +175,10 @@ def write_platform(board: Board, platform: str, directory: Path) -> None:
                                                          "e.g. its maximum") from exc
     if plan is not None:
         (directory / "clock_plan.h").write_text(clock_header(plan))
+    boot2 = platform_data(board, platform).get("boot2")
+    if boot2 is not None:   # RP2040: assembled and sealed with its CRC here, so `make` only compiles an array
+        image = seal(assemble(PLATFORMS_DIR / platform / boot2, board_cflags(board)))
+        (directory / "boot2_image.c").write_text(boot2_c_source(image, boot2))
 
 
 def emit_project(board: Board, build_dir: Path, fast: bool = False) -> Path:
@@ -199,27 +206,31 @@ def linker_script(board: Board, region_bytes: int | None = None, platform: str |
     With `region_bytes`, both regions are that large instead: a link that cannot overflow, to measure
     what a firmware too large for the board needs."""
     where = layout(board, platform, fast)
+    boot2_bytes = BOOT2_BYTES if "boot2" in platform_data(board, platform) else 0
     if region_bytes is not None:
         where = replace(where, flash_size=region_bytes, ram_size=region_bytes,
                         note=f"{where.note}, resized to {region_bytes} B to measure an overflowing firmware")
     return _TEMPLATES.get_template("linker.ld.j2").render(
         board=board.name, family=platform or board.platform, region_note=where.note, flash_base=where.flash_base,
-        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES)
+        flash_size=where.flash_size, ram_base=where.ram_base, ram_size=where.ram_size, stack_bytes=STACK_BYTES,
+        boot2_bytes=boot2_bytes)
 
 
 _OVERFLOW = re.compile(r"region [`']?(\w+)'? overflowed by (\d+) bytes")
 
 
 class RegionOverflow(TinyctlError):
-    """The link does not fit the board: bytes over, per region ("FLASH", "RAM")."""
+    """The link does not fit the board, or (`stand_in`) the stand-in image does not fit QEMU's machine: bytes
+    over, per region ("FLASH", "RAM")."""
 
-    def __init__(self, board: Board, overflow: dict[str, int]):
+    def __init__(self, board: Board, overflow: dict[str, int], stand_in: bool = False):
         short = "; ".join(f"{region.lower()} by {n:,} B" for region, n in overflow.items())
-        where = layout(board, emulated_platform(board))   # what failed to fit when the board's image fits
+        where = layout(board, emulated_platform(board)) if stand_in else layout(board)
         cut = (where.flash_size, where.ram_size) != (board.flash.size, board.ram.size)
         machine = f"{board.name}'s QEMU stand-in {board.qemu_machine} ({where.flash_size:,} B flash, {where.ram_size:,} B RAM)"
-        super().__init__(f"the firmware does not fit {machine if cut else board.name}: it overflows {short}",
-                         "prune the model or pick a larger board (see `tinyctl targets`)")
+        hint = (f"{board.name}'s own image links; the self-test runs the stand-in in QEMU, which needs a smaller model"
+                if stand_in else "prune the model or pick a larger board (see `tinyctl targets`)")
+        super().__init__(f"the firmware does not fit {machine if cut else board.name}: it overflows {short}", hint)
         self.overflow = overflow
 
 
@@ -231,8 +242,8 @@ def compile_firmware(board: Board, project: Path) -> Path:
     result = subprocess.run([make, "-C", str(project), f"PREFIX={prefix}", "all"], capture_output=True, text=True)
     if result.returncode != 0:
         overflow = {region: int(n) for region, n in _OVERFLOW.findall(result.stderr)}
-        if overflow:
-            raise RegionOverflow(board, overflow)
+        if overflow:   # make links firmware.elf first: the stand-in's link runs only once that one fits
+            raise RegionOverflow(board, overflow, stand_in=f"{EMULATED_ELF} section" in result.stderr)
         raise TinyctlError(f"the firmware build failed for {board.name}:\n{result.stderr.strip()[-2000:]}",
                            f"reproduce it with: make -C {project}")
     return project / "firmware.elf"
@@ -255,6 +266,17 @@ def symbol_address(elf: Path, name: str) -> int:
         if len(parts) == 3 and parts[2] == name:
             return int(parts[0], 16)
     raise TinyctlError(f"{elf.name} has no symbol {name!r}", "rebuild the firmware from the current templates")
+
+
+def write_uf2(board: Board, build_dir: Path) -> Path | None:
+    """firmware.uf2 from firmware.bin (which starts at the flash base) when the board's platform names a UF2
+    family id: the file a user drops onto the boot ROM's USB drive. None for other platforms."""
+    family = platform_data(board).get("uf2_family_id")
+    if family is None:
+        return None
+    path = Path(build_dir) / UF2_FILE
+    path.write_bytes(uf2_blocks((Path(build_dir) / "firmware.bin").read_bytes(), board.flash.base, family))
+    return path
 
 
 def publish(project: Path, build_dir: Path) -> None:

@@ -1,6 +1,7 @@
 """`tinyctl flash BUILD_DIR`: write a build's firmware to its board with the tool the board file
-names (openocd, st-flash, pyocd, picotool, or a copy to the ST-LINK's USB drive), after checking that the
-tool is installed and the probe is connected."""
+names (openocd, st-flash, pyocd, picotool, or a copy to the board's USB drive: the ST-LINK's, or the RP2040
+boot ROM's RPI-RP2, which takes firmware.uf2), after checking that the tool is installed and the probe is
+connected."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TinyctlError
-from .firmware import PLATFORMS_DIR, layout, stand_in_only
+from .firmware import PLATFORMS_DIR, UF2_FILE, layout, platform_data, stand_in_only
 from .targets import Board
 from .tools import TOOLS, find_tool
 
@@ -34,7 +35,8 @@ def _setting(board: Board, key: str, tool: str) -> str:
 
 
 def _drive(board: Board, drive: Path | None) -> Path:
-    """The ST-LINK's mass-storage drive: --drive, or its volume label under the usual mount points."""
+    """The board's USB drive (the ST-LINK's, the RP2040's RPI-RP2): --drive, or its volume label under the
+    usual mount points."""
     if drive is not None:
         return Path(drive)
     label = _setting(board, "drive_label", "mass-storage")
@@ -56,8 +58,9 @@ def flash_plan(board: Board, firmware_dir: Path, tool: str | None = None, drive:
         command = ["pyocd", "flash", "--target", _setting(board, "pyocd_target", tool), str(elf)]
     elif tool == "picotool":   # the RP2040's boot ROM in BOOTSEL mode: load the ELF, verify, run it
         command = ["picotool", "load", "-v", "-x", str(elf), "-t", "elf"]
-    elif tool == "mass-storage":
-        command = ["cp", str(binary), f"{_drive(board, drive)}/"]
+    elif tool == "mass-storage":   # a boot ROM that reads UF2 (the RP2040's) takes firmware.uf2, an ST-LINK the .bin
+        image = Path(firmware_dir) / UF2_FILE if "uf2_family_id" in platform_data(board) else binary
+        command = ["cp", str(image), f"{_drive(board, drive)}/"]
     else:
         raise TinyctlError(f"board {board.name} has nothing to flash (flash tool {tool!r})",
                            "the host target runs on this computer: use `tinyctl validate`" if board.core == "host"
@@ -96,9 +99,12 @@ def _refuse_stand_in(board: Board, plan: FlashPlan) -> None:
 
 def _check_ready(board: Board, plan: FlashPlan) -> None:
     if plan.tool == "mass-storage":
+        if not Path(plan.command[1]).is_file():   # firmware.uf2 of a build made before tinyctl wrote one
+            raise TinyctlError(f"{plan.command[1]} is missing", "rebuild the firmware: tinyctl build -t BOARD")
         if not Path(plan.command[-1]).is_dir():
-            raise TinyctlError(f"the ST-LINK drive {plan.command[-1]} is not mounted",
-                               "plug in the board's ST-LINK USB port, or pass --drive /path/to/the/drive")
+            raise TinyctlError(f"the board's USB drive {plan.command[-1]} is not mounted",
+                               "plug in the board's ST-LINK USB port (a Pico: hold BOOTSEL while plugging it in), "
+                               "or pass --drive /path/to/the/drive")
         return
     if find_tool(plan.tool) is None:
         raise TinyctlError(f"flash tool {plan.tool!r} is not installed", f"install it with: {TOOLS[plan.tool].install}")

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from ..firmware import (RegionOverflow, compile_firmware, elf_sizes, emit_project, emulated_platform, fast_ram,
-                        has_stand_in, layout, linker_script, publish)
+                        has_stand_in, layout, linker_script, publish, write_uf2)
 from ..firmware_run import FIRMWARE_ELF
 from ..staging import owned_temp_dir
 from ..targets import Board
@@ -30,6 +30,7 @@ def build_firmware(board: Board, build_dir: Path, arena_bytes: int) -> dict:
                                        sizes["stack_bytes"]))
         raise
     publish(project, build_dir)
+    write_uf2(board, build_dir)
     ram = layout(board, fast=fast)
     sizes = {**elf_sizes(build_dir / FIRMWARE_ELF),
              "ram_region": {"base": ram.ram_base, "size": ram.ram_size, "fast": fast}}

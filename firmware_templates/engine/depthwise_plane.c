@@ -101,32 +101,35 @@ static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, p
 }
 
 /* One filter row of four neighbouring outputs in plane_quad's asm: the aligned pairs A, B, C `at`
- * bytes past q, the row's weights `kat` bytes past k. */
-#define PLANE_ROW4_ASM(at, kat)                                 \
+ * bytes past q, the row's weights `kat` bytes past k; each output's first multiply adds to its
+ * accumulator, or in the first row to the bias (`from` = "b"). */
+#define PLANE_ROW4_ASM(at, kat, from0, from1, from2, from3)     \
     "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
     "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
     "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
     "ldr %[w20], [%[k], #" PLANE_AT(kat + 8) "]\n\t"            \
-    "smlad %[a0], %[xa], %[w01], %[a0]\n\t"                     \
+    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
     "smlabb %[a0], %[xb], %[w20], %[a0]\n\t"                    \
-    "smlatt %[a1], %[xa], %[w20], %[a1]\n\t"                    \
+    "smlatt %[a1], %[xa], %[w20], %[" from1 "]\n\t"             \
     "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                     \
-    "smlad %[a2], %[xb], %[w01], %[a2]\n\t"                     \
+    "smlad %[a2], %[xb], %[w01], %[" from2 "]\n\t"              \
     "smlabb %[a2], %[xc], %[w20], %[a2]\n\t"                    \
-    "smlatt %[a3], %[xb], %[w20], %[a3]\n\t"                    \
+    "smlatt %[a3], %[xb], %[w20], %[" from3 "]\n\t"             \
     "smlad %[a3], %[xc], %[w12], %[a3]\n\t"
 
-/* a[0..3] plus the 3x3 windows of four neighbouring outputs, q (4-byte aligned) at the first one's
- * top left: 24 multiplies, 6 input and 9 weight loads. */
-static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t a[4])
+/* a[0..3] = bias plus the 3x3 windows of four neighbouring outputs, q (4-byte aligned) at the first
+ * one's top left: 24 multiplies, 6 input and 9 weight loads. */
+static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t bias,
+                                                              int32_t a[4])
 {
     int32_t xa, xb, xc, w01, w12, w20;
-    __asm(PLANE_ROW4_ASM(0, 0)
-          PLANE_ROW4_ASM(PLANE_ROW_BYTES, 12)
-          PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 24)
-          : [a0] "+r"(a[0]), [a1] "+r"(a[1]), [a2] "+r"(a[2]), [a3] "+r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
+    __asm(PLANE_ROW4_ASM(0, 0, "b", "b", "b", "b")
+          PLANE_ROW4_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
+          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
             [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [w20] "=&r"(w20)
-          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q), "m"(*(const int32_t(*)[9])k));
+          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const int32_t(*)[9])k));
 }
 
 /* The 3x3 window of one output, q (4-byte aligned) at its top left (C: only an odd row's last output). */
@@ -185,8 +188,8 @@ plane_output_row(const int16_t *q, plane_rows k, const tc_channel_scale *s, int3
                  int32_t c, int32_t out_w, int32_t lo, int32_t hi, const int full)
 {
     for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4, o += 4 * c) {
-        int32_t a[4] = {bias2, bias2, bias2, bias2};
-        plane_quad(q, k, a);
+        int32_t a[4];
+        plane_quad(q, k, bias2, a);
         plane_store2(a[0], a[1], s, o, c, lo, hi, full);
         plane_store2(a[2], a[3], s, o + 2 * c, c, lo, hi, full);
     }

@@ -1,5 +1,5 @@
 /* DEPTHWISE_CONV_2D on cores with the DSP extension, for a 3x3 filter, depth multiplier 1, no
- * dilation and stride 1 (most depthwise layers): one channel plane at a time, with the channel's
+ * dilation and stride 1 or 2 (most depthwise layers): one channel plane at a time, with the channel's
  * 9 weights as doubled int16 pairs, four (or two) output pixels a pass from the aligned input pairs
  * of each row (an SMLAD and a halfword multiply per output and row). The channel's input rows are
  * copied as int16 into a ring of 3 padded rows a fixed PLANE_ROW_BYTES apart, so that a window's rows
@@ -8,28 +8,31 @@
  * (its rows are then longer), unless the op runs in place. The padding holds -offset and the input
  * offset is folded into the bias as offset * (sum of the 9 weights), so a padding tap adds
  * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are twice those
- * of the general path, bit for bit, which is what its requantisation multiplies. Stride 2 stays with
- * depthwise_conv2d.c's path: copying two input rows per output row costs more than the plane saves. */
+ * of the general path, bit for bit, which is what its requantisation multiplies. Stride 2 (the same on
+ * both axes) takes the plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows
+ * per output row, which on shorter rows costs more than the plane saves. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
 #define PLANE_ROW_BYTES 256 /* a padded row: int16 values for output rows of up to 126 pixels */
 #define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
+#define PLANE_S2_MIN_W 12 /* stride 2 copies 4 values an output: below this, depthwise_conv2d.c is faster */
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
 
-/* The padded input row's length: the windows of out_w outputs, plus the one value past them that
- * an odd last output's loads read (in a lane they do not use), even. */
-static int32_t plane_row_length(int32_t out_w)
+/* The padded input row's length: the windows of out_w outputs `stride` values apart, plus the one
+ * value past them that the last output's loads read (in a lane they do not use), even. */
+static int32_t plane_row_length(int32_t out_w, int32_t stride)
 {
-    return (out_w + 3) & ~1;
+    return (stride * out_w + 3) & ~1;
 }
 
 int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_window *win, const tc_output_params *p)
 {
-    return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == 1
-           && win->stride_w == 1 && win->pad_top <= 2 && win->pad_left <= 2 && p->fast_scale
-           && plane_row_length(out->w) <= PLANE_ROW_VALUES;
+    const int32_t stride = win->stride_w;
+    return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == stride
+           && (stride == 1 || (stride == 2 && out->w >= PLANE_S2_MIN_W)) && win->pad_top <= 2 && win->pad_left <= 2
+           && p->fast_scale && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES;
 }
 
 /* Two int16 values from any even address (one word load; unaligned ones are fine on these cores). */
@@ -132,6 +135,39 @@ static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, p
             "m"(*(const int32_t(*)[9])k));
 }
 
+/* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs A..E `at`
+ * bytes past q (three registers: each pair is dead after its second output), the row's weights `kat`
+ * bytes past k. Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
+#define PLANE_ROW4_S2_ASM(at, kat, from0, from1, from2, from3)  \
+    "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"                \
+    "ldr %[w20], [%[k], #" PLANE_AT(kat + 8) "]\n\t"            \
+    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
+    "smlabb %[a0], %[xb], %[w20], %[a0]\n\t"                    \
+    "ldrd %[xa], %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"      \
+    "smlad %[a1], %[xb], %[w01], %[" from1 "]\n\t"              \
+    "smlabb %[a1], %[xa], %[w20], %[a1]\n\t"                    \
+    "smlad %[a2], %[xa], %[w01], %[" from2 "]\n\t"              \
+    "smlabb %[a2], %[xc], %[w20], %[a2]\n\t"                    \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 16) "]\n\t"             \
+    "smlad %[a3], %[xc], %[w01], %[" from3 "]\n\t"              \
+    "smlabb %[a3], %[xb], %[w20], %[a3]\n\t"
+
+/* plane_quad for stride 2: the windows of four outputs start 2 values apart; 24 multiplies, 9 input
+ * and 6 weight loads. */
+static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q, plane_rows k, int32_t bias,
+                                                                 int32_t a[4])
+{
+    int32_t xa, xb, xc, w01, w20;
+    __asm(PLANE_ROW4_S2_ASM(0, 0, "b", "b", "b", "b")
+          PLANE_ROW4_S2_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_S2_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
+          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
+            [xc] "=&r"(xc), [w01] "=&r"(w01), [w20] "=&r"(w20)
+          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const int32_t(*)[9])k));
+}
+
 /* The 3x3 window of one output, q (4-byte aligned) at its top left (C: only an odd row's last output). */
 static inline __attribute__((always_inline)) int32_t plane_one(const int16_t *q, plane_rows k, int32_t acc)
 {
@@ -181,23 +217,31 @@ static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32
 }
 
 /* One output row of the channel from its 3 padded input rows at q, four outputs a pass, then the
- * last 2 and 1; o steps c bytes an output. Each accumulator starts at twice the bias with the offset
- * folded in (bias2) and sums doubled weights. */
+ * last 2 and 1, their windows `stride` values apart; o steps c bytes an output. Each accumulator
+ * starts at twice the bias with the offset folded in (bias2) and sums doubled weights. */
 static inline __attribute__((always_inline)) void
 plane_output_row(const int16_t *q, plane_rows k, const tc_channel_scale *s, int32_t bias2, int8_t *o,
-                 int32_t c, int32_t out_w, int32_t lo, int32_t hi, const int full)
+                 int32_t c, int32_t out_w, int32_t lo, int32_t hi, const int full, const int stride)
 {
-    for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4, o += 4 * c) {
+    for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4 * stride, o += 4 * c) {
         int32_t a[4];
-        plane_quad(q, k, bias2, a);
+        if (stride == 1) {
+            plane_quad(q, k, bias2, a);
+        } else {
+            plane_quad_s2(q, k, bias2, a);
+        }
         plane_store2(a[0], a[1], s, o, c, lo, hi, full);
         plane_store2(a[2], a[3], s, o + 2 * c, c, lo, hi, full);
     }
     if (out_w & 2) {
         int32_t a0 = bias2, a1 = bias2;
-        plane_pair(q, k, &a0, &a1);
+        if (stride == 1) {
+            plane_pair(q, k, &a0, &a1);
+        } else {
+            a0 = plane_one(q, k, a0), a1 = plane_one(q + 2, k, a1);
+        }
         plane_store2(a0, a1, s, o, c, lo, hi, full);
-        q += 2, o += 2 * c;
+        q += 2 * stride, o += 2 * c;
     }
     if (out_w & 1) {
         *o = tc_shift_clamp(tc_smmulr(plane_one(q, k, bias2), s->multiplier), s->round, s->right, lo, hi, full);
@@ -235,7 +279,7 @@ typedef struct {
 } plane_geometry;
 
 static plane_geometry plane_geometry_of(const tc_dims *in, const tc_dims *out, const tc_window *win,
-                                        const int transposed)
+                                        int32_t stride, const int transposed)
 {
     const int32_t c = in->c, in_line = in->w * c, out_line = out->w * c;
     plane_geometry g = {in->h, in_line, c, out->h, out->w, out_line, c, win->pad_top, win->pad_left, in->w, 3 * c, c};
@@ -244,18 +288,19 @@ static plane_geometry plane_geometry_of(const tc_dims *in, const tc_dims *out, c
                                   c, 3 * c};
         g = t;
     }
-    const int32_t reach = g.out_cols + 2 - g.pad_left; /* input values the windows reach */
+    const int32_t reach = stride * (g.out_cols - 1) + 3 - g.pad_left; /* input values the windows reach */
     g.inside = reach < g.inside ? reach : g.inside;
     return g;
 }
 
 /* Channel ch of the whole output, batch by batch. Padded row r (input row r - pad_top, padding
- * outside the image) lives in row r % 3 of the ring: the window of output row r - 2 has its filter
- * row j in ring row (r + 1 + j) % 3, so its weights are the filter rows from (2 - r % 3) on. */
+ * outside the image) lives in row r % 3 of the ring: the window of output row (r - 2) / stride, made
+ * once r - 2 is a multiple of the stride, has its filter row j in ring row (r + 1 + j) % 3, so its
+ * weights are the filter rows from (2 - r % 3) on. */
 static inline __attribute__((always_inline)) void
 plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output, const tc_dims *out,
               const plane_geometry *g, const tc_output_params *p, int16_t *rows, int32_t offset, int32_t ch,
-              const int full)
+              const int full, const int stride)
 {
     plane_weights k;
     tc_channel_scale s;
@@ -266,8 +311,7 @@ plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int
         const int8_t *plane_in = input + b * in->h * in->w * in->c + ch;
         int8_t *plane_out = output + b * out->h * out->w * out->c + ch;
         int32_t ring = 0; /* r % 3 */
-        for (int32_t r = 0; r < g->out_rows + 2; ++r, ring = ring == 2 ? 0 : ring + 1) {
-            /* make padded row r, then output row r - 2 */
+        for (int32_t r = 0; r < stride * (g->out_rows - 1) + 3; ++r, ring = ring == 2 ? 0 : ring + 1) {
             int16_t *row = rows + ring * PLANE_ROW_VALUES + g->pad_left;
             const int32_t y = r - g->pad_top;
             if (y >= 0 && y < g->in_rows) {
@@ -275,9 +319,9 @@ plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int
             } else {
                 plane_fill(row, -offset, g->inside);
             }
-            if (r >= 2) {
-                plane_output_row(rows, &k.row[2 - ring], &s, bias2, plane_out + (r - 2) * g->out_row_step,
-                                 g->out_step, g->out_cols, p->min, p->max, full);
+            if (r >= 2 && (stride == 1 || (r & 1) == 0)) {
+                plane_output_row(rows, &k.row[2 - ring], &s, bias2, plane_out + (r - 2) / stride * g->out_row_step,
+                                 g->out_step, g->out_cols, p->min, p->max, full, stride);
             }
         }
     }
@@ -285,10 +329,11 @@ plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int
 
 static inline __attribute__((always_inline)) void
 plane_channels(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output, const tc_dims *out,
-               const plane_geometry *g, const tc_output_params *p, int16_t *rows, int32_t offset, const int full)
+               const plane_geometry *g, const tc_output_params *p, int16_t *rows, int32_t offset, const int full,
+               const int stride)
 {
     for (int32_t ch = 0; ch < in->c; ++ch) {
-        plane_channel(input, in, weights, output, out, g, p, rows, offset, ch, full);
+        plane_channel(input, in, weights, output, out, g, p, rows, offset, ch, full, stride);
     }
 }
 
@@ -303,16 +348,21 @@ void tc_depthwise_plane_s8(const int8_t *input, const tc_dims *in, const int8_t 
                            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p)
 {
     int16_t rows[3 * PLANE_ROW_VALUES] __attribute__((aligned(4)));
-    const int32_t offset = -io->input_zero_point;
+    const int32_t offset = -io->input_zero_point, stride = win->stride_w;
     /* transposed writes whole columns first: never in place, whose safety needs raster order */
-    const int transposed = out->h > out->w && plane_row_length(out->h) <= PLANE_ROW_VALUES
+    const int transposed = out->h > out->w && plane_row_length(out->h, stride) <= PLANE_ROW_VALUES
                            && !plane_in_place(input, in, output, out);
-    const plane_geometry g = plane_geometry_of(in, out, win, transposed);
+    const plane_geometry g = plane_geometry_of(in, out, win, stride, transposed);
+    const int full = p->min == -128 && p->max == 127;
     plane_fill(rows, -offset, 3 * PLANE_ROW_VALUES);
-    if (p->min == -128 && p->max == 127) {
-        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 1);
+    if (stride == 1 && full) {
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 1, 1);
+    } else if (stride == 1) {
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 0, 1);
+    } else if (full) {
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 1, 2);
     } else {
-        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 0);
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 0, 2);
     }
 }
 #endif

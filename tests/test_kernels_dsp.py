@@ -161,6 +161,47 @@ def _plane_cases(rng) -> list:
         depthwise_case(rng, 3, 126, 2, 1, 3, 3, padding="same", name="dw plane 3x126x2 s1 same (widest row)"),
         depthwise_case(rng, 3, 127, 2, 1, 3, 3, padding="same",
                        name="dw 3x127x2 s1 same (too wide for the plane path)"),
+        *_transposed_plane_cases(rng),
+        *_stride2_plane_cases(rng),
+    ]
+
+
+def _stride2_plane_cases(rng) -> list:
+    """The plane path with stride 2 (output rows of 12 or more): padding on the bottom and right only
+    (even sizes) and on every side (odd ones), none, 4, 2 and 1 outputs a pass, a tall plane walked by
+    columns, zero points at both ends, odd channel counts, the clamp with and without the full range;
+    the layer of the widest row it takes beside its twin that the general path runs (a shift of 0)."""
+    return [
+        depthwise_case(rng, 6, 24, 3, 1, 3, 3, stride=2, padding="same", misalign=(1, 2),
+                       name="dw plane 6x24x3 s2 same (bottom and right padding)"),
+        full_range(depthwise_case(rng, 5, 25, 5, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                                  name="dw plane 5x25x5 s2 same (padding on every side)")),
+        depthwise_case(rng, 7, 30, 2, 1, 3, 3, stride=2, padding="valid", zero_point=127,
+                       name="dw plane 7x30x2 s2 valid"),
+        depthwise_case(rng, 30, 26, 2, 1, 3, 3, stride=2, padding="same",
+                       name="dw plane 30x26x2 s2 same (by columns)"),
+        depthwise_case(rng, 3, 124, 2, 1, 3, 3, stride=2, padding="same",
+                       name="dw plane 3x124x2 s2 same (62 outputs a row)"),
+        _unscaled(depthwise_case(rng, 3, 124, 2, 1, 3, 3, stride=2, padding="same", name="dw 3x124x2 s2 same")),
+    ]
+
+
+def _transposed_plane_cases(rng) -> list:
+    """The plane path walking a plane taller than wide by columns: padding on every side with 4, 2 and 1
+    outputs a pass (11 tall), a 1-pixel-wide output, an Nx1 image and a 1xN one (rows, not transposed),
+    a zero point at each end, odd channel counts, and one too tall to transpose (a 130-value column)."""
+    return [
+        depthwise_case(rng, 11, 4, 5, 1, 3, 3, padding="same", misalign=(2, 1),
+                       name="dw plane 11x4x5 s1 same (by columns)"),
+        full_range(depthwise_case(rng, 14, 6, 3, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw plane 14x6x3 s1 same (by columns)")),
+        depthwise_case(rng, 9, 3, 7, 1, 3, 3, padding="valid", zero_point=127,
+                       name="dw plane 9x3x7 s1 valid (one column)"),
+        depthwise_case(rng, 9, 1, 4, 1, 3, 3, padding="same", name="dw plane 9x1x4 s1 same (Nx1 image)"),
+        depthwise_case(rng, 1, 9, 4, 1, 3, 3, padding="same", name="dw plane 1x9x4 s1 same (1xN image)"),
+        depthwise_case(rng, 130, 2, 2, 1, 3, 3, padding="same",
+                       name="dw plane 130x2x2 s1 same (too tall to transpose)"),
+        depthwise_case(rng, 25, 5, 8, 1, 3, 3, padding="same", name="dw plane 25x5x8 s1 same (by columns)"),
     ]
 
 
@@ -190,8 +231,9 @@ def _window_cases(rng) -> list:
 
 def _in_place_cases(rng) -> list:
     """Depthwise written in place, its output the planner's shift below its input, on each path: the
-    plane (padding on every side, none, an odd channel count), the chunked DSP loop (stride 2, 5x5,
-    dilation, more than one 16-channel chunk, the general requantisation) and the portable one (7x7)."""
+    plane (padding on every side, none, an odd channel count, a tall plane it then walks by rows, stride 2), the
+    chunked DSP loop (stride 2, 5x5, dilation, more than one 16-channel chunk, the general
+    requantisation) and the portable one (7x7)."""
     return [in_place(case) for case in [
         full_range(depthwise_case(rng, 7, 9, 5, 1, 3, 3, padding="same", name="dw plane 7x9x5 s1 same")),
         depthwise_case(rng, 6, 8, 3, 1, 3, 3, padding="valid", zero_point=127, name="dw plane 6x8x3 s1 valid"),
@@ -200,6 +242,9 @@ def _in_place_cases(rng) -> list:
         depthwise_case(rng, 9, 9, 18, 1, 3, 3, dilation=2, padding="same", name="dw 9x9x18 d2 same"),
         _unscaled(depthwise_case(rng, 6, 6, 12, 1, 3, 3, padding="same", name="dw 6x6x12 k3x3 same")),
         depthwise_case(rng, 8, 8, 8, 1, 7, 7, padding="same", name="dw 8x8x8 k7x7 same (portable)"),
+        depthwise_case(rng, 11, 4, 5, 1, 3, 3, padding="same", name="dw plane 11x4x5 s1 same (rows: in place)"),
+        depthwise_case(rng, 25, 5, 8, 1, 3, 3, padding="same", name="dw plane 25x5x8 s1 same (rows: in place)"),
+        depthwise_case(rng, 7, 26, 3, 1, 3, 3, stride=2, padding="same", name="dw plane 7x26x3 s2 same"),
     ]]
 
 
@@ -310,6 +355,25 @@ def test_depthwise_plane_path_is_taken(runs):
     plane = per_mac["dw plane 3x126x2 s1 same (widest row)"]
     general = per_mac["dw 3x127x2 s1 same (too wide for the plane path)"]
     assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_depthwise_plane_path_takes_stride_2(runs):
+    """A stride-2 layer with rows the plane path takes costs well under the same layer on the general path."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    plane = per_mac["dw plane 3x124x2 s2 same (62 outputs a row)"]
+    general = per_mac["dw 3x124x2 s2 same, shift 0"]
+    assert plane < general / 1.3, f"{plane:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_depthwise_plane_walks_tall_planes_by_columns(runs):
+    """A plane taller than wide costs well under the same layer run in place, which walks it by rows (5
+    outputs a row, against 25 a column)."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    columns = per_mac["dw plane 25x5x8 s1 same (by columns)"]
+    rows = next(v for name, v in per_mac.items() if name.startswith("dw plane 25x5x8 s1 same (rows: in place)"))
+    assert columns < rows / 1.25, f"{columns:.2f} by columns vs {rows:.2f} by rows instructions per MAC"
 
 
 def test_an_m33_without_dsp_runs_the_portable_paths(runs):

@@ -2,7 +2,8 @@
  * In place (toolchain/engine/window_in_place.py): with multiplier 1 the planner may put the output a
  * whole number of pixels below the input, so every path here and in depthwise_plane.c must read only
  * channel ch of the input for output channel ch, write outputs in raster order (per pixel or per channel
- * plane) and read an output's window before writing that output. */
+ * plane; depthwise_plane.c's walk by columns only runs out of place) and read an output's window before
+ * writing that output. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP

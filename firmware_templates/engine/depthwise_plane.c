@@ -1,45 +1,38 @@
 /* DEPTHWISE_CONV_2D on cores with the DSP extension, for a 3x3 filter, depth multiplier 1, no
- * dilation and stride 1 (most depthwise layers): one channel plane at a time, with the channel's
- * 9 weights as int16 pairs and two output pixels a pass (SMLAD on two taps of a row, a halfword
- * multiply on the third). The channel's input rows are copied as int16 into a ring of 3 padded rows
- * a fixed PLANE_ROW_BYTES apart, so that a window's rows are at constant offsets (the weights' rows
- * rotated to the ring's phase) and every window lies inside them: the borders need no path of their
- * own. The padding holds -offset and the input
+ * dilation and stride 1 or 2 (most depthwise layers): one channel plane at a time, with the channel's
+ * 9 weights as doubled int16 pairs, four (or two) output pixels a pass from the aligned input pairs
+ * of each row (an SMLAD and a halfword multiply per output and row). The channel's input rows are
+ * copied as int16 into a ring of 3 padded rows a fixed PLANE_ROW_BYTES apart, so that a window's rows
+ * are at constant offsets (the weights' rows rotated to the ring's phase) and every window lies
+ * inside them: the borders need no path of their own. A plane taller than wide is walked by columns
+ * (its rows are then longer), unless the op runs in place. The padding holds -offset and the input
  * offset is folded into the bias as offset * (sum of the 9 weights), so a padding tap adds
- * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are those of
- * the general path, bit for bit. Stride 2 stays with depthwise_conv2d.c's path: copying two input
- * rows per output row costs more than the plane saves. */
+ * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are twice those
+ * of the general path, bit for bit, which is what its requantisation multiplies. Stride 2 (the same on
+ * both axes) takes the plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows
+ * per output row, which on shorter rows costs more than the plane saves. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
 #define PLANE_ROW_BYTES 256 /* a padded row: int16 values for output rows of up to 126 pixels */
 #define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
+#define PLANE_S2_MIN_W 12 /* stride 2 copies 4 values an output: below this, depthwise_conv2d.c is faster */
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
 
-/* The padded input row's length: the windows of out_w outputs, plus the one value past them that
- * an odd last output's loads read (in a lane they do not use), even. */
-static int32_t plane_row_length(int32_t out_w)
+/* The padded input row's length: the windows of out_w outputs `stride` values apart, plus the one
+ * value past them that the last output's loads read (in a lane they do not use), even. */
+static int32_t plane_row_length(int32_t out_w, int32_t stride)
 {
-    return (out_w + 3) & ~1;
+    return (stride * out_w + 3) & ~1;
 }
 
 int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_window *win, const tc_output_params *p)
 {
-    return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == 1
-           && win->stride_w == 1 && win->pad_top <= 2 && win->pad_left <= 2 && p->fast_scale
-           && plane_row_length(out->w) <= PLANE_ROW_VALUES;
-}
-
-/* One channel's weights in the order plane_pair's asm reads them: row r's first two taps as an int16
- * pair in k01_r; the third taps of rows 0 and 1 as the bottom and top of k2_01, row 2's in k2_2. */
-typedef struct {
-    int32_t k01_0, k2_01, k01_1, k01_2, k2_2;
-} plane_weights;
-
-static inline int32_t plane_pair16(int32_t bottom, int32_t top)
-{
-    return (int32_t)(((uint32_t)top << 16) | (uint16_t)bottom);
+    const int32_t stride = win->stride_w;
+    return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == stride
+           && (stride == 1 || (stride == 2 && out->w >= PLANE_S2_MIN_W)) && win->pad_top <= 2 && win->pad_left <= 2
+           && p->fast_scale && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES;
 }
 
 /* Two int16 values from any even address (one word load; unaligned ones are fine on these cores). */
@@ -50,62 +43,138 @@ static inline int32_t plane_load(const int16_t *q)
     return v;
 }
 
-/* The channel's weights (1HWC: tap t at weights[t * c]) for each phase of the ring: k[phase] has
- * filter row (j - phase) mod 3 as its row j. Returns the sum of the 9 taps. */
-static int32_t plane_weights_of(const int8_t *weights, int32_t c, plane_weights k[3])
+/* One channel's weights in the order plane_pair's asm reads them, doubled (so that the accumulator is
+ * the 2 * acc that tc_smmulr takes): filter row r as row[r] = {(w0, w1), (w1, w2), (w2, w0)}, int16
+ * pairs, bottom half first, for the filter rows 0, 1, 2, 0, 1, so that any 3 consecutive rows are
+ * the filter rotated to a phase of the ring. An aligned input pair A = (x0, x1) and the next one
+ * B = (x2, x3) give both outputs of a pass: A.(w0, w1) + x2 w2 and x1 w0 + B.(w1, w2). */
+typedef struct {
+    int32_t row[5][3];
+} plane_weights;
+
+typedef const int32_t (*plane_rows)[3]; /* 3 consecutive rows of a plane_weights */
+
+static inline int32_t plane_pair16(int32_t bottom, int32_t top)
 {
-    int32_t w[9], sum = 0;
-    for (int32_t t = 0; t < 9; ++t) {
-        w[t] = weights[t * c];
-        sum += w[t];
-    }
-    for (int32_t phase = 0; phase < 3; ++phase) {
-        const int32_t *r0 = w + 3 * ((3 - phase) % 3), *r1 = w + 3 * ((4 - phase) % 3), *r2 = w + 3 * (2 - phase);
-        k[phase].k01_0 = plane_pair16(r0[0], r0[1]);
-        k[phase].k01_1 = plane_pair16(r1[0], r1[1]);
-        k[phase].k01_2 = plane_pair16(r2[0], r2[1]);
-        k[phase].k2_01 = plane_pair16(r0[2], r1[2]);
-        k[phase].k2_2 = r2[2];
-    }
-    return sum;
+    int32_t pair;
+    __asm("pkhbt %0, %1, %2, lsl #16" : "=r"(pair) : "r"(bottom), "r"(top));
+    return pair;
 }
 
-/* One filter row of two neighbouring outputs in plane_pair's asm: the row `at` bytes past q, its
- * first two weights in %[w], its third in the `lane` (b or t) half of %[w2]. The second window's
- * first two taps are the (unaligned) pair at q + 1, its third the top of the pair at q + 2. */
-#define PLANE_ROW_ASM(at, lane)                              \
-    "ldr %[x], [%[q], #" PLANE_AT(at) "]\n\t"                \
-    "smlad %[a0], %[x], %[w], %[a0]\n\t"                     \
-    "ldr %[x], [%[q], #" PLANE_AT(at + 2) "]\n\t"            \
-    "smlad %[a1], %[x], %[w], %[a1]\n\t"                     \
-    "ldr %[x], [%[q], #" PLANE_AT(at + 4) "]\n\t"            \
-    "smlab" lane " %[a0], %[x], %[w2], %[a0]\n\t"            \
-    "smlat" lane " %[a1], %[x], %[w2], %[a1]\n\t"
+/* The channel's weights, tap i of filter row r at weights[r * row_tap + i * tap] (the rows of the ring's
+ * orientation). Returns the sum of the 9 taps. */
+static int32_t plane_weights_of(const int8_t *weights, int32_t row_tap, int32_t tap, plane_weights *k)
+{
+    int32_t sum = 0;
+    for (int32_t r = 0; r < 3; ++r, weights += row_tap) {
+        const int32_t w0 = 2 * weights[0], w1 = 2 * weights[tap], w2 = 2 * weights[2 * tap];
+        sum += w0 + w1 + w2;
+        k->row[r][0] = plane_pair16(w0, w1);
+        k->row[r][1] = plane_pair16(w1, w2);
+        k->row[r][2] = plane_pair16(w2, w0);
+    }
+    memcpy(k->row[3], k->row[0], sizeof k->row[0] * 2);
+    return sum / 2;
+}
 
-/* a0 and a1 plus the 3x3 windows of two neighbouring outputs, q at the first one's top left: 12
- * multiplies, 9 input and 3 weight loads; in asm, because gcc spills the weights and the row
- * pointers of the C. */
-static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, const plane_weights *k, int32_t *a0,
+/* One filter row of two neighbouring outputs in plane_pair's asm: the aligned pairs A, B `at` bytes
+ * past q, the row's weights `kat` bytes past k. */
+#define PLANE_ROW_ASM(at, kat)                                  \
+    "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
+    "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
+    "ldr %[w20], [%[k], #" PLANE_AT(kat + 8) "]\n\t"            \
+    "smlad %[a0], %[xa], %[w01], %[a0]\n\t"                     \
+    "smlabb %[a0], %[xb], %[w20], %[a0]\n\t"                    \
+    "smlatt %[a1], %[xa], %[w20], %[a1]\n\t"                    \
+    "smlad %[a1], %[xb], %[w12], %[a1]\n\t"
+
+/* a0 and a1 plus the 3x3 windows of two neighbouring outputs, q (4-byte aligned) at the first one's
+ * top left: 12 multiplies, 3 input and 6 weight loads; in asm, because gcc spills the weights and
+ * the row pointers of the C. */
+static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, plane_rows k, int32_t *a0,
                                                               int32_t *a1)
 {
-    int32_t x, w, w2;
-    __asm("ldrd %[w], %[w2], [%[k]]\n\t"
-          PLANE_ROW_ASM(0, "b")
-          "ldr %[w], [%[k], #8]\n\t"
-          PLANE_ROW_ASM(PLANE_ROW_BYTES, "t")
-          "ldrd %[w], %[w2], [%[k], #12]\n\t"
-          PLANE_ROW_ASM(2 * PLANE_ROW_BYTES, "b")
-          : [a0] "+r"(*a0), [a1] "+r"(*a1), [x] "=&r"(x), [w] "=&r"(w), [w2] "=&r"(w2)
-          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q), "m"(*k));
+    int32_t xa, xb, w01, w12, w20;
+    __asm(PLANE_ROW_ASM(0, 0)
+          PLANE_ROW_ASM(PLANE_ROW_BYTES, 12)
+          PLANE_ROW_ASM(2 * PLANE_ROW_BYTES, 24)
+          : [a0] "+r"(*a0), [a1] "+r"(*a1), [xa] "=&r"(xa), [xb] "=&r"(xb), [w01] "=&r"(w01), [w12] "=&r"(w12),
+            [w20] "=&r"(w20)
+          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q), "m"(*(const int32_t(*)[9])k));
 }
 
-/* The 3x3 window of one output, q at its top left (C: only an odd row's last output). */
-static int32_t plane_one(const int16_t *q, const plane_weights *k, int32_t acc)
+/* One filter row of four neighbouring outputs in plane_quad's asm: the aligned pairs A, B, C `at`
+ * bytes past q, the row's weights `kat` bytes past k; each output's first multiply adds to its
+ * accumulator, or in the first row to the bias (`from` = "b"). */
+#define PLANE_ROW4_ASM(at, kat, from0, from1, from2, from3)     \
+    "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
+    "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
+    "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
+    "ldr %[w20], [%[k], #" PLANE_AT(kat + 8) "]\n\t"            \
+    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
+    "smlabb %[a0], %[xb], %[w20], %[a0]\n\t"                    \
+    "smlatt %[a1], %[xa], %[w20], %[" from1 "]\n\t"             \
+    "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                     \
+    "smlad %[a2], %[xb], %[w01], %[" from2 "]\n\t"              \
+    "smlabb %[a2], %[xc], %[w20], %[a2]\n\t"                    \
+    "smlatt %[a3], %[xb], %[w20], %[" from3 "]\n\t"             \
+    "smlad %[a3], %[xc], %[w12], %[a3]\n\t"
+
+/* a[0..3] = bias plus the 3x3 windows of four neighbouring outputs, q (4-byte aligned) at the first
+ * one's top left: 24 multiplies, 6 input and 9 weight loads. */
+static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t bias,
+                                                              int32_t a[4])
+{
+    int32_t xa, xb, xc, w01, w12, w20;
+    __asm(PLANE_ROW4_ASM(0, 0, "b", "b", "b", "b")
+          PLANE_ROW4_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
+          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
+            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [w20] "=&r"(w20)
+          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const int32_t(*)[9])k));
+}
+
+/* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs A..E `at`
+ * bytes past q (three registers: each pair is dead after its second output), the row's weights `kat`
+ * bytes past k. Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
+#define PLANE_ROW4_S2_ASM(at, kat, from0, from1, from2, from3)  \
+    "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"                \
+    "ldr %[w20], [%[k], #" PLANE_AT(kat + 8) "]\n\t"            \
+    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
+    "smlabb %[a0], %[xb], %[w20], %[a0]\n\t"                    \
+    "ldrd %[xa], %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"      \
+    "smlad %[a1], %[xb], %[w01], %[" from1 "]\n\t"              \
+    "smlabb %[a1], %[xa], %[w20], %[a1]\n\t"                    \
+    "smlad %[a2], %[xa], %[w01], %[" from2 "]\n\t"              \
+    "smlabb %[a2], %[xc], %[w20], %[a2]\n\t"                    \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 16) "]\n\t"             \
+    "smlad %[a3], %[xc], %[w01], %[" from3 "]\n\t"              \
+    "smlabb %[a3], %[xb], %[w20], %[a3]\n\t"
+
+/* plane_quad for stride 2: the windows of four outputs start 2 values apart; 24 multiplies, 9 input
+ * and 6 weight loads. */
+static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q, plane_rows k, int32_t bias,
+                                                                 int32_t a[4])
+{
+    int32_t xa, xb, xc, w01, w20;
+    __asm(PLANE_ROW4_S2_ASM(0, 0, "b", "b", "b", "b")
+          PLANE_ROW4_S2_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_S2_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
+          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
+            [xc] "=&r"(xc), [w01] "=&r"(w01), [w20] "=&r"(w20)
+          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const int32_t(*)[9])k));
+}
+
+/* The 3x3 window of one output, q (4-byte aligned) at its top left (C: only an odd row's last output). */
+static inline __attribute__((always_inline)) int32_t plane_one(const int16_t *q, plane_rows k, int32_t acc)
 {
     const int16_t *q1 = q + PLANE_ROW_VALUES, *q2 = q1 + PLANE_ROW_VALUES;
-    acc = __smlabb(plane_load(q + 2), k->k2_01, __smlad(plane_load(q), k->k01_0, acc));
-    acc = __smlabt(plane_load(q1 + 2), k->k2_01, __smlad(plane_load(q1), k->k01_1, acc));
-    return __smlabb(plane_load(q2 + 2), k->k2_2, __smlad(plane_load(q2), k->k01_2, acc));
+    acc = __smlabb(plane_load(q + 2), k[0][2], __smlad(plane_load(q), k[0][0], acc));
+    acc = __smlabb(plane_load(q1 + 2), k[1][2], __smlad(plane_load(q1), k[1][0], acc));
+    return __smlabb(plane_load(q2 + 2), k[2][2], __smlad(plane_load(q2), k[2][0], acc));
 }
 
 /* Two outputs v0, v1 clamped to the activation range (lo2, hi2: its ends in both int16 lanes), in the
@@ -125,39 +194,70 @@ static inline int32_t plane_clamp_pair(int32_t v0, int32_t v1, int32_t lo2, int3
     return v;
 }
 
-/* One output row of the channel from its 3 padded input rows at q; o steps c bytes an output. Each
- * accumulator starts at the bias with the offset folded in (s->bias2 is 0). */
-static inline __attribute__((always_inline)) void
-plane_output_row(const int16_t *q, const plane_weights *k, const tc_channel_scale *s, int32_t bias, int8_t *o,
-                 int32_t c, int32_t out_w, int32_t lo, int32_t hi, const int full)
+/* tc_scale_fast of an accumulator that is already doubled with the bias in it (s->bias2 unused). */
+static inline int32_t plane_scaled(int32_t acc2, const tc_channel_scale *s)
 {
-    const int32_t lo2 = tc_dup16(lo), hi2 = tc_dup16(hi);
-    for (int32_t pairs = out_w >> 1; pairs > 0; --pairs, q += 2, o += 2 * c) {
-        int32_t a0 = bias, a1 = bias;
-        plane_pair(q, k, &a0, &a1);
-        if (full) {
-            o[0] = tc_output_scaled(a0, s, lo, hi, full);
-            o[c] = tc_output_scaled(a1, s, lo, hi, full);
-        } else {
-            const int32_t v = plane_clamp_pair(tc_scale_fast(a0, s), tc_scale_fast(a1, s), lo2, hi2);
-            o[0] = (int8_t)v;
-            o[c] = (int8_t)(v >> 16);
-        }
-    }
-    if (out_w & 1) {
-        *o = tc_output_scaled(plane_one(q, k, bias), s, lo, hi, full);
+    const int32_t x = tc_smmulr(acc2, s->multiplier);
+    return (x + (x >> 31) + s->round) >> s->right;
+}
+
+/* The outputs o[0] and o[c] of the doubled accumulators a0 and a1. */
+static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32_t a1, const tc_channel_scale *s,
+                                                                int8_t *o, int32_t c, int32_t lo, int32_t hi,
+                                                                const int full)
+{
+    if (full) {
+        o[0] = tc_shift_clamp(tc_smmulr(a0, s->multiplier), s->round, s->right, lo, hi, full);
+        o[c] = tc_shift_clamp(tc_smmulr(a1, s->multiplier), s->round, s->right, lo, hi, full);
+    } else {
+        const int32_t v = plane_clamp_pair(plane_scaled(a0, s), plane_scaled(a1, s), tc_dup16(lo), tc_dup16(hi));
+        o[0] = (int8_t)v;
+        o[c] = (int8_t)(v >> 16);
     }
 }
 
-/* n values of one channel (c bytes apart) to int16, two a step. */
-static void plane_copy_row(const int8_t *src, int32_t c, int32_t n, int16_t *dst)
+/* One output row of the channel from its 3 padded input rows at q, four outputs a pass, then the
+ * last 2 and 1, their windows `stride` values apart; o steps c bytes an output. Each accumulator
+ * starts at twice the bias with the offset folded in (bias2) and sums doubled weights. */
+static inline __attribute__((always_inline)) void
+plane_output_row(const int16_t *q, plane_rows k, const tc_channel_scale *s, int32_t bias2, int8_t *o,
+                 int32_t c, int32_t out_w, int32_t lo, int32_t hi, const int full, const int stride)
 {
-    for (; n >= 2; n -= 2, src += 2 * c, dst += 2) {
-        dst[0] = src[0];
-        dst[1] = src[c];
+    for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4 * stride, o += 4 * c) {
+        int32_t a[4];
+        if (stride == 1) {
+            plane_quad(q, k, bias2, a);
+        } else {
+            plane_quad_s2(q, k, bias2, a);
+        }
+        plane_store2(a[0], a[1], s, o, c, lo, hi, full);
+        plane_store2(a[2], a[3], s, o + 2 * c, c, lo, hi, full);
     }
-    if (n) {
-        *dst = *src;
+    if (out_w & 2) {
+        int32_t a0 = bias2, a1 = bias2;
+        if (stride == 1) {
+            plane_pair(q, k, &a0, &a1);
+        } else {
+            a0 = plane_one(q, k, a0), a1 = plane_one(q + 2, k, a1);
+        }
+        plane_store2(a0, a1, s, o, c, lo, hi, full);
+        q += 2 * stride, o += 2 * c;
+    }
+    if (out_w & 1) {
+        *o = tc_shift_clamp(tc_smmulr(plane_one(q, k, bias2), s->multiplier), s->round, s->right, lo, hi, full);
+    }
+}
+
+/* n values of one channel (step bytes apart) to int16, four a step (two stores of pairs). */
+static void plane_copy_row(const int8_t *src, int32_t step, int32_t n, int16_t *dst)
+{
+    for (; n >= 4; n -= 4, src += 4 * step, dst += 4) {
+        const int32_t low = plane_pair16(src[0], src[step]), high = plane_pair16(src[2 * step], src[3 * step]);
+        memcpy(dst, &low, sizeof low);
+        memcpy(dst + 2, &high, sizeof high);
+    }
+    for (; n > 0; --n, src += step) {
+        *dst++ = *src;
     }
 }
 
@@ -169,32 +269,59 @@ static void plane_fill(int16_t *dst, int32_t value, int32_t n)
     }
 }
 
+/* The plane as the ring walks it: by image rows, or by image columns (transposed) for a plane taller
+ * than it is wide, so that the rows are longer. Byte steps between the rows and between the values of
+ * a row, of the input and the output, the padding before the first row and column, the input values
+ * of a row that the windows reach, and the weights' steps between filter rows and between taps. */
+typedef struct {
+    int32_t in_rows, in_row_step, in_step, out_rows, out_cols, out_row_step, out_step;
+    int32_t pad_top, pad_left, inside, row_tap, tap;
+} plane_geometry;
+
+static plane_geometry plane_geometry_of(const tc_dims *in, const tc_dims *out, const tc_window *win,
+                                        int32_t stride, const int transposed)
+{
+    const int32_t c = in->c, in_line = in->w * c, out_line = out->w * c;
+    plane_geometry g = {in->h, in_line, c, out->h, out->w, out_line, c, win->pad_top, win->pad_left, in->w, 3 * c, c};
+    if (transposed) {
+        const plane_geometry t = {in->w, c, in_line, out->w, out->h, c, out_line, win->pad_left, win->pad_top, in->h,
+                                  c, 3 * c};
+        g = t;
+    }
+    const int32_t reach = stride * (g.out_cols - 1) + 3 - g.pad_left; /* input values the windows reach */
+    g.inside = reach < g.inside ? reach : g.inside;
+    return g;
+}
+
 /* Channel ch of the whole output, batch by batch. Padded row r (input row r - pad_top, padding
- * outside the image) lives in row r % 3 of the ring: the window of output row r - 2 has its filter
- * row j in ring row (r + 1 + j) % 3, which the weights of phase (r + 1) % 3 account for. */
+ * outside the image) lives in row r % 3 of the ring: the window of output row (r - 2) / stride, made
+ * once r - 2 is a multiple of the stride, has its filter row j in ring row (r + 1 + j) % 3, so its
+ * weights are the filter rows from (2 - r % 3) on. */
 static inline __attribute__((always_inline)) void
 plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output, const tc_dims *out,
-              const tc_window *win, const tc_output_params *p, int16_t *rows, int32_t inside, int32_t offset,
-              int32_t ch, const int full)
+              const plane_geometry *g, const tc_output_params *p, int16_t *rows, int32_t offset, int32_t ch,
+              const int full, const int stride)
 {
-    const int32_t c = in->c;
-    plane_weights k[3];
+    plane_weights k;
     tc_channel_scale s;
-    const int32_t bias = (p->bias ? p->bias[ch] : 0) + offset * plane_weights_of(weights + ch, c, k);
+    const int32_t sum = plane_weights_of(weights + ch, g->row_tap, g->tap, &k);
+    const int32_t bias2 = 2 * ((p->bias ? p->bias[ch] : 0) + offset * sum);
     tc_channel_scales(p, ch, 1, &s);
-    s.bias2 = 0;
     for (int32_t b = 0; b < out->n; ++b) {
-        for (int32_t r = 0; r < out->h + 2; ++r) { /* make padded row r, then output row r - 2 */
-            int16_t *row = rows + (r % 3) * PLANE_ROW_VALUES + win->pad_left;
-            const int32_t y = r - win->pad_top;
-            if (y >= 0 && y < in->h) {
-                plane_copy_row(input + ((b * in->h + y) * in->w) * c + ch, c, inside, row);
+        const int8_t *plane_in = input + b * in->h * in->w * in->c + ch;
+        int8_t *plane_out = output + b * out->h * out->w * out->c + ch;
+        int32_t ring = 0; /* r % 3 */
+        for (int32_t r = 0; r < stride * (g->out_rows - 1) + 3; ++r, ring = ring == 2 ? 0 : ring + 1) {
+            int16_t *row = rows + ring * PLANE_ROW_VALUES + g->pad_left;
+            const int32_t y = r - g->pad_top;
+            if (y >= 0 && y < g->in_rows) {
+                plane_copy_row(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
             } else {
-                plane_fill(row, -offset, inside);
+                plane_fill(row, -offset, g->inside);
             }
-            if (r >= 2) {
-                plane_output_row(rows, &k[(r + 1) % 3], &s, bias,
-                                 output + ((b * out->h + r - 2) * out->w) * c + ch, c, out->w, p->min, p->max, full);
+            if (r >= 2 && (stride == 1 || (r & 1) == 0)) {
+                plane_output_row(rows, &k.row[2 - ring], &s, bias2, plane_out + (r - 2) / stride * g->out_row_step,
+                                 g->out_step, g->out_cols, p->min, p->max, full, stride);
             }
         }
     }
@@ -202,26 +329,40 @@ plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int
 
 static inline __attribute__((always_inline)) void
 plane_channels(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output, const tc_dims *out,
-               const tc_window *win, const tc_output_params *p, int16_t *rows, int32_t inside, int32_t offset,
-               const int full)
+               const plane_geometry *g, const tc_output_params *p, int16_t *rows, int32_t offset, const int full,
+               const int stride)
 {
     for (int32_t ch = 0; ch < in->c; ++ch) {
-        plane_channel(input, in, weights, output, out, win, p, rows, inside, offset, ch, full);
+        plane_channel(input, in, weights, output, out, g, p, rows, offset, ch, full, stride);
     }
+}
+
+/* Whether the output bytes overlap the input's (the planner put the op in place). */
+static int plane_in_place(const int8_t *input, const tc_dims *in, const int8_t *output, const tc_dims *out)
+{
+    const uintptr_t i = (uintptr_t)input, o = (uintptr_t)output;
+    return o < i + (uintptr_t)(in->n * in->h * in->w * in->c) && i < o + (uintptr_t)(out->n * out->h * out->w * out->c);
 }
 
 void tc_depthwise_plane_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output,
                            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p)
 {
     int16_t rows[3 * PLANE_ROW_VALUES] __attribute__((aligned(4)));
-    const int32_t offset = -io->input_zero_point;
-    const int32_t reach = out->w + 2 - win->pad_left; /* input columns the windows reach */
+    const int32_t offset = -io->input_zero_point, stride = win->stride_w;
+    /* transposed writes whole columns first: never in place, whose safety needs raster order */
+    const int transposed = out->h > out->w && plane_row_length(out->h, stride) <= PLANE_ROW_VALUES
+                           && !plane_in_place(input, in, output, out);
+    const plane_geometry g = plane_geometry_of(in, out, win, stride, transposed);
+    const int full = p->min == -128 && p->max == 127;
     plane_fill(rows, -offset, 3 * PLANE_ROW_VALUES);
-    const int32_t inside = reach < in->w ? reach : in->w;
-    if (p->min == -128 && p->max == 127) {
-        plane_channels(input, in, weights, output, out, win, p, rows, inside, offset, 1);
+    if (stride == 1 && full) {
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 1, 1);
+    } else if (stride == 1) {
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 0, 1);
+    } else if (full) {
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 1, 2);
     } else {
-        plane_channels(input, in, weights, output, out, win, p, rows, inside, offset, 0);
+        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 0, 2);
     }
 }
 #endif

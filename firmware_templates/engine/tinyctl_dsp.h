@@ -324,8 +324,8 @@ void tc_conv2d_window_s8(const int8_t *input, const tc_dims *in, const int8_t *w
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p);
 /* DEPTHWISE_CONV_2D one channel plane at a time (depthwise_plane.c), for depth multiplier 1 (the
- * caller's check), 3x3 filters with stride 1 and no dilation, requantisations with
- * tc_output_params.fast_scale and output rows of up to 126 pixels. */
+ * caller's check), 3x3 filters with stride 1 (output rows of up to 126 pixels) or 2 (of 12 to 62) and
+ * no dilation, requantisations with tc_output_params.fast_scale. */
 int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_window *win, const tc_output_params *p);
 void tc_depthwise_plane_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output,
                            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p);

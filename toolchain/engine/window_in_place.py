@@ -7,7 +7,9 @@ written over input pixel p - lag once no output at or after p reads that pixel o
 With the output `lag` whole pixels below the input (a multiple of the channel count, so a write lands
 on the same channel of an earlier pixel, which the channel-at-a-time paths have finished reading), a
 write never hits a byte that is still to be read. The plane path reads rows earlier than the others
-(it copies a row into its ring before any output that needs it), which only makes bytes dead sooner."""
+(it copies a row into its ring before any output that needs it), which only makes bytes dead sooner; it
+walks a tall plane by columns (outputs out of raster order) only when its output does not overlap its
+input."""
 
 from __future__ import annotations
 

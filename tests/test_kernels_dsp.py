@@ -222,6 +222,24 @@ def _window_cases(rng) -> list:
         conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv 9x9x3->6 k3x4 (36 bytes, past the window path)"),
         conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
         _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
+    ] + _small_window_cases(rng)
+
+
+def _small_window_cases(rng) -> list:
+    """The window path's filters of at most 3 rows of at most 4 bytes (window_small: each row a word read
+    from the image): rows wider than its 32-pixel batch with windows up to the image's last byte, dilation
+    (every window gathered at the border), 3 channels 1x1 with two chunks of channels, 4-byte rows with
+    SAME padding on the bottom and right, 2 rows of 3 bytes, misaligned input and zero points at both ends."""
+    return [
+        conv_case(rng, 5, 40, 1, 6, 3, 3, padding="valid", misalign=(2, 1),
+                  name="conv window 5x40x1->6 valid (38-pixel rows, the image's last byte)"),
+        conv_case(rng, 9, 9, 1, 5, 3, 3, stride=2, dilation=2, padding="same", zero_point=127,
+                  name="conv window 9x9x1->5 s2 d2 same"),
+        conv_case(rng, 8, 7, 3, 20, 1, 1, stride=2, padding="valid", zero_point=-128, misalign=(1, 0),
+                  name="conv window 8x7x3->20 k1x1 s2 (two chunks)"),
+        conv_case(rng, 7, 8, 2, 9, 2, 2, padding="same", name="conv window 7x8x2->9 k2x2 same (4-byte rows)"),
+        full_range(conv_case(rng, 6, 9, 1, 7, 2, 3, padding="same", zero_point=-128, misalign=(3, 2),
+                             name="conv window 6x9x1->7 k2x3 same")),
     ]
 
 

@@ -223,20 +223,17 @@ static inline __attribute__((always_inline)) void
 small_lanes(const window_row *r, int32_t x0, const int32_t below[SMALL_ROWS], const tc_dims *in, const tc_dims *wd,
             const tc_window *win, int8_t zero_point, int32_t offset2, int32_t *lanes)
 {
-    int32_t words[SMALL_ROWS];
-    if (x0 >= 0 && x0 <= r->x_limit) {
-        const int8_t *from = r->top + x0 * in->c;
-        words[0] = tc_load_s8x4(from), words[1] = tc_load_s8x4(from + below[1]);
-        words[2] = tc_load_s8x4(from + below[2]);
-    } else {
-        int8_t patch[4 * SMALL_ROWS] = {0}; /* a row's 4th byte and the rows past the filter meet zero weights */
+    const int8_t *from = r->top + x0 * in->c;
+    int8_t patch[4 * SMALL_ROWS] = {0}; /* a row's 4th byte and the rows past the filter meet zero weights */
+    int32_t step1 = below[1], step2 = below[2];
+    if (x0 < 0 || x0 > r->x_limit) {
         window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patch);
-        memcpy(words, patch, sizeof patch);
+        from = patch, step1 = 4, step2 = 8;
     }
-    for (int32_t k = 0; k < SMALL_ROWS; ++k) {
-        lanes[2 * k] = __sxtab16(offset2, words[k]);
-        lanes[2 * k + 1] = tc_sxtab16_odd(offset2, words[k]);
-    }
+    const int32_t v0 = tc_load_s8x4(from), v1 = tc_load_s8x4(from + step1), v2 = tc_load_s8x4(from + step2);
+    lanes[0] = __sxtab16(offset2, v0), lanes[1] = tc_sxtab16_odd(offset2, v0);
+    lanes[2] = __sxtab16(offset2, v1), lanes[3] = tc_sxtab16_odd(offset2, v1);
+    lanes[4] = __sxtab16(offset2, v2), lanes[5] = tc_sxtab16_odd(offset2, v2);
 }
 
 /* Convolution with small_fits filters: the lanes of up to SMALL_PIXELS output pixels of a row gathered

@@ -674,8 +674,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dsp-bench-") as tmp:
         results = build_and_run(targets, cases, Path(tmp))
         lib = host_engine(Path(tmp))
-        print("instructions per MAC (per output element for ADD/SUB/MUL/MAX_POOL, per input element for MEAN), QEMU TCG plugin count between the marks around "
-              "the call")
+        print("instructions per MAC (per output element for ADD/SUB/MUL/MAX_POOL, per input element for MEAN), "
+              "QEMU TCG plugin count between the marks around the call")
         print(f"{'case':56} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7}")
         for i, c in enumerate(cases):
             expected = host_output(lib, c)

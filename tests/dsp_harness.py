@@ -41,14 +41,14 @@ from tinyctl.targets import Board, resolve_board  # noqa: E402
 
 ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
 ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_window.c", "depthwise_conv2d.c", "depthwise_plane.c",
-                  "fully_connected.c", "add_sub.c", "mul.c", "requantize.c")
+                  "fully_connected.c", "add_sub.c", "mul.c", "max_pool2d.c", "mean.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
-CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL = 1, 2, 3, 4, 5, 6, 7
+CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN = 1, 2, 3, 4, 5, 6, 7, 8, 9
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
-              MUL: "mul"}
+              MUL: "mul", MAX_POOL: "max pool", MEAN: "mean"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
 TARGETS = {
@@ -158,6 +158,21 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         tc_mul_s8(array_at(a[0]), &s1, array_at(a[1]), &s2, output, &out, &mp);
         dsp_mark();
         return out.n * out.h * out.w * out.c;
+    }
+    if (kind == 8) {
+        const tc_dims in = dims_at(p), out = dims_at(p + 8);
+        const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
+        dsp_mark();
+        tc_max_pool2d_s8(array_at(a[0]), &in, output, &out, p[4], p[5], &win, &io);
+        dsp_mark();
+        return out.n * out.h * out.w * out.c;
+    }
+    if (kind == 9) {
+        const tc_dims in = dims_at(p);
+        dsp_mark();
+        tc_mean_hw_s8(array_at(a[0]), &in, output, p[18], p[19], p[23], p[24]);
+        dsp_mark();
+        return in.n * in.c;
     }
     return -1;
 }
@@ -303,6 +318,27 @@ def depthwise_case(rng, h, w, cin, multiplier, fh, fw, stride=1, dilation=1, pad
     params = [1, h, w, cin, 1, fh, fw, cout, 1, oh, ow, cout,
               stride, stride, dilation, dilation, pt, pl, *_io(rng, zero_point), len(mult)]
     return Case(DEPTHWISE, params, [x, wts, b, mult, shift], list(misalign), oh * ow * cout * fh * fw, name)
+
+
+def max_pool_case(rng, h, w, c, fh, fw, stride=2, padding="valid", act=None, misalign=0, name="") -> Case:
+    """MAX_POOL_2D (params: input dims, filter height and width, output dims, window, io); its `macs` are
+    the output elements; `act`: the activation range, else _io's draw."""
+    oh, ow, pt, pl = _window_geometry(rng, h, w, fh, fw, stride, 1, padding)
+    x = rng.integers(-128, 128, size=(1, h, w, c), dtype=np.int8)
+    io = _io(rng)
+    params = [1, h, w, c, fh, fw, 0, 0, 1, oh, ow, c, stride, stride, 1, 1, pt, pl, *io[:2], *(act or io[2:]), 0]
+    return Case(MAX_POOL, params, [x], [misalign], oh * ow * c, name)
+
+
+def mean_case(rng, n, h, w, c, misalign=0, name="") -> Case:
+    """MEAN over H and W (params: input dims, output dims, the zero points at 18 and 19, the multiplier and
+    shift at 23 and 24, as ops/mean.py computes them from two random scales); its `macs` are the input
+    elements."""
+    x = rng.integers(-128, 128, size=(n, h, w, c), dtype=np.int8)
+    multiplier, shift = quantize_multiplier(float(rng.uniform(0.3, 3.0)))
+    params = [n, h, w, c, 0, 0, 0, 0, n, 1, 1, c, *[0] * 6, int(rng.integers(-128, 128)), int(rng.integers(-128, 128)),
+              -128, 127, 0, multiplier, shift]
+    return Case(MEAN, params, [x], [misalign], n * h * w * c, name)
 
 
 def fc_case(rng, batches, depth, units, bias=True, per_channel=True, zero_point=None, misalign=(0, 0),
@@ -456,11 +492,14 @@ _i8p = np.ctypeslib.ndpointer(np.int8, flags="C_CONTIGUOUS")
 _P = ctypes.POINTER
 _CONV = [_i8p, _P(Dims), _i8p, _P(Dims), ctypes.c_void_p, _i8p, _P(Dims), _P(Window), _P(Int8IO), _P(Requant)]
 _ADD_SUB = [_i8p, _P(Dims), _i8p, _P(Dims), _i8p, _P(Dims), _P(AddParamsStruct)]
+_POOL = [_i8p, _P(Dims), _i8p, _P(Dims), ctypes.c_int32, ctypes.c_int32, _P(Window), _P(Int8IO)]
+_MEAN = [_i8p, _P(Dims), _i8p, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int]
 _i32p = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
 _SIGNATURES = {
     "tc_conv2d_s8": _CONV, "tc_depthwise_conv2d_s8": _CONV, "tc_add_s8": _ADD_SUB, "tc_sub_s8": _ADD_SUB,
     "tc_add_table_s8": [*_ADD_SUB[:6], _i32p, _i32p, _P(AddParamsStruct)],
-    "tc_mul_s8": [*_ADD_SUB[:6], _P(MulParamsStruct)],
+    "tc_mul_s8": [*_ADD_SUB[:6], _P(MulParamsStruct)], "tc_max_pool2d_s8": _POOL,
+    "tc_mean_hw_s8": _MEAN,
     "tc_fully_connected_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i8p, ctypes.c_int32, ctypes.c_void_p, _i8p,
                               _P(Int8IO), _P(Requant)],
 }
@@ -480,6 +519,11 @@ def host_output(lib, case: Case) -> np.ndarray:
             kernel = lib.tc_conv2d_s8 if case.kind == CONV else lib.tc_depthwise_conv2d_s8
             kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), bias, out, Dims(*p[8:12]),
                    Window(*p[12:18]), io, rq)
+    elif case.kind == MEAN:
+        lib.tc_mean_hw_s8(a[0].ravel(), Dims(*p[0:4]), out, p[18], p[19], p[23], p[24])
+    elif case.kind == MAX_POOL:
+        lib.tc_max_pool2d_s8(a[0].ravel(), Dims(*p[0:4]), out, Dims(*p[8:12]), p[4], p[5], Window(*p[12:18]),
+                             Int8IO(*p[18:22]))
     elif case.kind == MUL:
         lib.tc_mul_s8(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), out, Dims(*p[8:12]),
                       MulParamsStruct(*p[12:19]))
@@ -616,6 +660,9 @@ def bench_cases() -> list[Case]:
         mul_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="mul 16x16x32 same shape"),
         mul_case(rng, (1, 16, 16, 32), (1, 1, 1, 32), name="mul 16x16x32 * [32]"),
         mul_case(rng, (1, 16, 16, 32), (1, 1, 1, 1), name="mul 16x16x32 * scalar"),
+        max_pool_case(rng, 32, 32, 8, 2, 2, act=(-128, 127), name="max pool 2x2/2 32x32x8"),
+        max_pool_case(rng, 16, 16, 16, 2, 2, act=(-128, 127), name="max pool 2x2/2 16x16x16"),
+        mean_case(rng, 1, 8, 8, 32, name="mean 8x8x32"),
     ]
 
 
@@ -627,8 +674,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dsp-bench-") as tmp:
         results = build_and_run(targets, cases, Path(tmp))
         lib = host_engine(Path(tmp))
-        print("instructions per MAC (per element for ADD/SUB/MUL), QEMU TCG plugin count between the marks around "
-              "the call")
+        print("instructions per MAC (per output element for ADD/SUB/MUL/MAX_POOL, per input element for MEAN), "
+              "QEMU TCG plugin count between the marks around the call")
         print(f"{'case':56} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7}")
         for i, c in enumerate(cases):
             expected = host_output(lib, c)

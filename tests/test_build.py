@@ -129,8 +129,9 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     assert estimate["classes_per_inference"]["mac"] > 0 and estimate["classes_per_inference"]["flash_lines"] > 0
     weights = sum(t.data.nbytes for t in read_graph(directory / "model_int8.tflite").tensors if t.is_constant)
     firmware = report["engine"]["firmware"]
-    # beside the weights: 16 kB of golden self-test data, the kernels with their DSP paths, runner mode
-    assert weights < firmware["text_bytes"] < weights + 48_000
+    # beside the weights: 16 kB of golden self-test data, the kernels with their DSP paths (issue 16's first-layer,
+    # pooling and MEAN paths among them), runner mode
+    assert weights < firmware["text_bytes"] < weights + 52_000
 
 
 def test_firmware_project_builds_alone_with_its_makefile(default_build, tmp_path):

@@ -15,9 +15,10 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, ADD_TABLE, CONV, DEPTHWISE, FC, KIND_NAMES, MUL, SUB, TARGETS, add_case, build_and_run,
-                         conv_case, depthwise_case, fc_case, fc_scale_case, full_range, host_engine, host_output,
-                         in_place, mul_case, requant_case, scale_case)
+from dsp_harness import (ADD, ADD_TABLE, CONV, DEPTHWISE, FC, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS,
+                         add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, full_range,
+                         host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
+                         scale_case)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -93,7 +94,8 @@ def _cases() -> list:
         cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
-    return cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
+    return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
+            + _max_pool_cases(rng) + _mean_cases(rng))
 
 
 _BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
@@ -140,6 +142,41 @@ def _mul_cases(rng) -> list:
     cases.append(mul_case(rng, (1, 8, 8, 16), (1, 8, 8, 16), params=[0, 0, -4, 1 << 30, -7, -128, 127],
                           name="mul rounding ties"))
     return cases
+
+
+def _max_pool_cases(rng) -> list:
+    """MAX_POOL_2D's 2x2 windows inside the image, four channels a word on DSP cores where the channels are
+    whole words (8, 16, 12): stride 2 and 1, a leftover row and column, misaligned input, the clamp with the
+    full int8 range, a ReLU-like one and one on both sides; channel counts that are not whole words (13, 6,
+    1, 3), which stay on the portable loop, and the shapes the general loop takes (padding, a 3x3 window)."""
+    return [
+        max_pool_case(rng, 12, 10, 8, 2, 2, act=(-128, 127), name="max pool 12x10x8 2x2/2 full range"),
+        max_pool_case(rng, 9, 11, 16, 2, 2, act=(-3, 127), misalign=1, name="max pool 9x11x16 2x2/2 relu"),
+        max_pool_case(rng, 9, 8, 12, 2, 2, stride=1, act=(-100, 90), misalign=3,
+                      name="max pool 9x8x12 2x2/1 clamped"),
+        max_pool_case(rng, 8, 8, 13, 2, 2, act=(-100, 90), misalign=3, name="max pool 8x8x13 2x2/2 (portable)"),
+        max_pool_case(rng, 7, 6, 6, 2, 2, stride=1, act=(-128, 127), misalign=2, name="max pool 7x6x6 2x2/1"),
+        max_pool_case(rng, 10, 10, 1, 2, 2, act=(-128, 127), name="max pool 10x10x1 2x2/2 (one channel)"),
+        max_pool_case(rng, 9, 9, 3, 2, 2, act=(-20, 127), name="max pool 9x9x3 2x2/2 (three channels)"),
+        max_pool_case(rng, 7, 9, 12, 2, 2, padding="same", name="max pool 7x9x12 2x2/2 same (portable)"),
+        max_pool_case(rng, 9, 9, 8, 3, 3, padding="same", name="max pool 9x9x8 3x3/2 same (portable)"),
+    ]
+
+
+def _mean_cases(rng) -> list:
+    """MEAN over H and W, four channels a word on DSP cores: channel counts of whole words and with a 1..3
+    channel tail, one channel, misaligned input, two batches, and more pixels than an int16 lane sums at
+    once (257: a second round, all -128 where the lane would overflow)."""
+    extreme = mean_case(rng, 1, 1, 257, 4, name="mean 1x257x4 (two rounds of lane sums, all -128)")
+    extreme.arrays[0] = np.full_like(extreme.arrays[0], -128)
+    return [
+        mean_case(rng, 1, 8, 8, 32, name="mean 8x8x32"),
+        mean_case(rng, 1, 5, 7, 13, misalign=3, name="mean 5x7x13"),
+        mean_case(rng, 2, 3, 4, 6, misalign=1, name="mean 2x3x4x6 (two batches)"),
+        mean_case(rng, 1, 6, 6, 1, name="mean 6x6x1 (portable)"),
+        mean_case(rng, 1, 16, 20, 8, misalign=2, name="mean 16x20x8 (320 pixels)"),
+        extreme,
+    ]
 
 
 def _plane_cases(rng) -> list:
@@ -226,6 +263,24 @@ def _window_cases(rng) -> list:
         conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv 9x9x3->6 k3x4 (36 bytes, past the window path)"),
         conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
         _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
+    ] + _small_window_cases(rng)
+
+
+def _small_window_cases(rng) -> list:
+    """The window path's filters of at most 3 rows of at most 4 bytes (window_small: each row a word read
+    from the image): rows wider than its 32-pixel batch with windows up to the image's last byte, dilation
+    (every window gathered at the border), 3 channels 1x1 with two chunks of channels, 4-byte rows with
+    SAME padding on the bottom and right, 2 rows of 3 bytes, misaligned input and zero points at both ends."""
+    return [
+        conv_case(rng, 5, 40, 1, 6, 3, 3, padding="valid", misalign=(2, 1),
+                  name="conv window 5x40x1->6 valid (38-pixel rows, the image's last byte)"),
+        conv_case(rng, 9, 9, 1, 5, 3, 3, stride=2, dilation=2, padding="same", zero_point=127,
+                  name="conv window 9x9x1->5 s2 d2 same"),
+        conv_case(rng, 8, 7, 3, 20, 1, 1, stride=2, padding="valid", zero_point=-128, misalign=(1, 0),
+                  name="conv window 8x7x3->20 k1x1 s2 (two chunks)"),
+        conv_case(rng, 7, 8, 2, 9, 2, 2, padding="same", name="conv window 7x8x2->9 k2x2 same (4-byte rows)"),
+        full_range(conv_case(rng, 6, 9, 1, 7, 2, 3, padding="same", zero_point=-128, misalign=(3, 2),
+                             name="conv window 6x9x1->7 k2x3 same")),
     ]
 
 
@@ -310,7 +365,7 @@ def runs(tmp_path_factory):
 
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
-    assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL}
+    assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -331,7 +386,8 @@ def test_firmware_equals_portable_host_build(runs, target):
 def test_dsp_paths_are_taken(runs):
     """On the M4, each MAC kernel's DSP build executes well under the portable build's instructions
     (depthwise only with depth multiplier 1 and filters of up to 36 taps, ADD/SUB/MUL only with
-    parameters the DSP path takes)."""
+    parameters the DSP path takes, MAX_POOL_2D only on 2x2 windows inside the image with
+    channel counts of whole words, MEAN with 4 or more channels)."""
     cases, _, results = runs
     dsp, portable = results["m4_dsp"].instructions, results["m4_portable"].instructions
     checked = set()
@@ -344,7 +400,7 @@ def test_dsp_paths_are_taken(runs):
             continue
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
-    assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul"}
+    assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "mean"}
 
 
 def test_depthwise_plane_path_is_taken(runs):

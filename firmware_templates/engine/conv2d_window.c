@@ -4,12 +4,17 @@
  * tc_block2x2 reads them, and padded to whole words; a copy of the weights on the stack pads each
  * channel's row with zero weights to match, so the SMLAD loop has no scalar tail and the padding bytes,
  * whatever they hold, add nothing. Taps outside the image hold the input zero point (0 after the offset),
- * as in the reference, which skips them. */
+ * as in the reference, which skips them. Filters of at most 3 rows of at most 4 bytes (a 1-channel 3x3)
+ * take window_small instead: a row of windows expanded once, then each channel over it with its weights
+ * in registers. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
 #define WINDOW_MAX_DEPTH 32  /* window bytes, padded to whole words */
 #define WINDOW_CHUNK 16      /* output channels whose padded weights sit on the stack at once */
+#define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of a word, */
+#define SMALL_LANES 6        /* expanded to 6 words of int16 lanes, */
+#define SMALL_PIXELS 32      /* for up to 32 output pixels at once */
 
 static int32_t padded_depth(const tc_dims *wd)
 {
@@ -61,13 +66,13 @@ static inline void copy_window(const int8_t *from, int32_t rows, int32_t row_byt
     }
 }
 
-/* The window at (y0, x0) a byte at a time into patch: the input zero point where a tap falls outside
- * the image. */
+/* The window at (y0, x0) a byte at a time into patch, its rows `pitch` bytes apart: the input zero point
+ * where a tap falls outside the image. */
 static void window_border(const int8_t *image, const tc_dims *in, const tc_dims *wd, const tc_window *win,
-                          int32_t y0, int32_t x0, int8_t zero_point, int8_t *patch)
+                          int32_t y0, int32_t x0, int8_t zero_point, int32_t pitch, int8_t *patch)
 {
     const int32_t c = in->c;
-    for (int32_t fy = 0; fy < wd->h; ++fy) {
+    for (int32_t fy = 0; fy < wd->h; ++fy, patch += pitch - wd->w * c) {
         const int32_t y = y0 + fy * win->dilation_h;
         for (int32_t fx = 0; fx < wd->w; ++fx, patch += c) {
             const int32_t x = x0 + fx * win->dilation_w;
@@ -88,7 +93,7 @@ window_lanes(const window_row *r, int32_t x0, const tc_dims *in, const tc_dims *
     if (x0 >= 0 && x0 <= r->x_limit) {
         copy_window(r->top + x0 * in->c, wd->h, row_bytes, row_words, win->dilation_h * in->w * in->c, patch);
     } else {
-        window_border(r->image, in, wd, win, r->y0, x0, zero_point, patch);
+        window_border(r->image, in, wd, win, r->y0, x0, zero_point, row_bytes, patch);
     }
     tc_expand_s8(patch, padded_depth(wd) >> 2, 0, offset2, lanes, 4, 0);
 }
@@ -117,7 +122,8 @@ static __attribute__((noinline)) void window_sums(const int32_t *lanes, const in
     }
 }
 
-void tc_conv2d_window_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
+/* Windows of more than 12 bytes: two pixels a pass against two channels' weight rows (tc_block2x2). */
+static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
@@ -146,6 +152,140 @@ void tc_conv2d_window_s8(const int8_t *input, const tc_dims *in, const int8_t *w
                                 row_output + second * channels, p->min, p->max);
             }
         }
+    }
+}
+
+/* The small path (window_small): filters of at most SMALL_ROWS rows of at most 4 bytes (taps x channels,
+ * a 1-channel 3x3 first layer), each row one word of the window, read straight from the image, its 4th
+ * byte meeting a zero weight, and expanded to two words of int16 lanes (bytes 0 and 2, 1 and 3). */
+static int small_fits(const tc_dims *wd)
+{
+    return wd->h <= SMALL_ROWS && wd->w * wd->c <= 4;
+}
+
+/* sums[i] = the dot product of pixel i's lanes (SMALL_LANES words each) with the weights' lanes w, for
+ * 0 <= i < n, n >= 1. Written out in asm because gcc loads the lanes a word at a time where LDRD takes two
+ * (the six weights, two lanes, the sum and three pointers or counts: 12 of the 14 allocatable registers). */
+static inline __attribute__((always_inline)) void small_sums(const int32_t *lanes, int32_t n, const int32_t *w,
+                                                             int32_t *sums)
+{
+    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], x0, x1, acc;
+    __asm volatile(
+        "1:\n\t"
+        "ldrd %[x0], %[x1], [%[lanes]], #8\n\t"
+        "smuad %[acc], %[w0], %[x0]\n\t"
+        "smlad %[acc], %[w1], %[x1], %[acc]\n\t"
+        "ldrd %[x0], %[x1], [%[lanes]], #8\n\t"
+        "smlad %[acc], %[w2], %[x0], %[acc]\n\t"
+        "smlad %[acc], %[w3], %[x1], %[acc]\n\t"
+        "ldrd %[x0], %[x1], [%[lanes]], #8\n\t"
+        "smlad %[acc], %[w4], %[x0], %[acc]\n\t"
+        "smlad %[acc], %[w5], %[x1], %[acc]\n\t"
+        "str %[acc], [%[sums]], #4\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b"
+        : [lanes] "+r"(lanes), [sums] "+r"(sums), [n] "+r"(n), [x0] "=&r"(x0), [x1] "=&r"(x1), [acc] "=&r"(acc)
+        : [w0] "r"(w0), [w1] "r"(w1), [w2] "r"(w2), [w3] "r"(w3), [w4] "r"(w4), [w5] "r"(w5)
+        : "cc", "memory");
+}
+
+/* One channel over n >= 1 pixels' lanes (SMALL_LANES words each): its weights' lanes held in registers
+ * for the sums, then the sums requantised into out[i * stride] for pixel i, clamped to [lo, hi] (`full`:
+ * the whole int8 range, a constant in each of the two copies). Two loops, each with the registers it needs. */
+static inline __attribute__((always_inline)) void
+small_channel_loop(const int32_t *lanes, int32_t n, const int32_t *w, const tc_channel_scale *scale, int8_t *out,
+                   int32_t stride, int32_t lo, int32_t hi, const int full)
+{
+    int32_t sums[SMALL_PIXELS];
+    small_sums(lanes, n, w, sums);
+    const tc_channel_scale s = *scale;
+    for (int32_t i = 0; i < n; ++i, out += stride) {
+        *out = tc_output_scaled(sums[i], &s, lo, hi, full);
+    }
+}
+
+/* small_channel_loop in a function of its own, so that its loops have the registers to themselves. */
+static __attribute__((noinline)) void small_channel(const int32_t *lanes, int32_t n, const int32_t *w,
+                                                    const tc_channel_scale *scale, int8_t *out, int32_t stride,
+                                                    int32_t lo, int32_t hi)
+{
+    if (lo == INT8_MIN && hi == INT8_MAX) {
+        small_channel_loop(lanes, n, w, scale, out, stride, lo, hi, 1);
+    } else {
+        small_channel_loop(lanes, n, w, scale, out, stride, lo, hi, 0);
+    }
+}
+
+/* The lanes of the window at x0 of row r (small_fits): its rows' words straight from the image, `below`
+ * bytes after the first (a filter of fewer rows reads its last row again, against zero weights), where the
+ * window lies inside the image (window_row's x_limit), else gathered by window_border. */
+static inline __attribute__((always_inline)) void
+small_lanes(const window_row *r, int32_t x0, const int32_t below[SMALL_ROWS], const tc_dims *in, const tc_dims *wd,
+            const tc_window *win, int8_t zero_point, int32_t offset2, int32_t *lanes)
+{
+    const int8_t *from = r->top + x0 * in->c;
+    int8_t patch[4 * SMALL_ROWS] = {0}; /* a row's 4th byte and the rows past the filter meet zero weights */
+    int32_t step1 = below[1], step2 = below[2];
+    if (x0 < 0 || x0 > r->x_limit) {
+        window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patch);
+        from = patch, step1 = 4, step2 = 8;
+    }
+    const int32_t v0 = tc_load_s8x4(from), v1 = tc_load_s8x4(from + step1), v2 = tc_load_s8x4(from + step2);
+    lanes[0] = __sxtab16(offset2, v0), lanes[1] = tc_sxtab16_odd(offset2, v0);
+    lanes[2] = __sxtab16(offset2, v1), lanes[3] = tc_sxtab16_odd(offset2, v1);
+    lanes[4] = __sxtab16(offset2, v2), lanes[5] = tc_sxtab16_odd(offset2, v2);
+}
+
+/* Convolution with small_fits filters: the lanes of up to SMALL_PIXELS output pixels of a row gathered
+ * once, then each channel over all of them with its weights in registers (small_channel): gathering a
+ * window is shared by every channel, and a channel's weights are read once a row, not once a pixel. */
+static void window_small(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
+                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                         const tc_output_params *p)
+{
+    const int32_t row_bytes = wd->w * wd->c, channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
+    const int8_t zero_point = (int8_t)io->input_zero_point;
+    int32_t lanes[SMALL_PIXELS][SMALL_LANES], weight_lanes[WINDOW_CHUNK][SMALL_LANES], below[SMALL_ROWS];
+    for (int32_t k = 0; k < SMALL_ROWS; ++k) {
+        below[k] = (k < wd->h ? k : wd->h - 1) * win->dilation_h * in->w * in->c;
+    }
+    int8_t padded[4 * SMALL_ROWS] = {0};
+    tc_channel_scale scales[WINDOW_CHUNK];
+    for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
+        const int32_t chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
+        for (int32_t k = 0; k < chunk; ++k) { /* each filter row a word, zeros after its bytes */
+            for (int32_t i = 0; i < 4 * wd->h; ++i) {
+                padded[i] = i % 4 < row_bytes ? weights[((first + k) * wd->h + i / 4) * row_bytes + i % 4] : 0;
+            }
+            tc_expand_s8(padded, SMALL_ROWS, 0, 0, weight_lanes[k], 2, 0);
+        }
+        tc_channel_scales(p, first, chunk, scales);
+        int8_t *row_output = output + first;
+        for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
+            const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, 1);
+            for (int32_t ox = 0; ox < out->w; ox += SMALL_PIXELS) {
+                const int32_t n = out->w - ox < SMALL_PIXELS ? out->w - ox : SMALL_PIXELS;
+                for (int32_t i = 0; i < n; ++i) {
+                    small_lanes(&r, (ox + i) * win->stride_w - win->pad_left, below, in, wd, win, zero_point,
+                                offset2, lanes[i]);
+                }
+                for (int32_t k = 0; k < chunk; ++k) {
+                    small_channel(lanes[0], n, weight_lanes[k], &scales[k], row_output + ox * channels + k,
+                                  channels, p->min, p->max);
+                }
+            }
+        }
+    }
+}
+
+void tc_conv2d_window_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
+                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                         const tc_output_params *p)
+{
+    if (small_fits(wd)) {
+        window_small(input, in, weights, wd, output, out, win, io, p);
+    } else {
+        window_pairs(input, in, weights, wd, output, out, win, io, p);
     }
 }
 #endif

@@ -40,9 +40,10 @@ def _emit(c, op: Operator, p: str, q: PoolOp) -> None:
            f"&{p}_win", f"&{p}_io")
 
 
-def _pool(seed, kind, size, stride, padding, act="none") -> KernelCase:
+def _pool(seed, kind, size, stride, padding, act="none", channels=None) -> KernelCase:
     rng = np.random.default_rng(seed)
     h, w, c = rng.integers(5, 14), rng.integers(5, 14), rng.integers(1, 9)
+    c = channels or c
     pool, opcode = {"max": ("max_pool2d", "MAX_POOL_2D"), "avg": ("avg_pool2d", "AVERAGE_POOL_2D")}[kind]
     return KernelCase(opcode, lambda tf, x: activation(tf, getattr(tf.nn, pool)(x, size, stride, padding), act),
                       (1, h, w, c), seed, act)
@@ -55,6 +56,9 @@ _CASES = {
     "maxpool_2x2_s2_valid_relu6": functools.partial(_pool, 45, "max", 2, 2, "VALID", "relu6"),
     "maxpool_2x2_s1_valid": functools.partial(_pool, 46, "max", 2, 1, "VALID"),
     "maxpool_2x2_s2_same": functools.partial(_pool, 47, "max", 2, 2, "SAME"),
+    # channels of whole words: DSP cores take them four a word
+    "maxpool_2x2_s2_valid_c16_relu": functools.partial(_pool, 48, "max", 2, 2, "VALID", "relu", channels=16),
+    "maxpool_2x2_s1_valid_c12": functools.partial(_pool, 49, "max", 2, 1, "VALID", channels=12),
     "maxpool_3x3_s2_same": functools.partial(_pool, 42, "max", 3, 2, "SAME"),
     "maxpool_3x3_s1_same_relu": functools.partial(_pool, 43, "max", 3, 1, "SAME", "relu"),
     "maxpool_2x3_s1x2_same": functools.partial(_pool, 44, "max", (2, 3), (1, 2), "SAME"),

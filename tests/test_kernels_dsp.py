@@ -113,6 +113,7 @@ def _wide_cases(rng) -> list:
         conv_case(rng, 6, 6, 13, 9, 1, 1, padding="valid", per_channel=False, name="wide conv 6x6x13->9 1x1"),
         conv_case(rng, 7, 7, 6, 35, 3, 3, padding="valid", name="wide conv 7x7x6->35 (two chunks, odd tail)"),
         conv_case(rng, 8, 8, 7, 4, 5, 5, stride=2, padding="valid", name="wide conv 8x8x7->4 k5x5 s2 valid"),
+        conv_case(rng, 6, 5, 32, 9, 3, 3, padding="same", name="wide conv 6x5x32->9 (the deepest window, 288 B)"),
         conv_case(rng, 6, 6, 3, 5, 3, 3, padding="same", name="wide conv 6x6x3->5 (portable)"),
         conv_case(rng, 3, 3, 8, 6, 3, 3, padding="valid", name="wide conv 3x3x8->6 one output pixel (portable)"),
         fc_case(rng, 1, 37, 11, misalign=(2, 0), name="wide fc 1x37->11"),
@@ -123,7 +124,8 @@ def _wide_cases(rng) -> list:
         conv_case(np.random.default_rng(1), 10, 10, 16, 16, 3, 3, padding="valid", name="conv 10x10x16->16"),
         fc_case(np.random.default_rng(2), 1, 96, 32, name="fc 1x96->32"),
         fc_case(rng, 1, 643, 4, name="wide fc 1x643->4 (portable)"),
-    ]] + [conv_case(np.random.default_rng(1), 10, 10, 16, 16, 3, 3, padding="valid", name="conv 10x10x16->16"),
+    ]] + [conv_case(rng, 6, 5, 32, 9, 3, 3, stride=2, padding="same", name="conv 6x5x32->9 s2 (288 B windows)"),
+          conv_case(np.random.default_rng(1), 10, 10, 16, 16, 3, 3, padding="valid", name="conv 10x10x16->16"),
           fc_case(np.random.default_rng(2), 1, 96, 32, name="fc 1x96->32")]
 
 

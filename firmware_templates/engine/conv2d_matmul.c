@@ -9,7 +9,7 @@
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
-#define MATMUL_MAX_DEPTH 256  /* patch bytes: two pixels' int16 copy is on the stack */
+#define MATMUL_MAX_DEPTH 288  /* patch bytes (3x3x32): two pixels' int16 copy is on the stack */
 #define MATMUL_CHUNK 32       /* output channels whose tc_channel_scale sits on the stack at once */
 
 int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)

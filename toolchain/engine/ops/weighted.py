@@ -49,14 +49,14 @@ def weighted_op(graph: Graph, op: Operator) -> WeightedOp:
 # Instructions per MAC the wide inner loops save (tc_block2x2 18 -> 14 per 16 MACs of 2 pixels x 2
 # channels; fc_block 23 -> 15 per 16 MACs of 4 units).
 _SAVED_PER_MAC = {"CONV_2D": 4 / 16, "FULLY_CONNECTED": 8 / 16}
-_CONV_WIDE_MAX_DEPTH = 256    # MATMUL_MAX_DEPTH: the matmul path's patch
+_CONV_WIDE_MAX_DEPTH = 288    # MATMUL_MAX_DEPTH: the matmul path's patch
 _FC_WIDE_MAX_DEPTH = 640      # FC_MAX_DEPTH: the expanded input row
 
 
 def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
     """The flash and instructions of int16 weights, for the shapes whose DSP path reads them: the conv
     matmul path (at least 4 input and output channels, more than one output pixel, windows of at most
-    256 bytes) and fully-connected rows of at most 640 inputs."""
+    288 bytes) and fully-connected rows of at most 640 inputs."""
     if op.opcode not in _SAVED_PER_MAC:
         return None
     try:

@@ -31,6 +31,7 @@ from tinyctl.engine import AddParams, MulParams, quantize_multiplier  # noqa: E4
 from tinyctl.engine.ops.binary import add_tables  # noqa: E402
 from tinyctl.engine.params import Window as WindowGeometry  # noqa: E402
 from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
+from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, widen  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
 from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, emulated_platform, linker_script,  # noqa: E402
@@ -46,9 +47,10 @@ PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
-CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN = 1, 2, 3, 4, 5, 6, 7, 8, 9
+CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
-              MUL: "mul", MAX_POOL: "max pool", MEAN: "mean"}
+              MUL: "mul", MAX_POOL: "max pool", MEAN: "mean", CONV_WIDE: "conv int16 weights",
+              FC_WIDE: "fc int16 weights"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
 TARGETS = {
@@ -101,6 +103,21 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
 {
     const tc_int8_io io = {p[18], p[19], p[20], p[21]};
     const tc_requant rq = {array_at(a[3]), array_at(a[4]), p[22]};
+    if (kind == 10) { /* CONV_2D on int16 pre-widened weights (word-aligned in the record) */
+        const tc_dims in = dims_at(p), wd = dims_at(p + 4), out = dims_at(p + 8);
+        const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
+        dsp_mark();
+        tc_conv2d_wide_s8(array_at(a[0]), &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
+        dsp_mark();
+        return out.n * out.h * out.w * out.c;
+    }
+    if (kind == 11) {
+        dsp_mark();
+        tc_fully_connected_wide_s8(array_at(a[0]), p[0], p[1], array_at(a[1]), p[2], array_at(a[2]), output, &io,
+                                   &rq);
+        dsp_mark();
+        return p[0] * p[2];
+    }
     if (kind == 1 || kind == 2) {
         const tc_dims in = dims_at(p), wd = dims_at(p + 4), out = dims_at(p + 8);
         const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
@@ -230,7 +247,7 @@ class Case:
     @property
     def output_size(self) -> int:
         p = self.params
-        if self.kind == FC:
+        if self.kind in (FC, FC_WIDE):
             return p[0] * p[2]
         return p[8] * p[9] * p[10] * p[11]
 
@@ -495,6 +512,7 @@ _ADD_SUB = [_i8p, _P(Dims), _i8p, _P(Dims), _i8p, _P(Dims), _P(AddParamsStruct)]
 _POOL = [_i8p, _P(Dims), _i8p, _P(Dims), ctypes.c_int32, ctypes.c_int32, _P(Window), _P(Int8IO)]
 _MEAN = [_i8p, _P(Dims), _i8p, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32, ctypes.c_int]
 _i32p = np.ctypeslib.ndpointer(np.int32, flags="C_CONTIGUOUS")
+_i16p = np.ctypeslib.ndpointer(np.int16, flags="C_CONTIGUOUS")
 _SIGNATURES = {
     "tc_conv2d_s8": _CONV, "tc_depthwise_conv2d_s8": _CONV, "tc_add_s8": _ADD_SUB, "tc_sub_s8": _ADD_SUB,
     "tc_add_table_s8": [*_ADD_SUB[:6], _i32p, _i32p, _P(AddParamsStruct)],
@@ -502,6 +520,9 @@ _SIGNATURES = {
     "tc_mean_hw_s8": _MEAN,
     "tc_fully_connected_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i8p, ctypes.c_int32, ctypes.c_void_p, _i8p,
                               _P(Int8IO), _P(Requant)],
+    "tc_conv2d_wide_s8": [*_CONV[:2], _i16p, *_CONV[3:]],
+    "tc_fully_connected_wide_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i16p, ctypes.c_int32, ctypes.c_void_p,
+                                   _i8p, _P(Int8IO), _P(Requant)],
 }
 
 
@@ -509,14 +530,16 @@ def host_output(lib, case: Case) -> np.ndarray:
     p, a = case.params, case.arrays
     out = np.zeros(case.output_size, dtype=np.int8)
     ptr = ctypes.POINTER(ctypes.c_int32)
-    if case.kind in (CONV, DEPTHWISE, FC):
+    if case.kind in (CONV, DEPTHWISE, FC, CONV_WIDE, FC_WIDE):
         io = Int8IO(*p[18:22])
         rq = Requant(a[3].ctypes.data_as(ptr), a[4].ctypes.data_as(ptr), p[22])
         bias = None if a[2] is None else a[2].ctypes.data
-        if case.kind == FC:
-            lib.tc_fully_connected_s8(a[0].ravel(), p[0], p[1], a[1].ravel(), p[2], bias, out, io, rq)
+        if case.kind in (FC, FC_WIDE):
+            kernel = lib.tc_fully_connected_s8 if case.kind == FC else lib.tc_fully_connected_wide_s8
+            kernel(a[0].ravel(), p[0], p[1], a[1].ravel(), p[2], bias, out, io, rq)
         else:
-            kernel = lib.tc_conv2d_s8 if case.kind == CONV else lib.tc_depthwise_conv2d_s8
+            kernel = {CONV: lib.tc_conv2d_s8, DEPTHWISE: lib.tc_depthwise_conv2d_s8, CONV_WIDE: lib.tc_conv2d_wide_s8}[
+                case.kind]
             kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), bias, out, Dims(*p[8:12]),
                    Window(*p[12:18]), io, rq)
     elif case.kind == MEAN:
@@ -632,6 +655,16 @@ def full_range(case: Case) -> Case:
     return case
 
 
+def wide(case: Case) -> Case:
+    """The CONV_2D or FULLY_CONNECTED case on its weights pre-widened to int16 (tinyctl.engine.wide_weights)."""
+    assert case.kind in (CONV, FC), f"{case.name} has no int16 weight layout"
+    rows = case.arrays[1].reshape(case.arrays[1].shape[0], -1)
+    case.arrays[1] = widen(rows, CONV_BLOCK if case.kind == CONV else FC_BLOCK)
+    case.kind = CONV_WIDE if case.kind == CONV else FC_WIDE
+    case.name += ", int16 weights"
+    return case
+
+
 def bench_cases() -> list[Case]:
     rng = np.random.default_rng(1)
     return [
@@ -651,6 +684,13 @@ def bench_cases() -> list[Case]:
         depthwise_case(rng, 18, 18, 8, 2, 3, 3, padding="valid", name="depthwise 3x3 x8 m2, 16x16 out"),
         fc_case(rng, 1, 512, 64, name="fc 512->64"),
         fc_case(rng, 1, 100, 10, name="fc 100->10"),
+        wide(conv_case(np.random.default_rng(3), 18, 18, 16, 16, 3, 3, padding="valid", name="conv 3x3 16->16, 16x16 out")),
+        wide(conv_case(np.random.default_rng(4), 16, 16, 32, 32, 1, 1, padding="valid", name="conv 1x1 32->32, 16x16")),
+        wide(conv_case(np.random.default_rng(5), 8, 8, 128, 64, 1, 1, padding="valid", name="conv 1x1 128->64, 8x8")),
+        wide(fc_case(np.random.default_rng(6), 1, 256, 64, name="fc 256->64")),
+        fc_case(np.random.default_rng(6), 1, 256, 64, name="fc 256->64"),
+        wide(fc_case(np.random.default_rng(7), 1, 640, 32, name="fc 640->32")),
+        fc_case(np.random.default_rng(7), 1, 640, 32, name="fc 640->32"),
         add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="add 16x16x32 same shape"),
         add_case(rng, (1, 16, 16, 32), (1, 1, 1, 32), name="add 16x16x32 + [32]"),
         add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="add 16x16x32 same shape, tables", tables=True),

@@ -21,6 +21,7 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as sch
 from tinyctl.cflags import HOST_CFLAGS
 from tinyctl.codegen import emit_engine_c
 from tinyctl.engine.kernel_case import KernelCase
+from tinyctl.engine.registry import wide_gains
 from tinyctl.graph import Graph, read_graph
 from tinyctl.planner import Plan, check_plan, plan_arena
 
@@ -62,12 +63,14 @@ def zero_bias_as_null(graph: Graph) -> Graph:
     return dataclasses.replace(graph, operators=tuple(drop(op) for op in graph.operators))
 
 
-def build_model(graph: Graph, out_dir: Path, engine: Path | None = None) -> tuple[Plan, Callable]:
-    """The planner's (checked) arena and model.c generated on it, built with gcc against the engine
-    library (or with every engine source when there is none): (plan, run), run(x) -> the int8 output."""
+def build_model(graph: Graph, out_dir: Path, engine: Path | None = None,
+                wide: frozenset[int] = frozenset()) -> tuple[Plan, Callable]:
+    """The planner's (checked) arena and model.c generated on it (the weights of the ops in `wide`
+    pre-widened to int16), built with gcc against the engine library (or with every engine source when
+    there is none): (plan, run), run(x) -> the int8 output."""
     plan = plan_arena(graph)
     check_plan(graph, plan)
-    emit_engine_c(graph, plan, out_dir)
+    emit_engine_c(graph, plan, out_dir, wide)
     engine_sources = sorted(ENGINE_DIR.glob("*.c")) if engine is None else [engine, f"-Wl,-rpath,{engine.parent}"]
     lib = _shared_library([out_dir / "model.c", *engine_sources], out_dir / "libmodel.so")
     lib.model_invoke.argtypes = [_i8p, _i8p]
@@ -168,11 +171,14 @@ def patched(model: bytes, beta: float = 1.0, output_scale_factor: float = 1.0) -
 
 
 def compare(model: bytes, out_dir: Path, seed: int, count: int = 4, engine: Path | None = None,
-            view: Callable[[Graph], Graph] = lambda graph: graph) -> tuple[Graph, Plan]:
+            view: Callable[[Graph], Graph] = lambda graph: graph, wide: bool = False) -> tuple[Graph, Plan]:
     """Assert the generated model.c (build_model) of `view` of the model's graph == the oracle on the
-    model, bit for bit on `count` random int8 inputs; returns the graph view and the plan."""
+    model, bit for bit on `count` random int8 inputs (`wide`: every op that may have int16 weights has
+    them, and there is one); returns the graph view and the plan."""
     graph = view(read_graph(model))
-    plan, run = build_model(graph, out_dir, engine)
+    widened = frozenset(wide_gains(graph)) if wide else frozenset()
+    assert widened or not wide, "no op of the model takes pre-widened weights"
+    plan, run = build_model(graph, out_dir, engine, widened)
     _assert_matches_oracle(model, graph, seed, count, run)
     return graph, plan
 

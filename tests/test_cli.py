@@ -78,6 +78,15 @@ def test_every_verb_help_is_one_style_with_no_bool_on_flags(capsys, monkeypatch)
     assert "--bias-correction" in out and "--no-bias-correct" in out   # a boolean option: both spellings, no type
 
 
+def test_build_help_and_an_unknown_optimize_mode(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    main(["build", "--help"])
+    assert "--optimize" in capsys.readouterr().out
+    assert main(["build", "--optimize", "fast"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown --optimize mode 'fast'" in err and "balanced, speed, size" in err and "Traceback" not in err
+
+
 def test_train_help_shows_the_trainers_own_options(capsys):
     from tinyctl.models.training.cli import build_parser
 

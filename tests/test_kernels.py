@@ -50,7 +50,7 @@ def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
     kernel_case = CASES[case]()
     opcode, act = kernel_case.opcode, kernel_case.activation
     graph, plan = compare(kernel_model(kernel_case), tmp_path, seed=zlib.crc32(case.encode()), count=8,
-                          engine=engine, view=zero_bias_as_null)
+                          engine=engine, view=zero_bias_as_null, wide=kernel_case.wide_weights)
     ops = [op for op in graph.operators if op.opcode == opcode]
     assert ops, f"the converter emitted {graph.opcodes()}, not {opcode}"
     takers = in_place_inputs(graph, plan.lifetimes).get(ops[0].index)

@@ -15,10 +15,10 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, ADD_TABLE, CONV, DEPTHWISE, FC, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS,
-                         add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, full_range,
+from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB,
+                         TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, full_range,
                          host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
-                         scale_case)
+                         scale_case, wide)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -95,7 +95,39 @@ def _cases() -> list:
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
     return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
-            + _max_pool_cases(rng) + _mean_cases(rng))
+            + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205)))
+
+
+def _wide_cases(rng) -> list:
+    """CONV_2D and FULLY_CONNECTED on int16 pre-widened weights: the conv matmul path with odd input and
+    output channel counts (a last channel alone), depths not a multiple of 4, padding on every side,
+    stride 2, dilation, 1x1 read in place, more than one 32-channel chunk, input zero points at both ends;
+    shapes it leaves to the portable loop (3 input channels, one output pixel); fully-connected rows not a
+    multiple of 4, odd depths, batch > 1, per-tensor and per-channel scales, no bias, the deepest row the
+    DSP path expands beside one deeper; and two layers on both layouts (test_int16_weights_save_instructions)."""
+    return [wide(case) for case in [
+        conv_case(rng, 9, 8, 5, 7, 3, 3, padding="same", misalign=(1, 3), name="wide conv 9x8x5->7 same"),
+        full_range(conv_case(rng, 11, 10, 8, 6, 3, 3, stride=2, padding="same", zero_point=-128,
+                             name="wide conv 11x10x8->6 s2 same")),
+        conv_case(rng, 10, 9, 4, 5, 3, 3, dilation=2, padding="same", zero_point=127, bias=False,
+                  name="wide conv 10x9x4->5 d2 same, no bias"),
+        conv_case(rng, 6, 6, 13, 9, 1, 1, padding="valid", per_channel=False, name="wide conv 6x6x13->9 1x1"),
+        conv_case(rng, 7, 7, 6, 35, 3, 3, padding="valid", name="wide conv 7x7x6->35 (two chunks, odd tail)"),
+        conv_case(rng, 8, 8, 7, 4, 5, 5, stride=2, padding="valid", name="wide conv 8x8x7->4 k5x5 s2 valid"),
+        conv_case(rng, 6, 5, 32, 9, 3, 3, padding="same", name="wide conv 6x5x32->9 (the deepest window, 288 B)"),
+        conv_case(rng, 6, 6, 3, 5, 3, 3, padding="same", name="wide conv 6x6x3->5 (portable)"),
+        conv_case(rng, 3, 3, 8, 6, 3, 3, padding="valid", name="wide conv 3x3x8->6 one output pixel (portable)"),
+        fc_case(rng, 1, 37, 11, misalign=(2, 0), name="wide fc 1x37->11"),
+        fc_case(rng, 3, 64, 10, per_channel=False, name="wide fc 3x64->10 per tensor"),
+        fc_case(rng, 2, 129, 7, zero_point=127, name="wide fc 2x129->7"),
+        fc_case(rng, 1, 13, 4, bias=False, per_channel=False, zero_point=-128, name="wide fc 1x13->4 no bias"),
+        fc_case(rng, 1, 640, 5, name="wide fc 1x640->5 (deepest expanded row)"),
+        conv_case(np.random.default_rng(1), 10, 10, 16, 16, 3, 3, padding="valid", name="conv 10x10x16->16"),
+        fc_case(np.random.default_rng(2), 1, 96, 32, name="fc 1x96->32"),
+        fc_case(rng, 1, 643, 4, name="wide fc 1x643->4 (portable)"),
+    ]] + [conv_case(rng, 6, 5, 32, 9, 3, 3, stride=2, padding="same", name="conv 6x5x32->9 s2 (288 B windows)"),
+          conv_case(np.random.default_rng(1), 10, 10, 16, 16, 3, 3, padding="valid", name="conv 10x10x16->16"),
+          fc_case(np.random.default_rng(2), 1, 96, 32, name="fc 1x96->32")]
 
 
 _BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
@@ -365,7 +397,8 @@ def runs(tmp_path_factory):
 
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
-    assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN}
+    assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE,
+                                             FC_WIDE}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -400,7 +433,17 @@ def test_dsp_paths_are_taken(runs):
             continue
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
-    assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "mean"}
+    assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "mean",
+                       "conv int16 weights", "fc int16 weights"}
+
+
+@pytest.mark.parametrize("name, most", [("conv 10x10x16->16", 0.9), ("fc 1x96->32", 0.85)])
+def test_int16_weights_save_instructions(runs, name, most):
+    """The same layer on its weights pre-widened to int16 costs at most `most` of its instructions on int8
+    weights on the M4 (the inner loops lose the SXTB16s: 18 -> 14 per 16 conv MACs, 23 -> 15 for fc)."""
+    cases, _, results = runs
+    count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
+    assert count[f"{name}, int16 weights"] < most * count[name], (count[f"{name}, int16 weights"], count[name])
 
 
 def test_depthwise_plane_path_is_taken(runs):

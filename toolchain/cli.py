@@ -63,6 +63,10 @@ def build(
     test_data: Optional[str] = cli_data.TEST_DATA,
     task: Optional[str] = cli_data.TASK,
     synthetic_data: bool = typer.Option(False, "--synthetic-data", help="The same as --data synthetic."),
+    optimize: str = typer.Option("balanced", help="Engine weights: speed (int16 pre-widened weights wherever a "
+                                 "DSP kernel reads them: fewer instructions, more flash), size (int8 everywhere) or "
+                                 "balanced (int16 on the layers that save the most instructions per flash byte, "
+                                 "while the firmware fits the board's flash)."),
 ):
     """Build a model for a board: int8 ONNX and TFLite, TFLite-Micro sources, memory fit, validation.
 
@@ -75,7 +79,7 @@ def build(
         bias_correction=bias_correction)
     options = BuildOptions(target=target, model=model, out=out, calibration_samples=calibration_samples, seed=seed,
                            compression=compression, synthetic_data=synthetic_data, data=data,
-                           test_data=test_data, task=task)
+                           test_data=test_data, task=task, optimize=optimize)
     with progress_bars() as progress:
         directory, report = run_build(options, progress)
     print_build_summary(directory, report)

@@ -27,6 +27,10 @@ def _print_engine(engine: dict) -> None:
         return
     selftest = engine["selftest"]
     console.print(f"tinyctl engine: arena {engine['arena_bytes']:,} B; self-test on {selftest['ran_on']}: PASS")
+    if "optimize" in engine:
+        wide = [layer["name"] for layer in engine["layers"] if layer["weights"] == "int16"]
+        console.print(f"--optimize {engine['optimize']}: int16 weights on {len(wide)} of {len(engine['layers'])} "
+                      f"weighted layers" + (f" ({', '.join(wide)})" if wide else ""), highlight=False)
     if "instructions" in selftest:
         console.print(f"instructions per inference (QEMU): {selftest['instructions']['per_inference']:,}")
     if "estimated_cycles" in selftest:

@@ -15,6 +15,7 @@ from .compress.finetune import TrainingData
 from .compress.search import Target
 from .data_spec import parse_data_spec
 from .datasets import calibration_set
+from .engine.optimize import DEFAULT_MODE, check_mode, weight_layouts, wide_layers
 from .errors import TinyctlError
 from .firmware_run import selftest
 from .graph import Graph, read_graph
@@ -54,10 +55,12 @@ class BuildOptions:
     data: str | None = None            # --data SPEC (data_spec.py); None: a checkpoint's own data, else none
     test_data: str | None = None       # --test-data SPEC: validate on it instead of data's test split
     task: str | None = None            # --task: the metrics to report; None: guessed from outputs and labels
+    optimize: str = DEFAULT_MODE       # --optimize: int16 weights where they fit (engine/optimize.py)
 
     def __post_init__(self):
         if self.calibration_samples < 1:
             raise TinyctlError("--calibration-samples must be at least 1", "200 is a good default")
+        check_mode(self.optimize)
 
 
 @dataclass
@@ -94,6 +97,8 @@ def _recorded_options(options: BuildOptions) -> dict:
     for name in ("data", "test_data", "task"):   # the default build's manifest stays as it was
         if recorded[name] is None:
             del recorded[name]
+    if recorded["optimize"] == DEFAULT_MODE:
+        del recorded["optimize"]
     return recorded
 
 
@@ -153,7 +158,7 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
                 board.name, source.name, work / "tflm")
         _check_tflm_array(work / "tflm" / "model_data.cc", model_bytes)
         if engine["reason"] is None:
-            engine = _build_engine(log, board, source, graph, model_bytes, arena, work)
+            engine = _build_engine(log, board, source, graph, model_bytes, arena, work, options.optimize)
             memory.update(backend="engine", engine=engine.pop("budget", None))
         validation = log.run("validate", evaluate, work, source, arena, board, progress)
         if options.compression.changes_model:
@@ -172,12 +177,13 @@ def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
 
 
 def _build_engine(log: StageLog, board: Board, source: ModelSource, graph: Graph, model_bytes: bytes,
-                  tflm_arena: int, work: Path) -> dict:
+                  tflm_arena: int, work: Path, optimize: str) -> dict:
     """Plan the engine, make its golden data, then the one engine -> firmware -> self-test chain."""
     plan = log.run("engine memory plan", plan_engine_arena, graph)
     golden = log.run("golden data (TFLite-Micro)", golden_io, source, graph, model_bytes, tflm_arena)
-    built = build_engine_firmware(graph, plan, golden, source.name, board, work, log)
-    engine = {"supported": True, "arena_bytes": plan.peak_bytes, **lower_bound_record(graph), "plan": plan_record(plan)}
+    built = build_engine_firmware(graph, plan, golden, source.name, board, work, log, optimize)
+    engine = {"supported": True, "arena_bytes": plan.peak_bytes, **lower_bound_record(graph), "plan": plan_record(plan),
+              "optimize": optimize, "layers": weight_layouts(graph, built["wide"])}
     if board.platform != "host":
         engine.update(firmware=built["sizes"], budget=built["budget"])
     engine["selftest"] = built["selftest"]
@@ -185,16 +191,39 @@ def _build_engine(log: StageLog, board: Board, source: ModelSource, graph: Graph
 
 
 def build_engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,
-                          board: Board, build_dir: Path, log: StageLog | None = None) -> dict:
+                          board: Board, build_dir: Path, log: StageLog | None = None,
+                          optimize: str = DEFAULT_MODE) -> dict:
     """The engine for a planned graph with its golden (inputs, expected outputs), built into build_dir: engine/
     sources and the host app; for a board with a core, firmware.elf and its fit; then the self-test there.
-    {"sizes", "budget", "selftest"} (sizes and budget None on the host). The build and the benchmarks run this."""
+    `optimize` picks the layers whose weights go pre-widened to int16 (engine/optimize.py): balanced takes
+    them all when that firmware fits, else measures the flash the all-int8 one leaves and fills it.
+    {"sizes", "budget", "selftest", "wide"} (sizes and budget None on the host; wide: the widened op indices).
+    The build and the benchmarks run this."""
     log = log or StageLog()
-    log.run("engine C sources and host build", build_engine, graph, plan, golden, model_name, board.name, build_dir)
-    firmware = {"sizes": None, "budget": None}
-    if board.platform != "host":
-        firmware = log.run("firmware build and fit", build_firmware, board, build_dir, plan.peak_bytes)
-    return {**firmware, "selftest": log.run("firmware self-test", selftest, board, build_dir, graph)}
+    dsp = board.dsp and board.platform != "host"
+    wide = wide_layers(graph, optimize, dsp)
+    try:
+        firmware = _engine_firmware(graph, plan, golden, model_name, board, build_dir, log, wide)
+    except DoesNotFit:
+        if optimize != "balanced" or not wide:
+            raise
+        firmware = _engine_firmware(graph, plan, golden, model_name, board, build_dir, log, frozenset())
+        wide = wide_layers(graph, optimize, dsp, firmware["budget"]["flash_margin_bytes"])
+        if wide:
+            firmware = _engine_firmware(graph, plan, golden, model_name, board, build_dir, log, wide)
+    return {**firmware, "selftest": log.run("firmware self-test", selftest, board, build_dir, graph),
+            "wide": sorted(wide)}
+
+
+def _engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,
+                     board: Board, build_dir: Path, log: StageLog, wide: frozenset[int]) -> dict:
+    """engine/ sources (the ops in `wide` on int16 weights), the host app and, for a board with a core, the
+    firmware and its fit: {"sizes", "budget"}."""
+    log.run("engine C sources and host build", build_engine, graph, plan, golden, model_name, board.name, build_dir,
+            wide)
+    if board.platform == "host":
+        return {"sizes": None, "budget": None}
+    return log.run("firmware build and fit", build_firmware, board, build_dir, plan.peak_bytes)
 
 
 def compress_model(log: StageLog, source: ModelSource, options: CompressionOptions, calibration: np.ndarray,

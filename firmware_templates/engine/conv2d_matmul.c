@@ -3,11 +3,13 @@
  * channel's weights, two pixels by two channels per step. The patches are expanded once to int16
  * pairs with the input offset for a chunk of output channels, whose outputs are then requantised
  * in one pass per pixel. A 1x1 filter without padding reads its patch in place; any other is
- * gathered first, with the input zero point (0 after the offset) where the window leaves the image. */
+ * gathered first, with the input zero point (0 after the offset) where the window leaves the image.
+ * The weights are int8 OHWI (tc_conv2d_s8) or pre-widened to int16 (tc_conv2d_wide_s8), whose inner
+ * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
-#define MATMUL_MAX_DEPTH 256  /* patch bytes: two pixels' int16 copy is on the stack */
+#define MATMUL_MAX_DEPTH 288  /* patch bytes (3x3x32): two pixels' int16 copy is on the stack */
 #define MATMUL_CHUNK 32       /* output channels whose tc_channel_scale sits on the stack at once */
 
 int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)
@@ -112,11 +114,62 @@ __attribute__((noinline)) void tc_outputs2_dsp(const int32_t (*sums)[2], const t
     }
 }
 
-/* `direct`: a 1x1 filter without padding, a constant in each of the two copies the compiler makes. */
+/* tc_block2x2 on pre-widened weights: `rows` 2, a block of two channels (per group the even and odd
+ * words of channel 0 then of channel 1, then their tails: one LDRD per channel and group), or 1, the
+ * last channel alone (both acc pairs then hold it). */
 static inline __attribute__((always_inline)) void
-matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd, int8_t *output,
+block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w, int32_t rows, int32_t groups,
+              int32_t rest, int32_t acc[4])
+{
+    int32_t a00 = 0, a10 = 0, a01 = 0, a11 = 0;
+    if (rows == 2 && groups > 0) {
+        int32_t x0e, x0o, x1e, x1o, ke, ko;
+        __asm volatile(
+            "1:\n\t"
+            "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"
+            "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+            "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"
+            "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"
+            "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"
+            "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"
+            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+            "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"
+            "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"
+            "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"
+            "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),
+              [n] "+r"(groups), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o),
+              [ke] "=&r"(ke), [ko] "=&r"(ko)
+            :
+            : "cc", "memory");
+    }
+    for (int32_t g = rows == 1 ? groups : 0; g > 0; --g, lanes += 4, w += 4) {
+        int32_t ke, ko;
+        memcpy(&ke, w, sizeof ke);
+        memcpy(&ko, w + 2, sizeof ko);
+        a00 = __smlad(ke, lanes[0], __smlad(ko, lanes[1], a00));
+        a10 = __smlad(ke, lanes[2], __smlad(ko, lanes[3], a10));
+    }
+    const int16_t *w1 = rows == 2 ? w + rest : w;
+    for (int32_t i = 0; i < rest; ++i) {
+        a00 += w[i] * tails[0][i], a10 += w[i] * tails[1][i];
+        a01 += w1[i] * tails[0][i], a11 += w1[i] * tails[1][i];
+    }
+    if (rows == 1) {
+        a01 = a00, a11 = a10;
+    }
+    acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
+}
+
+/* `direct`: a 1x1 filter without padding; `wide`: the weights are int16 (tc_wide_index) rather than
+ * int8; constants in each of the copies the compiler makes. */
+static inline __attribute__((always_inline)) void
+matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc_dims *wd, int8_t *output,
            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
-           const int direct)
+           const int direct, const int wide)
 {
     const int32_t depth = wd->h * wd->w * in->c, groups = depth >> 2, rest = depth & 3, channels = out->c;
     const int32_t pixels = out->n * out->h * out->w, offset2 = tc_dup16(-io->input_zero_point);
@@ -133,11 +186,16 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const 
                          offset2, lanes, 4, tails[0]);
             tc_expand_s8(matmul_patch(input, in, wd, out, win, second, zero_point, patch, direct), groups, rest,
                          offset2, lanes + 2, 4, tails[1]);
-            const int8_t *w = weights + first * depth;
-            for (int32_t k = 0; k < chunk; k += 2, w += 2 * depth) {
+            for (int32_t k = 0; k < chunk; k += 2) {
                 const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
                 int32_t acc[4];
-                tc_block2x2(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
+                if (wide) { /* a block of two channels, or the last one alone, starts at channel * depth */
+                    block2x2_wide(lanes, (const int32_t(*)[4])tails, (const int16_t *)weights + (first + k) * depth,
+                                  first + k + 1 < channels ? 2 : 1, groups, rest, acc);
+                } else {
+                    const int8_t *w = (const int8_t *)weights + (first + k) * depth;
+                    tc_block2x2(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
+                }
                 sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
             }
             tc_outputs2_dsp((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,
@@ -151,9 +209,69 @@ void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *w
                          const tc_output_params *p)
 {
     if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 0);
     } else {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
+    }
+}
+
+static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
+                        int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                        const tc_output_params *p)
+{
+    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
+    } else {
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
     }
 }
 #endif
+
+/* Output channel oc's sum over the taps of the window at (y0, x0) inside image b, weights read
+ * where tc_wide_index puts them. */
+static int32_t wide_window_sum(const int8_t *image, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
+                               const tc_dims *out, const tc_window *win, int32_t y0, int32_t x0, int32_t oc,
+                               int32_t offset)
+{
+    const int32_t depth = wd->h * wd->w * in->c;
+    int32_t acc = 0;
+    for (int32_t fy = 0; fy < wd->h; ++fy) {
+        const int32_t y = y0 + fy * win->dilation_h;
+        for (int32_t fx = 0; fx < wd->w && y >= 0 && y < in->h; ++fx) {
+            const int32_t x = x0 + fx * win->dilation_w;
+            for (int32_t c = 0; c < in->c && x >= 0 && x < in->w; ++c) {
+                const int32_t i = (fy * wd->w + fx) * in->c + c;
+                acc += weights[tc_wide_index(out->c, depth, TC_CONV_WIDE_BLOCK, oc, i)]
+                       * (image[(y * in->w + x) * in->c + c] + offset);
+            }
+        }
+    }
+    return acc;
+}
+
+void tc_conv2d_wide_s8(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
+                       const int32_t *bias, int8_t *output, const tc_dims *out, const tc_window *win,
+                       const tc_int8_io *io, const tc_requant *rq)
+{
+#if TC_DSP
+    if (tc_dsp_offset_ok(io->input_zero_point)) {
+        const tc_output_params params = tc_output_params_of(bias, out->c, wd->h * wd->w * wd->c, io, rq);
+        if (tc_conv2d_matmul_fits(in, wd, out, &params)) {
+            matmul_wide(input, in, weights, wd, output, out, win, io, &params);
+            return;
+        }
+    }
+#endif
+    for (int32_t b = 0; b < out->n; ++b) {
+        const int8_t *image = input + b * in->h * in->w * in->c;
+        for (int32_t oy = 0; oy < out->h; ++oy) {
+            for (int32_t ox = 0; ox < out->w; ++ox) {
+                for (int32_t oc = 0; oc < out->c; ++oc) {
+                    const int32_t acc = wide_window_sum(image, in, weights, wd, out, win, oy * win->stride_h - win->pad_top,
+                                                        ox * win->stride_w - win->pad_left, oc, -io->input_zero_point);
+                    *output++ = tc_output_s8(acc, bias, oc, io, rq);
+                }
+            }
+        }
+    }
+}

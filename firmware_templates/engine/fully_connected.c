@@ -1,4 +1,5 @@
-/* FULLY_CONNECTED, int8 with symmetric (zero-point 0) weights, per-tensor or per-channel. */
+/* FULLY_CONNECTED, int8 with symmetric (zero-point 0) weights, per-tensor or per-channel; the weights
+ * as they are (tc_fully_connected_s8) or pre-widened to int16 (tc_fully_connected_wide_s8). */
 #include "tinyctl_dsp.h"
 
 /* One weight row's word against the input pairs in fc_block's asm. */
@@ -125,6 +126,109 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     }
 }
 
+/* acc[k] += row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row: per
+ * group of 4 inputs one LDRD of their int16 pairs, then per row one LDRD of its weight pairs and two
+ * SMLADs. Returns where the block's tails start. */
+static inline __attribute__((always_inline)) const int16_t *
+fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t acc[4])
+{
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, ke, ko;
+    if (groups > 0) {
+        __asm volatile(
+            "1:\n\t"
+            "ldrd %[xe], %[xo], [%[lanes]], #8\n\t"
+            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+            "smlad %[a0], %[ke], %[xe], %[a0]\n\t"
+            "smlad %[a0], %[ko], %[xo], %[a0]\n\t"
+            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+            "smlad %[a1], %[ke], %[xe], %[a1]\n\t"
+            "smlad %[a1], %[ko], %[xo], %[a1]\n\t"
+            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+            "smlad %[a2], %[ke], %[xe], %[a2]\n\t"
+            "smlad %[a2], %[ko], %[xo], %[a2]\n\t"
+            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+            "smlad %[a3], %[ke], %[xe], %[a3]\n\t"
+            "smlad %[a3], %[ko], %[xo], %[a3]\n\t"
+            "subs %[n], %[n], #1\n\t"
+            "bne 1b"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "+r"(lanes), [w] "+r"(w),
+              [n] "+r"(groups), [xe] "=&r"(xe), [xo] "=&r"(xo), [ke] "=&r"(ke), [ko] "=&r"(ko)
+            :
+            : "cc", "memory");
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    return w;
+}
+
+/* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_block_wide, then their
+ * tails), then each last unit alone. */
+static inline __attribute__((always_inline)) void
+fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights, int32_t depth, int32_t units,
+              const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
+{
+    const int32_t groups = depth >> 2, rest = depth & 3;
+    const int32_t *bias = shared ? p->bias : 0;
+    int32_t u = 0;
+    for (; u + 4 <= units; u += 4, output += 4) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        for (int32_t k = 0; bias && k < 4; ++k) {
+            acc[k] = bias[u + k];
+        }
+        const int16_t *w = fc_block_wide(lanes, weights + u * depth, groups, acc);
+        for (int32_t k = 0; k < 4; ++k, w += rest) {
+            for (int32_t i = 0; i < rest; ++i) {
+                acc[k] += w[i] * tail[i];
+            }
+        }
+        if (shared) {
+            fc_outputs_scaled(acc, 4, scale, p->min, p->max, output);
+        } else {
+            tc_outputs_dsp(acc, 4, u, p, output);
+        }
+    }
+    for (const int16_t *w = weights + u * depth; u < units; ++u, ++output, w += (depth + 1) & ~1) {
+        int32_t acc = bias ? bias[u] : 0, k;
+        for (int32_t g = 0; g < groups; ++g) {
+            memcpy(&k, w + 4 * g, sizeof k);
+            acc = __smlad(k, lanes[2 * g], acc);
+            memcpy(&k, w + 4 * g + 2, sizeof k);
+            acc = __smlad(k, lanes[2 * g + 1], acc);
+        }
+        for (int32_t i = 0; i < rest; ++i) {
+            acc += w[4 * groups + i] * tail[i];
+        }
+        if (shared) {
+            fc_outputs_scaled(&acc, 1, scale, p->min, p->max, output);
+        } else {
+            tc_outputs_dsp(&acc, 1, u, p, output);
+        }
+    }
+}
+
+/* fully_connected_dsp on pre-widened weights, for rows of at most FC_MAX_DEPTH values. */
+static void fully_connected_wide_dsp(const int8_t *input, int32_t batches, int32_t depth, const int16_t *weights,
+                                     int32_t units, const int32_t *bias, int8_t *output, const tc_int8_io *io,
+                                     const tc_requant *rq)
+{
+    const int32_t offset2 = tc_dup16(-io->input_zero_point);
+    const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
+    const int shared = out.fast_scale && !out.per_channel;
+    tc_channel_scale scale = {0, 0, 0, 0};
+    if (shared) {
+        tc_channel_scales(&out, 0, 1, &scale);
+        scale.bias2 = 0; /* the accumulators start from the bias (fc_units_wide) */
+    }
+    int32_t lanes[FC_MAX_DEPTH / 2], tail[3];
+    for (int32_t b = 0; b < batches; ++b, output += units) {
+        tc_expand_s8(input + b * depth, depth >> 2, depth & 3, offset2, lanes, 2, tail);
+        if (shared) {
+            fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, 1);
+        } else {
+            fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, 0);
+        }
+    }
+}
+
 /* Each input row, when it has at most FC_MAX_DEPTH values, expanded once to int16 pairs with the input
  * offset, then fc_units. */
 static void fully_connected_dsp(const int8_t *input, int32_t batches, int32_t depth,
@@ -172,6 +276,29 @@ void tc_fully_connected_s8(const int8_t *input, int32_t batches, int32_t depth,
             int32_t acc = 0;
             for (int32_t d = 0; d < depth; ++d) {
                 acc += (int32_t)w[d] * ((int32_t)row[d] + input_offset);
+            }
+            *output++ = tc_output_s8(acc, bias, u, io, rq);
+        }
+    }
+}
+
+void tc_fully_connected_wide_s8(const int8_t *input, int32_t batches, int32_t depth,
+                                const int16_t *weights, int32_t units, const int32_t *bias,
+                                int8_t *output, const tc_int8_io *io, const tc_requant *rq)
+{
+#if TC_DSP
+    if (tc_dsp_offset_ok(io->input_zero_point) && depth <= FC_MAX_DEPTH) {
+        fully_connected_wide_dsp(input, batches, depth, weights, units, bias, output, io, rq);
+        return;
+    }
+#endif
+    const int32_t input_offset = -io->input_zero_point;
+    for (int32_t b = 0; b < batches; ++b) {
+        const int8_t *row = input + b * depth;
+        for (int32_t u = 0; u < units; ++u) {
+            int32_t acc = 0;
+            for (int32_t d = 0; d < depth; ++d) {
+                acc += weights[tc_wide_index(units, depth, TC_FC_WIDE_BLOCK, u, d)] * ((int32_t)row[d] + input_offset);
             }
             *output++ = tc_output_s8(acc, bias, u, io, rq);
         }

@@ -305,7 +305,7 @@ static inline tc_tap_span tc_taps_inside(int32_t start, int32_t dilation, int32_
     return s;
 }
 /* CONV_2D as a matrix product of each output pixel's window with the weights (conv2d_matmul.c):
- * for windows of up to 256 bytes, requantisations with tc_output_params.fast_scale, more than one
+ * for windows of up to 288 bytes, requantisations with tc_output_params.fast_scale, more than one
  * output pixel and at least 4 output channels (the cost of gathering a window is shared by its
  * channels). */
 int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p);

@@ -188,6 +188,34 @@ void tc_fully_connected_s8(const int8_t *input, int32_t batches, int32_t depth,
                            const int8_t *weights, int32_t units, const int32_t *bias,
                            int8_t *output, const tc_int8_io *io, const tc_requant *rq);
 
+/* Pre-widened weights (--optimize speed/balanced on DSP cores): the int8 weight rows (conv output
+ * channels OHWI, fully-connected units) as int16, `block` rows interleaved per group of 4 values in
+ * the order SMLAD pairs them with an input's even and odd lanes, w0 w2 w1 w3, row after row, then
+ * each row's last depth % 4 values; the rows % block last rows alone, each padded to an even count
+ * so that every block starts on a word (tinyctl/engine/wide_weights.py writes them). */
+static inline int32_t tc_wide_index(int32_t rows, int32_t depth, int32_t block, int32_t row, int32_t i)
+{
+    const int32_t full = rows - rows % block, body = depth & ~3, rest = depth & 3;
+    const int32_t n = row < full ? block : 1, k = row < full ? row % block : 0;
+    const int32_t start = row < full ? row / block * block * depth : full * depth + (row - full) * ((depth + 1) & ~1);
+    if (i < body) {
+        return start + (i >> 2) * 4 * n + k * 4 + (((i & 1) << 1) | ((i & 2) >> 1));
+    }
+    return start + body * n + k * rest + i - body;
+}
+
+/* tc_conv2d_s8 and tc_fully_connected_s8 on pre-widened weights: conv blocks of 2 output channels
+ * (conv2d_matmul.c), fully-connected blocks of 4 units (fully_connected.c). */
+void tc_conv2d_wide_s8(const int8_t *input, const tc_dims *input_dims,
+                       const int16_t *weights, const tc_dims *weight_dims, const int32_t *bias,
+                       int8_t *output, const tc_dims *output_dims,
+                       const tc_window *window, const tc_int8_io *io, const tc_requant *rq);
+void tc_fully_connected_wide_s8(const int8_t *input, int32_t batches, int32_t depth,
+                                const int16_t *weights, int32_t units, const int32_t *bias,
+                                int8_t *output, const tc_int8_io *io, const tc_requant *rq);
+#define TC_CONV_WIDE_BLOCK 2
+#define TC_FC_WIDE_BLOCK 4
+
 /* Pooling keeps the input quantization; only io->act_min/act_max are read. */
 void tc_max_pool2d_s8(const int8_t *input, const tc_dims *input_dims,
                       int8_t *output, const tc_dims *output_dims,

@@ -23,8 +23,10 @@ def c_initializer(values: np.ndarray) -> str:
     return f"{{\n    {body}\n}}"
 
 
-def array(ctype: str, name: str, values: np.ndarray) -> str:
-    return f"static const {ctype} {name}[{max(np.asarray(values).size, 1)}] = {c_initializer(values)};\n"
+def array(ctype: str, name: str, values: np.ndarray, attributes: str = "") -> str:
+    """A static const array; `attributes` (an alignment) go after its declarator."""
+    after = f" {attributes}" if attributes else ""
+    return f"static const {ctype} {name}[{max(np.asarray(values).size, 1)}]{after} = {c_initializer(values)};\n"
 
 
 def dims(name: str, shape) -> str:

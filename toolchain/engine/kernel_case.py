@@ -16,7 +16,8 @@ class KernelCase:
     deviation `input_std`. `opcode`: the op the converted model must hold; `activation`: the fused
     activation it must keep ("none", "relu", "relu6", "relu_n1_to_1"); `options`: option values the
     converter must have kept; `patch`: flatbuffer edits the converter cannot make ("opcode": the
-    single op becomes this one, "beta": softmax beta, "output_scale_factor": times the output scale)."""
+    single op becomes this one, "beta": softmax beta, "output_scale_factor": times the output scale);
+    `wide_weights`: the op's weights go pre-widened to int16 (wide_weights.py), as --optimize speed has them."""
     opcode: str
     build: Callable
     input_shape: tuple[int, ...]
@@ -26,6 +27,7 @@ class KernelCase:
     per_channel_dense: bool = True
     options: Mapping[str, object] = field(default_factory=dict)
     patch: Mapping[str, object] = field(default_factory=dict)
+    wide_weights: bool = False
 
 
 def activation(tf, y, act: str):

@@ -19,7 +19,10 @@ class OpSpec:
     kernels read every input element before writing the output element that many bytes below it, the
     shift (None: not for this op), so the planner may place the output that far below its input.
     `alias`: no kernel, the output is the input's bytes.
-    `cases`: name -> a callable giving a KernelCase (kernel_case.py), the kernel's bit-exact tests."""
+    `cases`: name -> a callable giving a KernelCase (kernel_case.py), the kernel's bit-exact tests.
+    `wide(graph, op)`: for an op whose weights may be pre-widened to int16 (wide_weights.py), the flash
+    that adds and the instructions it saves per inference on a DSP core (WideGain), else None; emit
+    then writes the wide layout for the ops in the emitter's `wide` set."""
     opcodes: tuple[str, ...]
     params: Callable[[Graph, Operator], Any]
     emit: Callable[[Any, Operator, str, Any], None]
@@ -27,3 +30,10 @@ class OpSpec:
     in_place_shift: Callable[[Graph, Operator], int | None] | None = None
     alias: bool = False
     cases: Mapping[str, Callable[[], Any]] = field(default_factory=dict)
+    wide: Callable[[Graph, Operator], WideGain | None] | None = None
+
+
+@dataclass(frozen=True)
+class WideGain:
+    extra_bytes: int                 # flash the int16 weights add
+    instructions_saved: int          # per inference, estimated from the micro-kernels' inner loops

@@ -12,7 +12,7 @@ from ..errors import TinyctlError
 from ..graph import Graph, Operator
 from . import ops
 from .kernel_case import KernelCase
-from .op_spec import OpSpec
+from .op_spec import OpSpec, WideGain
 
 
 def _collect() -> dict[str, OpSpec]:
@@ -98,3 +98,14 @@ def kernel_cases() -> dict[str, Callable[[], KernelCase]]:
                 raise ValueError(f"kernel test case {name!r} is declared twice")
             cases[name] = make
     return cases
+
+
+def wide_gains(graph: Graph) -> dict[int, WideGain]:
+    """op index -> what pre-widening its weights to int16 costs and saves, for the ops that allow it."""
+    gains = {}
+    for op in graph.operators:
+        spec = OPS.get(op.opcode)
+        gain = spec.wide(graph, op) if spec and spec.wide else None
+        if gain is not None:
+            gains[op.index] = gain
+    return gains

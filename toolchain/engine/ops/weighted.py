@@ -1,6 +1,7 @@
 """CONV_2D (OHWI weights), DEPTHWISE_CONV_2D (1HWC) and FULLY_CONNECTED ([units, depth]): int8 weights
 with per-tensor or per-channel requantization (conv2d.c, depthwise_conv2d.c,
-depthwise_plane.c, fully_connected.c)."""
+depthwise_plane.c, fully_connected.c). CONV_2D and FULLY_CONNECTED weights may instead be emitted
+pre-widened to int16 (wide_weights.py) for the wide kernels (conv2d_matmul.c, fully_connected.c)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
-from .. import c_text, quant
+from .. import c_text, quant, wide_weights
 from ..kernel_case import KernelCase, activation, normal
-from ..op_spec import OpSpec
+from ..op_spec import OpSpec, WideGain
 from ..params import Int8IO, Requant, Window, int8_io, nhwc, window
 from ..window_in_place import in_place_shift
 
@@ -45,8 +46,52 @@ def weighted_op(graph: Graph, op: Operator) -> WeightedOp:
                       Requant(multiplier, shift), conv_window)
 
 
+# Instructions per MAC the wide inner loops save (tc_block2x2 18 -> 14 per 16 MACs of 2 pixels x 2
+# channels; fc_block 23 -> 15 per 16 MACs of 4 units).
+_SAVED_PER_MAC = {"CONV_2D": 4 / 16, "FULLY_CONNECTED": 8 / 16}
+_CONV_WIDE_MAX_DEPTH = 288    # MATMUL_MAX_DEPTH: the matmul path's patch
+_FC_WIDE_MAX_DEPTH = 640      # FC_MAX_DEPTH: the expanded input row
+
+
+def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
+    """The flash and instructions of int16 weights, for the shapes whose DSP path reads them: the conv
+    matmul path (at least 4 input and output channels, more than one output pixel, windows of at most
+    288 bytes) and fully-connected rows of at most 640 inputs."""
+    if op.opcode not in _SAVED_PER_MAC:
+        return None
+    try:
+        w = weighted_op(graph, op)
+    except ValueError:
+        return None
+    rows, depth = w.weights.shape[0], int(np.prod(w.weights.shape[1:]))
+    outputs = int(np.prod(w.output.shape)) // rows
+    if op.opcode == "CONV_2D":
+        in_c = nhwc(w.input.shape)[3]
+        if in_c != w.weights.shape[3] or in_c < 4 or depth > _CONV_WIDE_MAX_DEPTH or outputs < 2 or rows < 4:
+            return None
+        block = wide_weights.CONV_BLOCK
+    elif depth > _FC_WIDE_MAX_DEPTH:
+        return None
+    else:
+        block = wide_weights.FC_BLOCK
+    return WideGain(wide_weights.extra_bytes(rows, depth, block),
+                    round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
+
+
+def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
+    """The weights' array and the kernel name's layout suffix: int8 as the graph holds them, or int16
+    pre-widened for the ops in c.wide."""
+    if op.index not in c.wide:
+        return c.const(w.weights, "int8_t"), ""
+    rows = w.weights.data.reshape(w.weights.shape[0], -1)
+    block = wide_weights.CONV_BLOCK if op.opcode == "CONV_2D" else wide_weights.FC_BLOCK
+    c.data.append(f"/* {c_text.comment(w.weights.name)} {list(w.weights.shape)}, int16 in blocks of {block} */\n"
+                  + c_text.array("int16_t", f"{p}_wide", wide_weights.widen(rows, block), "MODEL_ALIGN16"))
+    return f"{p}_wide", "_wide"
+
+
 def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
-    weights = c.const(w.weights, "int8_t")
+    weights, layout = _weights(c, op, p, w)
     bias = c.const(w.bias, "int32_t") if w.bias is not None else None
     c.data.append(c_text.array("int32_t", f"{p}_multiplier", w.requant.multiplier)
                   + c_text.array("int32_t", f"{p}_shift", w.requant.shift)
@@ -57,12 +102,12 @@ def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
     if op.opcode == "FULLY_CONNECTED":
         units, depth = w.weights.shape
         batches = int(np.prod(w.input.shape)) // depth
-        c.call("tc_fully_connected_s8", c.ptr(w.input), batches, depth, weights, units, bias_arg,
+        c.call(f"tc_fully_connected{layout}_s8", c.ptr(w.input), batches, depth, weights, units, bias_arg,
                c.ptr(w.output), f"&{p}_io", f"&{p}_rq")
         return
     c.data.append(c_text.dims(f"{p}_in", w.input.shape) + c_text.dims(f"{p}_w", w.weights.shape)
                   + c_text.dims(f"{p}_out", w.output.shape) + c_text.window(f"{p}_win", w.window))
-    kernel = "tc_conv2d_s8" if op.opcode == "CONV_2D" else "tc_depthwise_conv2d_s8"
+    kernel = f"tc_conv2d{layout}_s8" if op.opcode == "CONV_2D" else "tc_depthwise_conv2d_s8"
     c.call(kernel, c.ptr(w.input), f"&{p}_in", weights, f"&{p}_w", bias_arg, c.ptr(w.output),
            f"&{p}_out", f"&{p}_win", f"&{p}_io", f"&{p}_rq")
 
@@ -90,6 +135,15 @@ def _conv(seed, stride, padding, act, dilation=1, bias=True) -> KernelCase:
     return KernelCase("CONV_2D", build, (1, h, w, cin), seed, act)
 
 
+def _conv_wide(seed, h, w, cin, cout, size, stride, padding, act, dilation=1) -> KernelCase:
+    """A conv whose weights the wide kernels take (at least 4 input and output channels)."""
+    rng = np.random.default_rng(seed)
+    kernel, b = normal(rng, size, size, cin, cout), normal(rng, cout)
+    return KernelCase("CONV_2D", lambda tf, x: activation(
+        tf, tf.nn.conv2d(x, kernel, stride, padding, dilations=dilation) + b, act), (1, h, w, cin), seed, act,
+        wide_weights=True)
+
+
 def _depthwise(seed, multiplier, stride, padding, act, dilation=1) -> KernelCase:
     rng = np.random.default_rng(seed)
     h, w, c = rng.integers(6, 13), rng.integers(6, 13), rng.integers(1, 9)
@@ -99,12 +153,12 @@ def _depthwise(seed, multiplier, stride, padding, act, dilation=1) -> KernelCase
         x, kernel, strides, padding, dilations=[dilation, dilation]) + b, act), (1, h, w, c), seed, act)
 
 
-def _dense(seed, per_channel, act, batches=1) -> KernelCase:
+def _dense(seed, per_channel, act, batches=1, depth=None, units=None, wide=False) -> KernelCase:
     rng = np.random.default_rng(seed)
-    depth, units = rng.integers(4, 65), rng.integers(2, 33)
+    depth, units = depth or rng.integers(4, 65), units or rng.integers(2, 33)
     kernel, b = normal(rng, depth, units), normal(rng, units)
     return KernelCase("FULLY_CONNECTED", lambda tf, x: activation(tf, tf.matmul(x, kernel) + b, act),
-                      (batches, depth), seed, act, per_channel_dense=per_channel)
+                      (batches, depth), seed, act, per_channel_dense=per_channel, wide_weights=wide)
 
 
 _CASES = {
@@ -125,7 +179,15 @@ _CASES = {
     "fc_per_channel_relu": functools.partial(_dense, 31, True, "relu"),
     "fc_per_tensor_none": functools.partial(_dense, 32, False, "none"),
     "fc_per_channel_batch3": functools.partial(_dense, 33, True, "none", 3),
+    # int16 pre-widened weights: odd channel counts and depths, padding on every side, stride 2, dilation,
+    # 1x1 read in place, fully-connected rows not a multiple of 4, odd input length, batch > 1
+    "conv_wide_odd_same_relu": functools.partial(_conv_wide, 41, 7, 6, 5, 7, 3, 1, "SAME", "relu"),
+    "conv_wide_s2_valid": functools.partial(_conv_wide, 42, 9, 8, 8, 6, 3, 2, "VALID", "none"),
+    "conv_wide_dilation2_same": functools.partial(_conv_wide, 43, 8, 7, 4, 5, 3, 1, "SAME", "relu6", 2),
+    "conv_wide_1x1_odd": functools.partial(_conv_wide, 44, 5, 3, 13, 9, 1, 1, "VALID", "none"),
+    "fc_wide_odd_depth_per_channel": functools.partial(_dense, 45, True, "relu", 1, 37, 11, True),
+    "fc_wide_per_tensor_batch3": functools.partial(_dense, 46, False, "none", 3, 64, 10, True),
 }
 
 OPS = (OpSpec(("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"), weighted_op, _emit,
-              in_place_shift=_in_place_shift, cases=_CASES),)
+              in_place_shift=_in_place_shift, cases=_CASES, wide=_wide_gain),)

@@ -1,0 +1,38 @@
+"""Weights pre-widened to int16 at build time (tc_wide_index in tinyctl_engine.h): the kernels' inner
+loops then load SMLAD's operand pairs directly instead of sign-extending each int8 word per use, for
+twice the weight bytes in flash. Rows (conv output channels, fully-connected units) go in blocks that
+the micro-kernel reads side by side; per group of 4 values the order w0 w2 w1 w3 matches an input
+word's even and odd lanes (tc_expand_s8)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+CONV_BLOCK = 2    # TC_CONV_WIDE_BLOCK: output channels per block (2 pixels x 2 channels per step)
+FC_BLOCK = 4      # TC_FC_WIDE_BLOCK: units per block (4 rows share each input pair)
+_LANE_ORDER = [0, 2, 1, 3]
+
+
+def widen(rows: np.ndarray, block: int) -> np.ndarray:
+    """[rows, depth] int8 weights as the int16 array the wide kernels read: blocks of `block` rows
+    (per group of 4 values each row's w0 w2 w1 w3, then each row's last depth % 4), then the last
+    rows % block alone, each padded to an even count so that every block starts on a word."""
+    rows = np.asarray(rows, dtype=np.int16)
+    count, depth = rows.shape
+    full = count - count % block
+    parts = [_block(rows[r:r + block]) for r in range(0, full, block)]
+    for r in range(full, count):
+        parts += [_block(rows[r:r + 1]), np.zeros(depth % 2, np.int16)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int16)
+
+
+def _block(rows: np.ndarray) -> np.ndarray:
+    n, depth = rows.shape
+    body = depth - depth % 4
+    groups = rows[:, :body].reshape(n, body // 4, 4)[:, :, _LANE_ORDER].transpose(1, 0, 2)
+    return np.concatenate([groups.ravel(), rows[:, body:].ravel()])
+
+
+def extra_bytes(rows: int, depth: int, block: int) -> int:
+    """Flash the int16 layout adds over the int8 one: a byte per weight, two per padded lone row."""
+    return rows * depth + 2 * (rows % block) * (depth % 2)

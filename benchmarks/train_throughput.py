@@ -4,9 +4,10 @@ Per detector, on the device `fit` picks (CUDA when present), measured interleave
 the trainer's training images/s (`fit`'s epochs: batches, augmentation, synthesis, steps and its
 default validation, without one-off setup) beside a bare loop's: the same model, batch size,
 optimizer and precision, forward + backward + step on data already on the device, no
-augmentation, no synthesis, no validation. For SuperSimpleNet the bare loop feeds the heads the
-doubled batch the method trains on (clean + perturbed copies of cached backbone features), so
-the ratio prices the synthesis, not the method. One untimed epoch of each comes first. Then one
+augmentation, no synthesis, no validation. For SuperSimpleNet the bare loop does the work of the
+trainer's step without the synthesis: the adaptor on each batch of cached backbone features, the
+heads on the doubled batch the method trains on (clean + perturbed copies), so the ratio prices the
+synthesis, not the method. One untimed epoch of each comes first. Then one
 profiled trainer run says where the time goes (torch.profiler over the trainer's `train.*` labels;
 synthesis runs inside forward). Each speed variant (precision, channels_last, torch.compile) runs
 both loops with the same options, so ratios compare like with like.
@@ -73,22 +74,24 @@ def trainer_rate(name: str, splits: dict, epochs: int, batch: int, device: torch
 def _bare_batches(name: str, model, splits: dict, batch: int, device: torch.device,
                   speed: SpeedOptions) -> tuple[list[tuple], object]:
     """((inputs, labels, masks) batches on the device as the bare loss takes them, laid out as `speed`
-    asks; the model's task)."""
+    asks; the model's task). SuperSimpleNet's labels and masks are those of the doubled batch, masks at
+    feature resolution."""
     train = splits["train"]
     task = task_for(model.to(device), DETECTORS[name][3], (len(train),), speed)
-    inputs = task.inputs(train.images).to(device)
-    labels, masks = torch.from_numpy(train.labels).to(device), torch.from_numpy(train.masks).to(device)
-    if name == "supersimplenet":  # the heads' doubled batch, masks at feature resolution
-        inputs, labels = torch.cat([inputs, inputs]), torch.cat([labels, labels]).float()
-        masks = model.feature_masks(torch.cat([masks, masks]), inputs.shape[-2:])
-        batch *= 2
-    inputs = [task.speed.laid_out(chunk) for chunk in inputs.split(batch)]
-    return list(zip(inputs, labels.split(batch), masks.split(batch))), task
+    inputs = [task.speed.laid_out(chunk) for chunk in task.inputs(train.images).to(device).split(batch)]
+    labels = torch.from_numpy(train.labels).to(device).split(batch)
+    masks = torch.from_numpy(train.masks).to(device).split(batch)
+    if name == "supersimplenet":
+        size = inputs[0].shape[-2:]
+        labels = [torch.cat([chunk, chunk]).float() for chunk in labels]
+        masks = [model.feature_masks(torch.cat([chunk, chunk]), size) for chunk in masks]
+    return list(zip(inputs, labels, masks)), task
 
 
 def _bare_loss(name: str, model, inputs, labels, masks) -> torch.Tensor:
-    if name == "supersimplenet":
-        seg, score = model.heads(model.adaptor(inputs))
+    if name == "supersimplenet":  # the adaptor runs once per image, as in the trainer; the heads on both copies
+        features = model.adaptor(inputs)
+        seg, score = model.heads(torch.cat([features, features]))
         return supersimplenet_loss(seg.float(), score.float(), masks, labels)
     return torch.nn.functional.binary_cross_entropy_with_logits(model(inputs)[:, 0].float(), labels.float())
 

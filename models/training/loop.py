@@ -135,10 +135,12 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
                         best = {"ap": metrics["ap"], "epoch": epoch, "weights": weights, "val": metrics, "threshold": threshold}
                     bar.update(bar_task, description=f"epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} "
                                f"val AP {metrics['ap']:.4f}" + (f" AUPRO {metrics['aupro']:.4f}" if "aupro" in metrics else ""))
-                    last_state = _state(epoch, model, best, history, optimizers, generator)
                     if on_validation is not None:
+                        last_state = _state(epoch, model, best, history, optimizers, generator)
                         on_validation(epoch, model, metrics, threshold, last_state)
     loop_seconds = time.perf_counter() - loop_started
+    if context.is_main and on_validation is None and first <= epochs:  # copied once, not at every validation
+        last_state = _state(epochs, model, best, history, optimizers, generator)  # the last epoch always validates
     if speed.channels_last:  # export and the checkpoint's readers expect NCHW weights
         model.to(memory_format=torch.contiguous_format)
     if context.is_main:

@@ -19,13 +19,22 @@ TORCH_DIR = Path(torch.__file__).resolve().parent
 HOST_READS = ("item", "tolist", "cpu", "numpy", "__bool__", "__float__", "__int__")
 
 
-@pytest.mark.parametrize("name", ["binary_cnn"])
+@pytest.mark.parametrize("name", ["binary_cnn"])  # SuperSimpleNet's: the benchmark (minutes, not seconds)
 def test_trainer_runs_at_least_half_as_fast_as_a_bare_loop(name):
     splits = {**default_splits(DATA), "config": DATA}
     device = torch.device("cpu")
     trainer_rate(name, splits, 1, 32, device)  # warm-up: first-call costs are no part of the ratio
     trainer, bare = trainer_rate(name, splits, 2, 32, device), bare_rate(name, splits, 2, 32, device)
     assert trainer >= 0.5 * bare, f"trainer {trainer:.0f} images/s, bare loop {bare:.0f}"
+
+
+def test_default_validation_costs_a_small_share_of_the_epochs():
+    splits = default_splits(DATA)
+    torch.manual_seed(0)
+    model = build_model("binary_cnn", {"input_size": DATA.size, "in_channels": DATA.channels})
+    result = fit(model, splits["train"], splits["val"], 4, 4e-3, batch_size=32, progress=False, device="cpu")
+    assert [entry["epoch"] for entry in result.history] == [2, 4]  # every second epoch by default
+    assert result.validation_seconds < 0.25 * result.loop_seconds  # about 5 % measured; load hits both alike
 
 
 def _host_reads_in_steps(name: str, monkeypatch, read_in_step: bool = False) -> tuple[int, list[str]]:

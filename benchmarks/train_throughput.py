@@ -4,9 +4,11 @@ Per detector, on the device `fit` picks (CUDA when present), measured interleave
 the trainer's training images/s (`fit`'s epochs: batches, augmentation, synthesis, steps and its
 default validation, without one-off setup) beside a bare loop's: the same model, batch size,
 optimizer and precision, forward + backward + step on data already on the device, no
-augmentation, no synthesis, no validation. For SuperSimpleNet the bare loop feeds the heads the
-doubled batch the method trains on (clean + perturbed copies of cached backbone features), so
-the ratio prices the synthesis, not the method. One untimed epoch of each comes first. Then one
+augmentation, no synthesis, no validation. For SuperSimpleNet the bare loop does the work of the
+trainer's step without the synthesis: the adaptor on each batch of cached backbone features, the
+heads on the doubled batch the method trains on (clean + perturbed copies), so the ratio prices the
+synthesis, not the method. One untimed epoch of each comes first. `validation (timed)` is the share
+of the trainer's epoch loop spent validating, from `fit`'s own timer (median of the rounds). Then one
 profiled trainer run says where the time goes (torch.profiler over the trainer's `train.*` labels;
 synthesis runs inside forward). Each speed variant (precision, channels_last, torch.compile) runs
 both loops with the same options, so ratios compare like with like.
@@ -60,35 +62,44 @@ def _model(name: str, data: SyntheticConfig) -> torch.nn.Module:
     return build_model(arch, {**options, "input_size": data.size, "in_channels": data.channels})
 
 
-def trainer_rate(name: str, splits: dict, epochs: int, batch: int, device: torch.device,
-                 speed: SpeedOptions = SpeedOptions()) -> float:
-    """Training images per second of `fit` (its epoch loop, validation included)."""
+def trainer_run(name: str, splits: dict, epochs: int, batch: int, device: torch.device,
+                speed: SpeedOptions = SpeedOptions()) -> tuple[float, float]:
+    """(training images per second of `fit`'s epoch loop, validation included; the share of that loop's
+    time spent validating)."""
     _, _, lr, options = DETECTORS[name]
     model = _model(name, splits["config"])
     result = fit(model, splits["train"], splits["val"], epochs, lr, batch_size=batch, options=options,
                  progress=False, device=device.type, speed=speed)
-    return epochs * len(splits["train"]) / result.loop_seconds
+    return epochs * len(splits["train"]) / result.loop_seconds, result.validation_seconds / result.loop_seconds
+
+
+def trainer_rate(name: str, splits: dict, epochs: int, batch: int, device: torch.device,
+                 speed: SpeedOptions = SpeedOptions()) -> float:
+    """Training images per second of `fit` (its epoch loop, validation included)."""
+    return trainer_run(name, splits, epochs, batch, device, speed)[0]
 
 
 def _bare_batches(name: str, model, splits: dict, batch: int, device: torch.device,
                   speed: SpeedOptions) -> tuple[list[tuple], object]:
     """((inputs, labels, masks) batches on the device as the bare loss takes them, laid out as `speed`
-    asks; the model's task)."""
+    asks; the model's task). SuperSimpleNet's labels and masks are those of the doubled batch, masks at
+    feature resolution."""
     train = splits["train"]
     task = task_for(model.to(device), DETECTORS[name][3], (len(train),), speed)
-    inputs = task.inputs(train.images).to(device)
-    labels, masks = torch.from_numpy(train.labels).to(device), torch.from_numpy(train.masks).to(device)
-    if name == "supersimplenet":  # the heads' doubled batch, masks at feature resolution
-        inputs, labels = torch.cat([inputs, inputs]), torch.cat([labels, labels]).float()
-        masks = model.feature_masks(torch.cat([masks, masks]), inputs.shape[-2:])
-        batch *= 2
-    inputs = [task.speed.laid_out(chunk) for chunk in inputs.split(batch)]
-    return list(zip(inputs, labels.split(batch), masks.split(batch))), task
+    inputs = [task.speed.laid_out(chunk) for chunk in task.inputs(train.images).to(device).split(batch)]
+    labels = torch.from_numpy(train.labels).to(device).split(batch)
+    masks = torch.from_numpy(train.masks).to(device).split(batch)
+    if name == "supersimplenet":
+        size = inputs[0].shape[-2:]
+        labels = [torch.cat([chunk, chunk]).float() for chunk in labels]
+        masks = [model.feature_masks(torch.cat([chunk, chunk]), size) for chunk in masks]
+    return list(zip(inputs, labels, masks)), task
 
 
 def _bare_loss(name: str, model, inputs, labels, masks) -> torch.Tensor:
-    if name == "supersimplenet":
-        seg, score = model.heads(model.adaptor(inputs))
+    if name == "supersimplenet":  # the adaptor runs once per image, as in the trainer; the heads on both copies
+        features = model.adaptor(inputs)
+        seg, score = model.heads(torch.cat([features, features]))
         return supersimplenet_loss(seg.float(), score.float(), masks, labels)
     return torch.nn.functional.binary_cross_entropy_with_logits(model(inputs)[:, 0].float(), labels.float())
 
@@ -146,13 +157,15 @@ def measure(name: str, data: SyntheticConfig, epochs: int, batch: int, rounds: i
     trainer_rate(name, splits, 1, batch, device, speed), bare_rate(name, splits, 1, batch, device, speed)  # warm-up,
     # not counted: first-call costs (allocations, kernel selection, compilation) that a real run pays once
     warm_up_s = time.perf_counter() - started
-    trainer, bare = [], []
+    trainer, validation, bare = [], [], []
     for _ in range(rounds):  # interleaved, so that load from other processes hits both alike
-        trainer.append(trainer_rate(name, splits, epochs, batch, device, speed))
+        rate, share = trainer_run(name, splits, epochs, batch, device, speed)
+        trainer.append(rate), validation.append(share)
         bare.append(bare_rate(name, splits, epochs, batch, device, speed))
     ratios = [t / b for t, b in zip(trainer, bare)]
     return {"name": name, "variant": _label(variant, device), "batch": batch, "trainer": statistics.median(trainer),
             "bare": statistics.median(bare), "ratio": statistics.median(ratios), "warm_up_s": warm_up_s,
+            "validation": statistics.median(validation),
             "shares": breakdown(name, splits, batch, device, speed) if profiled else None}
 
 
@@ -164,12 +177,12 @@ def _label(variant: str, device: torch.device) -> str:
 
 
 def table(rows: list[dict], heading: str) -> str:
-    lines = [heading, "", "| detector | variant | batch | trainer img/s | bare img/s | trainer / bare | warm-up s | "
-             + " | ".join(LABELS) + " |", "|---" * (7 + len(LABELS)) + "|"]
+    lines = [heading, "", "| detector | variant | batch | trainer img/s | bare img/s | trainer / bare | validation "
+             "(timed) | warm-up s | " + " | ".join(LABELS) + " |", "|---" * (8 + len(LABELS)) + "|"]
     for row in rows:
         shares = " | ".join(f"{100 * row['shares'][label]:.0f} %" if row["shares"] else "-" for label in LABELS)
         lines.append(f"| {row['name']} | {row['variant']} | {row['batch']} | {row['trainer']:.0f} | {row['bare']:.0f} | "
-                     f"{row['ratio']:.2f} | {row['warm_up_s']:.0f} | {shares} |")
+                     f"{row['ratio']:.2f} | {100 * row['validation']:.1f} % | {row['warm_up_s']:.0f} | {shares} |")
     return "\n".join(lines)
 
 
@@ -189,8 +202,8 @@ def main() -> None:
     batch = args.batch_size or (256 if device.type == "cuda" else 64)
     data = SyntheticConfig(n_train=n_train, n_val=n_train // 5, n_test=n_train // 5)
     heading = (f"{device_name(device)}, torch {torch.__version__}; {n_train} training + {n_train // 5} val images at "
-               f"{data.size} px, {args.epochs} epochs x {args.rounds} interleaved rounds (medians); time shares from one "
-               "profiled epoch")
+               f"{data.size} px, {args.epochs} epochs x {args.rounds} interleaved rounds (medians); the label "
+               "shares from one profiled run (its setup, e.g. feature caching, in the total)")
     rows = []
     for name in args.only or DETECTORS:
         for variant in args.variants:

@@ -55,7 +55,8 @@ def test_resumed_fit_ends_where_the_uninterrupted_one_does():
         torch.manual_seed(0)
         model = build_model("binary_cnn", {"input_size": 32, "widths": [4, 8]})
         keep = lambda epoch, model, metrics, threshold, s: saved.setdefault(epoch, s)  # noqa: E731
-        fit(model, splits["train"], splits["val"], 3, 4e-3, batch_size=16, progress=False, state=state, on_validation=keep)
+        fit(model, splits["train"], splits["val"], 3, 4e-3, batch_size=16, progress=False, state=state, on_validation=keep,
+            val_every=1)
         return model.state_dict()
 
     straight = run()

@@ -33,7 +33,7 @@ def _train(name: str, splits: dict, speed: SpeedOptions) -> tuple[list[float], t
     torch.manual_seed(0)
     model = build_model(name, {**options, "input_size": DATA.size, "in_channels": DATA.channels})
     result = fit(model, splits["train"], splits["val"], 2, 4e-3, batch_size=16, options=fit_options, progress=False,
-                 device="cpu", speed=speed)
+                 device="cpu", speed=speed, val_every=1)
     return [entry["loss"] for entry in result.history], model
 
 

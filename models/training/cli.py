@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                         f"x{CUDA_BATCH_FACTOR ** 0.5:g} on CUDA when the batch size is the default)")
     parser.add_argument("--seed", type=int, help="weight init and batch order (the dataset keeps its own seed)")
     parser.add_argument("--out", type=Path, help=f"checkpoint file to write (default {defaults.out})")
-    parser.add_argument("--val-every", type=int, help="validate (and checkpoint) every this many epochs (default 1)")
+    parser.add_argument("--val-every", type=int, help="validate (and checkpoint) every this many epochs, and after "
+                        f"the last (default {defaults.val_every})")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto: CUDA when present")
     parser.add_argument("--dataset", dest="layout", choices=LAYOUTS, help="dataset layout (default synthetic)")
     parser.add_argument("--data-root", help="folder holding the dataset (not for synthetic)")

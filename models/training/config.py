@@ -7,6 +7,7 @@ from ..data import LAYOUTS
 from ..data.files import check_size
 from ..data.synthetic import SyntheticConfig
 from ..zoo import ZOO
+from .loop import DEFAULT_VAL_EVERY
 from .speed import SpeedOptions
 from .tasks import FitOptions
 
@@ -30,7 +31,7 @@ class TrainConfig:
     data_root: str | None = None
     category: str | None = None
     image_size: tuple[int, int] | None = None
-    val_every: int = 1
+    val_every: int = DEFAULT_VAL_EVERY
     fit: FitOptions = FitOptions()
     speed: SpeedOptions = SpeedOptions()
     device: str = "auto"

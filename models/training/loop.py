@@ -20,6 +20,10 @@ from .speed import SpeedOptions, compiled
 from .tasks import FitOptions, task_for
 
 DEVICE_DATA_BYTES = 4 << 30
+# Validating every second epoch keeps it near 5 % of the epoch loop (val:train 1:5, a forward pass and the
+# metrics; every epoch cost 10-11 %), and the best of the even epochs scores as well as the best of all
+# (benchmarks/training_throughput_cpu.md). The last epoch always validates.
+DEFAULT_VAL_EVERY = 2
 
 
 @dataclass
@@ -32,6 +36,7 @@ class FitResult:
     history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     loop_seconds: float = 0.0  # the epochs alone: without setup (e.g. feature caching) and the final weight load
+    validation_seconds: float = 0.0  # the part of loop_seconds spent validating (on_validation calls included)
     main_process: bool = True
     state: dict | None = None  # the training state after the last validation (for a later --resume)
 
@@ -80,7 +85,7 @@ def _batches(count: int, batch_size: int, epoch: int, seed: int, generator: torc
 
 
 def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, *, batch_size: int = 64, seed: int = 0,
-        options: FitOptions = FitOptions(), val_every: int = 1, progress: bool = True, device: str = "auto",
+        options: FitOptions = FitOptions(), val_every: int = DEFAULT_VAL_EVERY, progress: bool = True, device: str = "auto",
         state: dict | None = None, on_validation=None, speed: SpeedOptions = SpeedOptions()) -> FitResult:
     """Train `model` in place on `train`, keep the weights of the validation with the best val AP.
 
@@ -114,7 +119,7 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
     last_state = state
     if state is not None:
         first, best, history = _restore(state, model, optimizers, generator)
-    loop_started = time.perf_counter()
+    loop_started, validation_seconds = time.perf_counter(), 0.0
     with progress_bar(progress and context.is_main) as bar:
         bar_task = bar.add_task("training", total=epochs * steps_per_epoch, completed=(first - 1) * steps_per_epoch)
         for epoch in range(first, epochs + 1):
@@ -127,6 +132,8 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
                 losses.append(task.train_batch(step, data, generator, (epoch - 1) * steps_per_epoch + index, optimizers))
                 bar.advance(bar_task)
             if context.is_main and (epoch % val_every == 0 or epoch == epochs):
+                _finish_queued_work(context.device)  # so that the steps' time is not counted as validation
+                validation_started = time.perf_counter()
                 with record_function("train.validation"):
                     metrics, threshold = evaluate(task, inputs["val"], val)
                     history.append({"epoch": epoch, "loss": torch.stack(losses).double().mean().item(), "val": metrics})
@@ -135,18 +142,27 @@ def fit(model: nn.Module, train: Samples, val: Samples, epochs: int, lr: float, 
                         best = {"ap": metrics["ap"], "epoch": epoch, "weights": weights, "val": metrics, "threshold": threshold}
                     bar.update(bar_task, description=f"epoch {epoch}/{epochs} loss {history[-1]['loss']:.4f} "
                                f"val AP {metrics['ap']:.4f}" + (f" AUPRO {metrics['aupro']:.4f}" if "aupro" in metrics else ""))
-                    last_state = _state(epoch, model, best, history, optimizers, generator)
                     if on_validation is not None:
+                        last_state = _state(epoch, model, best, history, optimizers, generator)
                         on_validation(epoch, model, metrics, threshold, last_state)
+                validation_seconds += time.perf_counter() - validation_started
     loop_seconds = time.perf_counter() - loop_started
+    if context.is_main and on_validation is None and first <= epochs:  # copied once, not at every validation
+        last_state = _state(epochs, model, best, history, optimizers, generator)  # the last epoch always validates
     if speed.channels_last:  # export and the checkpoint's readers expect NCHW weights
         model.to(memory_format=torch.contiguous_format)
     if context.is_main:
         model.load_state_dict(best["weights"])
     distributed.teardown(context)
     return FitResult(best_epoch=best["epoch"], val=best["val"], threshold=best["threshold"], history=history,
-                     seconds=time.perf_counter() - started, loop_seconds=loop_seconds, main_process=context.is_main,
+                     seconds=time.perf_counter() - started, loop_seconds=loop_seconds,
+                     validation_seconds=validation_seconds, main_process=context.is_main,
                      state=last_state)
+
+
+def _finish_queued_work(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def _state(epoch: int, model: nn.Module, best: dict, history: list, optimizers: list, generator: torch.Generator) -> dict:

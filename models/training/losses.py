@@ -11,10 +11,14 @@ def truncated_l1(logits: torch.Tensor, masks: torch.Tensor, margin: float = 0.5)
     pixel in the batch contributes 0.
     """
     normal, defect = masks <= 0, masks > 0
-    zero = logits.new_zeros(())
-    below = F.relu(logits[normal] + margin).mean() if normal.any() else zero
-    above = F.relu(margin - logits[defect]).mean() if defect.any() else zero
-    return below + above
+    return _masked_mean(F.relu(logits + margin), normal) + _masked_mean(F.relu(margin - logits), defect)
+
+
+def _masked_mean(values: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+    """Mean of `values` where `chosen`, 0 when nothing is: without boolean indexing or a test of the count,
+    which would wait for the device at every step."""
+    total = torch.where(chosen, values, values.new_zeros(())).sum()
+    return total / chosen.sum().clamp(min=1)
 
 
 def focal_loss(logits: torch.Tensor, targets: torch.Tensor, gamma: float = 4.0) -> torch.Tensor:

@@ -40,17 +40,31 @@ class FitOptions:
 def square_symmetries(tensors: list[torch.Tensor], generator: torch.Generator) -> list[torch.Tensor]:
     """The same random flip / transposition per sample on every tensor ([N, ..., H, W]): surfaces and
     defects have no preferred orientation. Non-square images are only flipped (transposed, they would no
-    longer fit the model); the draws stay the same, so square runs see the same batches either way."""
+    longer fit the model); the draws stay the same, so square runs see the same batches either way.
+    One gather per tensor (the flips and transposition composed), not a pass per flip: a batch of cached
+    SuperSimpleNet features is large."""
     flips = torch.rand(3, len(tensors[0]), generator=generator, device=generator.device) < 0.5
+    codes = flips[0] + 2 * flips[1] + 4 * flips[2]
     out = []
     for tensor in tensors:
-        shape = (-1,) + (1,) * (tensor.dim() - 1)
-        chosen = [f.to(tensor.device).reshape(shape) for f in flips]
-        tensor = torch.where(chosen[0], tensor.flip(-1), tensor)
-        tensor = torch.where(chosen[1], tensor.flip(-2), tensor)
-        square = tensor.shape[-1] == tensor.shape[-2]
-        out.append(torch.where(chosen[2], tensor.transpose(-1, -2), tensor) if square else tensor)
+        index = _symmetry_sources(*tensor.shape[-2:], tensor.device)[codes.to(tensor.device)]
+        index = index.view(len(tensor), *(1,) * (tensor.dim() - 3), -1).expand(*tensor.shape[:-2], -1)
+        out.append(tensor.flatten(-2).gather(-1, index).view(tensor.shape))
     return out
+
+
+def _symmetry_sources(height: int, width: int, device: torch.device) -> torch.Tensor:
+    """[8, H*W]: where each output pixel comes from, per code flip-W + 2 flip-H + 4 transpose, applied in
+    that order (a non-square image is not transposed)."""
+    rows = torch.arange(height, device=device).view(-1, 1).expand(height, width)
+    cols = torch.arange(width, device=device).view(1, -1).expand(height, width)
+    table = []
+    for code in range(8):
+        source_rows, source_cols = (cols, rows) if code & 4 and height == width else (rows, cols)
+        source_rows = height - 1 - source_rows if code & 2 else source_rows
+        source_cols = width - 1 - source_cols if code & 1 else source_cols
+        table.append((source_rows * width + source_cols).flatten())
+    return torch.stack(table)
 
 
 class _BinaryStep(nn.Module):
@@ -84,9 +98,9 @@ class BinaryTask:
     def train_batch(self, step, batch, generator, index: int, optimizers) -> torch.Tensor:
         """One update; returns the detached loss (on the device: reading it would wait for the step)."""
         images, labels, masks = batch
-        if self.options.augment:
+        if self.options.augment:  # masks stay as they are: the BCE loss never reads them
             with record_function("train.data"):
-                images, masks = square_symmetries([images, masks], generator)
+                images, = square_symmetries([images], generator)
         return _update(step, (images, labels, masks), optimizers[0], self.options.clip_grad, self.speed)
 
     @torch.inference_mode()

@@ -171,19 +171,22 @@ class SuperSimpleNet(BackboneModel):
         what was added (for the learned generator's magnitude penalty); detach_noise=False lets
         the loss reach the learned generator.
         """
-        size = features.shape[-2:]
-        features, labels = torch.cat([features, features]), torch.cat([labels, labels]).float()
+        size, doubled = features.shape[-2:], (2 * len(features), *features.shape[1:])
+        labels = torch.cat([labels, labels]).float()
         masks = self.feature_masks(torch.cat([masks, masks]), size)
-        region = self.perlin_masks(len(features), size, generator).to(features.device)
+        region = self.perlin_masks(doubled[0], size, generator).to(features.device)
         if self.config.supervised:
             region = region * (1 - masks)  # no noise on pixels that are already defective
         if self.generator is None:
-            noise = torch.randn(features.shape, generator=generator, device=generator.device).to(features.device)
-            noise = noise * self.config.noise_std
+            noise = torch.randn(doubled, generator=generator, device=generator.device).to(features.device)
+            noise = noise.mul_(self.config.noise_std)  # in place: a batch of features is large on the CPU
         else:
-            noise = self.generator(features)
+            noise = self.generator(torch.cat([features, features]))
             noise = noise.detach() if detach_noise else noise
-        features = features + noise * region[:, None]
+        # both copies in one pass (broadcast over the copy axis instead of concatenating first); region is
+        # 0/1, so every value is exactly features + noise or features, as before
+        copies = (2, *features.shape)
+        features = torch.addcmul(features[None], noise.view(copies), region.view(2, -1, 1, *size)).flatten(0, 1)
         new_masks = torch.maximum(masks, region)
         new_labels = torch.maximum(labels, (region.flatten(1).amax(1) > 0).float())
         return features, new_masks, new_labels, noise

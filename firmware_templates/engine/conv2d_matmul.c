@@ -167,6 +167,32 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
+/* The sums of one band (`skip` bytes into each channel's window, `groups` and `rest` as tc_expand_s8
+ * wrote them) of channels first .. first + chunk - 1 at the two pixels, stored in sums (`add`: added
+ * to the previous bands'; `wide` as in matmul_dsp). */
+static inline __attribute__((always_inline)) void
+matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights, int32_t first, int32_t chunk,
+            int32_t channels, int32_t depth, int32_t skip, int32_t groups, int32_t rest, int32_t (*sums)[2],
+            const int wide, const int add)
+{
+    for (int32_t k = 0; k < chunk; k += 2) {
+        const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
+        int32_t acc[4];
+        if (wide) { /* a block of two channels, or the last one alone, starts at channel * depth */
+            const int32_t rows = first + k + 1 < channels ? 2 : 1;
+            block2x2_wide(lanes, tails, (const int16_t *)weights + (first + k) * depth + skip * rows, rows, groups,
+                          rest, acc);
+        } else {
+            const int8_t *w = (const int8_t *)weights + (first + k) * depth + skip;
+            tc_block2x2(lanes, tails, w, w + next, groups, rest, acc);
+        }
+        if (add) {
+            acc[0] += sums[k][0], acc[1] += sums[k][1], acc[2] += sums[k + 1][0], acc[3] += sums[k + 1][1];
+        }
+        sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
+    }
+}
+
 /* `direct`: a 1x1 filter without padding; `wide`: the weights are int16 (tc_wide_index) rather than
  * int8 (then wide_bands_fit); constants in each of the copies the compiler makes. */
 static inline __attribute__((always_inline)) void
@@ -185,29 +211,18 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
         tc_channel_scales(p, first, chunk, scales);
         for (int32_t px = 0; px < pixels; px += 2) {
             const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
-            for (int32_t fy0 = 0; fy0 < wd->h; fy0 += band_rows) {
-                const int32_t fy1 = fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
+            for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) { /* a 1x1 filter: one band, fy0 a constant 0 */
+                fy1 = direct ? 1 : fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
                 const int32_t band = (fy1 - fy0) * row_bytes, groups = band >> 2, rest = band & 3;
                 tc_expand_s8(matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct), groups,
                              rest, offset2, lanes, 4, tails[0]);
                 tc_expand_s8(matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct),
                              groups, rest, offset2, lanes + 2, 4, tails[1]);
-                for (int32_t k = 0; k < chunk; k += 2) {
-                    const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
-                    int32_t acc[4];
-                    if (wide) { /* a block of two channels, or the last one alone, starts at channel * depth */
-                        const int32_t rows = first + k + 1 < channels ? 2 : 1;
-                        block2x2_wide(lanes, (const int32_t(*)[4])tails,
-                                      (const int16_t *)weights + (first + k) * depth + fy0 * row_bytes * rows, rows,
-                                      groups, rest, acc);
-                    } else {
-                        const int8_t *w = (const int8_t *)weights + (first + k) * depth + fy0 * row_bytes;
-                        tc_block2x2(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
-                    }
-                    if (fy0 > 0) {
-                        acc[0] += sums[k][0], acc[1] += sums[k][1], acc[2] += sums[k + 1][0], acc[3] += sums[k + 1][1];
-                    }
-                    sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
+                if (fy0 == 0) {
+                    matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
+                } else {
+                    matmul_sums(lanes, tails, weights, first, chunk, channels, depth, fy0 * row_bytes, groups, rest,
+                                sums, wide, 1);
                 }
             }
             tc_outputs2_dsp((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,

@@ -677,6 +677,7 @@ def bench_cases() -> list[Case]:
         conv_case(np.random.default_rng(2), 34, 34, 1, 8, 3, 3, padding="valid",  # its own: the others keep their data
                   name="conv 3x3 1->8, 32x32 out"),
         conv_case(rng, 17, 17, 16, 16, 3, 3, stride=2, padding="same", name="conv 3x3/2 16->16 SAME, 9x9 out"),
+        conv_case(np.random.default_rng(8), 8, 8, 64, 64, 3, 3, padding="same", name="conv 3x3 64->64 SAME, 8x8 (ResNet-8)"),
         depthwise_case(rng, 18, 18, 32, 1, 3, 3, padding="valid", name="depthwise 3x3 x32, 16x16 out"),
         full_range(depthwise_case(rng, 16, 16, 32, 1, 3, 3, padding="same", name="depthwise 3x3 x32 SAME, 16x16")),
         depthwise_case(rng, 12, 12, 64, 1, 5, 5, padding="valid", name="depthwise 5x5 x64, 8x8 out"),
@@ -687,6 +688,7 @@ def bench_cases() -> list[Case]:
         wide(conv_case(np.random.default_rng(3), 18, 18, 16, 16, 3, 3, padding="valid", name="conv 3x3 16->16, 16x16 out")),
         wide(conv_case(np.random.default_rng(4), 16, 16, 32, 32, 1, 1, padding="valid", name="conv 1x1 32->32, 16x16")),
         wide(conv_case(np.random.default_rng(5), 8, 8, 128, 64, 1, 1, padding="valid", name="conv 1x1 128->64, 8x8")),
+        wide(conv_case(np.random.default_rng(8), 8, 8, 64, 32, 3, 3, padding="same", name="conv 3x3 64->32 SAME, 8x8")),
         wide(fc_case(np.random.default_rng(6), 1, 256, 64, name="fc 256->64")),
         fc_case(np.random.default_rng(6), 1, 256, 64, name="fc 256->64"),
         wide(fc_case(np.random.default_rng(7), 1, 640, 32, name="fc 640->32")),

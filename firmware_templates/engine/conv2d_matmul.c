@@ -4,17 +4,19 @@
  * pairs with the input offset for a chunk of output channels, whose outputs are then requantised
  * in one pass per pixel. A 1x1 filter without padding reads its patch in place; any other is
  * gathered first, with the input zero point (0 after the offset) where the window leaves the image.
+ * A window deeper than MATMUL_MAX_DEPTH (3x3x64) runs in bands of whole filter rows, each gathered
+ * and expanded in turn, its sums added to the previous bands' before the requantisation.
  * The weights are int8 OHWI (tc_conv2d_s8) or pre-widened to int16 (tc_conv2d_wide_s8), whose inner
  * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
-#define MATMUL_MAX_DEPTH 288  /* patch bytes (3x3x32): two pixels' int16 copy is on the stack */
+#define MATMUL_MAX_DEPTH 288  /* band bytes (3x3x32): two pixels' int16 copy is on the stack */
 #define MATMUL_CHUNK 32       /* output channels whose tc_channel_scale sits on the stack at once */
 
 int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)
 {
-    return wd->h * wd->w * in->c <= MATMUL_MAX_DEPTH && p->fast_scale && out->n * out->h * out->w > 1 && out->c >= 4;
+    return wd->w * in->c <= MATMUL_MAX_DEPTH && p->fast_scale && out->n * out->h * out->w > 1 && out->c >= 4;
 }
 
 /* n bytes from src to dst, a word at a time while it can, and n bytes of `value` at dst. The empty asm
@@ -50,11 +52,12 @@ static inline int window_inside(const tc_dims *in, const tc_dims *wd, const tc_w
            && x0 + wd->w <= in->w;
 }
 
-/* The patch of output pixel p (0 .. n * h * w - 1): in place for a 1x1 filter without padding
- * (`direct`, a constant in each copy the compiler makes), else gathered into `patch`. */
+/* Filter rows fy0 .. fy1 - 1 of output pixel p's patch (p in 0 .. n * h * w - 1): in place for a 1x1
+ * filter without padding (`direct`, a constant in each copy the compiler makes), else gathered into
+ * `patch`. */
 static inline __attribute__((always_inline)) const int8_t *
 matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_window *win,
-             int32_t p, int8_t zero_point, int8_t *patch, const int direct)
+             int32_t p, int32_t fy0, int32_t fy1, int8_t zero_point, int8_t *patch, const int direct)
 {
     const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h, c = in->c;
     const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
@@ -64,8 +67,8 @@ matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc
     }
     const int32_t row_bytes = wd->w * c;
     if (window_inside(in, wd, win, y0, x0)) {
-        for (int32_t fy = 0; fy < wd->h; ++fy) {
-            copy_bytes(patch + fy * row_bytes, image + ((y0 + fy) * in->w + x0) * c, row_bytes);
+        for (int32_t fy = fy0; fy < fy1; ++fy) {
+            copy_bytes(patch + (fy - fy0) * row_bytes, image + ((y0 + fy) * in->w + x0) * c, row_bytes);
         }
         return patch;
     }
@@ -73,7 +76,7 @@ matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc
     const int32_t inside = cols.hi - cols.lo, dense = win->dilation_w == 1;
     const int32_t runs = dense ? 1 : inside, run = dense ? inside * c : c;
     int8_t *to = patch;
-    for (int32_t fy = 0; fy < wd->h; ++fy, to += row_bytes) {
+    for (int32_t fy = fy0; fy < fy1; ++fy, to += row_bytes) {
         const int32_t y = y0 + fy * win->dilation_h;
         if (y < 0 || y >= in->h || inside == 0) {
             fill_bytes(to, zero_point, row_bytes);
@@ -164,15 +167,41 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
+/* The sums of one band (`skip` bytes into each channel's window, `groups` and `rest` as tc_expand_s8
+ * wrote them) of channels first .. first + chunk - 1 at the two pixels, stored in sums (`add`: added
+ * to the previous bands'; `wide` as in matmul_dsp). */
+static inline __attribute__((always_inline)) void
+matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights, int32_t first, int32_t chunk,
+            int32_t channels, int32_t depth, int32_t skip, int32_t groups, int32_t rest, int32_t (*sums)[2],
+            const int wide, const int add)
+{
+    for (int32_t k = 0; k < chunk; k += 2) {
+        const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
+        int32_t acc[4];
+        if (wide) { /* a block of two channels, or the last one alone, starts at channel * depth */
+            const int32_t rows = first + k + 1 < channels ? 2 : 1;
+            block2x2_wide(lanes, tails, (const int16_t *)weights + (first + k) * depth + skip * rows, rows, groups,
+                          rest, acc);
+        } else {
+            const int8_t *w = (const int8_t *)weights + (first + k) * depth + skip;
+            tc_block2x2(lanes, tails, w, w + next, groups, rest, acc);
+        }
+        if (add) {
+            acc[0] += sums[k][0], acc[1] += sums[k][1], acc[2] += sums[k + 1][0], acc[3] += sums[k + 1][1];
+        }
+        sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
+    }
+}
+
 /* `direct`: a 1x1 filter without padding; `wide`: the weights are int16 (tc_wide_index) rather than
- * int8; constants in each of the copies the compiler makes. */
+ * int8 (then wide_bands_fit); constants in each of the copies the compiler makes. */
 static inline __attribute__((always_inline)) void
 matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc_dims *wd, int8_t *output,
            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
            const int direct, const int wide)
 {
-    const int32_t depth = wd->h * wd->w * in->c, groups = depth >> 2, rest = depth & 3, channels = out->c;
-    const int32_t pixels = out->n * out->h * out->w, offset2 = tc_dup16(-io->input_zero_point);
+    const int32_t row_bytes = wd->w * in->c, depth = wd->h * row_bytes, band_rows = MATMUL_MAX_DEPTH / row_bytes;
+    const int32_t channels = out->c, pixels = out->n * out->h * out->w, offset2 = tc_dup16(-io->input_zero_point);
     const int8_t zero_point = (int8_t)io->input_zero_point;
     int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
     int8_t patch[MATMUL_MAX_DEPTH];
@@ -182,21 +211,19 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
         tc_channel_scales(p, first, chunk, scales);
         for (int32_t px = 0; px < pixels; px += 2) {
             const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
-            tc_expand_s8(matmul_patch(input, in, wd, out, win, px, zero_point, patch, direct), groups, rest,
-                         offset2, lanes, 4, tails[0]);
-            tc_expand_s8(matmul_patch(input, in, wd, out, win, second, zero_point, patch, direct), groups, rest,
-                         offset2, lanes + 2, 4, tails[1]);
-            for (int32_t k = 0; k < chunk; k += 2) {
-                const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
-                int32_t acc[4];
-                if (wide) { /* a block of two channels, or the last one alone, starts at channel * depth */
-                    block2x2_wide(lanes, (const int32_t(*)[4])tails, (const int16_t *)weights + (first + k) * depth,
-                                  first + k + 1 < channels ? 2 : 1, groups, rest, acc);
+            for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) { /* a 1x1 filter: one band, fy0 a constant 0 */
+                fy1 = direct ? 1 : fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
+                const int32_t band = (fy1 - fy0) * row_bytes, groups = band >> 2, rest = band & 3;
+                tc_expand_s8(matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct), groups,
+                             rest, offset2, lanes, 4, tails[0]);
+                tc_expand_s8(matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct),
+                             groups, rest, offset2, lanes + 2, 4, tails[1]);
+                if (fy0 == 0) {
+                    matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
                 } else {
-                    const int8_t *w = (const int8_t *)weights + (first + k) * depth;
-                    tc_block2x2(lanes, (const int32_t(*)[4])tails, w, w + next, groups, rest, acc);
+                    matmul_sums(lanes, tails, weights, first, chunk, channels, depth, fy0 * row_bytes, groups, rest,
+                                sums, wide, 1);
                 }
-                sums[k][0] = acc[0], sums[k][1] = acc[1], sums[k + 1][0] = acc[2], sums[k + 1][1] = acc[3];
             }
             tc_outputs2_dsp((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,
                             output + second * channels + first, p->min, p->max);
@@ -213,6 +240,14 @@ void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *w
     } else {
         matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
     }
+}
+
+/* Whether each band of the int16 weights is where matmul_dsp reads it: one band, or bands of whole
+ * words, so that a block's groups for a band follow the previous band's (its tails come last). */
+static int wide_bands_fit(const tc_dims *in, const tc_dims *wd)
+{
+    const int32_t row_bytes = wd->w * in->c;
+    return wd->h * row_bytes <= MATMUL_MAX_DEPTH || MATMUL_MAX_DEPTH / row_bytes * row_bytes % 4 == 0;
 }
 
 static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
@@ -256,7 +291,7 @@ void tc_conv2d_wide_s8(const int8_t *input, const tc_dims *in, const int16_t *we
 #if TC_DSP
     if (tc_dsp_offset_ok(io->input_zero_point)) {
         const tc_output_params params = tc_output_params_of(bias, out->c, wd->h * wd->w * wd->c, io, rq);
-        if (tc_conv2d_matmul_fits(in, wd, out, &params)) {
+        if (tc_conv2d_matmul_fits(in, wd, out, &params) && wide_bands_fit(in, wd)) {
             matmul_wide(input, in, weights, wd, output, out, win, io, &params);
             return;
         }

@@ -49,14 +49,22 @@ def weighted_op(graph: Graph, op: Operator) -> WeightedOp:
 # Instructions per MAC the wide inner loops save (tc_block2x2 18 -> 14 per 16 MACs of 2 pixels x 2
 # channels; fc_block 23 -> 15 per 16 MACs of 4 units).
 _SAVED_PER_MAC = {"CONV_2D": 4 / 16, "FULLY_CONNECTED": 8 / 16}
-_CONV_WIDE_MAX_DEPTH = 288    # MATMUL_MAX_DEPTH: the matmul path's patch
+_CONV_WIDE_MAX_DEPTH = 288    # MATMUL_MAX_DEPTH: the matmul path's band of filter rows
 _FC_WIDE_MAX_DEPTH = 640      # FC_MAX_DEPTH: the expanded input row
+
+
+def _conv_bands_fit(row_bytes: int, depth: int) -> bool:
+    """conv2d_matmul.c's tc_conv2d_matmul_fits and wide_bands_fit on the window's shape: filter rows the
+    matmul path takes, in one band or in bands of whole words (the int16 layout splits there)."""
+    band_rows = _CONV_WIDE_MAX_DEPTH // row_bytes
+    return band_rows > 0 and (depth <= _CONV_WIDE_MAX_DEPTH or band_rows * row_bytes % 4 == 0)
 
 
 def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
     """The flash and instructions of int16 weights, for the shapes whose DSP path reads them: the conv
-    matmul path (at least 4 input and output channels, more than one output pixel, windows of at most
-    288 bytes) and fully-connected rows of at most 640 inputs."""
+    matmul path (at least 4 input and output channels, more than one output pixel, filter rows of at most
+    288 bytes, windows deeper than that in bands of whole words) and fully-connected rows of at most 640
+    inputs."""
     if op.opcode not in _SAVED_PER_MAC:
         return None
     try:
@@ -67,7 +75,8 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
     outputs = int(np.prod(w.output.shape)) // rows
     if op.opcode == "CONV_2D":
         in_c = nhwc(w.input.shape)[3]
-        if in_c != w.weights.shape[3] or in_c < 4 or depth > _CONV_WIDE_MAX_DEPTH or outputs < 2 or rows < 4:
+        if in_c != w.weights.shape[3] or in_c < 4 or not _conv_bands_fit(w.weights.shape[2] * in_c, depth) \
+                or outputs < 2 or rows < 4:
             return None
         block = wide_weights.CONV_BLOCK
     elif depth > _FC_WIDE_MAX_DEPTH:
@@ -185,6 +194,8 @@ _CASES = {
     "conv_wide_s2_valid": functools.partial(_conv_wide, 42, 9, 8, 8, 6, 3, 2, "VALID", "none"),
     "conv_wide_dilation2_same": functools.partial(_conv_wide, 43, 8, 7, 4, 5, 3, 1, "SAME", "relu6", 2),
     "conv_wide_1x1_odd": functools.partial(_conv_wide, 44, 5, 3, 13, 9, 1, 1, "VALID", "none"),
+    # 576-byte windows (ResNet-8's 3x3x64): the DSP path reads them in bands of filter rows
+    "conv_wide_deep_same": functools.partial(_conv_wide, 47, 5, 4, 64, 7, 3, 1, "SAME", "relu"),
     "fc_wide_odd_depth_per_channel": functools.partial(_dense, 45, True, "relu", 1, 37, 11, True),
     "fc_wide_per_tensor_batch3": functools.partial(_dense, 46, False, "none", 3, 64, 10, True),
 }

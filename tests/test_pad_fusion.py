@@ -1,7 +1,7 @@
 """PAD folded into the window op after it (tinyctl.engine.pad_fusion): bit-exact with TFLite-Micro on
-every kernel path the folded op can take (conv: first-layer window, matmul, wide; depthwise: plane and
-general; max pool), with the padding on every side, symmetric and not, stride 1 and 2; and the PADs
-that must stay (a value other than the zero point, two readers, an average pool, the channel axis)."""
+every kernel path the folded op can take (conv: matmul, wide; depthwise: plane and general; max pool), with the padding on every side, symmetric and not, stride 1 and 2; and the PADs
+that must stay (a value other than the zero point, two readers, an average pool, the channel axis, a
+conv of fewer than 4 input channels)."""
 
 from __future__ import annotations
 
@@ -52,8 +52,6 @@ TOP_LEFT = [[0, 0], [1, 0], [1, 0], [0, 0]]      # the default detector's
 BOTTOM_RIGHT = [[0, 0], [0, 2], [2, 1], [0, 0]]
 
 FUSED = {
-    "conv3ch_s2_top_left": (_padded, 81, (1, 12, 12, 3), TOP_LEFT, _conv(3, 2, 8)),
-    "conv1ch_s1_bottom_right": (_padded, 82, (1, 9, 10, 1), BOTTOM_RIGHT, _conv(3, 1, 4)),
     "conv8ch_s1_sym": (_padded, 83, (1, 8, 9, 8), HW, _conv(3, 1, 8)),
     "conv5ch_s2_bottom_right": (_padded, 84, (1, 9, 8, 5), BOTTOM_RIGHT, _conv(3, 2, 6)),
     "conv8ch_s1_sym_wide": (_padded, 85, (1, 8, 9, 8), HW, _conv(3, 1, 8), {"wide_weights": True}),
@@ -99,6 +97,10 @@ KEPT = {
     "two_readers": (_padded, 92, (1, 7, 7, 4), BOTTOM_RIGHT, _two_readers),
     "average_pool": (_padded, 93, (1, 9, 9, 4), TOP_LEFT, _pool("avg_pool2d", 3, 2)),
     "max_pool_value_above_its_clamp": (_padded, 94, (1, 9, 9, 4), TOP_LEFT, _pool("max_pool2d", 3, 2)),
+    # the whole-window conv path gathers padded windows slowly (pad_fusion._WINDOW_PATH_CHANNELS); its
+    # explicit padding is tested bit-exact in tests/test_kernels_dsp.py's folded pad cases
+    "conv3ch_s2_top_left": (_padded, 81, (1, 12, 12, 3), TOP_LEFT, _conv(3, 2, 8)),
+    "conv1ch_s1_bottom_right": (_padded, 82, (1, 9, 10, 1), BOTTOM_RIGHT, _conv(3, 1, 4)),
     "channel_axis": (_padded, 95, (1, 8, 8, 3), [[0, 0], [1, 0], [1, 0], [1, 1]], _conv(3, 2, 4)),
 }
 
@@ -115,5 +117,5 @@ def test_pad_that_would_not_be_exact_stays(engine, name, tmp_path):
 def test_folding_shrinks_the_arena():
     """The padded tensor leaves the plan: below the PAD's own step (its input and the padded tensor),
     which every plan that runs the PAD holds at once."""
-    graph = read_graph(kernel_model(_case(FUSED["conv3ch_s2_top_left"])))
-    assert plan_arena(graph).peak_bytes < 12 * 12 * 3 + 13 * 13 * 3
+    graph = read_graph(kernel_model(_case(FUSED["conv5ch_s2_bottom_right"])))
+    assert plan_arena(graph).peak_bytes < 9 * 8 * 5 + 11 * 9 * 5

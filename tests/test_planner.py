@@ -11,7 +11,6 @@ import pytest
 from kernel_harness import compare, convert
 from tinyctl.errors import TinyctlError
 from tinyctl.graph import Graph, Operator, Tensor, read_graph
-from tinyctl.engine.pad_fusion import lower
 from tinyctl.engine.params import Window
 from tinyctl.engine.window_in_place import pixel_lag
 from tinyctl.planner import ALIGNMENT, arena_lower_bound, check_plan, op_bytes, plan_arena
@@ -25,17 +24,14 @@ def graph(default_build) -> Graph:
 def test_default_plan_passes_the_simulation(graph):
     plan = plan_arena(graph)
     check_plan(graph, plan)
-    # every activation but the default detector's padded input, its PAD folded into the first conv
-    padded = {op.outputs[0] for op in graph.operators if op.opcode == "PAD"}
     activations = {t.index for t in graph.tensors if not t.is_constant}
-    assert padded and set(plan.offsets) == activations - padded
+    assert set(plan.offsets) == activations
     assert all(offset % ALIGNMENT == 0 for offset in plan.offsets.values())
 
 
 def test_default_peak_is_within_the_tflm_arena(graph, default_build):
     plan = plan_arena(graph)
-    largest_pair = max(plan.sizes[op.inputs[0]] + plan.sizes[op.outputs[0]] for op in lower(graph).operators
-                       if op.outputs)
+    largest_pair = max(plan.sizes[op.inputs[0]] + plan.sizes[op.outputs[0]] for op in graph.operators)
     assert largest_pair <= plan.peak_bytes <= default_build[1]["memory"]["tflm"]["arena_bytes"]
     # no larger than before depthwise ran in place (benchmarks/results.md of 2026-12-04), at its lower bound
     assert plan.peak_bytes <= 16_384 and arena_lower_bound(graph)[0] <= plan.peak_bytes
@@ -44,7 +40,7 @@ def test_default_peak_is_within_the_tflm_arena(graph, default_build):
 
 def test_the_simulation_catches_an_overlap(graph):
     plan = plan_arena(graph)
-    op = next(op for op in lower(graph).operators if op.opcode == "CONV_2D")   # it reads the unpadded input
+    op = next(op for op in graph.operators if op.opcode == "CONV_2D")
     offsets = dict(plan.offsets)
     offsets[op.outputs[0]] = offsets[op.inputs[0]]  # the conv would overwrite the input it is reading
     with pytest.raises(AssertionError, match=f"op step {op.index}"):

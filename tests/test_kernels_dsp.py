@@ -110,15 +110,19 @@ def _folded_pad_cases(rng) -> list:
         conv_case(rng, 9, 10, 1, 4, 3, 3, padding=bottom_right, zero_point=127,
                   name="folded pad conv window 1ch bottom-right"),
         conv_case(rng, 8, 9, 8, 8, 3, 3, padding=wide_pads, zero_point=-128, name="folded pad conv matmul 8ch pad 2"),
-        conv_case(rng, 9, 8, 5, 6, 3, 3, stride=2, padding=bottom_right, name="folded pad conv matmul 5ch s2 bottom-right"),
+        conv_case(rng, 9, 8, 5, 6, 3, 3, stride=2, padding=bottom_right,
+                  name="folded pad conv matmul 5ch s2 bottom-right"),
         wide(conv_case(rng, 8, 9, 8, 6, 3, 3, padding=(0, 1, 2, 0), name="folded pad wide conv 8ch asymmetric")),
         depthwise_case(rng, 10, 11, 6, 1, 3, 3, padding=wide_pads, name="folded pad dw plane s1 pad 2"),
         depthwise_case(rng, 9, 30, 4, 1, 3, 3, stride=2, padding=top_left, zero_point=127,
                        name="folded pad dw plane s2 top-left"),
         depthwise_case(rng, 9, 8, 3, 1, 3, 3, padding=bottom_right, name="folded pad dw plane s1 bottom-right"),
         depthwise_case(rng, 9, 8, 5, 1, 5, 5, padding=(0, 3, 1, 2), name="folded pad dw 5x5 asymmetric"),
-        max_pool_case(rng, 9, 9, 4, 3, 3, stride=2, padding=(1, 1, 1, 1), name="folded pad max pool 3x3 s2"),
-        max_pool_case(rng, 7, 8, 8, 2, 2, stride=1, padding=bottom_right, name="folded pad max pool 2x2 bottom-right"),
+        # max pool's DSP path takes 2x2 windows inside the image only
+        max_pool_case(rng, 9, 9, 4, 3, 3, stride=2, padding=(1, 1, 1, 1),
+                      name="folded pad max pool 3x3 s2 (portable)"),
+        max_pool_case(rng, 7, 8, 8, 2, 2, stride=1, padding=bottom_right,
+                      name="folded pad max pool 2x2 bottom-right (portable)"),
     ]
 
 

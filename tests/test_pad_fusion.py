@@ -1,7 +1,8 @@
 """PAD folded into the window op after it (tinyctl.engine.pad_fusion): bit-exact with TFLite-Micro on
-every kernel path the folded op can take (conv: matmul, wide; depthwise: plane and general; max pool), with the padding on every side, symmetric and not, stride 1 and 2; and the PADs
-that must stay (a value other than the zero point, two readers, an average pool, the channel axis, a
-conv of fewer than 4 input channels)."""
+every kernel path the folded op can take (conv: matmul, wide; depthwise: plane and general; max
+pool), with the padding on every side, symmetric and not, stride 1 and 2; and the PADs that must
+stay (a value other than the zero point, two readers, an average pool, the channel axis, a conv of
+fewer than 4 input channels)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ FUSED = {
     "dw_s1_sym": (_padded, 86, (1, 10, 11, 6), HW, _depthwise(3, 1)),
     "dw_s2_top_left": (_padded, 87, (1, 17, 18, 4), TOP_LEFT, _depthwise(3, 2)),
     "dw5x5_s1_bottom_right": (_padded, 88, (1, 9, 8, 3), BOTTOM_RIGHT, _depthwise(5, 1)),
-    "maxpool_s2_sym": (_padded, 89, (1, 9, 9, 4), [[0, 0], [1, 1], [1, 1], [0, 0]], _pool("max_pool2d", 3, 2), {"value": -100.0}),
+    "maxpool_s2_sym": (_padded, 89, (1, 9, 9, 4), [[0, 0], [1, 1], [1, 1], [0, 0]], _pool("max_pool2d", 3, 2),
+                       {"value": -100.0}),
     "maxpool_s1_bottom_right": (_padded, 90, (1, 7, 8, 5), BOTTOM_RIGHT, _pool("max_pool2d", 2, 1),
                                 {"value": -100.0}),
 }

@@ -1,11 +1,12 @@
 """The engine's lowering of the TFLite graph: a PAD whose only reader is a VALID conv (of at least 4
-input channels, see _WINDOW_PATH_CHANNELS), depthwise conv or max pool becomes that op's leading padding (Operator.lead_pad), so the padded tensor is never
-written nor planned. The kernels skip every tap outside the image, which is exact where the padding
-value contributes nothing: the conv's input zero point (its taps add (zp - zp) * w = 0, as TFLite-Micro's
-padded taps do), or for a max pool a value at or below its clamp's minimum (it can never raise the
-clamped maximum, and an all-padding window gives that minimum either way). An average pool counts its
-taps, so a PAD before one stays. The trailing padding needs nothing: the output size is unchanged and
-taps past the image's end are skipped.
+input channels, see _WINDOW_PATH_CHANNELS), depthwise conv or max pool becomes that op's leading
+padding (Operator.lead_pad), so the padded tensor is never written nor planned. The kernels skip
+every tap outside the image, which is exact where the padding value contributes nothing: the conv's
+input zero point (its taps add (zp - zp) * w = 0, as TFLite-Micro's padded taps do), or for a max
+pool a value at or below its clamp's minimum (it can never raise the clamped maximum, and an
+all-padding window gives that minimum either way). An average pool counts its taps, so a PAD before
+one stays. The trailing padding needs nothing: the output size is unchanged and taps past the
+image's end are skipped.
 
 The planner and the code generator lower the graph they are given; the PAD keeps its op index (its
 place in the per-layer counts) as a FUSED_PAD, which has no registry entry: it reads and writes no

@@ -303,12 +303,14 @@ def _same_pad(size: int, filt: int, stride: int, dilation: int) -> tuple[int, in
 
 
 def _window_geometry(rng, h, w, fh, fw, stride, dilation, padding):
+    """(out_h, out_w, pad_top, pad_left) for "same", "valid" or explicit (top, bottom, left, right)
+    padding, as a PAD folded into the op gives (tinyctl.engine.pad_fusion)."""
     if padding == "same":
         (oh, pt), (ow, pl) = _same_pad(h, fh, stride, dilation), _same_pad(w, fw, stride, dilation)
-    else:
-        oh = (h - ((fh - 1) * dilation + 1)) // stride + 1
-        ow = (w - ((fw - 1) * dilation + 1)) // stride + 1
-        pt = pl = 0
+        return oh, ow, pt, pl
+    pt, pb, pl, pr = (0, 0, 0, 0) if padding == "valid" else padding
+    oh = (h + pt + pb - ((fh - 1) * dilation + 1)) // stride + 1
+    ow = (w + pl + pr - ((fw - 1) * dilation + 1)) // stride + 1
     return oh, ow, pt, pl
 
 

@@ -96,7 +96,7 @@ def _cases() -> list:
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
     return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
             + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205))
-            + _deep_cases(np.random.default_rng(20261206)))
+            + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206)))
 
 
 def _deep_cases(rng) -> list:
@@ -119,6 +119,33 @@ def _deep_cases(rng) -> list:
         wide(conv_case(rng, 4, 3, 37, 5, 3, 3, padding="same", name="wide conv 4x3x37->5, bands not words (portable)")),
         _unscaled(conv_case(np.random.default_rng(7), 5, 5, 64, 12, 3, 3, padding="valid", name="conv 5x5x64->12 k3x3")),
         conv_case(np.random.default_rng(7), 5, 5, 64, 12, 3, 3, padding="valid", name="conv 5x5x64->12 k3x3"),
+    ]
+
+
+def _folded_pad_cases(rng) -> list:
+    """Explicit padding as a PAD folded into its reader gives (tinyctl.engine.pad_fusion), on every path
+    the reader can take: top and left only (the default detector's first conv), bottom and right only,
+    more on one side than SAME ever gives, on the whole-window, matrix-product, wide, plane and general
+    depthwise paths and max pool's general loop, stride 1 and 2."""
+    top_left, bottom_right, wide_pads = (1, 0, 1, 0), (0, 2, 0, 1), (2, 2, 2, 2)
+    return [
+        conv_case(rng, 12, 12, 3, 8, 3, 3, stride=2, padding=top_left, name="folded pad conv window 3ch s2 top-left"),
+        conv_case(rng, 9, 10, 1, 4, 3, 3, padding=bottom_right, zero_point=127,
+                  name="folded pad conv window 1ch bottom-right"),
+        conv_case(rng, 8, 9, 8, 8, 3, 3, padding=wide_pads, zero_point=-128, name="folded pad conv matmul 8ch pad 2"),
+        conv_case(rng, 9, 8, 5, 6, 3, 3, stride=2, padding=bottom_right,
+                  name="folded pad conv matmul 5ch s2 bottom-right"),
+        wide(conv_case(rng, 8, 9, 8, 6, 3, 3, padding=(0, 1, 2, 0), name="folded pad wide conv 8ch asymmetric")),
+        depthwise_case(rng, 10, 11, 6, 1, 3, 3, padding=wide_pads, name="folded pad dw plane s1 pad 2"),
+        depthwise_case(rng, 9, 30, 4, 1, 3, 3, stride=2, padding=top_left, zero_point=127,
+                       name="folded pad dw plane s2 top-left"),
+        depthwise_case(rng, 9, 8, 3, 1, 3, 3, padding=bottom_right, name="folded pad dw plane s1 bottom-right"),
+        depthwise_case(rng, 9, 8, 5, 1, 5, 5, padding=(0, 3, 1, 2), name="folded pad dw 5x5 asymmetric"),
+        # max pool's DSP path takes 2x2 windows inside the image only
+        max_pool_case(rng, 9, 9, 4, 3, 3, stride=2, padding=(1, 1, 1, 1),
+                      name="folded pad max pool 3x3 s2 (portable)"),
+        max_pool_case(rng, 7, 8, 8, 2, 2, stride=1, padding=bottom_right,
+                      name="folded pad max pool 2x2 bottom-right (portable)"),
     ]
 
 

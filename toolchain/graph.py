@@ -40,6 +40,7 @@ class Operator:
     inputs: tuple[int, ...]          # tensor indices, -1 for an omitted optional input
     outputs: tuple[int, ...]
     options: object | None           # the schema's options object (e.g. Conv2DOptionsT)
+    lead_pad: tuple[int, int] = (0, 0)  # rows, columns of a PAD the engine folded in before the window
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Static memory plan for the activation arena: every non-constant tensor gets a fixed, 16-byte aligned
 offset, chosen greedily (largest first, lowest offset free over its lifetime). RESHAPE's output shares
 its input's bytes, an element-wise op may write its output over an input that dies there (in place),
-and a depthwise op a fixed shift below such an input (engine/window_in_place.py).
+and a depthwise op a fixed shift below such an input (engine/window_in_place.py). The plan is of the
+engine's lowered graph (engine/pad_fusion.py: a folded PAD's output is never planned).
 `check_plan` proves a plan by simulating the op steps."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .engine.pad_fusion import lower
 from .engine.registry import in_place_shift, is_alias, require_supported
 from .engine.window_in_place import ALIGNMENT  # every offset's, so that in-place shifts keep it
 from .errors import TinyctlError
@@ -125,6 +127,7 @@ def op_bytes(graph: Graph, op: Operator) -> int:
 def arena_lower_bound(graph: Graph) -> tuple[int, int]:
     """(bytes, op index): the op needing the most bytes at once (op_bytes), which no plan can go below
     whatever the tensors' lifetimes, alignment and placement."""
+    graph = lower(graph)
     return max(((op_bytes(graph, op), op.index) for op in graph.operators), key=lambda b: b[0], default=(0, -1))
 
 
@@ -174,6 +177,7 @@ def plan_arena(graph: Graph) -> Plan:
     arena, so starting from none of them (the plan of element-wise in-place only, which the arena
     never exceeds), each is kept only if it lowers the peak; all of them at once wins if lower still."""
     require_supported(graph)
+    graph = lower(graph)
     spans = lifetimes(graph)
     legal = in_place_inputs(graph, spans)
     shifted = [step for step, takers in legal.items() if any(takers.values())]
@@ -196,6 +200,7 @@ def check_plan(graph: Graph, plan: Plan) -> None:
     two live ones share a byte, except a RESHAPE output and its source (which must share exactly) and,
     at an op that runs in place, its output and an input of `in_place_inputs` at exactly that input's
     shift below it."""
+    graph = lower(graph)
     spans = lifetimes(graph)
     aliases = _aliases(graph)
     legal = in_place_inputs(graph, spans)
@@ -212,7 +217,7 @@ def check_plan(graph: Graph, plan: Plan) -> None:
             raise AssertionError(f"RESHAPE output {graph.tensors[out].name!r} does not share its input's bytes")
     for step in range(len(graph.operators)):
         live = sorted((plan.offsets[i], tensor_bytes(graph, i), i) for i, s in spans.items() if s[0] <= step <= s[1])
-        out, takers = graph.operators[step].outputs[0], legal.get(step, {})
+        out, takers = (graph.operators[step].outputs or (None,))[0], legal.get(step, {})
         for k, (a_off, a_size, a) in enumerate(live):
             for b_off, b_size, b in live[k + 1:]:
                 if b_off >= a_off + a_size:

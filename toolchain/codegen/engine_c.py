@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine import c_text
 from ..engine.c_text import comment
+from ..engine.pad_fusion import FUSED_PAD, lower
 from ..engine.registry import op_spec, require_supported, unsupported_variant
 from ..errors import TinyctlError
 from ..graph import Graph, Operator, Tensor
@@ -61,6 +62,9 @@ class _Emitter:
         p = f"op{op.index}"
         self.data.append(f"\n/* op {op.index}: {op.opcode} -> {comment(self.graph.layer_name(op))} */\n")
         self.calls.append(f"    /* op {op.index}: {op.opcode} */\n")
+        if op.opcode == FUSED_PAD:
+            self.calls.append(f"    MODEL_LAYER_END({op.index});\n")
+            return
         spec = op_spec(self.graph, op)
         try:
             spec.emit(self, op, p, spec.params(self.graph, op))
@@ -114,6 +118,7 @@ int model_invoke(const int8_t *input, int8_t *output);
 
 def _source(graph: Graph, plan: Plan, wide: frozenset[int]) -> str:
     inp, out = _io_tensors(graph)
+    graph = lower(graph)                     # the graph the plan is of
     emitter = _Emitter(graph, plan, wide)
     for op in graph.operators:
         emitter.op(op)

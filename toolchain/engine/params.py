@@ -49,14 +49,15 @@ def int8_io(inp: Tensor, out: Tensor, activation: int) -> Int8IO:
     return Int8IO(inp.zero_point[0], out.zero_point[0], act_min, act_max)
 
 
-def window(opts, inp: Tensor, filter_h: int, filter_w: int) -> Window:
-    """Strides, dilations and leading padding of a conv or pool over `inp`."""
+def window(opts, inp: Tensor, filter_h: int, filter_w: int, lead_pad: tuple[int, int] = (0, 0)) -> Window:
+    """Strides, dilations and leading padding of a conv or pool over `inp`, plus the rows and columns
+    of a PAD folded into it (pad_fusion.py; trailing padding follows from the output size)."""
     _, in_h, in_w, _ = nhwc(inp.shape)
     dil_h = getattr(opts, "dilationHFactor", 1) or 1
     dil_w = getattr(opts, "dilationWFactor", 1) or 1
     return Window(opts.strideH, opts.strideW, dil_h, dil_w,
-                  quant.padding_offset(opts.padding, in_h, filter_h, opts.strideH, dil_h),
-                  quant.padding_offset(opts.padding, in_w, filter_w, opts.strideW, dil_w))
+                  lead_pad[0] + quant.padding_offset(opts.padding, in_h, filter_h, opts.strideH, dil_h),
+                  lead_pad[1] + quant.padding_offset(opts.padding, in_w, filter_w, opts.strideW, dil_w))
 
 
 def int8_tensors(graph: Graph, op: Operator) -> list[Tensor]:

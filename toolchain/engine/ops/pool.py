@@ -28,7 +28,7 @@ class PoolOp:
 def pool_op(graph: Graph, op: Operator) -> PoolOp:
     inp, out = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     o = op.options
-    return PoolOp(inp, out, o.filterHeight, o.filterWidth, window(o, inp, o.filterHeight, o.filterWidth),
+    return PoolOp(inp, out, o.filterHeight, o.filterWidth, window(o, inp, o.filterHeight, o.filterWidth, op.lead_pad),
                   int8_io(inp, out, o.fusedActivationFunction))
 
 

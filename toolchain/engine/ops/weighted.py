@@ -41,7 +41,7 @@ def weighted_op(graph: Graph, op: Operator) -> WeightedOp:
     if op.opcode == "FULLY_CONNECTED" and op.options.weightsFormat != 0:
         raise ValueError(f"{graph.layer_name(op)}: only the DEFAULT fully-connected weights format is supported")
     if op.opcode != "FULLY_CONNECTED":
-        conv_window = window(op.options, inp, weights.shape[1], weights.shape[2])
+        conv_window = window(op.options, inp, weights.shape[1], weights.shape[2], op.lead_pad)
     return WeightedOp(inp, weights, bias, out, int8_io(inp, out, op.options.fusedActivationFunction),
                       Requant(multiplier, shift), conv_window)
 

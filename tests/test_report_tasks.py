@@ -51,6 +51,17 @@ def test_cost_plot_draws_estimated_cycles_when_report_has_them(default_build, tm
     assert as_built.count("estimated cycles") >= 3 and "estimated cycles" not in without   # plot, caption, table
 
 
+def test_engine_table_gives_each_layers_weight_layout(default_build):
+    page = (default_build[0] / "report.html").read_text()
+    layouts = default_build[1]["engine"]["layers"]
+    wide = sum(layer["weights"] == "int16" for layer in layouts)
+    text = _text(page)
+    assert "--optimize balanced: weights pre-widened to int16" in text
+    assert f"on {wide} of {len(layouts)} conv and fully connected layers" in text
+    cells = re.findall(r"<td>(int8|int16)</td>", page)   # one per weighted layer in the per-layer table
+    assert sorted(cells) == sorted(layer["weights"] for layer in layouts)
+
+
 def test_task_of_reports_written_before_it_was_recorded(default_build):
     assert validation_task(default_build[1]["validation"]) == "anomaly"
     assert validation_task({"accuracy_measured": False}) == "agreement"

@@ -167,6 +167,62 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
+/* The sums of `pairs` blocks of two channels whose window is whole words (`groups` of 4, no tails), pre-widened
+ * weights from w on (the blocks follow each other), at the two pixels, stored in sums: block2x2_wide's loop
+ * with the blocks in it too, so that a block adds ten instructions (its first group multiplies without a
+ * sum, its four sums go out in two STRDs) rather than the thirty of a call in C, which count in short windows. */
+static inline __attribute__((always_inline)) void
+blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t groups, int32_t (*sums)[2])
+{
+    const int32_t rewind = 16 * groups, *end = sums[2 * pairs];
+    int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
+    __asm volatile(
+        "2:\n\t"
+        "ldr %[n], %[groups]\n\t"
+        "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"
+        "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+        "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+        "smuad %[a00], %[ke], %[x0e]\n\t"
+        "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"
+        "smuad %[a10], %[ke], %[x1e]\n\t"
+        "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"
+        "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+        "smuad %[a01], %[ke], %[x0e]\n\t"
+        "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"
+        "smuad %[a11], %[ke], %[x1e]\n\t"
+        "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "beq 3f\n"
+        "1:\n\t"
+        "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"
+        "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+        "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+        "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"
+        "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"
+        "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"
+        "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"
+        "ldrd %[ke], %[ko], [%[w]], #8\n\t"
+        "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"
+        "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"
+        "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"
+        "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n"
+        "3:\n\t"
+        "strd %[a00], %[a10], [%[sums]], #8\n\t"
+        "strd %[a01], %[a11], [%[sums]], #8\n\t"
+        "ldr %[n], %[rewind]\n\t"
+        "sub %[lanes], %[lanes], %[n]\n\t"
+        "ldr %[n], %[end]\n\t"
+        "cmp %[sums], %[n]\n\t"
+        "bne 2b"
+        : [a00] "=&r"(a00), [a10] "=&r"(a10), [a01] "=&r"(a01), [a11] "=&r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),
+          [sums] "+r"(sums), [n] "=&r"(n), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o),
+          [ke] "=&r"(ke), [ko] "=&r"(ko)
+        : [groups] "m"(groups), [rewind] "m"(rewind), [end] "m"(end)
+        : "cc", "memory");
+}
+
 /* The sums of one band (`skip` bytes into each channel's window, `groups` and `rest` as tc_expand_s8
  * wrote them) of channels first .. first + chunk - 1 at the two pixels, stored in sums (`add`: added
  * to the previous bands'; `wide` as in matmul_dsp). */
@@ -175,7 +231,12 @@ matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights
             int32_t channels, int32_t depth, int32_t skip, int32_t groups, int32_t rest, int32_t (*sums)[2],
             const int wide, const int add)
 {
-    for (int32_t k = 0; k < chunk; k += 2) {
+    int32_t k = 0;
+    if (wide && !add && rest == 0 && chunk >= 2) { /* the whole window, whole words: every full block at once */
+        k = chunk & ~1;
+        blocks2x2_wide(lanes, (const int16_t *)weights + first * depth, k / 2, groups, sums);
+    }
+    for (; k < chunk; k += 2) {
         const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
         int32_t acc[4];
         if (wide) { /* a block of two channels, or the last one alone, starts at channel * depth */

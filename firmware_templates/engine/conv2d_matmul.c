@@ -273,7 +273,7 @@ matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights
             const int wide, const int add)
 {
     int32_t k = 0;
-    if (wide && !add && rest == 0 && chunk >= 2) { /* the whole window, whole words: every full block at once */
+    if (wide && 4 * groups == depth && chunk >= 2) { /* the whole window in whole words: every full block at once */
         k = chunk & ~1;
         blocks2x2_wide(lanes, (const int16_t *)weights + first * depth, k / 2, groups, sums);
     }

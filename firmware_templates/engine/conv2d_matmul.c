@@ -172,23 +172,23 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
 
 /* One block of two channels at the two pixels over `groups` (in n, >= 1) whole words of pre-widened weights:
  * block2x2_wide's loop with its first group multiplying without a sum, so that the sums need no zeroing. */
-#define BLOCK2X2_WIDE_GROUP(op, s00, s10, s01, s11)                                                                                        \
+#define BLOCK2X2_WIDE_GROUP(op, s00, s10, s01, s11)                                                                    \
     "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
     "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"                                                                         \
     "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
-    op "%[a00], %[ke], %[x0e]" s00 "\n\t"                                                                                     \
+    op "%[a00], %[ke], %[x0e]" s00 "\n\t"                                                                              \
     "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                          \
-    op "%[a10], %[ke], %[x1e]" s10 "\n\t"                                                                                     \
+    op "%[a10], %[ke], %[x1e]" s10 "\n\t"                                                                              \
     "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"                                                                          \
     "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
-    op "%[a01], %[ke], %[x0e]" s01 "\n\t"                                                                                     \
+    op "%[a01], %[ke], %[x0e]" s01 "\n\t"                                                                              \
     "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                          \
-    op "%[a11], %[ke], %[x1e]" s11 "\n\t"                                                                                     \
+    op "%[a11], %[ke], %[x1e]" s11 "\n\t"                                                                              \
     "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"                                                                          \
     "subs %[n], %[n], #1\n\t"
 #define BLOCK2X2_WIDE                                                                                                  \
-    "ldr %[n], %[groups]\n\t" BLOCK2X2_WIDE_GROUP("smuad ", "", "", "", "") "beq 3f\n"                                                 \
-    "1:\n\t" BLOCK2X2_WIDE_GROUP("smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]") "bne 1b\n"                                                                  \
+    "ldr %[n], %[groups]\n\t" BLOCK2X2_WIDE_GROUP("smuad ", "", "", "", "") "beq 3f\n"                                 \
+    "1:\n\t" BLOCK2X2_WIDE_GROUP("smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]") "bne 1b\n"                  \
     "3:\n\t"
 #define BLOCK2X2_WIDE_OPERANDS                                                                                         \
     [a00] "=&r"(a00), [a10] "=&r"(a10), [a01] "=&r"(a01), [a11] "=&r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),          \

@@ -7,7 +7,10 @@
  * A window deeper than MATMUL_MAX_DEPTH (3x3x64) runs in bands of whole filter rows, each gathered
  * and expanded in turn, its sums added to the previous bands' before the requantisation.
  * The weights are int8 OHWI (tc_conv2d_s8) or pre-widened to int16 (tc_conv2d_wide_s8), whose inner
- * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes. */
+ * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes.
+ * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop, and
+ * into [-128, 127] requantises each block's sums there too: short windows (1x1 over 8-32 channels) are
+ * mostly per-block and per-output costs. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP

@@ -7,7 +7,10 @@
  * A window deeper than MATMUL_MAX_DEPTH (3x3x64) runs in bands of whole filter rows, each gathered
  * and expanded in turn, its sums added to the previous bands' before the requantisation.
  * The weights are int8 OHWI (tc_conv2d_s8) or pre-widened to int16 (tc_conv2d_wide_s8), whose inner
- * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes. */
+ * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes.
+ * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop, and
+ * into [-128, 127] requantises each block's sums there too: short windows (1x1 over 8-32 channels) are
+ * mostly per-block and per-output costs. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
@@ -53,12 +56,15 @@ static inline int window_inside(const tc_dims *in, const tc_dims *wd, const tc_w
 }
 
 /* Filter rows fy0 .. fy1 - 1 of output pixel p's patch (p in 0 .. n * h * w - 1): in place for a 1x1
- * filter without padding (`direct`, a constant in each copy the compiler makes), else gathered into
- * `patch`. */
+ * filter without padding (`direct`, a constant in each copy the compiler makes), at p's own pixel when it
+ * has stride 1 too (`contiguous`: no divisions for the coordinates), else gathered into `patch`. */
 static inline __attribute__((always_inline)) const int8_t *
 matmul_patch(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_window *win,
-             int32_t p, int32_t fy0, int32_t fy1, int8_t zero_point, int8_t *patch, const int direct)
+             int32_t p, int32_t fy0, int32_t fy1, int8_t zero_point, int8_t *patch, const int direct, int contiguous)
 {
+    if (direct && contiguous) {
+        return input + p * in->c;
+    }
     const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h, c = in->c;
     const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
     const int8_t *image = input + b * in->h * in->w * c;
@@ -167,6 +173,100 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
+/* One block of two channels at the two pixels over `groups` (in n, >= 1) whole words of pre-widened weights:
+ * block2x2_wide's loop with its first group multiplying without a sum, so that the sums need no zeroing. */
+#define BLOCK2X2_WIDE_GROUP(op, s00, s10, s01, s11)                                                                    \
+    "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
+    "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"                                                                         \
+    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
+    op "%[a00], %[ke], %[x0e]" s00 "\n\t"                                                                              \
+    "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                          \
+    op "%[a10], %[ke], %[x1e]" s10 "\n\t"                                                                              \
+    "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"                                                                          \
+    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
+    op "%[a01], %[ke], %[x0e]" s01 "\n\t"                                                                              \
+    "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                          \
+    op "%[a11], %[ke], %[x1e]" s11 "\n\t"                                                                              \
+    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"                                                                          \
+    "subs %[n], %[n], #1\n\t"
+#define BLOCK2X2_WIDE                                                                                                  \
+    "ldr %[n], %[groups]\n\t" BLOCK2X2_WIDE_GROUP("smuad ", "", "", "", "") "beq 3f\n"                                 \
+    "1:\n\t" BLOCK2X2_WIDE_GROUP("smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]") "bne 1b\n"                  \
+    "3:\n\t"
+#define BLOCK2X2_WIDE_OPERANDS                                                                                         \
+    [a00] "=&r"(a00), [a10] "=&r"(a10), [a01] "=&r"(a01), [a11] "=&r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),          \
+        [n] "=&r"(n), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [ke] "=&r"(ke),          \
+        [ko] "=&r"(ko)
+
+/* The sums of `pairs` blocks of two channels whose window is whole words (`groups` of 4, no tails), pre-widened
+ * weights from w on (the blocks follow each other), at the two pixels, stored in sums: the blocks in the asm
+ * loop too, so that a block adds ten instructions rather than the thirty of a call in C, which count in short
+ * windows. */
+static inline __attribute__((always_inline)) void
+blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t groups, int32_t (*sums)[2])
+{
+    const int32_t rewind = 16 * groups, *end = sums[2 * pairs];
+    int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
+    __asm volatile("2:\n\t" BLOCK2X2_WIDE
+                   "strd %[a00], %[a10], [%[sums]], #8\n\t"
+                   "strd %[a01], %[a11], [%[sums]], #8\n\t"
+                   "ldr %[n], %[rewind]\n\t"
+                   "sub %[lanes], %[lanes], %[n]\n\t"
+                   "ldr %[n], %[end]\n\t"
+                   "cmp %[sums], %[n]\n\t"
+                   "bne 2b"
+                   : BLOCK2X2_WIDE_OPERANDS, [sums] "+r"(sums)
+                   : [groups] "m"(groups), [rewind] "m"(rewind), [end] "m"(end)
+                   : "cc", "memory");
+}
+
+/* One output of a block's sum in place: tc_output_scaled's five steps and its one SSAT, the channel's scale in
+ * registers b (bias2), m (multiplier), r (round) and s (right). */
+#define SCALE_FULL(acc, b, m, r, s)                                                                                    \
+    "add " acc ", " b ", " acc ", lsl #1\n\t"                                                                          \
+    "smmulr " acc ", " acc ", " m "\n\t"                                                                               \
+    "add " acc ", " acc ", " acc ", asr #31\n\t"                                                                       \
+    "add " acc ", " acc ", " r "\n\t"                                                                                  \
+    "asr " acc ", " acc ", " s "\n\t"                                                                                  \
+    "ssat " acc ", #8, " acc "\n\t"
+
+/* blocks2x2_wide for the activation range [-128, 127], each block's four sums requantised in the registers
+ * that held its inputs and weights and stored as int8: channel k's outputs at output[k] (first pixel) and
+ * output[second + k], scales[k] from tc_channel_scales. About three instructions an output fewer than the
+ * sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. */
+static inline __attribute__((always_inline)) void
+blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t groups,
+                       const tc_channel_scale *scales, int8_t *output, int32_t second)
+{
+    const int32_t rewind = 16 * groups;
+    const int8_t *end = output + 2 * pairs;
+    int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
+    __asm volatile("2:\n\t" BLOCK2X2_WIDE
+                   "ldr %[n], %[scales]\n\t"
+                   "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"
+                   "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"
+                   SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
+                   SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
+                   "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"
+                   "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"
+                   "str %[n], %[scales]\n\t"
+                   SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
+                   SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
+                   "ldr %[n], %[second]\n\t"
+                   "strb %[a10], [%[output], %[n]]\n\t"
+                   "strb %[a00], [%[output]], #1\n\t"
+                   "strb %[a11], [%[output], %[n]]\n\t"
+                   "strb %[a01], [%[output]], #1\n\t"
+                   "ldr %[n], %[rewind]\n\t"
+                   "sub %[lanes], %[lanes], %[n]\n\t"
+                   "ldr %[n], %[end]\n\t"
+                   "cmp %[output], %[n]\n\t"
+                   "bne 2b"
+                   : BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(scales)
+                   : [groups] "m"(groups), [rewind] "m"(rewind), [end] "m"(end), [second] "m"(second)
+                   : "cc", "memory");
+}
+
 /* The sums of one band (`skip` bytes into each channel's window, `groups` and `rest` as tc_expand_s8
  * wrote them) of channels first .. first + chunk - 1 at the two pixels, stored in sums (`add`: added
  * to the previous bands'; `wide` as in matmul_dsp). */
@@ -175,7 +275,12 @@ matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights
             int32_t channels, int32_t depth, int32_t skip, int32_t groups, int32_t rest, int32_t (*sums)[2],
             const int wide, const int add)
 {
-    for (int32_t k = 0; k < chunk; k += 2) {
+    int32_t k = 0;
+    if (wide && 4 * groups == depth && chunk >= 2) { /* the whole window in whole words: every full block at once */
+        k = chunk & ~1;
+        blocks2x2_wide(lanes, (const int16_t *)weights + first * depth, k / 2, groups, sums);
+    }
+    for (; k < chunk; k += 2) {
         const int32_t next = k + 1 < chunk ? depth : 0; /* an odd last channel twice */
         int32_t acc[4];
         if (wide) { /* a block of two channels, or the last one alone, starts at channel * depth */
@@ -205,28 +310,37 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     const int8_t zero_point = (int8_t)io->input_zero_point;
     int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
     int8_t patch[MATMUL_MAX_DEPTH];
+    const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
+    /* int16 weights over one band of whole words into [-128, 127]: blocks2x2_wide_outputs, for even chunks */
+    const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0 && p->min == -128 && p->max == 127;
     tc_channel_scale scales[MATMUL_CHUNK];
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
         tc_channel_scales(p, first, chunk, scales);
         for (int32_t px = 0; px < pixels; px += 2) {
             const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
+            int8_t *output0 = output + px * channels + first, *output1 = output + second * channels + first;
             for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) { /* a 1x1 filter: one band, fy0 a constant 0 */
                 fy1 = direct ? 1 : fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
                 const int32_t band = (fy1 - fy0) * row_bytes, groups = band >> 2, rest = band & 3;
-                tc_expand_s8(matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct), groups,
-                             rest, offset2, lanes, 4, tails[0]);
-                tc_expand_s8(matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct),
-                             groups, rest, offset2, lanes + 2, 4, tails[1]);
-                if (fy0 == 0) {
+                tc_expand_s8(matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct, contiguous),
+                             groups, rest, offset2, lanes, 4, tails[0]);
+                tc_expand_s8(
+                    matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
+                    groups, rest, offset2, lanes + 2, 4, tails[1]);
+                if (fused && chunk % 2 == 0) {
+                    blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, chunk / 2, groups, scales,
+                                           output0, (int32_t)(output1 - output0));
+                } else if (fy0 == 0) {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
                 } else {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, fy0 * row_bytes, groups, rest,
                                 sums, wide, 1);
                 }
             }
-            tc_outputs2_dsp((const int32_t(*)[2])sums, scales, chunk, output + px * channels + first,
-                            output + second * channels + first, p->min, p->max);
+            if (!fused || chunk % 2) {
+                tc_outputs2_dsp((const int32_t(*)[2])sums, scales, chunk, output0, output1, p->min, p->max);
+            }
         }
     }
 }

@@ -321,12 +321,35 @@ def _plane_cases(rng) -> list:
         full_range(depthwise_case(rng, 9, 11, 4, 1, 3, 3, stride=2, padding="same", misalign=(3, 1),
                                   name="dw 9x11x4 s2 same")),
         depthwise_case(rng, 10, 10, 9, 1, 3, 3, stride=2, padding="valid", name="dw 10x10x9 s2 valid"),
-        full_range(depthwise_case(rng, 5, 8, 1, 1, 3, 3, padding="valid", name="dw plane 5x8x1 s1 valid")),
+        full_range(depthwise_case(rng, 5, 12, 1, 1, 3, 3, padding="valid", name="dw plane 5x12x1 s1 valid")),
         depthwise_case(rng, 3, 126, 2, 1, 3, 3, padding="same", name="dw plane 3x126x2 s1 same (widest row)"),
         depthwise_case(rng, 3, 127, 2, 1, 3, 3, padding="same",
                        name="dw 3x127x2 s1 same (too wide for the plane path)"),
         *_transposed_plane_cases(rng),
         *_stride2_plane_cases(rng),
+        *_small_plane_cases(rng),
+    ]
+
+
+def _small_plane_cases(rng) -> list:
+    """3x3 layers of fewer than 30 outputs a channel, which the plane path leaves to the general one: 1x1,
+    2x2, 3x3, 3x5, 4x6 and 5x5 planes, SAME and VALID, stride 2 on even and odd sizes, 1 to 128 channels
+    (odd counts, more than one 16-channel chunk), zero points -128 and 0, the clamp with and without the
+    full range; beside them a 6x5 plane (30 outputs, the plane path) and the 6x6 of MobileNet's middle."""
+    return [
+        depthwise_case(rng, 1, 1, 3, 1, 3, 3, padding="same", zero_point=0, name="dw small 1x1x3 s1 same"),
+        depthwise_case(rng, 2, 2, 5, 1, 3, 3, padding="same", zero_point=-128, name="dw small 2x2x5 s1 same"),
+        full_range(depthwise_case(rng, 3, 3, 64, 1, 3, 3, padding="same", name="dw small 3x3x64 s1 same")),
+        depthwise_case(rng, 3, 3, 128, 1, 3, 3, padding="same", zero_point=0, name="dw small 3x3x128 s1 same"),
+        depthwise_case(rng, 3, 5, 8, 1, 3, 3, padding="same", zero_point=-128, name="dw small 3x5x8 s1 same"),
+        depthwise_case(rng, 5, 7, 1, 1, 3, 3, padding="valid", name="dw small 5x7x1 s1 valid"),
+        depthwise_case(rng, 4, 6, 21, 1, 3, 3, padding="same", name="dw small 4x6x21 s1 same"),
+        depthwise_case(rng, 7, 7, 3, 1, 3, 3, padding="valid", zero_point=0, name="dw small 7x7x3 s1 valid (5x5)"),
+        depthwise_case(rng, 6, 6, 128, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                       name="dw small 6x6x128 s2 same (bottom and right padding)"),
+        depthwise_case(rng, 7, 7, 5, 1, 3, 3, stride=2, padding="same", name="dw small 7x7x5 s2 same (every side)"),
+        full_range(depthwise_case(rng, 6, 5, 64, 1, 3, 3, padding="same", name="dw plane 6x5x64 s1 same")),
+        depthwise_case(rng, 6, 6, 64, 1, 3, 3, padding="same", name="dw plane 6x6x64 s1 same"),
     ]
 
 
@@ -359,10 +382,10 @@ def _transposed_plane_cases(rng) -> list:
                        name="dw plane 11x4x5 s1 same (by columns)"),
         full_range(depthwise_case(rng, 14, 6, 3, 1, 3, 3, padding="same", zero_point=-128,
                                   name="dw plane 14x6x3 s1 same (by columns)")),
-        depthwise_case(rng, 9, 3, 7, 1, 3, 3, padding="valid", zero_point=127,
-                       name="dw plane 9x3x7 s1 valid (one column)"),
-        depthwise_case(rng, 9, 1, 4, 1, 3, 3, padding="same", name="dw plane 9x1x4 s1 same (Nx1 image)"),
-        depthwise_case(rng, 1, 9, 4, 1, 3, 3, padding="same", name="dw plane 1x9x4 s1 same (1xN image)"),
+        depthwise_case(rng, 32, 3, 7, 1, 3, 3, padding="valid", zero_point=127,
+                       name="dw plane 32x3x7 s1 valid (one column)"),
+        depthwise_case(rng, 30, 1, 4, 1, 3, 3, padding="same", name="dw plane 30x1x4 s1 same (Nx1 image)"),
+        depthwise_case(rng, 1, 30, 4, 1, 3, 3, padding="same", name="dw plane 1x30x4 s1 same (1xN image)"),
         depthwise_case(rng, 130, 2, 2, 1, 3, 3, padding="same",
                        name="dw plane 130x2x2 s1 same (too tall to transpose)"),
         depthwise_case(rng, 25, 5, 8, 1, 3, 3, padding="same", name="dw plane 25x5x8 s1 same (by columns)"),
@@ -415,10 +438,13 @@ def _in_place_cases(rng) -> list:
     """Depthwise written in place, its output the planner's shift below its input, on each path: the
     plane (padding on every side, none, an odd channel count, a tall plane it then walks by rows, stride 2), the
     chunked DSP loop (stride 2, 5x5, dilation, more than one 16-channel chunk, the general
-    requantisation) and the portable one (7x7)."""
+    requantisation, 3x3 planes too small for the plane path) and the portable one (7x7)."""
     return [in_place(case) for case in [
         full_range(depthwise_case(rng, 7, 9, 5, 1, 3, 3, padding="same", name="dw plane 7x9x5 s1 same")),
-        depthwise_case(rng, 6, 8, 3, 1, 3, 3, padding="valid", zero_point=127, name="dw plane 6x8x3 s1 valid"),
+        depthwise_case(rng, 6, 10, 3, 1, 3, 3, padding="valid", zero_point=127, name="dw plane 6x10x3 s1 valid"),
+        depthwise_case(rng, 5, 5, 8, 1, 3, 3, padding="valid", zero_point=-128, name="dw small 5x5x8 s1 valid"),
+        depthwise_case(rng, 4, 6, 21, 1, 3, 3, padding="same", name="dw small 4x6x21 s1 same"),
+        depthwise_case(rng, 6, 6, 16, 1, 3, 3, stride=2, padding="same", zero_point=0, name="dw small 6x6x16 s2 same"),
         depthwise_case(rng, 9, 11, 20, 1, 3, 3, stride=2, padding="same", name="dw 9x11x20 s2 same"),
         depthwise_case(rng, 6, 5, 37, 1, 5, 5, padding="same", zero_point=-128, name="dw 6x5x37 k5x5 same"),
         depthwise_case(rng, 9, 9, 18, 1, 3, 3, dilation=2, padding="same", name="dw 9x9x18 d2 same"),
@@ -549,6 +575,16 @@ def test_depthwise_plane_path_is_taken(runs):
     plane = per_mac["dw plane 3x126x2 s1 same (widest row)"]
     general = per_mac["dw 3x127x2 s1 same (too wide for the plane path)"]
     assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_depthwise_small_planes_take_the_general_path(runs):
+    """A 3x3 plane (9 outputs a channel) costs under 1.4 times the instructions per MAC of a 6x5 one on the
+    plane path: the plane path would cost 1.7 times, its set-up per channel spread over 9 outputs."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    small = per_mac["dw small 3x3x64 s1 same, full range"]
+    plane = per_mac["dw plane 6x5x64 s1 same, full range"]
+    assert small < 1.4 * plane, f"{small:.2f} vs {plane:.2f} instructions per MAC"
 
 
 def test_depthwise_plane_path_takes_stride_2(runs):

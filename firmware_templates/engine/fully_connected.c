@@ -85,18 +85,71 @@ static __attribute__((noinline)) void fc_outputs_scaled(const int32_t *sums, int
     }
 }
 
+/* tc_requantize of a sum with its bias: tc_requantize_fast when |sum| < 2^30 (fc_output_params: the
+ * shifts are in its range), else tc_requantize_dsp. */
+static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, int32_t multiplier, int32_t shift)
+{
+    const uint32_t fits = (uint32_t)sum + ((1u << 30) - 1) < (1u << 31) - 1;
+    return fits ? tc_requantize_fast(sum, multiplier, shift) : tc_requantize_dsp(sum, multiplier, shift);
+}
+
+/* The int8 outputs of units c .. c + n - 1 from their sums with the bias, each by its own multiplier
+ * and shift (fc_requantize, when tc_output_params.fast), with a copy for the full int8 range. */
+static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32_t n, int32_t c,
+                                                      const tc_output_params *p, int8_t *output)
+{
+    const int32_t step = p->per_channel, zero_point = p->zero_point, lo = p->min, hi = p->max;
+    const int32_t *multiplier = p->multiplier + c * step, *shift = p->shift + c * step;
+    if (lo == -128 && hi == 127) {
+        for (int32_t k = 0; k < n; ++k, multiplier += step, shift += step) {
+            output[k] = (int8_t)__ssat(fc_requantize(sums[k], *multiplier, *shift) + zero_point, 8);
+        }
+    } else {
+        for (int32_t k = 0; k < n; ++k, multiplier += step, shift += step) {
+            const int32_t v = fc_requantize(sums[k], *multiplier, *shift) + zero_point;
+            output[k] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+        }
+    }
+}
+
+/* The int8 outputs of units u .. u + n - 1 from their sums (from the bias when p->fast): one `scale`
+ * for all when `shared`, else fc_outputs_fast or tc_outputs_dsp (which adds the bias). */
+static inline __attribute__((always_inline)) void fc_outputs(const int32_t *sums, int32_t n, int32_t u,
+                                                             const tc_output_params *p,
+                                                             const tc_channel_scale *scale, int8_t *output,
+                                                             const int shared)
+{
+    if (shared) {
+        fc_outputs_scaled(sums, n, scale, p->min, p->max, output);
+    } else if (p->fast) {
+        fc_outputs_fast(sums, n, u, p, output);
+    } else {
+        tc_outputs_dsp(sums, n, u, p, output);
+    }
+}
+
+/* tc_output_params_of, without its scan of the biases when the requantisation is per channel: `fast`
+ * then says that the shifts and the products fit tc_requantize_fast, and fc_requantize checks each sum
+ * with its bias. Per tensor, the shared scale (tc_scale_fast) needs the scan. */
+static tc_output_params fc_output_params(const int32_t *bias, int32_t units, int32_t depth, const tc_int8_io *io,
+                                         const tc_requant *rq)
+{
+    tc_output_params p = tc_output_params_of(rq->count == 1 ? bias : 0, units, depth, io, rq);
+    p.bias = bias;
+    return p;
+}
+
 /* One input row's outputs, four units at a time, then one at a time: the row expanded to int16 pairs
  * (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it is (tc_dot4_s8, tc_dot1_s8).
  * `shared` (a constant in each of the two copies the compiler makes): the requantisation is per tensor
- * and tc_scale_fast takes it, so every accumulator starts from its bias and fc_outputs_scaled applies
- * `scale`; else tc_outputs_dsp adds the bias and requantises. */
+ * and tc_scale_fast takes it. Every accumulator starts from its bias when p->fast (fc_outputs). */
 static inline __attribute__((always_inline)) void
 fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int8_t *weights, int32_t depth,
          int32_t units, int32_t offset2, const tc_output_params *p, const tc_channel_scale *scale, int8_t *output,
          const int shared)
 {
     const int32_t groups = depth >> 2, rest = depth & 3;
-    const int32_t *bias = shared ? p->bias : 0;
+    const int32_t *bias = shared || p->fast ? p->bias : 0;
     int32_t u = 0;
     for (; u + 4 <= units; u += 4, output += 4) {
         int32_t acc[4] = {0, 0, 0, 0};
@@ -108,53 +161,63 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
         } else {
             tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
         }
-        if (shared) {
-            fc_outputs_scaled(acc, 4, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(acc, 4, u, p, output);
-        }
+        fc_outputs(acc, 4, u, p, scale, output, shared);
     }
     for (; u < units; ++u, ++output) {
         const int32_t start = bias ? bias[u] : 0;
         const int32_t acc = lanes ? fc_row(lanes, tail, weights + u * depth, groups, rest, start)
                                   : tc_dot1_s8(row, weights + u * depth, depth, offset2, start);
-        if (shared) {
-            fc_outputs_scaled(&acc, 1, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(&acc, 1, u, p, output);
-        }
+        fc_outputs(&acc, 1, u, p, scale, output, shared);
     }
 }
 
+/* One group of 4 inputs (their int16 pairs xe, xo) against row a's 4 pre-widened weights: one LDRD and
+ * two SMLADs. */
+#define FC_WIDE_ROW_ASM(a, xe, xo)                        \
+    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                   \
+    "smlad %[" a "], %[ke], %[" xe "], %[" a "]\n\t"     \
+    "smlad %[" a "], %[ko], %[" xo "], %[" a "]\n\t"
+
 /* acc[k] += row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row: per
- * group of 4 inputs one LDRD of their int16 pairs, then per row one LDRD of its weight pairs and two
- * SMLADs. Returns where the block's tails start. */
+ * two groups of 4 inputs two LDRDs of their int16 pairs, then per group and row one LDRD of its weight
+ * pairs and two SMLADs (28 instructions per 32 MACs), an odd last group alone. Returns where the
+ * block's tails start. */
 static inline __attribute__((always_inline)) const int16_t *
 fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t acc[4])
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, ke, ko;
-    if (groups > 0) {
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, ye, yo, ke, ko, pairs = groups >> 1;
+    if (pairs > 0) {
         __asm volatile(
             "1:\n\t"
             "ldrd %[xe], %[xo], [%[lanes]], #8\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a0], %[ke], %[xe], %[a0]\n\t"
-            "smlad %[a0], %[ko], %[xo], %[a0]\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a1], %[ke], %[xe], %[a1]\n\t"
-            "smlad %[a1], %[ko], %[xo], %[a1]\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a2], %[ke], %[xe], %[a2]\n\t"
-            "smlad %[a2], %[ko], %[xo], %[a2]\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a3], %[ke], %[xe], %[a3]\n\t"
-            "smlad %[a3], %[ko], %[xo], %[a3]\n\t"
+            "ldrd %[ye], %[yo], [%[lanes]], #8\n\t"
+            FC_WIDE_ROW_ASM("a0", "xe", "xo")
+            FC_WIDE_ROW_ASM("a1", "xe", "xo")
+            FC_WIDE_ROW_ASM("a2", "xe", "xo")
+            FC_WIDE_ROW_ASM("a3", "xe", "xo")
+            FC_WIDE_ROW_ASM("a0", "ye", "yo")
+            FC_WIDE_ROW_ASM("a1", "ye", "yo")
+            FC_WIDE_ROW_ASM("a2", "ye", "yo")
+            FC_WIDE_ROW_ASM("a3", "ye", "yo")
             "subs %[n], %[n], #1\n\t"
             "bne 1b"
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "+r"(lanes), [w] "+r"(w),
-              [n] "+r"(groups), [xe] "=&r"(xe), [xo] "=&r"(xo), [ke] "=&r"(ke), [ko] "=&r"(ko)
+              [n] "+r"(pairs), [xe] "=&r"(xe), [xo] "=&r"(xo), [ye] "=&r"(ye), [yo] "=&r"(yo), [ke] "=&r"(ke),
+              [ko] "=&r"(ko)
             :
             : "cc", "memory");
+    }
+    if (groups & 1) {
+        __asm volatile(
+            "ldrd %[xe], %[xo], [%[lanes]]\n\t"
+            FC_WIDE_ROW_ASM("a0", "xe", "xo")
+            FC_WIDE_ROW_ASM("a1", "xe", "xo")
+            FC_WIDE_ROW_ASM("a2", "xe", "xo")
+            FC_WIDE_ROW_ASM("a3", "xe", "xo")
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [xe] "=&r"(xe),
+              [xo] "=&r"(xo), [ke] "=&r"(ke), [ko] "=&r"(ko)
+            : [lanes] "r"(lanes)
+            : "memory");
     }
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
     return w;
@@ -167,7 +230,7 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
               const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
 {
     const int32_t groups = depth >> 2, rest = depth & 3;
-    const int32_t *bias = shared ? p->bias : 0;
+    const int32_t *bias = shared || p->fast ? p->bias : 0;
     int32_t u = 0;
     for (; u + 4 <= units; u += 4, output += 4) {
         int32_t acc[4] = {0, 0, 0, 0};
@@ -175,16 +238,12 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
             acc[k] = bias[u + k];
         }
         const int16_t *w = fc_block_wide(lanes, weights + u * depth, groups, acc);
-        for (int32_t k = 0; k < 4; ++k, w += rest) {
+        for (int32_t k = 0; rest && k < 4; ++k, w += rest) {
             for (int32_t i = 0; i < rest; ++i) {
                 acc[k] += w[i] * tail[i];
             }
         }
-        if (shared) {
-            fc_outputs_scaled(acc, 4, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(acc, 4, u, p, output);
-        }
+        fc_outputs(acc, 4, u, p, scale, output, shared);
     }
     for (const int16_t *w = weights + u * depth; u < units; ++u, ++output, w += (depth + 1) & ~1) {
         int32_t acc = bias ? bias[u] : 0, k;
@@ -197,11 +256,7 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
         for (int32_t i = 0; i < rest; ++i) {
             acc += w[4 * groups + i] * tail[i];
         }
-        if (shared) {
-            fc_outputs_scaled(&acc, 1, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(&acc, 1, u, p, output);
-        }
+        fc_outputs(&acc, 1, u, p, scale, output, shared);
     }
 }
 
@@ -211,7 +266,7 @@ static void fully_connected_wide_dsp(const int8_t *input, int32_t batches, int32
                                      const tc_requant *rq)
 {
     const int32_t offset2 = tc_dup16(-io->input_zero_point);
-    const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
+    const tc_output_params out = fc_output_params(bias, units, depth, io, rq);
     const int shared = out.fast_scale && !out.per_channel;
     tc_channel_scale scale = {0, 0, 0, 0};
     if (shared) {
@@ -236,7 +291,7 @@ static void fully_connected_dsp(const int8_t *input, int32_t batches, int32_t de
                                 int8_t *output, const tc_int8_io *io, const tc_requant *rq)
 {
     const int32_t offset2 = tc_dup16(-io->input_zero_point);
-    const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
+    const tc_output_params out = fc_output_params(bias, units, depth, io, rq);
     const int shared = out.fast_scale && !out.per_channel, expanded = depth <= FC_MAX_DEPTH;
     tc_channel_scale scale = {0, 0, 0, 0};
     if (shared) {

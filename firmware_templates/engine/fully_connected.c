@@ -85,35 +85,48 @@ static __attribute__((noinline)) void fc_outputs_scaled(const int32_t *sums, int
     }
 }
 
-/* tc_requantize of a sum with its bias: tc_requantize_fast when |sum| < 2^30 (fc_output_params: the
- * shifts are in its range), else tc_requantize_dsp. */
+/* tc_requantize_dsp out of line: else gcc computes it beside tc_requantize_fast for every output. */
+static __attribute__((noinline, cold)) int32_t fc_requantize_full(int32_t sum, int32_t multiplier, int32_t shift)
+{
+    return tc_requantize_dsp(sum, multiplier, shift);
+}
+
+/* tc_requantize of a sum with its bias: tc_requantize_fast in its range (|sum| < 2^30, shift in
+ * [-31, 0]: compares with immediates), else fc_requantize_full. */
 static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, int32_t multiplier, int32_t shift)
 {
-    const uint32_t fits = (uint32_t)sum + ((1u << 30) - 1) < (1u << 31) - 1;
-    return fits ? tc_requantize_fast(sum, multiplier, shift) : tc_requantize_dsp(sum, multiplier, shift);
+    const int fits = sum > -(INT32_C(1) << 30) && sum < (INT32_C(1) << 30) && (uint32_t)-shift <= 31u;
+    return fits ? tc_requantize_fast(sum, multiplier, shift) : fc_requantize_full(sum, multiplier, shift);
 }
 
 /* The int8 outputs of units c .. c + n - 1 from their sums with the bias, each by its own multiplier
- * and shift (fc_requantize, when tc_output_params.fast), with a copy for the full int8 range. */
+ * and shift (fc_requantize; tc_output_params.fast, per channel), with a copy for the full int8 range. */
 static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32_t n, int32_t c,
                                                       const tc_output_params *p, int8_t *output)
 {
-    const int32_t step = p->per_channel, zero_point = p->zero_point, lo = p->min, hi = p->max;
-    const int32_t *multiplier = p->multiplier + c * step, *shift = p->shift + c * step;
+    const int32_t zero_point = p->zero_point, lo = p->min, hi = p->max;
+    const int32_t *multiplier = p->multiplier + c, *shift = p->shift + c;
     if (lo == -128 && hi == 127) {
-        for (int32_t k = 0; k < n; ++k, multiplier += step, shift += step) {
-            output[k] = (int8_t)__ssat(fc_requantize(sums[k], *multiplier, *shift) + zero_point, 8);
+        for (int32_t k = 0; k < n; ++k) {
+            output[k] = (int8_t)__ssat(fc_requantize(sums[k], multiplier[k], shift[k]) + zero_point, 8);
         }
     } else {
-        for (int32_t k = 0; k < n; ++k, multiplier += step, shift += step) {
-            const int32_t v = fc_requantize(sums[k], *multiplier, *shift) + zero_point;
+        for (int32_t k = 0; k < n; ++k) {
+            const int32_t v = fc_requantize(sums[k], multiplier[k], shift[k]) + zero_point;
             output[k] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
         }
     }
 }
 
-/* The int8 outputs of units u .. u + n - 1 from their sums (from the bias when p->fast): one `scale`
- * for all when `shared`, else fc_outputs_fast or tc_outputs_dsp (which adds the bias). */
+/* Whether the accumulators start from the bias: with one `scale` for all (`shared`) and per channel
+ * with tc_output_params.fast (fc_outputs). */
+static inline __attribute__((always_inline)) int fc_from_bias(const tc_output_params *p, const int shared)
+{
+    return shared || (p->fast && p->per_channel);
+}
+
+/* The int8 outputs of units u .. u + n - 1 from their sums (fc_from_bias): one `scale` for all when
+ * `shared`, else fc_outputs_fast or tc_outputs_dsp (which adds the bias). */
 static inline __attribute__((always_inline)) void fc_outputs(const int32_t *sums, int32_t n, int32_t u,
                                                              const tc_output_params *p,
                                                              const tc_channel_scale *scale, int8_t *output,
@@ -121,35 +134,39 @@ static inline __attribute__((always_inline)) void fc_outputs(const int32_t *sums
 {
     if (shared) {
         fc_outputs_scaled(sums, n, scale, p->min, p->max, output);
-    } else if (p->fast) {
+    } else if (fc_from_bias(p, 0)) {
         fc_outputs_fast(sums, n, u, p, output);
     } else {
         tc_outputs_dsp(sums, n, u, p, output);
     }
 }
 
-/* tc_output_params_of, without its scan of the biases when the requantisation is per channel: `fast`
- * then says that the shifts and the products fit tc_requantize_fast, and fc_requantize checks each sum
- * with its bias. Per tensor, the shared scale (tc_scale_fast) needs the scan. */
+/* tc_output_params_of, without its scans of the biases and shifts when the requantisation is per
+ * channel: `fast` then says that the products and the first shift fit tc_requantize_fast, and
+ * fc_requantize checks each sum with its bias and each shift. Per tensor, the shared scale
+ * (tc_scale_fast) needs the scan. */
 static tc_output_params fc_output_params(const int32_t *bias, int32_t units, int32_t depth, const tc_int8_io *io,
                                          const tc_requant *rq)
 {
-    tc_output_params p = tc_output_params_of(rq->count == 1 ? bias : 0, units, depth, io, rq);
+    const int per_channel = rq->count != 1;
+    const tc_requant first = {rq->multiplier, rq->shift, 1};
+    tc_output_params p = tc_output_params_of(per_channel ? 0 : bias, units, depth, io, per_channel ? &first : rq);
     p.bias = bias;
+    p.per_channel = per_channel;
     return p;
 }
 
 /* One input row's outputs, four units at a time, then one at a time: the row expanded to int16 pairs
  * (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it is (tc_dot4_s8, tc_dot1_s8).
  * `shared` (a constant in each of the two copies the compiler makes): the requantisation is per tensor
- * and tc_scale_fast takes it. Every accumulator starts from its bias when p->fast (fc_outputs). */
+ * and tc_scale_fast takes it. The accumulators start from the bias when fc_from_bias. */
 static inline __attribute__((always_inline)) void
 fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int8_t *weights, int32_t depth,
          int32_t units, int32_t offset2, const tc_output_params *p, const tc_channel_scale *scale, int8_t *output,
          const int shared)
 {
     const int32_t groups = depth >> 2, rest = depth & 3;
-    const int32_t *bias = shared || p->fast ? p->bias : 0;
+    const int32_t *bias = fc_from_bias(p, shared) ? p->bias : 0;
     int32_t u = 0;
     for (; u + 4 <= units; u += 4, output += 4) {
         int32_t acc[4] = {0, 0, 0, 0};
@@ -230,7 +247,7 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
               const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
 {
     const int32_t groups = depth >> 2, rest = depth & 3;
-    const int32_t *bias = shared || p->fast ? p->bias : 0;
+    const int32_t *bias = fc_from_bias(p, shared) ? p->bias : 0;
     int32_t u = 0;
     for (; u + 4 <= units; u += 4, output += 4) {
         int32_t acc[4] = {0, 0, 0, 0};

@@ -12,6 +12,7 @@
 
 #if TC_DSP
 #define FC_MAX_DEPTH 640  /* inputs per row of the expanded path: their int16 copy is on the stack */
+#define FC_CHUNK 16       /* units whose sums go to the output functions together: fewer calls */
 
 /* acc[k] += weight row k (rows `depth` bytes apart) against the expanded input row: per group of 4
  * inputs one LDRD of the input's int16 pairs, then one word and two SMLADs per row. The loop is in
@@ -156,8 +157,9 @@ static tc_output_params fc_output_params(const int32_t *bias, int32_t units, int
     return p;
 }
 
-/* One input row's outputs, four units at a time, then one at a time: the row expanded to int16 pairs
- * (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it is (tc_dot4_s8, tc_dot1_s8).
+/* One input row's outputs, four units at a time (up to FC_CHUNK per fc_outputs), then one at a time:
+ * the row expanded to int16 pairs (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it
+ * is (tc_dot4_s8, tc_dot1_s8).
  * `shared` (a constant in each of the two copies the compiler makes): the requantisation is per tensor
  * and tc_scale_fast takes it. The accumulators start from the bias when fc_from_bias. */
 static inline __attribute__((always_inline)) void
@@ -168,17 +170,21 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     const int32_t groups = depth >> 2, rest = depth & 3;
     const int32_t *bias = fc_from_bias(p, shared) ? p->bias : 0;
     int32_t u = 0;
-    for (; u + 4 <= units; u += 4, output += 4) {
-        int32_t acc[4] = {0, 0, 0, 0};
-        for (int32_t k = 0; bias && k < 4; ++k) {
-            acc[k] = bias[u + k];
+    while (u + 4 <= units) {
+        const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
+        int32_t acc[FC_CHUNK];
+        for (int32_t k = 0; k < n; ++k) {
+            acc[k] = bias ? bias[u + k] : 0;
         }
-        if (lanes) {
-            fc_block(lanes, tail, weights + u * depth, depth, groups, rest, acc);
-        } else {
-            tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
+        for (int32_t k = 0; k < n; k += 4) {
+            if (lanes) {
+                fc_block(lanes, tail, weights + (u + k) * depth, depth, groups, rest, acc + k);
+            } else {
+                tc_dot4_s8(row, weights + (u + k) * depth, depth, depth, offset2, acc + k);
+            }
         }
-        fc_outputs(acc, 4, u, p, scale, output, shared);
+        fc_outputs(acc, n, u, p, scale, output, shared);
+        u += n, output += n;
     }
     for (; u < units; ++u, ++output) {
         const int32_t start = bias ? bias[u] : 0;
@@ -241,7 +247,7 @@ fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t ac
 }
 
 /* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_block_wide, then their
- * tails), then each last unit alone. */
+ * tails), up to FC_CHUNK units per fc_outputs, then each last unit alone. */
 static inline __attribute__((always_inline)) void
 fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights, int32_t depth, int32_t units,
               const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
@@ -249,18 +255,22 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
     const int32_t groups = depth >> 2, rest = depth & 3;
     const int32_t *bias = fc_from_bias(p, shared) ? p->bias : 0;
     int32_t u = 0;
-    for (; u + 4 <= units; u += 4, output += 4) {
-        int32_t acc[4] = {0, 0, 0, 0};
-        for (int32_t k = 0; bias && k < 4; ++k) {
-            acc[k] = bias[u + k];
+    for (const int16_t *w = weights; u + 4 <= units; ) {
+        const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
+        int32_t acc[FC_CHUNK];
+        for (int32_t k = 0; k < n; ++k) {
+            acc[k] = bias ? bias[u + k] : 0;
         }
-        const int16_t *w = fc_block_wide(lanes, weights + u * depth, groups, acc);
-        for (int32_t k = 0; rest && k < 4; ++k, w += rest) {
-            for (int32_t i = 0; i < rest; ++i) {
-                acc[k] += w[i] * tail[i];
+        for (int32_t *a = acc; a < acc + n; a += 4) {
+            w = fc_block_wide(lanes, w, groups, a);
+            for (int32_t k = 0; rest && k < 4; ++k, w += rest) {
+                for (int32_t i = 0; i < rest; ++i) {
+                    a[k] += w[i] * tail[i];
+                }
             }
         }
-        fc_outputs(acc, 4, u, p, scale, output, shared);
+        fc_outputs(acc, n, u, p, scale, output, shared);
+        u += n, output += n;
     }
     for (const int16_t *w = weights + u * depth; u < units; ++u, ++output, w += (depth + 1) & ~1) {
         int32_t acc = bias ? bias[u] : 0, k;

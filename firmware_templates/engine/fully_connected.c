@@ -14,15 +14,17 @@
 #define FC_MAX_DEPTH 640  /* inputs per row of the expanded path: their int16 copy is on the stack */
 #define FC_CHUNK 16       /* units whose sums go to the output functions together: fewer calls */
 
-/* acc[k] += weight row k (rows `depth` bytes apart) against the expanded input row: per group of 4
+static const int32_t fc_no_bias[4] = {0, 0, 0, 0}; /* where a block's sums start without a bias */
+
+/* acc[k] = start[k] + weight row k (rows `depth` bytes apart) against the expanded input row: per group of 4
  * inputs one LDRD of the input's int16 pairs, then one word and two SMLADs per row. The loop is in
  * asm because it needs all 14 allocatable registers, and gcc spills two of them. */
 static inline __attribute__((always_inline)) void
 fc_block(const int32_t *lanes, const int32_t *tail, const int8_t *w0, int32_t depth, int32_t groups, int32_t rest,
-         int32_t acc[4])
+         const int32_t start[4], int32_t acc[4])
 {
     const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, k, ke;
+    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3], xe, xo, k, ke;
     if (groups > 0) {
         __asm volatile(
             "1:\n\t"
@@ -173,13 +175,12 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     while (u + 4 <= units) {
         const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
         int32_t acc[FC_CHUNK];
-        for (int32_t k = 0; k < n; ++k) {
-            acc[k] = bias ? bias[u + k] : 0;
-        }
         for (int32_t k = 0; k < n; k += 4) {
+            const int32_t *start = bias ? bias + u + k : fc_no_bias;
             if (lanes) {
-                fc_block(lanes, tail, weights + (u + k) * depth, depth, groups, rest, acc + k);
+                fc_block(lanes, tail, weights + (u + k) * depth, depth, groups, rest, start, acc + k);
             } else {
+                memcpy(acc + k, start, 4 * sizeof *acc);
                 tc_dot4_s8(row, weights + (u + k) * depth, depth, depth, offset2, acc + k);
             }
         }
@@ -201,14 +202,14 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     "smlad %[" a "], %[ke], %[" xe "], %[" a "]\n\t"     \
     "smlad %[" a "], %[ko], %[" xo "], %[" a "]\n\t"
 
-/* acc[k] += row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row: per
+/* acc[k] = start[k] + row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row: per
  * two groups of 4 inputs two LDRDs of their int16 pairs, then per group and row one LDRD of its weight
  * pairs and two SMLADs (28 instructions per 32 MACs), an odd last group alone. Returns where the
  * block's tails start. */
 static inline __attribute__((always_inline)) const int16_t *
-fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t acc[4])
+fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, const int32_t start[4], int32_t acc[4])
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, ye, yo, ke, ko, pairs = groups >> 1;
+    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3], xe, xo, ye, yo, ke, ko, pairs = groups >> 1;
     if (pairs > 0) {
         __asm volatile(
             "1:\n\t"
@@ -258,11 +259,8 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
     for (const int16_t *w = weights; u + 4 <= units; ) {
         const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
         int32_t acc[FC_CHUNK];
-        for (int32_t k = 0; k < n; ++k) {
-            acc[k] = bias ? bias[u + k] : 0;
-        }
         for (int32_t *a = acc; a < acc + n; a += 4) {
-            w = fc_block_wide(lanes, w, groups, a);
+            w = fc_block_wide(lanes, w, groups, bias ? bias + u + (a - acc) : fc_no_bias, a);
             for (int32_t k = 0; rest && k < 4; ++k, w += rest) {
                 for (int32_t i = 0; i < rest; ++i) {
                     a[k] += w[i] * tail[i];

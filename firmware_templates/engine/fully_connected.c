@@ -12,7 +12,7 @@
 
 #if TC_DSP
 #define FC_MAX_DEPTH 640  /* inputs per row of the expanded path: their int16 copy is on the stack */
-#define FC_CHUNK 16       /* units whose sums go to the output functions together: fewer calls */
+#define FC_CHUNK 32       /* units whose sums go to the output functions together: fewer calls */
 
 static const int32_t fc_no_bias[4] = {0, 0, 0, 0}; /* where a block's sums start without a bias */
 

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB,
-                         TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, full_range,
+                         TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case,
+                         full_range,
                          host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
                          scale_case, wide)
 
@@ -72,6 +73,7 @@ def _cases() -> list:
                              name=f"fc{i} {batches}x{depth}->{units}"))
     cases.append(requant_case(rng, name="fc requantisation edges"))
     cases.append(requant_case(rng, fast=True, name="fc requantisation edges, fast form"))
+    cases += _fc_output_cases(rng)
     for multiplier, shift, act in [(1 << 30, -1, (-128, 127)), (1 << 30, -3, (-100, 90)),
                                    (int(rng.integers(1 << 30, 1 << 31)), -22, (-128, 127)),
                                    (-(2**31), -7, (5, 127))]:
@@ -223,6 +225,32 @@ def _wide_cases(rng) -> list:
     ]] + [conv_case(rng, 6, 5, 32, 9, 3, 3, stride=2, padding="same", name="conv 6x5x32->9 s2 (288 B windows)"),
           conv_case(np.random.default_rng(1), 10, 10, 16, 16, 3, 3, padding="valid", name="conv 10x10x16->16"),
           fc_case(np.random.default_rng(2), 1, 96, 32, name="fc 1x96->32")]
+
+
+def _with_range(case, lo: int, hi: int):
+    case.params[20:22] = [lo, hi]
+    case.name += f", range [{lo}, {hi}]"
+    return case
+
+
+def _fc_output_cases(rng) -> list:
+    """FULLY_CONNECTED's outputs per unit (fc_outputs_fast: per-channel sums from their bias, each checked
+    against 2^30) on both weight layouts: depth 8 (the autoencoder's bottleneck) and depths that are not
+    whole words, an odd number of 4-input groups (fc_block_wide's pair loop and its last group alone), units
+    not a multiple of 4, depth 640, input zero points -128 and 0, per tensor and per channel, narrow
+    activation ranges; and the per-sum choice of requantisation at 2^30."""
+    shapes = [(8, 13, True, -128, (-128, 127)), (8, 8, False, 0, (-100, 90)), (6, 7, True, 0, (0, 127)),
+              (128, 8, True, -128, (-100, 90)), (128, 8, False, -128, (-100, 90)), (36, 5, True, 0, (-128, 127)), (4, 5, True, -128, (-3, 127)),
+              (20, 6, False, -128, (-128, 127)), (640, 5, True, -128, (-128, 127)), (640, 6, True, 0, (-50, 50))]
+    cases = []
+    for depth, units, per_channel, zero_point, act in shapes:
+        for layout in (lambda case: case, wide):
+            case = fc_case(rng, 1, depth, units, per_channel=per_channel, zero_point=zero_point,
+                           misalign=_skew(rng), name=f"fc out 1x{depth}->{units} zp {zero_point}"
+                           f"{' per channel' if per_channel else ' per tensor'}")
+            cases.append(layout(_with_range(case, *act)))
+    return cases + [fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"),
+                    wide(fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"))]
 
 
 _BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
@@ -565,6 +593,17 @@ def test_int16_weights_save_instructions(runs, name, most):
     cases, _, results = runs
     count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
     assert count[f"{name}, int16 weights"] < most * count[name], (count[f"{name}, int16 weights"], count[name])
+
+
+@pytest.mark.parametrize("layout", ["", ", int16 weights"])
+def test_per_channel_fc_takes_the_fast_outputs(runs, layout):
+    """Per-channel scales cost an FC layer about what one scale for all does on the M4 (fc_outputs_fast,
+    no scan of the biases), not tc_outputs_dsp's choice of formula per output."""
+    cases, _, results = runs
+    count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
+    name = "fc out 1x128->8 zp -128 per {}, range [-100, 90]" + layout
+    per_channel, per_tensor = count[name.format("channel")], count[name.format("tensor")]
+    assert per_channel < 1.1 * per_tensor, (per_channel, per_tensor)
 
 
 def test_depthwise_plane_path_is_taken(runs):

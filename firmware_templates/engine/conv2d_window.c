@@ -163,44 +163,120 @@ static void chunk_lanes(const int8_t *weights, int32_t depth, int32_t groups, in
     }
 }
 
-/* sums = {pixel 0, pixel 1} of a channel, then of the next: two pixels' lanes (interleaved a group apart)
- * against a pair of channels' int16 lanes (chunk_lanes), a group a step: one LDM for the four pixel words,
- * one LDRD per channel, eight SMLADs. In asm for the LDM, whose registers must ascend (r4-r7 here). */
-static inline __attribute__((always_inline)) void window_block(const int32_t *lanes, const int32_t *w,
-                                                               int32_t groups, int32_t sums[4])
+/* Where window_block reads and writes, advanced by it: the next channel's scale, the two pixels' next
+ * outputs, and the activation range as 4 bytes each (lo4, hi4; a byte-wise clamp). */
+typedef struct {
+    const tc_channel_scale *scales;
+    int8_t *out0, *out1;
+    int32_t lo4, hi4;
+} window_cursor;
+
+/* One pair of channels for two pixels: their lanes (interleaved a group apart) against the channels' int16
+ * lanes (chunk_lanes) from *w, a group a step (one LDM for the four pixel words, one LDRD per channel,
+ * eight SMLADs); the four sums then requantised where they are (tc_output_scaled's steps, SSAT to int8),
+ * packed into a word {pixel 0: channel k, k + 1; pixel 1: k, k + 1}, clamped byte-wise (SSUB8 and SEL,
+ * unless `full`) and stored as two halfwords. In asm for the LDMs, whose registers must ascend (r4-r7), and
+ * because it needs 13 registers (the cursor's fields read from the stack). */
+static inline __attribute__((always_inline)) void window_block(const int32_t *lanes, const int32_t **w, int32_t groups,
+                                                               window_cursor *at, const int full)
 {
     register int32_t x0e __asm("r4"), x0o __asm("r5"), x1e __asm("r6"), x1o __asm("r7");
     int32_t a00 = 0, a10 = 0, a01 = 0, a11 = 0, ke, ko;
-    __asm volatile(
-        "1:\n\t"
-        "ldmia %[lanes]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"
-        "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-        "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"
-        "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"
-        "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"
-        "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"
-        "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-        "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"
-        "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"
-        "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"
-        "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b"
-        : [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),
-          [n] "+r"(groups), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o),
-          [ke] "=&r"(ke), [ko] "=&r"(ko)
-        :
-        : "cc", "memory");
-    sums[0] = a00, sums[1] = a10, sums[2] = a01, sums[3] = a11;
+    const int32_t *weights = *w;
+#define WINDOW_SCALE(acc) /* acc = ssat8((ke + ((bias2 + 2 acc) * multiplier rounded high) + round) >> right) */ \
+    "add %[ke], %[x0e], %[" acc "], lsl #1\n\t"                                                                 \
+    "smmulr %[ke], %[ke], %[x0o]\n\t"                                                                           \
+    "add %[ke], %[ke], %[ke], asr #31\n\t"                                                                      \
+    "add %[ke], %[ke], %[x1e]\n\t"                                                                              \
+    "asr %[ke], %[ke], %[x1o]\n\t"                                                                              \
+    "ssat %[" acc "], #8, %[ke]\n\t"
+#define WINDOW_LOOP_AND_SCALE                                                                                  \
+    "1:\n\t"                                                                                                  \
+    "ldmia %[lanes]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"                                                   \
+    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                       \
+    "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"                                                                 \
+    "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                 \
+    "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"                                                                 \
+    "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"                                                                 \
+    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                       \
+    "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"                                                                 \
+    "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                 \
+    "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"                                                                 \
+    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"                                                                 \
+    "subs %[n], %[n], #1\n\t"                                                                                 \
+    "bne 1b\n\t"                                                                                              \
+    "ldr %[ko], %[scales]\n\t"                                                                                \
+    "ldmia %[ko]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"                                                      \
+    WINDOW_SCALE("a00") WINDOW_SCALE("a10")                                                                    \
+    "ldmia %[ko]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"                                                      \
+    "str %[ko], %[scales]\n\t"                                                                                \
+    WINDOW_SCALE("a01") WINDOW_SCALE("a11")                                                                    \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                          \
+    "bfi %[a00], %[a10], #16, #8\n\t"                                                                         \
+    "bfi %[a00], %[a11], #24, #8\n\t"
+#define WINDOW_STORE                                                                                           \
+    "ldr %[ke], %[out0]\n\t"                                                                                  \
+    "strh %[a00], [%[ke]], #2\n\t"                                                                            \
+    "str %[ke], %[out0]\n\t"                                                                                  \
+    "lsr %[a00], %[a00], #16\n\t"                                                                             \
+    "ldr %[ke], %[out1]\n\t"                                                                                  \
+    "strh %[a00], [%[ke]], #2\n\t"                                                                            \
+    "str %[ke], %[out1]"
+#define WINDOW_OPERANDS                                                                                        \
+    : [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11), [lanes] "+r"(lanes),                 \
+      [w] "+r"(weights), [n] "+r"(groups), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e),                \
+      [x1o] "=&r"(x1o), [ke] "=&r"(ke), [ko] "=&r"(ko), [scales] "+m"(at->scales), [out0] "+m"(at->out0),      \
+      [out1] "+m"(at->out1)                                                                                    \
+    : [lo4] "m"(at->lo4), [hi4] "m"(at->hi4)                                                                   \
+    : "cc", "memory"
+    if (full) {
+        __asm volatile(WINDOW_LOOP_AND_SCALE WINDOW_STORE WINDOW_OPERANDS);
+    } else {
+        __asm volatile(WINDOW_LOOP_AND_SCALE
+                       "ldr %[ke], %[lo4]\n\t"
+                       "ssub8 %[ko], %[a00], %[ke]\n\t"
+                       "sel %[a00], %[a00], %[ke]\n\t"
+                       "ldr %[ke], %[hi4]\n\t"
+                       "ssub8 %[ko], %[ke], %[a00]\n\t"
+                       "sel %[a00], %[a00], %[ke]\n\t"
+                       WINDOW_STORE WINDOW_OPERANDS);
+    }
+#undef WINDOW_SCALE
+#undef WINDOW_LOOP_AND_SCALE
+#undef WINDOW_STORE
+#undef WINDOW_OPERANDS
+    *w = weights;
 }
 
-/* sums[k] = the two pixels' sums for channel k < n (rounded up to even), two channels a step: a
- * function of its own, so that its loop has the registers to itself. */
-static __attribute__((noinline)) void window_sums(const int32_t *lanes, const int32_t *w, int32_t n,
-                                                  int32_t groups, int32_t *sums)
+/* The int8 outputs of two pixels (out0[k], out1[k]) for channels k < n, a pair of channels a step
+ * (window_block; scales[n] must be readable when n is odd, its outputs then go to a spare word), clamped
+ * to [lo, hi] (`full`: the whole int8 range, a constant in each of the two copies). */
+static inline __attribute__((always_inline)) void
+window_outputs_loop(const int32_t *lanes, const int32_t *w, int32_t n, int32_t groups, const tc_channel_scale *scales,
+                    int8_t *out0, int8_t *out1, int32_t lo, int32_t hi, const int full)
 {
-    for (const int32_t *end = sums + 2 * n; sums < end; sums += 4, w += 4 * groups) {
-        window_block(lanes, w, groups, sums);
+    window_cursor at = {scales, out0, out1, (int32_t)((uint8_t)lo * 0x01010101u),
+                        (int32_t)((uint8_t)hi * 0x01010101u)};
+    for (int32_t k = 0; k + 1 < n; k += 2) {
+        window_block(lanes, &w, groups, &at, full);
+    }
+    if (n & 1) {
+        int8_t spare[4];
+        at.out0 = spare, at.out1 = spare + 2;
+        window_block(lanes, &w, groups, &at, full);
+        out0[n - 1] = spare[0], out1[n - 1] = spare[2];
+    }
+}
+
+/* window_outputs_loop in a function of its own, so that its loop has the registers to itself. */
+static __attribute__((noinline)) void window_outputs(const int32_t *lanes, const int32_t *w, int32_t n, int32_t groups,
+                                                     const tc_channel_scale *scales, int8_t *out0, int8_t *out1,
+                                                     int32_t lo, int32_t hi)
+{
+    if (lo == INT8_MIN && hi == INT8_MAX) {
+        window_outputs_loop(lanes, w, n, groups, scales, out0, out1, lo, hi, 1);
+    } else {
+        window_outputs_loop(lanes, w, n, groups, scales, out0, out1, lo, hi, 0);
     }
 }
 
@@ -214,13 +290,14 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
     const int32_t channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
     const int32_t row_words = (wd->w * in->c + 3) >> 2;
     const int8_t zero_point = (int8_t)io->input_zero_point;
-    int32_t lanes[WINDOW_MAX_DEPTH], sums[WINDOW_CHUNK][2], weight_lanes[WINDOW_CHUNK * WINDOW_MAX_DEPTH / 2];
+    int32_t lanes[WINDOW_MAX_DEPTH], weight_lanes[WINDOW_CHUNK * WINDOW_MAX_DEPTH / 2];
     int8_t patch[WINDOW_MAX_DEPTH + 4] = {0}; /* + a row's spill */
-    tc_channel_scale scales[WINDOW_CHUNK];
+    tc_channel_scale scales[WINDOW_CHUNK + 1];
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
         const int32_t chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
         chunk_lanes(weights, depth, groups, first, chunk, weight_lanes);
         tc_channel_scales(p, first, chunk, scales);
+        scales[chunk] = scales[chunk - 1]; /* read beside an odd last channel, its outputs unused */
         int8_t *row_output = output + first;
         for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, row_words);
@@ -230,9 +307,8 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
                 window_lanes(&r, x0, in, wd, win, zero_point, offset2, patch, lanes);
                 window_lanes(&r, x0 + (second - ox) * win->stride_w, in, wd, win, zero_point, offset2, patch,
                              lanes + 2);
-                window_sums(lanes, weight_lanes, chunk, groups, sums[0]);
-                tc_outputs2_dsp((const int32_t(*)[2])sums, scales, chunk, row_output + ox * channels,
-                                row_output + second * channels, p->min, p->max);
+                window_outputs(lanes, weight_lanes, chunk, groups, scales, row_output + ox * channels,
+                               row_output + second * channels, p->min, p->max);
             }
         }
     }

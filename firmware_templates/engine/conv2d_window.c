@@ -10,7 +10,7 @@
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
-#define WINDOW_MAX_DEPTH 32  /* window bytes, padded to whole words */
+#define WINDOW_MAX_DEPTH 40  /* window bytes, padded to whole words (a 1-channel 10x4 filter) */
 #define WINDOW_CHUNK 16      /* output channels whose padded weights sit on the stack at once */
 #define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of a word, */
 #define SMALL_LANES 6        /* expanded to 6 words of int16 lanes, */
@@ -125,6 +125,29 @@ static inline __attribute__((always_inline)) void word_rows_lanes(const int8_t *
     }
 }
 
+/* A window of 4-byte rows (a 1-channel filter 4 taps wide, no dilation across) over an image at least a
+ * word wide, across its border, a word a row: the row's bytes inside the image from one load inside it,
+ * shifted into place, the input zero point's bytes (zp4) beside them and in the rows outside. */
+static inline __attribute__((always_inline)) void word_border_lanes(const window_row *r, int32_t x0, const tc_dims *in,
+                                                                    const tc_dims *wd, const tc_window *win,
+                                                                    uint32_t zp4, int32_t offset2, int32_t *lanes)
+{
+    const int32_t width = in->w * in->c, at = x0 * in->c;
+    const int32_t left = at < 0 ? -at : 0, right = at + 4 > width ? at + 4 - width : 0; /* bytes outside */
+    const int32_t across = left < 4 && right < 4;                                  /* some bytes inside */
+    const int32_t from = left ? 0 : (right ? width - 4 : at);
+    const uint32_t keep = !across ? 0u : (left ? ~0u << (8 * left) : ~0u >> (8 * right));
+    for (int32_t fy = 0; fy < wd->h; ++fy, lanes += 4) {
+        const int32_t y = r->y0 + fy * win->dilation_h;
+        uint32_t v = zp4;
+        if (y >= 0 && y < in->h && across) {
+            const uint32_t word = (uint32_t)tc_load_s8x4(r->image + y * width + from);
+            v = ((left ? word << (8 * left) : word >> (8 * right)) & keep) | (zp4 & ~keep);
+        }
+        word_lanes((int32_t)v, offset2, lanes);
+    }
+}
+
 /* The window at x0 of row r expanded into its lanes, a group every 4 words (lanes + 2 for the second pixel
  * of a pair): 3x3 over 3 channels and rows of whole words straight from the image, other windows inside it
  * copied into patch first, those across its border gathered by window_border. */
@@ -134,7 +157,10 @@ window_lanes(const window_row *r, int32_t x0, const tc_dims *in, const tc_dims *
 {
     const int32_t row_bytes = wd->w * in->c, row_words = (row_bytes + 3) >> 2;
     const int32_t row_step = win->dilation_h * in->w * in->c;
-    if (x0 < 0 || x0 > r->x_limit) {
+    if ((x0 < 0 || x0 > r->x_limit) && row_bytes == 4 && in->w * in->c >= 4 && win->dilation_w == 1) {
+        word_border_lanes(r, x0, in, wd, win, (uint8_t)zero_point * 0x01010101u, offset2, lanes);
+        return;
+    } else if (x0 < 0 || x0 > r->x_limit) {
         window_border(r->image, in, wd, win, r->y0, x0, zero_point, row_bytes, patch);
     } else if (row_bytes == 9 && wd->h == 3) {
         rgb3x3_lanes(r->top + x0 * in->c, row_step, offset2, lanes);

@@ -99,7 +99,8 @@ def _cases() -> list:
     return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
             + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
-            + _short_depth_cases(np.random.default_rng(20261207)))
+            + _short_depth_cases(np.random.default_rng(20261207))
+            + _first_layer_cases(np.random.default_rng(20261208)))
 
 
 def _narrow(case):
@@ -421,7 +422,7 @@ def _transposed_plane_cases(rng) -> list:
 
 
 def _window_cases(rng) -> list:
-    """The whole-window CONV_2D path (1 to 3 input channels, windows of up to 32 bytes once padded to
+    """The whole-window CONV_2D path (1 to 3 input channels, windows of up to 40 bytes once padded to
     whole words): 1, 2 and 3 channels, padding on every side, stride 2, dilation, a single output pixel
     (an odd pixel count), odd channel counts and more than one chunk of channels with an odd tail, input
     zero points at both ends, no bias, per-tensor scales, the largest window it takes beside the next
@@ -438,7 +439,7 @@ def _window_cases(rng) -> list:
         conv_case(rng, 3, 3, 1, 7, 3, 3, padding="valid", name="conv window 3x3x1->7 (one output pixel)"),
         conv_case(rng, 6, 7, 1, 4, 1, 1, padding="valid", name="conv window 6x7x1->4 k1x1"),
         full_range(conv_case(rng, 9, 9, 2, 6, 4, 4, padding="same", name="conv window 9x9x2->6 k4x4 (32 bytes)")),
-        conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv 9x9x3->6 k3x4 (36 bytes, past the window path)"),
+        conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv window 9x9x3->6 k3x4 (36 bytes)"),
         conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
         _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
     ] + _small_window_cases(rng)
@@ -459,6 +460,42 @@ def _small_window_cases(rng) -> list:
         conv_case(rng, 7, 8, 2, 9, 2, 2, padding="same", name="conv window 7x8x2->9 k2x2 same (4-byte rows)"),
         full_range(conv_case(rng, 6, 9, 1, 7, 2, 3, padding="same", zero_point=-128, misalign=(3, 2),
                              name="conv window 6x9x1->7 k2x3 same")),
+    ]
+
+
+def _first_layer_cases(rng) -> list:
+    """The window path's first-layer shapes and their edges: 3x3 over 3 channels (read straight from the
+    image) with stride 1 and 2 on odd and even images, SAME and VALID; 10x4 over 1 channel (40-byte windows
+    of one word a row, the KWS DS-CNN's first layer; across the border a word a row) with padding on every
+    side; 5x5 over 1 channel and 4x5 over 2 (copied first); output channels 1, 3, 8, 16 and 64 (an odd last
+    channel alone); input zero points -128 and 0; the full and narrow activation ranges; the next window up
+    (44 bytes), past the path; and the 3x3x3 and 10x4 layers on the general path (a shift of 0 on one
+    channel)."""
+    return [
+        full_range(conv_case(rng, 16, 16, 3, 8, 3, 3, stride=2, padding="same", zero_point=-128,
+                             name="conv window 16x16x3->8 s2 same (MobileNet's first layer)")),
+        _unscaled(conv_case(rng, 16, 16, 3, 8, 3, 3, stride=2, padding="same", zero_point=-128,
+                            name="conv 16x16x3->8 s2 same")),
+        _narrow(conv_case(rng, 9, 11, 3, 16, 3, 3, padding="same", zero_point=0, misalign=(1, 2),
+                          name="conv window 9x11x3->16 same (ResNet-8's first layer)")),
+        conv_case(rng, 15, 13, 3, 3, 3, 3, stride=2, padding="same", name="conv window 15x13x3->3 s2 same"),
+        _narrow(conv_case(rng, 7, 8, 3, 1, 3, 3, padding="valid", zero_point=-128,
+                          name="conv window 7x8x3->1 valid")),
+        full_range(conv_case(rng, 13, 6, 1, 64, 10, 4, stride=2, padding="same", zero_point=0,
+                             name="conv window 13x6x1->64 k10x4 s2 same (DS-CNN's first layer)")),
+        _unscaled(conv_case(rng, 13, 6, 1, 64, 10, 4, stride=2, padding="same", zero_point=0,
+                            name="conv 13x6x1->64 k10x4 s2 same")),
+        _narrow(conv_case(rng, 15, 9, 1, 3, 10, 4, padding="same", zero_point=-128, misalign=(3, 1),
+                          name="conv window 15x9x1->3 k10x4 same (padding on every side)")),
+        conv_case(rng, 12, 7, 1, 1, 10, 4, padding="valid", name="conv window 12x7x1->1 k10x4 valid"),
+        conv_case(rng, 12, 4, 1, 8, 10, 4, stride=2, padding="same", zero_point=-128,
+                  name="conv window 12x4x1->8 k10x4 s2 same (image one word wide)"),
+        conv_case(rng, 14, 9, 1, 5, 10, 4, dilation=2, padding="same", name="conv window 14x9x1->5 k10x4 d2 same"),
+        _narrow(conv_case(rng, 9, 8, 1, 8, 5, 5, padding="same", zero_point=0, name="conv window 9x8x1->8 k5x5 same")),
+        conv_case(rng, 11, 10, 1, 16, 5, 5, stride=2, padding="same", name="conv window 11x10x1->16 k5x5 s2 same"),
+        full_range(conv_case(rng, 9, 10, 2, 3, 4, 5, stride=2, padding="same", zero_point=-128,
+                             name="conv window 9x10x2->3 k4x5 s2 same (40 bytes)")),
+        conv_case(rng, 14, 7, 1, 6, 11, 4, padding="same", name="conv 14x7x1->6 k11x4 (44 bytes, past the window path)"),
     ]
 
 
@@ -675,6 +712,19 @@ def test_short_windows_take_the_block_paths(runs):
     blocks = per_mac["short 1x1 16x16x8->8, range [-60, 70], int16 weights"]
     tails = per_mac["short 1x1 16x16x9->8, range [-60, 70], int16 weights"]
     assert fused < blocks * 0.92 and blocks < tails * 0.92, f"{fused:.2f}, {blocks:.2f}, {tails:.2f} per MAC"
+
+
+@pytest.mark.parametrize("window, general", [
+    ("conv window 16x16x3->8 s2 same (MobileNet's first layer), full range", "conv 16x16x3->8 s2 same, shift 0"),
+    ("conv window 13x6x1->64 k10x4 s2 same (DS-CNN's first layer), full range", "conv 13x6x1->64 k10x4 s2 same, shift 0"),
+])
+def test_conv_window_path_takes_first_layers(runs, window, general):
+    """A 3x3 layer over 3 channels (read straight from the image) and a 10x4 one over 1 channel (40-byte
+    windows) cost well under the general path's instructions per MAC, which they take when one channel's
+    requantisation is outside the window path's."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    assert per_mac[window] < per_mac[general] / 1.3, f"{per_mac[window]:.2f} vs {per_mac[general]:.2f} per MAC"
 
 
 def test_deep_windows_take_the_matmul_path(runs):

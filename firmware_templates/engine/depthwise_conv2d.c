@@ -42,7 +42,7 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     return acc;
 }
 
-/* One tap of depthwise_rows3's asm: the input word at [x + at], its lanes with the offset, against
+/* One tap of depthwise_rows' asm: the input word at [x + at], its lanes with the offset, against
  * the next packed weight pair. */
 #define DW_TAP_ASM(at)                                  \
     "ldr %[v], [%[x]" at "]\n\t"                       \
@@ -54,39 +54,113 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     "smlabb %[a1], %[v], %[k1], %[a1]\n\t"             \
     "smlatt %[a3], %[v], %[k1], %[a3]\n\t"
 
-/* `rows` (> 0) filter rows of 3 taps, for a filter 3 taps wide: the loop in asm, because it needs
- * all 14 allocatable registers and gcc spills two of them. */
+/* One filter row of 3 taps in depthwise_rows' loop, x at its first tap; then x at its last. */
+#define DW_ROW3_ASM DW_TAP_ASM("") DW_TAP_ASM(", %[tap]") "add %[x], %[x], %[tap], lsl #1\n\t" DW_TAP_ASM("")
+/* A row of 2 taps of a filter 3 wide (its other column is outside the image), x at its first tap:
+ * the third tap's weights are skipped. */
+#define DW_ROW2_ASM DW_TAP_ASM("") DW_TAP_ASM(", %[tap]") "add %[w], %[w], #8\n\t"
+
+/* depthwise_rows' loop over `n` (> 0) filter rows, `rest` bytes from where `row` leaves x to the next
+ * row's first tap. */
+#define DW_ROWS_ASM(row)                                \
+    "1:\n\t"                                            \
+    row                                                 \
+    "add %[x], %[x], %[rest]\n\t"                      \
+    "subs %[n], %[n], #1\n\t"                          \
+    "bne 1b\n\t"
+#define DW_ROWS_OPERANDS                                                                                          \
+    [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [x] "+r"(x), [w] "+r"(w),         \
+        [n] "+r"(rows), [v] "=&r"(v), [e] "=&r"(e), [k0] "=&r"(k0), [k1] "=&r"(k1)
+
+/* One sum of depthwise_rows_outputs requantised in its register: tc_output_scaled for the range
+ * [-128, 127] (its five steps and one SSAT), the channel's tc_channel_scale read at [w]. */
+#define DW_SCALE_ASM(acc)                               \
+    "ldrd %[k0], %[k1], [%[w]], #8\n\t"                \
+    "ldrd %[e], %[v], [%[w]], #8\n\t"                  \
+    "add " acc ", %[k0], " acc ", lsl #1\n\t"          \
+    "smmulr " acc ", " acc ", %[k1]\n\t"               \
+    "add " acc ", " acc ", " acc ", asr #31\n\t"       \
+    "add " acc ", " acc ", %[e]\n\t"                   \
+    "asr " acc ", " acc ", %[v]\n\t"                   \
+    "ssat " acc ", #8, " acc "\n\t"
+
+/* depthwise_rows_outputs: the loop, then the 4 sums requantised with the scales at [w] and stored at [x]. */
+#define DW_OUTPUTS_ASM(row)                             \
+    DW_ROWS_ASM(row)                                    \
+    "ldr %[w], %[scales]\n\t"                          \
+    DW_SCALE_ASM("%[a0]")                               \
+    DW_SCALE_ASM("%[a1]")                               \
+    DW_SCALE_ASM("%[a2]")                               \
+    DW_SCALE_ASM("%[a3]")                               \
+    "ldr %[x], %[output]\n\t"                          \
+    "strb %[a0], [%[x]]\n\t"                           \
+    "strb %[a1], [%[x], #1]\n\t"                       \
+    "strb %[a2], [%[x], #2]\n\t"                       \
+    "strb %[a3], [%[x], #3]"
+#define DW_ROWS_INPUTS [tap] "r"(x_tap_step), [rest] "r"(row_rest), [off] "r"(offset2)
+#define DW_OUTPUTS_INPUTS DW_ROWS_INPUTS, [scales] "m"(scales), [output] "m"(output)
+
+/* `rows` (> 0) filter rows of `cols` (2 or 3, a constant) taps of a filter 3 taps wide: the loop in
+ * asm, because it needs all 14 allocatable registers and gcc spills two of them. */
 static inline __attribute__((always_inline)) acc4
-depthwise_rows3(const int8_t *x, const int32_t *w, int32_t rows, int32_t x_tap_step, int32_t x_row_step,
-                int32_t offset2)
+depthwise_rows(const int8_t *x, const int32_t *w, int32_t rows, const int32_t cols, int32_t x_tap_step,
+               int32_t x_row_step, int32_t offset2)
 {
     acc4 acc = {0, 0, 0, 0};
-    const int32_t row_rest = x_row_step - 2 * x_tap_step;
+    const int32_t row_rest = x_row_step - (cols == 3 ? 2 * x_tap_step : 0);
     int32_t v, e, k0, k1;
-    __asm volatile(
-        "1:\n\t"
-        DW_TAP_ASM("")
-        DW_TAP_ASM(", %[tap]")
-        "add %[x], %[x], %[tap], lsl #1\n\t"
-        DW_TAP_ASM("")
-        "add %[x], %[x], %[rest]\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b"
-        : [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [x] "+r"(x), [w] "+r"(w),
-          [n] "+r"(rows), [v] "=&r"(v), [e] "=&r"(e), [k0] "=&r"(k0), [k1] "=&r"(k1)
-        : [tap] "r"(x_tap_step), [rest] "r"(row_rest), [off] "r"(offset2)
-        : "cc", "memory");
+    if (cols == 3) {
+        __asm volatile(DW_ROWS_ASM(DW_ROW3_ASM) : DW_ROWS_OPERANDS : DW_ROWS_INPUTS : "cc", "memory");
+    } else {
+        __asm volatile(DW_ROWS_ASM(DW_ROW2_ASM) : DW_ROWS_OPERANDS : DW_ROWS_INPUTS : "cc", "memory");
+    }
     return acc;
 }
 
+/* depthwise_rows for the activation range [-128, 127], its 4 sums requantised in registers with
+ * scales[0..3] and stored as int8 at output[0..3]: the registers the loop frees hold the scales, so
+ * that the sums are not spilled to reach them. */
+static inline __attribute__((always_inline)) void
+depthwise_rows_outputs(const int8_t *x, const int32_t *w, int32_t rows, const int32_t cols, int32_t x_tap_step,
+                       int32_t x_row_step, int32_t offset2, const tc_channel_scale *scales, int8_t *output)
+{
+    acc4 acc = {0, 0, 0, 0};
+    const int32_t row_rest = x_row_step - (cols == 3 ? 2 * x_tap_step : 0);
+    int32_t v, e, k0, k1;
+    if (cols == 3) {
+        __asm volatile(DW_OUTPUTS_ASM(DW_ROW3_ASM) : DW_ROWS_OPERANDS : DW_OUTPUTS_INPUTS : "cc", "memory");
+    } else {
+        __asm volatile(DW_OUTPUTS_ASM(DW_ROW2_ASM) : DW_ROWS_OPERANDS : DW_OUTPUTS_INPUTS : "cc", "memory");
+    }
+}
+
+/* depthwise_rows_outputs for `groups` groups of 4 channels, their weights `w_step` int32s apart: a
+ * function of its own, so that the asm has the registers to itself. */
+static __attribute__((noinline)) void
+depthwise_groups_outputs(const int8_t *x, const int32_t *w, int32_t groups, int32_t w_step, int32_t rows,
+                         int32_t cols, int32_t x_tap_step, int32_t x_row_step, int32_t offset2,
+                         const tc_channel_scale *scales, int8_t *output)
+{
+    for (int32_t g = 0; g < groups; ++g, x += 4, w += w_step, scales += 4, output += 4) {
+        if (cols == 3) {
+            depthwise_rows_outputs(x, w, rows, 3, x_tap_step, x_row_step, offset2, scales, output);
+        } else {
+            depthwise_rows_outputs(x, w, rows, 2, x_tap_step, x_row_step, offset2, scales, output);
+        }
+    }
+}
+
 /* The taps of a group of 4 channels inside the image: `rows` filter rows of `cols` taps; rows of
- * a 3-wide filter with all 3 taps inside go through depthwise_rows3. */
+ * a 3-wide filter with 2 or 3 taps inside go through depthwise_rows. */
 static inline __attribute__((always_inline)) acc4
 depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, int32_t filter_w, int32_t x_row_step,
                int32_t x_tap_step, int32_t offset2)
 {
-    if (cols == 3 && filter_w == 3 && rows > 0) {
-        return depthwise_rows3(x, w, rows, x_tap_step, x_row_step, offset2);
+    if (filter_w == 3 && cols == 3 && rows > 0) {
+        return depthwise_rows(x, w, rows, 3, x_tap_step, x_row_step, offset2);
+    }
+    if (filter_w == 3 && cols == 2 && rows > 0) {
+        return depthwise_rows(x, w, rows, 2, x_tap_step, x_row_step, offset2);
     }
     acc4 acc = {0, 0, 0, 0};
     for (int32_t r = rows; r > 0; --r, x += x_row_step, w += 2 * filter_w) {
@@ -132,7 +206,12 @@ depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, con
                     const int32_t first_tap = rows.lo * wd->w + cols.lo;
                     const int8_t *x = input + ((b * in->h + y0 + rows.lo * win->dilation_h) * in->w
                                                + x0 + cols.lo * win->dilation_w) * c + first;
-                    for (int32_t g = 0; g < groups; ++g) {
+                    if (full && wd->w == 3 && n_rows > 0 && (n_cols == 3 || n_cols == 2)) {
+                        depthwise_groups_outputs(x, packed + first_tap * 2, groups, taps * 2, n_rows, n_cols,
+                                                 x_tap_step, x_row_step, offset2, scales, o);
+                    }
+                    for (int32_t g = full && wd->w == 3 && n_rows > 0 && (n_cols == 3 || n_cols == 2) ? groups : 0;
+                         g < groups; ++g) {
                         const acc4 sums = depthwise_taps(x + 4 * g, packed + (g * taps + first_tap) * 2, n_rows,
                                                          n_cols, wd->w, x_row_step, x_tap_step, offset2);
                         const int32_t acc[4] = {sums.a0, sums.a1, sums.a2, sums.a3};

@@ -11,9 +11,10 @@
  * of the general path, bit for bit, which is what its requantisation multiplies. Stride 2 (the same on
  * both axes) takes the plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows
  * per output row, which on shorter rows costs more than the plane saves. A plane of fewer than
- * PLANE_MIN_OUTPUTS outputs goes to depthwise_conv2d.c too: the plane's cost per channel (the weight
- * pairs, the scale, the ring's upkeep and the copies of short rows) is about that of 17 of its outputs,
- * more than the general path's dearer outputs save on small planes (3x3: 10.5 against 7.1 per MAC). */
+ * PLANE_MIN_OUTPUTS outputs (PLANE_MIN_OUTPUTS_WIDE from 16 channels) goes to depthwise_conv2d.c too:
+ * the plane's cost per channel (the weight pairs, the scale, the ring's upkeep and the copies of short
+ * rows) is about that of 17 of its outputs, more than the general path's dearer outputs save on small
+ * planes (M4, 128 channels, per MAC: 6x6 5.29 against 4.89; 64 channels: 12x12 3.60 against 4.90). */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
@@ -21,6 +22,7 @@
 #define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
 #define PLANE_S2_MIN_W 12 /* stride 2 copies 4 values an output: below this, depthwise_conv2d.c is faster */
 #define PLANE_MIN_OUTPUTS 30 /* a channel's outputs: the plane is the faster from 6x5 on, not on 5x5 */
+#define PLANE_MIN_OUTPUTS_WIDE 37 /* from 16 channels (whole chunks of the general path): up to 6x6 not */
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
 
@@ -36,7 +38,7 @@ int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_wind
     const int32_t stride = win->stride_w;
     return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == stride
            && (stride == 1 || (stride == 2 && out->w >= PLANE_S2_MIN_W)) && win->pad_top <= 2 && win->pad_left <= 2
-           && out->h * out->w >= PLANE_MIN_OUTPUTS && p->fast_scale
+           && out->h * out->w >= (out->c >= 16 ? PLANE_MIN_OUTPUTS_WIDE : PLANE_MIN_OUTPUTS) && p->fast_scale
            && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES;
 }
 

@@ -7,8 +7,9 @@
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
-#define DW_CHUNK 16     /* channels per pass: their weights as int16 pairs and their scales are on the stack */
+#define DW_MAX_CHUNK 32 /* channels per pass at most: their scales are on the stack (512 bytes) */
 #define DW_MAX_TAPS 36  /* filter taps of the DSP path (6x6) */
+#define DW_PACKED (4 * DW_MAX_TAPS * 2) /* int32s of a pass's packed weights: 4 groups of 6x6, 8 of 3x3 */
 
 /* The chunk's weights for whole groups of 4 channels as int16 pairs, group by group, tap by tap:
  * the even pair (channels 0 and 2), then the odd pair (1 and 3). */
@@ -72,11 +73,11 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     [a0] "+r"(acc.a0), [a1] "+r"(acc.a1), [a2] "+r"(acc.a2), [a3] "+r"(acc.a3), [x] "+r"(x), [w] "+r"(w),         \
         [n] "+r"(rows), [v] "=&r"(v), [e] "=&r"(e), [k0] "=&r"(k0), [k1] "=&r"(k1)
 
-/* One sum of depthwise_rows_outputs requantised in its register: tc_output_scaled for the range
- * [-128, 127] (its five steps and one SSAT), the channel's tc_channel_scale read at [w]. */
+/* One sum of depthwise_groups_outputs requantised in its register: tc_output_scaled for the range
+ * [-128, 127] (its five steps and one SSAT), the channel's tc_channel_scale read at [n]. */
 #define DW_SCALE_ASM(acc)                               \
-    "ldrd %[k0], %[k1], [%[w]], #8\n\t"                \
-    "ldrd %[e], %[v], [%[w]], #8\n\t"                  \
+    "ldrd %[k0], %[k1], [%[n]], #8\n\t"                \
+    "ldrd %[e], %[v], [%[n]], #8\n\t"                  \
     "add " acc ", %[k0], " acc ", lsl #1\n\t"          \
     "smmulr " acc ", " acc ", %[k1]\n\t"               \
     "add " acc ", " acc ", " acc ", asr #31\n\t"       \
@@ -84,21 +85,42 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     "asr " acc ", " acc ", %[v]\n\t"                   \
     "ssat " acc ", #8, " acc "\n\t"
 
-/* depthwise_rows_outputs: the loop, then the 4 sums requantised with the scales at [w] and stored at [x]. */
-#define DW_OUTPUTS_ASM(row)                             \
+/* depthwise_groups_outputs' loop: for each group, depthwise_rows' loop from zero sums, the 4 sums
+ * requantised and stored as int8, then x and w moved from where the rows left them to the next
+ * group's (4 bytes on, as x_stop is from the first: each a subtraction and an addition). */
+#define DW_GROUPS_ASM(row)                              \
+    "2:\n\t"                                            \
+    "ldr %[n], %[rows]\n\t"                            \
+    "movs %[a0], #0\n\t"                               \
+    "movs %[a1], #0\n\t"                               \
+    "movs %[a2], #0\n\t"                               \
+    "movs %[a3], #0\n\t"                               \
     DW_ROWS_ASM(row)                                    \
-    "ldr %[w], %[scales]\n\t"                          \
+    "ldr %[n], %[scales]\n\t"                          \
     DW_SCALE_ASM("%[a0]")                               \
     DW_SCALE_ASM("%[a1]")                               \
     DW_SCALE_ASM("%[a2]")                               \
     DW_SCALE_ASM("%[a3]")                               \
-    "ldr %[x], %[output]\n\t"                          \
-    "strb %[a0], [%[x]]\n\t"                           \
-    "strb %[a1], [%[x], #1]\n\t"                       \
-    "strb %[a2], [%[x], #2]\n\t"                       \
-    "strb %[a3], [%[x], #3]"
+    "str %[n], %[scales]\n\t"                          \
+    "ldr %[n], %[output]\n\t"                          \
+    "strb %[a1], [%[n], #1]\n\t"                       \
+    "strb %[a2], [%[n], #2]\n\t"                       \
+    "strb %[a3], [%[n], #3]\n\t"                       \
+    "strb %[a0], [%[n]], #4\n\t"                       \
+    "str %[n], %[output]\n\t"                          \
+    "ldr %[n], %[x_back]\n\t"                          \
+    "sub %[x], %[x], %[n]\n\t"                         \
+    "ldr %[n], %[w_gap]\n\t"                           \
+    "add %[w], %[w], %[n]\n\t"                         \
+    "ldr %[n], %[x_stop]\n\t"                          \
+    "cmp %[x], %[n]\n\t"                               \
+    "bne 2b"
+#define DW_GROUPS_OPERANDS                                                                                        \
+    [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x] "+r"(x), [w] "+r"(w), [n] "=&r"(n),       \
+        [v] "=&r"(v), [e] "=&r"(e), [k0] "=&r"(k0), [k1] "=&r"(k1), [scales] "+m"(scales), [output] "+m"(output)
 #define DW_ROWS_INPUTS [tap] "r"(x_tap_step), [rest] "r"(row_rest), [off] "r"(offset2)
-#define DW_OUTPUTS_INPUTS DW_ROWS_INPUTS, [scales] "m"(scales), [output] "m"(output)
+#define DW_GROUPS_INPUTS                                                                                          \
+    DW_ROWS_INPUTS, [rows] "m"(rows), [x_back] "m"(x_back), [w_gap] "m"(w_gap), [x_stop] "m"(x_stop)
 
 /* `rows` (> 0) filter rows of `cols` (2 or 3, a constant) taps of a filter 3 taps wide: the loop in
  * asm, because it needs all 14 allocatable registers and gcc spills two of them. */
@@ -117,36 +139,23 @@ depthwise_rows(const int8_t *x, const int32_t *w, int32_t rows, const int32_t co
     return acc;
 }
 
-/* depthwise_rows for the activation range [-128, 127], its 4 sums requantised in registers with
- * scales[0..3] and stored as int8 at output[0..3]: the registers the loop frees hold the scales, so
- * that the sums are not spilled to reach them. */
-static inline __attribute__((always_inline)) void
-depthwise_rows_outputs(const int8_t *x, const int32_t *w, int32_t rows, const int32_t cols, int32_t x_tap_step,
-                       int32_t x_row_step, int32_t offset2, const tc_channel_scale *scales, int8_t *output)
-{
-    acc4 acc = {0, 0, 0, 0};
-    const int32_t row_rest = x_row_step - (cols == 3 ? 2 * x_tap_step : 0);
-    int32_t v, e, k0, k1;
-    if (cols == 3) {
-        __asm volatile(DW_OUTPUTS_ASM(DW_ROW3_ASM) : DW_ROWS_OPERANDS : DW_OUTPUTS_INPUTS : "cc", "memory");
-    } else {
-        __asm volatile(DW_OUTPUTS_ASM(DW_ROW2_ASM) : DW_ROWS_OPERANDS : DW_OUTPUTS_INPUTS : "cc", "memory");
-    }
-}
-
-/* depthwise_rows_outputs for `groups` groups of 4 channels, their weights `w_step` int32s apart: a
- * function of its own, so that the asm has the registers to itself. */
+/* `groups` (> 0) groups of 4 channels into the activation range [-128, 127]: depthwise_rows for each,
+ * its 4 sums requantised in registers with the group's scales and stored as int8, the loop over the
+ * groups in the asm too, with the weights of a group `taps` pairs after the previous one's. A function
+ * of its own, so that the asm's memory operands (the loop's constants) are on its stack. */
 static __attribute__((noinline)) void
-depthwise_groups_outputs(const int8_t *x, const int32_t *w, int32_t groups, int32_t w_step, int32_t rows,
+depthwise_groups_outputs(const int8_t *x, const int32_t *w, int32_t groups, int32_t taps, int32_t rows,
                          int32_t cols, int32_t x_tap_step, int32_t x_row_step, int32_t offset2,
                          const tc_channel_scale *scales, int8_t *output)
 {
-    for (int32_t g = 0; g < groups; ++g, x += 4, w += w_step, scales += 4, output += 4) {
-        if (cols == 3) {
-            depthwise_rows_outputs(x, w, rows, 3, x_tap_step, x_row_step, offset2, scales, output);
-        } else {
-            depthwise_rows_outputs(x, w, rows, 2, x_tap_step, x_row_step, offset2, scales, output);
-        }
+    const int32_t row_rest = x_row_step - (cols == 3 ? 2 * x_tap_step : 0);
+    const int32_t x_back = rows * x_row_step - 4, w_gap = (2 * taps - 6 * rows) * (int32_t)sizeof *w;
+    const int8_t *x_stop = x + 4 * groups;
+    int32_t a0, a1, a2, a3, n, v, e, k0, k1;
+    if (cols == 3) {
+        __asm volatile(DW_GROUPS_ASM(DW_ROW3_ASM) : DW_GROUPS_OPERANDS : DW_GROUPS_INPUTS : "cc", "memory");
+    } else {
+        __asm volatile(DW_GROUPS_ASM(DW_ROW2_ASM) : DW_GROUPS_OPERANDS : DW_GROUPS_INPUTS : "cc", "memory");
     }
 }
 
@@ -173,8 +182,9 @@ depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, in
     return acc;
 }
 
-/* Depth multiplier 1, a chunk of DW_CHUNK channels at a time: for every output pixel, the chunk's
- * groups of 4 channels (one input word per tap) and then its last 1..3 channels one by one. The
+/* Depth multiplier 1, a chunk of up to DW_MAX_CHUNK channels at a time (as many whole groups as
+ * DW_PACKED holds the weights of: fewer passes, fewer pixel set-ups): for every output pixel, the
+ * chunk's groups of 4 channels (one input word per tap) and then its last 1..3 channels one by one. The
  * outputs are requantised with the chunk's tc_channel_scale when `scaled` (params->fast_scale), then
  * clamped by one SSAT when `full` (the activation range is [-128, 127]), else by tc_outputs_dsp;
  * both are constants in each of the three copies the compiler makes. */
@@ -186,10 +196,11 @@ depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, con
     const int32_t c = in->c, taps = wd->h * wd->w, offset2 = tc_dup16(-io->input_zero_point);
     const int32_t x_row_step = win->dilation_h * in->w * c, x_tap_step = win->dilation_w * c;
     const int32_t lo = p->min, hi = p->max;
-    int32_t packed[DW_CHUNK / 4 * DW_MAX_TAPS * 2];
-    tc_channel_scale scales[DW_CHUNK];
-    for (int32_t first = 0; first < c; first += DW_CHUNK) {
-        const int32_t chunk = c - first < DW_CHUNK ? c - first : DW_CHUNK, groups = chunk >> 2;
+    const int32_t fit = DW_PACKED / (2 * taps) * 4, most = fit < DW_MAX_CHUNK ? fit : DW_MAX_CHUNK; /* channels */
+    int32_t packed[DW_PACKED];
+    tc_channel_scale scales[DW_MAX_CHUNK];
+    for (int32_t first = 0; first < c; first += most) {
+        const int32_t chunk = c - first < most ? c - first : most, groups = chunk >> 2;
         depthwise_pack(weights + first, c, taps, groups, packed);
         if (scaled) {
             tc_channel_scales(p, first, chunk, scales);
@@ -206,12 +217,12 @@ depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, con
                     const int32_t first_tap = rows.lo * wd->w + cols.lo;
                     const int8_t *x = input + ((b * in->h + y0 + rows.lo * win->dilation_h) * in->w
                                                + x0 + cols.lo * win->dilation_w) * c + first;
-                    if (full && wd->w == 3 && n_rows > 0 && (n_cols == 3 || n_cols == 2)) {
-                        depthwise_groups_outputs(x, packed + first_tap * 2, groups, taps * 2, n_rows, n_cols,
+                    const int fused = full && wd->w == 3 && groups > 0 && n_rows > 0 && (n_cols == 3 || n_cols == 2);
+                    if (fused) {
+                        depthwise_groups_outputs(x, packed + first_tap * 2, groups, taps, n_rows, n_cols,
                                                  x_tap_step, x_row_step, offset2, scales, o);
                     }
-                    for (int32_t g = full && wd->w == 3 && n_rows > 0 && (n_cols == 3 || n_cols == 2) ? groups : 0;
-                         g < groups; ++g) {
+                    for (int32_t g = fused ? groups : 0; g < groups; ++g) {
                         const acc4 sums = depthwise_taps(x + 4 * g, packed + (g * taps + first_tap) * 2, n_rows,
                                                          n_cols, wd->w, x_row_step, x_tap_step, offset2);
                         const int32_t acc[4] = {sums.a0, sums.a1, sums.a2, sums.a3};

@@ -43,7 +43,7 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     return acc;
 }
 
-/* One tap of depthwise_rows' asm: the input word at [x + at], its lanes with the offset, against
+/* One tap of the rows' asm: the input word at [x + at], its lanes with the offset, against
  * the next packed weight pair. */
 #define DW_TAP_ASM(at)                                  \
     "ldr %[v], [%[x]" at "]\n\t"                       \
@@ -55,13 +55,13 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     "smlabb %[a1], %[v], %[k1], %[a1]\n\t"             \
     "smlatt %[a3], %[v], %[k1], %[a3]\n\t"
 
-/* One filter row of 3 taps in depthwise_rows' loop, x at its first tap; then x at its last. */
+/* One filter row of 3 taps in DW_ROWS_ASM, x at its first tap; then x at its last. */
 #define DW_ROW3_ASM DW_TAP_ASM("") DW_TAP_ASM(", %[tap]") "add %[x], %[x], %[tap], lsl #1\n\t" DW_TAP_ASM("")
 /* A row of 2 taps of a filter 3 wide (its other column is outside the image), x at its first tap:
  * the third tap's weights are skipped. */
 #define DW_ROW2_ASM DW_TAP_ASM("") DW_TAP_ASM(", %[tap]") "add %[w], %[w], #8\n\t"
 
-/* depthwise_rows' loop over `n` (> 0) filter rows, `rest` bytes from where `row` leaves x to the next
+/* The loop over `n` (> 0) filter rows, `rest` bytes from where `row` leaves x to the next
  * row's first tap. */
 #define DW_ROWS_ASM(row)                                \
     "1:\n\t"                                            \
@@ -85,9 +85,9 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     "asr " acc ", " acc ", %[v]\n\t"                   \
     "ssat " acc ", #8, " acc "\n\t"
 
-/* depthwise_groups_outputs' loop: for each group, depthwise_rows' loop from zero sums, the 4 sums
+/* depthwise_groups_outputs' loop: for each group, DW_ROWS_ASM from zero sums, the 4 sums
  * requantised and stored as int8, then x and w moved from where the rows left them to the next
- * group's (4 bytes on, as x_stop is from the first: each a subtraction and an addition). */
+ * group's first tap (x_back bytes back, w_gap on), until x is at x_stop. */
 #define DW_GROUPS_ASM(row)                              \
     "2:\n\t"                                            \
     "ldr %[n], %[rows]\n\t"                            \
@@ -122,24 +122,20 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
 #define DW_GROUPS_INPUTS                                                                                          \
     DW_ROWS_INPUTS, [rows] "m"(rows), [x_back] "m"(x_back), [w_gap] "m"(w_gap), [x_stop] "m"(x_stop)
 
-/* `rows` (> 0) filter rows of `cols` (2 or 3, a constant) taps of a filter 3 taps wide: the loop in
- * asm, because it needs all 14 allocatable registers and gcc spills two of them. */
+/* `rows` (> 0) filter rows of 3 taps, for a filter 3 taps wide: the loop in asm, because it needs
+ * all 14 allocatable registers and gcc spills two of them. */
 static inline __attribute__((always_inline)) acc4
-depthwise_rows(const int8_t *x, const int32_t *w, int32_t rows, const int32_t cols, int32_t x_tap_step,
-               int32_t x_row_step, int32_t offset2)
+depthwise_rows3(const int8_t *x, const int32_t *w, int32_t rows, int32_t x_tap_step, int32_t x_row_step,
+                int32_t offset2)
 {
     acc4 acc = {0, 0, 0, 0};
-    const int32_t row_rest = x_row_step - (cols == 3 ? 2 * x_tap_step : 0);
+    const int32_t row_rest = x_row_step - 2 * x_tap_step;
     int32_t v, e, k0, k1;
-    if (cols == 3) {
-        __asm volatile(DW_ROWS_ASM(DW_ROW3_ASM) : DW_ROWS_OPERANDS : DW_ROWS_INPUTS : "cc", "memory");
-    } else {
-        __asm volatile(DW_ROWS_ASM(DW_ROW2_ASM) : DW_ROWS_OPERANDS : DW_ROWS_INPUTS : "cc", "memory");
-    }
+    __asm volatile(DW_ROWS_ASM(DW_ROW3_ASM) : DW_ROWS_OPERANDS : DW_ROWS_INPUTS : "cc", "memory");
     return acc;
 }
 
-/* `groups` (> 0) groups of 4 channels into the activation range [-128, 127]: depthwise_rows for each,
+/* `groups` (> 0) groups of 4 channels into the activation range [-128, 127]: DW_ROWS_ASM for each,
  * its 4 sums requantised in registers with the group's scales and stored as int8, the loop over the
  * groups in the asm too, with the weights of a group `taps` pairs after the previous one's. A function
  * of its own, so that the asm's memory operands (the loop's constants) are on its stack. */
@@ -160,16 +156,14 @@ depthwise_groups_outputs(const int8_t *x, const int32_t *w, int32_t groups, int3
 }
 
 /* The taps of a group of 4 channels inside the image: `rows` filter rows of `cols` taps; rows of
- * a 3-wide filter with 2 or 3 taps inside go through depthwise_rows. */
+ * a 3-wide filter with all 3 taps inside go through depthwise_rows3 when `rows3` (off where
+ * depthwise_groups_outputs takes them all). */
 static inline __attribute__((always_inline)) acc4
 depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, int32_t filter_w, int32_t x_row_step,
-               int32_t x_tap_step, int32_t offset2)
+               int32_t x_tap_step, int32_t offset2, const int rows3)
 {
-    if (filter_w == 3 && cols == 3 && rows > 0) {
-        return depthwise_rows(x, w, rows, 3, x_tap_step, x_row_step, offset2);
-    }
-    if (filter_w == 3 && cols == 2 && rows > 0) {
-        return depthwise_rows(x, w, rows, 2, x_tap_step, x_row_step, offset2);
+    if (rows3 && filter_w == 3 && cols == 3 && rows > 0) {
+        return depthwise_rows3(x, w, rows, x_tap_step, x_row_step, offset2);
     }
     acc4 acc = {0, 0, 0, 0};
     for (int32_t r = rows; r > 0; --r, x += x_row_step, w += 2 * filter_w) {
@@ -187,7 +181,8 @@ depthwise_taps(const int8_t *x, const int32_t *w, int32_t rows, int32_t cols, in
  * chunk's groups of 4 channels (one input word per tap) and then its last 1..3 channels one by one. The
  * outputs are requantised with the chunk's tc_channel_scale when `scaled` (params->fast_scale), then
  * clamped by one SSAT when `full` (the activation range is [-128, 127]), else by tc_outputs_dsp;
- * both are constants in each of the three copies the compiler makes. */
+ * both are constants in each of the three copies the compiler makes. With `full`, the windows of a
+ * 3-wide filter with 2 or 3 columns inside the image take depthwise_groups_outputs (all in asm). */
 static inline __attribute__((always_inline)) void
 depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
               int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
@@ -224,7 +219,7 @@ depthwise_dsp(const int8_t *input, const tc_dims *in, const int8_t *weights, con
                     }
                     for (int32_t g = fused ? groups : 0; g < groups; ++g) {
                         const acc4 sums = depthwise_taps(x + 4 * g, packed + (g * taps + first_tap) * 2, n_rows,
-                                                         n_cols, wd->w, x_row_step, x_tap_step, offset2);
+                                                         n_cols, wd->w, x_row_step, x_tap_step, offset2, !full);
                         const int32_t acc[4] = {sums.a0, sums.a1, sums.a2, sums.a3};
                         if (scaled) {
                             const tc_channel_scale *s = scales + 4 * g;

@@ -76,8 +76,7 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
 /* One sum of depthwise_groups_outputs requantised in its register: tc_output_scaled for the range
  * [-128, 127] (its five steps and one SSAT), the channel's tc_channel_scale read at [n]. */
 #define DW_SCALE_ASM(acc)                               \
-    "ldrd %[k0], %[k1], [%[n]], #8\n\t"                \
-    "ldrd %[e], %[v], [%[n]], #8\n\t"                  \
+    "ldm %[n]!, {%[k0], %[k1], %[e], %[v]}\n\t"        \
     "add " acc ", %[k0], " acc ", lsl #1\n\t"          \
     "smmulr " acc ", " acc ", %[k1]\n\t"               \
     "add " acc ", " acc ", " acc ", asr #31\n\t"       \
@@ -147,7 +146,9 @@ depthwise_groups_outputs(const int8_t *x, const int32_t *w, int32_t groups, int3
     const int32_t row_rest = x_row_step - (cols == 3 ? 2 * x_tap_step : 0);
     const int32_t x_back = rows * x_row_step - 4, w_gap = (2 * taps - 6 * rows) * (int32_t)sizeof *w;
     const int8_t *x_stop = x + 4 * groups;
-    int32_t a0, a1, a2, a3, n, v, e, k0, k1;
+    int32_t a0, a1, a2, a3, n;
+    /* a scale's 4 fields in one LDM, which takes its registers in ascending order */
+    register int32_t k0 __asm("r8"), k1 __asm("r9"), e __asm("r10"), v __asm("r11");
     if (cols == 3) {
         __asm volatile(DW_GROUPS_ASM(DW_ROW3_ASM) : DW_GROUPS_OPERANDS : DW_GROUPS_INPUTS : "cc", "memory");
     } else {

@@ -45,21 +45,32 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
 
 /* One tap of the rows' asm: the input word at [x + at], its lanes with the offset, against
  * the next packed weight pair. */
-#define DW_TAP_ASM(at)                                  \
+#define DW_TAP_LANES_ASM(at)                            \
     "ldr %[v], [%[x]" at "]\n\t"                       \
     "ldrd %[k0], %[k1], [%[w]], #8\n\t"                \
     "sxtab16 %[e], %[off], %[v]\n\t"                   \
-    "sxtab16 %[v], %[off], %[v], ror #8\n\t"           \
+    "sxtab16 %[v], %[off], %[v], ror #8\n\t"
+#define DW_TAP_ASM(at)                                  \
+    DW_TAP_LANES_ASM(at)                                \
     "smlabb %[a0], %[e], %[k0], %[a0]\n\t"             \
     "smlatt %[a2], %[e], %[k0], %[a2]\n\t"             \
     "smlabb %[a1], %[v], %[k1], %[a1]\n\t"             \
     "smlatt %[a3], %[v], %[k1], %[a3]\n\t"
 
-/* One filter row of 3 taps in DW_ROWS_ASM, x at its first tap; then x at its last. */
-#define DW_ROW3_ASM DW_TAP_ASM("") DW_TAP_ASM(", %[tap]") "add %[x], %[x], %[tap], lsl #1\n\t" DW_TAP_ASM("")
+/* The first tap of depthwise_groups_outputs' windows: the sums start from its products. */
+#define DW_FIRST_TAP_ASM                                \
+    DW_TAP_LANES_ASM("")                                \
+    "smulbb %[a0], %[e], %[k0]\n\t"                    \
+    "smultt %[a2], %[e], %[k0]\n\t"                    \
+    "smulbb %[a1], %[v], %[k1]\n\t"                    \
+    "smultt %[a3], %[v], %[k1]\n\t"
+
+/* One filter row of 3 taps in DW_ROWS_ASM, x at its first tap; then x at its last. The label after
+ * the first tap is where depthwise_groups_outputs enters the loop, past DW_FIRST_TAP_ASM. */
+#define DW_ROW3_ASM DW_TAP_ASM("") "5:\n\t" DW_TAP_ASM(", %[tap]") "add %[x], %[x], %[tap], lsl #1\n\t" DW_TAP_ASM("")
 /* A row of 2 taps of a filter 3 wide (its other column is outside the image), x at its first tap:
  * the third tap's weights are skipped. */
-#define DW_ROW2_ASM DW_TAP_ASM("") DW_TAP_ASM(", %[tap]") "add %[w], %[w], #8\n\t"
+#define DW_ROW2_ASM DW_TAP_ASM("") "5:\n\t" DW_TAP_ASM(", %[tap]") "add %[w], %[w], #8\n\t"
 
 /* The loop over `n` (> 0) filter rows, `rest` bytes from where `row` leaves x to the next
  * row's first tap. */
@@ -84,16 +95,14 @@ static inline __attribute__((always_inline)) acc4 depthwise_tap(acc4 acc, const 
     "asr " acc ", " acc ", %[v]\n\t"                   \
     "ssat " acc ", #8, " acc "\n\t"
 
-/* depthwise_groups_outputs' loop: for each group, DW_ROWS_ASM from zero sums, the 4 sums
+/* depthwise_groups_outputs' loop: for each group, DW_ROWS_ASM from the first tap's products, the 4 sums
  * requantised and stored as int8, then x and w moved from where the rows left them to the next
  * group's first tap (x_back bytes back, w_gap on), until x is at x_stop. */
 #define DW_GROUPS_ASM(row)                              \
     "2:\n\t"                                            \
     "ldr %[n], %[rows]\n\t"                            \
-    "movs %[a0], #0\n\t"                               \
-    "movs %[a1], #0\n\t"                               \
-    "movs %[a2], #0\n\t"                               \
-    "movs %[a3], #0\n\t"                               \
+    DW_FIRST_TAP_ASM                                    \
+    "b 5f\n\t"                                         \
     DW_ROWS_ASM(row)                                    \
     "ldr %[n], %[scales]\n\t"                          \
     DW_SCALE_ASM("%[a0]")                               \

@@ -361,10 +361,11 @@ def _plane_cases(rng) -> list:
 
 
 def _small_plane_cases(rng) -> list:
-    """3x3 layers of fewer than 30 outputs a channel, which the plane path leaves to the general one: 1x1,
-    2x2, 3x3, 3x5, 4x6 and 5x5 planes, SAME and VALID, stride 2 on even and odd sizes, 1 to 128 channels
-    (odd counts, more than one 16-channel chunk), zero points -128 and 0, the clamp with and without the
-    full range; beside them a 6x5 plane (30 outputs, the plane path) and the 6x6 of MobileNet's middle."""
+    """3x3 layers of fewer than 30 outputs a channel (82 from 16 channels into [-128, 127]), which the plane
+    path leaves to the general one: 1x1, 2x2, 3x3, 3x5, 4x6, 5x5 and 6x6 planes, SAME and VALID, stride 2
+    on even and odd sizes, 1 to 128 channels (odd counts, more than one 16-channel chunk), zero points -128
+    and 0, the clamp with and without the full range; into [-128, 127] from 16 channels, 9x9 planes and
+    stride-2 rows of 12 outputs too; beside them a 10x10 plane of 16 channels (100 outputs, the plane path)."""
     return [
         depthwise_case(rng, 1, 1, 3, 1, 3, 3, padding="same", zero_point=0, name="dw small 1x1x3 s1 same"),
         depthwise_case(rng, 2, 2, 5, 1, 3, 3, padding="same", zero_point=-128, name="dw small 2x2x5 s1 same"),
@@ -377,9 +378,39 @@ def _small_plane_cases(rng) -> list:
         depthwise_case(rng, 6, 6, 128, 1, 3, 3, stride=2, padding="same", zero_point=-128,
                        name="dw small 6x6x128 s2 same (bottom and right padding)"),
         depthwise_case(rng, 7, 7, 5, 1, 3, 3, stride=2, padding="same", name="dw small 7x7x5 s2 same (every side)"),
-        full_range(depthwise_case(rng, 6, 5, 64, 1, 3, 3, padding="same", name="dw plane 6x5x64 s1 same")),
-        depthwise_case(rng, 6, 6, 64, 1, 3, 3, padding="same", name="dw plane 6x6x64 s1 same"),
+        full_range(depthwise_case(rng, 10, 10, 16, 1, 3, 3, padding="same", name="dw plane 10x10x16 s1 same")),
+        full_range(depthwise_case(rng, 9, 9, 16, 1, 3, 3, padding="same", name="dw small 9x9x16 s1 same")),
+        full_range(depthwise_case(rng, 20, 24, 16, 1, 3, 3, stride=2, padding="same",
+                                  name="dw small 20x24x16 s2 same")),
+        depthwise_case(rng, 6, 6, 64, 1, 3, 3, padding="same", name="dw small 6x6x64 s1 same"),
+        *_small_plane_outputs_cases(rng),
     ]
+
+
+def _small_plane_outputs_cases(rng) -> list:
+    """The general path's groups of 4 channels into [-128, 127] (depthwise_rows_outputs: 3 taps a row, or 2
+    beside a padded column, requantised in the asm): planes 1x1 to 6x6 and 25x5, 1 to 128 channels (no
+    group, whole groups, a tail of 1..3), SAME and VALID, padding on each side alone, stride 2 on odd and
+    even sizes, zero points -128 and 0, in place; beside them a 3x3 filter dilated by 2 (3 taps a row)
+    and a padding of 2 (1 tap a row: the C loop)."""
+    cases = [
+        (1, 1, 4, 1, "same", 0), (2, 2, 1, 1, "same", -128), (2, 3, 12, 1, "same", None),
+        (3, 3, 20, 1, "same", 0), (4, 4, 3, 1, "same", None), (5, 5, 5, 1, "same", -128),
+        (6, 6, 64, 1, "same", None), (6, 6, 16, 1, "valid", None), (8, 8, 8, 1, "valid", 0),
+        (25, 5, 16, 2, "same", None), (26, 6, 20, 2, "same", -128), (7, 7, 16, 2, "same", 0),
+        (6, 6, 8, 1, (1, 0, 0, 0), None), (6, 6, 8, 1, (0, 1, 0, 0), None),
+        (6, 6, 12, 1, (0, 0, 1, 0), 0), (6, 6, 12, 1, (0, 0, 0, 1), -128),
+        (4, 6, 4, 1, (2, 2, 2, 2), None),
+    ]
+    out = [full_range(depthwise_case(rng, h, w, c, 1, 3, 3, stride=stride, padding=padding, zero_point=zp,
+                                     name=f"dw outputs {h}x{w}x{c} s{stride} {padding}"))
+           for h, w, c, stride, padding, zp in cases]
+    out.append(full_range(depthwise_case(rng, 7, 7, 8, 1, 3, 3, dilation=2, padding="same",
+                                         name="dw outputs 7x7x8 s1 same dilation 2")))
+    out.append(in_place(full_range(depthwise_case(rng, 5, 6, 16, 1, 3, 3, padding="same",
+                                                  name="dw outputs 5x6x16 s1 same"))))
+    out.append(_narrow(depthwise_case(rng, 6, 6, 64, 1, 3, 3, padding="same", name="dw outputs 6x6x64 s1 same")))
+    return out
 
 
 def _stride2_plane_cases(rng) -> list:
@@ -654,13 +685,23 @@ def test_depthwise_plane_path_is_taken(runs):
 
 
 def test_depthwise_small_planes_take_the_general_path(runs):
-    """A 3x3 plane (9 outputs a channel) costs under 1.4 times the instructions per MAC of a 6x5 one on the
+    """A 3x3 plane (9 outputs a channel) costs under 1.4 times the instructions per MAC of a 10x10 one on the
     plane path: the plane path would cost 1.7 times, its set-up per channel spread over 9 outputs."""
     cases, _, results = runs
     per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
     small = per_mac["dw small 3x3x64 s1 same, full range"]
-    plane = per_mac["dw plane 6x5x64 s1 same, full range"]
+    plane = per_mac["dw plane 10x10x16 s1 same, full range"]
     assert small < 1.4 * plane, f"{small:.2f} vs {plane:.2f} instructions per MAC"
+
+
+def test_depthwise_groups_requantise_in_registers(runs):
+    """A 6x6 plane into [-128, 127] (depthwise_rows_outputs: the sums requantised in the asm) costs well under
+    the same layer clamped to a narrower range (requantised in C)."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    fused = per_mac["dw outputs 6x6x64 s1 same, full range"]
+    clamped = per_mac["dw outputs 6x6x64 s1 same, range [-60, 70]"]
+    assert fused < clamped / 1.05, f"{fused:.2f} vs {clamped:.2f} instructions per MAC"
 
 
 def test_depthwise_plane_path_takes_stride_2(runs):

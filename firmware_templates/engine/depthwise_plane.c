@@ -21,6 +21,13 @@
 #define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
 #define PLANE_S2_MIN_W 12 /* stride 2 copies 4 values an output: below this, depthwise_conv2d.c is faster */
 #define PLANE_MIN_OUTPUTS 30 /* a channel's outputs: the plane is the faster from 6x5 on, not on 5x5 */
+/* From PLANE_WIDE_CHANNELS channels into [-128, 127] (4 or more groups a pixel in the general path's asm,
+ * which requantises there too): the plane is the faster from 10x10 outputs on (32 channels: 3.9 against
+ * 4.0 per MAC), not on 9x9 (4.2 against 4.0), and with stride 2 on rows of 24 outputs (16 channels: 4.3
+ * against 4.6), not of 12 (32 channels: 5.2 against 4.1). */
+#define PLANE_WIDE_CHANNELS 16
+#define PLANE_MIN_OUTPUTS_WIDE 82
+#define PLANE_S2_MIN_W_WIDE 16
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
 
@@ -33,10 +40,11 @@ static int32_t plane_row_length(int32_t out_w, int32_t stride)
 
 int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_window *win, const tc_output_params *p)
 {
-    const int32_t stride = win->stride_w;
+    const int32_t stride = win->stride_w, wide = out->c >= PLANE_WIDE_CHANNELS && p->min == -128 && p->max == 127;
     return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == stride
-           && (stride == 1 || (stride == 2 && out->w >= PLANE_S2_MIN_W)) && win->pad_top <= 2 && win->pad_left <= 2
-           && out->h * out->w >= PLANE_MIN_OUTPUTS && p->fast_scale
+           && (stride == 1 || (stride == 2 && out->w >= (wide ? PLANE_S2_MIN_W_WIDE : PLANE_S2_MIN_W)))
+           && win->pad_top <= 2 && win->pad_left <= 2
+           && out->h * out->w >= (wide ? PLANE_MIN_OUTPUTS_WIDE : PLANE_MIN_OUTPUTS) && p->fast_scale
            && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES;
 }
 

@@ -352,26 +352,26 @@ static int small_fits(const tc_dims *wd)
 /* The lanes of the window at x0 of row r (small_fits), rows a, b, c: {a0, a2}, {b0, b2}, {c0, c2}, {a1, b1},
  * {c1, c3} (c3 meets a zero weight), each row's word straight from the image, `below` bytes after the first
  * (a filter of fewer rows reads its last row again, against zero weights), where the window lies inside the
- * image (window_row's x_limit), else gathered by window_border. */
+ * image (window_row's x_limit), else gathered by window_border into patch (zero-filled once: the bytes past
+ * each row and the rows past the filter, which it never writes, meet zero weights). */
 static inline __attribute__((always_inline)) void
 small_lanes(const window_row *r, int32_t x0, const int32_t below[SMALL_ROWS], const tc_dims *in, const tc_dims *wd,
-            const tc_window *win, int8_t zero_point, int32_t offset2, int32_t *lanes)
+            const tc_window *win, int8_t zero_point, int32_t offset2, int8_t patch[4 * SMALL_ROWS], int32_t *lanes)
 {
     const int8_t *from = r->top + x0 * in->c;
-    int8_t patch[4 * SMALL_ROWS] = {0};
     int32_t step1 = below[1], step2 = below[2];
     if (x0 < 0 || x0 > r->x_limit) {
         window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patch);
         from = patch, step1 = 4, step2 = 8;
     }
     const int32_t v0 = tc_load_s8x4(from), v1 = tc_load_s8x4(from + step1), v2 = tc_load_s8x4(from + step2);
-    const uint32_t odd0 = (uint32_t)tc_sxtab16_odd(offset2, v0), odd1 = (uint32_t)tc_sxtab16_odd(offset2, v1);
+    const int32_t odd0 = tc_sxtab16_odd(offset2, v0), odd1 = tc_sxtab16_odd(offset2, v1);
     lanes[0] = __sxtab16(offset2, v0), lanes[1] = __sxtab16(offset2, v1), lanes[2] = __sxtab16(offset2, v2);
-    lanes[3] = (int32_t)((odd0 & 0xffffu) | (odd1 << 16));
+    __asm("pkhbt %0, %1, %2, lsl #16" : "=r"(lanes[3]) : "r"(odd0), "r"(odd1)); /* gcc: UXTH and ORR */
     lanes[4] = tc_sxtab16_odd(offset2, v2);
 }
 
-/* Two int16 weights as one word of lanes, each doubled (small_pixel's sums start at twice the bias). */
+/* Two int16 weights as one word of lanes, each doubled (small_pixels' sums start at twice the bias). */
 static int32_t small_pair(int32_t lo, int32_t hi)
 {
     return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
@@ -390,7 +390,7 @@ static void small_weights(const int8_t *weights, const tc_dims *wd, const tc_cha
     to[3] = small_pair(t[0][1], t[1][1]), to[4] = small_pair(t[2][1], 0), to[5] = s->bias2;
 }
 
-/* The stream small_pixel reads for channels first .. first + n - 1, SMALL_PAIR_WORDS a pair of channels
+/* The stream small_pixels reads for channels first .. first + n - 1, SMALL_PAIR_WORDS a pair of channels
  * (a lone last channel twice): each channel's weights and bias (small_weights), then the first channel's
  * multiplier, rounding term and right shift, the second's, its right shift's bit 8 set unless the pair is
  * the last (ASR reads only the bottom byte), and the activation range as 4 bytes each (lo4, hi4). */
@@ -412,16 +412,29 @@ static void small_stream(const int8_t *weights, const tc_dims *wd, const tc_outp
     }
 }
 
-/* The int8 outputs of one pixel, two channels a step from the stream (small_stream): the pixel's 5 lanes
- * held in r8-r12, each channel's weights and bias loaded by one LDM, five SMLADs, the pair requantised in
- * registers (tc_output_scaled's steps, SSAT to int8), packed, clamped byte-wise (SSUB8 and SEL, unless
- * `full`) and stored as a halfword (an odd last channel's pair writes one byte past it). In asm for the
- * LDMs, whose registers must ascend, and because it needs all 14 allocatable registers. */
-static inline __attribute__((always_inline)) void small_pixel_loop(const int32_t *lanes, const int32_t *stream,
-                                                                   int8_t *out, const int full)
+/* Where small_pixels_loop's pixel loop reads and writes (on the stack: the asm has no register to spare):
+ * the next pixel's lanes, the stream's start, the bytes from a pixel's last output to the next pixel's
+ * first and the pixels left. */
+typedef struct {
+    const int32_t *lanes, *stream;
+    int32_t skip, count;
+} small_cursor;
+
+/* The int8 outputs of n >= 1 pixels (`stride` bytes apart from out), two channels a step from the stream
+ * (small_stream): a pixel's 5 lanes held in r8-r12, each channel's weights and bias loaded by one LDM,
+ * five SMLADs, the pair requantised in registers (tc_output_scaled's steps, SSAT to int8), packed, clamped
+ * byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword (an odd last channel's pair writes one
+ * byte past it). SMMLAR adds the rounding term to the high product, and the sum's sign stands for the
+ * product's (the multiplier is positive): they differ only where the product rounds to 0, where the
+ * shift then drops the 1 taken from round's 2^(right - 1). In asm for the LDMs, whose registers must ascend,
+ * and because it needs all 14 allocatable registers (the pixel loop's state read from the stack). */
+static inline __attribute__((always_inline)) void small_pixels_loop(const int32_t *lanes, int32_t n,
+                                                                    const int32_t *stream, int8_t *out,
+                                                                    int32_t stride, int32_t chunk, const int full)
 {
-    register const int32_t *at __asm("r0") = stream;
-    register int32_t w0 __asm("r1") = (int32_t)lanes, w1 __asm("r2"), w2 __asm("r3"), w3 __asm("r4"), w4 __asm("r5");
+    small_cursor c = {lanes, stream, stride - (chunk + (chunk & 1)), n};
+    register const int32_t *at __asm("r0");
+    register int32_t w0 __asm("r1"), w1 __asm("r2"), w2 __asm("r3"), w3 __asm("r4"), w4 __asm("r5");
     register int32_t a __asm("r6"), b __asm("r7");
     register int32_t x0 __asm("r8"), x1 __asm("r9"), x2 __asm("r10"), x3 __asm("r11"), x4 __asm("r12");
     register int8_t *to __asm("lr") = out;
@@ -431,14 +444,17 @@ static inline __attribute__((always_inline)) void small_pixel_loop(const int32_t
     "smlad %[" acc "], %[w2], %[x2], %[" acc "]\n\t"                                                          \
     "smlad %[" acc "], %[w3], %[x3], %[" acc "]\n\t"                                                          \
     "smlad %[" acc "], %[w4], %[x4], %[" acc "]\n\t"
-#define SMALL_SCALE(acc) /* acc = ssat8((acc * multiplier rounded high, - 1 if negative, + round) >> right) */ \
-    "smmulr %[" acc "], %[" acc "], %[w0]\n\t"                                                                \
-    "add %[" acc "], %[" acc "], %[" acc "], asr #31\n\t"                                                     \
-    "add %[" acc "], %[" acc "], %[w1]\n\t"                                                                   \
+#define SMALL_SCALE(acc) /* acc = ssat8((acc * multiplier rounded high + round, - 1 if acc < 0) >> right) */ \
+    "smmlar %[w0], %[" acc "], %[w0], %[w1]\n\t"                                                              \
+    "add %[" acc "], %[w0], %[" acc "], asr #31\n\t"                                                          \
     "asr %[" acc "], %[" acc "], %[w2]\n\t"                                                                   \
     "ssat %[" acc "], #8, %[" acc "]\n\t"
 #define SMALL_SUMS_AND_SCALE                                                                                   \
-    "ldmia %[w0], {%[x0], %[x1], %[x2], %[x3], %[x4]}\n\t"                                                    \
+    "2:\n\t"                                                                                                  \
+    "ldr %[w0], %[lanes]\n\t"                                                                                 \
+    "ldmia %[w0]!, {%[x0], %[x1], %[x2], %[x3], %[x4]}\n\t"                                                   \
+    "str %[w0], %[lanes]\n\t"                                                                                 \
+    "ldr %[at], %[stream]\n\t"                                                                                \
     "1:\n\t"                                                                                                  \
     "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[a]}\n\t"                                             \
     SMALL_SUM("a")                                                                                            \
@@ -449,47 +465,53 @@ static inline __attribute__((always_inline)) void small_pixel_loop(const int32_t
     "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4]}\n\t"                                                   \
     SMALL_SCALE("b")                                                                                          \
     "bfi %[a], %[b], #8, #8\n\t"
-#define SMALL_STORE                                                                                            \
+#define SMALL_STORE_AND_LOOP                                                                                   \
     "strh %[a], [%[to]], #2\n\t"                                                                              \
     "tst %[w2], #256\n\t"                                                                                     \
-    "bne 1b"
+    "bne 1b\n\t"                                                                                              \
+    "ldr %[w0], %[skip]\n\t"                                                                                  \
+    "add %[to], %[to], %[w0]\n\t"                                                                             \
+    "ldr %[w0], %[count]\n\t"                                                                                 \
+    "subs %[w0], %[w0], #1\n\t"                                                                               \
+    "str %[w0], %[count]\n\t"                                                                                 \
+    "bne 2b"
 #define SMALL_OPERANDS                                                                                         \
-    : [at] "+r"(at), [w0] "+r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [w4] "=&r"(w4),           \
+    : [at] "=&r"(at), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [w4] "=&r"(w4),         \
       [a] "=&r"(a), [b] "=&r"(b), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),             \
-      [x4] "=&r"(x4), [to] "+r"(to)                                                                            \
-    :                                                                                                          \
+      [x4] "=&r"(x4), [to] "+r"(to), [lanes] "+m"(c.lanes), [count] "+m"(c.count)                             \
+    : [stream] "m"(c.stream), [skip] "m"(c.skip)                                                               \
     : "cc", "memory"
     if (full) {
-        __asm volatile(SMALL_SUMS_AND_SCALE SMALL_STORE SMALL_OPERANDS);
+        __asm volatile(SMALL_SUMS_AND_SCALE SMALL_STORE_AND_LOOP SMALL_OPERANDS);
     } else {
         __asm volatile(SMALL_SUMS_AND_SCALE
                        "ssub8 %[w0], %[a], %[w3]\n\t"
                        "sel %[a], %[a], %[w3]\n\t"
                        "ssub8 %[w0], %[w4], %[a]\n\t"
                        "sel %[a], %[a], %[w4]\n\t"
-                       SMALL_STORE SMALL_OPERANDS);
+                       SMALL_STORE_AND_LOOP SMALL_OPERANDS);
     }
 #undef SMALL_SUM
 #undef SMALL_SCALE
 #undef SMALL_SUMS_AND_SCALE
-#undef SMALL_STORE
+#undef SMALL_STORE_AND_LOOP
 #undef SMALL_OPERANDS
 }
 
-/* small_pixel_loop in a function of its own, so that it has the registers to itself. */
-static __attribute__((noinline)) void small_pixel(const int32_t *lanes, const int32_t *stream, int8_t *out,
-                                                  const int full)
+/* small_pixels_loop in a function of its own, so that it has the registers to itself. */
+static __attribute__((noinline)) void small_pixels(const int32_t *lanes, int32_t n, const int32_t *stream,
+                                                   int8_t *out, int32_t stride, int32_t chunk, const int full)
 {
     if (full) {
-        small_pixel_loop(lanes, stream, out, 1);
+        small_pixels_loop(lanes, n, stream, out, stride, chunk, 1);
     } else {
-        small_pixel_loop(lanes, stream, out, 0);
+        small_pixels_loop(lanes, n, stream, out, stride, chunk, 0);
     }
 }
 
 /* Convolution with small_fits filters: the lanes of up to SMALL_PIXELS output pixels of a row gathered,
- * then each pixel against every channel of the chunk (small_pixel), its lanes in registers and the
- * channels' weights and scales streamed by LDMs. An odd chunk's pixels go through `spare`, as the byte
+ * then each pixel against every channel of the chunk (small_pixels), its lanes in registers and the
+ * channels' weights and scales streamed by LDMs. An odd chunk's pixels go one at a time through `spare`, as the byte
  * past their last channel may already hold an output (an earlier chunk's) or lie past the tensor. */
 static void window_small(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
@@ -499,7 +521,7 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
     const int32_t full = p->min == INT8_MIN && p->max == INT8_MAX;
     const int8_t zero_point = (int8_t)io->input_zero_point;
     int32_t lanes[SMALL_PIXELS][SMALL_LANES], stream[WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS], below[SMALL_ROWS];
-    int8_t spare[WINDOW_CHUNK + 1];
+    int8_t spare[WINDOW_CHUNK + 1], patch[4 * SMALL_ROWS] = {0};
     for (int32_t k = 0; k < SMALL_ROWS; ++k) {
         below[k] = (k < wd->h ? k : wd->h - 1) * win->dilation_h * in->w * in->c;
     }
@@ -513,14 +535,16 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
                 const int32_t n = out->w - ox < SMALL_PIXELS ? out->w - ox : SMALL_PIXELS;
                 for (int32_t i = 0; i < n; ++i) {
                     small_lanes(&r, (ox + i) * win->stride_w - win->pad_left, below, in, wd, win, zero_point,
-                                offset2, lanes[i]);
+                                offset2, patch, lanes[i]);
                 }
-                for (int32_t i = 0; i < n; ++i) {
-                    int8_t *to = row_output + (ox + i) * channels;
-                    small_pixel(lanes[i], stream, chunk & 1 ? spare : to, full);
-                    for (int32_t k = 0; chunk & 1 && k < chunk; ++k) {
-                        to[k] = spare[k];
+                int8_t *to = row_output + ox * channels;
+                if (chunk & 1) {
+                    for (int32_t i = 0; i < n; ++i, to += channels) {
+                        small_pixels(lanes[i], 1, stream, spare, 0, chunk, full);
+                        memcpy(to, spare, (size_t)chunk);
                     }
+                } else {
+                    small_pixels(lanes[0], n, stream, to, channels, chunk, full);
                 }
             }
         }

@@ -349,26 +349,37 @@ static int small_fits(const tc_dims *wd)
     return wd->h <= SMALL_ROWS && wd->w * wd->c <= 3;
 }
 
-/* The lanes of the window at x0 of row r (small_fits), rows a, b, c: {a0, a2}, {b0, b2}, {c0, c2}, {a1, b1},
- * {c1, c3} (c3 meets a zero weight), each row's word straight from the image, `below` bytes after the first
- * (a filter of fewer rows reads its last row again, against zero weights), where the window lies inside the
- * image (window_row's x_limit), else gathered by window_border into patch (zero-filled once: the bytes past
- * each row and the rows past the filter, which it never writes, meet zero weights). */
-static inline __attribute__((always_inline)) void
-small_lanes(const window_row *r, int32_t x0, const int32_t below[SMALL_ROWS], const tc_dims *in, const tc_dims *wd,
-            const tc_window *win, int8_t zero_point, int32_t offset2, int8_t patch[4 * SMALL_ROWS], int32_t *lanes)
+/* The lanes of a small_fits window whose rows a, b, c are words at from, from + step1 and from + step2:
+ * {a0, a2}, {b0, b2}, {c0, c2}, {a1, b1}, {c1, c3} (c3 meets a zero weight). */
+static inline __attribute__((always_inline)) void small_lanes(const int8_t *from, int32_t step1, int32_t step2,
+                                                              int32_t offset2, int32_t *lanes)
 {
-    const int8_t *from = r->top + x0 * in->c;
-    int32_t step1 = below[1], step2 = below[2];
-    if (x0 < 0 || x0 > r->x_limit) {
-        window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patch);
-        from = patch, step1 = 4, step2 = 8;
-    }
     const int32_t v0 = tc_load_s8x4(from), v1 = tc_load_s8x4(from + step1), v2 = tc_load_s8x4(from + step2);
     const int32_t odd0 = tc_sxtab16_odd(offset2, v0), odd1 = tc_sxtab16_odd(offset2, v1);
     lanes[0] = __sxtab16(offset2, v0), lanes[1] = __sxtab16(offset2, v1), lanes[2] = __sxtab16(offset2, v2);
     __asm("pkhbt %0, %1, %2, lsl #16" : "=r"(lanes[3]) : "r"(odd0), "r"(odd1)); /* gcc: UXTH and ORR */
     lanes[4] = tc_sxtab16_odd(offset2, v2);
+}
+
+/* The lanes of row r's n windows from x0 on, `stride` taps apart: rows straight from the image, `below`
+ * bytes after the first (a filter of fewer rows reads its last row again, against zero weights), where the
+ * window lies inside it (window_row's x_limit), else gathered by window_border into patch (zero-filled
+ * once: the bytes past each row and the rows past the filter, which it never writes, meet zero weights).
+ * The fields it reads are copied first, as the stores to lanes might otherwise alias them. */
+static void small_row_lanes(const window_row *r, int32_t x0, int32_t n, const int32_t below[SMALL_ROWS],
+                            const tc_dims *in, const tc_dims *wd, const tc_window *win, int8_t zero_point,
+                            int32_t offset2, int8_t patch[4 * SMALL_ROWS], int32_t (*lanes)[SMALL_LANES])
+{
+    const int32_t stride = win->stride_w, c = in->c, x_limit = r->x_limit, step1 = below[1], step2 = below[2];
+    const int8_t *top = r->top;
+    for (int32_t i = 0; i < n; ++i, x0 += stride) {
+        if (x0 < 0 || x0 > x_limit) {
+            window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patch);
+            small_lanes(patch, 4, 8, offset2, lanes[i]);
+        } else {
+            small_lanes(top + x0 * c, step1, step2, offset2, lanes[i]);
+        }
+    }
 }
 
 /* Two int16 weights as one word of lanes, each doubled (small_pixels' sums start at twice the bias). */
@@ -533,10 +544,8 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, 1);
             for (int32_t ox = 0; ox < out->w; ox += SMALL_PIXELS) {
                 const int32_t n = out->w - ox < SMALL_PIXELS ? out->w - ox : SMALL_PIXELS;
-                for (int32_t i = 0; i < n; ++i) {
-                    small_lanes(&r, (ox + i) * win->stride_w - win->pad_left, below, in, wd, win, zero_point,
-                                offset2, patch, lanes[i]);
-                }
+                small_row_lanes(&r, ox * win->stride_w - win->pad_left, n, below, in, wd, win, zero_point, offset2,
+                                patch, lanes);
                 int8_t *to = row_output + ox * channels;
                 if (chunk & 1) {
                     for (int32_t i = 0; i < n; ++i, to += channels) {

@@ -446,10 +446,11 @@ def _window_cases(rng) -> list:
 
 
 def _small_window_cases(rng) -> list:
-    """The window path's filters of at most 3 rows of at most 4 bytes (window_small: each row a word read
+    """The window path's filters of at most 3 rows of at most 3 bytes (window_small: each row a word read
     from the image): rows wider than its 32-pixel batch with windows up to the image's last byte, dilation
-    (every window gathered at the border), 3 channels 1x1 with two chunks of channels, 4-byte rows with
-    SAME padding on the bottom and right, 2 rows of 3 bytes, misaligned input and zero points at both ends."""
+    (every window gathered at the border), 3 channels 1x1 with two chunks of channels, 2 rows of 3 bytes,
+    misaligned input and zero points at both ends; and 4-byte rows with SAME padding on the bottom and right,
+    which window_pairs takes."""
     return [
         conv_case(rng, 5, 40, 1, 6, 3, 3, padding="valid", misalign=(2, 1),
                   name="conv window 5x40x1->6 valid (38-pixel rows, the image's last byte)"),

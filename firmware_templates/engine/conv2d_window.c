@@ -13,7 +13,7 @@
 #define WINDOW_MAX_DEPTH 40  /* window bytes, padded to whole words (a 1-channel 10x4 filter) */
 #define WINDOW_CHUNK 16      /* output channels whose padded weights sit on the stack at once */
 #define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of at most 3 bytes, */
-#define SMALL_LANES 5        /* packed into 5 words of int16 lanes, */
+#define SMALL_LANES 5        /* packed into 5 words of int16 lanes (r8-r12 in small_pixels_loop), */
 #define SMALL_PIXELS 32      /* for up to 32 output pixels at once, */
 #define SMALL_PAIR_WORDS 20  /* against a stream of 20 words a pair of channels */
 
@@ -343,41 +343,29 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
 
 /* The small path (window_small): filters of at most SMALL_ROWS rows of at most 3 bytes (taps x channels,
  * a 1-channel 3x3 first layer), each row one word of the window read straight from the image, its 4th byte
- * dropped, and the window's 9 bytes packed into 5 words of int16 lanes (small_lanes). */
+ * dropped, and the window's 9 bytes packed into 5 words of int16 lanes (small_pixels_loop). */
 static int small_fits(const tc_dims *wd)
 {
     return wd->h <= SMALL_ROWS && wd->w * wd->c <= 3;
 }
 
-/* The lanes of a small_fits window whose rows a, b, c are words at from, from + step1 and from + step2:
- * {a0, a2}, {b0, b2}, {c0, c2}, {a1, b1}, {c1, c3} (c3 meets a zero weight). */
-static inline __attribute__((always_inline)) void small_lanes(const int8_t *from, int32_t step1, int32_t step2,
-                                                              int32_t offset2, int32_t *lanes)
+/* Row r's n windows from x0 on, `stride` taps apart, copied into patches (a word a row, rows a word apart),
+ * for a row some of whose windows cross the image's border: rows straight from the image, `below` bytes
+ * after the first (a filter of fewer rows reads its last row again), where the window lies inside it
+ * (window_row's x_limit), else gathered by window_border. The bytes past each row and the rows past the
+ * filter meet zero weights, whatever they hold. */
+static void small_patches(const window_row *r, int32_t x0, int32_t n, const int32_t below[SMALL_ROWS],
+                          const tc_dims *in, const tc_dims *wd, const tc_window *win, int8_t zero_point,
+                          int8_t (*patches)[4 * SMALL_ROWS])
 {
-    const int32_t v0 = tc_load_s8x4(from), v1 = tc_load_s8x4(from + step1), v2 = tc_load_s8x4(from + step2);
-    const int32_t odd0 = tc_sxtab16_odd(offset2, v0), odd1 = tc_sxtab16_odd(offset2, v1);
-    lanes[0] = __sxtab16(offset2, v0), lanes[1] = __sxtab16(offset2, v1), lanes[2] = __sxtab16(offset2, v2);
-    __asm("pkhbt %0, %1, %2, lsl #16" : "=r"(lanes[3]) : "r"(odd0), "r"(odd1)); /* gcc: UXTH and ORR */
-    lanes[4] = tc_sxtab16_odd(offset2, v2);
-}
-
-/* The lanes of row r's n windows from x0 on, `stride` taps apart: rows straight from the image, `below`
- * bytes after the first (a filter of fewer rows reads its last row again, against zero weights), where the
- * window lies inside it (window_row's x_limit), else gathered by window_border into patch (zero-filled
- * once: the bytes past each row and the rows past the filter, which it never writes, meet zero weights).
- * The fields it reads are copied first, as the stores to lanes might otherwise alias them. */
-static void small_row_lanes(const window_row *r, int32_t x0, int32_t n, const int32_t below[SMALL_ROWS],
-                            const tc_dims *in, const tc_dims *wd, const tc_window *win, int8_t zero_point,
-                            int32_t offset2, int8_t patch[4 * SMALL_ROWS], int32_t (*lanes)[SMALL_LANES])
-{
-    const int32_t stride = win->stride_w, c = in->c, x_limit = r->x_limit, step1 = below[1], step2 = below[2];
-    const int8_t *top = r->top;
-    for (int32_t i = 0; i < n; ++i, x0 += stride) {
-        if (x0 < 0 || x0 > x_limit) {
-            window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patch);
-            small_lanes(patch, 4, 8, offset2, lanes[i]);
+    for (int32_t i = 0; i < n; ++i, x0 += win->stride_w) {
+        if (x0 < 0 || x0 > r->x_limit) {
+            window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patches[i]);
         } else {
-            small_lanes(top + x0 * c, step1, step2, offset2, lanes[i]);
+            for (int32_t k = 0; k < SMALL_ROWS; ++k) {
+                const int32_t v = tc_load_s8x4(r->top + x0 * in->c + below[k]);
+                memcpy(patches[i] + 4 * k, &v, sizeof v);
+            }
         }
     }
 }
@@ -388,7 +376,7 @@ static int32_t small_pair(int32_t lo, int32_t hi)
     return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
 }
 
-/* One channel's part of the stream: its weights' lanes in small_lanes' order, zero past the filter, then
+/* One channel's part of the stream: its weights' lanes in small_pixels_loop's order, zero past the filter, then
  * twice its bias (the sum's start). */
 static void small_weights(const int8_t *weights, const tc_dims *wd, const tc_channel_scale *s, int32_t *to)
 {
@@ -424,26 +412,29 @@ static void small_stream(const int8_t *weights, const tc_dims *wd, const tc_outp
 }
 
 /* Where small_pixels_loop's pixel loop reads and writes (on the stack: the asm has no register to spare):
- * the next pixel's lanes, the stream's start, the bytes from a pixel's last output to the next pixel's
- * first and the pixels left. */
+ * the next window's first row, its second and third rows' distance from it, the distance to the next
+ * window, the input offset in both halfwords, the stream's start, the bytes from a pixel's last output to
+ * the next pixel's first and the pixels left. */
 typedef struct {
-    const int32_t *lanes, *stream;
+    const int8_t *from;
+    int32_t steps[2], advance, offset2;
+    const int32_t *stream;
     int32_t skip, count;
 } small_cursor;
 
-/* The int8 outputs of n >= 1 pixels (`stride` bytes apart from out), two channels a step from the stream
- * (small_stream): a pixel's 5 lanes held in r8-r12, each channel's weights and bias loaded by one LDM,
- * five SMLADs, the pair requantised in registers (tc_output_scaled's steps, SSAT to int8), packed, clamped
- * byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword (an odd last channel's pair writes one
- * byte past it). SMMLAR adds the rounding term to the high product, and the sum's sign stands for the
- * product's (the multiplier is positive): they differ only where the product rounds to 0, where the
- * shift then drops the 1 taken from round's 2^(right - 1). In asm for the LDMs, whose registers must ascend,
- * and because it needs all 14 allocatable registers (the pixel loop's state read from the stack). */
-static inline __attribute__((always_inline)) void small_pixels_loop(const int32_t *lanes, int32_t n,
-                                                                    const int32_t *stream, int8_t *out,
-                                                                    int32_t stride, int32_t chunk, const int full)
+/* The int8 outputs of c.count >= 1 pixels (c.skip bytes from one's last output to the next's first), two
+ * channels a step from the stream (small_stream): a window's rows a, b, c (words at c.from and c.steps
+ * after it) as SMALL_LANES words of int16 lanes plus the input offset in r8-r12, {a0, a2}, {b0, b2},
+ * {c0, c2}, {a1, b1}, {c1, c3} (each row's 4th byte dropped or against a zero weight); each channel's
+ * weights and bias loaded by one LDM, five SMLADs, the pair requantised in registers (tc_output_scaled's
+ * steps, SSAT to int8), packed, clamped byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword
+ * (an odd last channel's pair writes one byte past it). SMMLAR adds the rounding term to the high product,
+ * and the sum's sign stands for the product's (the multiplier is positive): they differ only where the
+ * product rounds to 0, where the shift then drops the 1 taken from round's 2^(right - 1). In asm for the
+ * LDMs, whose registers must ascend, and because it needs all 14 allocatable registers (the pixel loop's
+ * state read from the stack). */
+static inline __attribute__((always_inline)) void small_pixels_loop(small_cursor c, int8_t *out, const int full)
 {
-    small_cursor c = {lanes, stream, stride - (chunk + (chunk & 1)), n};
     register const int32_t *at __asm("r0");
     register int32_t w0 __asm("r1"), w1 __asm("r2"), w2 __asm("r3"), w3 __asm("r4"), w4 __asm("r5");
     register int32_t a __asm("r6"), b __asm("r7");
@@ -462,9 +453,22 @@ static inline __attribute__((always_inline)) void small_pixels_loop(const int32_
     "ssat %[" acc "], #8, %[" acc "]\n\t"
 #define SMALL_SUMS_AND_SCALE                                                                                   \
     "2:\n\t"                                                                                                  \
-    "ldr %[w0], %[lanes]\n\t"                                                                                 \
-    "ldmia %[w0]!, {%[x0], %[x1], %[x2], %[x3], %[x4]}\n\t"                                                   \
-    "str %[w0], %[lanes]\n\t"                                                                                 \
+    "ldr %[w0], %[from]\n\t"                                                                                  \
+    "ldrd %[w1], %[w2], %[steps]\n\t"                                                                         \
+    "ldr %[x4], [%[w0], %[w2]]\n\t"                                                                           \
+    "ldr %[w2], [%[w0], %[w1]]\n\t"                                                                           \
+    "ldr %[w1], [%[w0]]\n\t"                                                                                  \
+    "ldr %[w3], %[offset2]\n\t"                                                                               \
+    "sxtab16 %[x0], %[w3], %[w1]\n\t"                                                                         \
+    "sxtab16 %[x1], %[w3], %[w2]\n\t"                                                                         \
+    "sxtab16 %[w1], %[w3], %[w1], ror #8\n\t"                                                                 \
+    "sxtab16 %[w2], %[w3], %[w2], ror #8\n\t"                                                                 \
+    "pkhbt %[x3], %[w1], %[w2], lsl #16\n\t"                                                                  \
+    "sxtab16 %[x2], %[w3], %[x4]\n\t"                                                                         \
+    "sxtab16 %[x4], %[w3], %[x4], ror #8\n\t"                                                                 \
+    "ldr %[w1], %[advance]\n\t"                                                                               \
+    "add %[w0], %[w0], %[w1]\n\t"                                                                             \
+    "str %[w0], %[from]\n\t"                                                                                  \
     "ldr %[at], %[stream]\n\t"                                                                                \
     "1:\n\t"                                                                                                  \
     "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[a]}\n\t"                                             \
@@ -489,8 +493,9 @@ static inline __attribute__((always_inline)) void small_pixels_loop(const int32_
 #define SMALL_OPERANDS                                                                                         \
     : [at] "=&r"(at), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [w4] "=&r"(w4),         \
       [a] "=&r"(a), [b] "=&r"(b), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),             \
-      [x4] "=&r"(x4), [to] "+r"(to), [lanes] "+m"(c.lanes), [count] "+m"(c.count)                             \
-    : [stream] "m"(c.stream), [skip] "m"(c.skip)                                                               \
+      [x4] "=&r"(x4), [to] "+r"(to), [from] "+m"(c.from), [count] "+m"(c.count)                               \
+    : [steps] "m"(c.steps), [offset2] "m"(c.offset2), [advance] "m"(c.advance), [stream] "m"(c.stream),        \
+      [skip] "m"(c.skip)                                                                                       \
     : "cc", "memory"
     if (full) {
         __asm volatile(SMALL_SUMS_AND_SCALE SMALL_STORE_AND_LOOP SMALL_OPERANDS);
@@ -510,19 +515,19 @@ static inline __attribute__((always_inline)) void small_pixels_loop(const int32_
 }
 
 /* small_pixels_loop in a function of its own, so that it has the registers to itself. */
-static __attribute__((noinline)) void small_pixels(const int32_t *lanes, int32_t n, const int32_t *stream,
-                                                   int8_t *out, int32_t stride, int32_t chunk, const int full)
+static __attribute__((noinline)) void small_pixels(const small_cursor *c, int8_t *out, const int full)
 {
     if (full) {
-        small_pixels_loop(lanes, n, stream, out, stride, chunk, 1);
+        small_pixels_loop(*c, out, 1);
     } else {
-        small_pixels_loop(lanes, n, stream, out, stride, chunk, 0);
+        small_pixels_loop(*c, out, 0);
     }
 }
 
-/* Convolution with small_fits filters: the lanes of up to SMALL_PIXELS output pixels of a row gathered,
- * then each pixel against every channel of the chunk (small_pixels), its lanes in registers and the
- * channels' weights and scales streamed by LDMs. An odd chunk's pixels go one at a time through `spare`, as the byte
+/* Convolution with small_fits filters: up to SMALL_PIXELS output pixels of a row at a time, each against
+ * every channel of the chunk (small_pixels), its window read and expanded once into registers and the
+ * channels' weights and scales streamed by LDMs. A batch with windows across the image's border is copied
+ * into patches first (small_patches). An odd chunk's pixels go one at a time through `spare`, as the byte
  * past their last channel may already hold an output (an earlier chunk's) or lie past the tensor. */
 static void window_small(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
@@ -531,8 +536,8 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
     const int32_t channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
     const int32_t full = p->min == INT8_MIN && p->max == INT8_MAX;
     const int8_t zero_point = (int8_t)io->input_zero_point;
-    int32_t lanes[SMALL_PIXELS][SMALL_LANES], stream[WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS], below[SMALL_ROWS];
-    int8_t spare[WINDOW_CHUNK + 1], patch[4 * SMALL_ROWS] = {0};
+    int32_t stream[WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS], below[SMALL_ROWS];
+    int8_t spare[WINDOW_CHUNK + 1], patches[SMALL_PIXELS][4 * SMALL_ROWS];
     for (int32_t k = 0; k < SMALL_ROWS; ++k) {
         below[k] = (k < wd->h ? k : wd->h - 1) * win->dilation_h * in->w * in->c;
     }
@@ -544,16 +549,22 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, 1);
             for (int32_t ox = 0; ox < out->w; ox += SMALL_PIXELS) {
                 const int32_t n = out->w - ox < SMALL_PIXELS ? out->w - ox : SMALL_PIXELS;
-                small_row_lanes(&r, ox * win->stride_w - win->pad_left, n, below, in, wd, win, zero_point, offset2,
-                                patch, lanes);
+                const int32_t x0 = ox * win->stride_w - win->pad_left;
+                small_cursor c = {r.top + x0 * in->c, {below[1], below[2]}, win->stride_w * in->c, offset2, stream,
+                                  channels - (chunk + (chunk & 1)), n};
+                if (x0 < 0 || x0 + (n - 1) * win->stride_w > r.x_limit) {
+                    small_patches(&r, x0, n, below, in, wd, win, zero_point, patches);
+                    c.from = patches[0], c.steps[0] = 4, c.steps[1] = 8, c.advance = 4 * SMALL_ROWS;
+                }
                 int8_t *to = row_output + ox * channels;
                 if (chunk & 1) {
-                    for (int32_t i = 0; i < n; ++i, to += channels) {
-                        small_pixels(lanes[i], 1, stream, spare, 0, chunk, full);
+                    c.count = 1;
+                    for (int32_t i = 0; i < n; ++i, to += channels, c.from += c.advance) {
+                        small_pixels(&c, spare, full);
                         memcpy(to, spare, (size_t)chunk);
                     }
                 } else {
-                    small_pixels(lanes[0], n, stream, to, channels, chunk, full);
+                    small_pixels(&c, to, full);
                 }
             }
         }

@@ -473,14 +473,15 @@ def _window_cases(rng) -> list:
         conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv window 9x9x3->6 k3x4 (36 bytes)"),
         conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
         _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
-    ] + _small_window_cases(rng)
+    ] + _small_window_cases(rng) + _one_channel_3x3_cases(rng)
 
 
 def _small_window_cases(rng) -> list:
-    """The window path's filters of at most 3 rows of at most 4 bytes (window_small: each row a word read
+    """The window path's filters of at most 3 rows of at most 3 bytes (window_small: each row a word read
     from the image): rows wider than its 32-pixel batch with windows up to the image's last byte, dilation
-    (every window gathered at the border), 3 channels 1x1 with two chunks of channels, 4-byte rows with
-    SAME padding on the bottom and right, 2 rows of 3 bytes, misaligned input and zero points at both ends."""
+    (every window gathered at the border), 3 channels 1x1 with two chunks of channels, 2 rows of 3 bytes,
+    misaligned input and zero points at both ends; and 4-byte rows with SAME padding on the bottom and right,
+    which window_pairs takes."""
     return [
         conv_case(rng, 5, 40, 1, 6, 3, 3, padding="valid", misalign=(2, 1),
                   name="conv window 5x40x1->6 valid (38-pixel rows, the image's last byte)"),
@@ -491,6 +492,44 @@ def _small_window_cases(rng) -> list:
         conv_case(rng, 7, 8, 2, 9, 2, 2, padding="same", name="conv window 7x8x2->9 k2x2 same (4-byte rows)"),
         full_range(conv_case(rng, 6, 9, 1, 7, 2, 3, padding="same", zero_point=-128, misalign=(3, 2),
                              name="conv window 6x9x1->7 k2x3 same")),
+    ]
+
+
+def _one_channel_3x3_cases(rng) -> list:
+    """window_small's packed 3x3 windows (each pixel over every channel, two a step, requantised in registers):
+    the default detector's 66x66x1 -> 8 s2 valid layer (at 18x18), stride 1 and 2 on odd and even images,
+    SAME padding, padding on one side at a time (a PAD folded in) and VALID, output channels 1, 3, 4, 5, 8, 9,
+    16 and 17 (a lone last channel through the spare pixel, two chunks), the last pixel's odd channel at the
+    tensor's end, input zero points -128 and 0, full and narrow activation ranges, filters of 1, 2 and 3 rows
+    of 1 to 3 bytes (1x3, 3x1, 2x3, 1x1 over 3 channels, 3x1 over 1), and the 5x5 beside them (window_pairs)."""
+    sides = {"top": (1, 0, 0, 0), "bottom": (0, 1, 0, 0), "left": (0, 0, 1, 0), "right": (0, 0, 0, 1)}
+    return [
+        full_range(conv_case(rng, 18, 18, 1, 8, 3, 3, stride=2, padding="valid", zero_point=-128,
+                             name="conv window 18x18x1->8 s2 valid (the detector's first layer)")),
+        _narrow(conv_case(rng, 18, 18, 1, 8, 3, 3, stride=2, padding="valid", zero_point=0,
+                          name="conv window 18x18x1->8 s2 valid")),
+        _unscaled(conv_case(rng, 18, 18, 1, 8, 3, 3, stride=2, padding="valid", zero_point=-128,
+                            name="conv 18x18x1->8 s2 valid")),
+        conv_case(rng, 9, 7, 1, 1, 3, 3, padding="same", zero_point=-128, name="conv window 9x7x1->1 same"),
+        _narrow(conv_case(rng, 8, 10, 1, 3, 3, 3, stride=2, padding="same", misalign=(1, 2),
+                          name="conv window 8x10x1->3 s2 same")),
+        full_range(conv_case(rng, 11, 9, 1, 4, 3, 3, stride=2, padding="same", zero_point=0,
+                             name="conv window 11x9x1->4 s2 same (padding on every side)")),
+        conv_case(rng, 7, 6, 1, 5, 3, 3, padding="valid", zero_point=0, name="conv window 7x6x1->5 valid"),
+        _narrow(conv_case(rng, 10, 9, 1, 9, 3, 3, stride=2, padding="valid", zero_point=-128,
+                          name="conv window 10x9x1->9 s2 valid (the odd channel at the tensor's end)")),
+        conv_case(rng, 12, 11, 1, 16, 3, 3, padding="same", zero_point=-128, name="conv window 12x11x1->16 same"),
+        _narrow(conv_case(rng, 9, 8, 1, 17, 3, 3, stride=2, padding="same", zero_point=0,
+                          name="conv window 9x8x1->17 s2 same (two chunks, a lone last channel)")),
+        *[conv_case(rng, 7, 8, 1, 8, 3, 3, stride=stride, padding=pad, zero_point=zero_point,
+                    name=f"conv window 7x8x1->8 s{stride} padded {side}")
+          for (side, pad), stride, zero_point in zip(sides.items(), (1, 2, 2, 1), (-128, 0, 127, -128))],
+        full_range(conv_case(rng, 6, 9, 1, 6, 1, 3, padding="same", zero_point=-128, name="conv window 6x9x1->6 k1x3")),
+        _narrow(conv_case(rng, 9, 6, 1, 5, 3, 1, stride=2, padding="same", name="conv window 9x6x1->5 k3x1 s2")),
+        conv_case(rng, 8, 7, 1, 4, 2, 3, stride=2, padding="valid", zero_point=0, name="conv window 8x7x1->4 k2x3 s2"),
+        conv_case(rng, 6, 5, 3, 9, 1, 1, padding="valid", zero_point=-128, name="conv window 6x5x3->9 k1x1"),
+        _narrow(conv_case(rng, 10, 11, 1, 8, 5, 5, stride=2, padding="same", zero_point=-128,
+                          name="conv window 10x11x1->8 k5x5 s2 same")),
     ]
 
 
@@ -741,6 +780,17 @@ def test_conv_window_path_is_taken(runs):
     window = per_mac["conv window 12x12x1->6 same"]
     general = per_mac["conv 12x12x1->6 same, shift 0"]
     assert window < general / 1.5, f"{window:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_one_channel_3x3_takes_the_packed_path(runs):
+    """The default detector's first layer (3x3 over 1 channel, stride 2) costs under half the general path's
+    instructions per MAC (window_small: 5 SMLADs a pixel and channel, the requantisation in registers),
+    which it takes when one channel's requantisation is outside the window path's."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    window = per_mac["conv window 18x18x1->8 s2 valid (the detector's first layer), full range"]
+    general = per_mac["conv 18x18x1->8 s2 valid, shift 0"]
+    assert window < general / 2, f"{window:.2f} vs {general:.2f} instructions per MAC"
 
 
 def test_short_windows_take_the_block_paths(runs):

@@ -5,16 +5,17 @@
  * copy. The weights of a chunk of channels are expanded once to int16 lanes on the stack, zero past each
  * channel's bytes, so the SMLAD loop has no scalar tail and the padding bytes, whatever they hold, add
  * nothing. Taps outside the image hold the input zero point (0 after the offset), as in the reference,
- * which skips them. Filters of at most 3 rows of at most 4 bytes (a 1-channel 3x3) take window_small
- * instead: a row of windows expanded once, then each channel over it with its weights in registers. */
+ * which skips them. Filters of at most 3 rows of at most 3 bytes (a 1-channel 3x3) take window_small
+ * instead: a row of windows packed into 5 words each, then each pixel over every channel's weights. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
 #define WINDOW_MAX_DEPTH 40  /* window bytes, padded to whole words (a 1-channel 10x4 filter) */
 #define WINDOW_CHUNK 16      /* output channels whose padded weights sit on the stack at once */
-#define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of a word, */
-#define SMALL_LANES 6        /* expanded to 6 words of int16 lanes, */
-#define SMALL_PIXELS 32      /* for up to 32 output pixels at once */
+#define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of at most 3 bytes, */
+#define SMALL_LANES 5        /* packed into 5 words of int16 lanes (r8-r12 in small_pixels_loop), */
+#define SMALL_PIXELS 32      /* for up to 32 output pixels at once, */
+#define SMALL_PAIR_WORDS 20  /* against a stream of 20 words a pair of channels */
 
 static int32_t padded_depth(const tc_dims *wd)
 {
@@ -306,7 +307,7 @@ static __attribute__((noinline)) void window_outputs(const int32_t *lanes, const
     }
 }
 
-/* Windows of more than 12 bytes: two pixels a pass against each pair of channels' int16 weights, expanded
+/* Windows that are not small_fits: two pixels a pass against each pair of channels' int16 weights, expanded
  * on the stack once per chunk of channels (window_block). */
 static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
@@ -340,123 +341,230 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
     }
 }
 
-/* The small path (window_small): filters of at most SMALL_ROWS rows of at most 4 bytes (taps x channels,
- * a 1-channel 3x3 first layer), each row one word of the window, read straight from the image, its 4th
- * byte meeting a zero weight, and expanded to two words of int16 lanes (bytes 0 and 2, 1 and 3). */
+/* The small path (window_small): filters of at most SMALL_ROWS rows of at most 3 bytes (taps x channels,
+ * a 1-channel 3x3 first layer), each row one word of the window read straight from the image, its 4th byte
+ * dropped, and the window's 9 bytes packed into 5 words of int16 lanes (small_pixels_loop). */
 static int small_fits(const tc_dims *wd)
 {
-    return wd->h <= SMALL_ROWS && wd->w * wd->c <= 4;
+    return wd->h <= SMALL_ROWS && wd->w * wd->c <= 3;
 }
 
-/* sums[i] = the dot product of pixel i's lanes (SMALL_LANES words each) with the weights' lanes w, for
- * 0 <= i < n, n >= 1. Written out in asm because gcc loads the lanes a word at a time where LDRD takes two
- * (the six weights, two lanes, the sum and three pointers or counts: 12 of the 14 allocatable registers). */
-static inline __attribute__((always_inline)) void small_sums(const int32_t *lanes, int32_t n, const int32_t *w,
-                                                             int32_t *sums)
+/* Row r's n windows from x0 on, `stride` taps apart, copied into patches (a word a row, rows a word apart),
+ * for a row some of whose windows cross the image's border: rows straight from the image, `below` bytes
+ * after the first (a filter of fewer rows reads its last row again), where the window lies inside it
+ * (window_row's x_limit), else gathered by window_border. The bytes past each row and the rows past the
+ * filter meet zero weights, whatever they hold. */
+static void small_patches(const window_row *r, int32_t x0, int32_t n, const int32_t below[SMALL_ROWS],
+                          const tc_dims *in, const tc_dims *wd, const tc_window *win, int8_t zero_point,
+                          int8_t (*patches)[4 * SMALL_ROWS])
 {
-    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5], x0, x1, acc;
-    __asm volatile(
-        "1:\n\t"
-        "ldrd %[x0], %[x1], [%[lanes]], #8\n\t"
-        "smuad %[acc], %[w0], %[x0]\n\t"
-        "smlad %[acc], %[w1], %[x1], %[acc]\n\t"
-        "ldrd %[x0], %[x1], [%[lanes]], #8\n\t"
-        "smlad %[acc], %[w2], %[x0], %[acc]\n\t"
-        "smlad %[acc], %[w3], %[x1], %[acc]\n\t"
-        "ldrd %[x0], %[x1], [%[lanes]], #8\n\t"
-        "smlad %[acc], %[w4], %[x0], %[acc]\n\t"
-        "smlad %[acc], %[w5], %[x1], %[acc]\n\t"
-        "str %[acc], [%[sums]], #4\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b"
-        : [lanes] "+r"(lanes), [sums] "+r"(sums), [n] "+r"(n), [x0] "=&r"(x0), [x1] "=&r"(x1), [acc] "=&r"(acc)
-        : [w0] "r"(w0), [w1] "r"(w1), [w2] "r"(w2), [w3] "r"(w3), [w4] "r"(w4), [w5] "r"(w5)
-        : "cc", "memory");
-}
-
-/* One channel over n >= 1 pixels' lanes (SMALL_LANES words each): its weights' lanes held in registers
- * for the sums, then the sums requantised into out[i * stride] for pixel i, clamped to [lo, hi] (`full`:
- * the whole int8 range, a constant in each of the two copies). Two loops, each with the registers it needs. */
-static inline __attribute__((always_inline)) void
-small_channel_loop(const int32_t *lanes, int32_t n, const int32_t *w, const tc_channel_scale *scale, int8_t *out,
-                   int32_t stride, int32_t lo, int32_t hi, const int full)
-{
-    int32_t sums[SMALL_PIXELS];
-    small_sums(lanes, n, w, sums);
-    const tc_channel_scale s = *scale;
-    for (int32_t i = 0; i < n; ++i, out += stride) {
-        *out = tc_output_scaled(sums[i], &s, lo, hi, full);
+    for (int32_t i = 0; i < n; ++i, x0 += win->stride_w) {
+        if (x0 < 0 || x0 > r->x_limit) {
+            window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patches[i]);
+        } else {
+            for (int32_t k = 0; k < SMALL_ROWS; ++k) {
+                const int32_t v = tc_load_s8x4(r->top + x0 * in->c + below[k]);
+                memcpy(patches[i] + 4 * k, &v, sizeof v);
+            }
+        }
     }
 }
 
-/* small_channel_loop in a function of its own, so that its loops have the registers to themselves. */
-static __attribute__((noinline)) void small_channel(const int32_t *lanes, int32_t n, const int32_t *w,
-                                                    const tc_channel_scale *scale, int8_t *out, int32_t stride,
-                                                    int32_t lo, int32_t hi)
+/* Two int16 weights as one word of lanes, each doubled (small_pixels' sums start at twice the bias). */
+static int32_t small_pair(int32_t lo, int32_t hi)
 {
-    if (lo == INT8_MIN && hi == INT8_MAX) {
-        small_channel_loop(lanes, n, w, scale, out, stride, lo, hi, 1);
+    return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
+}
+
+/* One channel's part of the stream: its weights' lanes in small_pixels_loop's order, zero past the filter, then
+ * twice its bias (the sum's start). */
+static void small_weights(const int8_t *weights, const tc_dims *wd, const tc_channel_scale *s, int32_t *to)
+{
+    const int32_t row_bytes = wd->w * wd->c;
+    int32_t t[SMALL_ROWS][3] = {{0}};
+    for (int32_t i = 0; i < wd->h * row_bytes; ++i) {
+        t[i / row_bytes][i % row_bytes] = weights[i];
+    }
+    to[0] = small_pair(t[0][0], t[0][2]), to[1] = small_pair(t[1][0], t[1][2]), to[2] = small_pair(t[2][0], t[2][2]);
+    to[3] = small_pair(t[0][1], t[1][1]), to[4] = small_pair(t[2][1], 0), to[5] = s->bias2;
+}
+
+/* The stream small_pixels reads for channels first .. first + n - 1, SMALL_PAIR_WORDS a pair of channels
+ * (a lone last channel twice): each channel's weights and bias (small_weights), then the first channel's
+ * multiplier, rounding term and right shift, the second's, its right shift's bit 8 set unless the pair is
+ * the last (ASR reads only the bottom byte), and the activation range as 4 bytes each (lo4, hi4). */
+static void small_stream(const int8_t *weights, const tc_dims *wd, const tc_output_params *p, int32_t first,
+                         int32_t n, int32_t *stream)
+{
+    const int32_t depth = wd->h * wd->w * wd->c;
+    tc_channel_scale s[2];
+    for (int32_t k = 0; k < n; k += 2, stream += SMALL_PAIR_WORDS) {
+        const int32_t second = k + 1 < n ? k + 1 : k;
+        tc_channel_scales(p, first + k, 1, &s[0]);
+        tc_channel_scales(p, first + second, 1, &s[1]);
+        small_weights(weights + (first + k) * depth, wd, &s[0], stream);
+        small_weights(weights + (first + second) * depth, wd, &s[1], stream + 6);
+        const int32_t tail[8] = {s[0].multiplier, s[0].round, s[0].right, s[1].multiplier, s[1].round,
+                                 s[1].right | (k + 2 < n ? 0x100 : 0), (int32_t)((uint8_t)p->min * 0x01010101u),
+                                 (int32_t)((uint8_t)p->max * 0x01010101u)};
+        memcpy(stream + 12, tail, sizeof tail);
+    }
+}
+
+/* Where small_pixels_loop's pixel loop reads and writes (on the stack: the asm has no register to spare):
+ * the next window's first row, its second and third rows' distance from it, the distance to the next
+ * window, the input offset in both halfwords, the stream's start, the bytes from a pixel's last output to
+ * the next pixel's first and the pixels left. */
+typedef struct {
+    const int8_t *from;
+    int32_t steps[2], advance, offset2;
+    const int32_t *stream;
+    int32_t skip, count;
+} small_cursor;
+
+/* The int8 outputs of c.count >= 1 pixels (c.skip bytes from one's last output to the next's first), two
+ * channels a step from the stream (small_stream): a window's rows a, b, c (words at c.from and c.steps
+ * after it) as SMALL_LANES words of int16 lanes plus the input offset in r8-r12, {a0, a2}, {b0, b2},
+ * {c0, c2}, {a1, b1}, {c1, c3} (each row's 4th byte dropped or against a zero weight); each channel's
+ * weights and bias loaded by one LDM, five SMLADs, the pair requantised in registers (tc_output_scaled's
+ * steps, SSAT to int8), packed, clamped byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword
+ * (an odd last channel's pair writes one byte past it). SMMLAR adds the rounding term to the high product,
+ * and the sum's sign stands for the product's (the multiplier is positive): they differ only where the
+ * product rounds to 0, where the shift then drops the 1 taken from round's 2^(right - 1). In asm for the
+ * LDMs, whose registers must ascend, and because it needs all 14 allocatable registers (the pixel loop's
+ * state read from the stack). */
+static inline __attribute__((always_inline)) void small_pixels_loop(small_cursor c, int8_t *out, const int full)
+{
+    register const int32_t *at __asm("r0");
+    register int32_t w0 __asm("r1"), w1 __asm("r2"), w2 __asm("r3"), w3 __asm("r4"), w4 __asm("r5");
+    register int32_t a __asm("r6"), b __asm("r7");
+    register int32_t x0 __asm("r8"), x1 __asm("r9"), x2 __asm("r10"), x3 __asm("r11"), x4 __asm("r12");
+    register int8_t *to __asm("lr") = out;
+#define SMALL_SUM(acc)                                                                                         \
+    "smlad %[" acc "], %[w0], %[x0], %[" acc "]\n\t"                                                          \
+    "smlad %[" acc "], %[w1], %[x1], %[" acc "]\n\t"                                                          \
+    "smlad %[" acc "], %[w2], %[x2], %[" acc "]\n\t"                                                          \
+    "smlad %[" acc "], %[w3], %[x3], %[" acc "]\n\t"                                                          \
+    "smlad %[" acc "], %[w4], %[x4], %[" acc "]\n\t"
+#define SMALL_SCALE(acc) /* acc = ssat8((acc * multiplier rounded high + round, - 1 if acc < 0) >> right) */ \
+    "smmlar %[w0], %[" acc "], %[w0], %[w1]\n\t"                                                              \
+    "add %[" acc "], %[w0], %[" acc "], asr #31\n\t"                                                          \
+    "asr %[" acc "], %[" acc "], %[w2]\n\t"                                                                   \
+    "ssat %[" acc "], #8, %[" acc "]\n\t"
+#define SMALL_SUMS_AND_SCALE                                                                                   \
+    "2:\n\t"                                                                                                  \
+    "ldr %[w0], %[from]\n\t"                                                                                  \
+    "ldrd %[w1], %[w2], %[steps]\n\t"                                                                         \
+    "ldr %[x4], [%[w0], %[w2]]\n\t"                                                                           \
+    "ldr %[w2], [%[w0], %[w1]]\n\t"                                                                           \
+    "ldr %[w1], [%[w0]]\n\t"                                                                                  \
+    "ldr %[w3], %[offset2]\n\t"                                                                               \
+    "sxtab16 %[x0], %[w3], %[w1]\n\t"                                                                         \
+    "sxtab16 %[x1], %[w3], %[w2]\n\t"                                                                         \
+    "sxtab16 %[w1], %[w3], %[w1], ror #8\n\t"                                                                 \
+    "sxtab16 %[w2], %[w3], %[w2], ror #8\n\t"                                                                 \
+    "pkhbt %[x3], %[w1], %[w2], lsl #16\n\t"                                                                  \
+    "sxtab16 %[x2], %[w3], %[x4]\n\t"                                                                         \
+    "sxtab16 %[x4], %[w3], %[x4], ror #8\n\t"                                                                 \
+    "ldr %[w1], %[advance]\n\t"                                                                               \
+    "add %[w0], %[w0], %[w1]\n\t"                                                                             \
+    "str %[w0], %[from]\n\t"                                                                                  \
+    "ldr %[at], %[stream]\n\t"                                                                                \
+    "1:\n\t"                                                                                                  \
+    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[a]}\n\t"                                             \
+    SMALL_SUM("a")                                                                                            \
+    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[b]}\n\t"                                             \
+    SMALL_SUM("b")                                                                                            \
+    "ldmia %[at]!, {%[w0], %[w1], %[w2]}\n\t"                                                                 \
+    SMALL_SCALE("a")                                                                                          \
+    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4]}\n\t"                                                   \
+    SMALL_SCALE("b")                                                                                          \
+    "bfi %[a], %[b], #8, #8\n\t"
+#define SMALL_STORE_AND_LOOP                                                                                   \
+    "strh %[a], [%[to]], #2\n\t"                                                                              \
+    "tst %[w2], #256\n\t"                                                                                     \
+    "bne 1b\n\t"                                                                                              \
+    "ldr %[w0], %[skip]\n\t"                                                                                  \
+    "add %[to], %[to], %[w0]\n\t"                                                                             \
+    "ldr %[w0], %[count]\n\t"                                                                                 \
+    "subs %[w0], %[w0], #1\n\t"                                                                               \
+    "str %[w0], %[count]\n\t"                                                                                 \
+    "bne 2b"
+#define SMALL_OPERANDS                                                                                         \
+    : [at] "=&r"(at), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [w4] "=&r"(w4),         \
+      [a] "=&r"(a), [b] "=&r"(b), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),             \
+      [x4] "=&r"(x4), [to] "+r"(to), [from] "+m"(c.from), [count] "+m"(c.count)                               \
+    : [steps] "m"(c.steps), [offset2] "m"(c.offset2), [advance] "m"(c.advance), [stream] "m"(c.stream),        \
+      [skip] "m"(c.skip)                                                                                       \
+    : "cc", "memory"
+    if (full) {
+        __asm volatile(SMALL_SUMS_AND_SCALE SMALL_STORE_AND_LOOP SMALL_OPERANDS);
     } else {
-        small_channel_loop(lanes, n, w, scale, out, stride, lo, hi, 0);
+        __asm volatile(SMALL_SUMS_AND_SCALE
+                       "ssub8 %[w0], %[a], %[w3]\n\t"
+                       "sel %[a], %[a], %[w3]\n\t"
+                       "ssub8 %[w0], %[w4], %[a]\n\t"
+                       "sel %[a], %[a], %[w4]\n\t"
+                       SMALL_STORE_AND_LOOP SMALL_OPERANDS);
     }
+#undef SMALL_SUM
+#undef SMALL_SCALE
+#undef SMALL_SUMS_AND_SCALE
+#undef SMALL_STORE_AND_LOOP
+#undef SMALL_OPERANDS
 }
 
-/* The lanes of the window at x0 of row r (small_fits): its rows' words straight from the image, `below`
- * bytes after the first (a filter of fewer rows reads its last row again, against zero weights), where the
- * window lies inside the image (window_row's x_limit), else gathered by window_border. */
-static inline __attribute__((always_inline)) void
-small_lanes(const window_row *r, int32_t x0, const int32_t below[SMALL_ROWS], const tc_dims *in, const tc_dims *wd,
-            const tc_window *win, int8_t zero_point, int32_t offset2, int32_t *lanes)
+/* small_pixels_loop in a function of its own, so that it has the registers to itself. */
+static __attribute__((noinline)) void small_pixels(const small_cursor *c, int8_t *out, const int full)
 {
-    const int8_t *from = r->top + x0 * in->c;
-    int8_t patch[4 * SMALL_ROWS] = {0}; /* a row's 4th byte and the rows past the filter meet zero weights */
-    int32_t step1 = below[1], step2 = below[2];
-    if (x0 < 0 || x0 > r->x_limit) {
-        window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patch);
-        from = patch, step1 = 4, step2 = 8;
+    if (full) {
+        small_pixels_loop(*c, out, 1);
+    } else {
+        small_pixels_loop(*c, out, 0);
     }
-    const int32_t v0 = tc_load_s8x4(from), v1 = tc_load_s8x4(from + step1), v2 = tc_load_s8x4(from + step2);
-    lanes[0] = __sxtab16(offset2, v0), lanes[1] = tc_sxtab16_odd(offset2, v0);
-    lanes[2] = __sxtab16(offset2, v1), lanes[3] = tc_sxtab16_odd(offset2, v1);
-    lanes[4] = __sxtab16(offset2, v2), lanes[5] = tc_sxtab16_odd(offset2, v2);
 }
 
-/* Convolution with small_fits filters: the lanes of up to SMALL_PIXELS output pixels of a row gathered
- * once, then each channel over all of them with its weights in registers (small_channel): gathering a
- * window is shared by every channel, and a channel's weights are read once a row, not once a pixel. */
+/* Convolution with small_fits filters: up to SMALL_PIXELS output pixels of a row at a time, each against
+ * every channel of the chunk (small_pixels), its window read and expanded once into registers and the
+ * channels' weights and scales streamed by LDMs. A batch with windows across the image's border is copied
+ * into patches first (small_patches). An odd chunk's pixels go one at a time through `spare`, as the byte
+ * past their last channel may already hold an output (an earlier chunk's) or lie past the tensor. */
 static void window_small(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
-    const int32_t row_bytes = wd->w * wd->c, channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
+    const int32_t channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
+    const int32_t full = p->min == INT8_MIN && p->max == INT8_MAX;
     const int8_t zero_point = (int8_t)io->input_zero_point;
-    int32_t lanes[SMALL_PIXELS][SMALL_LANES], weight_lanes[WINDOW_CHUNK][SMALL_LANES], below[SMALL_ROWS];
+    int32_t stream[WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS], below[SMALL_ROWS];
+    int8_t spare[WINDOW_CHUNK + 1], patches[SMALL_PIXELS][4 * SMALL_ROWS];
     for (int32_t k = 0; k < SMALL_ROWS; ++k) {
         below[k] = (k < wd->h ? k : wd->h - 1) * win->dilation_h * in->w * in->c;
     }
-    int8_t padded[4 * SMALL_ROWS] = {0};
-    tc_channel_scale scales[WINDOW_CHUNK];
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
         const int32_t chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
-        for (int32_t k = 0; k < chunk; ++k) { /* each filter row a word, zeros after its bytes */
-            for (int32_t i = 0; i < 4 * wd->h; ++i) {
-                padded[i] = i % 4 < row_bytes ? weights[((first + k) * wd->h + i / 4) * row_bytes + i % 4] : 0;
-            }
-            tc_expand_s8(padded, SMALL_ROWS, 0, 0, weight_lanes[k], 2, 0);
-        }
-        tc_channel_scales(p, first, chunk, scales);
+        small_stream(weights, wd, p, first, chunk, stream);
         int8_t *row_output = output + first;
         for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, 1);
             for (int32_t ox = 0; ox < out->w; ox += SMALL_PIXELS) {
                 const int32_t n = out->w - ox < SMALL_PIXELS ? out->w - ox : SMALL_PIXELS;
-                for (int32_t i = 0; i < n; ++i) {
-                    small_lanes(&r, (ox + i) * win->stride_w - win->pad_left, below, in, wd, win, zero_point,
-                                offset2, lanes[i]);
+                const int32_t x0 = ox * win->stride_w - win->pad_left;
+                small_cursor c = {r.top + x0 * in->c, {below[1], below[2]}, win->stride_w * in->c, offset2, stream,
+                                  channels - (chunk + (chunk & 1)), n};
+                if (x0 < 0 || x0 + (n - 1) * win->stride_w > r.x_limit) {
+                    small_patches(&r, x0, n, below, in, wd, win, zero_point, patches);
+                    c.from = patches[0], c.steps[0] = 4, c.steps[1] = 8, c.advance = 4 * SMALL_ROWS;
                 }
-                for (int32_t k = 0; k < chunk; ++k) {
-                    small_channel(lanes[0], n, weight_lanes[k], &scales[k], row_output + ox * channels + k,
-                                  channels, p->min, p->max);
+                int8_t *to = row_output + ox * channels;
+                if (chunk & 1) {
+                    c.count = 1;
+                    for (int32_t i = 0; i < n; ++i, to += channels, c.from += c.advance) {
+                        small_pixels(&c, spare, full);
+                        memcpy(to, spare, (size_t)chunk);
+                    }
+                } else {
+                    small_pixels(&c, to, full);
                 }
             }
         }

@@ -230,41 +230,73 @@ blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t gr
     "asr " acc ", " acc ", " s "\n\t"                                                                                  \
     "ssat " acc ", #8, " acc "\n\t"
 
-/* blocks2x2_wide for the activation range [-128, 127], each block's four sums requantised in the registers
- * that held its inputs and weights and stored as int8: channel k's outputs at output[k] (first pixel) and
- * output[second + k], scales[k] from tc_channel_scales. About three instructions an output fewer than the
- * sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. */
+/* The scales of a block's two channels into x0e .. x1o, each applied to its two sums in place (SCALE_FULL). */
+#define BLOCK2X2_SCALE                                                                                                 \
+    "ldr %[n], %[scales]\n\t"                                                                                        \
+    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
+    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
+    SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
+    SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
+    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
+    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
+    "str %[n], %[scales]\n\t"                                                                                         \
+    SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
+    SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
+/* The next block, or the end: lanes back to the window's start. */
+#define BLOCK2X2_NEXT                                                                                                  \
+    "ldr %[n], %[rewind]\n\t"                                                                                         \
+    "sub %[lanes], %[lanes], %[n]\n\t"                                                                                \
+    "ldr %[n], %[end]\n\t"                                                                                            \
+    "cmp %[output], %[n]\n\t"                                                                                         \
+    "bne 2b"
+#define BLOCK2X2_OUTPUTS_OPERANDS                                                                                      \
+    BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(scales)
+#define BLOCK2X2_OUTPUTS_INPUTS [groups] "m"(groups), [rewind] "m"(rewind), [end] "m"(end), [second] "m"(second)
+
+/* blocks2x2_wide with each block's four sums requantised in the registers that held its inputs and weights
+ * and stored as int8: channel k's outputs at output[k] (first pixel) and output[second + k], scales[k] from
+ * tc_channel_scales. About three instructions an output fewer than the sums' stores, reloads and loop in
+ * tc_outputs2_dsp, a fifth of a short window's cost. Into [-128, 127] (`full`) the SSAT clamps; into a
+ * narrower [lo, hi] the four outputs, packed in a word, are clamped at once by SSUB8 and SEL against lo and
+ * hi in each byte (about two instructions an output more). */
 static inline __attribute__((always_inline)) void
 blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t groups,
-                       const tc_channel_scale *scales, int8_t *output, int32_t second)
+                       const tc_channel_scale *scales, int8_t *output, int32_t second, int32_t lo, int32_t hi,
+                       const int full)
 {
-    const int32_t rewind = 16 * groups;
+    const int32_t rewind = 16 * groups, lo4 = (int32_t)((uint8_t)lo * 0x01010101u);
+    const int32_t hi4 = (int32_t)((uint8_t)hi * 0x01010101u);
     const int8_t *end = output + 2 * pairs;
     int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
-    __asm volatile("2:\n\t" BLOCK2X2_WIDE
-                   "ldr %[n], %[scales]\n\t"
-                   "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"
-                   "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"
-                   SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"
-                   "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"
-                   "str %[n], %[scales]\n\t"
-                   SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   "ldr %[n], %[second]\n\t"
-                   "strb %[a10], [%[output], %[n]]\n\t"
-                   "strb %[a00], [%[output]], #1\n\t"
-                   "strb %[a11], [%[output], %[n]]\n\t"
-                   "strb %[a01], [%[output]], #1\n\t"
-                   "ldr %[n], %[rewind]\n\t"
-                   "sub %[lanes], %[lanes], %[n]\n\t"
-                   "ldr %[n], %[end]\n\t"
-                   "cmp %[output], %[n]\n\t"
-                   "bne 2b"
-                   : BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(scales)
-                   : [groups] "m"(groups), [rewind] "m"(rewind), [end] "m"(end), [second] "m"(second)
-                   : "cc", "memory");
+    if (full) {
+        __asm volatile("2:\n\t" BLOCK2X2_WIDE BLOCK2X2_SCALE
+                       "ldr %[n], %[second]\n\t"
+                       "strb %[a10], [%[output], %[n]]\n\t"
+                       "strb %[a00], [%[output]], #1\n\t"
+                       "strb %[a11], [%[output], %[n]]\n\t"
+                       "strb %[a01], [%[output]], #1\n\t" BLOCK2X2_NEXT
+                       : BLOCK2X2_OUTPUTS_OPERANDS
+                       : BLOCK2X2_OUTPUTS_INPUTS
+                       : "cc", "memory");
+    } else {
+        __asm volatile("2:\n\t" BLOCK2X2_WIDE BLOCK2X2_SCALE
+                       "bfi %[a00], %[a01], #8, #8\n\t"
+                       "bfi %[a10], %[a11], #8, #8\n\t"
+                       "pkhbt %[a00], %[a00], %[a10], lsl #16\n\t"
+                       "ldr %[x0e], %[lo4]\n\t"
+                       "ldr %[x0o], %[hi4]\n\t"
+                       "ssub8 %[x1e], %[a00], %[x0e]\n\t"
+                       "sel %[a00], %[a00], %[x0e]\n\t"
+                       "ssub8 %[x1e], %[x0o], %[a00]\n\t"
+                       "sel %[a00], %[a00], %[x0o]\n\t"
+                       "ldr %[n], %[second]\n\t"
+                       "lsr %[a10], %[a00], #16\n\t"
+                       "strh %[a10], [%[output], %[n]]\n\t"
+                       "strh %[a00], [%[output]], #2\n\t" BLOCK2X2_NEXT
+                       : BLOCK2X2_OUTPUTS_OPERANDS
+                       : BLOCK2X2_OUTPUTS_INPUTS, [lo4] "m"(lo4), [hi4] "m"(hi4)
+                       : "cc", "memory");
+    }
 }
 
 /* The sums of one band (`skip` bytes into each channel's window, `groups` and `rest` as tc_expand_s8
@@ -311,8 +343,8 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
     int8_t patch[MATMUL_MAX_DEPTH];
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
-    /* int16 weights over one band of whole words into [-128, 127]: blocks2x2_wide_outputs, for even chunks */
-    const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0 && p->min == -128 && p->max == 127;
+    /* int16 weights over one band of whole words: blocks2x2_wide_outputs, for even chunks */
+    const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0, full = p->min == -128 && p->max == 127;
     tc_channel_scale scales[MATMUL_CHUNK];
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
@@ -328,9 +360,12 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
                 tc_expand_s8(
                     matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
                     groups, rest, offset2, lanes + 2, 4, tails[1]);
-                if (fused && chunk % 2 == 0) {
+                if (fused && chunk % 2 == 0 && full) {
                     blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, chunk / 2, groups, scales,
-                                           output0, (int32_t)(output1 - output0));
+                                           output0, (int32_t)(output1 - output0), p->min, p->max, 1);
+                } else if (fused && chunk % 2 == 0) {
+                    blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, chunk / 2, groups, scales,
+                                           output0, (int32_t)(output1 - output0), p->min, p->max, 0);
                 } else if (fy0 == 0) {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
                 } else {

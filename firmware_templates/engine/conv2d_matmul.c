@@ -250,23 +250,36 @@ blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t gr
     "cmp %[output], %[n]\n\t"                                                                                         \
     "bne 2b"
 #define BLOCK2X2_OUTPUTS_OPERANDS                                                                                      \
-    BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(scales)
-#define BLOCK2X2_OUTPUTS_INPUTS [groups] "m"(groups), [rewind] "m"(rewind), [end] "m"(end), [second] "m"(second)
+    BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(job->scales)
+#define BLOCK2X2_OUTPUTS_INPUTS                                                                                        \
+    [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end), [second] "m"(job->second)
+
+/* What blocks2x2_wide_outputs reads from memory, having no register left: the next block's scales and the end
+ * of the outputs (per pair of pixels), the window's groups of 4 and their bytes of lanes (16 each), the
+ * second pixel's outputs from the first's, the activation range in each byte. A local of the caller's, so that
+ * each is one load from the stack, and set once where it does not change. */
+typedef struct {
+    const tc_channel_scale *scales;
+    const int8_t *end;
+    int32_t groups, rewind, second, lo4, hi4;
+} wide_outputs_job;
+
+static inline wide_outputs_job wide_outputs_job_of(int32_t groups, int32_t second, const tc_output_params *p)
+{
+    const wide_outputs_job job = {NULL, NULL, groups, 16 * groups, second, (int32_t)((uint8_t)p->min * 0x01010101u),
+                                  (int32_t)((uint8_t)p->max * 0x01010101u)};
+    return job;
+}
 
 /* blocks2x2_wide with each block's four sums requantised in the registers that held its inputs and weights
- * and stored as int8: channel k's outputs at output[k] (first pixel) and output[second + k], scales[k] from
- * tc_channel_scales. About three instructions an output fewer than the sums' stores, reloads and loop in
- * tc_outputs2_dsp, a fifth of a short window's cost. Into [-128, 127] (`full`) the SSAT clamps; into a
- * narrower [lo, hi] the four outputs, packed in a word, are clamped at once by SSUB8 and SEL against lo and
- * hi in each byte (about two instructions an output more). */
+ * and stored as int8: channel k's outputs at output[k] (first pixel) and output[job->second + k], scales from
+ * job->scales (tc_channel_scales) on, until output reaches job->end. About three instructions an output fewer
+ * than the sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. Into
+ * [-128, 127] (`full`) the SSAT clamps; into a narrower range the four outputs, packed in a word, are clamped
+ * at once by SSUB8 and SEL against its ends in each byte (about two instructions an output more). */
 static inline __attribute__((always_inline)) void
-blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t groups,
-                       const tc_channel_scale *scales, int8_t *output, int32_t second, int32_t lo, int32_t hi,
-                       const int full)
+blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int8_t *output, wide_outputs_job *job, const int full)
 {
-    const int32_t rewind = 16 * groups, lo4 = (int32_t)((uint8_t)lo * 0x01010101u);
-    const int32_t hi4 = (int32_t)((uint8_t)hi * 0x01010101u);
-    const int8_t *end = output + 2 * pairs;
     int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
     if (full) {
         __asm volatile("2:\n\t" BLOCK2X2_WIDE BLOCK2X2_SCALE
@@ -294,8 +307,39 @@ blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int32_t pairs, in
                        "strh %[a10], [%[output], %[n]]\n\t"
                        "strh %[a00], [%[output]], #2\n\t" BLOCK2X2_NEXT
                        : BLOCK2X2_OUTPUTS_OPERANDS
-                       : BLOCK2X2_OUTPUTS_INPUTS, [lo4] "m"(lo4), [hi4] "m"(hi4)
+                       : BLOCK2X2_OUTPUTS_INPUTS, [lo4] "m"(job->lo4), [hi4] "m"(job->hi4)
                        : "cc", "memory");
+    }
+}
+
+/* A 1x1 convolution at stride 1 without padding over whole words of input channels into an even number of
+ * output channels (`full` as in blocks2x2_wide_outputs): each pair of neighbouring pixels expanded in one loop
+ * straight from the input, then all of a chunk's blocks in blocks2x2_wide_outputs. Without the patch pointers,
+ * bands, tails and odd channels of matmul_dsp, a pair of pixels costs about half as much outside the blocks,
+ * which is most of a short window's overhead. */
+static __attribute__((noinline)) void
+pointwise_wide(const int8_t *input, int32_t depth, const int16_t *weights, int8_t *output, int32_t channels,
+               int32_t pixels, int32_t offset2, const tc_output_params *p)
+{
+    const int full = p->min == -128 && p->max == 127;
+    int32_t lanes[MATMUL_MAX_DEPTH];
+    tc_channel_scale scales[MATMUL_CHUNK];
+    wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p);
+    for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
+        const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
+        tc_channel_scales(p, first, chunk, scales);
+        for (int32_t px = 0; px < pixels; px += 2) {
+            const int32_t step = px + 1 < pixels ? depth : 0; /* an odd last pixel twice */
+            int32_t *to = lanes;
+            for (const int8_t *x = input + px * depth, *end = x + depth; x < end; x += 4, to += 4) {
+                const int32_t v0 = tc_load_s8x4(x), v1 = tc_load_s8x4(x + step);
+                to[0] = __sxtab16(offset2, v0), to[1] = tc_sxtab16_odd(offset2, v0);
+                to[2] = __sxtab16(offset2, v1), to[3] = tc_sxtab16_odd(offset2, v1);
+            }
+            int8_t *output0 = output + px * channels + first;
+            job.scales = scales, job.end = output0 + chunk, job.second = step ? channels : 0;
+            blocks2x2_wide_outputs(lanes, weights + first * depth, output0, &job, full);
+        }
     }
 }
 
@@ -360,12 +404,14 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
                 tc_expand_s8(
                     matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
                     groups, rest, offset2, lanes + 2, 4, tails[1]);
-                if (fused && chunk % 2 == 0 && full) {
-                    blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, chunk / 2, groups, scales,
-                                           output0, (int32_t)(output1 - output0), p->min, p->max, 1);
-                } else if (fused && chunk % 2 == 0) {
-                    blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, chunk / 2, groups, scales,
-                                           output0, (int32_t)(output1 - output0), p->min, p->max, 0);
+                if (fused && chunk % 2 == 0) {
+                    wide_outputs_job job = wide_outputs_job_of(groups, (int32_t)(output1 - output0), p);
+                    job.scales = scales, job.end = output0 + chunk;
+                    if (full) {
+                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 1);
+                    } else {
+                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 0);
+                    }
                 } else if (fy0 == 0) {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
                 } else {
@@ -403,7 +449,12 @@ static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *w
                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                         const tc_output_params *p)
 {
-    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
+    const int pointwise = wd->h == 1 && wd->w == 1 && win->stride_h == 1 && win->stride_w == 1 && out->h == in->h
+                          && out->w == in->w && in->c % 4 == 0 && out->c % 2 == 0;
+    if (pointwise) {
+        pointwise_wide(input, in->c, weights, output, out->c, out->n * out->h * out->w, tc_dup16(-io->input_zero_point),
+                       p);
+    } else if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
         matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
     } else {
         matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);

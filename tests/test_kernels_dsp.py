@@ -115,11 +115,14 @@ def _short_depth_cases(rng) -> list:
     chunks, 3x3 over 8 and 12 channels with padding on every side and stride 2, input zero points -128 and 0,
     narrow activation ranges (blocks2x2_wide_outputs' byte clamp: even output channels over 8, 12, 16 channels
     and 3x3 windows, one side of the range at its end, a range of one value; beside them 17 channels and an odd
-    channel count, which take the sums); and the layers test_short_windows_take_the_block_paths compares."""
+    channel count, which take the sums); 1x1 at stride 1 (pointwise_wide) over 4, 8, 16, 24 and 32 channels (the
+    blocks written out over 8, 16 and 32); and the layers test_short_windows_take_the_block_paths compares."""
     same = np.random.default_rng(11)
     layer = conv_case(same, 16, 16, 8, 8, 1, 1, padding="valid", name="short 1x1 16x16x8->8")
     twin = conv_case(np.random.default_rng(11), 16, 16, 8, 8, 1, 1, padding="valid", name="short 1x1 16x16x8->8")
     deeper = conv_case(np.random.default_rng(12), 16, 16, 9, 8, 1, 1, padding="valid", name="short 1x1 16x16x9->8")
+    strided = conv_case(np.random.default_rng(13), 32, 32, 8, 8, 1, 1, stride=2, padding="valid",
+                        name="short 1x1 32x32x8->8 s2")
     odd_channels = conv_case(np.random.default_rng(11), 16, 16, 8, 7, 1, 1, padding="valid",
                              name="short 1x1 16x16x8->7")
     return [wide(case) for case in [
@@ -143,7 +146,7 @@ def _short_depth_cases(rng) -> list:
                              name="short 3x3 6x7x8->6 padded on every side")),
         _narrow(conv_case(rng, 7, 7, 12, 5, 3, 3, stride=2, padding="same", name="short 3x3 7x7x12->5 s2 same")),
         full_range(conv_case(rng, 7, 6, 8, 9, 3, 3, stride=2, padding="same", name="short 3x3 7x6x8->9 s2 same")),
-        full_range(layer), _narrow(twin), _narrow(deeper), _narrow(odd_channels),
+        full_range(layer), _narrow(twin), _narrow(deeper), _narrow(odd_channels), full_range(strided),
         _narrow(conv_case(rng, 9, 7, 12, 8, 1, 1, padding="valid", zero_point=0,
                           name="short 1x1 9x7x12->8 (odd pixels)")),
         _narrow(conv_case(rng, 4, 5, 8, 40, 1, 1, padding="valid", name="short 1x1 4x5x8->40 (two chunks)"), 0, 127),
@@ -153,6 +156,11 @@ def _short_depth_cases(rng) -> list:
         _narrow(conv_case(rng, 6, 7, 8, 6, 3, 3, padding=(1, 2, 2, 1), zero_point=-128,
                           name="short 3x3 6x7x8->6 padded on every side")),
         _narrow(conv_case(rng, 7, 6, 16, 8, 3, 3, stride=2, padding="same", name="short 3x3 7x6x16->8 s2 same")),
+        full_range(conv_case(rng, 5, 5, 32, 12, 1, 1, padding="valid", zero_point=-128, name="short 1x1 5x5x32->12")),
+        _narrow(conv_case(rng, 3, 5, 32, 34, 1, 1, padding="valid", zero_point=0,
+                          name="short 1x1 3x5x32->34 (two chunks)")),
+        full_range(conv_case(rng, 4, 4, 24, 6, 1, 1, padding="valid", name="short 1x1 4x4x24->6")),
+        _narrow(conv_case(rng, 3, 3, 4, 4, 1, 1, padding="valid", name="short 1x1 3x3x4->4 (one group)")),
     ]]
 
 
@@ -604,17 +612,20 @@ def test_conv_window_path_is_taken(runs):
 
 
 def test_short_windows_take_the_block_paths(runs):
-    """On int16 weights a 1x1 layer over 8 channels into [-128, 127] (blocks2x2_wide_outputs) costs under the
-    same layer clamped to a narrower range (its byte clamp: 3.4 against 3.7 per MAC), and that one well under
-    the layer with an odd channel count (blocks2x2_wide, a last channel alone and tc_outputs2_dsp: 5.8) and the
-    layer over 9 channels (a tail: a call in C per block, 6.0 per MAC)."""
+    """On int16 weights a 1x1 layer over 8 channels into [-128, 127] (pointwise_wide, blocks2x2_wide_outputs
+    written out) costs under the same layer clamped to a narrower range (its byte clamp: 2.5 against 2.7 per
+    MAC), and that one well under the layer with an odd channel count (matmul_dsp: blocks2x2_wide, a last
+    channel alone and tc_outputs2_dsp, 5.7) and the layer over 9 channels (a tail: a call in C per block, 5.9).
+    At stride 2 the same layer takes matmul_dsp's blocks2x2_wide_outputs, its patch pointers and loops: 3.7."""
     cases, _, results = runs
     per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
     fused = per_mac["short 1x1 16x16x8->8, full range, int16 weights"]
     clamped = per_mac["short 1x1 16x16x8->8, range [-60, 70], int16 weights"]
     blocks = per_mac["short 1x1 16x16x8->7, range [-60, 70], int16 weights"]
     tails = per_mac["short 1x1 16x16x9->8, range [-60, 70], int16 weights"]
-    assert fused < clamped < min(blocks, tails) * 0.8, f"{fused:.2f}, {clamped:.2f}, {blocks:.2f}, {tails:.2f} per MAC"
+    strided = per_mac["short 1x1 32x32x8->8 s2, full range, int16 weights"]
+    assert fused < clamped < min(blocks, tails) * 0.8 and fused < strided * 0.85, \
+        f"{fused:.2f}, {clamped:.2f}, {blocks:.2f}, {tails:.2f}, {strided:.2f} per MAC"
 
 
 def test_deep_windows_take_the_matmul_path(runs):

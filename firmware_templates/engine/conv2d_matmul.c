@@ -173,12 +173,11 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
-/* One block of two channels at the two pixels over `groups` (in n, >= 1) whole words of pre-widened weights:
- * block2x2_wide's loop with its first group multiplying without a sum, so that the sums need no zeroing. */
-#define BLOCK2X2_WIDE_GROUP(op, s00, s10, s01, s11)                                                                    \
-    "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
-    "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"                                                                         \
-    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
+/* One group of a block of two channels at the two pixels: the pixels' lanes (`lanes`: BLOCK2X2_LANES_STEP or
+ * BLOCK2X2_LANES_AT), then each channel's two weight words against them; `op` smuad for a first group, which
+ * needs no zeroed sums, else smlad with the sums s00 .. s11. */
+#define BLOCK2X2_WIDE_GROUP(lanes, op, s00, s10, s01, s11)                                                             \
+    lanes "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                          \
     op "%[a00], %[ke], %[x0e]" s00 "\n\t"                                                                              \
     "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                          \
     op "%[a10], %[ke], %[x1e]" s10 "\n\t"                                                                              \
@@ -187,12 +186,27 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     op "%[a01], %[ke], %[x0e]" s01 "\n\t"                                                                              \
     "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                          \
     op "%[a11], %[ke], %[x1e]" s11 "\n\t"                                                                              \
-    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"                                                                          \
-    "subs %[n], %[n], #1\n\t"
+    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
+#define BLOCK2X2_FIRST(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smuad ", "", "", "", "")
+#define BLOCK2X2_MORE(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]")
+/* A group's lanes stepped through (then rewound for the next block), or at .Lgroup from the window's start. */
+#define BLOCK2X2_LANES_STEP                                                                                            \
+    "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
+    "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+#define BLOCK2X2_LANES_AT                                                                                              \
+    "ldrd %[x1e], %[x1o], [%[lanes], #.Lgroup * 16 + 8]\n\t"                                                           \
+    "ldrd %[x0e], %[x0o], [%[lanes], #.Lgroup * 16]\n\t"
+/* One block over `groups` (in n, >= 1) whole words of pre-widened weights, in a loop. */
 #define BLOCK2X2_WIDE                                                                                                  \
-    "ldr %[n], %[groups]\n\t" BLOCK2X2_WIDE_GROUP("smuad ", "", "", "", "") "beq 3f\n"                                 \
-    "1:\n\t" BLOCK2X2_WIDE_GROUP("smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]") "bne 1b\n"                  \
+    "ldr %[n], %[groups]\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"                          \
+    "beq 3f\n"                                                                                                         \
+    "1:\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"                                             \
+    "bne 1b\n"                                                                                                         \
     "3:\n\t"
+/* The same over 1 + `more` groups written out: no counter, and the lanes need no rewinding. */
+#define BLOCK2X2_WIDE_UNROLLED                                                                                         \
+    ".set .Lgroup, 0\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_AT) ".rept %c[more]\n\t"                                      \
+    ".set .Lgroup, .Lgroup + 1\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_AT) ".endr\n\t"
 #define BLOCK2X2_WIDE_OPERANDS                                                                                         \
     [a00] "=&r"(a00), [a10] "=&r"(a10), [a01] "=&r"(a01), [a11] "=&r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),          \
         [n] "=&r"(n), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [ke] "=&r"(ke),          \
@@ -242,17 +256,44 @@ blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t gr
     "str %[n], %[scales]\n\t"                                                                                         \
     SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
     SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-/* The next block, or the end: lanes back to the window's start. */
-#define BLOCK2X2_NEXT                                                                                                  \
+/* The next block, or the end: BLOCK2X2_WIDE's lanes back to the window's start first (BLOCK2X2_WIDE_UNROLLED's
+ * stay there). */
+#define BLOCK2X2_REWIND                                                                                                \
     "ldr %[n], %[rewind]\n\t"                                                                                         \
-    "sub %[lanes], %[lanes], %[n]\n\t"                                                                                \
+    "sub %[lanes], %[lanes], %[n]\n\t"
+#define BLOCK2X2_NEXT                                                                                                  \
     "ldr %[n], %[end]\n\t"                                                                                            \
     "cmp %[output], %[n]\n\t"                                                                                         \
     "bne 2b"
-#define BLOCK2X2_OUTPUTS_OPERANDS                                                                                      \
-    BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(job->scales)
-#define BLOCK2X2_OUTPUTS_INPUTS                                                                                        \
-    [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end), [second] "m"(job->second)
+/* A block's four outputs stored: SSAT's clamp alone (into [-128, 127]), or packed in a word and clamped at once
+ * by SSUB8 and SEL against the range's ends in each byte. */
+#define BLOCK2X2_STORE_FULL                                                                                            \
+    "ldr %[n], %[second]\n\t"                                                                                         \
+    "strb %[a10], [%[output], %[n]]\n\t"                                                                              \
+    "strb %[a00], [%[output]], #1\n\t"                                                                                \
+    "strb %[a11], [%[output], %[n]]\n\t"                                                                              \
+    "strb %[a01], [%[output]], #1\n\t"
+#define BLOCK2X2_STORE_CLAMPED                                                                                         \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
+    "pkhbt %[a00], %[a00], %[a10], lsl #16\n\t"                                                                       \
+    "ldr %[x0e], %[lo4]\n\t"                                                                                          \
+    "ldr %[x0o], %[hi4]\n\t"                                                                                          \
+    "ssub8 %[x1e], %[a00], %[x0e]\n\t"                                                                                \
+    "sel %[a00], %[a00], %[x0e]\n\t"                                                                                  \
+    "ssub8 %[x1e], %[x0o], %[a00]\n\t"                                                                                \
+    "sel %[a00], %[a00], %[x0o]\n\t"                                                                                  \
+    "ldr %[n], %[second]\n\t"                                                                                         \
+    "lsr %[a10], %[a00], #16\n\t"                                                                                     \
+    "strh %[a10], [%[output], %[n]]\n\t"                                                                              \
+    "strh %[a00], [%[output]], #2\n\t"
+/* The asm of blocks2x2_wide_outputs: each block (`blocks`), its requantisation, `store` and `next`. */
+#define BLOCKS2X2_WIDE_OUTPUTS(blocks, store, next)                                                                    \
+    __asm volatile("2:\n\t" blocks BLOCK2X2_SCALE store next                                                           \
+                   : BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(job->scales)                         \
+                   : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),                        \
+                     [second] "m"(job->second), [lo4] "m"(job->lo4), [hi4] "m"(job->hi4), [more] "n"(more)             \
+                   : "cc", "memory")
 
 /* What blocks2x2_wide_outputs reads from memory, having no register left: the next block's scales and the end
  * of the outputs (per pair of pixels), the window's groups of 4 and their bytes of lanes (16 each), the
@@ -276,47 +317,54 @@ static inline wide_outputs_job wide_outputs_job_of(int32_t groups, int32_t secon
  * job->scales (tc_channel_scales) on, until output reaches job->end. About three instructions an output fewer
  * than the sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. Into
  * [-128, 127] (`full`) the SSAT clamps; into a narrower range the four outputs, packed in a word, are clamped
- * at once by SSUB8 and SEL against its ends in each byte (about two instructions an output more). */
+ * at once (about two instructions an output more). `unrolled`: 0, or job->groups, a constant, when the
+ * blocks' groups are written out (BLOCK2X2_WIDE_UNROLLED: 7 instructions a block fewer over 2 groups). */
 static inline __attribute__((always_inline)) void
-blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int8_t *output, wide_outputs_job *job, const int full)
+blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int8_t *output, wide_outputs_job *job, const int full,
+                       const int32_t unrolled)
 {
+    const int32_t more = unrolled > 0 ? unrolled - 1 : 0;
     int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
-    if (full) {
-        __asm volatile("2:\n\t" BLOCK2X2_WIDE BLOCK2X2_SCALE
-                       "ldr %[n], %[second]\n\t"
-                       "strb %[a10], [%[output], %[n]]\n\t"
-                       "strb %[a00], [%[output]], #1\n\t"
-                       "strb %[a11], [%[output], %[n]]\n\t"
-                       "strb %[a01], [%[output]], #1\n\t" BLOCK2X2_NEXT
-                       : BLOCK2X2_OUTPUTS_OPERANDS
-                       : BLOCK2X2_OUTPUTS_INPUTS
-                       : "cc", "memory");
+    if (unrolled && full) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_FULL, BLOCK2X2_NEXT);
+    } else if (unrolled) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_NEXT);
+    } else if (full) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_FULL, BLOCK2X2_REWIND BLOCK2X2_NEXT);
     } else {
-        __asm volatile("2:\n\t" BLOCK2X2_WIDE BLOCK2X2_SCALE
-                       "bfi %[a00], %[a01], #8, #8\n\t"
-                       "bfi %[a10], %[a11], #8, #8\n\t"
-                       "pkhbt %[a00], %[a00], %[a10], lsl #16\n\t"
-                       "ldr %[x0e], %[lo4]\n\t"
-                       "ldr %[x0o], %[hi4]\n\t"
-                       "ssub8 %[x1e], %[a00], %[x0e]\n\t"
-                       "sel %[a00], %[a00], %[x0e]\n\t"
-                       "ssub8 %[x1e], %[x0o], %[a00]\n\t"
-                       "sel %[a00], %[a00], %[x0o]\n\t"
-                       "ldr %[n], %[second]\n\t"
-                       "lsr %[a10], %[a00], #16\n\t"
-                       "strh %[a10], [%[output], %[n]]\n\t"
-                       "strh %[a00], [%[output]], #2\n\t" BLOCK2X2_NEXT
-                       : BLOCK2X2_OUTPUTS_OPERANDS
-                       : BLOCK2X2_OUTPUTS_INPUTS, [lo4] "m"(job->lo4), [hi4] "m"(job->hi4)
-                       : "cc", "memory");
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_REWIND BLOCK2X2_NEXT);
     }
 }
 
+/* tc_expand_s8 of two pixels' windows of `groups` (>= 1) whole words, from x and x + step, into lanes
+ * interleaved as blocks2x2_wide reads them (a group of the first, then of the second). In asm: gcc's loop
+ * spills and reloads the registers of the loop around it, more than the loop itself costs. */
+static inline __attribute__((always_inline)) void
+expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int32_t groups)
+{
+    int32_t v0, v1, even, odd;
+    __asm volatile("1:\n\t"
+                   "ldr %[v1], [%[x], %[step]]\n\t"
+                   "ldr %[v0], [%[x]], #4\n\t"
+                   "sxtab16 %[even], %[offset2], %[v0]\n\t"
+                   "sxtab16 %[odd], %[offset2], %[v0], ror #8\n\t"
+                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
+                   "sxtab16 %[even], %[offset2], %[v1]\n\t"
+                   "sxtab16 %[odd], %[offset2], %[v1], ror #8\n\t"
+                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
+                   "subs %[n], %[n], #1\n\t"
+                   "bne 1b"
+                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [v0] "=&r"(v0), [v1] "=&r"(v1),
+                     [even] "=&r"(even), [odd] "=&r"(odd)
+                   : [step] "r"(step), [offset2] "r"(offset2)
+                   : "cc", "memory");
+}
+
 /* A 1x1 convolution at stride 1 without padding over whole words of input channels into an even number of
- * output channels (`full` as in blocks2x2_wide_outputs): each pair of neighbouring pixels expanded in one loop
- * straight from the input, then all of a chunk's blocks in blocks2x2_wide_outputs. Without the patch pointers,
- * bands, tails and odd channels of matmul_dsp, a pair of pixels costs about half as much outside the blocks,
- * which is most of a short window's overhead. */
+ * output channels: each pair of neighbouring pixels expanded straight from the input (expand_pair), then all
+ * of a chunk's blocks in blocks2x2_wide_outputs, written out over 8, 16 and 32 channels. Without the patch
+ * pointers, bands, tails and odd channels of matmul_dsp, a pair of pixels over 8 channels costs about 60
+ * instructions outside the blocks rather than 150. */
 static __attribute__((noinline)) void
 pointwise_wide(const int8_t *input, int32_t depth, const int16_t *weights, int8_t *output, int32_t channels,
                int32_t pixels, int32_t offset2, const tc_output_params *p)
@@ -330,15 +378,19 @@ pointwise_wide(const int8_t *input, int32_t depth, const int16_t *weights, int8_
         tc_channel_scales(p, first, chunk, scales);
         for (int32_t px = 0; px < pixels; px += 2) {
             const int32_t step = px + 1 < pixels ? depth : 0; /* an odd last pixel twice */
-            int32_t *to = lanes;
-            for (const int8_t *x = input + px * depth, *end = x + depth; x < end; x += 4, to += 4) {
-                const int32_t v0 = tc_load_s8x4(x), v1 = tc_load_s8x4(x + step);
-                to[0] = __sxtab16(offset2, v0), to[1] = tc_sxtab16_odd(offset2, v0);
-                to[2] = __sxtab16(offset2, v1), to[3] = tc_sxtab16_odd(offset2, v1);
-            }
+            expand_pair(input + px * depth, step, offset2, lanes, job.groups);
             int8_t *output0 = output + px * channels + first;
             job.scales = scales, job.end = output0 + chunk, job.second = step ? channels : 0;
-            blocks2x2_wide_outputs(lanes, weights + first * depth, output0, &job, full);
+            const int16_t *w = weights + first * depth;
+            if (job.groups == 2) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 2);
+            } else if (job.groups == 4) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 4);
+            } else if (job.groups == 8) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 8);
+            } else {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 0);
+            }
         }
     }
 }
@@ -408,9 +460,9 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
                     wide_outputs_job job = wide_outputs_job_of(groups, (int32_t)(output1 - output0), p);
                     job.scales = scales, job.end = output0 + chunk;
                     if (full) {
-                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 1);
+                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 1, 0);
                     } else {
-                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 0);
+                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 0, 0);
                     }
                 } else if (fy0 == 0) {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);

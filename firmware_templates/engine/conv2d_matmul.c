@@ -8,9 +8,10 @@
  * and expanded in turn, its sums added to the previous bands' before the requantisation.
  * The weights are int8 OHWI (tc_conv2d_s8) or pre-widened to int16 (tc_conv2d_wide_s8), whose inner
  * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes.
- * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop, and
- * into [-128, 127] requantises each block's sums there too: short windows (1x1 over 8-32 channels) are
- * mostly per-block and per-output costs. */
+ * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop that
+ * requantises each block's sums there too: short windows (1x1 over 8-32 channels) are mostly per-block and
+ * per-output costs. A 1x1 layer at stride 1 has a loop of its own (pointwise_wide), with the pixels expanded
+ * straight from the input and, over 8, 16 and 32 channels, the blocks written out. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
@@ -362,9 +363,10 @@ expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int3
 
 /* A 1x1 convolution at stride 1 without padding over whole words of input channels into an even number of
  * output channels: each pair of neighbouring pixels expanded straight from the input (expand_pair), then all
- * of a chunk's blocks in blocks2x2_wide_outputs, written out over 8, 16 and 32 channels. Without the patch
- * pointers, bands, tails and odd channels of matmul_dsp, a pair of pixels over 8 channels costs about 60
- * instructions outside the blocks rather than 150. */
+ * of a chunk's blocks in blocks2x2_wide_outputs, written out over 8, 16 and 32 channels into [-128, 127] (into
+ * a narrower range, rarer, they would cost 1.5 KB of flash more). Without the patch pointers, bands, tails and
+ * odd channels of matmul_dsp, a pair of pixels over 8 channels costs about 60 instructions outside the blocks
+ * rather than 150. */
 static __attribute__((noinline)) void
 pointwise_wide(const int8_t *input, int32_t depth, const int16_t *weights, int8_t *output, int32_t channels,
                int32_t pixels, int32_t offset2, const tc_output_params *p)
@@ -382,12 +384,12 @@ pointwise_wide(const int8_t *input, int32_t depth, const int16_t *weights, int8_
             int8_t *output0 = output + px * channels + first;
             job.scales = scales, job.end = output0 + chunk, job.second = step ? channels : 0;
             const int16_t *w = weights + first * depth;
-            if (job.groups == 2) {
-                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 2);
-            } else if (job.groups == 4) {
-                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 4);
-            } else if (job.groups == 8) {
-                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 8);
+            if (full && job.groups == 2) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 2);
+            } else if (full && job.groups == 4) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 4);
+            } else if (full && job.groups == 8) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 8);
             } else {
                 blocks2x2_wide_outputs(lanes, w, output0, &job, full, 0);
             }
@@ -427,7 +429,8 @@ matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights
 }
 
 /* `direct`: a 1x1 filter without padding; `wide`: the weights are int16 (tc_wide_index) rather than
- * int8 (then wide_bands_fit); constants in each of the copies the compiler makes. */
+ * int8 (then wide_bands_fit); constants in each of the copies the compiler makes, but for matmul_wide's
+ * `direct`. */
 static inline __attribute__((always_inline)) void
 matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc_dims *wd, int8_t *output,
            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
@@ -497,19 +500,19 @@ static int wide_bands_fit(const tc_dims *in, const tc_dims *wd)
     return wd->h * row_bytes <= MATMUL_MAX_DEPTH || MATMUL_MAX_DEPTH / row_bytes * row_bytes % 4 == 0;
 }
 
+/* A 1x1 layer at stride 1 in pointwise_wide, any other in matmul_dsp, whose `direct` (read a 1x1 window without
+ * padding in place: ResNet's strided shortcuts) is a test here rather than a copy of its own, 3 KB of flash. */
 static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                         const tc_output_params *p)
 {
-    const int pointwise = wd->h == 1 && wd->w == 1 && win->stride_h == 1 && win->stride_w == 1 && out->h == in->h
-                          && out->w == in->w && in->c % 4 == 0 && out->c % 2 == 0;
-    if (pointwise) {
+    if (wd->h == 1 && wd->w == 1 && win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w
+        && in->c % 4 == 0 && out->c % 2 == 0) {
         pointwise_wide(input, in->c, weights, output, out->c, out->n * out->h * out->w, tc_dup16(-io->input_zero_point),
                        p);
-    } else if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
     } else {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p,
+                   wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0, 1);
     }
 }
 #endif

@@ -115,8 +115,9 @@ def _short_depth_cases(rng) -> list:
     chunks, 3x3 over 8 and 12 channels with padding on every side and stride 2, input zero points -128 and 0,
     narrow activation ranges (blocks2x2_wide_outputs' byte clamp: even output channels over 8, 12, 16 channels
     and 3x3 windows, one side of the range at its end, a range of one value; beside them 17 channels and an odd
-    channel count, which take the sums); 1x1 at stride 1 (pointwise_wide) over 4, 8, 16, 24 and 32 channels (the
-    blocks written out over 8, 16 and 32); and the layers test_short_windows_take_the_block_paths compares."""
+    channel count, which take the sums); 1x1 without padding (pointwise_wide, stride 1 and 2) over 4, 8, 16, 24
+    and 32 channels (the blocks written out over 8, 16 and 32); and the layers
+    test_short_windows_take_the_block_paths compares."""
     same = np.random.default_rng(11)
     layer = conv_case(same, 16, 16, 8, 8, 1, 1, padding="valid", name="short 1x1 16x16x8->8")
     twin = conv_case(np.random.default_rng(11), 16, 16, 8, 8, 1, 1, padding="valid", name="short 1x1 16x16x8->8")
@@ -161,6 +162,10 @@ def _short_depth_cases(rng) -> list:
                           name="short 1x1 3x5x32->34 (two chunks)")),
         full_range(conv_case(rng, 4, 4, 24, 6, 1, 1, padding="valid", name="short 1x1 4x4x24->6")),
         _narrow(conv_case(rng, 3, 3, 4, 4, 1, 1, padding="valid", name="short 1x1 3x3x4->4 (one group)")),
+        full_range(conv_case(rng, 7, 9, 32, 10, 1, 1, stride=2, padding="same", zero_point=0,
+                             name="short 1x1 7x9x32->10 s2 same")),
+        _narrow(conv_case(rng, 7, 7, 8, 5, 1, 1, stride=2, padding="valid",
+                          name="short 1x1 7x7x8->5 s2 (odd channels)")),
     ]]
 
 
@@ -614,9 +619,10 @@ def test_conv_window_path_is_taken(runs):
 def test_short_windows_take_the_block_paths(runs):
     """On int16 weights a 1x1 layer over 8 channels into [-128, 127] (pointwise_wide, blocks2x2_wide_outputs
     written out) costs under the same layer clamped to a narrower range (its byte clamp, in a loop: 2.5 against
-    2.9 per MAC), and that one well under the layer with an odd channel count (matmul_dsp: blocks2x2_wide, a last
-    channel alone and tc_outputs2_dsp, 5.8) and the layer over 9 channels (a tail: a call in C per block, 6.2).
-    At stride 2 the same layer takes matmul_dsp's blocks2x2_wide_outputs, its patch pointers and loops: 3.9."""
+    3.0 per MAC), and that one well under the layer with an odd channel count (matmul_dsp's gathered patches:
+    blocks2x2_wide, a last channel alone and tc_outputs2_dsp, 7.6) and the layer over 9 channels (a tail: a call
+    in C per block, 7.4). At stride 2 the layer takes pointwise_wide too, its pixels' coordinates divided out
+    (2.8 against 3.9 on matmul_dsp's patch read in place, that copy of it gone)."""
     cases, _, results = runs
     per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
     fused = per_mac["short 1x1 16x16x8->8, full range, int16 weights"]
@@ -624,7 +630,7 @@ def test_short_windows_take_the_block_paths(runs):
     blocks = per_mac["short 1x1 16x16x8->7, range [-60, 70], int16 weights"]
     tails = per_mac["short 1x1 16x16x9->8, range [-60, 70], int16 weights"]
     strided = per_mac["short 1x1 32x32x8->8 s2, full range, int16 weights"]
-    assert fused < clamped < min(blocks, tails) * 0.8 and fused < strided * 0.85, \
+    assert fused < clamped < min(blocks, tails) * 0.8 and strided < fused * 1.25, \
         f"{fused:.2f}, {clamped:.2f}, {blocks:.2f}, {tails:.2f}, {strided:.2f} per MAC"
 
 

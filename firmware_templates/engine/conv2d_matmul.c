@@ -10,8 +10,8 @@
  * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes.
  * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop that
  * requantises each block's sums there too: short windows (1x1 over 8-32 channels) are mostly per-block and
- * per-output costs. A 1x1 layer at stride 1 has a loop of its own (pointwise_wide), with the pixels expanded
- * straight from the input and, over 8, 16 and 32 channels, the blocks written out. */
+ * per-output costs. A 1x1 layer without padding has a loop of its own (pointwise_wide), with the pixels
+ * expanded straight from the input and, over 8, 16 and 32 channels, the blocks written out. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
@@ -366,17 +366,26 @@ expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int3
                    : "cc", "memory");
 }
 
-/* A 1x1 convolution at stride 1 without padding over whole words of input channels into an even number of
- * output channels: each pair of neighbouring pixels expanded straight from the input (expand_pair), then all
- * of a chunk's blocks in blocks2x2_wide_outputs, written out over 8, 16 and 32 channels into [-128, 127] (into
- * a narrower range, rarer, they would cost 1.5 KB of flash more). Without the patch pointers, bands, tails and
- * odd channels of matmul_dsp, a pair of pixels over 8 channels costs about 60 instructions outside the blocks
- * rather than 150. */
-static __attribute__((noinline)) void
-pointwise_wide(const int8_t *input, int32_t depth, const int16_t *weights, int8_t *output, int32_t channels,
-               int32_t pixels, int32_t offset2, const tc_output_params *p)
+/* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
+static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
 {
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
+    return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
+}
+
+/* A 1x1 convolution without padding over whole words of input channels into an even number of output
+ * channels: each pair of pixels expanded straight from the input (expand_pair; at stride 1 neighbours, without
+ * the divisions for their coordinates), then all of a chunk's blocks in blocks2x2_wide_outputs, written out
+ * over 8, 16 and 32 channels into [-128, 127] (into a narrower range, rarer, they would cost 1.5 KB of flash
+ * more). Without the patch pointers, bands, tails and odd channels of matmul_dsp, a pair of pixels over 8
+ * channels costs about 60 instructions outside the blocks rather than 150. */
+static __attribute__((noinline)) void
+pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output, const tc_dims *out,
+               const tc_window *win, int32_t offset2, const tc_output_params *p)
+{
+    const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
     const int full = p->min == -128 && p->max == 127;
+    const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
     int32_t lanes[MATMUL_MAX_DEPTH];
     tc_channel_scale scales[MATMUL_CHUNK];
     wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p);
@@ -384,10 +393,14 @@ pointwise_wide(const int8_t *input, int32_t depth, const int16_t *weights, int8_
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
         tc_channel_scales(p, first, chunk, scales);
         for (int32_t px = 0; px < pixels; px += 2) {
-            const int32_t step = px + 1 < pixels ? depth : 0; /* an odd last pixel twice */
-            expand_pair(input + px * depth, step, offset2, lanes, job.groups);
+            const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
+            int32_t at = px * depth, step = (second - px) * depth;
+            if (!contiguous) {
+                at = pointwise_offset(in, out, win, px), step = pointwise_offset(in, out, win, second) - at;
+            }
+            expand_pair(input + at, step, offset2, lanes, job.groups);
             int8_t *output0 = output + px * channels + first;
-            job.scales = scales, job.end = output0 + chunk, job.second = step ? channels : 0;
+            job.scales = scales, job.end = output0 + chunk, job.second = (second - px) * channels;
             const int16_t *w = weights + first * depth;
             if (full && job.groups == 2) {
                 blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 2);
@@ -434,8 +447,7 @@ matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights
 }
 
 /* `direct`: a 1x1 filter without padding; `wide`: the weights are int16 (tc_wide_index) rather than
- * int8 (then wide_bands_fit); constants in each of the copies the compiler makes, but for matmul_wide's
- * `direct`. */
+ * int8 (then wide_bands_fit); constants in each of the copies the compiler makes. */
 static inline __attribute__((always_inline)) void
 matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc_dims *wd, int8_t *output,
            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
@@ -505,19 +517,16 @@ static int wide_bands_fit(const tc_dims *in, const tc_dims *wd)
     return wd->h * row_bytes <= MATMUL_MAX_DEPTH || MATMUL_MAX_DEPTH / row_bytes * row_bytes % 4 == 0;
 }
 
-/* A 1x1 layer at stride 1 in pointwise_wide, any other in matmul_dsp, whose `direct` (read a 1x1 window without
- * padding in place: ResNet's strided shortcuts) is a test here rather than a copy of its own, 3 KB of flash. */
+/* A 1x1 window without padding over whole words into even output channels in pointwise_wide, any other through
+ * matmul_dsp's gathered patch (its copy that reads a 1x1 window in place would cost 3 KB of flash). */
 static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                         const tc_output_params *p)
 {
-    if (wd->h == 1 && wd->w == 1 && win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w
-        && in->c % 4 == 0 && out->c % 2 == 0) {
-        pointwise_wide(input, in->c, weights, output, out->c, out->n * out->h * out->w, tc_dup16(-io->input_zero_point),
-                       p);
+    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0 && in->c % 4 == 0 && out->c % 2 == 0) {
+        pointwise_wide(input, in, weights, output, out, win, tc_dup16(-io->input_zero_point), p);
     } else {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p,
-                   wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0, 1);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
     }
 }
 #endif

@@ -12,7 +12,7 @@ import pytest
 from tinyctl.clocks import clock_plan
 from tinyctl.boot2 import boot2_crc
 from tinyctl.firmware import (EMULATED_ELF, UF2_FILE, emulated_elf, emulated_platform, fast_ram, has_stand_in, layout,
-                              stand_in_only)
+                              linker_overflow, stand_in_only)
 from tinyctl.qemu import run_firmware
 from tinyctl.stages.firmware import build_firmware
 from tinyctl.targets import all_boards, resolve_board
@@ -183,3 +183,10 @@ def test_the_image_qemu_runs_passes_the_selftest(board, projects):
         assert console.startswith("clock: the PLL did not lock (RCC_CR.PLLRDY); running on the reset clock\n")
     else:
         assert "clock:" not in console   # the stand-in (or the MPS3) sets no clock
+
+
+def test_linker_overflow_reads_every_region_and_a_single_byte():
+    """GNU ld says "overflowed by 1 byte" in the singular: balanced's fallback must see that overflow too."""
+    stderr = ("ld: firmware.elf section `.text' will not fit in region `FLASH'\n"
+              "ld: region `FLASH' overflowed by 1 byte\nld: region `RAM' overflowed by 2048 bytes\n")
+    assert linker_overflow(stderr) == {"FLASH": 1, "RAM": 2048}

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB,
-                         TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, full_range,
+                         TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case,
+                         full_range,
                          host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
                          scale_case, wide)
 
@@ -72,6 +73,7 @@ def _cases() -> list:
                              name=f"fc{i} {batches}x{depth}->{units}"))
     cases.append(requant_case(rng, name="fc requantisation edges"))
     cases.append(requant_case(rng, fast=True, name="fc requantisation edges, fast form"))
+    cases += _fc_output_cases(rng)
     for multiplier, shift, act in [(1 << 30, -1, (-128, 127)), (1 << 30, -3, (-100, 90)),
                                    (int(rng.integers(1 << 30, 1 << 31)), -22, (-128, 127)),
                                    (-(2**31), -7, (5, 127))]:
@@ -97,7 +99,8 @@ def _cases() -> list:
     return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
             + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
-            + _short_depth_cases(np.random.default_rng(20261207)))
+            + _short_depth_cases(np.random.default_rng(20261207))
+            + _first_layer_cases(np.random.default_rng(20261208)))
 
 
 def _narrow(case, lo=-60, hi=70):
@@ -251,6 +254,32 @@ def _wide_cases(rng) -> list:
           fc_case(np.random.default_rng(2), 1, 96, 32, name="fc 1x96->32")]
 
 
+def _with_range(case, lo: int, hi: int):
+    case.params[20:22] = [lo, hi]
+    case.name += f", range [{lo}, {hi}]"
+    return case
+
+
+def _fc_output_cases(rng) -> list:
+    """FULLY_CONNECTED's outputs per unit (fc_outputs_fast: per-channel sums from their bias, each checked
+    against 2^30) on both weight layouts: depth 8 (the autoencoder's bottleneck) and depths that are not
+    whole words, an odd number of 4-input groups (fc_block_wide's pair loop and its last group alone), units
+    not a multiple of 4, depth 640, input zero points -128 and 0, per tensor and per channel, narrow
+    activation ranges; and the per-sum choice of requantisation at 2^30."""
+    shapes = [(8, 13, True, -128, (-128, 127)), (8, 8, False, 0, (-100, 90)), (6, 7, True, 0, (0, 127)),
+              (128, 8, True, -128, (-100, 90)), (128, 8, False, -128, (-100, 90)), (36, 5, True, 0, (-128, 127)), (4, 5, True, -128, (-3, 127)),
+              (20, 6, False, -128, (-128, 127)), (640, 5, True, -128, (-128, 127)), (640, 6, True, 0, (-50, 50))]
+    cases = []
+    for depth, units, per_channel, zero_point, act in shapes:
+        for layout in (lambda case: case, wide):
+            case = fc_case(rng, 1, depth, units, per_channel=per_channel, zero_point=zero_point,
+                           misalign=_skew(rng), name=f"fc out 1x{depth}->{units} zp {zero_point}"
+                           f"{' per channel' if per_channel else ' per tensor'}")
+            cases.append(layout(_with_range(case, *act)))
+    return cases + [fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"),
+                    wide(fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"))]
+
+
 _BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
                ((1, 3, 1, 6), (1, 1, 5, 1)), ((2, 3, 4, 3), (1, 1, 1, 1)), ((1, 1, 1, 1), (1, 4, 3, 7)),
                ((1, 1, 1, 13), (1, 1, 1, 13))]
@@ -347,12 +376,35 @@ def _plane_cases(rng) -> list:
         full_range(depthwise_case(rng, 9, 11, 4, 1, 3, 3, stride=2, padding="same", misalign=(3, 1),
                                   name="dw 9x11x4 s2 same")),
         depthwise_case(rng, 10, 10, 9, 1, 3, 3, stride=2, padding="valid", name="dw 10x10x9 s2 valid"),
-        full_range(depthwise_case(rng, 5, 8, 1, 1, 3, 3, padding="valid", name="dw plane 5x8x1 s1 valid")),
+        full_range(depthwise_case(rng, 5, 12, 1, 1, 3, 3, padding="valid", name="dw plane 5x12x1 s1 valid")),
         depthwise_case(rng, 3, 126, 2, 1, 3, 3, padding="same", name="dw plane 3x126x2 s1 same (widest row)"),
         depthwise_case(rng, 3, 127, 2, 1, 3, 3, padding="same",
                        name="dw 3x127x2 s1 same (too wide for the plane path)"),
         *_transposed_plane_cases(rng),
         *_stride2_plane_cases(rng),
+        *_small_plane_cases(rng),
+    ]
+
+
+def _small_plane_cases(rng) -> list:
+    """3x3 layers of fewer than 30 outputs a channel, which the plane path leaves to the general one: 1x1,
+    2x2, 3x3, 3x5, 4x6 and 5x5 planes, SAME and VALID, stride 2 on even and odd sizes, 1 to 128 channels
+    (odd counts, more than one 16-channel chunk), zero points -128 and 0, the clamp with and without the
+    full range; beside them a 6x5 plane (30 outputs, the plane path) and the 6x6 of MobileNet's middle."""
+    return [
+        depthwise_case(rng, 1, 1, 3, 1, 3, 3, padding="same", zero_point=0, name="dw small 1x1x3 s1 same"),
+        depthwise_case(rng, 2, 2, 5, 1, 3, 3, padding="same", zero_point=-128, name="dw small 2x2x5 s1 same"),
+        full_range(depthwise_case(rng, 3, 3, 64, 1, 3, 3, padding="same", name="dw small 3x3x64 s1 same")),
+        depthwise_case(rng, 3, 3, 128, 1, 3, 3, padding="same", zero_point=0, name="dw small 3x3x128 s1 same"),
+        depthwise_case(rng, 3, 5, 8, 1, 3, 3, padding="same", zero_point=-128, name="dw small 3x5x8 s1 same"),
+        depthwise_case(rng, 5, 7, 1, 1, 3, 3, padding="valid", name="dw small 5x7x1 s1 valid"),
+        depthwise_case(rng, 4, 6, 21, 1, 3, 3, padding="same", name="dw small 4x6x21 s1 same"),
+        depthwise_case(rng, 7, 7, 3, 1, 3, 3, padding="valid", zero_point=0, name="dw small 7x7x3 s1 valid (5x5)"),
+        depthwise_case(rng, 6, 6, 128, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                       name="dw small 6x6x128 s2 same (bottom and right padding)"),
+        depthwise_case(rng, 7, 7, 5, 1, 3, 3, stride=2, padding="same", name="dw small 7x7x5 s2 same (every side)"),
+        full_range(depthwise_case(rng, 6, 5, 64, 1, 3, 3, padding="same", name="dw plane 6x5x64 s1 same")),
+        depthwise_case(rng, 6, 6, 64, 1, 3, 3, padding="same", name="dw plane 6x6x64 s1 same"),
     ]
 
 
@@ -385,10 +437,10 @@ def _transposed_plane_cases(rng) -> list:
                        name="dw plane 11x4x5 s1 same (by columns)"),
         full_range(depthwise_case(rng, 14, 6, 3, 1, 3, 3, padding="same", zero_point=-128,
                                   name="dw plane 14x6x3 s1 same (by columns)")),
-        depthwise_case(rng, 9, 3, 7, 1, 3, 3, padding="valid", zero_point=127,
-                       name="dw plane 9x3x7 s1 valid (one column)"),
-        depthwise_case(rng, 9, 1, 4, 1, 3, 3, padding="same", name="dw plane 9x1x4 s1 same (Nx1 image)"),
-        depthwise_case(rng, 1, 9, 4, 1, 3, 3, padding="same", name="dw plane 1x9x4 s1 same (1xN image)"),
+        depthwise_case(rng, 32, 3, 7, 1, 3, 3, padding="valid", zero_point=127,
+                       name="dw plane 32x3x7 s1 valid (one column)"),
+        depthwise_case(rng, 30, 1, 4, 1, 3, 3, padding="same", name="dw plane 30x1x4 s1 same (Nx1 image)"),
+        depthwise_case(rng, 1, 30, 4, 1, 3, 3, padding="same", name="dw plane 1x30x4 s1 same (1xN image)"),
         depthwise_case(rng, 130, 2, 2, 1, 3, 3, padding="same",
                        name="dw plane 130x2x2 s1 same (too tall to transpose)"),
         depthwise_case(rng, 25, 5, 8, 1, 3, 3, padding="same", name="dw plane 25x5x8 s1 same (by columns)"),
@@ -396,7 +448,7 @@ def _transposed_plane_cases(rng) -> list:
 
 
 def _window_cases(rng) -> list:
-    """The whole-window CONV_2D path (1 to 3 input channels, windows of up to 32 bytes once padded to
+    """The whole-window CONV_2D path (1 to 3 input channels, windows of up to 40 bytes once padded to
     whole words): 1, 2 and 3 channels, padding on every side, stride 2, dilation, a single output pixel
     (an odd pixel count), odd channel counts and more than one chunk of channels with an odd tail, input
     zero points at both ends, no bias, per-tensor scales, the largest window it takes beside the next
@@ -413,7 +465,7 @@ def _window_cases(rng) -> list:
         conv_case(rng, 3, 3, 1, 7, 3, 3, padding="valid", name="conv window 3x3x1->7 (one output pixel)"),
         conv_case(rng, 6, 7, 1, 4, 1, 1, padding="valid", name="conv window 6x7x1->4 k1x1"),
         full_range(conv_case(rng, 9, 9, 2, 6, 4, 4, padding="same", name="conv window 9x9x2->6 k4x4 (32 bytes)")),
-        conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv 9x9x3->6 k3x4 (36 bytes, past the window path)"),
+        conv_case(rng, 9, 9, 3, 6, 3, 4, padding="same", name="conv window 9x9x3->6 k3x4 (36 bytes)"),
         conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv window 12x12x1->6 same"),
         _unscaled(conv_case(rng, 12, 12, 1, 6, 3, 3, padding="same", name="conv 12x12x1->6 same")),
     ] + _small_window_cases(rng)
@@ -437,14 +489,53 @@ def _small_window_cases(rng) -> list:
     ]
 
 
+def _first_layer_cases(rng) -> list:
+    """The window path's first-layer shapes and their edges: 3x3 over 3 channels (read straight from the
+    image) with stride 1 and 2 on odd and even images, SAME and VALID; 10x4 over 1 channel (40-byte windows
+    of one word a row, the KWS DS-CNN's first layer; across the border a word a row) with padding on every
+    side; 5x5 over 1 channel and 4x5 over 2 (copied first); output channels 1, 3, 8, 16 and 64 (an odd last
+    channel alone); input zero points -128 and 0; the full and narrow activation ranges; the next window up
+    (44 bytes), past the path; and the 3x3x3 and 10x4 layers on the general path (a shift of 0 on one
+    channel)."""
+    return [
+        full_range(conv_case(rng, 16, 16, 3, 8, 3, 3, stride=2, padding="same", zero_point=-128,
+                             name="conv window 16x16x3->8 s2 same (MobileNet's first layer)")),
+        _unscaled(conv_case(rng, 16, 16, 3, 8, 3, 3, stride=2, padding="same", zero_point=-128,
+                            name="conv 16x16x3->8 s2 same")),
+        _narrow(conv_case(rng, 9, 11, 3, 16, 3, 3, padding="same", zero_point=0, misalign=(1, 2),
+                          name="conv window 9x11x3->16 same (ResNet-8's first layer)")),
+        conv_case(rng, 15, 13, 3, 3, 3, 3, stride=2, padding="same", name="conv window 15x13x3->3 s2 same"),
+        _narrow(conv_case(rng, 7, 8, 3, 1, 3, 3, padding="valid", zero_point=-128,
+                          name="conv window 7x8x3->1 valid")),
+        full_range(conv_case(rng, 13, 6, 1, 64, 10, 4, stride=2, padding="same", zero_point=0,
+                             name="conv window 13x6x1->64 k10x4 s2 same (DS-CNN's first layer)")),
+        _unscaled(conv_case(rng, 13, 6, 1, 64, 10, 4, stride=2, padding="same", zero_point=0,
+                            name="conv 13x6x1->64 k10x4 s2 same")),
+        _narrow(conv_case(rng, 15, 9, 1, 3, 10, 4, padding="same", zero_point=-128, misalign=(3, 1),
+                          name="conv window 15x9x1->3 k10x4 same (padding on every side)")),
+        conv_case(rng, 12, 7, 1, 1, 10, 4, padding="valid", name="conv window 12x7x1->1 k10x4 valid"),
+        conv_case(rng, 12, 4, 1, 8, 10, 4, stride=2, padding="same", zero_point=-128,
+                  name="conv window 12x4x1->8 k10x4 s2 same (image one word wide)"),
+        conv_case(rng, 14, 9, 1, 5, 10, 4, dilation=2, padding="same", name="conv window 14x9x1->5 k10x4 d2 same"),
+        _narrow(conv_case(rng, 9, 8, 1, 8, 5, 5, padding="same", zero_point=0, name="conv window 9x8x1->8 k5x5 same")),
+        conv_case(rng, 11, 10, 1, 16, 5, 5, stride=2, padding="same", name="conv window 11x10x1->16 k5x5 s2 same"),
+        full_range(conv_case(rng, 9, 10, 2, 3, 4, 5, stride=2, padding="same", zero_point=-128,
+                             name="conv window 9x10x2->3 k4x5 s2 same (40 bytes)")),
+        conv_case(rng, 14, 7, 1, 6, 11, 4, padding="same", name="conv 14x7x1->6 k11x4 (44 bytes, past the window path)"),
+    ]
+
+
 def _in_place_cases(rng) -> list:
     """Depthwise written in place, its output the planner's shift below its input, on each path: the
     plane (padding on every side, none, an odd channel count, a tall plane it then walks by rows, stride 2), the
     chunked DSP loop (stride 2, 5x5, dilation, more than one 16-channel chunk, the general
-    requantisation) and the portable one (7x7)."""
+    requantisation, 3x3 planes too small for the plane path) and the portable one (7x7)."""
     return [in_place(case) for case in [
         full_range(depthwise_case(rng, 7, 9, 5, 1, 3, 3, padding="same", name="dw plane 7x9x5 s1 same")),
-        depthwise_case(rng, 6, 8, 3, 1, 3, 3, padding="valid", zero_point=127, name="dw plane 6x8x3 s1 valid"),
+        depthwise_case(rng, 6, 10, 3, 1, 3, 3, padding="valid", zero_point=127, name="dw plane 6x10x3 s1 valid"),
+        depthwise_case(rng, 5, 5, 8, 1, 3, 3, padding="valid", zero_point=-128, name="dw small 5x5x8 s1 valid"),
+        depthwise_case(rng, 4, 6, 21, 1, 3, 3, padding="same", name="dw small 4x6x21 s1 same"),
+        depthwise_case(rng, 6, 6, 16, 1, 3, 3, stride=2, padding="same", zero_point=0, name="dw small 6x6x16 s2 same"),
         depthwise_case(rng, 9, 11, 20, 1, 3, 3, stride=2, padding="same", name="dw 9x11x20 s2 same"),
         depthwise_case(rng, 6, 5, 37, 1, 5, 5, padding="same", zero_point=-128, name="dw 6x5x37 k5x5 same"),
         depthwise_case(rng, 9, 9, 18, 1, 3, 3, dilation=2, padding="same", name="dw 9x9x18 d2 same"),
@@ -567,6 +658,17 @@ def test_int16_weights_save_instructions(runs, name, most):
     assert count[f"{name}, int16 weights"] < most * count[name], (count[f"{name}, int16 weights"], count[name])
 
 
+@pytest.mark.parametrize("layout", ["", ", int16 weights"])
+def test_per_channel_fc_takes_the_fast_outputs(runs, layout):
+    """Per-channel scales cost an FC layer about what one scale for all does on the M4 (fc_outputs_fast,
+    no scan of the biases), not tc_outputs_dsp's choice of formula per output."""
+    cases, _, results = runs
+    count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
+    name = "fc out 1x128->8 zp -128 per {}, range [-100, 90]" + layout
+    per_channel, per_tensor = count[name.format("channel")], count[name.format("tensor")]
+    assert per_channel < 1.1 * per_tensor, (per_channel, per_tensor)
+
+
 def test_depthwise_plane_path_is_taken(runs):
     """The widest row the plane path takes costs well under the general path's instructions per MAC
     on the next width (2 channels: the general path's scalar tail)."""
@@ -575,6 +677,16 @@ def test_depthwise_plane_path_is_taken(runs):
     plane = per_mac["dw plane 3x126x2 s1 same (widest row)"]
     general = per_mac["dw 3x127x2 s1 same (too wide for the plane path)"]
     assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_depthwise_small_planes_take_the_general_path(runs):
+    """A 3x3 plane (9 outputs a channel) costs under 1.4 times the instructions per MAC of a 6x5 one on the
+    plane path: the plane path would cost 1.7 times, its set-up per channel spread over 9 outputs."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    small = per_mac["dw small 3x3x64 s1 same, full range"]
+    plane = per_mac["dw plane 6x5x64 s1 same, full range"]
+    assert small < 1.4 * plane, f"{small:.2f} vs {plane:.2f} instructions per MAC"
 
 
 def test_depthwise_plane_path_takes_stride_2(runs):
@@ -632,6 +744,19 @@ def test_short_windows_take_the_block_paths(runs):
     strided = per_mac["short 1x1 32x32x8->8 s2, full range, int16 weights"]
     assert fused < clamped < min(blocks, tails) * 0.8 and strided < fused * 1.25, \
         f"{fused:.2f}, {clamped:.2f}, {blocks:.2f}, {tails:.2f}, {strided:.2f} per MAC"
+
+
+@pytest.mark.parametrize("window, general", [
+    ("conv window 16x16x3->8 s2 same (MobileNet's first layer), full range", "conv 16x16x3->8 s2 same, shift 0"),
+    ("conv window 13x6x1->64 k10x4 s2 same (DS-CNN's first layer), full range", "conv 13x6x1->64 k10x4 s2 same, shift 0"),
+])
+def test_conv_window_path_takes_first_layers(runs, window, general):
+    """A 3x3 layer over 3 channels (read straight from the image) and a 10x4 one over 1 channel (40-byte
+    windows) cost well under the general path's instructions per MAC, which they take when one channel's
+    requantisation is outside the window path's."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    assert per_mac[window] < per_mac[general] / 1.3, f"{per_mac[window]:.2f} vs {per_mac[general]:.2f} per MAC"
 
 
 def test_deep_windows_take_the_matmul_path(runs):

@@ -216,7 +216,12 @@ def linker_script(board: Board, region_bytes: int | None = None, platform: str |
         boot2_bytes=boot2_bytes)
 
 
-_OVERFLOW = re.compile(r"region [`']?(\w+)'? overflowed by (\d+) bytes")
+_OVERFLOW = re.compile(r"region [`']?(\w+)'? overflowed by (\d+) bytes?")
+
+
+def linker_overflow(stderr: str) -> dict[str, int]:
+    """The bytes over per memory region that GNU ld reports ("... overflowed by 1 byte" included)."""
+    return {region: int(n) for region, n in _OVERFLOW.findall(stderr)}
 
 
 class RegionOverflow(TinyctlError):
@@ -241,7 +246,7 @@ def compile_firmware(board: Board, project: Path) -> Path:
     prefix = gcc[: -len("gcc")]
     result = subprocess.run([make, "-C", str(project), f"PREFIX={prefix}", "all"], capture_output=True, text=True)
     if result.returncode != 0:
-        overflow = {region: int(n) for region, n in _OVERFLOW.findall(result.stderr)}
+        overflow = linker_overflow(result.stderr)
         if overflow:   # make links firmware.elf first: the stand-in's link runs only once that one fits
             raise RegionOverflow(board, overflow, stand_in=f"{EMULATED_ELF} section" in result.stderr)
         raise TinyctlError(f"the firmware build failed for {board.name}:\n{result.stderr.strip()[-2000:]}",

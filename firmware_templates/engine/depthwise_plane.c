@@ -10,13 +10,17 @@
  * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are twice those
  * of the general path, bit for bit, which is what its requantisation multiplies. Stride 2 (the same on
  * both axes) takes the plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows
- * per output row, which on shorter rows costs more than the plane saves. */
+ * per output row, which on shorter rows costs more than the plane saves. A plane of fewer than
+ * PLANE_MIN_OUTPUTS outputs goes to depthwise_conv2d.c too: the plane's cost per channel (the weight
+ * pairs, the scale, the ring's upkeep and the copies of short rows) is about that of 17 of its outputs,
+ * more than the general path's dearer outputs save on small planes (3x3: 10.5 against 7.1 per MAC). */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
 #define PLANE_ROW_BYTES 256 /* a padded row: int16 values for output rows of up to 126 pixels */
 #define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
 #define PLANE_S2_MIN_W 12 /* stride 2 copies 4 values an output: below this, depthwise_conv2d.c is faster */
+#define PLANE_MIN_OUTPUTS 30 /* a channel's outputs: the plane is the faster from 6x5 on, not on 5x5 */
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
 
@@ -32,7 +36,8 @@ int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_wind
     const int32_t stride = win->stride_w;
     return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == stride
            && (stride == 1 || (stride == 2 && out->w >= PLANE_S2_MIN_W)) && win->pad_top <= 2 && win->pad_left <= 2
-           && p->fast_scale && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES;
+           && out->h * out->w >= PLANE_MIN_OUTPUTS && p->fast_scale
+           && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES;
 }
 
 /* Two int16 values from any even address (one word load; unaligned ones are fine on these cores). */

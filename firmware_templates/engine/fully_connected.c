@@ -12,16 +12,19 @@
 
 #if TC_DSP
 #define FC_MAX_DEPTH 640  /* inputs per row of the expanded path: their int16 copy is on the stack */
+#define FC_CHUNK 32       /* units whose sums go to the output functions together: fewer calls */
 
-/* acc[k] += weight row k (rows `depth` bytes apart) against the expanded input row: per group of 4
+static const int32_t fc_no_bias[4] = {0, 0, 0, 0}; /* where a block's sums start without a bias */
+
+/* acc[k] = start[k] + weight row k (rows `depth` bytes apart) against the expanded input row: per group of 4
  * inputs one LDRD of the input's int16 pairs, then one word and two SMLADs per row. The loop is in
  * asm because it needs all 14 allocatable registers, and gcc spills two of them. */
 static inline __attribute__((always_inline)) void
 fc_block(const int32_t *lanes, const int32_t *tail, const int8_t *w0, int32_t depth, int32_t groups, int32_t rest,
-         int32_t acc[4])
+         const int32_t start[4], int32_t acc[4])
 {
     const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, k, ke;
+    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3], xe, xo, k, ke;
     if (groups > 0) {
         __asm volatile(
             "1:\n\t"
@@ -85,106 +88,187 @@ static __attribute__((noinline)) void fc_outputs_scaled(const int32_t *sums, int
     }
 }
 
-/* One input row's outputs, four units at a time, then one at a time: the row expanded to int16 pairs
- * (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it is (tc_dot4_s8, tc_dot1_s8).
+/* tc_requantize_dsp out of line: else gcc computes it beside tc_requantize_fast for every output. */
+static __attribute__((noinline, cold)) int32_t fc_requantize_full(int32_t sum, int32_t multiplier, int32_t shift)
+{
+    return tc_requantize_dsp(sum, multiplier, shift);
+}
+
+/* tc_requantize of a sum with its bias: tc_requantize_fast in its range (|sum| < 2^30, shift in
+ * [-31, 0]: compares with immediates), else fc_requantize_full. */
+static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, int32_t multiplier, int32_t shift)
+{
+    const int fits = sum > -(INT32_C(1) << 30) && sum < (INT32_C(1) << 30) && (uint32_t)-shift <= 31u;
+    return fits ? tc_requantize_fast(sum, multiplier, shift) : fc_requantize_full(sum, multiplier, shift);
+}
+
+/* The int8 outputs of units c .. c + n - 1 from their sums with the bias, each by its own multiplier
+ * and shift (fc_requantize; tc_output_params.fast, per channel), with a copy for the full int8 range. */
+static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32_t n, int32_t c,
+                                                      const tc_output_params *p, int8_t *output)
+{
+    const int32_t zero_point = p->zero_point, lo = p->min, hi = p->max;
+    const int32_t *multiplier = p->multiplier + c, *shift = p->shift + c;
+    if (lo == -128 && hi == 127) {
+        for (int32_t k = 0; k < n; ++k) {
+            output[k] = (int8_t)__ssat(fc_requantize(sums[k], multiplier[k], shift[k]) + zero_point, 8);
+        }
+    } else {
+        for (int32_t k = 0; k < n; ++k) {
+            const int32_t v = fc_requantize(sums[k], multiplier[k], shift[k]) + zero_point;
+            output[k] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+        }
+    }
+}
+
+/* Whether the accumulators start from the bias: with one `scale` for all (`shared`) and per channel
+ * with tc_output_params.fast (fc_outputs). */
+static inline __attribute__((always_inline)) int fc_from_bias(const tc_output_params *p, const int shared)
+{
+    return shared || (p->fast && p->per_channel);
+}
+
+/* The int8 outputs of units u .. u + n - 1 from their sums (fc_from_bias): one `scale` for all when
+ * `shared`, else fc_outputs_fast or tc_outputs_dsp (which adds the bias). */
+static inline __attribute__((always_inline)) void fc_outputs(const int32_t *sums, int32_t n, int32_t u,
+                                                             const tc_output_params *p,
+                                                             const tc_channel_scale *scale, int8_t *output,
+                                                             const int shared)
+{
+    if (shared) {
+        fc_outputs_scaled(sums, n, scale, p->min, p->max, output);
+    } else if (fc_from_bias(p, 0)) {
+        fc_outputs_fast(sums, n, u, p, output);
+    } else {
+        tc_outputs_dsp(sums, n, u, p, output);
+    }
+}
+
+/* tc_output_params_of, without its scans of the biases and shifts when the requantisation is per
+ * channel: `fast` then says that the products and the first shift fit tc_requantize_fast, and
+ * fc_requantize checks each sum with its bias and each shift. Per tensor, the shared scale
+ * (tc_scale_fast) needs the scan. */
+static tc_output_params fc_output_params(const int32_t *bias, int32_t units, int32_t depth, const tc_int8_io *io,
+                                         const tc_requant *rq)
+{
+    const int per_channel = rq->count != 1;
+    const tc_requant first = {rq->multiplier, rq->shift, 1};
+    tc_output_params p = tc_output_params_of(per_channel ? 0 : bias, units, depth, io, per_channel ? &first : rq);
+    p.bias = bias;
+    p.per_channel = per_channel;
+    return p;
+}
+
+/* One input row's outputs, four units at a time (up to FC_CHUNK per fc_outputs), then one at a time:
+ * the row expanded to int16 pairs (lanes, tail: fc_block, fc_row) or, when `lanes` is NULL, read as it
+ * is (tc_dot4_s8, tc_dot1_s8).
  * `shared` (a constant in each of the two copies the compiler makes): the requantisation is per tensor
- * and tc_scale_fast takes it, so every accumulator starts from its bias and fc_outputs_scaled applies
- * `scale`; else tc_outputs_dsp adds the bias and requantises. */
+ * and tc_scale_fast takes it. The accumulators start from the bias when fc_from_bias. */
 static inline __attribute__((always_inline)) void
 fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int8_t *weights, int32_t depth,
          int32_t units, int32_t offset2, const tc_output_params *p, const tc_channel_scale *scale, int8_t *output,
          const int shared)
 {
     const int32_t groups = depth >> 2, rest = depth & 3;
-    const int32_t *bias = shared ? p->bias : 0;
+    const int32_t *bias = fc_from_bias(p, shared) ? p->bias : 0;
     int32_t u = 0;
-    for (; u + 4 <= units; u += 4, output += 4) {
-        int32_t acc[4] = {0, 0, 0, 0};
-        for (int32_t k = 0; bias && k < 4; ++k) {
-            acc[k] = bias[u + k];
+    while (u + 4 <= units) {
+        const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
+        int32_t acc[FC_CHUNK];
+        for (int32_t k = 0; k < n; k += 4) {
+            const int32_t *start = bias ? bias + u + k : fc_no_bias;
+            if (lanes) {
+                fc_block(lanes, tail, weights + (u + k) * depth, depth, groups, rest, start, acc + k);
+            } else {
+                memcpy(acc + k, start, 4 * sizeof *acc);
+                tc_dot4_s8(row, weights + (u + k) * depth, depth, depth, offset2, acc + k);
+            }
         }
-        if (lanes) {
-            fc_block(lanes, tail, weights + u * depth, depth, groups, rest, acc);
-        } else {
-            tc_dot4_s8(row, weights + u * depth, depth, depth, offset2, acc);
-        }
-        if (shared) {
-            fc_outputs_scaled(acc, 4, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(acc, 4, u, p, output);
-        }
+        fc_outputs(acc, n, u, p, scale, output, shared);
+        u += n, output += n;
     }
     for (; u < units; ++u, ++output) {
         const int32_t start = bias ? bias[u] : 0;
         const int32_t acc = lanes ? fc_row(lanes, tail, weights + u * depth, groups, rest, start)
                                   : tc_dot1_s8(row, weights + u * depth, depth, offset2, start);
-        if (shared) {
-            fc_outputs_scaled(&acc, 1, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(&acc, 1, u, p, output);
-        }
+        fc_outputs(&acc, 1, u, p, scale, output, shared);
     }
 }
 
-/* acc[k] += row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row: per
- * group of 4 inputs one LDRD of their int16 pairs, then per row one LDRD of its weight pairs and two
- * SMLADs. Returns where the block's tails start. */
+/* One group of 4 inputs (their int16 pairs xe, xo) against row a's 4 pre-widened weights: one LDRD and
+ * two SMLADs. */
+#define FC_WIDE_ROW_ASM(a, xe, xo)                        \
+    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                   \
+    "smlad %[" a "], %[ke], %[" xe "], %[" a "]\n\t"     \
+    "smlad %[" a "], %[ko], %[" xo "], %[" a "]\n\t"
+
+/* acc[k] = start[k] + row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row: per
+ * two groups of 4 inputs two LDRDs of their int16 pairs, then per group and row one LDRD of its weight
+ * pairs and two SMLADs (28 instructions per 32 MACs), an odd last group alone. Returns where the
+ * block's tails start. */
 static inline __attribute__((always_inline)) const int16_t *
-fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t acc[4])
+fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, const int32_t start[4], int32_t acc[4])
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], xe, xo, ke, ko;
-    if (groups > 0) {
+    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3], xe, xo, ye, yo, ke, ko, pairs = groups >> 1;
+    if (pairs > 0) {
         __asm volatile(
             "1:\n\t"
             "ldrd %[xe], %[xo], [%[lanes]], #8\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a0], %[ke], %[xe], %[a0]\n\t"
-            "smlad %[a0], %[ko], %[xo], %[a0]\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a1], %[ke], %[xe], %[a1]\n\t"
-            "smlad %[a1], %[ko], %[xo], %[a1]\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a2], %[ke], %[xe], %[a2]\n\t"
-            "smlad %[a2], %[ko], %[xo], %[a2]\n\t"
-            "ldrd %[ke], %[ko], [%[w]], #8\n\t"
-            "smlad %[a3], %[ke], %[xe], %[a3]\n\t"
-            "smlad %[a3], %[ko], %[xo], %[a3]\n\t"
+            "ldrd %[ye], %[yo], [%[lanes]], #8\n\t"
+            FC_WIDE_ROW_ASM("a0", "xe", "xo")
+            FC_WIDE_ROW_ASM("a1", "xe", "xo")
+            FC_WIDE_ROW_ASM("a2", "xe", "xo")
+            FC_WIDE_ROW_ASM("a3", "xe", "xo")
+            FC_WIDE_ROW_ASM("a0", "ye", "yo")
+            FC_WIDE_ROW_ASM("a1", "ye", "yo")
+            FC_WIDE_ROW_ASM("a2", "ye", "yo")
+            FC_WIDE_ROW_ASM("a3", "ye", "yo")
             "subs %[n], %[n], #1\n\t"
             "bne 1b"
             : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "+r"(lanes), [w] "+r"(w),
-              [n] "+r"(groups), [xe] "=&r"(xe), [xo] "=&r"(xo), [ke] "=&r"(ke), [ko] "=&r"(ko)
+              [n] "+r"(pairs), [xe] "=&r"(xe), [xo] "=&r"(xo), [ye] "=&r"(ye), [yo] "=&r"(yo), [ke] "=&r"(ke),
+              [ko] "=&r"(ko)
             :
             : "cc", "memory");
+    }
+    if (groups & 1) {
+        __asm volatile(
+            "ldrd %[xe], %[xo], [%[lanes]]\n\t"
+            FC_WIDE_ROW_ASM("a0", "xe", "xo")
+            FC_WIDE_ROW_ASM("a1", "xe", "xo")
+            FC_WIDE_ROW_ASM("a2", "xe", "xo")
+            FC_WIDE_ROW_ASM("a3", "xe", "xo")
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w), [xe] "=&r"(xe),
+              [xo] "=&r"(xo), [ke] "=&r"(ke), [ko] "=&r"(ko)
+            : [lanes] "r"(lanes)
+            : "memory");
     }
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
     return w;
 }
 
 /* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_block_wide, then their
- * tails), then each last unit alone. */
+ * tails), up to FC_CHUNK units per fc_outputs, then each last unit alone. */
 static inline __attribute__((always_inline)) void
 fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights, int32_t depth, int32_t units,
               const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
 {
     const int32_t groups = depth >> 2, rest = depth & 3;
-    const int32_t *bias = shared ? p->bias : 0;
+    const int32_t *bias = fc_from_bias(p, shared) ? p->bias : 0;
     int32_t u = 0;
-    for (; u + 4 <= units; u += 4, output += 4) {
-        int32_t acc[4] = {0, 0, 0, 0};
-        for (int32_t k = 0; bias && k < 4; ++k) {
-            acc[k] = bias[u + k];
-        }
-        const int16_t *w = fc_block_wide(lanes, weights + u * depth, groups, acc);
-        for (int32_t k = 0; k < 4; ++k, w += rest) {
-            for (int32_t i = 0; i < rest; ++i) {
-                acc[k] += w[i] * tail[i];
+    for (const int16_t *w = weights; u + 4 <= units; ) {
+        const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
+        int32_t acc[FC_CHUNK];
+        for (int32_t *a = acc; a < acc + n; a += 4) {
+            w = fc_block_wide(lanes, w, groups, bias ? bias + u + (a - acc) : fc_no_bias, a);
+            for (int32_t k = 0; rest && k < 4; ++k, w += rest) {
+                for (int32_t i = 0; i < rest; ++i) {
+                    a[k] += w[i] * tail[i];
+                }
             }
         }
-        if (shared) {
-            fc_outputs_scaled(acc, 4, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(acc, 4, u, p, output);
-        }
+        fc_outputs(acc, n, u, p, scale, output, shared);
+        u += n, output += n;
     }
     for (const int16_t *w = weights + u * depth; u < units; ++u, ++output, w += (depth + 1) & ~1) {
         int32_t acc = bias ? bias[u] : 0, k;
@@ -197,11 +281,7 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
         for (int32_t i = 0; i < rest; ++i) {
             acc += w[4 * groups + i] * tail[i];
         }
-        if (shared) {
-            fc_outputs_scaled(&acc, 1, scale, p->min, p->max, output);
-        } else {
-            tc_outputs_dsp(&acc, 1, u, p, output);
-        }
+        fc_outputs(&acc, 1, u, p, scale, output, shared);
     }
 }
 
@@ -211,7 +291,7 @@ static void fully_connected_wide_dsp(const int8_t *input, int32_t batches, int32
                                      const tc_requant *rq)
 {
     const int32_t offset2 = tc_dup16(-io->input_zero_point);
-    const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
+    const tc_output_params out = fc_output_params(bias, units, depth, io, rq);
     const int shared = out.fast_scale && !out.per_channel;
     tc_channel_scale scale = {0, 0, 0, 0};
     if (shared) {
@@ -236,7 +316,7 @@ static void fully_connected_dsp(const int8_t *input, int32_t batches, int32_t de
                                 int8_t *output, const tc_int8_io *io, const tc_requant *rq)
 {
     const int32_t offset2 = tc_dup16(-io->input_zero_point);
-    const tc_output_params out = tc_output_params_of(bias, units, depth, io, rq);
+    const tc_output_params out = fc_output_params(bias, units, depth, io, rq);
     const int shared = out.fast_scale && !out.per_channel, expanded = depth <= FC_MAX_DEPTH;
     tc_channel_scale scale = {0, 0, 0, 0};
     if (shared) {

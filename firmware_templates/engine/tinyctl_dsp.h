@@ -316,7 +316,7 @@ void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *w
  * channels with scales[k], clamped to [lo, hi] (conv2d_matmul.c). */
 void tc_outputs2_dsp(const int32_t (*sums)[2], const tc_channel_scale *scales, int32_t n, int8_t *output0,
                      int8_t *output1, int32_t lo, int32_t hi);
-/* CONV_2D over windows of fewer than 4 input channels and at most 32 bytes once padded to whole words
+/* CONV_2D over windows of fewer than 4 input channels and at most 40 bytes once padded to whole words
  * (conv2d_window.c): a 1- or 3-channel first layer. Each window is gathered a word at a time and its
  * padding meets zero weights; requantisations with tc_output_params.fast_scale. */
 int tc_conv2d_window_fits(const tc_dims *in, const tc_dims *wd, const tc_output_params *p);

@@ -116,11 +116,10 @@ def _short_depth_cases(rng) -> list:
     per-block path), read at each pixel (stride 1) and through the coordinates (stride 2), odd pixel counts
     (the last pixel twice), odd output channels (a last channel alone: the sums path for its chunk), two
     chunks, 3x3 over 8 and 12 channels with padding on every side and stride 2, input zero points -128 and 0,
-    narrow activation ranges (blocks2x2_wide_outputs' byte clamp: even output channels over 8, 12, 16 channels
-    and 3x3 windows, one side of the range at its end, a range of one value; beside them 17 channels and an odd
-    channel count, which take the sums); 1x1 without padding (pointwise_wide, stride 1 and 2) over 4, 8, 16, 24
-    and 32 channels (the blocks written out over 8, 16 and 32); and the layers
-    test_short_windows_take_the_block_paths compares."""
+    narrow activation ranges (1x1: pointwise_wide's byte clamp, even output channels over 8, 12, 16 channels,
+    one side of the range at its end, a range of one value; 3x3, 17 channels and an odd channel count: the
+    sums); 1x1 without padding (pointwise_wide, stride 1 and 2) over 4, 8, 16, 24 and 32 channels (the blocks
+    written out over 8 and 16); and the layers test_short_windows_take_the_block_paths compares."""
     same = np.random.default_rng(11)
     layer = conv_case(same, 16, 16, 8, 8, 1, 1, padding="valid", name="short 1x1 16x16x8->8")
     twin = conv_case(np.random.default_rng(11), 16, 16, 8, 8, 1, 1, padding="valid", name="short 1x1 16x16x8->8")

@@ -11,7 +11,7 @@
  * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop that
  * requantises each block's sums there too: short windows (1x1 over 8-32 channels) are mostly per-block and
  * per-output costs. A 1x1 layer without padding has a loop of its own (pointwise_wide), with the pixels
- * expanded straight from the input and, over 8, 16 and 32 channels, the blocks written out. */
+ * expanded straight from the input and, over 8 and 16 channels, the blocks written out. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
@@ -376,8 +376,8 @@ static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, co
 /* A 1x1 convolution without padding over whole words of input channels into an even number of output
  * channels: each pair of pixels expanded straight from the input (expand_pair; at stride 1 neighbours, without
  * the divisions for their coordinates), then all of a chunk's blocks in blocks2x2_wide_outputs, written out
- * over 8, 16 and 32 channels into [-128, 127] (into a narrower range, rarer, they would cost 1.5 KB of flash
- * more). Without the patch pointers, bands, tails and odd channels of matmul_dsp, a pair of pixels over 8
+ * over 8 and 16 channels into [-128, 127] (over 32 too, or into a narrower range, they would cost 0.5 and 1 KB
+ * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels of matmul_dsp, a pair of pixels over 8
  * channels costs about 60 instructions outside the blocks rather than 150. */
 static __attribute__((noinline)) void
 pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output, const tc_dims *out,
@@ -406,8 +406,6 @@ pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, i
                 blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 2);
             } else if (full && job.groups == 4) {
                 blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 4);
-            } else if (full && job.groups == 8) {
-                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 8);
             } else {
                 blocks2x2_wide_outputs(lanes, w, output0, &job, full, 0);
             }
@@ -459,8 +457,9 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
     int8_t patch[MATMUL_MAX_DEPTH];
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
-    /* int16 weights over one band of whole words: blocks2x2_wide_outputs, for even chunks */
-    const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0, full = p->min == -128 && p->max == 127;
+    /* int16 weights over one band of whole words into [-128, 127]: blocks2x2_wide_outputs, for even chunks (its
+     * clamp into a narrower range, as in pointwise_wide, would cost 350 B of flash for rarer layers) */
+    const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0 && p->min == -128 && p->max == 127;
     tc_channel_scale scales[MATMUL_CHUNK];
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
@@ -479,11 +478,7 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
                 if (fused && chunk % 2 == 0) {
                     wide_outputs_job job = wide_outputs_job_of(groups, (int32_t)(output1 - output0), p);
                     job.scales = scales, job.end = output0 + chunk;
-                    if (full) {
-                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 1, 0);
-                    } else {
-                        blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 0, 0);
-                    }
+                    blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 1, 0);
                 } else if (fy0 == 0) {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
                 } else {

@@ -8,9 +8,10 @@
  * and expanded in turn, its sums added to the previous bands' before the requantisation.
  * The weights are int8 OHWI (tc_conv2d_s8) or pre-widened to int16 (tc_conv2d_wide_s8), whose inner
  * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes.
- * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop, and
- * into [-128, 127] requantises each block's sums there too: short windows (1x1 over 8-32 channels) are
- * mostly per-block and per-output costs. */
+ * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop that
+ * requantises each block's sums there too: short windows (1x1 over 8-32 channels) are mostly per-block and
+ * per-output costs. A 1x1 layer without padding has a loop of its own (pointwise_wide), with the pixels
+ * expanded straight from the input and, over 8 and 16 channels, the blocks written out. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
@@ -173,12 +174,11 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
-/* One block of two channels at the two pixels over `groups` (in n, >= 1) whole words of pre-widened weights:
- * block2x2_wide's loop with its first group multiplying without a sum, so that the sums need no zeroing. */
-#define BLOCK2X2_WIDE_GROUP(op, s00, s10, s01, s11)                                                                    \
-    "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
-    "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"                                                                         \
-    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
+/* One group of a block of two channels at the two pixels: the pixels' lanes (`lanes`: BLOCK2X2_LANES_STEP or
+ * BLOCK2X2_LANES_AT), then each channel's two weight words against them; `op` smuad for a first group, which
+ * needs no zeroed sums, else smlad with the sums s00 .. s11. */
+#define BLOCK2X2_WIDE_GROUP(lanes, op, s00, s10, s01, s11)                                                             \
+    lanes "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                          \
     op "%[a00], %[ke], %[x0e]" s00 "\n\t"                                                                              \
     "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                          \
     op "%[a10], %[ke], %[x1e]" s10 "\n\t"                                                                              \
@@ -187,12 +187,32 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     op "%[a01], %[ke], %[x0e]" s01 "\n\t"                                                                              \
     "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                          \
     op "%[a11], %[ke], %[x1e]" s11 "\n\t"                                                                              \
-    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"                                                                          \
-    "subs %[n], %[n], #1\n\t"
+    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
+#define BLOCK2X2_FIRST(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smuad ", "", "", "", "")
+#define BLOCK2X2_MORE(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]")
+/* A group's lanes stepped through (then rewound for the next block), or at .Lgroup from the window's start. */
+#define BLOCK2X2_LANES_STEP                                                                                            \
+    "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
+    "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+#define BLOCK2X2_LANES_AT                                                                                              \
+    "ldrd %[x1e], %[x1o], [%[lanes], #.Lgroup * 16 + 8]\n\t"                                                           \
+    "ldrd %[x0e], %[x0o], [%[lanes], #.Lgroup * 16]\n\t"
+/* One block over `groups` (in n, >= 1) whole words of pre-widened weights: the first group, then the rest in a
+ * loop of two groups a turn (the counter's cost halved: 5% of a 3x3x16 window), n its turns, entered at its
+ * second group when an odd number remains. */
 #define BLOCK2X2_WIDE                                                                                                  \
-    "ldr %[n], %[groups]\n\t" BLOCK2X2_WIDE_GROUP("smuad ", "", "", "", "") "beq 3f\n"                                 \
-    "1:\n\t" BLOCK2X2_WIDE_GROUP("smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]") "bne 1b\n"                  \
+    "ldr %[n], %[groups]\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"                          \
+    "beq 3f\n\t"                                                                                                      \
+    "adds %[n], %[n], #1\n\t"                                                                                         \
+    "lsrs %[n], %[n], #1\n\t"                                                                                         \
+    "bcc 4f\n"                                                                                                         \
+    "1:\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_STEP) "4:\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"  \
+    "bne 1b\n"                                                                                                         \
     "3:\n\t"
+/* The same over 1 + `more` groups written out: no counter, and the lanes need no rewinding. */
+#define BLOCK2X2_WIDE_UNROLLED                                                                                         \
+    ".set .Lgroup, 0\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_AT) ".rept %c[more]\n\t"                                      \
+    ".set .Lgroup, .Lgroup + 1\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_AT) ".endr\n\t"
 #define BLOCK2X2_WIDE_OPERANDS                                                                                         \
     [a00] "=&r"(a00), [a10] "=&r"(a10), [a01] "=&r"(a01), [a11] "=&r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),          \
         [n] "=&r"(n), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [ke] "=&r"(ke),          \
@@ -230,41 +250,167 @@ blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t gr
     "asr " acc ", " acc ", " s "\n\t"                                                                                  \
     "ssat " acc ", #8, " acc "\n\t"
 
-/* blocks2x2_wide for the activation range [-128, 127], each block's four sums requantised in the registers
- * that held its inputs and weights and stored as int8: channel k's outputs at output[k] (first pixel) and
- * output[second + k], scales[k] from tc_channel_scales. About three instructions an output fewer than the
- * sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. */
-static inline __attribute__((always_inline)) void
-blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t groups,
-                       const tc_channel_scale *scales, int8_t *output, int32_t second)
+/* The scales of a block's two channels into x0e .. x1o, each applied to its two sums in place (SCALE_FULL). */
+#define BLOCK2X2_SCALE                                                                                                 \
+    "ldr %[n], %[scales]\n\t"                                                                                        \
+    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
+    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
+    SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
+    SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
+    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
+    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
+    "str %[n], %[scales]\n\t"                                                                                         \
+    SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
+    SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
+/* The next block, or the end: BLOCK2X2_WIDE's lanes back to the window's start first (BLOCK2X2_WIDE_UNROLLED's
+ * stay there). */
+#define BLOCK2X2_REWIND                                                                                                \
+    "ldr %[n], %[rewind]\n\t"                                                                                         \
+    "sub %[lanes], %[lanes], %[n]\n\t"
+#define BLOCK2X2_NEXT                                                                                                  \
+    "ldr %[n], %[end]\n\t"                                                                                            \
+    "cmp %[output], %[n]\n\t"                                                                                         \
+    "bne 2b"
+/* A block's four outputs stored: SSAT's clamp alone (into [-128, 127]), or packed in a word and clamped at once
+ * by SSUB8 and SEL against the range's ends in each byte. */
+#define BLOCK2X2_STORE_FULL                                                                                            \
+    "ldr %[n], %[second]\n\t"                                                                                         \
+    "strb %[a10], [%[output], %[n]]\n\t"                                                                              \
+    "strb %[a00], [%[output]], #1\n\t"                                                                                \
+    "strb %[a11], [%[output], %[n]]\n\t"                                                                              \
+    "strb %[a01], [%[output]], #1\n\t"
+#define BLOCK2X2_STORE_CLAMPED                                                                                         \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
+    "pkhbt %[a00], %[a00], %[a10], lsl #16\n\t"                                                                       \
+    "ldr %[x0e], %[lo4]\n\t"                                                                                          \
+    "ldr %[x0o], %[hi4]\n\t"                                                                                          \
+    "ssub8 %[x1e], %[a00], %[x0e]\n\t"                                                                                \
+    "sel %[a00], %[a00], %[x0e]\n\t"                                                                                  \
+    "ssub8 %[x1e], %[x0o], %[a00]\n\t"                                                                                \
+    "sel %[a00], %[a00], %[x0o]\n\t"                                                                                  \
+    "ldr %[n], %[second]\n\t"                                                                                         \
+    "lsr %[a10], %[a00], #16\n\t"                                                                                     \
+    "strh %[a10], [%[output], %[n]]\n\t"                                                                              \
+    "strh %[a00], [%[output]], #2\n\t"
+/* The asm of blocks2x2_wide_outputs: each block (`blocks`), its requantisation, `store` and `next`. */
+#define BLOCKS2X2_WIDE_OUTPUTS(blocks, store, next)                                                                    \
+    __asm volatile("2:\n\t" blocks BLOCK2X2_SCALE store next                                                           \
+                   : BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(job->scales)                         \
+                   : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),                        \
+                     [second] "m"(job->second), [lo4] "m"(job->lo4), [hi4] "m"(job->hi4), [more] "n"(more)             \
+                   : "cc", "memory")
+
+/* What blocks2x2_wide_outputs reads from memory, having no register left: the next block's scales and the end
+ * of the outputs (per pair of pixels), the window's groups of 4 and their bytes of lanes (16 each), the
+ * second pixel's outputs from the first's, the activation range in each byte. A local of the caller's, so that
+ * each is one load from the stack, and set once where it does not change. */
+typedef struct {
+    const tc_channel_scale *scales;
+    const int8_t *end;
+    int32_t groups, rewind, second, lo4, hi4;
+} wide_outputs_job;
+
+static inline wide_outputs_job wide_outputs_job_of(int32_t groups, int32_t second, const tc_output_params *p)
 {
-    const int32_t rewind = 16 * groups;
-    const int8_t *end = output + 2 * pairs;
+    const wide_outputs_job job = {NULL, NULL, groups, 16 * groups, second, (int32_t)((uint8_t)p->min * 0x01010101u),
+                                  (int32_t)((uint8_t)p->max * 0x01010101u)};
+    return job;
+}
+
+/* blocks2x2_wide with each block's four sums requantised in the registers that held its inputs and weights
+ * and stored as int8: channel k's outputs at output[k] (first pixel) and output[job->second + k], scales from
+ * job->scales (tc_channel_scales) on, until output reaches job->end. About three instructions an output fewer
+ * than the sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. Into
+ * [-128, 127] (`full`) the SSAT clamps; into a narrower range the four outputs, packed in a word, are clamped
+ * at once (about two instructions an output more). `unrolled`: 0, or job->groups, a constant, when the
+ * blocks' groups are written out (BLOCK2X2_WIDE_UNROLLED: 7 instructions a block fewer over 2 groups). */
+static inline __attribute__((always_inline)) void
+blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int8_t *output, wide_outputs_job *job, const int full,
+                       const int32_t unrolled)
+{
+    const int32_t more = unrolled > 0 ? unrolled - 1 : 0;
     int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
-    __asm volatile("2:\n\t" BLOCK2X2_WIDE
-                   "ldr %[n], %[scales]\n\t"
-                   "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"
-                   "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"
-                   SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"
-                   "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"
-                   "str %[n], %[scales]\n\t"
-                   SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-                   "ldr %[n], %[second]\n\t"
-                   "strb %[a10], [%[output], %[n]]\n\t"
-                   "strb %[a00], [%[output]], #1\n\t"
-                   "strb %[a11], [%[output], %[n]]\n\t"
-                   "strb %[a01], [%[output]], #1\n\t"
-                   "ldr %[n], %[rewind]\n\t"
-                   "sub %[lanes], %[lanes], %[n]\n\t"
-                   "ldr %[n], %[end]\n\t"
-                   "cmp %[output], %[n]\n\t"
-                   "bne 2b"
-                   : BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(scales)
-                   : [groups] "m"(groups), [rewind] "m"(rewind), [end] "m"(end), [second] "m"(second)
+    if (unrolled && full) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_FULL, BLOCK2X2_NEXT);
+    } else if (unrolled) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_NEXT);
+    } else if (full) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_FULL, BLOCK2X2_REWIND BLOCK2X2_NEXT);
+    } else {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_REWIND BLOCK2X2_NEXT);
+    }
+}
+
+/* tc_expand_s8 of two pixels' windows of `groups` (>= 1) whole words, from x and x + step, into lanes
+ * interleaved as blocks2x2_wide reads them (a group of the first, then of the second). In asm: gcc's loop
+ * spills and reloads the registers of the loop around it, more than the loop itself costs. */
+static inline __attribute__((always_inline)) void
+expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int32_t groups)
+{
+    int32_t v0, v1, even, odd;
+    __asm volatile("1:\n\t"
+                   "ldr %[v1], [%[x], %[step]]\n\t"
+                   "ldr %[v0], [%[x]], #4\n\t"
+                   "sxtab16 %[even], %[offset2], %[v0]\n\t"
+                   "sxtab16 %[odd], %[offset2], %[v0], ror #8\n\t"
+                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
+                   "sxtab16 %[even], %[offset2], %[v1]\n\t"
+                   "sxtab16 %[odd], %[offset2], %[v1], ror #8\n\t"
+                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
+                   "subs %[n], %[n], #1\n\t"
+                   "bne 1b"
+                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [v0] "=&r"(v0), [v1] "=&r"(v1),
+                     [even] "=&r"(even), [odd] "=&r"(odd)
+                   : [step] "r"(step), [offset2] "r"(offset2)
                    : "cc", "memory");
+}
+
+/* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
+static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
+{
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
+    return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
+}
+
+/* A 1x1 convolution without padding over whole words of input channels into an even number of output
+ * channels: each pair of pixels expanded straight from the input (expand_pair; at stride 1 neighbours, without
+ * the divisions for their coordinates), then all of a chunk's blocks in blocks2x2_wide_outputs, written out
+ * over 8 and 16 channels into [-128, 127] (over 32 too, or into a narrower range, they would cost 0.5 and 1 KB
+ * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels of matmul_dsp, a pair of pixels over 8
+ * channels costs about 60 instructions outside the blocks rather than 150. */
+static __attribute__((noinline)) void
+pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output, const tc_dims *out,
+               const tc_window *win, int32_t offset2, const tc_output_params *p)
+{
+    const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
+    const int full = p->min == -128 && p->max == 127;
+    const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
+    int32_t lanes[MATMUL_MAX_DEPTH];
+    tc_channel_scale scales[MATMUL_CHUNK];
+    wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p);
+    for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
+        const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
+        tc_channel_scales(p, first, chunk, scales);
+        for (int32_t px = 0; px < pixels; px += 2) {
+            const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
+            int32_t at = px * depth, step = (second - px) * depth;
+            if (!contiguous) {
+                at = pointwise_offset(in, out, win, px), step = pointwise_offset(in, out, win, second) - at;
+            }
+            expand_pair(input + at, step, offset2, lanes, job.groups);
+            int8_t *output0 = output + px * channels + first;
+            job.scales = scales, job.end = output0 + chunk, job.second = (second - px) * channels;
+            const int16_t *w = weights + first * depth;
+            if (full && job.groups == 2) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 2);
+            } else if (full && job.groups == 4) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 4);
+            } else {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 0);
+            }
+        }
+    }
 }
 
 /* The sums of one band (`skip` bytes into each channel's window, `groups` and `rest` as tc_expand_s8
@@ -311,7 +457,8 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     int32_t lanes[MATMUL_MAX_DEPTH], tails[2][4], sums[MATMUL_CHUNK][2];
     int8_t patch[MATMUL_MAX_DEPTH];
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
-    /* int16 weights over one band of whole words into [-128, 127]: blocks2x2_wide_outputs, for even chunks */
+    /* int16 weights over one band of whole words into [-128, 127]: blocks2x2_wide_outputs, for even chunks (its
+     * clamp into a narrower range, as in pointwise_wide, would cost 350 B of flash for rarer layers) */
     const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0 && p->min == -128 && p->max == 127;
     tc_channel_scale scales[MATMUL_CHUNK];
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
@@ -329,8 +476,9 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
                     matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
                     groups, rest, offset2, lanes + 2, 4, tails[1]);
                 if (fused && chunk % 2 == 0) {
-                    blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, chunk / 2, groups, scales,
-                                           output0, (int32_t)(output1 - output0));
+                    wide_outputs_job job = wide_outputs_job_of(groups, (int32_t)(output1 - output0), p);
+                    job.scales = scales, job.end = output0 + chunk;
+                    blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 1, 0);
                 } else if (fy0 == 0) {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
                 } else {
@@ -364,12 +512,14 @@ static int wide_bands_fit(const tc_dims *in, const tc_dims *wd)
     return wd->h * row_bytes <= MATMUL_MAX_DEPTH || MATMUL_MAX_DEPTH / row_bytes * row_bytes % 4 == 0;
 }
 
+/* A 1x1 window without padding over whole words into even output channels in pointwise_wide, any other through
+ * matmul_dsp's gathered patch (its copy that reads a 1x1 window in place would cost 3 KB of flash). */
 static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                         const tc_output_params *p)
 {
-    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 1);
+    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0 && in->c % 4 == 0 && out->c % 2 == 0) {
+        pointwise_wide(input, in, weights, output, out, win, tc_dup16(-io->input_zero_point), p);
     } else {
         matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
     }

@@ -97,3 +97,22 @@ def test_the_proof_can_fail(tmp_path):
     elf = build_firmware(board, tmp_path / "fw", [], main_c=broken)
     run = run_firmware(board, elf, [], workdir=tmp_path, timeout_s=300)
     assert run.exit_code == 22
+
+
+def test_window_small_sign_shortcut_equals_scale_fast_everywhere():
+    """conv2d_window.c's small_pixels_loop requantises as tc_scale_fast does, except that the -1 for a
+    negative value is taken from the accumulator's sign (`add acc, x, acc, asr #31`) instead of the high
+    product's. With a multiplier M >= 0 (TFLite's are in [2^30, 2^31) or 0), x = X(a, M) = floor((aM +
+    2^30) / 2^31) has a's sign or is 0: a >= 0 gives aM + 2^30 >= 0, so x >= 0; a < 0 gives aM + 2^30 <=
+    2^30 < 2^31, so x <= 0. The two differ only where a < 0 and x = 0, where the loop computes
+    (round - 1) >> r and tc_scale_fast round >> r, round = 2^(r - 1) + z * 2^r. Exhaustively over that
+    remaining domain, every right shift r in 1..22 and every zero point z, they are equal; the
+    sign lemma is checked at its edges."""
+    for right in range(1, 23):
+        for zero_point in range(-128, 128):
+            rounding = (1 << (right - 1)) + zero_point * (1 << right)
+            assert (rounding - 1) >> right == rounding >> right == zero_point
+    for multiplier in (0, 1, 1 << 30, (1 << 31) - 1):
+        for a in (-(1 << 30) + 1, -(1 << 20), -2, -1, 0, 1, 2, (1 << 30) - 1):
+            x = (a * multiplier + (1 << 30)) >> 31   # X(a, M), Python's >> floors
+            assert (x <= 0) if a < 0 else (x >= 0)

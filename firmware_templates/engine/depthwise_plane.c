@@ -274,11 +274,16 @@ static void plane_copy_row(const int8_t *src, int32_t step, int32_t n, int16_t *
     }
 }
 
+/* n int16 copies of value from dst (any even address), two a word store. */
 static void plane_fill(int16_t *dst, int32_t value, int32_t n)
 {
-    for (int32_t x = 0; x < n; ++x) {
-        dst[x] = (int16_t)value;
+    const int32_t pair = tc_dup16(value);
+    for (; n >= 2; n -= 2, dst += 2) {
+        memcpy(dst, &pair, sizeof pair);
         __asm volatile("");
+    }
+    if (n) {
+        *dst = (int16_t)value;
     }
 }
 

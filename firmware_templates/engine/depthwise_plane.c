@@ -8,9 +8,10 @@
  * (its rows are then longer), unless the op runs in place. The padding holds -offset and the input
  * offset is folded into the bias as offset * (sum of the 9 weights), so a padding tap adds
  * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are twice those
- * of the general path, bit for bit, which is what its requantisation multiplies. Stride 2 (the same on
- * both axes) takes the plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows
- * per output row, which on shorter rows costs more than the plane saves. A plane of fewer than
+ * of the general path, bit for bit, which is what its requantisation multiplies (into [-128, 127] with
+ * stride 1, in the asm of the pass: plane_quad_full). Stride 2 (the same on both axes) takes the
+ * plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows per output row,
+ * which on shorter rows costs more than the plane saves. A plane of fewer than
  * PLANE_MIN_OUTPUTS outputs goes to depthwise_conv2d.c too: the plane's cost per channel (the weight
  * pairs, the scale, the ring's upkeep and the copies of short rows) is about that of 17 of its outputs,
  * more than the general path's dearer outputs save on small planes (3x3: 10.5 against 7.1 per MAC). */

@@ -382,6 +382,29 @@ def _plane_cases(rng) -> list:
         *_transposed_plane_cases(rng),
         *_stride2_plane_cases(rng),
         *_small_plane_cases(rng),
+        *_plane_quads_requantised_cases(rng),
+    ]
+
+
+def _plane_quads_requantised_cases(rng) -> list:
+    """The plane path's four outputs a pass into [-128, 127] with stride 1 (plane_quad_full: requantised and
+    stored in the asm): DS-CNN's 25x5 walked by columns (6 passes and 1 output a column) and 5x25 by rows,
+    MobileNet's 12x12, SAME and VALID, odd widths and channel counts, zero points -128 and 0, misaligned
+    buffers, in place (by rows); beside them the same 25x5 layer clamped to [-60, 70] (requantised in C)."""
+    return [
+        full_range(depthwise_case(rng, 25, 5, 17, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw quads 25x5x17 s1 same (by columns)")),
+        _narrow(depthwise_case(rng, 25, 5, 17, 1, 3, 3, padding="same", zero_point=-128,
+                               name="dw quads 25x5x17 s1 same (by columns)")),
+        full_range(depthwise_case(rng, 5, 25, 3, 1, 3, 3, padding="same", zero_point=0, misalign=(1, 3),
+                                  name="dw quads 5x25x3 s1 same")),
+        full_range(depthwise_case(rng, 12, 12, 16, 1, 3, 3, padding="same", name="dw quads 12x12x16 s1 same")),
+        full_range(depthwise_case(rng, 27, 7, 5, 1, 3, 3, padding="valid", zero_point=0,
+                                  name="dw quads 27x7x5 s1 valid (by columns)")),
+        full_range(depthwise_case(rng, 9, 15, 3, 1, 3, 3, padding="same", misalign=(2, 1),
+                                  name="dw quads 9x15x3 s1 same")),
+        in_place(full_range(depthwise_case(rng, 25, 5, 8, 1, 3, 3, padding="same", zero_point=-128,
+                                           name="dw quads 25x5x8 s1 same (rows: in place)"))),
     ]
 
 
@@ -766,6 +789,16 @@ def test_depthwise_groups_requantise_in_registers(runs):
     fused = per_mac["dw outputs 6x6x64 s1 same, full range"]
     clamped = per_mac["dw outputs 6x6x64 s1 same, range [-60, 70]"]
     assert fused < clamped / 1.05, f"{fused:.2f} vs {clamped:.2f} instructions per MAC"
+
+
+def test_depthwise_plane_quads_requantise_in_registers(runs):
+    """DS-CNN's 25x5 plane into [-128, 127] (plane_quad_full: the four outputs of a pass requantised and stored
+    in the asm) costs well under the same layer clamped to a narrower range (requantised in C)."""
+    cases, _, results = runs
+    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    fused = per_mac["dw quads 25x5x17 s1 same (by columns), full range"]
+    clamped = per_mac["dw quads 25x5x17 s1 same (by columns), range [-60, 70]"]
+    assert fused < clamped / 1.17, f"{fused:.2f} vs {clamped:.2f} instructions per MAC"
 
 
 def test_depthwise_plane_path_takes_stride_2(runs):

@@ -8,9 +8,10 @@
  * (its rows are then longer), unless the op runs in place. The padding holds -offset and the input
  * offset is folded into the bias as offset * (sum of the 9 weights), so a padding tap adds
  * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are twice those
- * of the general path, bit for bit, which is what its requantisation multiplies. Stride 2 (the same on
- * both axes) takes the plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows
- * per output row, which on shorter rows costs more than the plane saves. A plane of fewer than
+ * of the general path, bit for bit, which is what its requantisation multiplies (into [-128, 127] with
+ * stride 1, in the asm of the pass: plane_quad_full). Stride 2 (the same on both axes) takes the
+ * plane only for output rows of PLANE_S2_MIN_W or more: it copies two input rows per output row,
+ * which on shorter rows costs more than the plane saves. A plane of fewer than
  * PLANE_MIN_OUTPUTS outputs goes to depthwise_conv2d.c too: the plane's cost per channel (the weight
  * pairs, the scale, the ring's upkeep and the copies of short rows) is about that of 17 of its outputs,
  * more than the general path's dearer outputs save on small planes (3x3: 10.5 against 7.1 per MAC). */
@@ -67,6 +68,13 @@ typedef struct {
 
 typedef const int32_t (*plane_rows)[3]; /* 3 consecutive rows of a plane_weights */
 
+/* A channel's requantisation as plane_quad_full's asm loads it: twice the bias with the offset folded
+ * in (twice, for two LDRDs into the four accumulators), its tc_channel_scale's multiplier, round and
+ * right, and the output's step in bytes. */
+typedef struct {
+    int32_t bias2[2], multiplier, round, right, step;
+} plane_requant;
+
 static inline int32_t plane_pair16(int32_t bottom, int32_t top)
 {
     int32_t pair;
@@ -117,35 +125,84 @@ static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, p
 }
 
 /* One filter row of four neighbouring outputs in plane_quad's asm: the aligned pairs A, B, C `at`
- * bytes past q, the row's weights `kat` bytes past k; each output's first multiply adds to its
- * accumulator, or in the first row to the bias (`from` = "b"). */
+ * bytes past q (C into A's register once A is done with: five registers of values and weights), the
+ * row's weights `kat` bytes past k; each output's first multiply adds to its accumulator, or in the
+ * first row to the bias (`from` = "b"). */
 #define PLANE_ROW4_ASM(at, kat, from0, from1, from2, from3)     \
     "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
-    "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
     "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
     "ldr %[w20], [%[k], #" PLANE_AT(kat + 8) "]\n\t"            \
     "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
     "smlabb %[a0], %[xb], %[w20], %[a0]\n\t"                    \
     "smlatt %[a1], %[xa], %[w20], %[" from1 "]\n\t"             \
     "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                     \
+    "ldr %[xa], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
     "smlad %[a2], %[xb], %[w01], %[" from2 "]\n\t"              \
-    "smlabb %[a2], %[xc], %[w20], %[a2]\n\t"                    \
+    "smlabb %[a2], %[xa], %[w20], %[a2]\n\t"                    \
     "smlatt %[a3], %[xb], %[w20], %[" from3 "]\n\t"             \
-    "smlad %[a3], %[xc], %[w12], %[a3]\n\t"
+    "smlad %[a3], %[xa], %[w12], %[a3]\n\t"
 
 /* a[0..3] = bias plus the 3x3 windows of four neighbouring outputs, q (4-byte aligned) at the first
  * one's top left: 24 multiplies, 6 input and 9 weight loads. */
 static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t bias,
                                                               int32_t a[4])
 {
-    int32_t xa, xb, xc, w01, w12, w20;
+    int32_t xa, xb, w01, w12, w20;
     __asm(PLANE_ROW4_ASM(0, 0, "b", "b", "b", "b")
           PLANE_ROW4_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
           PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
           : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
-            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [w20] "=&r"(w20)
+            [w01] "=&r"(w01), [w12] "=&r"(w12), [w20] "=&r"(w20)
           : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
             "m"(*(const int32_t(*)[9])k));
+}
+
+/* plane_quad into [-128, 127], stride 1: the four outputs requantised in the asm's registers (as
+ * tc_shift_clamp) and stored r->step bytes apart from o, which moves past them. In C, gcc keeps 14
+ * values live across the pass and reloads the scale, the step and the output addresses from the stack
+ * (76 instructions a pass against 66 here). */
+static inline __attribute__((always_inline)) void plane_quad_full(const int16_t *q, plane_rows k,
+                                                                   const plane_requant *r, int8_t **o)
+{
+    int32_t a0, a1, a2, a3, xa, xb, w01, w12, w20;
+    __asm("ldrd %[a0], %[a1], [%[r]]\n\t"
+          "ldrd %[a2], %[a3], [%[r]]\n\t"
+          PLANE_ROW4_ASM(0, 0, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
+          "ldrd %[xa], %[xb], [%[r], #8]\n\t"   /* multiplier, round */
+          "ldrd %[w01], %[w12], [%[r], #16]\n\t" /* right, step */
+          "smmulr %[a0], %[a0], %[xa]\n\t"
+          "smmulr %[a1], %[a1], %[xa]\n\t"
+          "smmulr %[a2], %[a2], %[xa]\n\t"
+          "smmulr %[a3], %[a3], %[xa]\n\t"
+          "add %[a0], %[a0], %[a0], asr #31\n\t"
+          "add %[a1], %[a1], %[a1], asr #31\n\t"
+          "add %[a2], %[a2], %[a2], asr #31\n\t"
+          "add %[a3], %[a3], %[a3], asr #31\n\t"
+          "add %[a0], %[a0], %[xb]\n\t"
+          "add %[a1], %[a1], %[xb]\n\t"
+          "add %[a2], %[a2], %[xb]\n\t"
+          "add %[a3], %[a3], %[xb]\n\t"
+          "asr %[a0], %[a0], %[w01]\n\t"
+          "asr %[a1], %[a1], %[w01]\n\t"
+          "asr %[a2], %[a2], %[w01]\n\t"
+          "asr %[a3], %[a3], %[w01]\n\t"
+          "ssat %[a0], #8, %[a0]\n\t"
+          "ssat %[a1], #8, %[a1]\n\t"
+          "ssat %[a2], #8, %[a2]\n\t"
+          "ssat %[a3], #8, %[a3]\n\t"
+          "strb %[a0], [%[o]]\n\t"
+          "strb %[a1], [%[o], %[w12]]\n\t"
+          "add %[o], %[o], %[w12], lsl #1\n\t"
+          "strb %[a2], [%[o]]\n\t"
+          "strb %[a3], [%[o], %[w12]]\n\t"
+          "add %[o], %[o], %[w12], lsl #1"
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb),
+            [w01] "=&r"(w01), [w12] "=&r"(w12), [w20] "=&r"(w20), [o] "+r"(*o)
+          : [q] "r"(q), [k] "r"(k), [r] "r"(r), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const int32_t(*)[9])k), "m"(*r)
+          : "memory");
 }
 
 /* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs A..E `at`
@@ -207,18 +264,18 @@ static inline int32_t plane_clamp_pair(int32_t v0, int32_t v1, int32_t lo2, int3
     return v;
 }
 
-/* tc_scale_fast of an accumulator that is already doubled with the bias in it (s->bias2 unused). */
-static inline int32_t plane_scaled(int32_t acc2, const tc_channel_scale *s)
+/* tc_scale_fast of an accumulator that is already doubled with the bias in it. */
+static inline int32_t plane_scaled(int32_t acc2, const plane_requant *s)
 {
     const int32_t x = tc_smmulr(acc2, s->multiplier);
     return (x + (x >> 31) + s->round) >> s->right;
 }
 
-/* The outputs o[0] and o[c] of the doubled accumulators a0 and a1. */
-static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32_t a1, const tc_channel_scale *s,
-                                                                int8_t *o, int32_t c, int32_t lo, int32_t hi,
-                                                                const int full)
+/* The outputs o[0] and o[s->step] of the doubled accumulators a0 and a1. */
+static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32_t a1, const plane_requant *s,
+                                                                int8_t *o, int32_t lo, int32_t hi, const int full)
 {
+    const int32_t c = s->step;
     if (full) {
         o[0] = tc_shift_clamp(tc_smmulr(a0, s->multiplier), s->round, s->right, lo, hi, full);
         o[c] = tc_shift_clamp(tc_smmulr(a1, s->multiplier), s->round, s->right, lo, hi, full);
@@ -230,21 +287,27 @@ static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32
 }
 
 /* One output row of the channel from its 3 padded input rows at q, four outputs a pass, then the
- * last 2 and 1, their windows `stride` values apart; o steps c bytes an output. Each accumulator
- * starts at twice the bias with the offset folded in (bias2) and sums doubled weights. */
+ * last 2 and 1, their windows `stride` values apart; o steps s->step bytes an output. Each accumulator
+ * starts at twice the bias with the offset folded in (s->bias2) and sums doubled weights. */
 static inline __attribute__((always_inline)) void
-plane_output_row(const int16_t *q, plane_rows k, const tc_channel_scale *s, int32_t bias2, int8_t *o,
-                 int32_t c, int32_t out_w, int32_t lo, int32_t hi, const int full, const int stride)
+plane_output_row(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o, int32_t out_w, int32_t lo,
+                 int32_t hi, const int full, const int stride)
 {
-    for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4 * stride, o += 4 * c) {
+    const int32_t c = s->step, bias2 = s->bias2[0];
+    for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4 * stride) {
         int32_t a[4];
+        if (stride == 1 && full) {
+            plane_quad_full(q, k, s, &o);
+            continue;
+        }
         if (stride == 1) {
             plane_quad(q, k, bias2, a);
         } else {
             plane_quad_s2(q, k, bias2, a);
         }
-        plane_store2(a[0], a[1], s, o, c, lo, hi, full);
-        plane_store2(a[2], a[3], s, o + 2 * c, c, lo, hi, full);
+        plane_store2(a[0], a[1], s, o, lo, hi, full);
+        plane_store2(a[2], a[3], s, o + 2 * c, lo, hi, full);
+        o += 4 * c;
     }
     if (out_w & 2) {
         int32_t a0 = bias2, a1 = bias2;
@@ -253,7 +316,7 @@ plane_output_row(const int16_t *q, plane_rows k, const tc_channel_scale *s, int3
         } else {
             a0 = plane_one(q, k, a0), a1 = plane_one(q + 2, k, a1);
         }
-        plane_store2(a0, a1, s, o, c, lo, hi, full);
+        plane_store2(a0, a1, s, o, lo, hi, full);
         q += 2 * stride, o += 2 * c;
     }
     if (out_w & 1) {
@@ -274,11 +337,16 @@ static void plane_copy_row(const int8_t *src, int32_t step, int32_t n, int16_t *
     }
 }
 
+/* n int16 copies of value from dst (any even address), two a word store. */
 static void plane_fill(int16_t *dst, int32_t value, int32_t n)
 {
-    for (int32_t x = 0; x < n; ++x) {
-        dst[x] = (int16_t)value;
+    const int32_t pair = tc_dup16(value);
+    for (; n >= 2; n -= 2, dst += 2) {
+        memcpy(dst, &pair, sizeof pair);
         __asm volatile("");
+    }
+    if (n) {
+        *dst = (int16_t)value;
     }
 }
 
@@ -320,6 +388,7 @@ plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int
     const int32_t sum = plane_weights_of(weights + ch, g->row_tap, g->tap, &k);
     const int32_t bias2 = 2 * ((p->bias ? p->bias[ch] : 0) + offset * sum);
     tc_channel_scales(p, ch, 1, &s);
+    const plane_requant requant = {{bias2, bias2}, s.multiplier, s.round, s.right, g->out_step};
     for (int32_t b = 0; b < out->n; ++b) {
         const int8_t *plane_in = input + b * in->h * in->w * in->c + ch;
         int8_t *plane_out = output + b * out->h * out->w * out->c + ch;
@@ -333,8 +402,8 @@ plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int
                 plane_fill(row, -offset, g->inside);
             }
             if (r >= 2 && (stride == 1 || (r & 1) == 0)) {
-                plane_output_row(rows, &k.row[2 - ring], &s, bias2, plane_out + (r - 2) / stride * g->out_row_step,
-                                 g->out_step, g->out_cols, p->min, p->max, full, stride);
+                plane_output_row(rows, &k.row[2 - ring], &requant, plane_out + (r - 2) / stride * g->out_row_step,
+                                 g->out_cols, p->min, p->max, full, stride);
             }
         }
     }

@@ -699,6 +699,12 @@ def runs(tmp_path_factory):
     return cases, expected, build_and_run(TARGETS, cases, tmp)
 
 
+def _m4_per_mac(runs) -> dict[str, float]:
+    """Each case's instructions per MAC in the Cortex-M4 DSP build, by case name."""
+    cases, _, results = runs
+    return {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+
+
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
     assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE,
@@ -764,8 +770,7 @@ def test_per_channel_fc_takes_the_fast_outputs(runs, layout):
 def test_depthwise_plane_path_is_taken(runs):
     """The widest row the plane path takes costs well under the general path's instructions per MAC
     on the next width (2 channels: the general path's scalar tail)."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     plane = per_mac["dw plane 3x126x2 s1 same (widest row)"]
     general = per_mac["dw 3x127x2 s1 same (too wide for the plane path)"]
     assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"
@@ -774,8 +779,7 @@ def test_depthwise_plane_path_is_taken(runs):
 def test_depthwise_small_planes_take_the_general_path(runs):
     """A 3x3 plane (9 outputs a channel) costs under 1.4 times the instructions per MAC of a 10x10 one on the
     plane path: the plane path would cost 1.7 times, its set-up per channel spread over 9 outputs."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     small = per_mac["dw small 3x3x64 s1 same, full range"]
     plane = per_mac["dw plane 10x10x16 s1 same, full range"]
     assert small < 1.4 * plane, f"{small:.2f} vs {plane:.2f} instructions per MAC"
@@ -784,8 +788,7 @@ def test_depthwise_small_planes_take_the_general_path(runs):
 def test_depthwise_groups_requantise_in_registers(runs):
     """A 6x6 plane into [-128, 127] (depthwise_rows_outputs: the sums requantised in the asm) costs well under
     the same layer clamped to a narrower range (requantised in C)."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     fused = per_mac["dw outputs 6x6x64 s1 same, full range"]
     clamped = per_mac["dw outputs 6x6x64 s1 same, range [-60, 70]"]
     assert fused < clamped / 1.05, f"{fused:.2f} vs {clamped:.2f} instructions per MAC"
@@ -794,8 +797,7 @@ def test_depthwise_groups_requantise_in_registers(runs):
 def test_depthwise_plane_quads_requantise_in_registers(runs):
     """DS-CNN's 25x5 plane into [-128, 127] (plane_quad_full: the four outputs of a pass requantised and stored
     in the asm) costs well under the same layer clamped to a narrower range (requantised in C)."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     fused = per_mac["dw quads 25x5x17 s1 same (by columns), full range"]
     clamped = per_mac["dw quads 25x5x17 s1 same (by columns), range [-60, 70]"]
     assert fused < clamped / 1.17, f"{fused:.2f} vs {clamped:.2f} instructions per MAC"
@@ -803,8 +805,7 @@ def test_depthwise_plane_quads_requantise_in_registers(runs):
 
 def test_depthwise_plane_path_takes_stride_2(runs):
     """A stride-2 layer with rows the plane path takes costs well under the same layer on the general path."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     plane = per_mac["dw plane 3x124x2 s2 same (62 outputs a row)"]
     general = per_mac["dw 3x124x2 s2 same, shift 0"]
     assert plane < general / 1.3, f"{plane:.2f} vs {general:.2f} instructions per MAC"
@@ -813,8 +814,7 @@ def test_depthwise_plane_path_takes_stride_2(runs):
 def test_depthwise_plane_walks_tall_planes_by_columns(runs):
     """A plane taller than wide costs well under the same layer run in place, which walks it by rows (5
     outputs a row, against 25 a column)."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     columns = per_mac["dw plane 25x5x8 s1 same (by columns)"]
     rows = next(v for name, v in per_mac.items() if name.startswith("dw plane 25x5x8 s1 same (rows: in place)"))
     assert columns < rows / 1.25, f"{columns:.2f} by columns vs {rows:.2f} by rows instructions per MAC"
@@ -833,8 +833,7 @@ def test_an_m33_without_dsp_runs_the_portable_paths(runs):
 def test_conv_window_path_is_taken(runs):
     """A 1-channel 3x3 layer costs well under two thirds of the general path's instructions per MAC, which it
     takes when one channel's requantisation is outside the window path's."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     window = per_mac["conv window 12x12x1->6 same"]
     general = per_mac["conv 12x12x1->6 same, shift 0"]
     assert window < general / 1.5, f"{window:.2f} vs {general:.2f} instructions per MAC"
@@ -844,8 +843,7 @@ def test_one_channel_3x3_takes_the_packed_path(runs):
     """The default detector's first layer (3x3 over 1 channel, stride 2) costs under half the general path's
     instructions per MAC (window_small: 5 SMLADs a pixel and channel, the requantisation in registers),
     which it takes when one channel's requantisation is outside the window path's."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     window = per_mac["conv window 18x18x1->8 s2 valid (the detector's first layer), full range"]
     general = per_mac["conv 18x18x1->8 s2 valid, shift 0"]
     assert window < general / 2, f"{window:.2f} vs {general:.2f} instructions per MAC"
@@ -858,8 +856,7 @@ def test_short_windows_take_the_block_paths(runs):
     blocks2x2_wide, a last channel alone and tc_outputs2_dsp, 7.6) and the layer over 9 channels (a tail: a call
     in C per block, 7.4). At stride 2 the layer takes pointwise_wide too, its pixels' coordinates divided out
     (2.8 against 3.9 on matmul_dsp's patch read in place, that copy of it gone)."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     fused = per_mac["short 1x1 16x16x8->8, full range, int16 weights"]
     clamped = per_mac["short 1x1 16x16x8->8, range [-60, 70], int16 weights"]
     blocks = per_mac["short 1x1 16x16x8->7, range [-60, 70], int16 weights"]
@@ -877,8 +874,7 @@ def test_conv_window_path_takes_first_layers(runs, window, general):
     """A 3x3 layer over 3 channels (read straight from the image) and a 10x4 one over 1 channel (40-byte
     windows) cost well under the general path's instructions per MAC, which they take when one channel's
     requantisation is outside the window path's."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     assert per_mac[window] < per_mac[general] / 1.3, f"{per_mac[window]:.2f} vs {per_mac[general]:.2f} per MAC"
 
 
@@ -887,7 +883,6 @@ def test_deep_windows_take_the_matmul_path(runs):
     path, which it takes when one channel's requantisation is outside the matmul path's (12 output
     channels, as many as the M0+'s buffers hold: 1.70 against 1.83; the gap widens with more channels,
     1.34 against 1.54 on ResNet-8's 8x8x64->64)."""
-    cases, _, results = runs
-    per_mac = {case.name: results["m4_dsp"].instructions[i] / case.macs for i, case in enumerate(cases)}
+    per_mac = _m4_per_mac(runs)
     bands, general = per_mac["conv 5x5x64->12 k3x3"], per_mac["conv 5x5x64->12 k3x3, shift 0"]
     assert bands < general * 0.95, f"{bands:.2f} vs {general:.2f} instructions per MAC"

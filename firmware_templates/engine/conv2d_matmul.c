@@ -375,6 +375,25 @@ static inline const int8_t *window_start_inside(const int8_t *input, const tc_di
     return window_inside(in, wd, win, y0, x0) ? input + ((b * in->h + y0) * in->w + x0) * in->c : 0;
 }
 
+/* Output pixels px's and second's windows, rows of whole words, expanded row by row straight from the image into
+ * lanes as tc_expand_s8 interleaves them when both lie inside it (1), else nothing (0). A call of its own, so
+ * that matmul_dsp's loop keeps its registers for the windows it gathers. */
+static __attribute__((noinline)) int expand_inside(const int8_t *input, const tc_dims *in, const tc_dims *wd,
+                                                   const tc_dims *out, const tc_window *win, int32_t px,
+                                                   int32_t second, int32_t offset2, int32_t *lanes)
+{
+    const int8_t *start0 = window_start_inside(input, in, wd, out, win, px);
+    const int8_t *start1 = start0 ? window_start_inside(input, in, wd, out, win, second) : 0;
+    if (!start1) {
+        return 0;
+    }
+    const int32_t row_bytes = wd->w * in->c, stride = in->w * in->c, step = (int32_t)(start1 - start0);
+    for (int32_t fy = 0; fy < wd->h; ++fy, start0 += stride, lanes += row_bytes) {
+        expand_pair(start0, step, offset2, lanes, row_bytes / 4);
+    }
+    return 1;
+}
+
 /* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
 static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
 {
@@ -481,14 +500,7 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
             for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) { /* a 1x1 filter: one band, fy0 a constant 0 */
                 fy1 = direct ? 1 : fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
                 const int32_t band = (fy1 - fy0) * row_bytes, groups = band >> 2, rest = band & 3;
-                const int8_t *start0 = in_rows ? window_start_inside(input, in, wd, out, win, px) : 0;
-                const int8_t *start1 = start0 ? window_start_inside(input, in, wd, out, win, second) : 0;
-                if (start1) { /* both windows inside: each row of both expanded straight from the image */
-                    for (int32_t fy = 0; fy < wd->h; ++fy) {
-                        expand_pair(start0 + fy * in->w * in->c, (int32_t)(start1 - start0), offset2,
-                                    lanes + fy * row_bytes, row_bytes / 4);
-                    }
-                } else {
+                if (!in_rows || !expand_inside(input, in, wd, out, win, px, second, offset2, lanes)) {
                     tc_expand_s8(
                         matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct, contiguous),
                         groups, rest, offset2, lanes, 4, tails[0]);

@@ -24,6 +24,7 @@ from tinyctl.stages.compress import CompressionOptions
 from tinyctl.stages.prune import prune_and_fine_tune, ratio_for_target
 
 EXAMPLE = torch.zeros(1, 1, 64, 64)
+STRLEN_ALIGNMENT = 64     # newlib's strlen starts on a 64-byte boundary (.p2align 6)
 FRESH_IMAGES = 4000
 
 
@@ -112,9 +113,11 @@ def test_pruned_build_runs_bit_exact_end_to_end(tmp_path, default_build):
     assert report["sensitivity"]["layers"] and report["sensitivity"]["output_sqnr_db"] > 10
     before, after = report["compression"]["savings"]["before"], report["compression"]["savings"]["after"]
     plain = default_build[1]
-    assert (before["flash_bytes"], before["ram_bytes"], before["arena_bytes"]) == (
-        plain["memory"]["engine"]["flash_needed_bytes"], plain["memory"]["engine"]["ram_needed_bytes"],
-        plain["engine"]["arena_bytes"])
+    assert (before["ram_bytes"], before["arena_bytes"]) == (plain["memory"]["engine"]["ram_needed_bytes"],
+                                                          plain["engine"]["arena_bytes"])
+    # The baseline is quantised with this build's percentile ranges, the plain build with MinMax: their
+    # model_invoke differs by a few bytes of immediates, which newlib's 64-byte-aligned strlen may absorb or not.
+    assert abs(before["flash_bytes"] - plain["memory"]["engine"]["flash_needed_bytes"]) <= STRLEN_ALIGNMENT
     plain_instructions = plain["engine"]["selftest"]["instructions"]["per_inference"]
     assert before["instructions_per_inference"] == pytest.approx(plain_instructions, rel=0.01)
     assert after["instructions_per_inference"] == report["engine"]["selftest"]["instructions"]["per_inference"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .cycle_model import flash_buffer
 from .errors import TinyctlError
-from .firmware import layout, qemu_serial_index
+from .firmware import emulated_platform, layout, qemu_serial_index
 from .paths import REPO_ROOT
 from .staging import owned_temp_dir
 from .targets import Board
@@ -55,8 +55,8 @@ class QemuRun:
 
 def plugin_arguments(board: Board, counts: Path, mark_address: int | None) -> str:
     """The plugin's -plugin value: its output file, the marker, and the flash region and data buffer
-    that its flash-line count uses."""
-    where, buffer = layout(board), flash_buffer(board)
+    that its flash-line count uses: the flash of the image QEMU runs (a stand-in's is at its own address)."""
+    where, buffer = layout(board, emulated_platform(board)), flash_buffer(board)
     return (f"{build_plugin()},out={counts},flash={where.flash_base:#x}:{where.flash_size:#x}:"
             f"{buffer.line_bytes}:{buffer.lines}" + (f",mark={mark_address:#x}" if mark_address is not None else ""))
 

@@ -118,7 +118,8 @@ def _short_depth_cases(rng) -> list:
     chunks, 3x3 over 8 and 12 channels with padding on every side and stride 2, input zero points -128 and 0,
     narrow activation ranges (1x1: pointwise_wide's byte clamp, even output channels over 8, 12, 16 channels,
     one side of the range at its end, a range of one value; 3x3, 17 channels and an odd channel count: the
-    sums); 1x1 without padding (pointwise_wide, stride 1 and 2) over 4, 8, 16, 24 and 32 channels (the blocks
+    sums); 3x3 over 8 and 16 channels into [-128, 127] whose windows inside the image are expanded row by row
+    straight from it (with padding on every side, stride 2, odd sizes and channel counts, dilation 2: gathered); 1x1 without padding (pointwise_wide, stride 1 and 2) over 4, 8, 16, 24 and 32 channels (the blocks
     written out over 8 and 16); and the layers test_short_windows_take_the_block_paths compares."""
     same = np.random.default_rng(11)
     layer = conv_case(same, 16, 16, 8, 8, 1, 1, padding="valid", name="short 1x1 16x16x8->8")
@@ -128,6 +129,10 @@ def _short_depth_cases(rng) -> list:
                         name="short 1x1 32x32x8->8 s2")
     odd_channels = conv_case(np.random.default_rng(11), 16, 16, 8, 7, 1, 1, padding="valid",
                              name="short 1x1 16x16x8->7")
+    inside = conv_case(np.random.default_rng(14), 14, 13, 8, 16, 3, 3, padding="valid",
+                       name="short 3x3 14x13x8->16 (windows inside)")
+    dilated = conv_case(np.random.default_rng(14), 14, 13, 8, 16, 3, 3, dilation=2, padding="valid",
+                        name="short 3x3 14x13x8->16 dilation 2")
     return [wide(case) for case in [
         full_range(conv_case(rng, 9, 7, 8, 8, 1, 1, padding="valid", zero_point=-128,
                              name="short 1x1 9x7x8->8 (odd pixels)")),
@@ -168,6 +173,13 @@ def _short_depth_cases(rng) -> list:
                              name="short 1x1 7x9x32->10 s2 same")),
         _narrow(conv_case(rng, 7, 7, 8, 5, 1, 1, stride=2, padding="valid",
                           name="short 1x1 7x7x8->5 s2 (odd channels)")),
+        full_range(inside), full_range(dilated),
+        full_range(conv_case(rng, 9, 7, 16, 10, 3, 3, padding="same", zero_point=0, name="short 3x3 9x7x16->10 same")),
+        full_range(conv_case(rng, 8, 9, 8, 6, 3, 3, padding=(2, 1, 1, 2), zero_point=-128,
+                             name="short 3x3 8x9x8->6 padded on every side")),
+        full_range(conv_case(rng, 11, 9, 8, 7, 3, 3, stride=2, padding="same", zero_point=0,
+                             name="short 3x3 11x9x8->7 s2 same (odd channels)")),
+        full_range(conv_case(rng, 10, 11, 16, 12, 3, 3, stride=2, padding="valid", name="short 3x3 10x11x16->12 s2")),
     ]]
 
 
@@ -864,6 +876,15 @@ def test_short_windows_take_the_block_paths(runs):
     strided = per_mac["short 1x1 32x32x8->8 s2, full range, int16 weights"]
     assert fused < clamped < min(blocks, tails) * 0.8 and strided < fused * 1.25, \
         f"{fused:.2f}, {clamped:.2f}, {blocks:.2f}, {tails:.2f}, {strided:.2f} per MAC"
+
+
+def test_windows_inside_expand_from_the_image(runs):
+    """A 3x3 layer over 8 channels into [-128, 127] expands the windows inside the image row by row from it
+    (expand_pair), without the byte patch that its dilated twin's windows, the same MACs, are gathered into."""
+    per_mac = _m4_per_mac(runs)
+    inside = per_mac["short 3x3 14x13x8->16 (windows inside), full range, int16 weights"]
+    dilated = per_mac["short 3x3 14x13x8->16 dilation 2, full range, int16 weights"]
+    assert inside < dilated * 0.9, f"{inside:.2f} vs {dilated:.2f} per MAC"
 
 
 @pytest.mark.parametrize("window, general", [

@@ -366,6 +366,34 @@ expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int3
                    : "cc", "memory");
 }
 
+/* Where output pixel p's dense window starts in the input when it lies wholly inside its image, else 0. */
+static inline const int8_t *window_start_inside(const int8_t *input, const tc_dims *in, const tc_dims *wd,
+                                                const tc_dims *out, const tc_window *win, int32_t p)
+{
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
+    const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
+    return window_inside(in, wd, win, y0, x0) ? input + ((b * in->h + y0) * in->w + x0) * in->c : 0;
+}
+
+/* Output pixels px's and second's windows, rows of whole words, expanded row by row straight from the image into
+ * lanes as tc_expand_s8 interleaves them when both lie inside it (1), else nothing (0). A call of its own, so
+ * that matmul_dsp's loop keeps its registers for the windows it gathers. */
+static __attribute__((noinline)) int expand_inside(const int8_t *input, const tc_dims *in, const tc_dims *wd,
+                                                   const tc_dims *out, const tc_window *win, int32_t px,
+                                                   int32_t second, int32_t offset2, int32_t *lanes)
+{
+    const int8_t *start0 = window_start_inside(input, in, wd, out, win, px);
+    const int8_t *start1 = start0 ? window_start_inside(input, in, wd, out, win, second) : 0;
+    if (!start1) {
+        return 0;
+    }
+    const int32_t row_bytes = wd->w * in->c, stride = in->w * in->c, step = (int32_t)(start1 - start0);
+    for (int32_t fy = 0; fy < wd->h; ++fy, start0 += stride, lanes += row_bytes) {
+        expand_pair(start0, step, offset2, lanes, row_bytes / 4);
+    }
+    return 1;
+}
+
 /* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
 static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
 {
@@ -460,6 +488,8 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     /* int16 weights over one band of whole words into [-128, 127]: blocks2x2_wide_outputs, for even chunks (its
      * clamp into a narrower range, as in pointwise_wide, would cost 350 B of flash for rarer layers) */
     const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0 && p->min == -128 && p->max == 127;
+    /* a fused window's rows in whole words (3x3 over 8 channels: 6 words) need no byte patch inside the image */
+    const int in_rows = fused && row_bytes % 4 == 0;
     tc_channel_scale scales[MATMUL_CHUNK];
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
@@ -470,11 +500,14 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
             for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) { /* a 1x1 filter: one band, fy0 a constant 0 */
                 fy1 = direct ? 1 : fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
                 const int32_t band = (fy1 - fy0) * row_bytes, groups = band >> 2, rest = band & 3;
-                tc_expand_s8(matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct, contiguous),
-                             groups, rest, offset2, lanes, 4, tails[0]);
-                tc_expand_s8(
-                    matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
-                    groups, rest, offset2, lanes + 2, 4, tails[1]);
+                if (!in_rows || !expand_inside(input, in, wd, out, win, px, second, offset2, lanes)) {
+                    tc_expand_s8(
+                        matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct, contiguous),
+                        groups, rest, offset2, lanes, 4, tails[0]);
+                    tc_expand_s8(
+                        matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
+                        groups, rest, offset2, lanes + 2, 4, tails[1]);
+                }
                 if (fused && chunk % 2 == 0) {
                     wide_outputs_job job = wide_outputs_job_of(groups, (int32_t)(output1 - output0), p);
                     job.scales = scales, job.end = output0 + chunk;

@@ -240,28 +240,32 @@ blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t gr
                    : "cc", "memory");
 }
 
-/* One output of a block's sum in place: tc_output_scaled's five steps and its one SSAT, the channel's scale in
- * registers b (bias2), m (multiplier), r (round) and s (right). */
-#define SCALE_FULL(acc, b, m, r, s)                                                                                    \
-    "add " acc ", " b ", " acc ", lsl #1\n\t"                                                                          \
-    "smmulr " acc ", " acc ", " m "\n\t"                                                                               \
-    "add " acc ", " acc ", " acc ", asr #31\n\t"                                                                       \
-    "add " acc ", " acc ", " r "\n\t"                                                                                  \
-    "asr " acc ", " acc ", " s "\n\t"                                                                                  \
-    "ssat " acc ", #8, " acc "\n\t"
+/* One output of a block's sum in place, tc_output_scaled in five instructions, the channel's scale in registers
+ * b (bias2), m (multiplier), r (round) and s (right), tmp a scratch: SMMLAR adds the rounding term to the high
+ * product x exactly, and the correction of a negative x (x >> 31) is taken from the sign of its operand
+ * t = bias2 + 2 * acc instead: m >= 0, so t < 0 gives x <= 0, and where x is 0 (x + round - 1) >> right equals
+ * (x + round) >> right, round being 2^(right - 1) plus a multiple of 2^right with right >= 1. */
+#define SCALE_FULL(acc, b, m, r, s, tmp)                                                                               \
+    "add " acc ", " b ", " acc ", lsl #1\n\t" SCALE_DOUBLED(acc, m, r, s, tmp)
+/* The same from the operand t = bias2 + 2 * acc, in register t. */
+#define SCALE_DOUBLED(t, m, r, s, tmp)                                                                                 \
+    "smmlar " tmp ", " t ", " m ", " r "\n\t"                                                                          \
+    "add " t ", " tmp ", " t ", asr #31\n\t"                                                                           \
+    "asr " t ", " t ", " s "\n\t"                                                                                      \
+    "ssat " t ", #8, " t "\n\t"
 
 /* The scales of a block's two channels into x0e .. x1o, each applied to its two sums in place (SCALE_FULL). */
 #define BLOCK2X2_SCALE                                                                                                 \
     "ldr %[n], %[scales]\n\t"                                                                                        \
     "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
     "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
-    SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
-    SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
+    SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")                                              \
+    SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")                                              \
     "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
     "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
     "str %[n], %[scales]\n\t"                                                                                         \
-    SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
-    SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
+    SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")                                              \
+    SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")
 /* The next block, or the end: BLOCK2X2_WIDE's lanes back to the window's start first (BLOCK2X2_WIDE_UNROLLED's
  * stay there). */
 #define BLOCK2X2_REWIND                                                                                                \

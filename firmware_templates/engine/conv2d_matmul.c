@@ -10,13 +10,11 @@
  * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes.
  * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop that
  * requantises each block's sums there too: short windows (1x1 over 8-32 channels) are mostly per-block and
- * per-output costs. A 1x1 layer without padding has a loop of its own (pointwise_wide), with the pixels
- * expanded straight from the input and, over 8 and 16 channels, the blocks written out. */
-#include "tinyctl_dsp.h"
+ * per-output costs. A 1x1 layer without padding has loops of its own (conv2d_pointwise.c). The int16 blocks' asm
+ * that both files use is in conv2d_wide_asm.h. */
+#include "conv2d_wide_asm.h"
 
 #if TC_DSP
-#define MATMUL_MAX_DEPTH 288  /* band bytes (3x3x32): two pixels' int16 copy is on the stack */
-#define MATMUL_CHUNK 32       /* output channels whose tc_channel_scale sits on the stack at once */
 
 int tc_conv2d_matmul_fits(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)
 {
@@ -174,49 +172,6 @@ block2x2_wide(const int32_t *lanes, const int32_t tails[2][4], const int16_t *w,
     acc[0] = a00, acc[1] = a10, acc[2] = a01, acc[3] = a11;
 }
 
-/* One group of a block of two channels at the two pixels: the pixels' lanes (`lanes`: BLOCK2X2_LANES_STEP or
- * BLOCK2X2_LANES_AT), then each channel's two weight words against them; `op` smuad for a first group, which
- * needs no zeroed sums, else smlad with the sums s00 .. s11. */
-#define BLOCK2X2_WIDE_GROUP(lanes, op, s00, s10, s01, s11)                                                             \
-    lanes "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                          \
-    op "%[a00], %[ke], %[x0e]" s00 "\n\t"                                                                              \
-    "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                          \
-    op "%[a10], %[ke], %[x1e]" s10 "\n\t"                                                                              \
-    "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"                                                                          \
-    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
-    op "%[a01], %[ke], %[x0e]" s01 "\n\t"                                                                              \
-    "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                          \
-    op "%[a11], %[ke], %[x1e]" s11 "\n\t"                                                                              \
-    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
-#define BLOCK2X2_FIRST(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smuad ", "", "", "", "")
-#define BLOCK2X2_MORE(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]")
-/* A group's lanes stepped through (then rewound for the next block), or at .Lgroup from the window's start. */
-#define BLOCK2X2_LANES_STEP                                                                                            \
-    "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
-    "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
-#define BLOCK2X2_LANES_AT                                                                                              \
-    "ldrd %[x1e], %[x1o], [%[lanes], #.Lgroup * 16 + 8]\n\t"                                                           \
-    "ldrd %[x0e], %[x0o], [%[lanes], #.Lgroup * 16]\n\t"
-/* One block over `groups` (in n, >= 1) whole words of pre-widened weights: the first group, then the rest in a
- * loop of two groups a turn (the counter's cost halved: 5% of a 3x3x16 window), n its turns, entered at its
- * second group when an odd number remains. */
-#define BLOCK2X2_WIDE                                                                                                  \
-    "ldr %[n], %[groups]\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"                          \
-    "beq 3f\n\t"                                                                                                      \
-    "adds %[n], %[n], #1\n\t"                                                                                         \
-    "lsrs %[n], %[n], #1\n\t"                                                                                         \
-    "bcc 4f\n"                                                                                                         \
-    "1:\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_STEP) "4:\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"  \
-    "bne 1b\n"                                                                                                         \
-    "3:\n\t"
-/* The same over 1 + `more` groups written out: no counter, and the lanes need no rewinding. */
-#define BLOCK2X2_WIDE_UNROLLED                                                                                         \
-    ".set .Lgroup, 0\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_AT) ".rept %c[more]\n\t"                                      \
-    ".set .Lgroup, .Lgroup + 1\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_AT) ".endr\n\t"
-#define BLOCK2X2_WIDE_OPERANDS                                                                                         \
-    [a00] "=&r"(a00), [a10] "=&r"(a10), [a01] "=&r"(a01), [a11] "=&r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),          \
-        [n] "=&r"(n), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [ke] "=&r"(ke),          \
-        [ko] "=&r"(ko)
 
 /* The sums of `pairs` blocks of two channels whose window is whole words (`groups` of 4, no tails), pre-widened
  * weights from w on (the blocks follow each other), at the two pixels, stored in sums: the blocks in the asm
@@ -240,178 +195,35 @@ blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t gr
                    : "cc", "memory");
 }
 
-/* One output of a block's sum in place: tc_output_scaled's five steps and its one SSAT, the channel's scale in
- * registers b (bias2), m (multiplier), r (round) and s (right). */
-#define SCALE_FULL(acc, b, m, r, s)                                                                                    \
-    "add " acc ", " b ", " acc ", lsl #1\n\t"                                                                          \
-    "smmulr " acc ", " acc ", " m "\n\t"                                                                               \
-    "add " acc ", " acc ", " acc ", asr #31\n\t"                                                                       \
-    "add " acc ", " acc ", " r "\n\t"                                                                                  \
-    "asr " acc ", " acc ", " s "\n\t"                                                                                  \
-    "ssat " acc ", #8, " acc "\n\t"
 
-/* The scales of a block's two channels into x0e .. x1o, each applied to its two sums in place (SCALE_FULL). */
-#define BLOCK2X2_SCALE                                                                                                 \
-    "ldr %[n], %[scales]\n\t"                                                                                        \
-    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
-    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
-    SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
-    SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
-    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
-    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
-    "str %[n], %[scales]\n\t"                                                                                         \
-    SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")                                                       \
-    SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]")
-/* The next block, or the end: BLOCK2X2_WIDE's lanes back to the window's start first (BLOCK2X2_WIDE_UNROLLED's
- * stay there). */
-#define BLOCK2X2_REWIND                                                                                                \
-    "ldr %[n], %[rewind]\n\t"                                                                                         \
-    "sub %[lanes], %[lanes], %[n]\n\t"
-#define BLOCK2X2_NEXT                                                                                                  \
-    "ldr %[n], %[end]\n\t"                                                                                            \
-    "cmp %[output], %[n]\n\t"                                                                                         \
-    "bne 2b"
-/* A block's four outputs stored: SSAT's clamp alone (into [-128, 127]), or packed in a word and clamped at once
- * by SSUB8 and SEL against the range's ends in each byte. */
-#define BLOCK2X2_STORE_FULL                                                                                            \
-    "ldr %[n], %[second]\n\t"                                                                                         \
-    "strb %[a10], [%[output], %[n]]\n\t"                                                                              \
-    "strb %[a00], [%[output]], #1\n\t"                                                                                \
-    "strb %[a11], [%[output], %[n]]\n\t"                                                                              \
-    "strb %[a01], [%[output]], #1\n\t"
-#define BLOCK2X2_STORE_CLAMPED                                                                                         \
-    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
-    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
-    "pkhbt %[a00], %[a00], %[a10], lsl #16\n\t"                                                                       \
-    "ldr %[x0e], %[lo4]\n\t"                                                                                          \
-    "ldr %[x0o], %[hi4]\n\t"                                                                                          \
-    "ssub8 %[x1e], %[a00], %[x0e]\n\t"                                                                                \
-    "sel %[a00], %[a00], %[x0e]\n\t"                                                                                  \
-    "ssub8 %[x1e], %[x0o], %[a00]\n\t"                                                                                \
-    "sel %[a00], %[a00], %[x0o]\n\t"                                                                                  \
-    "ldr %[n], %[second]\n\t"                                                                                         \
-    "lsr %[a10], %[a00], #16\n\t"                                                                                     \
-    "strh %[a10], [%[output], %[n]]\n\t"                                                                              \
-    "strh %[a00], [%[output]], #2\n\t"
-/* The asm of blocks2x2_wide_outputs: each block (`blocks`), its requantisation, `store` and `next`. */
-#define BLOCKS2X2_WIDE_OUTPUTS(blocks, store, next)                                                                    \
-    __asm volatile("2:\n\t" blocks BLOCK2X2_SCALE store next                                                           \
-                   : BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(job->scales)                         \
-                   : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),                        \
-                     [second] "m"(job->second), [lo4] "m"(job->lo4), [hi4] "m"(job->hi4), [more] "n"(more)             \
-                   : "cc", "memory")
-
-/* What blocks2x2_wide_outputs reads from memory, having no register left: the next block's scales and the end
- * of the outputs (per pair of pixels), the window's groups of 4 and their bytes of lanes (16 each), the
- * second pixel's outputs from the first's, the activation range in each byte. A local of the caller's, so that
- * each is one load from the stack, and set once where it does not change. */
-typedef struct {
-    const tc_channel_scale *scales;
-    const int8_t *end;
-    int32_t groups, rewind, second, lo4, hi4;
-} wide_outputs_job;
-
-static inline wide_outputs_job wide_outputs_job_of(int32_t groups, int32_t second, const tc_output_params *p)
-{
-    const wide_outputs_job job = {NULL, NULL, groups, 16 * groups, second, (int32_t)((uint8_t)p->min * 0x01010101u),
-                                  (int32_t)((uint8_t)p->max * 0x01010101u)};
-    return job;
-}
-
-/* blocks2x2_wide with each block's four sums requantised in the registers that held its inputs and weights
- * and stored as int8: channel k's outputs at output[k] (first pixel) and output[job->second + k], scales from
- * job->scales (tc_channel_scales) on, until output reaches job->end. About three instructions an output fewer
- * than the sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. Into
- * [-128, 127] (`full`) the SSAT clamps; into a narrower range the four outputs, packed in a word, are clamped
- * at once (about two instructions an output more). `unrolled`: 0, or job->groups, a constant, when the
- * blocks' groups are written out (BLOCK2X2_WIDE_UNROLLED: 7 instructions a block fewer over 2 groups). */
-static inline __attribute__((always_inline)) void
-blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int8_t *output, wide_outputs_job *job, const int full,
-                       const int32_t unrolled)
-{
-    const int32_t more = unrolled > 0 ? unrolled - 1 : 0;
-    int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
-    if (unrolled && full) {
-        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_FULL, BLOCK2X2_NEXT);
-    } else if (unrolled) {
-        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_NEXT);
-    } else if (full) {
-        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_FULL, BLOCK2X2_REWIND BLOCK2X2_NEXT);
-    } else {
-        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_REWIND BLOCK2X2_NEXT);
-    }
-}
-
-/* tc_expand_s8 of two pixels' windows of `groups` (>= 1) whole words, from x and x + step, into lanes
- * interleaved as blocks2x2_wide reads them (a group of the first, then of the second). In asm: gcc's loop
- * spills and reloads the registers of the loop around it, more than the loop itself costs. */
-static inline __attribute__((always_inline)) void
-expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int32_t groups)
-{
-    int32_t v0, v1, even, odd;
-    __asm volatile("1:\n\t"
-                   "ldr %[v1], [%[x], %[step]]\n\t"
-                   "ldr %[v0], [%[x]], #4\n\t"
-                   "sxtab16 %[even], %[offset2], %[v0]\n\t"
-                   "sxtab16 %[odd], %[offset2], %[v0], ror #8\n\t"
-                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
-                   "sxtab16 %[even], %[offset2], %[v1]\n\t"
-                   "sxtab16 %[odd], %[offset2], %[v1], ror #8\n\t"
-                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
-                   "subs %[n], %[n], #1\n\t"
-                   "bne 1b"
-                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [v0] "=&r"(v0), [v1] "=&r"(v1),
-                     [even] "=&r"(even), [odd] "=&r"(odd)
-                   : [step] "r"(step), [offset2] "r"(offset2)
-                   : "cc", "memory");
-}
-
-/* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
-static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
+/* Where output pixel p's dense window starts in the input when it lies wholly inside its image, else 0. */
+static inline const int8_t *window_start_inside(const int8_t *input, const tc_dims *in, const tc_dims *wd,
+                                                const tc_dims *out, const tc_window *win, int32_t p)
 {
     const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
-    return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
+    const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
+    return window_inside(in, wd, win, y0, x0) ? input + ((b * in->h + y0) * in->w + x0) * in->c : 0;
 }
 
-/* A 1x1 convolution without padding over whole words of input channels into an even number of output
- * channels: each pair of pixels expanded straight from the input (expand_pair; at stride 1 neighbours, without
- * the divisions for their coordinates), then all of a chunk's blocks in blocks2x2_wide_outputs, written out
- * over 8 and 16 channels into [-128, 127] (over 32 too, or into a narrower range, they would cost 0.5 and 1 KB
- * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels of matmul_dsp, a pair of pixels over 8
- * channels costs about 60 instructions outside the blocks rather than 150. */
-static __attribute__((noinline)) void
-pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output, const tc_dims *out,
-               const tc_window *win, int32_t offset2, const tc_output_params *p)
+/* Output pixels px's and second's windows, rows of whole words, expanded row by row straight from the image into
+ * lanes as tc_expand_s8 interleaves them when both lie inside it (1), else nothing (0). A call of its own, so
+ * that matmul_dsp's loop keeps its registers for the windows it gathers. */
+static __attribute__((noinline)) int expand_inside(const int8_t *input, const tc_dims *in, const tc_dims *wd,
+                                                   const tc_dims *out, const tc_window *win, int32_t px,
+                                                   int32_t second, int32_t offset2, int32_t *lanes)
 {
-    const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
-    const int full = p->min == -128 && p->max == 127;
-    const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
-    int32_t lanes[MATMUL_MAX_DEPTH];
-    tc_channel_scale scales[MATMUL_CHUNK];
-    wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p);
-    for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
-        const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
-        tc_channel_scales(p, first, chunk, scales);
-        for (int32_t px = 0; px < pixels; px += 2) {
-            const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
-            int32_t at = px * depth, step = (second - px) * depth;
-            if (!contiguous) {
-                at = pointwise_offset(in, out, win, px), step = pointwise_offset(in, out, win, second) - at;
-            }
-            expand_pair(input + at, step, offset2, lanes, job.groups);
-            int8_t *output0 = output + px * channels + first;
-            job.scales = scales, job.end = output0 + chunk, job.second = (second - px) * channels;
-            const int16_t *w = weights + first * depth;
-            if (full && job.groups == 2) {
-                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 2);
-            } else if (full && job.groups == 4) {
-                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 4);
-            } else {
-                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 0);
-            }
-        }
+    const int8_t *start0 = window_start_inside(input, in, wd, out, win, px);
+    const int8_t *start1 = start0 ? window_start_inside(input, in, wd, out, win, second) : 0;
+    if (!start1) {
+        return 0;
     }
+    const int32_t row_bytes = wd->w * in->c, stride = in->w * in->c, step = (int32_t)(start1 - start0);
+    for (int32_t fy = 0; fy < wd->h; ++fy, start0 += stride, lanes += row_bytes) {
+        expand_pair(start0, step, offset2, lanes, row_bytes / 4);
+    }
+    return 1;
 }
+
 
 /* The sums of one band (`skip` bytes into each channel's window, `groups` and `rest` as tc_expand_s8
  * wrote them) of channels first .. first + chunk - 1 at the two pixels, stored in sums (`add`: added
@@ -458,8 +270,10 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     int8_t patch[MATMUL_MAX_DEPTH];
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
     /* int16 weights over one band of whole words into [-128, 127]: blocks2x2_wide_outputs, for even chunks (its
-     * clamp into a narrower range, as in pointwise_wide, would cost 350 B of flash for rarer layers) */
+     * clamp into a narrower range, as in tc_pointwise_wide, would cost 350 B of flash for rarer layers) */
     const int fused = wide && depth <= MATMUL_MAX_DEPTH && depth % 4 == 0 && p->min == -128 && p->max == 127;
+    /* a fused window's rows in whole words (3x3 over 8 channels: 6 words) need no byte patch inside the image */
+    const int in_rows = fused && row_bytes % 4 == 0;
     tc_channel_scale scales[MATMUL_CHUNK];
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
@@ -470,11 +284,14 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
             for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) { /* a 1x1 filter: one band, fy0 a constant 0 */
                 fy1 = direct ? 1 : fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
                 const int32_t band = (fy1 - fy0) * row_bytes, groups = band >> 2, rest = band & 3;
-                tc_expand_s8(matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct, contiguous),
-                             groups, rest, offset2, lanes, 4, tails[0]);
-                tc_expand_s8(
-                    matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
-                    groups, rest, offset2, lanes + 2, 4, tails[1]);
+                if (!in_rows || !expand_inside(input, in, wd, out, win, px, second, offset2, lanes)) {
+                    tc_expand_s8(
+                        matmul_patch(input, in, wd, out, win, px, fy0, fy1, zero_point, patch, direct, contiguous),
+                        groups, rest, offset2, lanes, 4, tails[0]);
+                    tc_expand_s8(
+                        matmul_patch(input, in, wd, out, win, second, fy0, fy1, zero_point, patch, direct, contiguous),
+                        groups, rest, offset2, lanes + 2, 4, tails[1]);
+                }
                 if (fused && chunk % 2 == 0) {
                     wide_outputs_job job = wide_outputs_job_of(groups, (int32_t)(output1 - output0), p);
                     job.scales = scales, job.end = output0 + chunk;
@@ -493,11 +310,19 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     }
 }
 
+/* Whether a 1x1 window without padding before the image reads each output pixel's input inside it, so in place
+ * (padding after it, a PAD folded into the op, leaves the last rows or columns to the gathered patch). */
+static int pointwise_inside(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_window *win)
+{
+    return wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0
+           && (out->h - 1) * win->stride_h < in->h && (out->w - 1) * win->stride_w < in->w;
+}
+
 void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
-    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0) {
+    if (pointwise_inside(in, wd, out, win)) {
         matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 0);
     } else {
         matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
@@ -512,17 +337,27 @@ static int wide_bands_fit(const tc_dims *in, const tc_dims *wd)
     return wd->h * row_bytes <= MATMUL_MAX_DEPTH || MATMUL_MAX_DEPTH / row_bytes * row_bytes % 4 == 0;
 }
 
-/* A 1x1 window without padding over whole words into even output channels in pointwise_wide, any other through
+/* A 1x1 window read in place over whole words into even output channels in tc_pointwise_wide, any other through
  * matmul_dsp's gathered patch (its copy that reads a 1x1 window in place would cost 3 KB of flash). */
 static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                         const tc_output_params *p)
 {
-    if (wd->h == 1 && wd->w == 1 && win->pad_top == 0 && win->pad_left == 0 && in->c % 4 == 0 && out->c % 2 == 0) {
-        pointwise_wide(input, in, weights, output, out, win, tc_dup16(-io->input_zero_point), p);
+    if (in->c % 4 == 0 && out->c % 2 == 0 && pointwise_inside(in, wd, out, win)) {
+        tc_pointwise_wide(input, in, weights, output, out, win, tc_dup16(-io->input_zero_point), p);
     } else {
         matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
     }
+}
+
+/* Whether tc_pointwise_pixels takes the layer: a 1x1 window at stride 1 without padding over 8 or 16 channels into
+ * 4 to 32 in fours, in [-128, 127], its input at a word (its LDMs fault elsewhere). */
+static int pixels_fit(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out,
+                      const tc_window *win, const tc_output_params *p)
+{
+    return (uintptr_t)input % 4 == 0 && pointwise_inside(in, wd, out, win) && win->stride_h == 1
+           && win->stride_w == 1 && out->h == in->h && out->w == in->w && (in->c == 8 || in->c == 16)
+           && out->c % 4 == 0 && out->c <= MATMUL_CHUNK && p->min == -128 && p->max == 127;
 }
 #endif
 
@@ -555,7 +390,12 @@ void tc_conv2d_wide_s8(const int8_t *input, const tc_dims *in, const int16_t *we
 #if TC_DSP
     if (tc_dsp_offset_ok(io->input_zero_point)) {
         const tc_output_params params = tc_output_params_of(bias, out->c, wd->h * wd->w * wd->c, io, rq);
-        if (tc_conv2d_matmul_fits(in, wd, out, &params) && wide_bands_fit(in, wd)) {
+        const int fits = tc_conv2d_matmul_fits(in, wd, out, &params);
+        if (fits && pixels_fit(input, in, wd, out, win, &params)) {
+            tc_pointwise_pixels(input, in, weights, output, out, tc_dup16(-io->input_zero_point), &params);
+            return;
+        }
+        if (fits && wide_bands_fit(in, wd)) {
             matmul_wide(input, in, weights, wd, output, out, win, io, &params);
             return;
         }

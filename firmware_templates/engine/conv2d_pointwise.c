@@ -1,0 +1,189 @@
+/* CONV_2D's 1x1 layers on int16 weights on cores with the DSP extension, without padding before the image and
+ * their inputs inside it (conv2d_matmul.c hands them over): pairs of pixels expanded straight from the input and
+ * each chunk's blocks requantised in registers (tc_pointwise_wide, written out over 8 and 16 channels into
+ * [-128, 127]); at stride 1 over 8 or 16 channels into [-128, 127] one pixel at a time, its lanes in registers,
+ * against a stream of each channel's weights and scale (tc_pointwise_pixels). */
+#include "conv2d_wide_asm.h"
+
+#if TC_DSP
+/* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
+static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
+{
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
+    return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
+}
+
+/* A 1x1 convolution without padding over whole words of input channels into an even number of output
+ * channels: each pair of pixels expanded straight from the input (expand_pair; at stride 1 neighbours, without
+ * the divisions for their coordinates), then all of a chunk's blocks in blocks2x2_wide_outputs, written out
+ * over 8 and 16 channels into [-128, 127] (over 32 too, or into a narrower range, they would cost 0.5 and 1 KB
+ * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels
+ * of matmul_dsp, a pair of pixels over 8 channels costs about 60 instructions outside the blocks rather than 150. */
+void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
+                       const tc_dims *out, const tc_window *win, int32_t offset2, const tc_output_params *p)
+{
+    const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
+    const int full = p->min == -128 && p->max == 127;
+    const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
+    int32_t lanes[MATMUL_MAX_DEPTH];
+    tc_channel_scale scales[MATMUL_CHUNK];
+    wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p);
+    for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
+        const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
+        tc_channel_scales(p, first, chunk, scales);
+        for (int32_t px = 0; px < pixels; px += 2) {
+            const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
+            int32_t at = px * depth, step = (second - px) * depth;
+            if (!contiguous) {
+                at = pointwise_offset(in, out, win, px), step = pointwise_offset(in, out, win, second) - at;
+            }
+            expand_pair(input + at, step, offset2, lanes, job.groups);
+            int8_t *output0 = output + px * channels + first;
+            job.scales = scales, job.end = output0 + chunk, job.second = (second - px) * channels;
+            const int16_t *w = weights + first * depth;
+            if (full && job.groups == 2) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 2);
+            } else if (full && job.groups == 4) {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 4);
+            } else {
+                blocks2x2_wide_outputs(lanes, w, output0, &job, full, 0);
+            }
+        }
+    }
+}
+
+/* The stream tc_pointwise_pixels walks, channel after channel of a 1x1 layer over `depth` (8 or 16) input channels
+ * into a multiple of 4: twice its bias (the sum's start), its int16 weights doubled, so that the sum is
+ * tc_scale_fast's operand bias2 + 2 * acc (|bias2 + 2 * acc| < 2^31 where the scale is fast), as the words of
+ * each group in its block (tc_wide_index: the even and the odd pairs, as the lanes), then its multiplier, round
+ * and right; the right of each fourth channel but the last has 256 added, the loop's test for more (ASR reads
+ * the low byte alone). */
+static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t channels, const tc_output_params *p,
+                             int32_t *stream)
+{
+    for (int32_t c = 0; c < channels; ++c) {
+        tc_channel_scale s;
+        tc_channel_scales(p, c, 1, &s);
+        *stream++ = s.bias2;
+        const int16_t *group = weights + (c & ~1) * depth + (c & 1) * 4;
+        for (int32_t g = 0; g < depth / 4; ++g, group += 2 * 4) { /* the block's other channel between groups */
+            int32_t even, odd;
+            memcpy(&even, group, sizeof even);
+            memcpy(&odd, group + 2, sizeof odd);
+            *stream++ = __sadd16(even, even);
+            *stream++ = __sadd16(odd, odd);
+        }
+        *stream++ = s.multiplier;
+        *stream++ = s.round;
+        *stream++ = s.right + (c % 4 == 3 && c + 1 < channels ? 256 : 0);
+    }
+}
+
+/* One channel's output from the sum in register a (SCALE_DOUBLED), its multiplier, round and right next in the
+ * stream, stored at out; then the loop over the fours of channels (written out: the loop's two instructions are
+ * an eighth of a channel's), and over the pixels until out reaches `last` (a register, or the end on the stack
+ * loaded into a). */
+#define PIXEL_OUTPUT                                                                                                   \
+    "ldm %[s]!, {%[k0], %[k1], %[k2]}\n\t" SCALE_DOUBLED("%[a]", "%[k0]", "%[k1]", "%[k2]", "%[k0]")                   \
+    "strb %[a], [%[out]], #1\n\t"
+#define PIXEL_LOOPS(load, last)                                                                                        \
+    "tst %[k2], #256\n\t"                                                                                             \
+    "bne 1b\n\t" load "cmp %[out], " last "\n\t"                                                                      \
+    "bne 2b"
+
+/* tc_pointwise_pixels over 8 channels: a pixel's 4 words of lanes in x0 .. x3, each channel's bias and weights
+ * loaded by one LDM, the pixels' input, offset and end in registers too. */
+static inline __attribute__((always_inline)) void pixels8(const int8_t *input, int8_t *output, const int8_t *end,
+                                                          const int32_t *stream, int32_t offset2)
+{
+    register const int32_t *s __asm("r0");
+    register int32_t a __asm("r1"), k0 __asm("r2"), k1 __asm("r3"), k2 __asm("r4"), k3 __asm("r5");
+    register int32_t offset __asm("r6") = offset2;
+    register const int8_t *last __asm("r7") = end, *in __asm("r12") = input;
+    register int32_t x0 __asm("r8"), x1 __asm("r9"), x2 __asm("r10"), x3 __asm("r11");
+    register int8_t *out __asm("lr") = output;
+#define PIXEL8_CHANNEL                                                                                                 \
+    "ldm %[s]!, {%[a], %[k0], %[k1], %[k2], %[k3]}\n\t"                                                               \
+    "smlad %[a], %[k0], %[x0], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k1], %[x1], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k2], %[x2], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k3], %[x3], %[a]\n\t" PIXEL_OUTPUT
+    __asm volatile("2:\n\t"
+                   "ldm %[in]!, {%[k0], %[k1]}\n\t"
+                   "sxtab16 %[x0], %[offset], %[k0]\n\t"
+                   "sxtab16 %[x1], %[offset], %[k0], ror #8\n\t"
+                   "sxtab16 %[x2], %[offset], %[k1]\n\t"
+                   "sxtab16 %[x3], %[offset], %[k1], ror #8\n\t"
+                   "ldr %[s], %[stream]\n"
+                   "1:\n\t" PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL_LOOPS("", "%[last]")
+                   : [s] "=&r"(s), [a] "=&r"(a), [k0] "=&r"(k0), [k1] "=&r"(k1), [k2] "=&r"(k2), [k3] "=&r"(k3),
+                     [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3), [in] "+r"(in), [out] "+r"(out)
+                   : [offset] "r"(offset), [last] "r"(last), [stream] "m"(stream)
+                   : "cc", "memory");
+#undef PIXEL8_CHANNEL
+}
+
+/* tc_pointwise_pixels over 16 channels: a pixel's 8 words of lanes in x0 .. x7, each channel's bias and weights
+ * loaded by three LDMs; the pixels' input, offset and end on the stack. */
+static inline __attribute__((always_inline)) void pixels16(const int8_t *input, int8_t *output, const int8_t *end,
+                                                           const int32_t *stream, int32_t offset2)
+{
+    register const int32_t *s __asm("r0");
+    register int32_t a __asm("r1"), k0 __asm("r2"), k1 __asm("r3"), k2 __asm("r4");
+    register int32_t x0 __asm("r5"), x1 __asm("r6"), x2 __asm("r7"), x3 __asm("r8"), x4 __asm("r9"),
+        x5 __asm("r10"), x6 __asm("r11"), x7 __asm("r12");
+    register int8_t *out __asm("lr") = output;
+#define PIXEL16_CHANNEL                                                                                                \
+    "ldm %[s]!, {%[a], %[k0], %[k1], %[k2]}\n\t"                                                                      \
+    "smlad %[a], %[k0], %[x0], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k1], %[x1], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k2], %[x2], %[a]\n\t"                                                                              \
+    "ldm %[s]!, {%[k0], %[k1], %[k2]}\n\t"                                                                            \
+    "smlad %[a], %[k0], %[x3], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k1], %[x4], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k2], %[x5], %[a]\n\t"                                                                              \
+    "ldm %[s]!, {%[k0], %[k1]}\n\t"                                                                                   \
+    "smlad %[a], %[k0], %[x6], %[a]\n\t"                                                                              \
+    "smlad %[a], %[k1], %[x7], %[a]\n\t" PIXEL_OUTPUT
+    __asm volatile("2:\n\t"
+                   "ldr %[s], %[in]\n\t"
+                   "ldm %[s]!, {%[a], %[k0], %[k1], %[k2]}\n\t"
+                   "str %[s], %[in]\n\t"
+                   "ldr %[s], %[offset2]\n\t"
+                   "sxtab16 %[x0], %[s], %[a]\n\t"
+                   "sxtab16 %[x1], %[s], %[a], ror #8\n\t"
+                   "sxtab16 %[x2], %[s], %[k0]\n\t"
+                   "sxtab16 %[x3], %[s], %[k0], ror #8\n\t"
+                   "sxtab16 %[x4], %[s], %[k1]\n\t"
+                   "sxtab16 %[x5], %[s], %[k1], ror #8\n\t"
+                   "sxtab16 %[x6], %[s], %[k2]\n\t"
+                   "sxtab16 %[x7], %[s], %[k2], ror #8\n\t"
+                   "ldr %[s], %[stream]\n"
+                   "1:\n\t" PIXEL16_CHANNEL PIXEL16_CHANNEL PIXEL16_CHANNEL PIXEL16_CHANNEL
+                       PIXEL_LOOPS("ldr %[a], %[end]\n\t", "%[a]")
+                   : [s] "=&r"(s), [a] "=&r"(a), [k0] "=&r"(k0), [k1] "=&r"(k1), [k2] "=&r"(k2), [x0] "=&r"(x0),
+                     [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3), [x4] "=&r"(x4), [x5] "=&r"(x5), [x6] "=&r"(x6),
+                     [x7] "=&r"(x7), [out] "+r"(out), [in] "+m"(input)
+                   : [offset2] "m"(offset2), [end] "m"(end), [stream] "m"(stream)
+                   : "cc", "memory");
+#undef PIXEL16_CHANNEL
+}
+
+/* A 1x1 convolution at stride 1 without padding over 8 or 16 input channels into 4 to 32 (a chunk) output channels
+ * in fours, in [-128, 127]: one pixel at a time, its lanes expanded into registers, against a stream of each
+ * channel's bias, weights and scale on the stack (pointwise_stream) walked by LDMs, the sum requantised in four
+ * instructions. About 12.6 and 19 instructions an output over 8 and 16 channels (tc_pointwise_wide's pairs of
+ * pixels in memory: 19 and 23.7, the default detector's layers 3 and 7 on the M4). */
+void tc_pointwise_pixels(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
+                         const tc_dims *out, int32_t offset2, const tc_output_params *p)
+{
+    int32_t stream[MATMUL_CHUNK * (16 / 2 + 4)];
+    pointwise_stream(weights, in->c, out->c, p, stream);
+    const int8_t *end = output + out->n * out->h * out->w * out->c;
+    if (in->c == 8) {
+        pixels8(input, output, end, stream, offset2);
+    } else {
+        pixels16(input, output, end, stream, offset2);
+    }
+}
+#endif

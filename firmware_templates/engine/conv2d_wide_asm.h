@@ -1,0 +1,197 @@
+/* The int16-weight blocks' asm that conv2d_matmul.c and conv2d_pointwise.c share (private to the two): a block of
+ * two output channels at two pixels (BLOCK2X2_*), each block's sums requantised in its registers and stored
+ * (SCALE_*, blocks2x2_wide_outputs), two pixels' windows expanded into int16 lanes (expand_pair); and the 1x1
+ * loops of conv2d_pointwise.c that conv2d_matmul.c hands its layers to. */
+#ifndef CONV2D_WIDE_ASM_H
+#define CONV2D_WIDE_ASM_H
+
+#include "tinyctl_dsp.h"
+
+#if TC_DSP
+#define MATMUL_MAX_DEPTH 288  /* band bytes (3x3x32): two pixels' int16 copy is on the stack */
+#define MATMUL_CHUNK 32       /* output channels whose tc_channel_scale sits on the stack at once */
+
+/* One group of a block of two channels at the two pixels: the pixels' lanes (`lanes`: BLOCK2X2_LANES_STEP or
+ * BLOCK2X2_LANES_AT), then each channel's two weight words against them; `op` smuad for a first group, which
+ * needs no zeroed sums, else smlad with the sums s00 .. s11. */
+#define BLOCK2X2_WIDE_GROUP(lanes, op, s00, s10, s01, s11)                                                             \
+    lanes "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                          \
+    op "%[a00], %[ke], %[x0e]" s00 "\n\t"                                                                              \
+    "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                          \
+    op "%[a10], %[ke], %[x1e]" s10 "\n\t"                                                                              \
+    "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"                                                                          \
+    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                                \
+    op "%[a01], %[ke], %[x0e]" s01 "\n\t"                                                                              \
+    "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                          \
+    op "%[a11], %[ke], %[x1e]" s11 "\n\t"                                                                              \
+    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"
+#define BLOCK2X2_FIRST(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smuad ", "", "", "", "")
+#define BLOCK2X2_MORE(lanes) BLOCK2X2_WIDE_GROUP(lanes, "smlad ", ", %[a00]", ", %[a10]", ", %[a01]", ", %[a11]")
+/* A group's lanes stepped through (then rewound for the next block), or at .Lgroup from the window's start. */
+#define BLOCK2X2_LANES_STEP                                                                                            \
+    "ldrd %[x1e], %[x1o], [%[lanes], #8]\n\t"                                                                          \
+    "ldrd %[x0e], %[x0o], [%[lanes]], #16\n\t"
+#define BLOCK2X2_LANES_AT                                                                                              \
+    "ldrd %[x1e], %[x1o], [%[lanes], #.Lgroup * 16 + 8]\n\t"                                                           \
+    "ldrd %[x0e], %[x0o], [%[lanes], #.Lgroup * 16]\n\t"
+/* One block over `groups` (in n, >= 1) whole words of pre-widened weights: the first group, then the rest in a
+ * loop of two groups a turn (the counter's cost halved: 5% of a 3x3x16 window), n its turns, entered at its
+ * second group when an odd number remains. */
+#define BLOCK2X2_WIDE                                                                                                  \
+    "ldr %[n], %[groups]\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"                          \
+    "beq 3f\n\t"                                                                                                      \
+    "adds %[n], %[n], #1\n\t"                                                                                         \
+    "lsrs %[n], %[n], #1\n\t"                                                                                         \
+    "bcc 4f\n"                                                                                                         \
+    "1:\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_STEP) "4:\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_STEP) "subs %[n], %[n], #1\n\t"  \
+    "bne 1b\n"                                                                                                         \
+    "3:\n\t"
+/* The same over 1 + `more` groups written out: no counter, and the lanes need no rewinding. */
+#define BLOCK2X2_WIDE_UNROLLED                                                                                         \
+    ".set .Lgroup, 0\n\t" BLOCK2X2_FIRST(BLOCK2X2_LANES_AT) ".rept %c[more]\n\t"                                      \
+    ".set .Lgroup, .Lgroup + 1\n\t" BLOCK2X2_MORE(BLOCK2X2_LANES_AT) ".endr\n\t"
+#define BLOCK2X2_WIDE_OPERANDS                                                                                         \
+    [a00] "=&r"(a00), [a10] "=&r"(a10), [a01] "=&r"(a01), [a11] "=&r"(a11), [lanes] "+r"(lanes), [w] "+r"(w),          \
+        [n] "=&r"(n), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o), [ke] "=&r"(ke),          \
+        [ko] "=&r"(ko)
+
+/* One output of a block's sum in place, tc_output_scaled in five instructions, the channel's scale in registers
+ * b (bias2), m (multiplier), r (round) and s (right), tmp a scratch: SMMLAR adds the rounding term to the high
+ * product x exactly, and the correction of a negative x (x >> 31) is taken from the sign of its operand
+ * t = bias2 + 2 * acc instead: m >= 0, so t < 0 gives x <= 0, and where x is 0 (x + round - 1) >> right equals
+ * (x + round) >> right, round being 2^(right - 1) plus a multiple of 2^right with right >= 1. */
+#define SCALE_FULL(acc, b, m, r, s, tmp)                                                                               \
+    "add " acc ", " b ", " acc ", lsl #1\n\t" SCALE_DOUBLED(acc, m, r, s, tmp)
+/* The same from the operand t = bias2 + 2 * acc, in register t. */
+#define SCALE_DOUBLED(t, m, r, s, tmp)                                                                                 \
+    "smmlar " tmp ", " t ", " m ", " r "\n\t"                                                                          \
+    "add " t ", " tmp ", " t ", asr #31\n\t"                                                                           \
+    "asr " t ", " t ", " s "\n\t"                                                                                      \
+    "ssat " t ", #8, " t "\n\t"
+
+/* The scales of a block's two channels into x0e .. x1o, each applied to its two sums in place (SCALE_FULL). */
+#define BLOCK2X2_SCALE                                                                                                 \
+    "ldr %[n], %[scales]\n\t"                                                                                        \
+    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
+    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
+    SCALE_FULL("%[a00]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")                                              \
+    SCALE_FULL("%[a10]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")                                              \
+    "ldrd %[x0e], %[x0o], [%[n]], #8\n\t"                                                                             \
+    "ldrd %[x1e], %[x1o], [%[n]], #8\n\t"                                                                             \
+    "str %[n], %[scales]\n\t"                                                                                         \
+    SCALE_FULL("%[a01]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")                                              \
+    SCALE_FULL("%[a11]", "%[x0e]", "%[x0o]", "%[x1e]", "%[x1o]", "%[ke]")
+/* The next block, or the end: BLOCK2X2_WIDE's lanes back to the window's start first (BLOCK2X2_WIDE_UNROLLED's
+ * stay there). */
+#define BLOCK2X2_REWIND                                                                                                \
+    "ldr %[n], %[rewind]\n\t"                                                                                         \
+    "sub %[lanes], %[lanes], %[n]\n\t"
+#define BLOCK2X2_NEXT                                                                                                  \
+    "ldr %[n], %[end]\n\t"                                                                                            \
+    "cmp %[output], %[n]\n\t"                                                                                         \
+    "bne 2b"
+/* A block's four outputs stored: SSAT's clamp alone (into [-128, 127]), or packed in a word and clamped at once
+ * by SSUB8 and SEL against the range's ends in each byte. */
+#define BLOCK2X2_STORE_FULL                                                                                            \
+    "ldr %[n], %[second]\n\t"                                                                                         \
+    "strb %[a10], [%[output], %[n]]\n\t"                                                                              \
+    "strb %[a00], [%[output]], #1\n\t"                                                                                \
+    "strb %[a11], [%[output], %[n]]\n\t"                                                                              \
+    "strb %[a01], [%[output]], #1\n\t"
+#define BLOCK2X2_STORE_CLAMPED                                                                                         \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
+    "pkhbt %[a00], %[a00], %[a10], lsl #16\n\t"                                                                       \
+    "ldr %[x0e], %[lo4]\n\t"                                                                                          \
+    "ldr %[x0o], %[hi4]\n\t"                                                                                          \
+    "ssub8 %[x1e], %[a00], %[x0e]\n\t"                                                                                \
+    "sel %[a00], %[a00], %[x0e]\n\t"                                                                                  \
+    "ssub8 %[x1e], %[x0o], %[a00]\n\t"                                                                                \
+    "sel %[a00], %[a00], %[x0o]\n\t"                                                                                  \
+    "ldr %[n], %[second]\n\t"                                                                                         \
+    "lsr %[a10], %[a00], #16\n\t"                                                                                     \
+    "strh %[a10], [%[output], %[n]]\n\t"                                                                              \
+    "strh %[a00], [%[output]], #2\n\t"
+/* The asm of blocks2x2_wide_outputs: each block (`blocks`), its requantisation, `store` and `next`. */
+#define BLOCKS2X2_WIDE_OUTPUTS(blocks, store, next)                                                                    \
+    __asm volatile("2:\n\t" blocks BLOCK2X2_SCALE store next                                                           \
+                   : BLOCK2X2_WIDE_OPERANDS, [output] "+r"(output), [scales] "+m"(job->scales)                         \
+                   : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),                        \
+                     [second] "m"(job->second), [lo4] "m"(job->lo4), [hi4] "m"(job->hi4), [more] "n"(more)             \
+                   : "cc", "memory")
+
+/* What blocks2x2_wide_outputs reads from memory, having no register left: the next block's scales and the end
+ * of the outputs (per pair of pixels), the window's groups of 4 and their bytes of lanes (16 each), the
+ * second pixel's outputs from the first's, the activation range in each byte. A local of the caller's, so that
+ * each is one load from the stack, and set once where it does not change. */
+typedef struct {
+    const tc_channel_scale *scales;
+    const int8_t *end;
+    int32_t groups, rewind, second, lo4, hi4;
+} wide_outputs_job;
+
+static inline wide_outputs_job wide_outputs_job_of(int32_t groups, int32_t second, const tc_output_params *p)
+{
+    const wide_outputs_job job = {NULL, NULL, groups, 16 * groups, second, (int32_t)((uint8_t)p->min * 0x01010101u),
+                                  (int32_t)((uint8_t)p->max * 0x01010101u)};
+    return job;
+}
+
+/* blocks2x2_wide with each block's four sums requantised in the registers that held its inputs and weights
+ * and stored as int8: channel k's outputs at output[k] (first pixel) and output[job->second + k], scales from
+ * job->scales (tc_channel_scales) on, until output reaches job->end. About three instructions an output fewer
+ * than the sums' stores, reloads and loop in tc_outputs2_dsp, a fifth of a short window's cost. Into
+ * [-128, 127] (`full`) the SSAT clamps; into a narrower range the four outputs, packed in a word, are clamped
+ * at once (about two instructions an output more). `unrolled`: 0, or job->groups, a constant, when the
+ * blocks' groups are written out (BLOCK2X2_WIDE_UNROLLED: 7 instructions a block fewer over 2 groups). */
+static inline __attribute__((always_inline)) void
+blocks2x2_wide_outputs(const int32_t *lanes, const int16_t *w, int8_t *output, wide_outputs_job *job, const int full,
+                       const int32_t unrolled)
+{
+    const int32_t more = unrolled > 0 ? unrolled - 1 : 0;
+    int32_t a00, a10, a01, a11, x0e, x0o, x1e, x1o, ke, ko, n;
+    if (unrolled && full) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_FULL, BLOCK2X2_NEXT);
+    } else if (unrolled) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE_UNROLLED, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_NEXT);
+    } else if (full) {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_FULL, BLOCK2X2_REWIND BLOCK2X2_NEXT);
+    } else {
+        BLOCKS2X2_WIDE_OUTPUTS(BLOCK2X2_WIDE, BLOCK2X2_STORE_CLAMPED, BLOCK2X2_REWIND BLOCK2X2_NEXT);
+    }
+}
+
+/* tc_expand_s8 of two pixels' windows of `groups` (>= 1) whole words, from x and x + step, into lanes
+ * interleaved as blocks2x2_wide reads them (a group of the first, then of the second). In asm: gcc's loop
+ * spills and reloads the registers of the loop around it, more than the loop itself costs. */
+static inline __attribute__((always_inline)) void
+expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int32_t groups)
+{
+    int32_t v0, v1, even, odd;
+    __asm volatile("1:\n\t"
+                   "ldr %[v1], [%[x], %[step]]\n\t"
+                   "ldr %[v0], [%[x]], #4\n\t"
+                   "sxtab16 %[even], %[offset2], %[v0]\n\t"
+                   "sxtab16 %[odd], %[offset2], %[v0], ror #8\n\t"
+                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
+                   "sxtab16 %[even], %[offset2], %[v1]\n\t"
+                   "sxtab16 %[odd], %[offset2], %[v1], ror #8\n\t"
+                   "strd %[even], %[odd], [%[lanes]], #8\n\t"
+                   "subs %[n], %[n], #1\n\t"
+                   "bne 1b"
+                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [v0] "=&r"(v0), [v1] "=&r"(v1),
+                     [even] "=&r"(even), [odd] "=&r"(odd)
+                   : [step] "r"(step), [offset2] "r"(offset2)
+                   : "cc", "memory");
+}
+
+/* A 1x1 convolution without padding, its inputs inside the image, over whole words of input channels into an even
+ * number of output channels, on int16 weights (conv2d_pointwise.c). */
+void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
+                       const tc_dims *out, const tc_window *win, int32_t offset2, const tc_output_params *p);
+/* The same at stride 1 over 8 or 16 input channels into 4 to 32 output channels in fours, in [-128, 127]. */
+void tc_pointwise_pixels(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
+                         const tc_dims *out, int32_t offset2, const tc_output_params *p);
+#endif
+
+#endif /* CONV2D_WIDE_ASM_H */

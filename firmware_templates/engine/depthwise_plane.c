@@ -20,14 +20,16 @@
 #if TC_DSP
 #define PLANE_ROW_BYTES 256 /* a padded row: int16 values for output rows of up to 126 pixels */
 #define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
-#define PLANE_S2_MIN_W 12 /* stride 2 copies 4 values an output: below this, depthwise_conv2d.c is faster */
-#define PLANE_MIN_OUTPUTS 30 /* a channel's outputs: the plane is the faster from 6x5 on, not on 5x5 */
+#define PLANE_RING_BYTES (3 * PLANE_ROW_BYTES) /* a channel's ring of 3 rows */
+#define PLANE_RING_VALUES (PLANE_RING_BYTES / 2)
+#define PLANE_S2_MIN_W 8 /* stride 2 copies 4 values an output: below this, depthwise_conv2d.c is faster */
+#define PLANE_MIN_OUTPUTS 25 /* a channel's outputs: the plane is the faster from 6x5 on, not on 5x5 */
 /* From PLANE_WIDE_CHANNELS channels into [-128, 127] (4 or more groups a pixel in the general path's asm,
  * which requantises there too): the plane is the faster from 10x10 outputs on (32 channels: 3.9 against
  * 4.0 per MAC), not on 9x9 (4.2 against 4.0), and with stride 2 on rows of 24 outputs (16 channels: 4.3
  * against 4.6), not of 12 (32 channels: 5.2 against 4.1). */
 #define PLANE_WIDE_CHANNELS 16
-#define PLANE_MIN_OUTPUTS_WIDE 82
+#define PLANE_MIN_OUTPUTS_WIDE 64
 #define PLANE_S2_MIN_W_WIDE 16
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
@@ -39,6 +41,16 @@ static int32_t plane_row_length(int32_t out_w, int32_t stride)
     return (stride * out_w + 3) & ~1;
 }
 
+/* Whether no channel's multiplier is negative (TFLite's never are), which plane_quad_full's rounding needs. */
+static int plane_multipliers_nonnegative(const tc_output_params *p, int32_t channels)
+{
+    int32_t negative = 0;
+    for (int32_t q = 0; q < (p->per_channel ? channels : 1); ++q) {
+        negative |= p->multiplier[q];
+    }
+    return negative >= 0;
+}
+
 int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_window *win, const tc_output_params *p)
 {
     const int32_t stride = win->stride_w, wide = out->c >= PLANE_WIDE_CHANNELS && p->min == -128 && p->max == 127;
@@ -46,7 +58,7 @@ int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_wind
            && (stride == 1 || (stride == 2 && out->w >= (wide ? PLANE_S2_MIN_W_WIDE : PLANE_S2_MIN_W)))
            && win->pad_top <= 2 && win->pad_left <= 2
            && out->h * out->w >= (wide ? PLANE_MIN_OUTPUTS_WIDE : PLANE_MIN_OUTPUTS) && p->fast_scale
-           && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES;
+           && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES && plane_multipliers_nonnegative(p, out->c);
 }
 
 /* Two int16 values from any even address (one word load; unaligned ones are fine on these cores). */
@@ -70,9 +82,9 @@ typedef const int32_t (*plane_rows)[3]; /* 3 consecutive rows of a plane_weights
 
 /* A channel's requantisation as plane_quad_full's asm loads it: twice the bias with the offset folded
  * in (twice, for two LDRDs into the four accumulators), its tc_channel_scale's multiplier, round and
- * right, and the output's step in bytes. */
+ * right, and the output's step in bytes; then the activation range and the outputs of a row. */
 typedef struct {
-    int32_t bias2[2], multiplier, round, right, step;
+    int32_t bias2[2], multiplier, round, right, step, lo, hi, out_w;
 } plane_requant;
 
 static inline int32_t plane_pair16(int32_t bottom, int32_t top)
@@ -157,54 +169,6 @@ static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, p
             "m"(*(const int32_t(*)[9])k));
 }
 
-/* plane_quad into [-128, 127], stride 1: the four outputs requantised in the asm's registers (as
- * tc_shift_clamp) and stored r->step bytes apart from o, which moves past them. In C, gcc keeps 14
- * values live across the pass and reloads the scale, the step and the output addresses from the stack
- * (76 instructions a pass against 66 here). */
-static inline __attribute__((always_inline)) void plane_quad_full(const int16_t *q, plane_rows k,
-                                                                   const plane_requant *r, int8_t **o)
-{
-    int32_t a0, a1, a2, a3, xa, xb, w01, w12, w20;
-    __asm("ldrd %[a0], %[a1], [%[r]]\n\t"
-          "ldrd %[a2], %[a3], [%[r]]\n\t"
-          PLANE_ROW4_ASM(0, 0, "a0", "a1", "a2", "a3")
-          PLANE_ROW4_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
-          PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
-          "ldrd %[xa], %[xb], [%[r], #8]\n\t"   /* multiplier, round */
-          "ldrd %[w01], %[w12], [%[r], #16]\n\t" /* right, step */
-          "smmulr %[a0], %[a0], %[xa]\n\t"
-          "smmulr %[a1], %[a1], %[xa]\n\t"
-          "smmulr %[a2], %[a2], %[xa]\n\t"
-          "smmulr %[a3], %[a3], %[xa]\n\t"
-          "add %[a0], %[a0], %[a0], asr #31\n\t"
-          "add %[a1], %[a1], %[a1], asr #31\n\t"
-          "add %[a2], %[a2], %[a2], asr #31\n\t"
-          "add %[a3], %[a3], %[a3], asr #31\n\t"
-          "add %[a0], %[a0], %[xb]\n\t"
-          "add %[a1], %[a1], %[xb]\n\t"
-          "add %[a2], %[a2], %[xb]\n\t"
-          "add %[a3], %[a3], %[xb]\n\t"
-          "asr %[a0], %[a0], %[w01]\n\t"
-          "asr %[a1], %[a1], %[w01]\n\t"
-          "asr %[a2], %[a2], %[w01]\n\t"
-          "asr %[a3], %[a3], %[w01]\n\t"
-          "ssat %[a0], #8, %[a0]\n\t"
-          "ssat %[a1], #8, %[a1]\n\t"
-          "ssat %[a2], #8, %[a2]\n\t"
-          "ssat %[a3], #8, %[a3]\n\t"
-          "strb %[a0], [%[o]]\n\t"
-          "strb %[a1], [%[o], %[w12]]\n\t"
-          "add %[o], %[o], %[w12], lsl #1\n\t"
-          "strb %[a2], [%[o]]\n\t"
-          "strb %[a3], [%[o], %[w12]]\n\t"
-          "add %[o], %[o], %[w12], lsl #1"
-          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb),
-            [w01] "=&r"(w01), [w12] "=&r"(w12), [w20] "=&r"(w20), [o] "+r"(*o)
-          : [q] "r"(q), [k] "r"(k), [r] "r"(r), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
-            "m"(*(const int32_t(*)[9])k), "m"(*r)
-          : "memory");
-}
-
 /* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs A..E `at`
  * bytes past q (three registers: each pair is dead after its second output), the row's weights `kat`
  * bytes past k. Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
@@ -236,6 +200,73 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
             [xc] "=&r"(xc), [w01] "=&r"(w01), [w20] "=&r"(w20)
           : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
             "m"(*(const int32_t(*)[9])k));
+}
+
+/* The four sums a0..a3 (doubled, with the bias) requantised into [-128, 127] in the quad's asm (as
+ * tc_shift_clamp) and stored r->step bytes apart from o, which moves past them; the registers named
+ * m, rnd, sh, st and t are free for the scale. tc_shift_clamp's x + (x < 0) + round is one SMMLAR
+ * (x + round) and the sum's sign: with a multiplier of 0 or more x has the sum's sign, or is 0, where
+ * (round - 1) >> right and round >> right are both the zero point (right >= 1). */
+#define PLANE_REQUANT4_ASM(m, rnd, sh, st, t)                                       \
+    "ldrd %[" m "], %[" rnd "], [%[r], #8]\n\t"  /* multiplier, round */          \
+    "ldrd %[" sh "], %[" st "], [%[r], #16]\n\t" /* right, step */                \
+    "smmlar %[" t "], %[a0], %[" m "], %[" rnd "]\n\t"                             \
+    "add %[a0], %[" t "], %[a0], asr #31\n\t"                                     \
+    "smmlar %[" t "], %[a1], %[" m "], %[" rnd "]\n\t"                             \
+    "add %[a1], %[" t "], %[a1], asr #31\n\t"                                     \
+    "smmlar %[" t "], %[a2], %[" m "], %[" rnd "]\n\t"                             \
+    "add %[a2], %[" t "], %[a2], asr #31\n\t"                                     \
+    "smmlar %[" t "], %[a3], %[" m "], %[" rnd "]\n\t"                             \
+    "add %[a3], %[" t "], %[a3], asr #31\n\t"                                     \
+    "asr %[a0], %[a0], %[" sh "]\n\t"                                             \
+    "asr %[a1], %[a1], %[" sh "]\n\t"                                             \
+    "asr %[a2], %[a2], %[" sh "]\n\t"                                             \
+    "asr %[a3], %[a3], %[" sh "]\n\t"                                             \
+    "ssat %[a0], #8, %[a0]\n\t"                                                   \
+    "ssat %[a1], #8, %[a1]\n\t"                                                   \
+    "ssat %[a2], #8, %[a2]\n\t"                                                   \
+    "ssat %[a3], #8, %[a3]\n\t"                                                   \
+    "strb %[a0], [%[o]]\n\t"                                                      \
+    "strb %[a1], [%[o], %[" st "]]\n\t"                                           \
+    "add %[o], %[o], %[" st "], lsl #1\n\t"                                       \
+    "strb %[a2], [%[o]]\n\t"                                                      \
+    "strb %[a3], [%[o], %[" st "]]\n\t"                                           \
+    "add %[o], %[o], %[" st "], lsl #1"
+
+/* plane_quad (or plane_quad_s2) into [-128, 127], the four outputs requantised and stored in the asm
+ * (PLANE_REQUANT4_ASM). In C, gcc keeps 14 values live across the pass and reloads the scale, the step
+ * and the output addresses from the stack, or after every byte store (stride 1: 76 instructions a
+ * pass against 62 here). */
+static inline __attribute__((always_inline)) void plane_quad_full(const int16_t *q, plane_rows k,
+                                                                   const plane_requant *r, int8_t **o,
+                                                                   const int stride)
+{
+    int32_t a0, a1, a2, a3, xa, xb, xc, w01, w12, w20;
+    if (stride == 1) {
+        __asm("ldrd %[a0], %[a1], [%[r]]\n\t"
+              "ldrd %[a2], %[a3], [%[r]]\n\t"
+              PLANE_ROW4_ASM(0, 0, "a0", "a1", "a2", "a3")
+              PLANE_ROW4_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
+              PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
+              PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "w20")
+              : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb),
+                [w01] "=&r"(w01), [w12] "=&r"(w12), [w20] "=&r"(w20), [o] "+r"(*o)
+              : [q] "r"(q), [k] "r"(k), [r] "r"(r), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+                "m"(*(const int32_t(*)[9])k), "m"(*r)
+              : "memory");
+    } else {
+        __asm("ldrd %[a0], %[a1], [%[r]]\n\t"
+              "ldrd %[a2], %[a3], [%[r]]\n\t"
+              PLANE_ROW4_S2_ASM(0, 0, "a0", "a1", "a2", "a3")
+              PLANE_ROW4_S2_ASM(PLANE_ROW_BYTES, 12, "a0", "a1", "a2", "a3")
+              PLANE_ROW4_S2_ASM(2 * PLANE_ROW_BYTES, 24, "a0", "a1", "a2", "a3")
+              PLANE_REQUANT4_ASM("xa", "xb", "w01", "w20", "xc")
+              : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb),
+                [xc] "=&r"(xc), [w01] "=&r"(w01), [w20] "=&r"(w20), [o] "+r"(*o)
+              : [q] "r"(q), [k] "r"(k), [r] "r"(r), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+                "m"(*(const int32_t(*)[9])k), "m"(*r)
+              : "memory");
+    }
 }
 
 /* The 3x3 window of one output, q (4-byte aligned) at its top left (C: only an odd row's last output). */
@@ -289,15 +320,15 @@ static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32
 /* One output row of the channel from its 3 padded input rows at q, four outputs a pass, then the
  * last 2 and 1, their windows `stride` values apart; o steps s->step bytes an output. Each accumulator
  * starts at twice the bias with the offset folded in (s->bias2) and sums doubled weights. */
-static inline __attribute__((always_inline)) void
-plane_output_row(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o, int32_t out_w, int32_t lo,
-                 int32_t hi, const int full, const int stride)
+static inline __attribute__((always_inline)) void plane_output_row(const int16_t *q, plane_rows k,
+                                                                    const plane_requant *s, int8_t *o,
+                                                                    const int full, const int stride)
 {
-    const int32_t c = s->step, bias2 = s->bias2[0];
+    const int32_t c = s->step, bias2 = s->bias2[0], lo = s->lo, hi = s->hi, out_w = s->out_w;
     for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4 * stride) {
         int32_t a[4];
-        if (stride == 1 && full) {
-            plane_quad_full(q, k, s, &o);
+        if (full) {
+            plane_quad_full(q, k, s, &o, stride);
             continue;
         }
         if (stride == 1) {
@@ -334,6 +365,39 @@ static void plane_copy_row(const int8_t *src, int32_t step, int32_t n, int16_t *
     }
     for (; n > 0; --n, src += step) {
         *dst++ = *src;
+    }
+}
+
+/* One pixel pair of plane_copy_rows2's asm: the two channels' halfwords of two pixels as one word
+ * (a0, b0, a1, b1), split by SXTB16 into each channel's int16 pair, stored PLANE_RING_BYTES apart. */
+#define PLANE_PIXELS2_ASM                                       \
+    "ldrh %[a], [%[s]]\n\t"                                     \
+    "ldrh %[b], [%[s], %[step]]\n\t"                            \
+    "add %[s], %[s], %[step], lsl #1\n\t"                       \
+    "orr %[a], %[a], %[b], lsl #16\n\t"                         \
+    "sxtb16 %[b], %[a], ror #8\n\t"                             \
+    "sxtb16 %[a], %[a]\n\t"                                     \
+    "str %[b], [%[d], #" PLANE_AT(PLANE_RING_BYTES) "]\n\t"     \
+    "str %[a], [%[d]], #4\n\t"
+
+/* n values of two neighbouring channels (src at the first one's; step bytes between values) to int16,
+ * the first channel's at dst and the second's PLANE_RING_BYTES past it: one halfword load a pixel
+ * for both (2.25 instructions a value, against 6.7 a channel at a time). */
+static void plane_copy_rows2(const int8_t *src, int32_t step, int32_t n, int16_t *dst)
+{
+    int32_t a, b;
+    for (int32_t quads = n >> 2; quads > 0; --quads) {
+        __asm(PLANE_PIXELS2_ASM PLANE_PIXELS2_ASM
+              : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst)
+              : [step] "r"(step)
+              : "memory");
+    }
+    if (n & 2) {
+        __asm(PLANE_PIXELS2_ASM : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst) : [step] "r"(step) : "memory");
+    }
+    if (n & 1) {
+        dst[0] = src[0];
+        dst[PLANE_RING_VALUES] = src[1];
     }
 }
 
@@ -374,48 +438,82 @@ static plane_geometry plane_geometry_of(const tc_dims *in, const tc_dims *out, c
     return g;
 }
 
-/* Channel ch of the whole output, batch by batch. Padded row r (input row r - pad_top, padding
- * outside the image) lives in row r % 3 of the ring: the window of output row (r - 2) / stride, made
- * once r - 2 is a multiple of the stride, has its filter row j in ring row (r + 1 + j) % 3, so its
- * weights are the filter rows from (2 - r % 3) on. */
-static inline __attribute__((always_inline)) void
-plane_channel(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output, const tc_dims *out,
-              const plane_geometry *g, const tc_output_params *p, int16_t *rows, int32_t offset, int32_t ch,
-              const int full, const int stride)
-{
-    plane_weights k;
-    tc_channel_scale s;
-    const int32_t sum = plane_weights_of(weights + ch, g->row_tap, g->tap, &k);
-    const int32_t bias2 = 2 * ((p->bias ? p->bias[ch] : 0) + offset * sum);
-    tc_channel_scales(p, ch, 1, &s);
-    const plane_requant requant = {{bias2, bias2}, s.multiplier, s.round, s.right, g->out_step};
-    for (int32_t b = 0; b < out->n; ++b) {
-        const int8_t *plane_in = input + b * in->h * in->w * in->c + ch;
-        int8_t *plane_out = output + b * out->h * out->w * out->c + ch;
-        int32_t ring = 0; /* r % 3 */
-        for (int32_t r = 0; r < stride * (g->out_rows - 1) + 3; ++r, ring = ring == 2 ? 0 : ring + 1) {
-            int16_t *row = rows + ring * PLANE_ROW_VALUES + g->pad_left;
-            const int32_t y = r - g->pad_top;
-            if (y >= 0 && y < g->in_rows) {
-                plane_copy_row(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
-            } else {
-                plane_fill(row, -offset, g->inside);
-            }
-            if (r >= 2 && (stride == 1 || (r & 1) == 0)) {
-                plane_output_row(rows, &k.row[2 - ring], &requant, plane_out + (r - 2) / stride * g->out_row_step,
-                                 g->out_cols, p->min, p->max, full, stride);
-            }
-        }
+/* One output row of a channel (plane_output_row), a function for each stride and range, so that its
+ * loop has the registers to itself. */
+typedef void (*plane_row_fn)(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
+
+#define PLANE_ROW_FN(name, full, stride)                                                       \
+    static __attribute__((noinline)) void name(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o) \
+    {                                                                                          \
+        plane_output_row(q, k, s, o, full, stride);                                            \
     }
+PLANE_ROW_FN(plane_row_s1_full, 1, 1)
+PLANE_ROW_FN(plane_row_s1, 0, 1)
+PLANE_ROW_FN(plane_row_s2_full, 1, 2)
+PLANE_ROW_FN(plane_row_s2, 0, 2)
+
+/* What every channel of the layer shares. */
+typedef struct {
+    const int8_t *input, *weights;
+    int8_t *output;
+    const tc_dims *in, *out;
+    const plane_geometry *g;
+    const tc_output_params *p;
+    int16_t *rows; /* the rings of two channels, PLANE_RING_VALUES apart */
+    int32_t offset, stride;
+    plane_row_fn output_row;
+} plane_layer;
+
+/* Channel ch's weights (k) and requantisation (r), the input offset folded into the bias. */
+static void plane_channel_of(const plane_layer *l, int32_t ch, plane_weights *k, plane_requant *r)
+{
+    tc_channel_scale s;
+    const tc_output_params *p = l->p;
+    const int32_t sum = plane_weights_of(l->weights + ch, l->g->row_tap, l->g->tap, k);
+    const int32_t bias2 = 2 * ((p->bias ? p->bias[ch] : 0) + l->offset * sum);
+    tc_channel_scales(p, ch, 1, &s);
+    const plane_requant requant = {{bias2, bias2}, s.multiplier, s.round, s.right, l->g->out_step, p->min, p->max,
+                                   l->g->out_cols};
+    *r = requant;
 }
 
-static inline __attribute__((always_inline)) void
-plane_channels(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output, const tc_dims *out,
-               const plane_geometry *g, const tc_output_params *p, int16_t *rows, int32_t offset, const int full,
-               const int stride)
+/* Channels ch to ch + count - 1 (1 or 2) of the whole output, batch by batch, channel j in the ring at
+ * rows + j * PLANE_RING_VALUES: two channels' rows are copied in one walk of the image. Padded row r
+ * (input row r - pad_top, padding outside the image) lives in row r % 3 of the ring: the window of
+ * output row (r - 2) / stride, made once r - 2 is a multiple of the stride, has its filter row j in
+ * ring row (r + 1 + j) % 3, so its weights are the filter rows from (2 - r % 3) on. */
+static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
 {
-    for (int32_t ch = 0; ch < in->c; ++ch) {
-        plane_channel(input, in, weights, output, out, g, p, rows, offset, ch, full, stride);
+    const plane_geometry *g = l->g;
+    const int32_t stride = l->stride, last = stride * (g->out_rows - 1) + 3;
+    plane_weights k[2];
+    plane_requant requant[2];
+    for (int32_t j = 0; j < count; ++j) {
+        plane_channel_of(l, ch + j, &k[j], &requant[j]);
+    }
+    for (int32_t b = 0; b < l->out->n; ++b) {
+        const int8_t *plane_in = l->input + b * l->in->h * l->in->w * l->in->c + ch;
+        int8_t *o = l->output + b * l->out->h * l->out->w * l->out->c + ch; /* the output row's */
+        int32_t ring = 0; /* r % 3 */
+        for (int32_t r = 0; r < last; ++r) {
+            int16_t *row = l->rows + ring * PLANE_ROW_VALUES + g->pad_left;
+            const int32_t y = r - g->pad_top;
+            if (y >= 0 && y < g->in_rows && count == 2) {
+                plane_copy_rows2(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
+            } else if (y >= 0 && y < g->in_rows) {
+                plane_copy_row(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
+            } else {
+                plane_fill(row, -l->offset, g->inside);
+                plane_fill(row + PLANE_RING_VALUES, -l->offset, g->inside);
+            }
+            if (r >= 2 && (stride == 1 || (r & 1) == 0)) {
+                for (int32_t j = 0; j < count; ++j) {
+                    l->output_row(l->rows + j * PLANE_RING_VALUES, &k[j].row[2 - ring], &requant[j], o + j);
+                }
+                o += g->out_row_step;
+            }
+            ring = ring == 2 ? 0 : ring + 1;
+        }
     }
 }
 
@@ -429,22 +527,21 @@ static int plane_in_place(const int8_t *input, const tc_dims *in, const int8_t *
 void tc_depthwise_plane_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output,
                            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p)
 {
-    int16_t rows[3 * PLANE_ROW_VALUES] __attribute__((aligned(4)));
+    int16_t rows[2 * PLANE_RING_VALUES] __attribute__((aligned(4))); /* two channels' rings */
     const int32_t offset = -io->input_zero_point, stride = win->stride_w;
     /* transposed writes whole columns first: never in place, whose safety needs raster order */
     const int transposed = out->h > out->w && plane_row_length(out->h, stride) <= PLANE_ROW_VALUES
                            && !plane_in_place(input, in, output, out);
     const plane_geometry g = plane_geometry_of(in, out, win, stride, transposed);
     const int full = p->min == -128 && p->max == 127;
-    plane_fill(rows, -offset, 3 * PLANE_ROW_VALUES);
-    if (stride == 1 && full) {
-        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 1, 1);
-    } else if (stride == 1) {
-        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 0, 1);
-    } else if (full) {
-        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 1, 2);
-    } else {
-        plane_channels(input, in, weights, output, out, &g, p, rows, offset, 0, 2);
+    const plane_row_fn output_row = stride == 1 ? (full ? plane_row_s1_full : plane_row_s1)
+                                                : (full ? plane_row_s2_full : plane_row_s2);
+    const plane_layer layer = {input, weights, output, in, out, &g, p, rows, offset, stride, output_row};
+    for (int32_t r = 0; r < 6; ++r) { /* the padding the copies leave: as far as the windows reach */
+        plane_fill(rows + r * PLANE_ROW_VALUES, -offset, plane_row_length(g.out_cols, stride));
+    }
+    for (int32_t ch = 0; ch < in->c; ch += 2) {
+        plane_channels_at(&layer, ch, in->c - ch >= 2 ? 2 : 1);
     }
 }
 #endif

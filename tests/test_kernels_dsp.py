@@ -409,11 +409,12 @@ def _plane_quads_requantised_cases(rng) -> list:
 
 
 def _small_plane_cases(rng) -> list:
-    """3x3 layers of fewer than 30 outputs a channel (82 from 16 channels into [-128, 127]), which the plane
-    path leaves to the general one: 1x1, 2x2, 3x3, 3x5, 4x6, 5x5 and 6x6 planes, SAME and VALID, stride 2
-    on even and odd sizes, 1 to 128 channels (odd counts, more than one 16-channel chunk), zero points -128
-    and 0, the clamp with and without the full range; into [-128, 127] from 16 channels, 9x9 planes and
-    stride-2 rows of 12 outputs too; beside them a 10x10 plane of 16 channels (100 outputs, the plane path)."""
+    """3x3 layers of fewer than 16 outputs a channel (49 from 16 channels into [-128, 127]), which the plane
+    path leaves to the general one: 1x1, 2x2, 3x3, 3x4, 3x5 and 4x6 planes, SAME and VALID, stride 2 on even
+    and odd sizes, 1 to 128 channels (odd counts, more than one 16-channel chunk), zero points -128 and 0,
+    the clamp with and without the full range; into [-128, 127] from 16 channels, 6x6 planes and stride-2
+    rows of 10 outputs too; beside them the smallest the plane path takes there, a 7x7 plane of 16 channels
+    and stride-2 rows of 12 outputs, and a 10x10 plane."""
     return [
         depthwise_case(rng, 1, 1, 3, 1, 3, 3, padding="same", zero_point=0, name="dw small 1x1x3 s1 same"),
         depthwise_case(rng, 2, 2, 5, 1, 3, 3, padding="same", zero_point=-128, name="dw small 2x2x5 s1 same"),
@@ -422,14 +423,17 @@ def _small_plane_cases(rng) -> list:
         depthwise_case(rng, 3, 5, 8, 1, 3, 3, padding="same", zero_point=-128, name="dw small 3x5x8 s1 same"),
         depthwise_case(rng, 5, 7, 1, 1, 3, 3, padding="valid", name="dw small 5x7x1 s1 valid"),
         depthwise_case(rng, 4, 6, 21, 1, 3, 3, padding="same", name="dw small 4x6x21 s1 same"),
-        depthwise_case(rng, 7, 7, 3, 1, 3, 3, padding="valid", zero_point=0, name="dw small 7x7x3 s1 valid (5x5)"),
+        depthwise_case(rng, 5, 6, 3, 1, 3, 3, padding="valid", zero_point=0, name="dw small 5x6x3 s1 valid (3x4)"),
         depthwise_case(rng, 6, 6, 128, 1, 3, 3, stride=2, padding="same", zero_point=-128,
                        name="dw small 6x6x128 s2 same (bottom and right padding)"),
         depthwise_case(rng, 7, 7, 5, 1, 3, 3, stride=2, padding="same", name="dw small 7x7x5 s2 same (every side)"),
         full_range(depthwise_case(rng, 10, 10, 16, 1, 3, 3, padding="same", name="dw plane 10x10x16 s1 same")),
-        full_range(depthwise_case(rng, 9, 9, 16, 1, 3, 3, padding="same", name="dw small 9x9x16 s1 same")),
+        full_range(depthwise_case(rng, 6, 6, 16, 1, 3, 3, padding="same", name="dw small 6x6x16 s1 same")),
+        full_range(depthwise_case(rng, 7, 7, 16, 1, 3, 3, padding="same", name="dw plane 7x7x16 s1 same")),
+        full_range(depthwise_case(rng, 20, 20, 16, 1, 3, 3, stride=2, padding="same",
+                                  name="dw small 20x20x16 s2 same")),
         full_range(depthwise_case(rng, 20, 24, 16, 1, 3, 3, stride=2, padding="same",
-                                  name="dw small 20x24x16 s2 same")),
+                                  name="dw plane 20x24x16 s2 same")),
         depthwise_case(rng, 6, 6, 64, 1, 3, 3, padding="same", name="dw small 6x6x64 s1 same"),
         *_small_plane_outputs_cases(rng),
     ]
@@ -443,11 +447,11 @@ def _small_plane_outputs_cases(rng) -> list:
     and a padding of 2 (1 tap a row: the C loop)."""
     cases = [
         (1, 1, 4, 1, "same", 0), (2, 2, 1, 1, "same", -128), (2, 3, 12, 1, "same", None),
-        (3, 3, 20, 1, "same", 0), (4, 4, 3, 1, "same", None), (5, 5, 5, 1, "same", -128),
+        (3, 3, 20, 1, "same", 0), (3, 4, 3, 1, "same", None), (3, 5, 5, 1, "same", -128),
         (6, 6, 64, 1, "same", None), (6, 6, 16, 1, "valid", None), (8, 8, 8, 1, "valid", 0),
         (25, 5, 16, 2, "same", None), (26, 6, 20, 2, "same", -128), (7, 7, 16, 2, "same", 0),
-        (6, 6, 8, 1, (1, 0, 0, 0), None), (6, 6, 8, 1, (0, 1, 0, 0), None),
-        (6, 6, 12, 1, (0, 0, 1, 0), 0), (6, 6, 12, 1, (0, 0, 0, 1), -128),
+        (6, 6, 16, 1, (1, 0, 0, 0), None), (6, 6, 16, 1, (0, 1, 0, 0), None),
+        (6, 6, 20, 1, (0, 0, 1, 0), 0), (6, 6, 20, 1, (0, 0, 0, 1), -128),
         (4, 6, 4, 1, (2, 2, 2, 2), None),
     ]
     out = [full_range(depthwise_case(rng, h, w, c, 1, 3, 3, stride=stride, padding=padding, zero_point=zp,
@@ -626,7 +630,7 @@ def _in_place_cases(rng) -> list:
         full_range(depthwise_case(rng, 7, 9, 5, 1, 3, 3, padding="same", name="dw plane 7x9x5 s1 same")),
         depthwise_case(rng, 6, 10, 3, 1, 3, 3, padding="valid", zero_point=127, name="dw plane 6x10x3 s1 valid"),
         depthwise_case(rng, 5, 5, 8, 1, 3, 3, padding="valid", zero_point=-128, name="dw small 5x5x8 s1 valid"),
-        depthwise_case(rng, 4, 6, 21, 1, 3, 3, padding="same", name="dw small 4x6x21 s1 same"),
+        full_range(depthwise_case(rng, 4, 6, 21, 1, 3, 3, padding="same", name="dw small 4x6x21 s1 same")),
         depthwise_case(rng, 6, 6, 16, 1, 3, 3, stride=2, padding="same", zero_point=0, name="dw small 6x6x16 s2 same"),
         depthwise_case(rng, 9, 11, 20, 1, 3, 3, stride=2, padding="same", name="dw 9x11x20 s2 same"),
         depthwise_case(rng, 6, 5, 37, 1, 5, 5, padding="same", zero_point=-128, name="dw 6x5x37 k5x5 same"),
@@ -778,12 +782,13 @@ def test_depthwise_plane_path_is_taken(runs):
 
 
 def test_depthwise_small_planes_take_the_general_path(runs):
-    """A 3x3 plane (9 outputs a channel) costs under 1.4 times the instructions per MAC of a 10x10 one on the
-    plane path: the plane path would cost 1.7 times, its set-up per channel spread over 9 outputs."""
+    """A 3x3 plane (9 outputs a channel) costs under 1.6 times the instructions per MAC of a 10x10 one on the
+    plane path (4.2 against 3.0): the plane path would cost 2.6 times (7.9), its set-up per channel spread
+    over 9 outputs."""
     per_mac = _m4_per_mac(runs)
     small = per_mac["dw small 3x3x64 s1 same, full range"]
     plane = per_mac["dw plane 10x10x16 s1 same, full range"]
-    assert small < 1.4 * plane, f"{small:.2f} vs {plane:.2f} instructions per MAC"
+    assert small < 1.6 * plane, f"{small:.2f} vs {plane:.2f} instructions per MAC"
 
 
 def test_depthwise_groups_requantise_in_registers(runs):

@@ -383,6 +383,55 @@ def _plane_cases(rng) -> list:
         *_stride2_plane_cases(rng),
         *_small_plane_cases(rng),
         *_plane_quads_requantised_cases(rng),
+        *_plane_pairs_cases(rng),
+    ]
+
+
+def _negative_multiplier(case):
+    """The case with its second channel's multiplier negated, which the plane path leaves to the general one
+    (plane_quad_full's rounding takes the accumulator's sign for the product's)."""
+    case.arrays[3][1] = -case.arrays[3][1]
+    case.name += ", a negative multiplier"
+    return case
+
+
+def _plane_pairs_cases(rng) -> list:
+    """The plane path's walk of two channels at a time (plane_copy_rows2: both channels' values of a pixel from
+    one halfword) and its requantisation in the asm at both strides: the default detector's 8x8x32 layer and
+    its 32x32x8 and 16x16x16 ones cut to fewer rows (the M0+ build's buffers hold 2.3 KB of output), 1, 2, 3,
+    5, 8 and 12 channels (a last channel alone), odd widths (a last pixel, a last pair), SAME and VALID,
+    walked by rows and by columns, stride 2 with odd and even sizes, in place, zero points -128 and 0, the
+    clamp to a narrower range; and a negative multiplier (the general path)."""
+    return [
+        full_range(depthwise_case(rng, 8, 32, 8, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw pairs 8x32x8 s1 same (the detector's layer 2, 8 rows)")),
+        full_range(depthwise_case(rng, 9, 16, 16, 1, 3, 3, padding="same", zero_point=0,
+                                  name="dw pairs 9x16x16 s1 same (the detector's layer 6, 9 rows)")),
+        full_range(depthwise_case(rng, 8, 8, 32, 1, 3, 3, padding="same", name="dw pairs 8x8x32 s1 same")),
+        full_range(depthwise_case(rng, 16, 16, 1, 1, 3, 3, padding="same", name="dw pairs 16x16x1 s1 same")),
+        full_range(depthwise_case(rng, 16, 16, 2, 1, 3, 3, padding="same", name="dw pairs 16x16x2 s1 same")),
+        _narrow(depthwise_case(rng, 9, 13, 3, 1, 3, 3, padding="same", zero_point=-128,
+                               name="dw pairs 9x13x3 s1 same")),
+        full_range(depthwise_case(rng, 9, 11, 5, 1, 3, 3, padding="valid", zero_point=0, misalign=(1, 3),
+                                  name="dw pairs 9x11x5 s1 valid")),
+        _narrow(depthwise_case(rng, 7, 15, 12, 1, 3, 3, padding="same", name="dw pairs 7x15x12 s1 same")),
+        full_range(depthwise_case(rng, 13, 9, 8, 1, 3, 3, padding="valid", zero_point=-128,
+                                  name="dw pairs 13x9x8 s1 valid (by columns)")),
+        full_range(depthwise_case(rng, 11, 7, 3, 1, 3, 3, padding="same", name="dw pairs 11x7x3 s1 same (by columns)")),
+        full_range(depthwise_case(rng, 17, 17, 5, 1, 3, 3, stride=2, padding="same", zero_point=0,
+                                  name="dw pairs 17x17x5 s2 same")),
+        full_range(depthwise_case(rng, 18, 24, 16, 1, 3, 3, stride=2, padding="same",
+                                  name="dw pairs 18x24x16 s2 same")),
+        _narrow(depthwise_case(rng, 18, 24, 16, 1, 3, 3, stride=2, padding="same", name="dw pairs 18x24x16 s2 same")),
+        full_range(depthwise_case(rng, 20, 19, 12, 1, 3, 3, stride=2, padding="valid", zero_point=-128,
+                                  misalign=(2, 1), name="dw pairs 20x19x12 s2 valid")),
+        in_place(full_range(depthwise_case(rng, 12, 10, 6, 1, 3, 3, padding="same", zero_point=0,
+                                           name="dw pairs 12x10x6 s1 same"))),
+        in_place(_narrow(depthwise_case(rng, 9, 9, 5, 1, 3, 3, padding="same", name="dw pairs 9x9x5 s1 same"))),
+        in_place(full_range(depthwise_case(rng, 9, 20, 4, 1, 3, 3, stride=2, padding="same",
+                                           name="dw pairs 9x20x4 s2 same"))),
+        _negative_multiplier(full_range(depthwise_case(rng, 16, 16, 8, 1, 3, 3, padding="same",
+                                                       name="dw pairs 16x16x8 s1 same"))),
     ]
 
 
@@ -807,6 +856,24 @@ def test_depthwise_plane_quads_requantise_in_registers(runs):
     fused = per_mac["dw quads 25x5x17 s1 same (by columns), full range"]
     clamped = per_mac["dw quads 25x5x17 s1 same (by columns), range [-60, 70]"]
     assert fused < clamped / 1.17, f"{fused:.2f} vs {clamped:.2f} instructions per MAC"
+
+
+def test_depthwise_plane_copies_channel_pairs(runs):
+    """Two channels' rows copied in one walk of the image (one halfword load a pixel, 2.25 instructions a value)
+    cost well under one channel's (four byte loads a step, 6.7 a value): 16x16 planes of 2 and 1 channels."""
+    per_mac = _m4_per_mac(runs)
+    pair = per_mac["dw pairs 16x16x2 s1 same, full range"]
+    single = per_mac["dw pairs 16x16x1 s1 same, full range"]
+    assert pair < single / 1.12, f"{pair:.2f} vs {single:.2f} instructions per MAC"
+
+
+def test_depthwise_plane_stride_2_requantises_in_registers(runs):
+    """A stride-2 plane into [-128, 127] (plane_quad_full: requantised and stored in the asm) costs well under
+    the same layer clamped to a narrower range (requantised in C)."""
+    per_mac = _m4_per_mac(runs)
+    fused = per_mac["dw pairs 18x24x16 s2 same, full range"]
+    clamped = per_mac["dw pairs 18x24x16 s2 same, range [-60, 70]"]
+    assert fused < clamped / 1.15, f"{fused:.2f} vs {clamped:.2f} instructions per MAC"
 
 
 def test_depthwise_plane_path_takes_stride_2(runs):

@@ -244,6 +244,18 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
     "strb %[a3], [%[o], %[" st "]]\n\t"                                           \
     "add %[o], %[o], %[" st "], lsl #1"
 
+/* plane_quad_full's asm with the filter-row macro ROW (PLANE_ROW4_ASM or PLANE_ROW4_S2_ASM). */
+#define PLANE_QUAD_FULL_ASM(ROW)                                                                          \
+    __asm(ROW(0, 0, "b", "b", "b", "b")                                                                 \
+          ROW(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")                                 \
+          ROW(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")                         \
+          PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "xc")                                             \
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), \
+            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(*o)                               \
+          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),       \
+            "m"(*(const plane_weight_row(*)[3])k)                                                        \
+          : "memory")
+
 /* plane_quad (or plane_quad_s2) into [-128, 127], the four outputs requantised and stored in the asm
  * (PLANE_REQUANT4_ASM). In C, gcc keeps 14 values live across the pass and reloads the scale, the step
  * and the output addresses from the stack, or after every byte store (stride 1: 76 instructions a
@@ -253,25 +265,9 @@ static inline __attribute__((always_inline)) void plane_quad_full(const int16_t 
 {
     int32_t a0, a1, a2, a3, xa, xb, xc, w01, w12;
     if (stride == 1) {
-        __asm(PLANE_ROW4_ASM(0, 0, "b", "b", "b", "b")
-              PLANE_ROW4_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-              PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-              PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "xc")
-              : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb),
-                [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(*o)
-              : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
-                "m"(*(const plane_weight_row(*)[3])k)
-              : "memory");
+        PLANE_QUAD_FULL_ASM(PLANE_ROW4_ASM);
     } else {
-        __asm(PLANE_ROW4_S2_ASM(0, 0, "b", "b", "b", "b")
-              PLANE_ROW4_S2_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-              PLANE_ROW4_S2_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-              PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "xc")
-              : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb),
-                [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(*o)
-              : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
-                "m"(*(const plane_weight_row(*)[3])k)
-              : "memory");
+        PLANE_QUAD_FULL_ASM(PLANE_ROW4_S2_ASM);
     }
 }
 

@@ -861,7 +861,7 @@ def test_depthwise_plane_quads_requantise_in_registers(runs, fused, most):
 
 
 def test_depthwise_plane_copies_channel_pairs(runs):
-    """Two channels' rows copied in one walk of the image (one halfword load a pixel, 2.25 instructions a value)
+    """Two channels' rows copied in one walk of the image (one halfword load a pixel, 2.1 instructions a value)
     cost well under one channel's (four byte loads a step, 6.7 a value): 16x16 planes of 2 and 1 channels."""
     per_mac = _m4_per_mac(runs)
     pair = per_mac["dw pairs 16x16x2 s1 same, full range"]

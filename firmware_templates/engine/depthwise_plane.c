@@ -149,12 +149,17 @@ static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, p
           : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q), "m"(*(const plane_weight_row(*)[3])k));
 }
 
-/* One filter row of four neighbouring outputs in plane_quad's asm: the aligned pairs A, B, C `at`
- * bytes past q (C into A's register once A is done with: four registers of values and weights), the
- * row's weights `kat` bytes past k; each output's first multiply adds to its accumulator, or in the
+/* The address of the first input pair of a filter row in the quads' asm: `at` bytes past q, or at q,
+ * which then moves on by `step` bytes (the next pass's, in plane_quad_full's first row). */
+#define PLANE_Q(at) "[%[q], #" PLANE_AT(at) "]"
+#define PLANE_Q_PAST(step) "[%[q]], #" PLANE_AT(step)
+
+/* One filter row of four neighbouring outputs in plane_quad's asm: the aligned pairs A, B at q0 and C
+ * `at` + 8 bytes past q (C into A's register once A is done with: four registers of values and weights),
+ * the row's weights `kat` bytes past k; each output's first multiply adds to its accumulator, or in the
  * first row to the bias (`from` = "b"). */
-#define PLANE_ROW4_ASM(at, kat, from0, from1, from2, from3)     \
-    "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
+#define PLANE_ROW4_ASM(q0, at, kat, from0, from1, from2, from3) \
+    "ldrd %[xa], %[xb], " q0 "\n\t"                             \
     "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
     "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
     "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                    \
@@ -172,20 +177,21 @@ static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, p
                                                               int32_t a[4])
 {
     int32_t xa, xb, w01, w12;
-    __asm(PLANE_ROW4_ASM(0, 0, "b", "b", "b", "b")
-          PLANE_ROW4_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-          PLANE_ROW4_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
+    __asm(PLANE_ROW4_ASM(PLANE_Q(0), 0, 0, "b", "b", "b", "b")
+          PLANE_ROW4_ASM(PLANE_Q(PLANE_ROW_BYTES), PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_ASM(PLANE_Q(2 * PLANE_ROW_BYTES), 2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2",
+                         "a3")
           : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
             [w01] "=&r"(w01), [w12] "=&r"(w12)
           : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
             "m"(*(const plane_weight_row(*)[3])k));
 }
 
-/* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs A..E `at`
- * bytes past q (three registers: each pair is dead after its second output), the row's weights `kat`
- * bytes past k. Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
-#define PLANE_ROW4_S2_ASM(at, kat, from0, from1, from2, from3)  \
-    "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
+/* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs A, B at q0
+ * and C..E `at` + 8 bytes past q on (three registers: each pair is dead after its second output), the
+ * row's weights `kat` bytes past k. Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
+#define PLANE_ROW4_S2_ASM(q0, at, kat, from0, from1, from2, from3) \
+    "ldrd %[xa], %[xb], " q0 "\n\t"                                \
     "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
     "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
     "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                    \
@@ -204,9 +210,10 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
                                                                  int32_t a[4])
 {
     int32_t xa, xb, xc, w01, w12;
-    __asm(PLANE_ROW4_S2_ASM(0, 0, "b", "b", "b", "b")
-          PLANE_ROW4_S2_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-          PLANE_ROW4_S2_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
+    __asm(PLANE_ROW4_S2_ASM(PLANE_Q(0), 0, 0, "b", "b", "b", "b")
+          PLANE_ROW4_S2_ASM(PLANE_Q(PLANE_ROW_BYTES), PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
+          PLANE_ROW4_S2_ASM(PLANE_Q(2 * PLANE_ROW_BYTES), 2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1",
+                            "a2", "a3")
           : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
             [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12)
           : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
@@ -244,30 +251,33 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
     "strb %[a3], [%[o], %[" st "]]\n\t"                                           \
     "add %[o], %[o], %[" st "], lsl #1"
 
-/* plane_quad_full's asm with the filter-row macro ROW (PLANE_ROW4_ASM or PLANE_ROW4_S2_ASM). */
-#define PLANE_QUAD_FULL_ASM(ROW)                                                                          \
-    __asm(ROW(0, 0, "b", "b", "b", "b")                                                                 \
-          ROW(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")                                 \
-          ROW(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")                         \
+/* plane_quad_full's asm with the filter-row macro ROW (PLANE_ROW4_ASM or PLANE_ROW4_S2_ASM) and the pass's
+ * `step` in input bytes, which the first load moves q on by (its later loads are `step` bytes nearer). */
+#define PLANE_QUAD_FULL_ASM(ROW, step)                                                                    \
+    __asm(ROW(PLANE_Q_PAST(step), -step, 0, "b", "b", "b", "b")                                         \
+          ROW(PLANE_Q(PLANE_ROW_BYTES - step), PLANE_ROW_BYTES - step, PLANE_WEIGHT_ROW, "a0", "a1", "a2",  \
+              "a3")                                                                                       \
+          ROW(PLANE_Q(2 * PLANE_ROW_BYTES - step), 2 * PLANE_ROW_BYTES - step, 2 * PLANE_WEIGHT_ROW, "a0",  \
+              "a1", "a2", "a3")                                                                           \
           PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "xc")                                             \
           : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), \
-            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(*o)                               \
-          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),       \
+            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(*o), [q] "+r"(*q)                 \
+          : [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES]) * q),                  \
             "m"(*(const plane_weight_row(*)[3])k)                                                        \
           : "memory")
 
 /* plane_quad (or plane_quad_s2) into [-128, 127], the four outputs requantised and stored in the asm
- * (PLANE_REQUANT4_ASM). In C, gcc keeps 14 values live across the pass and reloads the scale, the step
+ * (PLANE_REQUANT4_ASM), q and o moved past them. In C, gcc keeps 14 values live across the pass and reloads the scale, the step
  * and the output addresses from the stack, or after every byte store (stride 1: 76 instructions a
  * pass against 57 here, the bias from a register and the scale beside the weights). */
-static inline __attribute__((always_inline)) void plane_quad_full(const int16_t *q, plane_rows k, int32_t bias,
+static inline __attribute__((always_inline)) void plane_quad_full(const int16_t **q, plane_rows k, int32_t bias,
                                                                    int8_t **o, const int stride)
 {
     int32_t a0, a1, a2, a3, xa, xb, xc, w01, w12;
     if (stride == 1) {
-        PLANE_QUAD_FULL_ASM(PLANE_ROW4_ASM);
+        PLANE_QUAD_FULL_ASM(PLANE_ROW4_ASM, 8);
     } else {
-        PLANE_QUAD_FULL_ASM(PLANE_ROW4_S2_ASM);
+        PLANE_QUAD_FULL_ASM(PLANE_ROW4_S2_ASM, 16);
     }
 }
 
@@ -327,10 +337,10 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
                                                                     const int full, const int stride)
 {
     const int32_t c = k->step, bias2 = s->bias2, lo = s->lo, hi = s->hi, out_w = s->out_w;
-    for (int32_t quads = out_w >> 2; quads > 0; --quads, q += 4 * stride) {
+    for (int32_t quads = out_w >> 2; quads > 0; --quads) {
         int32_t a[4];
         if (full) {
-            plane_quad_full(q, k, bias2, &o, stride);
+            plane_quad_full(&q, k, bias2, &o, stride);
             continue;
         }
         if (stride == 1) {
@@ -340,7 +350,7 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
         }
         plane_store2(a[0], a[1], k, o, lo, hi, full);
         plane_store2(a[2], a[3], k, o + 2 * c, lo, hi, full);
-        o += 4 * c;
+        q += 4 * stride, o += 4 * c;
     }
     if (out_w & 2) {
         int32_t a0 = bias2, a1 = bias2;
@@ -370,12 +380,12 @@ static void plane_copy_row(const int8_t *src, int32_t step, int32_t n, int16_t *
     }
 }
 
-/* One pixel pair of plane_copy_rows2's asm: the two channels' halfwords of two pixels as one word
- * (a0, b0, a1, b1), split by SXTB16 into each channel's int16 pair, stored PLANE_RING_BYTES apart. */
-#define PLANE_PIXELS2_ASM                                       \
-    "ldrh %[a], [%[s]]\n\t"                                     \
-    "ldrh %[b], [%[s], %[step]]\n\t"                            \
-    "add %[s], %[s], %[step], lsl #1\n\t"                       \
+/* One pixel pair of plane_copy_rows2's asm, the pixels at the addresses x0 and x1: the two channels'
+ * halfwords as one word (a0, b0, a1, b1), split by SXTB16 into each channel's int16 pair, stored
+ * PLANE_RING_BYTES apart. */
+#define PLANE_PIXELS2_ASM(x0, x1)                               \
+    "ldrh %[a], " x0 "\n\t"                                     \
+    "ldrh %[b], " x1 "\n\t"                                     \
     "orr %[a], %[a], %[b], lsl #16\n\t"                         \
     "sxtb16 %[b], %[a], ror #8\n\t"                             \
     "sxtb16 %[a], %[a]\n\t"                                     \
@@ -384,18 +394,24 @@ static void plane_copy_row(const int8_t *src, int32_t step, int32_t n, int16_t *
 
 /* n values of two neighbouring channels (src at the first one's; step bytes between values) to int16,
  * the first channel's at dst and the second's PLANE_RING_BYTES past it: one halfword load a pixel
- * for both (2.25 instructions a value, against 6.7 a channel at a time). */
+ * for both, four pixels a step (17 instructions for 8 values, against 54 a channel at a time). */
 static void plane_copy_rows2(const int8_t *src, int32_t step, int32_t n, int16_t *dst)
 {
+    const int32_t step3 = 3 * step;
     int32_t a, b;
     for (int32_t quads = n >> 2; quads > 0; --quads) {
-        __asm(PLANE_PIXELS2_ASM PLANE_PIXELS2_ASM
+        __asm(PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]")
+              PLANE_PIXELS2_ASM("[%[s], %[step], lsl #1]", "[%[s], %[step3]]")
+              "add %[s], %[s], %[step], lsl #2"
               : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst)
-              : [step] "r"(step)
+              : [step] "r"(step), [step3] "r"(step3)
               : "memory");
     }
     if (n & 2) {
-        __asm(PLANE_PIXELS2_ASM : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst) : [step] "r"(step) : "memory");
+        __asm(PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]") "add %[s], %[s], %[step], lsl #1"
+              : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst)
+              : [step] "r"(step)
+              : "memory");
     }
     if (n & 1) {
         dst[0] = src[0];

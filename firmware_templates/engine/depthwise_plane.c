@@ -510,8 +510,9 @@ static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
     const int32_t stride = l->stride, last = stride * (g->out_rows - 1) + 3;
     plane_weights k[2];
     plane_requant requant[2];
-    for (int32_t j = 0; j < count; ++j) {
-        plane_channel_of(l, ch + j, &k[j], &requant[j]);
+    plane_channel_of(l, ch, &k[0], &requant[0]);
+    if (count == 2) {
+        plane_channel_of(l, ch + 1, &k[1], &requant[1]);
     }
     for (int32_t b = 0; b < l->out->n; ++b) {
         const int8_t *plane_in = l->input + b * l->in->h * l->in->w * l->in->c + ch;
@@ -520,17 +521,18 @@ static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
         for (int32_t r = 0; r < last; ++r) {
             int16_t *row = l->rows + ring * PLANE_ROW_VALUES + g->pad_left;
             const int32_t y = r - g->pad_top;
-            if (y >= 0 && y < g->in_rows && count == 2) {
+            if ((uint32_t)y < (uint32_t)g->in_rows && count == 2) {
                 plane_copy_rows2(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
-            } else if (y >= 0 && y < g->in_rows) {
+            } else if ((uint32_t)y < (uint32_t)g->in_rows) {
                 plane_copy_row(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
             } else {
                 plane_fill(row, -l->offset, g->inside);
                 plane_fill(row + PLANE_RING_VALUES, -l->offset, g->inside);
             }
             if (r >= 2 && (stride == 1 || (r & 1) == 0)) {
-                for (int32_t j = 0; j < count; ++j) {
-                    l->output_row(l->rows + j * PLANE_RING_VALUES, &k[j].row[2 - ring], &requant[j], o + j);
+                l->output_row(l->rows, &k[0].row[2 - ring], &requant[0], o);
+                if (count == 2) {
+                    l->output_row(l->rows + PLANE_RING_VALUES, &k[1].row[2 - ring], &requant[1], o + 1);
                 }
                 o += g->out_row_step;
             }

@@ -23,18 +23,18 @@
 #define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
 #define PLANE_RING_BYTES (3 * PLANE_ROW_BYTES) /* a channel's ring of 3 rows */
 #define PLANE_RING_VALUES (PLANE_RING_BYTES / 2)
-/* Stride 2 copies 4 values an output: below rows of 8 outputs depthwise_conv2d.c is faster (8 channels
- * into [-128, 127], 12x12 input: 5.4 against 5.5 per MAC; 16x16: 4.4 against 5.3). */
+/* Stride 2 copies 4 values an output: the plane takes rows of 8 outputs on (8 channels into [-128, 127],
+ * 16x16 input: 4.4 against 5.3 per MAC); rows of 6 gain less (5.2 against 5.4) and stay general. */
 #define PLANE_S2_MIN_W 8
-/* A channel's outputs: the plane is as fast from 4x4 on (8 channels: 5.5 against 5.5 per MAC, 6.8 against
- * 7.7 clamped to a narrower range), not on 3x3 (8.4 against 5.9). */
+/* A channel's outputs: the plane is the faster from 4x4 on (8 channels: 5.2 against 5.5 per MAC, 6.6 against
+ * 7.7 clamped to a narrower range), not on 3x3 (7.9 against 5.9). */
 #define PLANE_MIN_OUTPUTS 16
 /* From PLANE_WIDE_CHANNELS channels into [-128, 127] (4 or more groups a pixel in the general path's asm,
- * which requantises there too): the plane is the faster from 7x7 outputs on (32 channels: 3.74 against
- * 3.81 per MAC), not on 6x6 (3.95 against 3.83), and with stride 2 on rows of 12 outputs (32 channels:
- * 3.7 against 3.9), not of 10 (4.15 against 3.95). */
+ * which requantises there too): the plane is the faster from 6x6 outputs on (128 channels: 3.71 against
+ * 3.81 per MAC), not on 5x5 (32 channels: 4.29 against 3.87), and with stride 2 on rows of 12 outputs (32
+ * channels: 3.5 against 3.9), not of 10 (3.93 against 3.95: about even). */
 #define PLANE_WIDE_CHANNELS 16
-#define PLANE_MIN_OUTPUTS_WIDE 49
+#define PLANE_MIN_OUTPUTS_WIDE 36
 #define PLANE_S2_MIN_W_WIDE 12
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */

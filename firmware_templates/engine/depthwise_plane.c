@@ -146,7 +146,8 @@ static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, p
           PLANE_ROW_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW)
           PLANE_ROW_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW)
           : [a0] "+r"(*a0), [a1] "+r"(*a1), [xa] "=&r"(xa), [xb] "=&r"(xb), [w01] "=&r"(w01), [w12] "=&r"(w12)
-          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q), "m"(*(const plane_weight_row(*)[3])k));
+          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const plane_weight_row(*)[3])k));
 }
 
 /* The address of the first input pair of a filter row in the quads' asm: `at` bytes past q, or at q,
@@ -224,7 +225,7 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
  * tc_shift_clamp) and stored k->step bytes apart from o, which moves past them; the registers named
  * m, rnd, sh, st and t are free for the scale. tc_shift_clamp's x + (x < 0) + round is one SMMLAR
  * (x + round) and the sum's sign: with a multiplier of 0 or more x has the sum's sign, or is 0, where
- * (round - 1) >> right and round >> right are both the zero point (right >= 1). */
+ * (round - 1) >> right and round >> right are both the zero point (right >= 1; tests/test_requant_proof.py). */
 #define PLANE_REQUANT4_ASM(m, rnd, sh, st, t)                                       \
     "ldrd %[" m "], %[" rnd "], [%[k], #8]\n\t"  /* multiplier, round */          \
     "ldrd %[" sh "], %[" st "], [%[k], #16]\n\t" /* right, step */                \
@@ -267,9 +268,9 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
           : "memory")
 
 /* plane_quad (or plane_quad_s2) into [-128, 127], the four outputs requantised and stored in the asm
- * (PLANE_REQUANT4_ASM), q and o moved past them. In C, gcc keeps 14 values live across the pass and reloads the scale, the step
- * and the output addresses from the stack, or after every byte store (stride 1: 76 instructions a
- * pass against 57 here, the bias from a register and the scale beside the weights). */
+ * (PLANE_REQUANT4_ASM), q and o moved past them. In C, gcc keeps 14 values live across the pass and
+ * reloads the scale, the step and the output addresses from the stack, or after every byte store (stride
+ * 1: 76 instructions a pass against 56 here, the bias from a register and the scale beside the weights). */
 static inline __attribute__((always_inline)) void plane_quad_full(const int16_t **q, plane_rows k, int32_t bias,
                                                                    int8_t **o, const int stride)
 {

@@ -3,9 +3,9 @@
  * 9 weights as doubled int16 pairs, four (or two) output pixels a pass from the aligned input pairs
  * of each row (an SMLAD and a halfword multiply per output and row). The channel's input rows are
  * copied as int16 into a ring of 3 padded rows a fixed PLANE_ROW_BYTES apart (two channels at a time,
- * from one halfword load a pixel, each into a ring of its own), so that a window's rows
- * are at constant offsets (the weights' rows rotated to the ring's phase) and every window lies
- * inside them: the borders need no path of their own. A plane taller than wide is walked by columns
+ * from one halfword load a pixel, each into a ring of its own), so that a window's rows are at
+ * constant offsets (the weights' rows rotated to the ring's phase) and every window lies inside them:
+ * the borders need no path of their own. A plane taller than wide is walked by columns
  * (its rows are then longer), unless the op runs in place. The padding holds -offset and the input
  * offset is folded into the bias as offset * (sum of the 9 weights), so a padding tap adds
  * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are twice those
@@ -15,7 +15,7 @@
  * rows costs more than the plane saves. A plane of fewer than PLANE_MIN_OUTPUTS outputs goes to
  * depthwise_conv2d.c too: the plane's cost per channel and row (the weight pairs, the scale, the
  * ring's upkeep, the calls and spills around each row's passes) is more than the general path's
- * dearer outputs save on small planes (3x3, 8 channels: 8.4 against 5.9 per MAC). */
+ * dearer outputs save on small planes (3x3, 8 channels: 7.9 against 5.9 per MAC). */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP

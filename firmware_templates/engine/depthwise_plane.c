@@ -504,7 +504,8 @@ static void plane_channel_of(const plane_layer *l, int32_t ch, plane_weights *k,
  * rows + j * PLANE_RING_VALUES: two channels' rows are copied in one walk of the image. Padded row r
  * (input row r - pad_top, padding outside the image) lives in row r % 3 of the ring: the window of
  * output row (r - 2) / stride, made once r - 2 is a multiple of the stride, has its filter row j in
- * ring row (r + 1 + j) % 3, so its weights are the filter rows from (2 - r % 3) on. */
+ * ring row (r + 1 + j) % 3, so its weights are the filter rows from (2 - r % 3) on. In place, a
+ * channel's outputs overwrite only its own input values, in the order one channel at a time would. */
 static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
 {
     const plane_geometry *g = l->g;

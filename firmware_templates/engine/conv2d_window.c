@@ -6,7 +6,8 @@
  * channel's bytes, so the SMLAD loop has no scalar tail and the padding bytes, whatever they hold, add
  * nothing. Taps outside the image hold the input zero point (0 after the offset), as in the reference,
  * which skips them. Filters of at most 3 rows of at most 3 bytes (a 1-channel 3x3) take window_small
- * instead: a row of windows packed into 5 words each, then each pixel over every channel's weights. */
+ * instead: each window packed into 5 words, then each pixel over every channel's weights; windows across
+ * the border (a PAD folded in, tinyctl.engine.pad_fusion) composed a word a row and run apart. */
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
@@ -126,25 +127,41 @@ static inline __attribute__((always_inline)) void word_rows_lanes(const int8_t *
     }
 }
 
+/* A word of an image row's bytes from `at` on, some of them past either end of the row (`width` >= 4 bytes):
+ * where it is loaded from inside the row (from), how far it is shifted into place (shl, shr: 8 times the
+ * bytes outside on each side), which of its bytes lie inside (keep, 0 when none do) and the input zero
+ * point's bytes in the others (fill). */
+typedef struct {
+    int32_t from, shl, shr;
+    uint32_t keep, fill;
+} border_word;
+
+static inline __attribute__((always_inline)) border_word border_word_of(int32_t at, int32_t width, uint32_t zp4)
+{
+    const int32_t left = at < 0 ? -at : 0, right = at + 4 > width ? at + 4 - width : 0;
+    const uint32_t keep = left >= 4 || right >= 4 ? 0u : (~0u << (8 * left)) >> (8 * right);
+    border_word b = {left ? 0 : (right ? width - 4 : at), 8 * left, 8 * right, keep, zp4 & ~keep};
+    return b;
+}
+
+/* The word b of the image row at `row` (see border_word). */
+static inline __attribute__((always_inline)) uint32_t border_word_read(const int8_t *row, border_word b)
+{
+    return ((((uint32_t)tc_load_s8x4(row + b.from) << b.shl) >> b.shr) & b.keep) | b.fill;
+}
+
 /* A window of 4-byte rows (a 1-channel filter 4 taps wide, no dilation across) over an image at least a
- * word wide, across its border, a word a row: the row's bytes inside the image from one load inside it,
- * shifted into place, the input zero point's bytes (zp4) beside them and in the rows outside. */
+ * word wide, across its border, a word a row (border_word), the input zero point's bytes (zp4) in the rows
+ * outside. */
 static inline __attribute__((always_inline)) void word_border_lanes(const window_row *r, int32_t x0, const tc_dims *in,
                                                                     const tc_dims *wd, const tc_window *win,
                                                                     uint32_t zp4, int32_t offset2, int32_t *lanes)
 {
-    const int32_t width = in->w * in->c, at = x0 * in->c;
-    const int32_t left = at < 0 ? -at : 0, right = at + 4 > width ? at + 4 - width : 0; /* bytes outside */
-    const int32_t across = left < 4 && right < 4;                                  /* some bytes inside */
-    const int32_t from = left ? 0 : (right ? width - 4 : at);
-    const uint32_t keep = !across ? 0u : (left ? ~0u << (8 * left) : ~0u >> (8 * right));
+    const int32_t width = in->w * in->c;
+    const border_word b = border_word_of(x0 * in->c, width, zp4);
     for (int32_t fy = 0; fy < wd->h; ++fy, lanes += 4) {
         const int32_t y = r->y0 + fy * win->dilation_h;
-        uint32_t v = zp4;
-        if (y >= 0 && y < in->h && across) {
-            const uint32_t word = (uint32_t)tc_load_s8x4(r->image + y * width + from);
-            v = ((left ? word << (8 * left) : word >> (8 * right)) & keep) | (zp4 & ~keep);
-        }
+        const uint32_t v = y >= 0 && y < in->h && b.keep ? border_word_read(r->image + y * width, b) : zp4;
         word_lanes((int32_t)v, offset2, lanes);
     }
 }
@@ -349,23 +366,32 @@ static int small_fits(const tc_dims *wd)
     return wd->h <= SMALL_ROWS && wd->w * wd->c <= 3;
 }
 
-/* Row r's n windows from x0 on, `stride` taps apart, copied into patches (a word a row, rows a word apart),
- * for a row some of whose windows cross the image's border: rows straight from the image, `below` bytes
- * after the first (a filter of fewer rows reads its last row again), where the window lies inside it
- * (window_row's x_limit), else gathered by window_border. The bytes past each row and the rows past the
- * filter meet zero weights, whatever they hold. */
-static void small_patches(const window_row *r, int32_t x0, int32_t n, const int32_t below[SMALL_ROWS],
-                          const tc_dims *in, const tc_dims *wd, const tc_window *win, int8_t zero_point,
-                          int8_t (*patches)[4 * SMALL_ROWS])
+/* Row r's n windows from x0 on, `stride` taps apart, each across the image's border, into patches (a word a
+ * row, rows a word apart): each row's word composed by border_word (the input zero point's bytes in the rows
+ * outside the image) where the image is at least a word wide and the filter has no dilation across, else
+ * gathered by window_border. The bytes past each row and the rows past the filter meet zero weights,
+ * whatever they hold. */
+static void small_patches(const window_row *r, int32_t x0, int32_t n, const tc_dims *in, const tc_dims *wd,
+                          const tc_window *win, int8_t zero_point, int8_t (*patches)[4 * SMALL_ROWS])
 {
-    for (int32_t i = 0; i < n; ++i, x0 += win->stride_w) {
-        if (x0 < 0 || x0 > r->x_limit) {
+    const int32_t width = in->w * in->c;
+    const uint32_t zp4 = (uint8_t)zero_point * 0x01010101u;
+    if (width < 4 || win->dilation_w != 1) {
+        for (int32_t i = 0; i < n; ++i, x0 += win->stride_w) {
             window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patches[i]);
-        } else {
-            for (int32_t k = 0; k < SMALL_ROWS; ++k) {
-                const int32_t v = tc_load_s8x4(r->top + x0 * in->c + below[k]);
-                memcpy(patches[i] + 4 * k, &v, sizeof v);
-            }
+        }
+        return;
+    }
+    const int8_t *rows[SMALL_ROWS]; /* the filter's rows in the image, else NULL */
+    for (int32_t fy = 0; fy < wd->h; ++fy) {
+        const int32_t y = r->y0 + fy * win->dilation_h;
+        rows[fy] = y >= 0 && y < in->h ? r->image + y * width : NULL;
+    }
+    for (int32_t i = 0; i < n; ++i, x0 += win->stride_w) {
+        const border_word b = border_word_of(x0 * in->c, width, zp4);
+        for (int32_t fy = 0; fy < wd->h; ++fy) {
+            const uint32_t v = rows[fy] ? border_word_read(rows[fy], b) : zp4;
+            memcpy(patches[i] + 4 * fy, &v, sizeof v);
         }
     }
 }
@@ -524,49 +550,109 @@ static __attribute__((noinline)) void small_pixels(const small_cursor *c, int8_t
     }
 }
 
-/* Convolution with small_fits filters: up to SMALL_PIXELS output pixels of a row at a time, each against
- * every channel of the chunk (small_pixels), its window read and expanded once into registers and the
- * channels' weights and scales streamed by LDMs. A batch with windows across the image's border is copied
- * into patches first (small_patches). An odd chunk's pixels go one at a time through `spare`, as the byte
- * past their last channel may already hold an output (an earlier chunk's) or lie past the tensor. */
+/* What a chunk's runs of pixels share: the cursor of a run straight through the image (its `from`, skip and
+ * count set by each run), one through patches, the chunk's and the layer's channel counts, whether the
+ * activation range is the whole int8 range, and the layer. */
+typedef struct {
+    small_cursor image, patched;
+    int32_t chunk, channels, full;
+    const tc_dims *in, *wd;
+    const tc_window *win;
+    int8_t zero_point;
+} small_layer;
+
+/* The outputs of n >= 1 pixels from c.from on (small_pixels) at `to`, `step` bytes from one pixel's first
+ * output to the next's. An odd chunk's pixels go one at a time through `spare`, as the byte past their last
+ * channel may already hold an output (an earlier chunk's) or lie past the tensor. */
+static void small_run(const small_layer *l, small_cursor c, int32_t n, int8_t *to, int32_t step)
+{
+    int8_t spare[WINDOW_CHUNK + 1];
+    c.count = n, c.skip = step - (l->chunk + (l->chunk & 1));
+    if (l->chunk & 1) {
+        c.count = 1;
+        for (int32_t i = 0; i < n; ++i, to += step, c.from += c.advance) {
+            small_pixels(&c, spare, l->full);
+            memcpy(to, spare, (size_t)l->chunk);
+        }
+    } else {
+        small_pixels(&c, to, l->full);
+    }
+}
+
+/* Row r's windows from pixel `from` to `to` - 1 (window x0 at pixel 0), all across the image's border, through
+ * patches (small_patches) SMALL_PIXELS at a time, their outputs at row_output. */
+static void small_border_row(const small_layer *l, const window_row *r, int32_t x0, int32_t from, int32_t to,
+                             int8_t *row_output)
+{
+    int8_t patches[SMALL_PIXELS][4 * SMALL_ROWS];
+    for (int32_t ox = from; ox < to; ox += SMALL_PIXELS) {
+        const int32_t n = to - ox < SMALL_PIXELS ? to - ox : SMALL_PIXELS;
+        small_patches(r, x0 + ox * l->win->stride_w, n, l->in, l->wd, l->win, l->zero_point, patches);
+        small_cursor c = l->patched;
+        c.from = patches[0];
+        small_run(l, c, n, row_output + ox * l->channels, l->channels);
+    }
+}
+
+/* Convolution with small_fits filters: each output pixel against every channel of the chunk (small_pixels),
+ * its window read and expanded once into registers and the channels' weights and scales streamed by LDMs. A
+ * row's windows inside the image (up to window_row's x_limit) in one run straight from it; those across its
+ * border through patches: a row's, in runs of that row (small_border_row), but a lone window left of the image
+ * in each row with windows inside, which are gathered down the column, SMALL_PIXELS rows a run. */
 static void window_small(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
-    const int32_t channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
-    const int32_t full = p->min == INT8_MIN && p->max == INT8_MAX;
-    const int8_t zero_point = (int8_t)io->input_zero_point;
+    const int32_t channels = out->c, stride = win->stride_w, x0 = -win->pad_left, row_step = out->w * channels;
+    const int32_t offset2 = tc_dup16(-io->input_zero_point);
+    const int32_t left = x0 >= 0 ? 0 : ((stride - 1 - x0) / stride < out->w ? (stride - 1 - x0) / stride : out->w);
+    const int32_t width = in->w * in->c, by_column = left == 1 && width >= 4;
+    const border_word lone = border_word_of(x0 * in->c, width, (uint8_t)io->input_zero_point * 0x01010101u);
     int32_t stream[WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS], below[SMALL_ROWS];
-    int8_t spare[WINDOW_CHUNK + 1], patches[SMALL_PIXELS][4 * SMALL_ROWS];
+    int8_t column[SMALL_PIXELS][4 * SMALL_ROWS];
     for (int32_t k = 0; k < SMALL_ROWS; ++k) {
         below[k] = (k < wd->h ? k : wd->h - 1) * win->dilation_h * in->w * in->c;
     }
+    small_layer l = {{0, {below[1], below[2]}, stride * in->c, offset2, stream, 0, 0},
+                     {column[0], {4, 8}, 4 * SMALL_ROWS, offset2, stream, 0, 0},
+                     0, channels, p->min == INT8_MIN && p->max == INT8_MAX, in, wd, win,
+                     (int8_t)io->input_zero_point};
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
-        const int32_t chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
-        small_stream(weights, wd, p, first, chunk, stream);
-        int8_t *row_output = output + first;
-        for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
+        l.chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
+        small_stream(weights, wd, p, first, l.chunk, stream);
+        int8_t *row_output = output + first, *column_output = row_output;
+        int32_t pending = 0; /* the left windows in `column`, from column_output's row on */
+        for (int32_t row = 0; row < out->n * out->h; ++row, row_output += row_step) {
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, 1);
-            for (int32_t ox = 0; ox < out->w; ox += SMALL_PIXELS) {
-                const int32_t n = out->w - ox < SMALL_PIXELS ? out->w - ox : SMALL_PIXELS;
-                const int32_t x0 = ox * win->stride_w - win->pad_left;
-                small_cursor c = {r.top + x0 * in->c, {below[1], below[2]}, win->stride_w * in->c, offset2, stream,
-                                  channels - (chunk + (chunk & 1)), n};
-                if (x0 < 0 || x0 + (n - 1) * win->stride_w > r.x_limit) {
-                    small_patches(&r, x0, n, below, in, wd, win, zero_point, patches);
-                    c.from = patches[0], c.steps[0] = 4, c.steps[1] = 8, c.advance = 4 * SMALL_ROWS;
-                }
-                int8_t *to = row_output + ox * channels;
-                if (chunk & 1) {
-                    c.count = 1;
-                    for (int32_t i = 0; i < n; ++i, to += channels, c.from += c.advance) {
-                        small_pixels(&c, spare, full);
-                        memcpy(to, spare, (size_t)chunk);
-                    }
-                } else {
-                    small_pixels(&c, to, full);
-                }
+            const int32_t inside = r.x_limit < x0 ? 0 : (r.x_limit - x0) / stride + 1;
+            const int32_t upto = inside < out->w ? inside : out->w;
+            if (pending && (upto <= left || pending == SMALL_PIXELS)) { /* the column's run ends */
+                small_run(&l, l.patched, pending, column_output, row_step);
+                pending = 0;
             }
+            if (upto <= left) {
+                small_border_row(&l, &r, x0, 0, out->w, row_output);
+                continue;
+            }
+            if (by_column) { /* the window's rows lie inside the image */
+                column_output = pending ? column_output : row_output;
+                for (int32_t k = 0; k < SMALL_ROWS; ++k) {
+                    const uint32_t v = border_word_read(r.top + below[k], lone);
+                    memcpy(column[pending] + 4 * k, &v, sizeof v);
+                }
+                ++pending;
+            } else if (left) {
+                small_border_row(&l, &r, x0, 0, left, row_output);
+            }
+            small_cursor c = l.image;
+            c.from = r.top + (x0 + left * stride) * in->c;
+            small_run(&l, c, upto - left, row_output + left * channels, channels);
+            if (upto < out->w) {
+                small_border_row(&l, &r, x0, upto, out->w, row_output);
+            }
+        }
+        if (pending) {
+            small_run(&l, l.patched, pending, column_output, row_step);
         }
     }
 }

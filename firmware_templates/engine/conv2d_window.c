@@ -437,20 +437,30 @@ static void small_stream(const int8_t *weights, const tc_dims *wd, const tc_outp
     }
 }
 
-/* Where small_pixels_loop's pixel loop reads and writes (on the stack: the asm has no register to spare):
- * the next window's first row, its second and third rows' distance from it, the distance to the next
- * window, the input offset in both halfwords, the stream's start, the bytes from a pixel's last output to
- * the next pixel's first and the pixels left. */
+/* Where small_pixels_loop's pixel loop reads and writes, right after the stream it reads (small_chunk), so
+ * that the pair loop leaves its pointer there and one LDM loads the next pixel's: the bytes from a pixel's last
+ * output to the next pixel's first, the window's second and third rows' distance from its first, the input
+ * offset in both halfwords, the distance to the next window, the stream's bytes, the next window's first row
+ * and the window past the last. */
 typedef struct {
-    const int8_t *from;
-    int32_t steps[2], advance, offset2;
-    const int32_t *stream;
-    int32_t skip, count;
+    int32_t skip, steps[2], offset2, advance, stream_bytes;
+    const int8_t *from, *end;
 } small_cursor;
 
-/* The int8 outputs of c.count >= 1 pixels (c.skip bytes from one's last output to the next's first), two
- * channels a step from the stream (small_stream): a window's rows a, b, c (words at c.from and c.steps
- * after it) as SMALL_LANES words of int16 lanes plus the input offset in r8-r12, {a0, a2}, {b0, b2},
+#define SMALL_STREAM_WORDS (WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS)
+
+/* A chunk's stream (small_stream), placed to end where its cursor begins. */
+typedef struct {
+    int32_t stream[SMALL_STREAM_WORDS];
+    small_cursor at;
+} small_chunk;
+
+/* small_chunk's cursor follows its stream with no padding between (the pair loop runs from one into the other). */
+typedef char small_cursor_follows_stream[offsetof(small_chunk, at) == sizeof(int32_t) * SMALL_STREAM_WORDS ? 1 : -1];
+
+/* The int8 outputs of the pixels from c->from up to c->end (at least one; c->skip bytes from one's last output
+ * to the next's first), two channels a step from the stream (small_stream) before c: a window's rows a, b, c
+ * (words at c->from and c->steps after it) as SMALL_LANES words of int16 lanes plus the input offset in r8-r12, {a0, a2}, {b0, b2},
  * {c0, c2}, {a1, b1}, {c1, c3} (each row's 4th byte dropped or against a zero weight); each channel's
  * weights and bias loaded by one LDM, five SMLADs, the pair requantised in registers (tc_output_scaled's
  * steps, SSAT to int8), packed, clamped byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword
@@ -458,10 +468,10 @@ typedef struct {
  * and the sum's sign stands for the product's (the multiplier is positive): they differ only where the
  * product rounds to 0, where the shift then drops the 1 taken from round's 2^(right - 1). In asm for the
  * LDMs, whose registers must ascend, and because it needs all 14 allocatable registers (the pixel loop's
- * state read from the stack). */
-static inline __attribute__((always_inline)) void small_pixels_loop(small_cursor c, int8_t *out, const int full)
+ * state read from the cursor, the first run's `to` less its skip, which each pixel adds). */
+static inline __attribute__((always_inline)) void small_pixels_loop(const small_cursor *c, int8_t *out, const int full)
 {
-    register const int32_t *at __asm("r0");
+    register const int32_t *at __asm("r0") = (const int32_t *)(const void *)c;
     register int32_t w0 __asm("r1"), w1 __asm("r2"), w2 __asm("r3"), w3 __asm("r4"), w4 __asm("r5");
     register int32_t a __asm("r6"), b __asm("r7");
     register int32_t x0 __asm("r8"), x1 __asm("r9"), x2 __asm("r10"), x3 __asm("r11"), x4 __asm("r12");
@@ -478,24 +488,24 @@ static inline __attribute__((always_inline)) void small_pixels_loop(small_cursor
     "asr %[" acc "], %[" acc "], %[w2]\n\t"                                                                   \
     "ssat %[" acc "], #8, %[" acc "]\n\t"
 #define SMALL_SUMS_AND_SCALE                                                                                   \
+    "ldr %[w0], [%[at]]\n\t"                                                                                 \
+    "sub %[to], %[to], %[w0]\n\t"                                                                            \
     "2:\n\t"                                                                                                  \
-    "ldr %[w0], %[from]\n\t"                                                                                  \
-    "ldrd %[w1], %[w2], %[steps]\n\t"                                                                         \
-    "ldr %[x4], [%[w0], %[w2]]\n\t"                                                                           \
-    "ldr %[w2], [%[w0], %[w1]]\n\t"                                                                           \
-    "ldr %[w1], [%[w0]]\n\t"                                                                                  \
-    "ldr %[w3], %[offset2]\n\t"                                                                               \
-    "sxtab16 %[x0], %[w3], %[w1]\n\t"                                                                         \
-    "sxtab16 %[x1], %[w3], %[w2]\n\t"                                                                         \
-    "sxtab16 %[w1], %[w3], %[w1], ror #8\n\t"                                                                 \
-    "sxtab16 %[w2], %[w3], %[w2], ror #8\n\t"                                                                 \
-    "pkhbt %[x3], %[w1], %[w2], lsl #16\n\t"                                                                  \
-    "sxtab16 %[x2], %[w3], %[x4]\n\t"                                                                         \
-    "sxtab16 %[x4], %[w3], %[x4], ror #8\n\t"                                                                 \
-    "ldr %[w1], %[advance]\n\t"                                                                               \
-    "add %[w0], %[w0], %[w1]\n\t"                                                                             \
-    "str %[w0], %[from]\n\t"                                                                                  \
-    "ldr %[at], %[stream]\n\t"                                                                                \
+    "ldmia %[at], {%[w0], %[w1], %[w2], %[w3], %[w4], %[a], %[b]}\n\t"                                      \
+    "add %[to], %[to], %[w0]\n\t"                                                                            \
+    "ldr %[x4], [%[b], %[w2]]\n\t"                                                                           \
+    "ldr %[w2], [%[b], %[w1]]\n\t"                                                                           \
+    "ldr %[w1], [%[b]]\n\t"                                                                                  \
+    "sxtab16 %[x0], %[w3], %[w1]\n\t"                                                                        \
+    "sxtab16 %[x1], %[w3], %[w2]\n\t"                                                                        \
+    "sxtab16 %[w1], %[w3], %[w1], ror #8\n\t"                                                                \
+    "sxtab16 %[w2], %[w3], %[w2], ror #8\n\t"                                                                \
+    "pkhbt %[x3], %[w1], %[w2], lsl #16\n\t"                                                                 \
+    "sxtab16 %[x2], %[w3], %[x4]\n\t"                                                                        \
+    "sxtab16 %[x4], %[w3], %[x4], ror #8\n\t"                                                                \
+    "add %[b], %[b], %[w4]\n\t"                                                                              \
+    "str %[b], [%[at], #24]\n\t"                                                                             \
+    "sub %[at], %[at], %[a]\n\t"                                                                             \
     "1:\n\t"                                                                                                  \
     "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[a]}\n\t"                                             \
     SMALL_SUM("a")                                                                                            \
@@ -510,18 +520,14 @@ static inline __attribute__((always_inline)) void small_pixels_loop(small_cursor
     "strh %[a], [%[to]], #2\n\t"                                                                              \
     "tst %[w2], #256\n\t"                                                                                     \
     "bne 1b\n\t"                                                                                              \
-    "ldr %[w0], %[skip]\n\t"                                                                                  \
-    "add %[to], %[to], %[w0]\n\t"                                                                             \
-    "ldr %[w0], %[count]\n\t"                                                                                 \
-    "subs %[w0], %[w0], #1\n\t"                                                                               \
-    "str %[w0], %[count]\n\t"                                                                                 \
+    "ldrd %[w0], %[w1], [%[at], #24]\n\t"                                                                    \
+    "cmp %[w0], %[w1]\n\t"                                                                                   \
     "bne 2b"
 #define SMALL_OPERANDS                                                                                         \
-    : [at] "=&r"(at), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [w4] "=&r"(w4),         \
+    : [at] "+r"(at), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [w4] "=&r"(w4),          \
       [a] "=&r"(a), [b] "=&r"(b), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),             \
-      [x4] "=&r"(x4), [to] "+r"(to), [from] "+m"(c.from), [count] "+m"(c.count)                               \
-    : [steps] "m"(c.steps), [offset2] "m"(c.offset2), [advance] "m"(c.advance), [stream] "m"(c.stream),        \
-      [skip] "m"(c.skip)                                                                                       \
+      [x4] "=&r"(x4), [to] "+r"(to)                                                                            \
+    :                                                                                                          \
     : "cc", "memory"
     if (full) {
         __asm volatile(SMALL_SUMS_AND_SCALE SMALL_STORE_AND_LOOP SMALL_OPERANDS);
@@ -544,38 +550,44 @@ static inline __attribute__((always_inline)) void small_pixels_loop(small_cursor
 static __attribute__((noinline)) void small_pixels(const small_cursor *c, int8_t *out, const int full)
 {
     if (full) {
-        small_pixels_loop(*c, out, 1);
+        small_pixels_loop(c, out, 1);
     } else {
-        small_pixels_loop(*c, out, 0);
+        small_pixels_loop(c, out, 0);
     }
 }
 
-/* What a chunk's runs of pixels share: the cursor of a run straight through the image (its `from`, skip and
- * count set by each run), one through patches, the chunk's and the layer's channel counts, whether the
- * activation range is the whole int8 range, and the layer. */
+/* What a chunk's runs of pixels share: the chunk's stream and the cursor after it, the rows' steps and window
+ * advance of a run straight through the image and of one through patches, the chunk's and the layer's
+ * channel counts, whether the activation range is the whole int8 range, and the layer. */
 typedef struct {
-    small_cursor image, patched;
+    small_chunk *chunk_stream;
+    int32_t image_steps[3], patch_steps[3]; /* steps[0], steps[1], advance */
     int32_t chunk, channels, full;
     const tc_dims *in, *wd;
     const tc_window *win;
     int8_t zero_point;
 } small_layer;
 
-/* The outputs of n >= 1 pixels from c.from on (small_pixels) at `to`, `step` bytes from one pixel's first
- * output to the next's. An odd chunk's pixels go one at a time through `spare`, as the byte past their last
- * channel may already hold an output (an earlier chunk's) or lie past the tensor. */
-static void small_run(const small_layer *l, small_cursor c, int32_t n, int8_t *to, int32_t step)
+/* The outputs of n >= 1 pixels whose windows start at `from` (rows and windows `walk` apart: image_steps or
+ * patch_steps) at `to`, `step` bytes from one pixel's first output to the next's (small_pixels). An odd
+ * chunk's pixels go one at a time through `spare`, as the byte past their last channel may already hold an
+ * output (an earlier chunk's) or lie past the tensor. */
+static void small_run(const small_layer *l, const int32_t walk[3], const int8_t *from, int32_t n, int8_t *to,
+                      int32_t step)
 {
+    small_cursor *c = &l->chunk_stream->at;
     int8_t spare[WINDOW_CHUNK + 1];
-    c.count = n, c.skip = step - (l->chunk + (l->chunk & 1));
+    c->skip = step - (l->chunk + (l->chunk & 1)), c->steps[0] = walk[0], c->steps[1] = walk[1];
+    c->advance = walk[2], c->from = from;
     if (l->chunk & 1) {
-        c.count = 1;
-        for (int32_t i = 0; i < n; ++i, to += step, c.from += c.advance) {
-            small_pixels(&c, spare, l->full);
+        for (int32_t i = 0; i < n; ++i, to += step) {
+            c->end = c->from + walk[2];
+            small_pixels(c, spare, l->full);
             memcpy(to, spare, (size_t)l->chunk);
         }
     } else {
-        small_pixels(&c, to, l->full);
+        c->end = from + n * walk[2];
+        small_pixels(c, to, l->full);
     }
 }
 
@@ -588,9 +600,7 @@ static void small_border_row(const small_layer *l, const window_row *r, int32_t 
     for (int32_t ox = from; ox < to; ox += SMALL_PIXELS) {
         const int32_t n = to - ox < SMALL_PIXELS ? to - ox : SMALL_PIXELS;
         small_patches(r, x0 + ox * l->win->stride_w, n, l->in, l->wd, l->win, l->zero_point, patches);
-        small_cursor c = l->patched;
-        c.from = patches[0];
-        small_run(l, c, n, row_output + ox * l->channels, l->channels);
+        small_run(l, l->patch_steps, patches[0], n, row_output + ox * l->channels, l->channels);
     }
 }
 
@@ -604,22 +614,23 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
                          const tc_output_params *p)
 {
     const int32_t channels = out->c, stride = win->stride_w, x0 = -win->pad_left, row_step = out->w * channels;
-    const int32_t offset2 = tc_dup16(-io->input_zero_point);
     const int32_t left = x0 >= 0 ? 0 : ((stride - 1 - x0) / stride < out->w ? (stride - 1 - x0) / stride : out->w);
     const int32_t width = in->w * in->c, by_column = left == 1 && width >= 4;
     const border_word lone = border_word_of(x0 * in->c, width, (uint8_t)io->input_zero_point * 0x01010101u);
-    int32_t stream[WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS], below[SMALL_ROWS];
+    int32_t below[SMALL_ROWS];
+    small_chunk chunk_stream;
     int8_t column[SMALL_PIXELS][4 * SMALL_ROWS];
     for (int32_t k = 0; k < SMALL_ROWS; ++k) {
         below[k] = (k < wd->h ? k : wd->h - 1) * win->dilation_h * in->w * in->c;
     }
-    small_layer l = {{0, {below[1], below[2]}, stride * in->c, offset2, stream, 0, 0},
-                     {column[0], {4, 8}, 4 * SMALL_ROWS, offset2, stream, 0, 0},
-                     0, channels, p->min == INT8_MIN && p->max == INT8_MAX, in, wd, win,
-                     (int8_t)io->input_zero_point};
+    small_layer l = {&chunk_stream, {below[1], below[2], stride * in->c}, {4, 8, 4 * SMALL_ROWS}, 0, channels,
+                     p->min == INT8_MIN && p->max == INT8_MAX, in, wd, win, (int8_t)io->input_zero_point};
+    chunk_stream.at.offset2 = tc_dup16(-io->input_zero_point);
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
         l.chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
-        small_stream(weights, wd, p, first, l.chunk, stream);
+        chunk_stream.at.stream_bytes = (l.chunk + 1) / 2 * SMALL_PAIR_WORDS * (int32_t)sizeof(int32_t);
+        small_stream(weights, wd, p, first, l.chunk,
+                     chunk_stream.stream + SMALL_STREAM_WORDS - (l.chunk + 1) / 2 * SMALL_PAIR_WORDS);
         int8_t *row_output = output + first, *column_output = row_output;
         int32_t pending = 0; /* the left windows in `column`, from column_output's row on */
         for (int32_t row = 0; row < out->n * out->h; ++row, row_output += row_step) {
@@ -627,7 +638,7 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
             const int32_t inside = r.x_limit < x0 ? 0 : (r.x_limit - x0) / stride + 1;
             const int32_t upto = inside < out->w ? inside : out->w;
             if (pending && (upto <= left || pending == SMALL_PIXELS)) { /* the column's run ends */
-                small_run(&l, l.patched, pending, column_output, row_step);
+                small_run(&l, l.patch_steps, column[0], pending, column_output, row_step);
                 pending = 0;
             }
             if (upto <= left) {
@@ -644,15 +655,14 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
             } else if (left) {
                 small_border_row(&l, &r, x0, 0, left, row_output);
             }
-            small_cursor c = l.image;
-            c.from = r.top + (x0 + left * stride) * in->c;
-            small_run(&l, c, upto - left, row_output + left * channels, channels);
+            small_run(&l, l.image_steps, r.top + (x0 + left * stride) * in->c, upto - left,
+                      row_output + left * channels, channels);
             if (upto < out->w) {
                 small_border_row(&l, &r, x0, upto, out->w, row_output);
             }
         }
         if (pending) {
-            small_run(&l, l.patched, pending, column_output, row_step);
+            small_run(&l, l.patch_steps, column[0], pending, column_output, row_step);
         }
     }
 }

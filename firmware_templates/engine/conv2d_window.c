@@ -615,8 +615,9 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
 {
     const int32_t channels = out->c, stride = win->stride_w, x0 = -win->pad_left, row_step = out->w * channels;
     const int32_t left = x0 >= 0 ? 0 : ((stride - 1 - x0) / stride < out->w ? (stride - 1 - x0) / stride : out->w);
-    const int32_t width = in->w * in->c, by_column = left == 1 && width >= 4;
-    const border_word lone = border_word_of(x0 * in->c, width, (uint8_t)io->input_zero_point * 0x01010101u);
+    /* the lone window left of the image, its bytes outside the first `outside` of each row word (< 4) */
+    const int32_t outside = -x0 * in->c, by_column = left == 1 && in->w * in->c >= 4 && outside < 4;
+    const uint32_t lone_fill = by_column ? ((uint8_t)io->input_zero_point * 0x01010101u) >> (32 - 8 * outside) : 0;
     int32_t below[SMALL_ROWS];
     small_chunk chunk_stream;
     int8_t column[SMALL_PIXELS][4 * SMALL_ROWS];
@@ -648,7 +649,7 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
             if (by_column) { /* the window's rows lie inside the image */
                 column_output = pending ? column_output : row_output;
                 for (int32_t k = 0; k < SMALL_ROWS; ++k) {
-                    const uint32_t v = border_word_read(r.top + below[k], lone);
+                    const uint32_t v = ((uint32_t)tc_load_s8x4(r.top + below[k]) << (8 * outside)) | lone_fill;
                     memcpy(column[pending] + 4 * k, &v, sizeof v);
                 }
                 ++pending;

@@ -16,7 +16,7 @@
 #define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of at most 3 bytes, */
 #define SMALL_LANES 5        /* packed into 5 words of int16 lanes (r8-r12 in small_pixels_loop), */
 #define SMALL_PIXELS 32      /* for up to 32 output pixels at once, */
-#define SMALL_PAIR_WORDS 20  /* against a stream of 20 words a pair of channels */
+#define SMALL_PAIR_WORDS 19  /* against a stream of 19 words a pair of channels (17 into the whole int8 range) */
 
 static int32_t padded_depth(const tc_dims *wd)
 {
@@ -402,9 +402,8 @@ static int32_t small_pair(int32_t lo, int32_t hi)
     return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
 }
 
-/* One channel's part of the stream: its weights' lanes in small_pixels_loop's order, zero past the filter, then
- * twice its bias (the sum's start). */
-static void small_weights(const int8_t *weights, const tc_dims *wd, const tc_channel_scale *s, int32_t *to)
+/* One channel's weights as lanes in small_pixels_loop's order, zero past the filter. */
+static void small_weights(const int8_t *weights, const tc_dims *wd, int32_t *to)
 {
     const int32_t row_bytes = wd->w * wd->c;
     int32_t t[SMALL_ROWS][3] = {{0}};
@@ -412,28 +411,38 @@ static void small_weights(const int8_t *weights, const tc_dims *wd, const tc_cha
         t[i / row_bytes][i % row_bytes] = weights[i];
     }
     to[0] = small_pair(t[0][0], t[0][2]), to[1] = small_pair(t[1][0], t[1][2]), to[2] = small_pair(t[2][0], t[2][2]);
-    to[3] = small_pair(t[0][1], t[1][1]), to[4] = small_pair(t[2][1], 0), to[5] = s->bias2;
+    to[3] = small_pair(t[0][1], t[1][1]), to[4] = small_pair(t[2][1], 0);
 }
 
-/* The stream small_pixels reads for channels first .. first + n - 1, SMALL_PAIR_WORDS a pair of channels
- * (a lone last channel twice): each channel's weights and bias (small_weights), then the first channel's
- * multiplier, rounding term and right shift, the second's, its right shift's bit 8 set unless the pair is
- * the last (ASR reads only the bottom byte), and the activation range as 4 bytes each (lo4, hi4). */
+/* The words of a pair of channels in the stream small_pixels reads, the activation range's two past the
+ * whole int8 range (`full`). */
+static int32_t small_pair_words(int32_t full)
+{
+    return full ? SMALL_PAIR_WORDS - 2 : SMALL_PAIR_WORDS;
+}
+
+/* The stream small_pixels reads for channels first .. first + n - 1, small_pair_words a pair of channels (a
+ * lone last channel twice): the first channel's weights (small_weights), twice each channel's bias (the
+ * sums' starts), the second's weights, the first's multiplier and rounding term, both right shifts in one
+ * word (the first's in bits 0-7, which ASR reads, the second's from bit 9, and bit 8 set unless the pair is
+ * the last), the second's multiplier and rounding term, then, unless `full`, the activation range as 4
+ * bytes each (lo4, hi4). */
 static void small_stream(const int8_t *weights, const tc_dims *wd, const tc_output_params *p, int32_t first,
-                         int32_t n, int32_t *stream)
+                         int32_t n, int32_t full, int32_t *stream)
 {
     const int32_t depth = wd->h * wd->w * wd->c;
     tc_channel_scale s[2];
-    for (int32_t k = 0; k < n; k += 2, stream += SMALL_PAIR_WORDS) {
+    for (int32_t k = 0; k < n; k += 2, stream += small_pair_words(full)) {
         const int32_t second = k + 1 < n ? k + 1 : k;
         tc_channel_scales(p, first + k, 1, &s[0]);
         tc_channel_scales(p, first + second, 1, &s[1]);
-        small_weights(weights + (first + k) * depth, wd, &s[0], stream);
-        small_weights(weights + (first + second) * depth, wd, &s[1], stream + 6);
-        const int32_t tail[8] = {s[0].multiplier, s[0].round, s[0].right, s[1].multiplier, s[1].round,
-                                 s[1].right | (k + 2 < n ? 0x100 : 0), (int32_t)((uint8_t)p->min * 0x01010101u),
-                                 (int32_t)((uint8_t)p->max * 0x01010101u)};
-        memcpy(stream + 12, tail, sizeof tail);
+        small_weights(weights + (first + k) * depth, wd, stream);
+        small_weights(weights + (first + second) * depth, wd, stream + 7);
+        const int32_t shifts = s[0].right | (k + 2 < n ? 0x100 : 0) | s[1].right << 9;
+        const int32_t tail[7] = {s[0].multiplier, s[0].round, shifts, s[1].multiplier, s[1].round,
+                                 (int32_t)((uint8_t)p->min * 0x01010101u), (int32_t)((uint8_t)p->max * 0x01010101u)};
+        stream[5] = s[0].bias2, stream[6] = s[1].bias2;
+        memcpy(stream + 12, tail, (size_t)(small_pair_words(full) - 12) * sizeof(int32_t));
     }
 }
 
@@ -460,15 +469,17 @@ typedef char small_cursor_follows_stream[offsetof(small_chunk, at) == sizeof(int
 
 /* The int8 outputs of the pixels from c->from up to c->end (at least one; c->skip bytes from one's last output
  * to the next's first), two channels a step from the stream (small_stream) before c: a window's rows a, b, c
- * (words at c->from and c->steps after it) as SMALL_LANES words of int16 lanes plus the input offset in r8-r12, {a0, a2}, {b0, b2},
- * {c0, c2}, {a1, b1}, {c1, c3} (each row's 4th byte dropped or against a zero weight); each channel's
- * weights and bias loaded by one LDM, five SMLADs, the pair requantised in registers (tc_output_scaled's
- * steps, SSAT to int8), packed, clamped byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword
- * (an odd last channel's pair writes one byte past it). SMMLAR adds the rounding term to the high product,
- * and the sum's sign stands for the product's (the multiplier is positive): they differ only where the
- * product rounds to 0, where the shift then drops the 1 taken from round's 2^(right - 1). In asm for the
- * LDMs, whose registers must ascend, and because it needs all 14 allocatable registers (the pixel loop's
- * state read from the cursor, the first run's `to` less its skip, which each pixel adds). */
+ * (words at c->from and c->steps after it) as SMALL_LANES words of int16 lanes plus the input offset in
+ * r8-r12, {a0, a2}, {b0, b2}, {c0, c2}, {a1, b1}, {c1, c3} (each row's 4th byte dropped or against a zero
+ * weight); a pair's weights and biases loaded by two LDMs, five SMLADs a channel, its requantisation by a
+ * third LDM (both right shifts in one word, whose LSRS to the second's leaves in the carry whether another
+ * pair follows), the pair requantised in registers (tc_output_scaled's steps, SSAT to int8), packed, clamped
+ * byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword (an odd last channel's pair writes one
+ * byte past it). SMMLAR adds the rounding term to the high product, and the sum's sign stands for the
+ * product's (the multiplier is positive): they differ only where the product rounds to 0, where the shift
+ * then drops the 1 taken from round's 2^(right - 1). In asm for the LDMs, whose registers must ascend, and
+ * because it needs all 14 allocatable registers (the pixel loop's state read from the cursor; `to` starts at
+ * the first output less the skip, which each pixel adds). */
 static inline __attribute__((always_inline)) void small_pixels_loop(const small_cursor *c, int8_t *out, const int full)
 {
     register const int32_t *at __asm("r0") = (const int32_t *)(const void *)c;
@@ -482,9 +493,9 @@ static inline __attribute__((always_inline)) void small_pixels_loop(const small_
     "smlad %[" acc "], %[w2], %[x2], %[" acc "]\n\t"                                                          \
     "smlad %[" acc "], %[w3], %[x3], %[" acc "]\n\t"                                                          \
     "smlad %[" acc "], %[w4], %[x4], %[" acc "]\n\t"
-#define SMALL_SCALE(acc) /* acc = ssat8((acc * multiplier rounded high + round, - 1 if acc < 0) >> right) */ \
-    "smmlar %[w0], %[" acc "], %[w0], %[w1]\n\t"                                                              \
-    "add %[" acc "], %[w0], %[" acc "], asr #31\n\t"                                                          \
+#define SMALL_SCALE(acc, m, r) /* acc = ssat8((acc * m rounded high + r, - 1 if acc < 0) >> w2's bottom byte) */ \
+    "smmlar %[" m "], %[" acc "], %[" m "], %[" r "]\n\t"                                                     \
+    "add %[" acc "], %[" m "], %[" acc "], asr #31\n\t"                                                       \
     "asr %[" acc "], %[" acc "], %[w2]\n\t"                                                                   \
     "ssat %[" acc "], #8, %[" acc "]\n\t"
 #define SMALL_SUMS_AND_SCALE                                                                                   \
@@ -507,19 +518,18 @@ static inline __attribute__((always_inline)) void small_pixels_loop(const small_
     "str %[b], [%[at], #24]\n\t"                                                                             \
     "sub %[at], %[at], %[a]\n\t"                                                                             \
     "1:\n\t"                                                                                                  \
-    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[a]}\n\t"                                             \
+    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[a], %[b]}\n\t"                                      \
     SMALL_SUM("a")                                                                                            \
-    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[b]}\n\t"                                             \
-    SMALL_SUM("b")                                                                                            \
-    "ldmia %[at]!, {%[w0], %[w1], %[w2]}\n\t"                                                                 \
-    SMALL_SCALE("a")                                                                                          \
     "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4]}\n\t"                                                   \
-    SMALL_SCALE("b")                                                                                          \
+    SMALL_SUM("b")                                                                                            \
+    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4]}\n\t"                                                   \
+    SMALL_SCALE("a", "w0", "w1")                                                                              \
+    "lsrs %[w2], %[w2], #9\n\t" /* C: another pair follows; w2: the second's right shift */                  \
+    SMALL_SCALE("b", "w3", "w4")                                                                              \
     "bfi %[a], %[b], #8, #8\n\t"
 #define SMALL_STORE_AND_LOOP                                                                                   \
     "strh %[a], [%[to]], #2\n\t"                                                                              \
-    "tst %[w2], #256\n\t"                                                                                     \
-    "bne 1b\n\t"                                                                                              \
+    "bcs 1b\n\t"                                                                                              \
     "ldrd %[w0], %[w1], [%[at], #24]\n\t"                                                                    \
     "cmp %[w0], %[w1]\n\t"                                                                                   \
     "bne 2b"
@@ -533,10 +543,11 @@ static inline __attribute__((always_inline)) void small_pixels_loop(const small_
         __asm volatile(SMALL_SUMS_AND_SCALE SMALL_STORE_AND_LOOP SMALL_OPERANDS);
     } else {
         __asm volatile(SMALL_SUMS_AND_SCALE
-                       "ssub8 %[w0], %[a], %[w3]\n\t"
-                       "sel %[a], %[a], %[w3]\n\t"
-                       "ssub8 %[w0], %[w4], %[a]\n\t"
-                       "sel %[a], %[a], %[w4]\n\t"
+                       "ldrd %[w0], %[w1], [%[at]], #8\n\t"
+                       "ssub8 %[w3], %[a], %[w0]\n\t"
+                       "sel %[a], %[a], %[w0]\n\t"
+                       "ssub8 %[w3], %[w1], %[a]\n\t"
+                       "sel %[a], %[a], %[w1]\n\t"
                        SMALL_STORE_AND_LOOP SMALL_OPERANDS);
     }
 #undef SMALL_SUM
@@ -629,9 +640,9 @@ static void window_small(const int8_t *input, const tc_dims *in, const int8_t *w
     chunk_stream.at.offset2 = tc_dup16(-io->input_zero_point);
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
         l.chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
-        chunk_stream.at.stream_bytes = (l.chunk + 1) / 2 * SMALL_PAIR_WORDS * (int32_t)sizeof(int32_t);
-        small_stream(weights, wd, p, first, l.chunk,
-                     chunk_stream.stream + SMALL_STREAM_WORDS - (l.chunk + 1) / 2 * SMALL_PAIR_WORDS);
+        const int32_t stream_words = (l.chunk + 1) / 2 * small_pair_words(l.full);
+        chunk_stream.at.stream_bytes = stream_words * (int32_t)sizeof(int32_t);
+        small_stream(weights, wd, p, first, l.chunk, l.full, chunk_stream.stream + SMALL_STREAM_WORDS - stream_words);
         int8_t *row_output = output + first, *column_output = row_output;
         int32_t pending = 0; /* the left windows in `column`, from column_output's row on */
         for (int32_t row = 0; row < out->n * out->h; ++row, row_output += row_step) {

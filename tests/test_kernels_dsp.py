@@ -100,7 +100,8 @@ def _cases() -> list:
             + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
             + _short_depth_cases(np.random.default_rng(20261207)) + _pixel_cases(np.random.default_rng(20261209))
-            + _first_layer_cases(np.random.default_rng(20261208)))
+            + _first_layer_cases(np.random.default_rng(20261208))
+            + _small_padded_cases(np.random.default_rng(20261209)))
 
 
 def _narrow(case, lo=-60, hi=70):
@@ -692,6 +693,40 @@ def _one_channel_3x3_cases(rng) -> list:
     ]
 
 
+def _small_padded_cases(rng) -> list:
+    """window_small under explicit padding (a PAD folded in, tinyctl.engine.pad_fusion): the windows across
+    the border composed a word a row, in their own runs beside the windows inside. The default detector's
+    first layer (1 on every side, stride 2, the last row's last window past the image's end), padding on
+    one side, on two, asymmetric and wider than a window (windows wholly outside), rows of more than one
+    32-pixel batch, columns of more than 32 rows, 1x1 over 3 channels and 2x3 over 1, output channels 1, 3, 8 and 16, odd and even
+    images, zero points -128, 0 and 127, full and narrow ranges; and an image narrower than a word
+    (gathered by window_border)."""
+    return [
+        full_range(conv_case(rng, 16, 16, 1, 8, 3, 3, stride=2, padding=(1, 1, 1, 1), zero_point=-128,
+                             name="conv window 16x16x1->8 s2 padded 1 (the detector's folded PAD)")),
+        conv_case(rng, 18, 18, 1, 8, 3, 3, stride=2, padding="valid", zero_point=-128,
+                  name="conv window 18x18x1->8 s2 valid (beside the folded PAD)"),
+        _narrow(conv_case(rng, 9, 11, 1, 16, 3, 3, padding=(2, 0, 0, 1), zero_point=0,
+                          name="conv window 9x11x1->16 padded top 2, right 1")),
+        conv_case(rng, 10, 12, 1, 1, 3, 3, stride=2, padding=(0, 1, 2, 1), zero_point=127,
+                  name="conv window 10x12x1->1 s2 padded bottom 1, left 2, right 1"),
+        _narrow(conv_case(rng, 7, 9, 1, 3, 3, 3, padding=(1, 0, 4, 0), zero_point=-128,
+                          name="conv window 7x9x1->3 padded left 4 (windows wholly outside)")),
+        full_range(conv_case(rng, 4, 70, 1, 8, 3, 3, padding=(1, 1, 1, 1), zero_point=0,
+                             name="conv window 4x70x1->8 padded 1 (three batches a row)")),
+        conv_case(rng, 7, 6, 3, 3, 1, 1, padding=(1, 2, 0, 1), zero_point=-128,
+                  name="conv window 7x6x3->3 k1x1 padded bottom 2, top 1, right 1"),
+        _narrow(conv_case(rng, 8, 9, 1, 16, 2, 3, stride=2, padding=(1, 1, 1, 0), zero_point=0,
+                          name="conv window 8x9x1->16 k2x3 s2 padded top, bottom, left")),
+        conv_case(rng, 5, 3, 1, 8, 3, 3, padding=(1, 1, 1, 1), zero_point=-128,
+                  name="conv window 5x3x1->8 padded 1 (an image narrower than a word)"),
+        _narrow(conv_case(rng, 70, 5, 1, 3, 3, 3, padding=(1, 1, 1, 1), zero_point=0,
+                          name="conv window 70x5x1->3 padded 1 (the left windows down the column, three runs)")),
+        conv_case(rng, 69, 6, 1, 8, 3, 3, stride=2, padding=(1, 1, 1, 1), zero_point=-128,
+                  name="conv window 69x6x1->8 s2 padded 1 (a column of 35 rows)"),
+    ]
+
+
 def _first_layer_cases(rng) -> list:
     """The window path's first-layer shapes and their edges: 3x3 over 3 channels (read straight from the
     image) with stride 1 and 2 on odd and even images, SAME and VALID; 10x4 over 1 channel (40-byte windows
@@ -971,6 +1006,16 @@ def test_one_channel_3x3_takes_the_packed_path(runs):
     window = per_mac["conv window 18x18x1->8 s2 valid (the detector's first layer), full range"]
     general = per_mac["conv 18x18x1->8 s2 valid, shift 0"]
     assert window < general / 2, f"{window:.2f} vs {general:.2f} instructions per MAC"
+
+
+def test_folded_pad_keeps_the_packed_path(runs):
+    """The default detector's first layer with its PAD folded in (1 on every side) costs under 1.3 times the
+    layer on the padded image per MAC: the windows across the border composed a word a row in runs of their
+    own (window_small's small_patches), not gathered a byte at a time."""
+    per_mac = _m4_per_mac(runs)
+    padded = per_mac["conv window 16x16x1->8 s2 padded 1 (the detector's folded PAD), full range"]
+    valid = per_mac["conv window 18x18x1->8 s2 valid (beside the folded PAD)"]
+    assert padded < 1.3 * valid, f"{padded:.2f} vs {valid:.2f} per MAC"
 
 
 def test_short_windows_take_the_block_paths(runs):

@@ -1,8 +1,8 @@
 """PAD folded into the window op after it (tinyctl.engine.pad_fusion): bit-exact with TFLite-Micro on
-every kernel path the folded op can take (conv: matmul, wide; depthwise: plane and general; max
+every kernel path the folded op can take (conv: matmul, wide, window_small; depthwise: plane and general; max
 pool), with the padding on every side, symmetric and not, stride 1 and 2; and the PADs that must
 stay (a value other than the zero point, two readers, an average pool, the channel axis, a conv of
-fewer than 4 input channels)."""
+fewer than 4 input channels but for window_small's filters of at most 3 rows of at most 3 bytes)."""
 
 from __future__ import annotations
 
@@ -59,6 +59,8 @@ FUSED = {
     "dw_s1_sym": (_padded, 86, (1, 10, 11, 6), HW, _depthwise(3, 1)),
     "dw_s2_top_left": (_padded, 87, (1, 17, 18, 4), TOP_LEFT, _depthwise(3, 2)),
     "dw5x5_s1_bottom_right": (_padded, 88, (1, 9, 8, 3), BOTTOM_RIGHT, _depthwise(5, 1)),
+    "conv1ch_s2_detector": (_padded, 96, (1, 16, 16, 1), [[0, 0], [1, 1], [1, 1], [0, 0]], _conv(3, 2, 8)),
+    "conv1ch_s1_bottom_right": (_padded, 82, (1, 9, 10, 1), BOTTOM_RIGHT, _conv(3, 1, 4)),
     "maxpool_s2_sym": (_padded, 89, (1, 9, 9, 4), [[0, 0], [1, 1], [1, 1], [0, 0]], _pool("max_pool2d", 3, 2),
                        {"value": -100.0}),
     "maxpool_s1_bottom_right": (_padded, 90, (1, 7, 8, 5), BOTTOM_RIGHT, _pool("max_pool2d", 2, 1),
@@ -99,10 +101,11 @@ KEPT = {
     "two_readers": (_padded, 92, (1, 7, 7, 4), BOTTOM_RIGHT, _two_readers),
     "average_pool": (_padded, 93, (1, 9, 9, 4), TOP_LEFT, _pool("avg_pool2d", 3, 2)),
     "max_pool_value_above_its_clamp": (_padded, 94, (1, 9, 9, 4), TOP_LEFT, _pool("max_pool2d", 3, 2)),
-    # the whole-window conv path gathers padded windows slowly (pad_fusion._WINDOW_PATH_CHANNELS); its
-    # explicit padding is tested bit-exact in tests/test_kernels_dsp.py's folded pad cases
+    # the whole-window conv path gathers padded windows slowly but for small ones
+    # (pad_fusion._gathers_border_fast); its explicit padding is tested bit-exact in
+    # tests/test_kernels_dsp.py's folded pad cases
     "conv3ch_s2_top_left": (_padded, 81, (1, 12, 12, 3), TOP_LEFT, _conv(3, 2, 8)),
-    "conv1ch_s1_bottom_right": (_padded, 82, (1, 9, 10, 1), BOTTOM_RIGHT, _conv(3, 1, 4)),
+    "conv1ch_5x5_bottom_right": (_padded, 97, (1, 9, 10, 1), BOTTOM_RIGHT, _conv(5, 1, 4)),
     "channel_axis": (_padded, 95, (1, 8, 8, 3), [[0, 0], [1, 0], [1, 0], [1, 1]], _conv(3, 2, 4)),
 }
 

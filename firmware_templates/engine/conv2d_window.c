@@ -6,16 +6,11 @@
  * channel's bytes, so the SMLAD loop has no scalar tail and the padding bytes, whatever they hold, add
  * nothing. Taps outside the image hold the input zero point (0 after the offset), as in the reference,
  * which skips them. Filters of at most 3 rows of at most 3 bytes (a 1-channel 3x3) take window_small
- * instead: a row of windows packed into 5 words each, then each pixel over every channel's weights. */
-#include "tinyctl_dsp.h"
+ * instead (conv2d_window_small.c). */
+#include "conv2d_window.h"
 
 #if TC_DSP
 #define WINDOW_MAX_DEPTH 40  /* window bytes, padded to whole words (a 1-channel 10x4 filter) */
-#define WINDOW_CHUNK 16      /* output channels whose padded weights sit on the stack at once */
-#define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of at most 3 bytes, */
-#define SMALL_LANES 5        /* packed into 5 words of int16 lanes (r8-r12 in small_pixels_loop), */
-#define SMALL_PIXELS 32      /* for up to 32 output pixels at once, */
-#define SMALL_PAIR_WORDS 20  /* against a stream of 20 words a pair of channels */
 
 static int32_t padded_depth(const tc_dims *wd)
 {
@@ -25,31 +20,6 @@ static int32_t padded_depth(const tc_dims *wd)
 int tc_conv2d_window_fits(const tc_dims *in, const tc_dims *wd, const tc_output_params *p)
 {
     return in->c < 4 && padded_depth(wd) <= WINDOW_MAX_DEPTH && p->fast_scale;
-}
-
-/* The geometry of one output row's windows: the first byte of the image row at the windows' top, and
- * the largest window origin x0 (none when below 0) whose window lies inside the image and whose last row,
- * read a whole word at a time, ends inside the image (a window past it is gathered by window_border). */
-typedef struct {
-    const int8_t *image, *top;
-    int32_t y0, x_limit;
-} window_row;
-
-static window_row window_row_of(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_window *win,
-                                int32_t b, int32_t oy, int32_t row_words)
-{
-    const int32_t c = in->c, y0 = oy * win->stride_h - win->pad_top, last_y = y0 + (wd->h - 1) * win->dilation_h;
-    const int8_t *image = input + b * in->h * in->w * c;
-    int32_t x_limit = in->w - 1 - (wd->w - 1) * win->dilation_w;
-    if (last_y == in->h - 1) {
-        const int32_t spare = in->w * c - 4 * row_words; /* bytes of the last row left after x0 = 0 */
-        x_limit = spare < 0 ? -1 : (spare / c < x_limit ? spare / c : x_limit);
-    }
-    if (y0 < 0 || last_y >= in->h || win->dilation_w != 1) {
-        x_limit = -1;
-    }
-    window_row r = {image, x_limit < 0 ? image : image + y0 * in->w * c, y0, x_limit};
-    return r;
 }
 
 /* A window wholly inside the image, each of its rows (`row_bytes` from `from`, `row_step` bytes apart)
@@ -69,8 +39,8 @@ static inline void copy_window(const int8_t *from, int32_t rows, int32_t row_byt
 
 /* The window at (y0, x0) into patch, its rows `pitch` bytes apart: the input zero point where a tap falls
  * outside the image, each row's taps inside it (tc_taps_inside) copied a channel at a time. */
-static void window_border(const int8_t *image, const tc_dims *in, const tc_dims *wd, const tc_window *win,
-                          int32_t y0, int32_t x0, int8_t zero_point, int32_t pitch, int8_t *patch)
+void tc_window_border(const int8_t *image, const tc_dims *in, const tc_dims *wd, const tc_window *win,
+                      int32_t y0, int32_t x0, int8_t zero_point, int32_t pitch, int8_t *patch)
 {
     const int32_t c = in->c, row_bytes = wd->w * c;
     const tc_tap_span cols = tc_taps_inside(x0, win->dilation_w, wd->w, in->w);
@@ -127,31 +97,24 @@ static inline __attribute__((always_inline)) void word_rows_lanes(const int8_t *
 }
 
 /* A window of 4-byte rows (a 1-channel filter 4 taps wide, no dilation across) over an image at least a
- * word wide, across its border, a word a row: the row's bytes inside the image from one load inside it,
- * shifted into place, the input zero point's bytes (zp4) beside them and in the rows outside. */
+ * word wide, across its border, a word a row (border_word), the input zero point's bytes (zp4) in the rows
+ * outside. */
 static inline __attribute__((always_inline)) void word_border_lanes(const window_row *r, int32_t x0, const tc_dims *in,
                                                                     const tc_dims *wd, const tc_window *win,
                                                                     uint32_t zp4, int32_t offset2, int32_t *lanes)
 {
-    const int32_t width = in->w * in->c, at = x0 * in->c;
-    const int32_t left = at < 0 ? -at : 0, right = at + 4 > width ? at + 4 - width : 0; /* bytes outside */
-    const int32_t across = left < 4 && right < 4;                                  /* some bytes inside */
-    const int32_t from = left ? 0 : (right ? width - 4 : at);
-    const uint32_t keep = !across ? 0u : (left ? ~0u << (8 * left) : ~0u >> (8 * right));
+    const int32_t width = in->w * in->c;
+    const border_word b = border_word_of(x0 * in->c, width, zp4);
     for (int32_t fy = 0; fy < wd->h; ++fy, lanes += 4) {
         const int32_t y = r->y0 + fy * win->dilation_h;
-        uint32_t v = zp4;
-        if (y >= 0 && y < in->h && across) {
-            const uint32_t word = (uint32_t)tc_load_s8x4(r->image + y * width + from);
-            v = ((left ? word << (8 * left) : word >> (8 * right)) & keep) | (zp4 & ~keep);
-        }
+        const uint32_t v = y >= 0 && y < in->h && b.keep ? border_word_read(r->image + y * width, b) : zp4;
         word_lanes((int32_t)v, offset2, lanes);
     }
 }
 
 /* The window at x0 of row r expanded into its lanes, a group every 4 words (lanes + 2 for the second pixel
  * of a pair): 3x3 over 3 channels and rows of whole words straight from the image, other windows inside it
- * copied into patch first, those across its border gathered by window_border. */
+ * copied into patch first, those across its border gathered by tc_window_border. */
 static inline __attribute__((always_inline)) void
 window_lanes(const window_row *r, int32_t x0, const tc_dims *in, const tc_dims *wd, const tc_window *win,
              int8_t zero_point, int32_t offset2, int8_t *patch, int32_t *lanes)
@@ -162,7 +125,7 @@ window_lanes(const window_row *r, int32_t x0, const tc_dims *in, const tc_dims *
         word_border_lanes(r, x0, in, wd, win, (uint8_t)zero_point * 0x01010101u, offset2, lanes);
         return;
     } else if (x0 < 0 || x0 > r->x_limit) {
-        window_border(r->image, in, wd, win, r->y0, x0, zero_point, row_bytes, patch);
+        tc_window_border(r->image, in, wd, win, r->y0, x0, zero_point, row_bytes, patch);
     } else if (row_bytes == 9 && wd->h == 3) {
         rgb3x3_lanes(r->top + x0 * in->c, row_step, offset2, lanes);
         return;
@@ -307,7 +270,7 @@ static __attribute__((noinline)) void window_outputs(const int32_t *lanes, const
     }
 }
 
-/* Windows that are not small_fits: two pixels a pass against each pair of channels' int16 weights, expanded
+/* Windows that are not tc_window_small_fits: two pixels a pass against each pair of channels' int16 weights, expanded
  * on the stack once per chunk of channels (window_block). */
 static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
@@ -341,242 +304,12 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
     }
 }
 
-/* The small path (window_small): filters of at most SMALL_ROWS rows of at most 3 bytes (taps x channels,
- * a 1-channel 3x3 first layer), each row one word of the window read straight from the image, its 4th byte
- * dropped, and the window's 9 bytes packed into 5 words of int16 lanes (small_pixels_loop). */
-static int small_fits(const tc_dims *wd)
-{
-    return wd->h <= SMALL_ROWS && wd->w * wd->c <= 3;
-}
-
-/* Row r's n windows from x0 on, `stride` taps apart, copied into patches (a word a row, rows a word apart),
- * for a row some of whose windows cross the image's border: rows straight from the image, `below` bytes
- * after the first (a filter of fewer rows reads its last row again), where the window lies inside it
- * (window_row's x_limit), else gathered by window_border. The bytes past each row and the rows past the
- * filter meet zero weights, whatever they hold. */
-static void small_patches(const window_row *r, int32_t x0, int32_t n, const int32_t below[SMALL_ROWS],
-                          const tc_dims *in, const tc_dims *wd, const tc_window *win, int8_t zero_point,
-                          int8_t (*patches)[4 * SMALL_ROWS])
-{
-    for (int32_t i = 0; i < n; ++i, x0 += win->stride_w) {
-        if (x0 < 0 || x0 > r->x_limit) {
-            window_border(r->image, in, wd, win, r->y0, x0, zero_point, 4, patches[i]);
-        } else {
-            for (int32_t k = 0; k < SMALL_ROWS; ++k) {
-                const int32_t v = tc_load_s8x4(r->top + x0 * in->c + below[k]);
-                memcpy(patches[i] + 4 * k, &v, sizeof v);
-            }
-        }
-    }
-}
-
-/* Two int16 weights as one word of lanes, each doubled (small_pixels' sums start at twice the bias). */
-static int32_t small_pair(int32_t lo, int32_t hi)
-{
-    return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
-}
-
-/* One channel's part of the stream: its weights' lanes in small_pixels_loop's order, zero past the filter, then
- * twice its bias (the sum's start). */
-static void small_weights(const int8_t *weights, const tc_dims *wd, const tc_channel_scale *s, int32_t *to)
-{
-    const int32_t row_bytes = wd->w * wd->c;
-    int32_t t[SMALL_ROWS][3] = {{0}};
-    for (int32_t i = 0; i < wd->h * row_bytes; ++i) {
-        t[i / row_bytes][i % row_bytes] = weights[i];
-    }
-    to[0] = small_pair(t[0][0], t[0][2]), to[1] = small_pair(t[1][0], t[1][2]), to[2] = small_pair(t[2][0], t[2][2]);
-    to[3] = small_pair(t[0][1], t[1][1]), to[4] = small_pair(t[2][1], 0), to[5] = s->bias2;
-}
-
-/* The stream small_pixels reads for channels first .. first + n - 1, SMALL_PAIR_WORDS a pair of channels
- * (a lone last channel twice): each channel's weights and bias (small_weights), then the first channel's
- * multiplier, rounding term and right shift, the second's, its right shift's bit 8 set unless the pair is
- * the last (ASR reads only the bottom byte), and the activation range as 4 bytes each (lo4, hi4). */
-static void small_stream(const int8_t *weights, const tc_dims *wd, const tc_output_params *p, int32_t first,
-                         int32_t n, int32_t *stream)
-{
-    const int32_t depth = wd->h * wd->w * wd->c;
-    tc_channel_scale s[2];
-    for (int32_t k = 0; k < n; k += 2, stream += SMALL_PAIR_WORDS) {
-        const int32_t second = k + 1 < n ? k + 1 : k;
-        tc_channel_scales(p, first + k, 1, &s[0]);
-        tc_channel_scales(p, first + second, 1, &s[1]);
-        small_weights(weights + (first + k) * depth, wd, &s[0], stream);
-        small_weights(weights + (first + second) * depth, wd, &s[1], stream + 6);
-        const int32_t tail[8] = {s[0].multiplier, s[0].round, s[0].right, s[1].multiplier, s[1].round,
-                                 s[1].right | (k + 2 < n ? 0x100 : 0), (int32_t)((uint8_t)p->min * 0x01010101u),
-                                 (int32_t)((uint8_t)p->max * 0x01010101u)};
-        memcpy(stream + 12, tail, sizeof tail);
-    }
-}
-
-/* Where small_pixels_loop's pixel loop reads and writes (on the stack: the asm has no register to spare):
- * the next window's first row, its second and third rows' distance from it, the distance to the next
- * window, the input offset in both halfwords, the stream's start, the bytes from a pixel's last output to
- * the next pixel's first and the pixels left. */
-typedef struct {
-    const int8_t *from;
-    int32_t steps[2], advance, offset2;
-    const int32_t *stream;
-    int32_t skip, count;
-} small_cursor;
-
-/* The int8 outputs of c.count >= 1 pixels (c.skip bytes from one's last output to the next's first), two
- * channels a step from the stream (small_stream): a window's rows a, b, c (words at c.from and c.steps
- * after it) as SMALL_LANES words of int16 lanes plus the input offset in r8-r12, {a0, a2}, {b0, b2},
- * {c0, c2}, {a1, b1}, {c1, c3} (each row's 4th byte dropped or against a zero weight); each channel's
- * weights and bias loaded by one LDM, five SMLADs, the pair requantised in registers (tc_output_scaled's
- * steps, SSAT to int8), packed, clamped byte-wise (SSUB8 and SEL, unless `full`) and stored as a halfword
- * (an odd last channel's pair writes one byte past it). SMMLAR adds the rounding term to the high product,
- * and the sum's sign stands for the product's (the multiplier is positive): they differ only where the
- * product rounds to 0, where the shift then drops the 1 taken from round's 2^(right - 1). In asm for the
- * LDMs, whose registers must ascend, and because it needs all 14 allocatable registers (the pixel loop's
- * state read from the stack). */
-static inline __attribute__((always_inline)) void small_pixels_loop(small_cursor c, int8_t *out, const int full)
-{
-    register const int32_t *at __asm("r0");
-    register int32_t w0 __asm("r1"), w1 __asm("r2"), w2 __asm("r3"), w3 __asm("r4"), w4 __asm("r5");
-    register int32_t a __asm("r6"), b __asm("r7");
-    register int32_t x0 __asm("r8"), x1 __asm("r9"), x2 __asm("r10"), x3 __asm("r11"), x4 __asm("r12");
-    register int8_t *to __asm("lr") = out;
-#define SMALL_SUM(acc)                                                                                         \
-    "smlad %[" acc "], %[w0], %[x0], %[" acc "]\n\t"                                                          \
-    "smlad %[" acc "], %[w1], %[x1], %[" acc "]\n\t"                                                          \
-    "smlad %[" acc "], %[w2], %[x2], %[" acc "]\n\t"                                                          \
-    "smlad %[" acc "], %[w3], %[x3], %[" acc "]\n\t"                                                          \
-    "smlad %[" acc "], %[w4], %[x4], %[" acc "]\n\t"
-#define SMALL_SCALE(acc) /* acc = ssat8((acc * multiplier rounded high + round, - 1 if acc < 0) >> right) */ \
-    "smmlar %[w0], %[" acc "], %[w0], %[w1]\n\t"                                                              \
-    "add %[" acc "], %[w0], %[" acc "], asr #31\n\t"                                                          \
-    "asr %[" acc "], %[" acc "], %[w2]\n\t"                                                                   \
-    "ssat %[" acc "], #8, %[" acc "]\n\t"
-#define SMALL_SUMS_AND_SCALE                                                                                   \
-    "2:\n\t"                                                                                                  \
-    "ldr %[w0], %[from]\n\t"                                                                                  \
-    "ldrd %[w1], %[w2], %[steps]\n\t"                                                                         \
-    "ldr %[x4], [%[w0], %[w2]]\n\t"                                                                           \
-    "ldr %[w2], [%[w0], %[w1]]\n\t"                                                                           \
-    "ldr %[w1], [%[w0]]\n\t"                                                                                  \
-    "ldr %[w3], %[offset2]\n\t"                                                                               \
-    "sxtab16 %[x0], %[w3], %[w1]\n\t"                                                                         \
-    "sxtab16 %[x1], %[w3], %[w2]\n\t"                                                                         \
-    "sxtab16 %[w1], %[w3], %[w1], ror #8\n\t"                                                                 \
-    "sxtab16 %[w2], %[w3], %[w2], ror #8\n\t"                                                                 \
-    "pkhbt %[x3], %[w1], %[w2], lsl #16\n\t"                                                                  \
-    "sxtab16 %[x2], %[w3], %[x4]\n\t"                                                                         \
-    "sxtab16 %[x4], %[w3], %[x4], ror #8\n\t"                                                                 \
-    "ldr %[w1], %[advance]\n\t"                                                                               \
-    "add %[w0], %[w0], %[w1]\n\t"                                                                             \
-    "str %[w0], %[from]\n\t"                                                                                  \
-    "ldr %[at], %[stream]\n\t"                                                                                \
-    "1:\n\t"                                                                                                  \
-    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[a]}\n\t"                                             \
-    SMALL_SUM("a")                                                                                            \
-    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4], %[b]}\n\t"                                             \
-    SMALL_SUM("b")                                                                                            \
-    "ldmia %[at]!, {%[w0], %[w1], %[w2]}\n\t"                                                                 \
-    SMALL_SCALE("a")                                                                                          \
-    "ldmia %[at]!, {%[w0], %[w1], %[w2], %[w3], %[w4]}\n\t"                                                   \
-    SMALL_SCALE("b")                                                                                          \
-    "bfi %[a], %[b], #8, #8\n\t"
-#define SMALL_STORE_AND_LOOP                                                                                   \
-    "strh %[a], [%[to]], #2\n\t"                                                                              \
-    "tst %[w2], #256\n\t"                                                                                     \
-    "bne 1b\n\t"                                                                                              \
-    "ldr %[w0], %[skip]\n\t"                                                                                  \
-    "add %[to], %[to], %[w0]\n\t"                                                                             \
-    "ldr %[w0], %[count]\n\t"                                                                                 \
-    "subs %[w0], %[w0], #1\n\t"                                                                               \
-    "str %[w0], %[count]\n\t"                                                                                 \
-    "bne 2b"
-#define SMALL_OPERANDS                                                                                         \
-    : [at] "=&r"(at), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3), [w4] "=&r"(w4),         \
-      [a] "=&r"(a), [b] "=&r"(b), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3),             \
-      [x4] "=&r"(x4), [to] "+r"(to), [from] "+m"(c.from), [count] "+m"(c.count)                               \
-    : [steps] "m"(c.steps), [offset2] "m"(c.offset2), [advance] "m"(c.advance), [stream] "m"(c.stream),        \
-      [skip] "m"(c.skip)                                                                                       \
-    : "cc", "memory"
-    if (full) {
-        __asm volatile(SMALL_SUMS_AND_SCALE SMALL_STORE_AND_LOOP SMALL_OPERANDS);
-    } else {
-        __asm volatile(SMALL_SUMS_AND_SCALE
-                       "ssub8 %[w0], %[a], %[w3]\n\t"
-                       "sel %[a], %[a], %[w3]\n\t"
-                       "ssub8 %[w0], %[w4], %[a]\n\t"
-                       "sel %[a], %[a], %[w4]\n\t"
-                       SMALL_STORE_AND_LOOP SMALL_OPERANDS);
-    }
-#undef SMALL_SUM
-#undef SMALL_SCALE
-#undef SMALL_SUMS_AND_SCALE
-#undef SMALL_STORE_AND_LOOP
-#undef SMALL_OPERANDS
-}
-
-/* small_pixels_loop in a function of its own, so that it has the registers to itself. */
-static __attribute__((noinline)) void small_pixels(const small_cursor *c, int8_t *out, const int full)
-{
-    if (full) {
-        small_pixels_loop(*c, out, 1);
-    } else {
-        small_pixels_loop(*c, out, 0);
-    }
-}
-
-/* Convolution with small_fits filters: up to SMALL_PIXELS output pixels of a row at a time, each against
- * every channel of the chunk (small_pixels), its window read and expanded once into registers and the
- * channels' weights and scales streamed by LDMs. A batch with windows across the image's border is copied
- * into patches first (small_patches). An odd chunk's pixels go one at a time through `spare`, as the byte
- * past their last channel may already hold an output (an earlier chunk's) or lie past the tensor. */
-static void window_small(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
-                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
-                         const tc_output_params *p)
-{
-    const int32_t channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
-    const int32_t full = p->min == INT8_MIN && p->max == INT8_MAX;
-    const int8_t zero_point = (int8_t)io->input_zero_point;
-    int32_t stream[WINDOW_CHUNK / 2 * SMALL_PAIR_WORDS], below[SMALL_ROWS];
-    int8_t spare[WINDOW_CHUNK + 1], patches[SMALL_PIXELS][4 * SMALL_ROWS];
-    for (int32_t k = 0; k < SMALL_ROWS; ++k) {
-        below[k] = (k < wd->h ? k : wd->h - 1) * win->dilation_h * in->w * in->c;
-    }
-    for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
-        const int32_t chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
-        small_stream(weights, wd, p, first, chunk, stream);
-        int8_t *row_output = output + first;
-        for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
-            const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, 1);
-            for (int32_t ox = 0; ox < out->w; ox += SMALL_PIXELS) {
-                const int32_t n = out->w - ox < SMALL_PIXELS ? out->w - ox : SMALL_PIXELS;
-                const int32_t x0 = ox * win->stride_w - win->pad_left;
-                small_cursor c = {r.top + x0 * in->c, {below[1], below[2]}, win->stride_w * in->c, offset2, stream,
-                                  channels - (chunk + (chunk & 1)), n};
-                if (x0 < 0 || x0 + (n - 1) * win->stride_w > r.x_limit) {
-                    small_patches(&r, x0, n, below, in, wd, win, zero_point, patches);
-                    c.from = patches[0], c.steps[0] = 4, c.steps[1] = 8, c.advance = 4 * SMALL_ROWS;
-                }
-                int8_t *to = row_output + ox * channels;
-                if (chunk & 1) {
-                    c.count = 1;
-                    for (int32_t i = 0; i < n; ++i, to += channels, c.from += c.advance) {
-                        small_pixels(&c, spare, full);
-                        memcpy(to, spare, (size_t)chunk);
-                    }
-                } else {
-                    small_pixels(&c, to, full);
-                }
-            }
-        }
-    }
-}
-
 void tc_conv2d_window_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
-    if (small_fits(wd)) {
-        window_small(input, in, weights, wd, output, out, win, io, p);
+    if (tc_window_small_fits(wd)) {
+        tc_conv2d_window_small_s8(input, in, weights, wd, output, out, win, io, p);
     } else {
         window_pairs(input, in, weights, wd, output, out, win, io, p);
     }

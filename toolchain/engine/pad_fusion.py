@@ -1,6 +1,6 @@
 """The engine's lowering of the TFLite graph: a PAD whose only reader is a VALID conv (of at least 4
-input channels, see _WINDOW_PATH_CHANNELS), depthwise conv or max pool becomes that op's leading
-padding (Operator.lead_pad), so the padded tensor is never written nor planned. The kernels skip
+input channels or a small window, see _gathers_border_fast), depthwise conv or max pool becomes that
+op's leading padding (Operator.lead_pad), so the padded tensor is never written nor planned. The kernels skip
 every tap outside the image, which is exact where the padding value contributes nothing: the conv's
 input zero point (its taps add (zp - zp) * w = 0, as TFLite-Micro's padded taps do), or for a max
 pool a value at or below its clamp's minimum (it can never raise the clamped maximum, and an
@@ -23,11 +23,13 @@ from .quant import PADDING_VALID
 
 FUSED_PAD = "FUSED_PAD"   # the op a folded PAD leaves: no kernel, only its layer mark in model.c
 _ZERO_POINT_PADDED = ("CONV_2D", "DEPTHWISE_CONV_2D")
-# A conv on fewer input channels takes the whole-window path on DSP cores (conv2d_window.c), which gathers
-# a window that crosses the padding a byte at a time: folding the default detector's PAD (64x64x1, 3x3
-# stride 2) saved the PAD's 7.4 k instructions but cost its conv 32.7 k more (Cortex-M4, QEMU). Such a
-# PAD stays until that path gathers border windows faster; the fold itself is exact there (tested).
+# A conv on fewer input channels takes the whole-window path on DSP cores (conv2d_window.c). Its small
+# windows (window_small: at most 3 rows of at most 3 bytes, no dilation across) are gathered across the
+# border a word a row, so the default detector's PAD (64x64x1, 3x3 stride 2) folds; the others
+# (window_pairs) gather such a window a byte at a time, which cost that conv 32.7 k instructions more than
+# the PAD's 7.4 k when it took it (Cortex-M4, QEMU): such a PAD stays (the fold itself is exact, tested).
 _WINDOW_PATH_CHANNELS = 4
+_SMALL_ROWS, _SMALL_ROW_BYTES = 3, 3
 
 
 def lower(graph: Graph) -> Graph:
@@ -64,7 +66,7 @@ def _fold_target(graph: Graph, op: Operator) -> Operator | None:
             or (inp.scale, inp.zero_point) != (out.scale, out.zero_point)
             or getattr(reader.options, "padding", None) != PADDING_VALID):
         return None
-    if reader.opcode == "CONV_2D" and inp.shape[3] < _WINDOW_PATH_CHANNELS:
+    if reader.opcode == "CONV_2D" and not _gathers_border_fast(graph, reader):
         return None
     if reader.opcode in _ZERO_POINT_PADDED:
         exact = pad.pad_value == out.zero_point[0]
@@ -72,3 +74,12 @@ def _fold_target(graph: Graph, op: Operator) -> Operator | None:
         exact = pad.pad_value <= int8_io(out, graph.tensors[reader.outputs[0]],
                                          reader.options.fusedActivationFunction).act_min
     return reader if exact else None
+
+
+def _gathers_border_fast(graph: Graph, conv: Operator) -> bool:
+    """Whether the conv's kernel gathers windows across the padding as fast as inside it: the general and
+    matrix-product paths (4 or more input channels) and window_small (module's comment above)."""
+    _, rows, cols, channels = graph.tensors[conv.inputs[1]].shape
+    dilation_w = getattr(conv.options, "dilationWFactor", 1) or 1
+    return channels >= _WINDOW_PATH_CHANNELS or (rows <= _SMALL_ROWS and cols * channels <= _SMALL_ROW_BYTES
+                                                 and dilation_w == 1)

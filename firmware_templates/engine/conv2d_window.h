@@ -1,0 +1,74 @@
+/* What the CONV_2D whole-window paths share (private to conv2d_window.c, window_pairs, and
+ * conv2d_window_small.c, window_small): the geometry of a row of windows, a window gathered across the
+ * image's border, a row word across it, and window_small's entry points. */
+#ifndef CONV2D_WINDOW_H
+#define CONV2D_WINDOW_H
+
+#include "tinyctl_dsp.h"
+
+#if TC_DSP
+#define WINDOW_CHUNK 16  /* output channels whose weights sit on the stack at once */
+
+/* The geometry of one output row's windows: the first byte of the image row at the windows' top, and
+ * the largest window origin x0 (none when below 0) whose window lies inside the image and whose last row,
+ * read a whole word at a time, ends inside the image (a window past it is gathered by tc_window_border).
+ * Out of line: inlined into window_pairs, its one caller in conv2d_window.c, it costs that loop registers
+ * (ResNet-8's first layer +2.2 k instructions on the M4). */
+typedef struct {
+    const int8_t *image, *top;
+    int32_t y0, x_limit;
+} window_row;
+
+static __attribute__((noinline)) window_row window_row_of(const int8_t *input, const tc_dims *in,
+                                                         const tc_dims *wd, const tc_window *win, int32_t b,
+                                                         int32_t oy, int32_t row_words)
+{
+    const int32_t c = in->c, y0 = oy * win->stride_h - win->pad_top, last_y = y0 + (wd->h - 1) * win->dilation_h;
+    const int8_t *image = input + b * in->h * in->w * c;
+    int32_t x_limit = in->w - 1 - (wd->w - 1) * win->dilation_w;
+    if (last_y == in->h - 1) {
+        const int32_t spare = in->w * c - 4 * row_words; /* bytes of the last row left after x0 = 0 */
+        x_limit = spare < 0 ? -1 : (spare / c < x_limit ? spare / c : x_limit);
+    }
+    if (y0 < 0 || last_y >= in->h || win->dilation_w != 1) {
+        x_limit = -1;
+    }
+    window_row r = {image, x_limit < 0 ? image : image + y0 * in->w * c, y0, x_limit};
+    return r;
+}
+
+/* The window at (y0, x0) into patch, its rows `pitch` bytes apart: the input zero point where a tap falls
+ * outside the image (conv2d_window.c). */
+void tc_window_border(const int8_t *image, const tc_dims *in, const tc_dims *wd, const tc_window *win, int32_t y0,
+                      int32_t x0, int8_t zero_point, int32_t pitch, int8_t *patch);
+
+/* A word of an image row's bytes from `at` on, some of them past either end of the row (`width` >= 4 bytes):
+ * where it is loaded from inside the row (from), how far it is shifted into place (shl, shr: 8 times the
+ * bytes outside on each side), which of its bytes lie inside (keep, 0 when none do) and the input zero
+ * point's bytes in the others (fill). */
+typedef struct {
+    int32_t from, shl, shr;
+    uint32_t keep, fill;
+} border_word;
+
+static inline __attribute__((always_inline)) border_word border_word_of(int32_t at, int32_t width, uint32_t zp4)
+{
+    const int32_t left = at < 0 ? -at : 0, right = at + 4 > width ? at + 4 - width : 0;
+    const uint32_t keep = left >= 4 || right >= 4 ? 0u : (~0u << (8 * left)) >> (8 * right);
+    border_word b = {left ? 0 : (right ? width - 4 : at), 8 * left, 8 * right, keep, zp4 & ~keep};
+    return b;
+}
+
+/* The word b of the image row at `row` (see border_word). */
+static inline __attribute__((always_inline)) uint32_t border_word_read(const int8_t *row, border_word b)
+{
+    return ((((uint32_t)tc_load_s8x4(row + b.from) << b.shl) >> b.shr) & b.keep) | b.fill;
+}
+
+/* Whether window_small takes the filter, and the convolution on it (conv2d_window_small.c). */
+int tc_window_small_fits(const tc_dims *wd);
+void tc_conv2d_window_small_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
+                               int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                               const tc_output_params *p);
+#endif
+#endif

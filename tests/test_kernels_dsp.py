@@ -101,7 +101,8 @@ def _cases() -> list:
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
             + _short_depth_cases(np.random.default_rng(20261207)) + _pixel_cases(np.random.default_rng(20261209))
             + _first_layer_cases(np.random.default_rng(20261208))
-            + _small_padded_cases(np.random.default_rng(20261209)))
+            + _small_padded_cases(np.random.default_rng(20261209))
+            + _fc_wide_group_cases(np.random.default_rng(20261210)))
 
 
 def _narrow(case, lo=-60, hi=70):
@@ -336,6 +337,25 @@ def _fc_output_cases(rng) -> list:
             cases.append(layout(_with_range(case, *act)))
     return cases + [fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"),
                     wide(fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"))]
+
+
+def _fc_wide_group_cases(rng) -> list:
+    """fc_block_wide's LDM loop (4 groups of 4 inputs per turn) and the 2 and 1 groups after it, on int16
+    weights: depths 4 and 8 (1 and 2 groups alone), 16 (one turn), 24 (a turn and 2), 28 (a turn, 2 and 1),
+    10 and 33 (tails after the groups), 128, 448 and 640; units 1, 3, 4, 6, 7, 8, 12, 28, 128 and 640 (blocks of
+    4, more than one 32-unit chunk, units left alone), input zero points -128 and 0, per tensor and per
+    channel, narrow ranges, batch 2, and the detector's 32 -> 1 head; each case within the largest record
+    before them (the M0+ board's RAM)."""
+    shapes = [(1, 16, 12, False, -128, (-128, 127)), (1, 24, 7, True, 0, (-100, 90)),
+              (1, 28, 8, False, 0, (0, 127)), (2, 33, 12, True, -128, (-60, 70)), (1, 10, 3, True, 0, (-128, 127)),
+              (1, 4, 640, False, -128, (-128, 127)), (1, 16, 128, True, 0, (-20, 127)),
+              (1, 128, 28, True, -128, (-128, 127)), (1, 448, 4, False, -128, (-128, 127)),
+              (1, 448, 8, False, -128, (-128, 127)), (1, 640, 6, True, 0, (-128, 40)),
+              (1, 32, 1, True, -128, (-128, 127))]
+    return [wide(_with_range(fc_case(rng, batches, depth, units, per_channel=per_channel, zero_point=zero_point,
+                                     misalign=_skew(rng), name=f"fc groups {batches}x{depth}->{units} zp {zero_point}"
+                                     f"{' per channel' if per_channel else ' per tensor'}"), *act))
+            for batches, depth, units, per_channel, zero_point, act in shapes]
 
 
 _BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
@@ -901,6 +921,17 @@ def test_int16_weights_save_instructions(runs, name, most):
     cases, _, results = runs
     count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
     assert count[f"{name}, int16 weights"] < most * count[name], (count[f"{name}, int16 weights"], count[name])
+
+
+def test_wide_fc_streams_weights_with_ldm(runs):
+    """On the M4, FULLY_CONNECTED on int16 weights runs fc_block_wide's LDM loop (46 instructions per 64 MACs):
+    the instructions that a second block of 4 units over 448 inputs adds, per MAC, stay under the 56 per 64
+    MACs of the LDRD loop before (the row's expansion is paid once, the outputs are few)."""
+    cases, _, results = runs
+    count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
+    name = "fc groups 1x448->{} zp -128 per tensor, range [-128, 127], int16 weights"
+    per_mac = (count[name.format(8)] - count[name.format(4)]) / (448 * 4)
+    assert per_mac < 56 / 64, per_mac
 
 
 @pytest.mark.parametrize("layout", ["", ", int16 weights"])

@@ -52,53 +52,50 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
 #define BLOCK3X2_SUM(acc) ", %[" acc "]"
 #define BLOCK3X2_FIRST BLOCK3X2_HALF("smuad ", BLOCK3X2_NO_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
 #define BLOCK3X2_MORE BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
-/* Both channels' scales applied to their three sums in place (SCALE_FULL), the sums stored into [-128, 127]
- * (the pixels' outputs `second` apart), the lanes rewound, the next block or the end. */
+/* Both channels' scales applied to their three sums in place (SCALE_FULL), each pixel's two outputs stored by
+ * one STRH (the pixels `second` apart), the lanes rewound, the next block's groups loaded (n), the next block or
+ * the end; the single loads back to back, so that all but the first pipeline. */
 #define BLOCK3X2_SCALE_ONE(c)                                                                                          \
-    "ldrd %[x0], %[x1], [%[n]], #8\n\t"                                                                               \
-    "ldrd %[x2], %[k0], [%[n]], #8\n\t"                                                                               \
+    "ldm %[n]!, {%[x0], %[x1], %[x2], %[k0]}\n\t"                                                                     \
     SCALE_FULL("%[a0" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")                                              \
     SCALE_FULL("%[a1" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")                                              \
     SCALE_FULL("%[a2" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")
 #define BLOCK3X2_OUTPUTS                                                                                               \
     "ldr %[n], %[scales]\n\t" BLOCK3X2_SCALE_ONE("0") BLOCK3X2_SCALE_ONE("1") "str %[n], %[scales]\n\t"            \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
+    "bfi %[a20], %[a21], #8, #8\n\t"                                                                                  \
     "ldr %[n], %[second]\n\t"                                                                                         \
     "ldr %[x0], %[output]\n\t"                                                                                        \
-    "strb %[a10], [%[x0], %[n]]\n\t"                                                                                  \
-    "strb %[a20], [%[x0], %[n], lsl #1]\n\t"                                                                          \
-    "strb %[a00], [%[x0]], #1\n\t"                                                                                    \
-    "strb %[a11], [%[x0], %[n]]\n\t"                                                                                  \
-    "strb %[a21], [%[x0], %[n], lsl #1]\n\t"                                                                          \
-    "strb %[a01], [%[x0]], #1\n\t"                                                                                    \
+    "ldr %[k1], %[rewind]\n\t"                                                                                        \
+    "strh %[a10], [%[x0], %[n]]\n\t"                                                                                  \
+    "strh %[a20], [%[x0], %[n], lsl #1]\n\t"                                                                          \
+    "strh %[a00], [%[x0]], #2\n\t"                                                                                    \
     "str %[x0], %[output]\n\t"                                                                                        \
-    "ldr %[n], %[rewind]\n\t"                                                                                         \
-    "sub %[lanes], %[lanes], %[n]\n\t"                                                                                \
-    "ldr %[n], %[end]\n\t"                                                                                            \
-    "cmp %[x0], %[n]\n\t"                                                                                             \
+    "sub %[lanes], %[lanes], %[k1]\n\t"                                                                               \
+    "ldr %[k1], %[end]\n\t"                                                                                           \
+    "ldr %[n], %[groups]\n\t"                                                                                         \
+    "cmp %[x0], %[k1]\n\t"                                                                                            \
     "bne 2b"
 
 /* blocks2x2_wide_outputs' blocks at three pixels (expand_triple's lanes) over more than 4 groups into
- * [-128, 127]: 6 products per 6 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
+ * [-128, 127]: 6 products per 7 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
  * once for three pixels rather than two; the groups in a loop of two a turn, entered at its second group when
- * an odd number remains after the first (as BLOCK2X2_WIDE). job->second is the output's channels, job->rewind
- * the lanes' 24 bytes per group. */
+ * an odd number remains after the first: job->groups (n, > 4) halved is its turns, the carry its parity. job->second
+ * is the output's channels, job->rewind the lanes' 24 bytes per group. */
 static inline __attribute__((always_inline)) void blocks3x2_outputs(const int32_t *lanes, const int16_t *w,
                                                                     int8_t *output, wide_outputs_job *job)
 {
-    int32_t a00, a10, a20, a01, a11, a21, k0, k1, n;
-    register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"); /* ascending, as the LDM loads them */
-    __asm volatile("2:\n\t"
-                   "ldr %[n], %[groups]\n\t" BLOCK3X2_FIRST "subs %[n], %[n], #1\n\t"
-                   "beq 3f\n\t"
-                   "adds %[n], %[n], #1\n\t"
-                   "lsrs %[n], %[n], #1\n\t"
+    int32_t a00, a10, a20, a01, a11, a21, k1, n = job->groups;
+    /* ascending, as the LDMs load them */
+    register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7");
+    __asm volatile("2:\n\t" BLOCK3X2_FIRST "lsrs %[n], %[n], #1\n\t"
                    "bcc 4f\n"
                    "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE "subs %[n], %[n], #1\n\t"
-                   "bne 1b\n"
-                   "3:\n\t" BLOCK3X2_OUTPUTS
+                   "bne 1b\n\t" BLOCK3X2_OUTPUTS
                    : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),
                      [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0), [k1] "=&r"(k1),
-                     [n] "=&r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output), [scales] "+m"(job->scales)
+                     [n] "+r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output), [scales] "+m"(job->scales)
                    : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),
                      [second] "m"(job->second)
                    : "cc", "memory");

@@ -14,28 +14,29 @@ static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, co
 }
 
 /* tc_expand_s8 of three pixels' windows of `groups` (>= 1) whole words, from x, x + step and x + step2, into
- * lanes as blocks3x2_outputs reads them: per group the three pixels' even lanes, then their odd ones. */
+ * lanes as blocks3x2_outputs reads them: per group the three pixels' even lanes, then their odd ones, stored by
+ * one STM (their registers ascending). */
 static inline __attribute__((always_inline)) void
 expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int32_t *lanes, int32_t groups)
 {
-    int32_t v0, v1, v2, even, odd;
-#define EXPAND_TRIPLE_PIXEL(v, at)                                                                                     \
-    "sxtab16 %[even], %[offset2], %[" v "]\n\t"                                                                       \
-    "sxtab16 %[odd], %[offset2], %[" v "], ror #8\n\t"                                                                \
-    "str %[even], [%[lanes], #" at "]\n\t"                                                                            \
-    "str %[odd], [%[lanes], #" at " + 12]\n\t"
+    register int32_t e0 __asm("r4"), e1 __asm("r5"), e2 __asm("r6"), o0 __asm("r7"), o1 __asm("r8"), o2 __asm("r9");
     __asm volatile("1:\n\t"
-                   "ldr %[v1], [%[x], %[step]]\n\t"
-                   "ldr %[v2], [%[x], %[step2]]\n\t"
-                   "ldr %[v0], [%[x]], #4\n\t" EXPAND_TRIPLE_PIXEL("v0", "0") EXPAND_TRIPLE_PIXEL("v1", "4")
-                       EXPAND_TRIPLE_PIXEL("v2", "8") "adds %[lanes], %[lanes], #24\n\t"
+                   "ldr %[o1], [%[x], %[step]]\n\t"
+                   "ldr %[o2], [%[x], %[step2]]\n\t"
+                   "ldr %[o0], [%[x]], #4\n\t"
+                   "sxtab16 %[e0], %[offset2], %[o0]\n\t"
+                   "sxtab16 %[o0], %[offset2], %[o0], ror #8\n\t"
+                   "sxtab16 %[e1], %[offset2], %[o1]\n\t"
+                   "sxtab16 %[o1], %[offset2], %[o1], ror #8\n\t"
+                   "sxtab16 %[e2], %[offset2], %[o2]\n\t"
+                   "sxtab16 %[o2], %[offset2], %[o2], ror #8\n\t"
+                   "stm %[lanes]!, {%[e0], %[e1], %[e2], %[o0], %[o1], %[o2]}\n\t"
                    "subs %[n], %[n], #1\n\t"
                    "bne 1b"
-                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [v0] "=&r"(v0), [v1] "=&r"(v1),
-                     [v2] "=&r"(v2), [even] "=&r"(even), [odd] "=&r"(odd)
+                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [e0] "=&r"(e0), [e1] "=&r"(e1),
+                     [e2] "=&r"(e2), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2)
                    : [step] "r"(step), [step2] "r"(step2), [offset2] "r"(offset2)
                    : "cc", "memory");
-#undef EXPAND_TRIPLE_PIXEL
 }
 
 /* Half a group of a block of two channels at three pixels: the pixels' even (or odd) lanes by one LDM, the
@@ -78,20 +79,19 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
     "cmp %[x0], %[k1]\n\t"                                                                                            \
     "bne 2b"
 
-/* blocks2x2_wide_outputs' blocks at three pixels (expand_triple's lanes) over more than 4 groups into
+/* blocks2x2_wide_outputs' blocks at three pixels (expand_triple's lanes) over a multiple of 4 groups into
  * [-128, 127]: 6 products per 7 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
- * once for three pixels rather than two; the groups in a loop of two a turn, entered at its second group when
- * an odd number remains after the first: job->groups (n, > 4) halved is its turns, the carry its parity. job->second
- * is the output's channels, job->rewind the lanes' 24 bytes per group. */
+ * once for three pixels rather than two; the groups in a loop of four a turn (n: job->groups, the turns), the
+ * first turn's first group before it. job->second is the output's channels, job->rewind the lanes' 24 bytes per
+ * group. */
 static inline __attribute__((always_inline)) void blocks3x2_outputs(const int32_t *lanes, const int16_t *w,
                                                                     int8_t *output, wide_outputs_job *job)
 {
     int32_t a00, a10, a20, a01, a11, a21, k1, n = job->groups;
     /* ascending, as the LDMs load them */
     register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7");
-    __asm volatile("2:\n\t" BLOCK3X2_FIRST "lsrs %[n], %[n], #1\n\t"
-                   "bcc 4f\n"
-                   "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE "subs %[n], %[n], #1\n\t"
+    __asm volatile("2:\n\t" BLOCK3X2_FIRST "b 4f\n"
+                   "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE "subs %[n], %[n], #1\n\t"
                    "bne 1b\n\t" BLOCK3X2_OUTPUTS
                    : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),
                      [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0), [k1] "=&r"(k1),
@@ -107,19 +107,19 @@ static inline __attribute__((always_inline)) void blocks3x2_outputs(const int32_
  * over 8 and 16 channels into [-128, 127] (over 32 too, or into a narrower range, they would cost 0.5 and 1 KB
  * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels
  * of matmul_dsp, a pair of pixels over 8 channels costs about 60 instructions outside the blocks rather than 150.
- * Deeper (over 20 to 192 channels) into [-128, 127], three pixels at a time (expand_triple, blocks3x2_outputs),
- * a last one or two as a pair. */
+ * Deeper (over 32 to 192 channels in sixteens) into [-128, 127], three pixels at a time (expand_triple,
+ * blocks3x2_outputs), a last one or two as a pair. */
 void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
                        const tc_dims *out, const tc_window *win, int32_t offset2, const tc_output_params *p)
 {
     const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
     const int full = p->min == -128 && p->max == 127;
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
-    const int triples = full && depth > 16 && 3 * depth <= 2 * MATMUL_MAX_DEPTH;
+    const int triples = full && depth % 16 == 0 && depth > 16 && 3 * depth <= 2 * MATMUL_MAX_DEPTH;
     int32_t lanes[MATMUL_MAX_DEPTH];
     tc_channel_scale scales[MATMUL_CHUNK];
     wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p), job3 = job;
-    job3.rewind = 24 * job.groups;
+    job3.groups = depth / 16, job3.rewind = 24 * job.groups;
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
         const int16_t *w = weights + first * depth;

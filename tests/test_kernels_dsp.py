@@ -186,12 +186,12 @@ def _short_depth_cases(rng) -> list:
 
 
 def _triple_cases(rng) -> list:
-    """1x1 without padding over 32 to 192 channels in sixteens into [-128, 127] three pixels at a time
-    (expand_triple, blocks3x2_outputs), a last one or two as a pair: 1, 2, 4, 5, 35 and 125 pixels, 32, 48, 64
-    and 192 channels, 8, 12 and 16 output channels, 40 and 64 (two chunks), stride 2 (a triple across rows), input zero
-    points -128 and 0; beside them the layers it leaves to the other paths: 16, 20, 24, 72 and 196 channels, 1
-    and 3 output channels, a narrow range, padding; and a 1x1 layer over DS-CNN's 64 channels with its twin in a
-    narrower range (test_pointwise_triples_path_is_taken)."""
+    """1x1 without padding over 32 to 288 channels in sixteens into [-128, 127] three pixels at a time
+    (expand_triple, blocks3x2_outputs), a last one or two as a pair: 1, 2, 4, 5, 35 and 125 pixels, 32, 48, 64,
+    192 and 288 channels, 8, 12 and 16 output channels, 40 and 64 (two chunks), stride 2 (a triple across rows),
+    input zero points -128 and 0; beside them the layers it leaves to the other paths: 16, 20, 24, 72 and 196
+    channels, 1 and 3 output channels, a narrow range, padding; and a 1x1 layer over DS-CNN's 64 channels with its
+    twin in a narrower range (test_pointwise_triples_path_is_taken)."""
     ds_cnn = [conv_case(np.random.default_rng(23), 7, 5, 64, 16, 1, 1, padding="valid",
                         name="triples 1x1 7x5x64->16") for _ in range(2)]
     return [wide(case) for case in [
@@ -215,6 +215,7 @@ def _triple_cases(rng) -> list:
                              name="triples 1x1 8x7x64->8 s2")),
         full_range(conv_case(rng, 5, 5, 16, 8, 1, 1, padding="valid", name="triples 1x1 5x5x16->8 (pairs)")),
         full_range(conv_case(rng, 2, 4, 196, 4, 1, 1, padding="valid", name="triples 1x1 2x4x196->4 (pairs)")),
+        full_range(conv_case(rng, 1, 4, 288, 4, 1, 1, padding="valid", zero_point=0, name="triples 1x1 1x4x288->4")),
         full_range(conv_case(rng, 5, 5, 64, 1, 1, 1, padding="valid", zero_point=-128,
                              name="triples 1x1 5x5x64->1 (portable)")),
         full_range(conv_case(rng, 5, 5, 72, 3, 1, 1, padding="valid", zero_point=0,

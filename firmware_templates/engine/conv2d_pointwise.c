@@ -107,7 +107,7 @@ static inline __attribute__((always_inline)) void blocks3x2_outputs(const int32_
  * over 8 and 16 channels into [-128, 127] (over 32 too, or into a narrower range, they would cost 0.5 and 1 KB
  * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels
  * of matmul_dsp, a pair of pixels over 8 channels costs about 60 instructions outside the blocks rather than 150.
- * Deeper (over 32 to 192 channels in sixteens) into [-128, 127], three pixels at a time (expand_triple,
+ * Deeper (over 32 to 288 channels in sixteens) into [-128, 127], three pixels at a time (expand_triple,
  * blocks3x2_outputs), a last one or two as a pair. */
 void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
                        const tc_dims *out, const tc_window *win, int32_t offset2, const tc_output_params *p)
@@ -115,8 +115,8 @@ void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *we
     const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
     const int full = p->min == -128 && p->max == 127;
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
-    const int triples = full && depth % 16 == 0 && depth > 16 && 3 * depth <= 2 * MATMUL_MAX_DEPTH;
-    int32_t lanes[MATMUL_MAX_DEPTH];
+    const int triples = full && depth % 16 == 0 && depth > 16;
+    int32_t lanes[MATMUL_MAX_DEPTH * 3 / 2]; /* three pixels' int16 copy */
     tc_channel_scale scales[MATMUL_CHUNK];
     wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p), job3 = job;
     job3.groups = depth / 16, job3.rewind = 24 * job.groups;

@@ -1090,13 +1090,14 @@ def test_pointwise_pixels_path_is_taken(runs):
 
 
 def test_pointwise_triples_path_is_taken(runs):
-    """A 1x1 layer over 64 channels into [-128, 127] (blocks3x2_outputs: three pixels a block, 1.08 per MAC) costs
-    under its twin in a narrower range (pairs of pixels and byte clamp, 1.18; into [-128, 127] they took 1.06 per
-    MAC as well: the triples' gain is in cycles, LDM's lanes and each weight line read for three pixels)."""
+    """A 1x1 layer over 64 channels into [-128, 127] (blocks3x2_outputs: three pixels a block, 1.02 per MAC) costs
+    well under its twin in a narrower range (pairs of pixels and byte clamp, 1.18); the triples' larger gain is in
+    estimated cycles (LDM's lanes, each weight flash line read once per three pixels), which the harness does not
+    count."""
     per_mac = _m4_per_mac(runs)
     triples = per_mac["triples 1x1 7x5x64->16, full range, int16 weights"]
     pairs = per_mac["triples 1x1 7x5x64->16, range [-60, 70], int16 weights"]
-    assert triples < pairs * 0.95, f"{triples:.2f} vs {pairs:.2f} per MAC"
+    assert triples < pairs * 0.9, f"{triples:.2f} vs {pairs:.2f} per MAC"
 
 
 def test_windows_inside_expand_from_the_image(runs):

@@ -100,6 +100,7 @@ def _cases() -> list:
             + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
             + _short_depth_cases(np.random.default_rng(20261207)) + _pixel_cases(np.random.default_rng(20261209))
+            + _triple_cases(np.random.default_rng(20261210))
             + _first_layer_cases(np.random.default_rng(20261208))
             + _small_padded_cases(np.random.default_rng(20261209))
             + _fc_wide_group_cases(np.random.default_rng(20261210)))
@@ -182,6 +183,48 @@ def _short_depth_cases(rng) -> list:
         full_range(conv_case(rng, 11, 9, 8, 7, 3, 3, stride=2, padding="same", zero_point=0,
                              name="short 3x3 11x9x8->7 s2 same (odd channels)")),
         full_range(conv_case(rng, 10, 11, 16, 12, 3, 3, stride=2, padding="valid", name="short 3x3 10x11x16->12 s2")),
+    ]]
+
+
+def _triple_cases(rng) -> list:
+    """1x1 without padding over 32 to 288 channels in sixteens into [-128, 127] three pixels at a time
+    (expand_triple, blocks3x2_outputs), a last one or two as a pair: 1, 2, 4, 5, 35 and 125 pixels, 32, 48, 64,
+    192 and 288 channels, 8, 12 and 16 output channels, 40 and 64 (two chunks), stride 2 (a triple across rows),
+    input zero points -128 and 0; beside them the layers it leaves to the other paths: 16, 20, 24, 72 and 196
+    channels, 1 and 3 output channels, a narrow range, padding; and a 1x1 layer over DS-CNN's 64 channels with its
+    twin in a narrower range (test_pointwise_triples_path_is_taken)."""
+    ds_cnn = [conv_case(np.random.default_rng(23), 7, 5, 64, 16, 1, 1, padding="valid",
+                        name="triples 1x1 7x5x64->16") for _ in range(2)]
+    return [wide(case) for case in [
+        full_range(conv_case(rng, 1, 1, 64, 8, 1, 1, padding="valid", zero_point=-128,
+                             name="triples 1x1 1x1x64->8 (portable)")),
+        full_range(conv_case(rng, 3, 1, 32, 64, 1, 1, padding="valid", name="triples 1x1 3x1x32->64")),
+        full_range(conv_case(rng, 1, 2, 32, 12, 1, 1, padding="valid", zero_point=0, name="triples 1x1 1x2x32->12")),
+        full_range(conv_case(rng, 2, 2, 32, 8, 1, 1, padding="valid", zero_point=-128, name="triples 1x1 2x2x32->8")),
+        full_range(conv_case(rng, 1, 5, 48, 12, 1, 1, padding="valid", zero_point=0, name="triples 1x1 1x5x48->12")),
+        full_range(conv_case(rng, 1, 5, 24, 12, 1, 1, padding="valid", zero_point=0,
+                             name="triples 1x1 1x5x24->12 (pairs)")),
+        full_range(conv_case(rng, 5, 5, 20, 8, 1, 1, padding="valid", name="triples 1x1 5x5x20->8 (pairs)")),
+        full_range(conv_case(rng, 25, 5, 32, 8, 1, 1, padding="valid", zero_point=-128,
+                             name="triples 1x1 25x5x32->8")),
+        full_range(conv_case(rng, 4, 5, 192, 4, 1, 1, padding="valid", zero_point=-128, name="triples 1x1 4x5x192->4")),
+        full_range(conv_case(rng, 5, 4, 32, 40, 1, 1, padding="valid", name="triples 1x1 5x4x32->40 (two chunks)")),
+        full_range(conv_case(rng, 2, 2, 72, 8, 1, 1, padding="valid", name="triples 1x1 2x2x72->8 (pairs)")),
+        full_range(conv_case(rng, 9, 7, 32, 6, 1, 1, stride=2, padding="valid", zero_point=-128,
+                             name="triples 1x1 9x7x32->6 s2")),
+        full_range(conv_case(rng, 8, 7, 64, 8, 1, 1, stride=2, padding="valid", zero_point=0,
+                             name="triples 1x1 8x7x64->8 s2")),
+        full_range(conv_case(rng, 5, 5, 16, 8, 1, 1, padding="valid", name="triples 1x1 5x5x16->8 (pairs)")),
+        full_range(conv_case(rng, 2, 4, 196, 4, 1, 1, padding="valid", name="triples 1x1 2x4x196->4 (pairs)")),
+        full_range(conv_case(rng, 1, 4, 288, 4, 1, 1, padding="valid", zero_point=0, name="triples 1x1 1x4x288->4")),
+        full_range(conv_case(rng, 5, 5, 64, 1, 1, 1, padding="valid", zero_point=-128,
+                             name="triples 1x1 5x5x64->1 (portable)")),
+        full_range(conv_case(rng, 5, 5, 72, 3, 1, 1, padding="valid", zero_point=0,
+                             name="triples 1x1 5x5x72->3 (portable)")),
+        _narrow(conv_case(rng, 5, 5, 64, 12, 1, 1, padding="valid", name="triples 1x1 5x5x64->12")),
+        full_range(conv_case(rng, 5, 5, 32, 8, 1, 1, padding=(1, 0, 0, 1), zero_point=-128,
+                             name="triples 1x1 5x5x32->8 padded")),
+        full_range(ds_cnn[0]), _narrow(ds_cnn[1]),
     ]]
 
 
@@ -1075,6 +1118,17 @@ def test_pointwise_pixels_path_is_taken(runs):
         pixels = per_mac[f"{layer}, full range, int16 weights"]
         clamped = per_mac[f"{layer}, range [-60, 70], int16 weights"]
         assert pixels < clamped * 0.75, f"{layer}: {pixels:.2f} vs {clamped:.2f} per MAC"
+
+
+def test_pointwise_triples_path_is_taken(runs):
+    """A 1x1 layer over 64 channels into [-128, 127] (blocks3x2_outputs: three pixels a block, 1.02 per MAC) costs
+    well under its twin in a narrower range (pairs of pixels and byte clamp, 1.18); the triples' larger gain is in
+    estimated cycles (LDM's lanes, each weight flash line read once per three pixels), which the harness does not
+    count."""
+    per_mac = _m4_per_mac(runs)
+    triples = per_mac["triples 1x1 7x5x64->16, full range, int16 weights"]
+    pairs = per_mac["triples 1x1 7x5x64->16, range [-60, 70], int16 weights"]
+    assert triples < pairs * 0.9, f"{triples:.2f} vs {pairs:.2f} per MAC"
 
 
 def test_windows_inside_expand_from_the_image(runs):

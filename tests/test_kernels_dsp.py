@@ -144,7 +144,7 @@ def _short_depth_cases(rng) -> list:
         _narrow(conv_case(rng, 6, 5, 16, 10, 1, 1, padding="valid", zero_point=-128, name="short 1x1 6x5x16->10")),
         full_range(conv_case(rng, 5, 7, 12, 7, 1, 1, padding="valid", zero_point=0,
                              name="short 1x1 5x7x12->7 (a last channel alone)")),
-        full_range(conv_case(rng, 4, 5, 8, 40, 1, 1, padding="valid", name="short 1x1 4x5x8->40 (two chunks)")),
+        full_range(conv_case(rng, 4, 5, 8, 40, 1, 1, padding="valid", name="short 1x1 4x5x8->40 (over 32 channels)")),
         full_range(conv_case(rng, 4, 3, 16, 33, 1, 1, padding="valid", name="short 1x1 4x3x16->33 (a chunk of one)")),
         full_range(conv_case(rng, 9, 9, 16, 12, 1, 1, stride=2, padding="valid", zero_point=-128,
                              name="short 1x1 9x9x16->12 s2")),
@@ -160,7 +160,7 @@ def _short_depth_cases(rng) -> list:
         full_range(layer), _narrow(twin), _narrow(deeper), _narrow(odd_channels), full_range(strided),
         _narrow(conv_case(rng, 9, 7, 12, 8, 1, 1, padding="valid", zero_point=0,
                           name="short 1x1 9x7x12->8 (odd pixels)")),
-        _narrow(conv_case(rng, 4, 5, 8, 40, 1, 1, padding="valid", name="short 1x1 4x5x8->40 (two chunks)"), 0, 127),
+        _narrow(conv_case(rng, 4, 5, 8, 40, 1, 1, padding="valid", name="short 1x1 4x5x8->40 (over 32 channels)"), 0, 127),
         _narrow(conv_case(rng, 6, 5, 16, 8, 1, 1, padding="valid", name="short 1x1 6x5x16->8"), -128, 6),
         _narrow(conv_case(rng, 5, 5, 8, 4, 1, 1, padding="valid", name="short 1x1 5x5x8->4 (one value)"), 3, 3),
         _narrow(conv_case(rng, 5, 6, 17, 6, 1, 1, padding="valid", zero_point=0, name="short 1x1 5x6x17->6 (tails)")),
@@ -169,7 +169,7 @@ def _short_depth_cases(rng) -> list:
         _narrow(conv_case(rng, 7, 6, 16, 8, 3, 3, stride=2, padding="same", name="short 3x3 7x6x16->8 s2 same")),
         full_range(conv_case(rng, 5, 5, 32, 12, 1, 1, padding="valid", zero_point=-128, name="short 1x1 5x5x32->12")),
         _narrow(conv_case(rng, 3, 5, 32, 34, 1, 1, padding="valid", zero_point=0,
-                          name="short 1x1 3x5x32->34 (two chunks)")),
+                          name="short 1x1 3x5x32->34 (over 32 channels)")),
         full_range(conv_case(rng, 4, 4, 24, 6, 1, 1, padding="valid", name="short 1x1 4x4x24->6")),
         _narrow(conv_case(rng, 3, 3, 4, 4, 1, 1, padding="valid", name="short 1x1 3x3x4->4 (one group)")),
         full_range(conv_case(rng, 7, 9, 32, 10, 1, 1, stride=2, padding="same", zero_point=0,
@@ -189,7 +189,8 @@ def _short_depth_cases(rng) -> list:
 def _triple_cases(rng) -> list:
     """1x1 without padding over 32 to 288 channels in sixteens into [-128, 127] three pixels at a time
     (expand_triple, blocks3x2_outputs), a last one or two as a pair: 1, 2, 4, 5, 35 and 125 pixels, 32, 48, 64,
-    192 and 288 channels, 8, 12 and 16 output channels, 40 and 64 (two chunks), stride 2 (a triple across rows),
+    192 and 288 channels, 8, 12 and 16 output channels, 40 and 64 (one pass) and 72 (two passes of
+    POINTWISE_CHUNK), stride 2 (a triple across rows),
     input zero points -128 and 0; beside them the layers it leaves to the other paths: 16, 20, 24, 72 and 196
     channels, 1 and 3 output channels, a narrow range, padding; and a 1x1 layer over DS-CNN's 64 channels with its
     twin in a narrower range (test_pointwise_triples_path_is_taken)."""
@@ -208,7 +209,7 @@ def _triple_cases(rng) -> list:
         full_range(conv_case(rng, 25, 5, 32, 8, 1, 1, padding="valid", zero_point=-128,
                              name="triples 1x1 25x5x32->8")),
         full_range(conv_case(rng, 4, 5, 192, 4, 1, 1, padding="valid", zero_point=-128, name="triples 1x1 4x5x192->4")),
-        full_range(conv_case(rng, 5, 4, 32, 40, 1, 1, padding="valid", name="triples 1x1 5x4x32->40 (two chunks)")),
+        full_range(conv_case(rng, 5, 4, 32, 40, 1, 1, padding="valid", name="triples 1x1 5x4x32->40 (one pass)")),
         full_range(conv_case(rng, 2, 2, 72, 8, 1, 1, padding="valid", name="triples 1x1 2x2x72->8 (pairs)")),
         full_range(conv_case(rng, 9, 7, 32, 6, 1, 1, stride=2, padding="valid", zero_point=-128,
                              name="triples 1x1 9x7x32->6 s2")),
@@ -225,6 +226,9 @@ def _triple_cases(rng) -> list:
         full_range(conv_case(rng, 5, 5, 32, 8, 1, 1, padding=(1, 0, 0, 1), zero_point=-128,
                              name="triples 1x1 5x5x32->8 padded")),
         full_range(ds_cnn[0]), _narrow(ds_cnn[1]),
+        full_range(conv_case(rng, 5, 1, 32, 72, 1, 1, padding="valid", zero_point=-128,
+                             name="triples 1x1 5x1x32->72 (two passes: 64 + 8)")),
+        _narrow(conv_case(rng, 3, 3, 8, 70, 1, 1, padding="valid", name="pairs 1x1 3x3x8->70 (two passes: 64 + 6)")),
     ]]
 
 
@@ -232,7 +236,7 @@ def _pixel_cases(rng) -> list:
     """1x1 at stride 1 without padding over 8 and 16 channels into [-128, 127] and 4 to 32 (a chunk) output
     channels in fours (pointwise_pixels): odd pixel counts, a one-pixel-high image, input zero points -128, 0 and
     127, no bias, a per-tensor scale; beside them the layers it leaves to the other paths: 12, 24 and 32 input
-    channels, 1, 3, 6, 7 and 10 output channels, 34 (two chunks), a narrow range, padding below and on the right
+    channels, 1, 3, 6, 7 and 10 output channels, 34 (over a chunk), a narrow range, padding below and on the right
     (the output larger than the input: on int8 weights too, whose 1x1 path reads in place as well), stride 2, a
     misaligned input; and a layer over 8 and one over 16 channels with their twins in a narrower range
     (test_pointwise_pixels_path_is_taken)."""

@@ -19,11 +19,13 @@ static uint32_t *paint_floor(void)
     return (uint32_t *)(floor > bss_end ? floor : bss_end);
 }
 
+/* Up to 128 bytes under the stack pointer: the compiler may read sp before it pushes this function's own
+ * registers (it does for the Cortex-M55), which the paint must not overwrite. */
 void stack_paint(void)
 {
     uint32_t *word = paint_floor(), *sp;
     __asm volatile("mov %0, sp" : "=r"(sp));
-    while (word < sp) {
+    for (const uint32_t *limit = sp - 32; word < limit;) {
         *word++ = STACK_PAINT;
     }
 }

@@ -111,6 +111,8 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     selftest = report["engine"]["selftest"]
     assert selftest["passed"] and selftest["ran_on"] == "QEMU netduinoplus2"
     assert "golden outputs matched: 4/4" in selftest["console"] and "PASS" in selftest["console"]
+    assert f"stack peak: {selftest['stack']['peak_bytes']} bytes" in selftest["console"]
+    assert 0 < selftest["stack"]["peak_bytes"] <= selftest["stack"]["reserved_bytes"]
     instructions = selftest["instructions"]
     layers = instructions["per_layer"]
     assert [layer["opcode"] for layer in layers] == [op["opcode"] for op in report["graph"]["operators"]]
@@ -175,6 +177,7 @@ def test_report_json_follows_the_documented_schema(default_build):
     html = (directory / "report.html").read_text()
     assert "nucleo-f446re" in html and f"{on_disk['memory']['tflm']['arena_bytes']:,}" in html
     assert f"{on_disk['cost']['per_inference']:,}" in html
+    assert f"Stack: a peak of <b>{on_disk['engine']['selftest']['stack']['peak_bytes']:,} B</b> of the 4,096 B" in html
 
 
 def test_report_tables_shorten_layer_names_and_give_the_full_name_on_hover(default_build):

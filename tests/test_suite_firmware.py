@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tinyctl.errors import TinyctlError
+from tinyctl.firmware import STACK_BYTES
 from tinyctl.firmware_run import HOST_EXECUTABLE, run_firmware_batch, selftest
 from tinyctl.graph import Graph, read_graph
 from tinyctl.hostrun import run_host
@@ -142,4 +143,6 @@ def test_firmware_is_bit_exact_with_tflite_micro(case, built, name, board):
     report = result["selftest"]
     assert report["passed"] and f"golden outputs matched: {GOLDEN}/{GOLDEN}" in report["console"]
     assert report["instructions"]["inferences"] == GOLDEN and report["instructions"]["per_inference"] > 0
+    # the deepest kernels (int16 blocks with their lanes and scales on the stack) still within the reservation
+    assert 1024 < report["stack"]["peak_bytes"] <= report["stack"]["reserved_bytes"] == STACK_BYTES
     np.testing.assert_array_equal(run_firmware_batch(resolve_board(board), out, c.inputs), c.expected)

@@ -31,6 +31,9 @@ def _print_engine(engine: dict) -> None:
         wide = [layer["name"] for layer in engine["layers"] if layer["weights"] == "int16"]
         console.print(f"--optimize {engine['optimize']}: int16 weights on {len(wide)} of {len(engine['layers'])} "
                       f"weighted layers" + (f" ({', '.join(wide)})" if wide else ""), highlight=False)
+    if "stack" in selftest:
+        stack = selftest["stack"]
+        console.print(f"stack peak (QEMU): {stack['peak_bytes']:,} of {stack['reserved_bytes']:,} B reserved")
     if "instructions" in selftest:
         console.print(f"instructions per inference (QEMU): {selftest['instructions']['per_inference']:,}")
     if "estimated_cycles" in selftest:

@@ -4,6 +4,7 @@ and the benchmarks all run firmware through here."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from statistics import mean
@@ -12,7 +13,7 @@ import numpy as np
 
 from .cycle_model import cycle_model, estimated_cycles, estimates_cycles, mean_counts, milliseconds
 from .errors import TinyctlError
-from .firmware import emulated_elf, emulated_image, symbol_address
+from .firmware import STACK_BYTES, emulated_elf, emulated_image, symbol_address
 from .graph import Graph
 from .hostrun import output_rows
 from .qemu import MARK_SYMBOL, per_inference, run_firmware
@@ -21,6 +22,7 @@ from .targets import Board
 
 FIRMWARE_ELF = Path("firmware.elf")
 HOST_EXECUTABLE = Path("host") / "model_host"
+STACK_PEAK = re.compile(r"^stack peak: (\d+) bytes$", re.MULTILINE)   # inference_app.c's self-test line
 
 
 def selftest(board: Board, build_dir: Path, graph: Graph) -> dict:
@@ -31,7 +33,8 @@ def selftest(board: Board, build_dir: Path, graph: Graph) -> dict:
         return _verdict(board, "host", result.returncode, result.stdout)
     elf = emulated_elf(build_dir, board)
     run = run_firmware(board, elf, ["selftest"], mark_address=symbol_address(elf, MARK_SYMBOL))
-    verdict = _verdict(board, f"QEMU {board.qemu_machine}", run.exit_code, run.console)
+    verdict = {**_verdict(board, f"QEMU {board.qemu_machine}", run.exit_code, run.console),
+               "stack": stack_peak(run.console)}
     verdict["image"] = emulated_image(board)
     layers = per_inference(run.marks, len(graph.operators))
     per_layer = [round(mean(counts)) for counts in zip(*layers)]
@@ -64,6 +67,21 @@ def _verdict(board: Board, where: str, exit_code: int, console: str) -> dict:
                            "the engine disagrees with TFLite-Micro on the golden inputs; this is a tinyctl bug, "
                            "please report it with the build directory")
     return {"ran_on": where, "passed": True, "console": console.replace("\r", "")}
+
+
+def stack_peak(console: str) -> dict:
+    """The self-test's stack high-water mark against the stack the memory check reserved (linker.ld): a peak
+    above it fails the build, since on the board those frames would overwrite static data."""
+    found = STACK_PEAK.search(console.replace("\r", ""))
+    if not found:
+        raise TinyctlError("the firmware self-test printed no stack peak",
+                           "the firmware does not match this tinyctl; rebuild it with `tinyctl build`")
+    peak = int(found.group(1))
+    if peak > STACK_BYTES:
+        raise TinyctlError(f"the firmware's stack peaked at {peak:,} B in its self-test, over the {STACK_BYTES:,} B "
+                           "reserved for it", "a kernel's frames outgrew the reservation; this is a tinyctl bug, "
+                           "please report it with the build directory")
+    return {"peak_bytes": peak, "reserved_bytes": STACK_BYTES, "measured": "high-water mark of a painted stack"}
 
 
 def run_firmware_batch(board: Board, build_dir: Path, inputs: np.ndarray) -> np.ndarray:

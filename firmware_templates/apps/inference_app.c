@@ -68,6 +68,11 @@ static int selftest(void)
     } else {
         console_puts("n/a (no cycle counter; under QEMU the host counts instructions)");
     }
+    if (platform_stack_peak() != 0) {
+        console_puts("\r\nstack peak: ");
+        console_put_uint(platform_stack_peak());
+        console_puts(" bytes");
+    }
     console_puts(matched == GOLDEN_COUNT ? "\r\nPASS\r\n" : "\r\nFAIL\r\n");
     return matched == GOLDEN_COUNT ? 0 : 1;
 }

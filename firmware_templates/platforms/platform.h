@@ -19,6 +19,9 @@ uint32_t platform_cycles(void);
 /* 1 when platform_cycles counts (the DWT counter runs), 0 when it always reads 0. */
 int platform_has_cycle_counter(void);
 
+/* The most bytes of stack used since reset (a high-water mark); 0 where it is not measured (the host). */
+uint32_t platform_stack_peak(void);
+
 /* The core clock the firmware runs at, in Hz: its clock plan's when the set-up succeeded, the part's reset
  * clock when it failed; 0 where the firmware sets no clock (a QEMU stand-in, the host). */
 uint32_t platform_clock_hz(void);

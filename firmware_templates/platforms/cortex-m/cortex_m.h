@@ -18,6 +18,8 @@ void uart_putc(char c);
 int uart_getc(void);
 
 void cycles_init(void);
+/* Fills the free RAM below the stack pointer with stack.c's pattern, for platform_stack_peak. */
+void stack_paint(void);
 
 /* Sets the core clock of the build's clock plan (each family; a no-op on a QEMU stand-in): NULL when it
  * runs, else what failed, and the core stays on its reset clock (uart_init divides that one). */

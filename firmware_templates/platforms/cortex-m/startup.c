@@ -46,6 +46,7 @@ void Reset_Handler(void)
     for (uint32_t *dst = &_sbss; dst < &_ebss;) {
         *dst++ = 0;
     }
+    stack_paint();
 #if defined(__ARM_FP)
     /* CPACR: full access to CP10/CP11, or the first float instruction faults (QEMU resets it to 0). */
     *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;

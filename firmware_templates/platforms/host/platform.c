@@ -34,6 +34,11 @@ int platform_has_cycle_counter(void)
     return 0;
 }
 
+uint32_t platform_stack_peak(void)
+{
+    return 0;   /* the host's stack is the operating system's */
+}
+
 uint32_t platform_clock_hz(void)
 {
     return 0;   /* the host's latency is measured, not derived from a clock */

@@ -348,14 +348,25 @@ static __attribute__((noinline)) void matmul_pairs_wide(const int8_t *input, con
     matmul_dsp(input, in, weights, wd, output, out, win, io, p, from, 0, 1);
 }
 
-/* tc_expand_s8 of one pixel's window into its third of blocks3x2's lanes (from its first even lane): per group its
- * even lane, then its odd one three lanes on. */
-static inline void expand_third(const int8_t *x, int32_t offset2, int32_t *lanes, int32_t groups)
+/* Filter rows fy0 .. fy1 - 1 of output pixel p's window expanded tap by tap (channels in whole words) into its
+ * third of blocks3x2's lanes (from its first even lane: per group its even lane, then its odd one three lanes
+ * on), lanes of 0 where the window leaves the image (the input zero point after the offset). */
+static void expand_third(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out,
+                         const tc_window *win, int32_t p, int32_t fy0, int32_t fy1, int32_t offset2, int32_t *lanes)
 {
-    for (; groups > 0; --groups, x += 4, lanes += 6) {
-        const int32_t v = tc_load_s8x4(x);
-        lanes[0] = __sxtab16(offset2, v);
-        lanes[3] = tc_sxtab16_odd(offset2, v);
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
+    const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
+    for (int32_t fy = fy0; fy < fy1; ++fy) {
+        const int32_t y = y0 + fy * win->dilation_h;
+        for (int32_t fx = 0; fx < wd->w; ++fx) {
+            const int32_t x = x0 + fx * win->dilation_w, inside = y >= 0 && y < in->h && x >= 0 && x < in->w;
+            const int8_t *tap = inside ? input + ((b * in->h + y) * in->w + x) * in->c : input; /* read, unused */
+            for (int32_t g = in->c / 4; g > 0; --g, tap += 4, lanes += 6) {
+                const int32_t v = tc_load_s8x4(tap);
+                lanes[0] = inside ? __sxtab16(offset2, v) : 0;
+                lanes[3] = inside ? tc_sxtab16_odd(offset2, v) : 0;
+            }
+        }
     }
 }
 
@@ -372,14 +383,13 @@ static __attribute__((noinline)) void expand_triple_rows(const int8_t *start, in
 }
 
 /* Filter rows fy0 .. fy1 - 1 of output pixels px .. px + 2's windows expanded into lanes as blocks3x2 reads them:
- * straight from the image when all three lie inside it, else each gathered into the byte patch and expanded
- * alone. A call of its own, so that matmul_triples' loops keep their registers. */
+ * row by row when all three lie inside the image, else each tap by tap. A call of its own, so that
+ * matmul_triples' loops keep their registers. */
 static __attribute__((noinline)) void expand_triple_band(const int8_t *input, const tc_dims *in, const tc_dims *wd,
-                                                         const tc_dims *out, const tc_window *win,
-                                                         const tc_int8_io *io, int32_t px, int32_t fy0, int32_t fy1,
-                                                         int8_t *patch, int32_t *lanes)
+                                                         const tc_dims *out, const tc_window *win, int32_t offset2,
+                                                         int32_t px, int32_t fy0, int32_t fy1, int32_t *lanes)
 {
-    const int32_t row_bytes = wd->w * in->c, offset2 = tc_dup16(-io->input_zero_point);
+    const int32_t row_bytes = wd->w * in->c;
     const int8_t *start0 = window_start_inside(input, in, wd, out, win, px);
     const int8_t *start1 = start0 ? window_start_inside(input, in, wd, out, win, px + 1) : 0;
     const int8_t *start2 = start1 ? window_start_inside(input, in, wd, out, win, px + 2) : 0;
@@ -390,9 +400,7 @@ static __attribute__((noinline)) void expand_triple_band(const int8_t *input, co
         return;
     }
     for (int32_t i = 0; i < 3; ++i) {
-        const int8_t *window = matmul_patch(input, in, wd, out, win, px + i, fy0, fy1, (int8_t)io->input_zero_point,
-                                            patch, 0, 0);
-        expand_third(window, offset2, lanes + i, (fy1 - fy0) * row_bytes / 4);
+        expand_third(input, in, wd, out, win, px + i, fy0, fy1, offset2, lanes + i);
     }
 }
 
@@ -408,12 +416,12 @@ static int32_t triples_band_rows(const tc_dims *in, const tc_dims *wd)
 }
 
 /* Whether matmul_triples takes the layer's pixels: into [-128, 127] over an even number of output channels, in
- * rows of whole words (expand_triple) and bands of at least a row (the last perhaps fewer rows) of whole fours of
+ * taps of whole words (expand_triple, expand_third) and bands of at least a row (the last perhaps fewer rows) of whole fours of
  * words (blocks3x2's loop turns), at least one triple. */
 static int triples_fit(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)
 {
     const int32_t row_bytes = wd->w * in->c, band = triples_band_rows(in, wd) * row_bytes;
-    return p->min == -128 && p->max == 127 && out->c % 2 == 0 && row_bytes % 4 == 0 && band > 0 && band % 16 == 0
+    return p->min == -128 && p->max == 127 && out->c % 2 == 0 && in->c % 4 == 0 && band > 0 && band % 16 == 0
            && wd->h * row_bytes % 16 == 0 && out->n * out->h * out->w >= 3;
 }
 
@@ -430,7 +438,7 @@ static __attribute__((noinline)) int32_t matmul_triples(const int8_t *input, con
     const int32_t row_bytes = wd->w * in->c, depth = wd->h * row_bytes, band_rows = triples_band_rows(in, wd);
     const int32_t channels = out->c, triples = out->n * out->h * out->w / 3 * 3;
     int32_t lanes[MATMUL_MAX_DEPTH * 3 / 2], *sums = lanes + TRIPLES_BAND * 3 / 2;
-    int8_t patch[MATMUL_MAX_DEPTH];
+    const int32_t offset2 = tc_dup16(-io->input_zero_point);
     tc_channel_scale scales[MATMUL_CHUNK];
     wide_outputs_job job = wide_outputs_job_of(0, channels, p);
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
@@ -443,7 +451,7 @@ static __attribute__((noinline)) int32_t matmul_triples(const int8_t *input, con
                 fy1 = fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
                 const int32_t band = (fy1 - fy0) * row_bytes;
                 const int16_t *w = weights + first * depth + 2 * fy0 * row_bytes; /* a block's band */
-                expand_triple_band(input, in, wd, out, win, io, px, fy0, fy1, patch, lanes);
+                expand_triple_band(input, in, wd, out, win, offset2, px, fy0, fy1, lanes);
                 job.groups = band / 16, job.rewind = 6 * band, job.skip = 4 * (depth - band);
                 job.scales = scales, job.end = output0 + chunk, job.sums = sums; /* the asm steps scales and sums */
                 if (fy0 == 0 && fy1 == wd->h) {

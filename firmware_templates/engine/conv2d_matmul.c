@@ -10,8 +10,9 @@
  * loop is loads and SMLADs only; the latter also has its portable C here, for other cores and shapes.
  * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop that
  * requantises each block's sums there too: short windows (1x1 over 8-32 channels) are mostly per-block and
- * per-output costs. A 1x1 layer without padding has loops of its own (conv2d_pointwise.c). The int16 blocks' asm
- * that both files use is in conv2d_wide_asm.h. */
+ * per-output costs. Into [-128, 127] over whole fours of words (3x3 over 16, 32 and 64 channels) three pixels
+ * at a time go first (matmul_triples), their last one or two as a pair. A 1x1 layer without padding has loops
+ * of its own (conv2d_pointwise.c). The int16 blocks' asm that both files use is in conv2d_wide_asm.h. */
 #include "conv2d_wide_asm.h"
 
 #if TC_DSP
@@ -256,11 +257,11 @@ matmul_sums(const int32_t *lanes, const int32_t tails[2][4], const void *weights
     }
 }
 
-/* `direct`: a 1x1 filter without padding; `wide`: the weights are int16 (tc_wide_index) rather than
- * int8 (then wide_bands_fit); constants in each of the copies the compiler makes. */
+/* Output pixels `from` on; `direct`: a 1x1 filter without padding; `wide`: the weights are int16 (tc_wide_index)
+ * rather than int8 (then wide_bands_fit); constants in each of the copies the compiler makes. */
 static inline __attribute__((always_inline)) void
 matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc_dims *wd, int8_t *output,
-           const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p,
+           const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p, int32_t from,
            const int direct, const int wide)
 {
     const int32_t row_bytes = wd->w * in->c, depth = wd->h * row_bytes, band_rows = MATMUL_MAX_DEPTH / row_bytes;
@@ -275,10 +276,11 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
     /* a fused window's rows in whole words (3x3 over 8 channels: 6 words) need no byte patch inside the image */
     const int in_rows = fused && row_bytes % 4 == 0;
     tc_channel_scale scales[MATMUL_CHUNK];
+    wide_outputs_job job = wide_outputs_job_of(depth / 4, 0, p); /* a fused window's groups: one band */
     for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
         const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
         tc_channel_scales(p, first, chunk, scales);
-        for (int32_t px = 0; px < pixels; px += 2) {
+        for (int32_t px = from; px < pixels; px += 2) {
             const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
             int8_t *output0 = output + px * channels + first, *output1 = output + second * channels + first;
             for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) { /* a 1x1 filter: one band, fy0 a constant 0 */
@@ -293,8 +295,7 @@ matmul_dsp(const int8_t *input, const tc_dims *in, const void *weights, const tc
                         groups, rest, offset2, lanes + 2, 4, tails[1]);
                 }
                 if (fused && chunk % 2 == 0) {
-                    wide_outputs_job job = wide_outputs_job_of(groups, (int32_t)(output1 - output0), p);
-                    job.scales = scales, job.end = output0 + chunk;
+                    job.scales = scales, job.end = output0 + chunk, job.second = (int32_t)(output1 - output0);
                     blocks2x2_wide_outputs(lanes, (const int16_t *)weights + first * depth, output0, &job, 1, 0);
                 } else if (fy0 == 0) {
                     matmul_sums(lanes, tails, weights, first, chunk, channels, depth, 0, groups, rest, sums, wide, 0);
@@ -323,9 +324,9 @@ void tc_conv2d_matmul_s8(const int8_t *input, const tc_dims *in, const int8_t *w
                          const tc_output_params *p)
 {
     if (pointwise_inside(in, wd, out, win)) {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 1, 0);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1, 0);
     } else {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0);
+        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 0, 0);
     }
 }
 
@@ -337,16 +338,152 @@ static int wide_bands_fit(const tc_dims *in, const tc_dims *wd)
     return wd->h * row_bytes <= MATMUL_MAX_DEPTH || MATMUL_MAX_DEPTH / row_bytes * row_bytes % 4 == 0;
 }
 
+/* matmul_dsp on int16 weights from pixel `from` on, in a call of its own, so that its stack and matmul_triples'
+ * are not on one chain. */
+static __attribute__((noinline)) void matmul_pairs_wide(const int8_t *input, const tc_dims *in, const int16_t *weights,
+                                                        const tc_dims *wd, int8_t *output, const tc_dims *out,
+                                                        const tc_window *win, const tc_int8_io *io,
+                                                        const tc_output_params *p, int32_t from)
+{
+    matmul_dsp(input, in, weights, wd, output, out, win, io, p, from, 0, 1);
+}
+
+/* Filter rows fy0 .. fy1 - 1 of output pixel p's window expanded tap by tap (channels in whole words) into its
+ * third of blocks3x2's lanes (from its first even lane: per group its even lane, then its odd one three lanes
+ * on), lanes of 0 where the window leaves the image (the input zero point after the offset). */
+static void expand_third(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out,
+                         const tc_window *win, int32_t p, int32_t fy0, int32_t fy1, int32_t offset2, int32_t *lanes)
+{
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
+    const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
+    for (int32_t fy = fy0; fy < fy1; ++fy) {
+        const int32_t y = y0 + fy * win->dilation_h;
+        for (int32_t fx = 0; fx < wd->w; ++fx) {
+            const int32_t x = x0 + fx * win->dilation_w, inside = y >= 0 && y < in->h && x >= 0 && x < in->w;
+            const int8_t *tap = inside ? input + ((b * in->h + y) * in->w + x) * in->c : input; /* read, unused */
+            for (int32_t g = in->c / 4; g > 0; --g, tap += 4, lanes += 6) {
+                const int32_t v = tc_load_s8x4(tap);
+                lanes[0] = inside ? __sxtab16(offset2, v) : 0;
+                lanes[3] = inside ? tc_sxtab16_odd(offset2, v) : 0;
+            }
+        }
+    }
+}
+
+/* `rows` rows of three pixels' windows in the image (`stride` bytes apart), of `groups` words, from start,
+ * start + step and start + step2, expanded into lanes as blocks3x2 reads them. A call of its own, without
+ * the gathering beside it, which leaves too few registers around expand_triple's six fixed ones. */
+static __attribute__((noinline)) void expand_triple_rows(const int8_t *start, int32_t step, int32_t step2,
+                                                         int32_t stride, int32_t rows, int32_t groups, int32_t offset2,
+                                                         int32_t *lanes)
+{
+    for (; rows > 0; --rows, start += stride, lanes += 6 * groups) {
+        expand_triple(start, step, step2, offset2, lanes, groups);
+    }
+}
+
+/* Filter rows fy0 .. fy1 - 1 of output pixels px .. px + 2's windows expanded into lanes as blocks3x2 reads them:
+ * row by row when all three lie inside the image, else each tap by tap. A call of its own, so that
+ * matmul_triples' loops keep their registers. */
+static __attribute__((noinline)) void expand_triple_band(const int8_t *input, const tc_dims *in, const tc_dims *wd,
+                                                         const tc_dims *out, const tc_window *win, int32_t offset2,
+                                                         int32_t px, int32_t fy0, int32_t fy1, int32_t *lanes)
+{
+    const int32_t row_bytes = wd->w * in->c;
+    const int8_t *start0 = window_start_inside(input, in, wd, out, win, px);
+    const int8_t *start1 = start0 ? window_start_inside(input, in, wd, out, win, px + 1) : 0;
+    const int8_t *start2 = start1 ? window_start_inside(input, in, wd, out, win, px + 2) : 0;
+    if (start2) {
+        const int32_t stride = in->w * in->c;
+        expand_triple_rows(start0 + fy0 * stride, (int32_t)(start1 - start0), (int32_t)(start2 - start0), stride,
+                           fy1 - fy0, row_bytes / 4, offset2, lanes);
+        return;
+    }
+    for (int32_t i = 0; i < 3; ++i) {
+        expand_third(input, in, wd, out, win, px + i, fy0, fy1, offset2, lanes + i);
+    }
+}
+
+/* The bytes of a band of matmul_triples' windows deeper than MATMUL_MAX_DEPTH: three pixels' lanes of it and a
+ * chunk's blocks' sums (6 each) share the lanes of three MATMUL_MAX_DEPTH windows (3x3x64: bands of one row). */
+#define TRIPLES_BAND (MATMUL_MAX_DEPTH - 2 * MATMUL_CHUNK)
+
+/* Filter rows a band of matmul_triples: the whole window, or as many as TRIPLES_BAND holds. */
+static int32_t triples_band_rows(const tc_dims *in, const tc_dims *wd)
+{
+    const int32_t row_bytes = wd->w * in->c;
+    return wd->h * row_bytes <= MATMUL_MAX_DEPTH ? wd->h : TRIPLES_BAND / row_bytes;
+}
+
+/* Whether matmul_triples takes the layer's pixels: into [-128, 127] over an even number of output channels, in
+ * taps of whole words (expand_triple, expand_third) and bands of at least a row (the last perhaps fewer rows) of whole fours of
+ * words (blocks3x2's loop turns), at least one triple. */
+static int triples_fit(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)
+{
+    const int32_t row_bytes = wd->w * in->c, band = triples_band_rows(in, wd) * row_bytes;
+    return p->min == -128 && p->max == 127 && out->c % 2 == 0 && in->c % 4 == 0 && band > 0 && band % 16 == 0
+           && wd->h * row_bytes % 16 == 0 && out->n * out->h * out->w >= 3;
+}
+
+/* A layer's pixels three at a time (their last one or two left to matmul_dsp, whose first it returns): each
+ * triple's windows expanded band by band (expand_triple_band), then all of a chunk's blocks over the band in
+ * blocks3x2, its sums carried from band to band after the band's lanes (TRIPLES_BAND), the last band's
+ * requantised in registers. Against matmul_dsp's pairs each weight flash line is read once per three pixels, and
+ * a group's lanes by LDM. A call of its own, so that its stack is not on matmul_dsp's. */
+static __attribute__((noinline)) int32_t matmul_triples(const int8_t *input, const tc_dims *in,
+                                                        const int16_t *weights, const tc_dims *wd, int8_t *output,
+                                                        const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                                                        const tc_output_params *p)
+{
+    const int32_t row_bytes = wd->w * in->c, depth = wd->h * row_bytes, band_rows = triples_band_rows(in, wd);
+    const int32_t channels = out->c, triples = out->n * out->h * out->w / 3 * 3;
+    int32_t lanes[MATMUL_MAX_DEPTH * 3 / 2], *sums = lanes + TRIPLES_BAND * 3 / 2;
+    const int32_t offset2 = tc_dup16(-io->input_zero_point);
+    tc_channel_scale scales[MATMUL_CHUNK];
+    wide_outputs_job job = wide_outputs_job_of(0, channels, p);
+    for (int32_t first = 0; first < channels; first += MATMUL_CHUNK) {
+        const int32_t chunk = channels - first < MATMUL_CHUNK ? channels - first : MATMUL_CHUNK;
+        tc_channel_scales(p, first, chunk, scales);
+        job.sums_end = sums + chunk / 2 * 6;
+        for (int32_t px = 0; px < triples; px += 3) {
+            int8_t *output0 = output + px * channels + first;
+            for (int32_t fy0 = 0, fy1; fy0 < wd->h; fy0 = fy1) {
+                fy1 = fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
+                const int32_t band = (fy1 - fy0) * row_bytes;
+                const int16_t *w = weights + first * depth + 2 * fy0 * row_bytes; /* a block's band */
+                expand_triple_band(input, in, wd, out, win, offset2, px, fy0, fy1, lanes);
+                job.groups = band / 16, job.rewind = 6 * band, job.skip = 4 * (depth - band);
+                job.scales = scales, job.end = output0 + chunk, job.sums = sums; /* the asm steps scales and sums */
+                if (fy0 == 0 && fy1 == wd->h) {
+                    blocks3x2(lanes, w, output0, &job, 0, 1);
+                } else if (fy0 == 0) {
+                    blocks3x2(lanes, w, output0, &job, 0, 0);
+                } else if (fy1 == wd->h) {
+                    blocks3x2(lanes, w, output0, &job, 1, 1);
+                } else {
+                    blocks3x2(lanes, w, output0, &job, 1, 0);
+                }
+            }
+        }
+    }
+    return triples;
+}
+
 /* A 1x1 window read in place over whole words into even output channels in tc_pointwise_wide, any other through
- * matmul_dsp's gathered patch (its copy that reads a 1x1 window in place would cost 3 KB of flash). */
+ * matmul_triples where it fits, its last pixels and other layers through matmul_dsp's gathered patch (its copy
+ * that reads a 1x1 window in place would cost 3 KB of flash). */
 static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, const tc_dims *wd,
                         int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                         const tc_output_params *p)
 {
     if (in->c % 4 == 0 && out->c % 2 == 0 && pointwise_inside(in, wd, out, win)) {
         tc_pointwise_wide(input, in, weights, output, out, win, tc_dup16(-io->input_zero_point), p);
-    } else {
-        matmul_dsp(input, in, weights, wd, output, out, win, io, p, 0, 1);
+        return;
+    }
+    const int32_t from = triples_fit(in, wd, out, p) ? matmul_triples(input, in, weights, wd, output, out, win, io, p)
+                                                     : 0;
+    if (from < out->n * out->h * out->w) {
+        matmul_pairs_wide(input, in, weights, wd, output, out, win, io, p, from);
     }
 }
 

@@ -17,94 +17,6 @@ static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, co
     return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
 }
 
-/* tc_expand_s8 of three pixels' windows of `groups` (>= 1) whole words, from x, x + step and x + step2, into
- * lanes as blocks3x2_outputs reads them: per group the three pixels' even lanes, then their odd ones, stored by
- * one STM (their registers ascending). */
-static inline __attribute__((always_inline)) void
-expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int32_t *lanes, int32_t groups)
-{
-    register int32_t e0 __asm("r4"), e1 __asm("r5"), e2 __asm("r6"), o0 __asm("r7"), o1 __asm("r8"), o2 __asm("r9");
-    __asm volatile("1:\n\t"
-                   "ldr %[o1], [%[x], %[step]]\n\t"
-                   "ldr %[o2], [%[x], %[step2]]\n\t"
-                   "ldr %[o0], [%[x]], #4\n\t"
-                   "sxtab16 %[e0], %[offset2], %[o0]\n\t"
-                   "sxtab16 %[o0], %[offset2], %[o0], ror #8\n\t"
-                   "sxtab16 %[e1], %[offset2], %[o1]\n\t"
-                   "sxtab16 %[o1], %[offset2], %[o1], ror #8\n\t"
-                   "sxtab16 %[e2], %[offset2], %[o2]\n\t"
-                   "sxtab16 %[o2], %[offset2], %[o2], ror #8\n\t"
-                   "stm %[lanes]!, {%[e0], %[e1], %[e2], %[o0], %[o1], %[o2]}\n\t"
-                   "subs %[n], %[n], #1\n\t"
-                   "bne 1b"
-                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [e0] "=&r"(e0), [e1] "=&r"(e1),
-                     [e2] "=&r"(e2), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2)
-                   : [step] "r"(step), [step2] "r"(step2), [offset2] "r"(offset2)
-                   : "cc", "memory");
-}
-
-/* Half a group of a block of two channels at three pixels: the pixels' even (or odd) lanes by one LDM, the
- * channels' weight words by two loads (the second pipelined), then six products: 13 cycles on the M4 for 12
- * MACs (blocks2x2's LDRDs: 10 for 8); `op` smuad for a first group. */
-#define BLOCK3X2_HALF(op, s, w_step)                                                                                   \
-    "ldm %[lanes]!, {%[x0], %[x1], %[x2]}\n\t"                                                                        \
-    "ldr %[k1], [%[w], #8]\n\t"                                                                                       \
-    "ldr %[k0], [%[w]], #" w_step "\n\t"                                                                             \
-    op "%[a00], %[k0], %[x0]" s("a00") "\n\t" op "%[a10], %[k0], %[x1]" s("a10") "\n\t"                              \
-    op "%[a20], %[k0], %[x2]" s("a20") "\n\t" op "%[a01], %[k1], %[x0]" s("a01") "\n\t"                              \
-    op "%[a11], %[k1], %[x1]" s("a11") "\n\t" op "%[a21], %[k1], %[x2]" s("a21") "\n\t"
-#define BLOCK3X2_NO_SUM(acc) ""
-#define BLOCK3X2_SUM(acc) ", %[" acc "]"
-#define BLOCK3X2_FIRST BLOCK3X2_HALF("smuad ", BLOCK3X2_NO_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
-#define BLOCK3X2_MORE BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
-/* Both channels' scales applied to their three sums in place (SCALE_FULL), each pixel's two outputs stored by
- * one STRH (the pixels `second` apart), the lanes rewound, the next block's groups loaded (n), the next block or
- * the end; the single loads back to back, so that all but the first pipeline. */
-#define BLOCK3X2_SCALE_ONE(c)                                                                                          \
-    "ldm %[n]!, {%[x0], %[x1], %[x2], %[k0]}\n\t"                                                                     \
-    SCALE_FULL("%[a0" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")                                              \
-    SCALE_FULL("%[a1" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")                                              \
-    SCALE_FULL("%[a2" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")
-#define BLOCK3X2_OUTPUTS                                                                                               \
-    "ldr %[n], %[scales]\n\t" BLOCK3X2_SCALE_ONE("0") BLOCK3X2_SCALE_ONE("1") "str %[n], %[scales]\n\t"            \
-    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
-    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
-    "bfi %[a20], %[a21], #8, #8\n\t"                                                                                  \
-    "ldr %[n], %[second]\n\t"                                                                                         \
-    "ldr %[x0], %[output]\n\t"                                                                                        \
-    "ldr %[k1], %[rewind]\n\t"                                                                                        \
-    "strh %[a10], [%[x0], %[n]]\n\t"                                                                                  \
-    "strh %[a20], [%[x0], %[n], lsl #1]\n\t"                                                                          \
-    "strh %[a00], [%[x0]], #2\n\t"                                                                                    \
-    "str %[x0], %[output]\n\t"                                                                                        \
-    "sub %[lanes], %[lanes], %[k1]\n\t"                                                                               \
-    "ldr %[k1], %[end]\n\t"                                                                                           \
-    "ldr %[n], %[groups]\n\t"                                                                                         \
-    "cmp %[x0], %[k1]\n\t"                                                                                            \
-    "bne 2b"
-
-/* blocks2x2_wide_outputs' blocks at three pixels (expand_triple's lanes) over a multiple of 4 groups into
- * [-128, 127]: 6 products per 7 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
- * once for three pixels rather than two; the groups in a loop of four a turn (n: job->groups, the turns), the
- * first turn's first group before it. job->second is the output's channels, job->rewind the lanes' 24 bytes per
- * group. */
-static inline __attribute__((always_inline)) void blocks3x2_outputs(const int32_t *lanes, const int16_t *w,
-                                                                    int8_t *output, wide_outputs_job *job)
-{
-    int32_t a00, a10, a20, a01, a11, a21, k1, n = job->groups;
-    /* ascending, as the LDMs load them */
-    register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7");
-    __asm volatile("2:\n\t" BLOCK3X2_FIRST "b 4f\n"
-                   "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE "subs %[n], %[n], #1\n\t"
-                   "bne 1b\n\t" BLOCK3X2_OUTPUTS
-                   : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),
-                     [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0), [k1] "=&r"(k1),
-                     [n] "+r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output), [scales] "+m"(job->scales)
-                   : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),
-                     [second] "m"(job->second)
-                   : "cc", "memory");
-}
-
 /* A 1x1 convolution without padding over whole words of input channels into an even number of output
  * channels: each pair of pixels expanded straight from the input (expand_pair; at stride 1 neighbours, without
  * the divisions for their coordinates), then all of a chunk's blocks in blocks2x2_wide_outputs, written out
@@ -112,7 +24,7 @@ static inline __attribute__((always_inline)) void blocks3x2_outputs(const int32_
  * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels
  * of matmul_dsp, a pair of pixels over 8 channels costs about 60 instructions outside the blocks rather than 150.
  * Deeper (over 32 to 288 channels in sixteens) into [-128, 127], three pixels at a time (expand_triple,
- * blocks3x2_outputs), a last one or two as a pair. */
+ * blocks3x2), a last one or two as a pair. */
 void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
                        const tc_dims *out, const tc_window *win, int32_t offset2, const tc_output_params *p)
 {
@@ -140,7 +52,7 @@ void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *we
             if (count == 3) {
                 expand_triple(input + at, step, step2, offset2, lanes, job.groups);
                 job3.scales = scales, job3.end = output0 + chunk;
-                blocks3x2_outputs(lanes, w, output0, &job3);
+                blocks3x2(lanes, w, output0, &job3, 0, 1);
                 px += 3;
                 continue;
             }

@@ -1,7 +1,8 @@
 /* The int16-weight blocks' asm that conv2d_matmul.c and conv2d_pointwise.c share (private to the two): a block of
- * two output channels at two pixels (BLOCK2X2_*), each block's sums requantised in its registers and stored
- * (SCALE_*, blocks2x2_wide_outputs), two pixels' windows expanded into int16 lanes (expand_pair); and the 1x1
- * loops of conv2d_pointwise.c that conv2d_matmul.c hands its layers to. */
+ * two output channels at two pixels (BLOCK2X2_*) or three (BLOCK3X2_*), each block's sums requantised in its
+ * registers and stored (SCALE_*, blocks2x2_wide_outputs, blocks3x2), two or three pixels' windows expanded into
+ * int16 lanes (expand_pair, expand_triple); and the 1x1 loops of conv2d_pointwise.c that conv2d_matmul.c hands
+ * its layers to. */
 #ifndef CONV2D_WIDE_ASM_H
 #define CONV2D_WIDE_ASM_H
 
@@ -122,18 +123,26 @@
 
 /* What blocks2x2_wide_outputs reads from memory, having no register left: the next block's scales and the end
  * of the outputs (per pair of pixels), the window's groups of 4 and their bytes of lanes (16 each), the
- * second pixel's outputs from the first's, the activation range in each byte. A local of the caller's, so that
- * each is one load from the stack, and set once where it does not change. */
+ * second pixel's outputs from the first's, the activation range in each byte; for blocks3x2 over a band of a
+ * deeper window, the band's sums (6 a block) and their end, and the weight bytes from a block's band to the
+ * next block's. A local of the caller's, so that each is one load from the stack, and set once where it does
+ * not change. */
 typedef struct {
     const tc_channel_scale *scales;
     const int8_t *end;
     int32_t groups, rewind, second, lo4, hi4;
+    int32_t *sums;
+    const int32_t *sums_end;
+    int32_t skip;
 } wide_outputs_job;
 
 static inline wide_outputs_job wide_outputs_job_of(int32_t groups, int32_t second, const tc_output_params *p)
 {
-    const wide_outputs_job job = {NULL, NULL, groups, 16 * groups, second, (int32_t)((uint8_t)p->min * 0x01010101u),
-                                  (int32_t)((uint8_t)p->max * 0x01010101u)};
+    const wide_outputs_job job = {.groups = groups,
+                                  .rewind = 16 * groups,
+                                  .second = second,
+                                  .lo4 = (int32_t)((uint8_t)p->min * 0x01010101u),
+                                  .hi4 = (int32_t)((uint8_t)p->max * 0x01010101u)};
     return job;
 }
 
@@ -183,6 +192,142 @@ expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int3
                      [even] "=&r"(even), [odd] "=&r"(odd)
                    : [step] "r"(step), [offset2] "r"(offset2)
                    : "cc", "memory");
+}
+
+/* tc_expand_s8 of three pixels' windows of `groups` (>= 1) whole words, from x, x + step and x + step2, into
+ * lanes as blocks3x2 reads them: per group the three pixels' even lanes, then their odd ones, stored by
+ * one STM (their registers ascending). */
+static inline __attribute__((always_inline)) void
+expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int32_t *lanes, int32_t groups)
+{
+    register int32_t e0 __asm("r4"), e1 __asm("r5"), e2 __asm("r6"), o0 __asm("r7"), o1 __asm("r8"), o2 __asm("r9");
+    __asm volatile("1:\n\t"
+                   "ldr %[o1], [%[x], %[step]]\n\t"
+                   "ldr %[o2], [%[x], %[step2]]\n\t"
+                   "ldr %[o0], [%[x]], #4\n\t"
+                   "sxtab16 %[e0], %[offset2], %[o0]\n\t"
+                   "sxtab16 %[o0], %[offset2], %[o0], ror #8\n\t"
+                   "sxtab16 %[e1], %[offset2], %[o1]\n\t"
+                   "sxtab16 %[o1], %[offset2], %[o1], ror #8\n\t"
+                   "sxtab16 %[e2], %[offset2], %[o2]\n\t"
+                   "sxtab16 %[o2], %[offset2], %[o2], ror #8\n\t"
+                   "stm %[lanes]!, {%[e0], %[e1], %[e2], %[o0], %[o1], %[o2]}\n\t"
+                   "subs %[n], %[n], #1\n\t"
+                   "bne 1b"
+                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [e0] "=&r"(e0), [e1] "=&r"(e1),
+                     [e2] "=&r"(e2), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2)
+                   : [step] "r"(step), [step2] "r"(step2), [offset2] "r"(offset2)
+                   : "cc", "memory");
+}
+
+/* Half a group of a block of two channels at three pixels: the pixels' even (or odd) lanes by one LDM, the
+ * channels' weight words by two loads (the second pipelined), then six products: 13 cycles on the M4 for 12
+ * MACs (blocks2x2's LDRDs: 10 for 8); `op` smuad for a first group. */
+#define BLOCK3X2_HALF(op, s, w_step)                                                                                   \
+    "ldm %[lanes]!, {%[x0], %[x1], %[x2]}\n\t"                                                                        \
+    "ldr %[k1], [%[w], #8]\n\t"                                                                                       \
+    "ldr %[k0], [%[w]], #" w_step "\n\t"                                                                             \
+    op "%[a00], %[k0], %[x0]" s("a00") "\n\t" op "%[a10], %[k0], %[x1]" s("a10") "\n\t"                              \
+    op "%[a20], %[k0], %[x2]" s("a20") "\n\t" op "%[a01], %[k1], %[x0]" s("a01") "\n\t"                              \
+    op "%[a11], %[k1], %[x1]" s("a11") "\n\t" op "%[a21], %[k1], %[x2]" s("a21") "\n\t"
+#define BLOCK3X2_NO_SUM(acc) ""
+#define BLOCK3X2_SUM(acc) ", %[" acc "]"
+#define BLOCK3X2_FIRST BLOCK3X2_HALF("smuad ", BLOCK3X2_NO_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
+#define BLOCK3X2_MORE BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
+/* A block's groups (n: job->groups, the turns of four), its sums started by the first group, or loaded from
+ * job->sums (a band after the first of a deeper window). */
+#define BLOCK3X2_GROUPS_NEW                                                                                            \
+    BLOCK3X2_FIRST "b 4f\n"                                                                                           \
+    "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_TURN
+#define BLOCK3X2_GROUPS_ADDED                                                                                          \
+    "ldr %[k1], %[sums]\n\t"                                                                                          \
+    "ldrd %[a00], %[a10], [%[k1]]\n\t"                                                                                \
+    "ldrd %[a20], %[a01], [%[k1], #8]\n\t"                                                                            \
+    "ldrd %[a11], %[a21], [%[k1], #16]\n"                                                                             \
+    "1:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_TURN
+#define BLOCK3X2_TURN                                                                                                  \
+    "subs %[n], %[n], #1\n\t"                                                                                         \
+    "bne 1b\n\t"
+/* Both channels' scales applied to their three sums in place (SCALE_FULL), each pixel's two outputs stored by
+ * one STRH (the pixels `second` apart), the lanes rewound, `skip` (the weights to the next block's band), the
+ * next block's groups loaded (n), the next block or the end; the single loads back to back, so that all but the
+ * first pipeline. */
+#define BLOCK3X2_SCALE_ONE(c)                                                                                          \
+    "ldm %[n]!, {%[x0], %[x1], %[x2], %[k0]}\n\t"                                                                     \
+    SCALE_FULL("%[a0" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")                                              \
+    SCALE_FULL("%[a1" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")                                              \
+    SCALE_FULL("%[a2" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")
+#define BLOCK3X2_OUTPUTS(skip)                                                                                         \
+    "ldr %[n], %[scales]\n\t" BLOCK3X2_SCALE_ONE("0") BLOCK3X2_SCALE_ONE("1") "str %[n], %[scales]\n\t"            \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
+    "bfi %[a20], %[a21], #8, #8\n\t"                                                                                  \
+    "ldr %[n], %[second]\n\t"                                                                                         \
+    "ldr %[x0], %[output]\n\t"                                                                                        \
+    "ldr %[k1], %[rewind]\n\t"                                                                                        \
+    "strh %[a10], [%[x0], %[n]]\n\t"                                                                                  \
+    "strh %[a20], [%[x0], %[n], lsl #1]\n\t"                                                                          \
+    "strh %[a00], [%[x0]], #2\n\t"                                                                                    \
+    "str %[x0], %[output]\n\t"                                                                                        \
+    "sub %[lanes], %[lanes], %[k1]\n\t" skip                                                                          \
+    "ldr %[k1], %[end]\n\t"                                                                                           \
+    "ldr %[n], %[groups]\n\t"                                                                                         \
+    "cmp %[x0], %[k1]\n\t"                                                                                            \
+    "bne 2b"
+/* The last band's: the sums it added past, then the outputs, the weights skipped to the next block's band. */
+#define BLOCK3X2_OUTPUTS_ADDED                                                                                         \
+    "ldr %[k1], %[sums]\n\t"                                                                                          \
+    "adds %[k1], %[k1], #24\n\t"                                                                                      \
+    "str %[k1], %[sums]\n\t" BLOCK3X2_OUTPUTS("ldr %[k1], %[skip]\n\t"                                                \
+                                               "add %[w], %[w], %[k1]\n\t")
+/* Any other band's: its six sums stored for the next band, the lanes rewound, the weights skipped, the next
+ * block or the end of the sums. */
+#define BLOCK3X2_SUMS                                                                                                  \
+    "ldr %[k1], %[sums]\n\t"                                                                                          \
+    "strd %[a00], %[a10], [%[k1]], #8\n\t"                                                                            \
+    "strd %[a20], %[a01], [%[k1]], #8\n\t"                                                                            \
+    "strd %[a11], %[a21], [%[k1]], #8\n\t"                                                                            \
+    "str %[k1], %[sums]\n\t"                                                                                          \
+    "ldr %[k0], %[rewind]\n\t"                                                                                        \
+    "sub %[lanes], %[lanes], %[k0]\n\t"                                                                               \
+    "ldr %[k0], %[skip]\n\t"                                                                                          \
+    "add %[w], %[w], %[k0]\n\t"                                                                                       \
+    "ldr %[k0], %[sums_end]\n\t"                                                                                      \
+    "ldr %[n], %[groups]\n\t"                                                                                         \
+    "cmp %[k1], %[k0]\n\t"                                                                                            \
+    "bne 2b"
+#define BLOCKS3X2(body, tail)                                                                                         \
+    __asm volatile("2:\n\t" body tail                                                                                 \
+                   : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),         \
+                     [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0),                 \
+                     [k1] "=&r"(k1), [n] "+r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output),             \
+                     [scales] "+m"(job->scales), [sums] "+m"(job->sums)                                                \
+                   : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),                        \
+                     [second] "m"(job->second), [skip] "m"(job->skip), [sums_end] "m"(job->sums_end)                   \
+                   : "cc", "memory")
+
+/* blocks2x2_wide_outputs' blocks at three pixels (expand_triple's lanes) over a multiple of 4 groups into
+ * [-128, 127]: 6 products per 7 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
+ * once for three pixels rather than two; the groups in a loop of four a turn (n: job->groups, the turns), the
+ * first turn's first group before it. job->second is the output's channels, job->rewind the lanes' 24 bytes per
+ * group. A window deeper than the lanes hold runs in bands: `added`, a band after the first, adds its sums to
+ * the previous bands' (job->sums); `last`, the last band (or the only one), requantises and stores them, where
+ * any other stores the sums; job->skip is the weight bytes from a block's band to the next block's (0 in one). */
+static inline __attribute__((always_inline)) void blocks3x2(const int32_t *lanes, const int16_t *w, int8_t *output,
+                                                            wide_outputs_job *job, const int added, const int last)
+{
+    int32_t a00, a10, a20, a01, a11, a21, k1, n = job->groups;
+    /* ascending, as the LDMs load them */
+    register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7");
+    if (!added && last) {
+        BLOCKS3X2(BLOCK3X2_GROUPS_NEW, BLOCK3X2_OUTPUTS(""));
+    } else if (!added) {
+        BLOCKS3X2(BLOCK3X2_GROUPS_NEW, BLOCK3X2_SUMS);
+    } else if (last) {
+        BLOCKS3X2(BLOCK3X2_GROUPS_ADDED, BLOCK3X2_OUTPUTS_ADDED);
+    } else {
+        BLOCKS3X2(BLOCK3X2_GROUPS_ADDED, BLOCK3X2_SUMS);
+    }
 }
 
 /* A 1x1 convolution without padding, its inputs inside the image, over whole words of input channels into an even

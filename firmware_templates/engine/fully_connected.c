@@ -102,16 +102,88 @@ static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, 
     return fits ? tc_requantize_fast(sum, multiplier, shift) : fc_requantize_full(sum, multiplier, shift);
 }
 
+/* One unit's output in the full int8 range into register a, its sum there, its multiplier m and right shift r:
+ * tc_requantize_fast, tc_rounding_divide_small's last rounding step with the zero point (zp21 = 2 * zero point
+ * + 1: adding 2 * zero point before the halving adds exactly the zero point), SSAT. */
+#define FC_OUTPUT_FULL_ASM(a, m, r)                                        \
+    "lsls %[" a "], %[" a "], #1\n\t"                                     \
+    "smmulr %[" a "], %[" a "], %[" m "]\n\t"                              \
+    "lsrs %[t], %[" a "], #31\n\t"                                        \
+    "rsb %[t], %[t], %[" a "], lsl #1\n\t"                                 \
+    "asrs %[t], %[t], %[" r "]\n\t"                                        \
+    "add %[t], %[t], %[zp21]\n\t"                                          \
+    "asrs %[t], %[t], #1\n\t"                                              \
+    "ssat %[" a "], #8, %[t]\n\t"
+
+/* Whether the sum in register a is outside fc_requantize's fast range (-2^30, 2^30): then bits 31 and 30 of
+ * a + (a < 0 ? -1 : 0) differ, which the negative flag says. */
+#define FC_SUM_OUTSIDE_ASM(a)                                              \
+    "add %[t], %[" a "], %[" a "], asr #31\n\t"                            \
+    "eors %[t], %[t], %[t], lsl #1\n\t"
+
+/* The full-range outputs of per-channel units two at a time from *sums, *multiplier and *shift to *output, while
+ * two remain before `end`, each pair's multipliers read before its shifts (the two arrays often lie a multiple
+ * of the flash data buffer apart: read in turns, each would reopen its line every time) and its outputs stored
+ * in one halfword. Stops before a pair with a sum or shift outside fc_requantize's fast range; the pointers
+ * say where. */
+static inline __attribute__((always_inline)) void fc_outputs_full_pairs(const int32_t **sums,
+                                                                        const int32_t **multiplier,
+                                                                        const int32_t **shift, int8_t **output,
+                                                                        const int8_t *end, int32_t zero_point)
+{
+    const int32_t *s = *sums, *m = *multiplier, *r = *shift;
+    const int8_t *last = end - 1;
+    int8_t *o = *output;
+    int32_t m0, m1, r0, r1, a0, a1, t;
+    __asm volatile(
+        "cmp %[o], %[last]\n\t"
+        "bhs 3f\n"
+        "1:\n\t"
+        "ldrd %[m0], %[m1], [%[m]], #8\n\t"
+        "ldrd %[r0], %[r1], [%[r]], #8\n\t"
+        "ldrd %[a0], %[a1], [%[s]], #8\n\t"
+        FC_SUM_OUTSIDE_ASM("a0")
+        "bmi 2f\n\t"
+        FC_SUM_OUTSIDE_ASM("a1")
+        "bmi 2f\n\t"
+        "rsb %[r0], %[r0], #0\n\t"
+        "rsb %[r1], %[r1], #0\n\t"
+        "orr %[t], %[r0], %[r1]\n\t"
+        "cmp %[t], #31\n\t"             /* both right shifts in [0, 31] */
+        "bhi 2f\n\t"
+        FC_OUTPUT_FULL_ASM("a0", "m0", "r0")
+        FC_OUTPUT_FULL_ASM("a1", "m1", "r1")
+        "bfi %[a0], %[a1], #8, #8\n\t"
+        "strh %[a0], [%[o]], #2\n\t"
+        "cmp %[o], %[last]\n\t"
+        "blo 1b\n\t"
+        "b 3f\n"
+        "2:\n\t"                        /* back to the pair outside the fast range */
+        "subs %[m], %[m], #8\n\t"
+        "subs %[r], %[r], #8\n\t"
+        "subs %[s], %[s], #8\n"
+        "3:"
+        : [s] "+r"(s), [m] "+r"(m), [r] "+r"(r), [o] "+r"(o), [m0] "=&r"(m0), [m1] "=&r"(m1), [r0] "=&r"(r0),
+          [r1] "=&r"(r1), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t)
+        : [last] "r"(last), [zp21] "r"(2 * zero_point + 1)
+        : "cc", "memory");
+    *sums = s, *multiplier = m, *shift = r, *output = o;
+}
+
 /* The int8 outputs of units c .. c + n - 1 from their sums with the bias, each by its own multiplier
- * and shift (fc_requantize; tc_output_params.fast, per channel), with a copy for the full int8 range. */
+ * and shift (fc_requantize; tc_output_params.fast, per channel): in the full int8 range by pairs
+ * (fc_outputs_full_pairs) and each unit that they leave by fc_requantize, else one at a time. */
 static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32_t n, int32_t c,
                                                       const tc_output_params *p, int8_t *output)
 {
     const int32_t zero_point = p->zero_point, lo = p->min, hi = p->max;
     const int32_t *multiplier = p->multiplier + c, *shift = p->shift + c;
     if (lo == -128 && hi == 127) {
-        for (int32_t k = 0; k < n; ++k) {
-            output[k] = (int8_t)__ssat(fc_requantize(sums[k], multiplier[k], shift[k]) + zero_point, 8);
+        for (const int8_t *end = output + n; output != end; ) {
+            fc_outputs_full_pairs(&sums, &multiplier, &shift, &output, end, zero_point);
+            if (output != end) {
+                *output++ = (int8_t)__ssat(fc_requantize(*sums++, *multiplier++, *shift++) + zero_point, 8);
+            }
         }
     } else {
         for (int32_t k = 0; k < n; ++k) {

@@ -115,64 +115,70 @@ static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, 
     "asrs %[t], %[t], #1\n\t"                                              \
     "ssat %[" a "], #8, %[t]\n\t"
 
-/* Whether the sum in register a is outside fc_requantize's fast range (-2^30, 2^30): then bits 31 and 30 of
- * a + (a < 0 ? -1 : 0) differ, which the negative flag says. */
-#define FC_SUM_OUTSIDE_ASM(a)                                              \
-    "add %[t], %[" a "], %[" a "], asr #31\n\t"                            \
-    "eors %[t], %[t], %[t], lsl #1\n\t"
+/* One unit of FC_OUTPUTS_FULL_ASM's group, its multiplier in register m: its sum into a and its shift into r,
+ * to label `out` if the sum is outside fc_requantize's fast range (-2^30, 2^30) (then bits 31 and 30 of
+ * a + (a < 0 ? -1 : 0) differ: the negative flag) or the right shift outside [0, 31], else its output
+ * stored. */
+#define FC_OUTPUT_UNIT_ASM(m, out)                                         \
+    "ldr %[a], [%[s]], #4\n\t"                                             \
+    "ldr %[r], [%[r_at]], #4\n\t"                                          \
+    "add %[t], %[a], %[a], asr #31\n\t"                                    \
+    "eors %[t], %[t], %[t], lsl #1\n\t"                                    \
+    "bmi " out "\n\t"                                                      \
+    "rsb %[r], %[r], #0\n\t"                                               \
+    "cmp %[r], #31\n\t"                                                    \
+    "bhi " out "\n\t"                                                      \
+    FC_OUTPUT_FULL_ASM("a", m, "r")                                        \
+    "strb %[a], [%[o]], #1\n\t"
 
-/* The full-range outputs of per-channel units two at a time from *sums, *multiplier and *shift to *output, while
- * two remain before `end`, each pair's multipliers read before its shifts (the two arrays often lie a multiple
- * of the flash data buffer apart: read in turns, each would reopen its line every time) and its outputs stored
- * in one halfword. Stops before a pair with a sum or shift outside fc_requantize's fast range; the pointers
- * say where. */
-static inline __attribute__((always_inline)) void fc_outputs_full_pairs(const int32_t **sums,
+/* The full-range outputs of per-channel units four at a time from *sums, *multiplier and *shift to *output,
+ * while four remain before `end`: each group's four multipliers read by one LDM before its shifts (the two
+ * arrays often lie a multiple of the flash data buffer apart: read in turns, each would reopen its line every
+ * time). Stops at a unit with a sum or shift outside fc_requantize's fast range; the pointers say where. */
+static inline __attribute__((always_inline)) void fc_outputs_full_fours(const int32_t **sums,
                                                                         const int32_t **multiplier,
                                                                         const int32_t **shift, int8_t **output,
                                                                         const int8_t *end, int32_t zero_point)
 {
-    const int32_t *s = *sums, *m = *multiplier, *r = *shift;
-    const int8_t *last = end - 1;
+    const int32_t *s = *sums, *m = *multiplier, *r_at = *shift;
+    const int8_t *last = end - 3;
     int8_t *o = *output;
-    int32_t m0, m1, r0, r1, a0, a1, t;
+    /* LDM fills its registers in ascending order: the multipliers' registers are fixed */
+    register int32_t m0 __asm("r8"), m1 __asm("r9"), m2 __asm("r10"), m3 __asm("r11");
+    int32_t a, r, t;
     __asm volatile(
         "cmp %[o], %[last]\n\t"
-        "bhs 3f\n"
+        "bhs 9f\n"
         "1:\n\t"
-        "ldrd %[m0], %[m1], [%[m]], #8\n\t"
-        "ldrd %[r0], %[r1], [%[r]], #8\n\t"
-        "ldrd %[a0], %[a1], [%[s]], #8\n\t"
-        FC_SUM_OUTSIDE_ASM("a0")
-        "bmi 2f\n\t"
-        FC_SUM_OUTSIDE_ASM("a1")
-        "bmi 2f\n\t"
-        "rsb %[r0], %[r0], #0\n\t"
-        "rsb %[r1], %[r1], #0\n\t"
-        "orr %[t], %[r0], %[r1]\n\t"
-        "cmp %[t], #31\n\t"             /* both right shifts in [0, 31] */
-        "bhi 2f\n\t"
-        FC_OUTPUT_FULL_ASM("a0", "m0", "r0")
-        FC_OUTPUT_FULL_ASM("a1", "m1", "r1")
-        "bfi %[a0], %[a1], #8, #8\n\t"
-        "strh %[a0], [%[o]], #2\n\t"
+        "ldmia %[m]!, {%[m0], %[m1], %[m2], %[m3]}\n\t"
+        FC_OUTPUT_UNIT_ASM("m0", "5f")
+        FC_OUTPUT_UNIT_ASM("m1", "6f")
+        FC_OUTPUT_UNIT_ASM("m2", "7f")
+        FC_OUTPUT_UNIT_ASM("m3", "8f")
         "cmp %[o], %[last]\n\t"
         "blo 1b\n\t"
-        "b 3f\n"
-        "2:\n\t"                        /* back to the pair outside the fast range */
-        "subs %[m], %[m], #8\n\t"
-        "subs %[r], %[r], #8\n\t"
-        "subs %[s], %[s], #8\n"
-        "3:"
-        : [s] "+r"(s), [m] "+r"(m), [r] "+r"(r), [o] "+r"(o), [m0] "=&r"(m0), [m1] "=&r"(m1), [r0] "=&r"(r0),
-          [r1] "=&r"(r1), [a0] "=&r"(a0), [a1] "=&r"(a1), [t] "=&r"(t)
+        "b 9f\n"
+        "5:\n\t"                        /* back to the unit outside the fast range */
+        "subs %[m], %[m], #4\n"
+        "6:\n\t"
+        "subs %[m], %[m], #4\n"
+        "7:\n\t"
+        "subs %[m], %[m], #4\n"
+        "8:\n\t"
+        "subs %[m], %[m], #4\n\t"
+        "subs %[s], %[s], #4\n\t"
+        "subs %[r_at], %[r_at], #4\n"
+        "9:"
+        : [s] "+r"(s), [m] "+r"(m), [r_at] "+r"(r_at), [o] "+r"(o), [m0] "=&r"(m0), [m1] "=&r"(m1),
+          [m2] "=&r"(m2), [m3] "=&r"(m3), [a] "=&r"(a), [r] "=&r"(r), [t] "=&r"(t)
         : [last] "r"(last), [zp21] "r"(2 * zero_point + 1)
         : "cc", "memory");
-    *sums = s, *multiplier = m, *shift = r, *output = o;
+    *sums = s, *multiplier = m, *shift = r_at, *output = o;
 }
 
 /* The int8 outputs of units c .. c + n - 1 from their sums with the bias, each by its own multiplier
  * and shift (fc_requantize; tc_output_params.fast, per channel): in the full int8 range by pairs
- * (fc_outputs_full_pairs) and each unit that they leave by fc_requantize, else one at a time. */
+ * (fc_outputs_full_fours) and each unit that they leave by fc_requantize, else one at a time. */
 static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32_t n, int32_t c,
                                                       const tc_output_params *p, int8_t *output)
 {
@@ -180,7 +186,7 @@ static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32
     const int32_t *multiplier = p->multiplier + c, *shift = p->shift + c;
     if (lo == -128 && hi == 127) {
         for (const int8_t *end = output + n; output != end; ) {
-            fc_outputs_full_pairs(&sums, &multiplier, &shift, &output, end, zero_point);
+            fc_outputs_full_fours(&sums, &multiplier, &shift, &output, end, zero_point);
             if (output != end) {
                 *output++ = (int8_t)__ssat(fc_requantize(*sums++, *multiplier++, *shift++) + zero_point, 8);
             }

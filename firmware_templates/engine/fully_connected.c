@@ -14,7 +14,7 @@
 #define FC_MAX_DEPTH 640  /* inputs per row of the expanded path: their int16 copy is on the stack */
 #define FC_CHUNK 32       /* units whose sums go to the output functions together: fewer calls */
 
-static const int32_t fc_no_bias[4] = {0, 0, 0, 0}; /* where a block's sums start without a bias */
+static const int32_t fc_no_bias[FC_CHUNK] = {0}; /* where a chunk's sums start without a bias */
 
 /* acc[k] = start[k] + weight row k (rows `depth` bytes apart) against the expanded input row: per group of 4
  * inputs one LDRD of the input's int16 pairs, then one word and two SMLADs per row. The loop is in
@@ -104,18 +104,19 @@ static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, 
 
 /* One unit's output in the full int8 range into register a, its sum there, its multiplier m and right shift r:
  * tc_requantize_fast, tc_rounding_divide_small's last rounding step with the zero point (zp21 = 2 * zero point
- * + 1: adding 2 * zero point before the halving adds exactly the zero point), SSAT. */
+ * + 1: adding 2 * zero point before the halving adds exactly the zero point; QADD, because near 2^31 the sum
+ * would wrap where saturating gives what SSAT gives the exact value), SSAT. */
 #define FC_OUTPUT_FULL_ASM(a, m, r)                                        \
     "lsls %[" a "], %[" a "], #1\n\t"                                     \
     "smmulr %[" a "], %[" a "], %[" m "]\n\t"                              \
     "lsrs %[t], %[" a "], #31\n\t"                                        \
     "rsb %[t], %[t], %[" a "], lsl #1\n\t"                                 \
     "asrs %[t], %[t], %[" r "]\n\t"                                        \
-    "add %[t], %[t], %[zp21]\n\t"                                          \
+    "qadd %[t], %[t], %[zp21]\n\t"                                         \
     "asrs %[t], %[t], #1\n\t"                                              \
     "ssat %[" a "], #8, %[t]\n\t"
 
-/* One unit of FC_OUTPUTS_FULL_ASM's group, its multiplier in register m: its sum into a and its shift into r,
+/* One unit of fc_outputs_full_fours' group, its multiplier in register m: its sum into a and its shift into r,
  * to label `out` if the sum is outside fc_requantize's fast range (-2^30, 2^30) (then bits 31 and 30 of
  * a + (a < 0 ? -1 : 0) differ: the negative flag) or the right shift outside [0, 31], else its output
  * stored. */
@@ -177,8 +178,8 @@ static inline __attribute__((always_inline)) void fc_outputs_full_fours(const in
 }
 
 /* The int8 outputs of units c .. c + n - 1 from their sums with the bias, each by its own multiplier
- * and shift (fc_requantize; tc_output_params.fast, per channel): in the full int8 range by pairs
- * (fc_outputs_full_fours) and each unit that they leave by fc_requantize, else one at a time. */
+ * and shift (fc_requantize; tc_output_params.fast, per channel): in the full int8 range four at a
+ * time (fc_outputs_full_fours) and each unit that they leave by fc_requantize, else one at a time. */
 static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32_t n, int32_t c,
                                                       const tc_output_params *p, int8_t *output)
 {
@@ -289,17 +290,35 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     "smlad %[a3], %[k1], %[xe], %[a3]\n\t"                                 \
     "smlad %[a3], %[k2], %[xo], %[a3]\n\t"
 
-/* acc[k] = start[k] + row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row:
- * FC_WIDE_GROUP_ASM 8 groups per loop turn (less branching), then 4, 2 and 1 as the low bits of the count say,
- * all in one asm so that no register moves between its parts (45 instructions and 86 estimated Cortex-M4
- * cycles per 64 MACs in the loop, flash aside). Returns where the block's tails start. */
+/* acc[0 .. n) = start[0 .. n) + the rows of n / 4 blocks of 4 pre-widened rows (tc_wide_index) against the
+ * expanded input row, each block's tails (its last `skip` bytes) left to the caller: per block FC_WIDE_GROUP_ASM
+ * 8 groups per loop turn (less branching), then 4, 2 and 1 as the low bits of the count say (45 instructions
+ * and 86 estimated Cortex-M4 cycles per 64 MACs in the loop, flash aside), its starts read by one LDM and
+ * its sums written by one STM. All the blocks in one asm: every register is taken in the loop, so what the
+ * blocks share and where the next one starts wait in 24 bytes that the asm takes on the stack (gcc's memory
+ * operands would need a base register). Returns where the chunk's weights end. */
 static inline __attribute__((always_inline)) const int16_t *
-fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, const int32_t start[4], int32_t acc[4])
+fc_blocks_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t skip, const int32_t *start,
+               int32_t *acc, int32_t n)
 {
-    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3], xe, xo, n = groups;
-    /* LDM fills its registers in ascending order: the weight words' registers are fixed */
-    register int32_t k0 __asm("r8"), k1 __asm("r9"), k2 __asm("r10"), k3 __asm("r11"), k4 __asm("r12");
+    int32_t xe, xo, m;
+    const int32_t *x;
+    /* LDM and STM move registers in ascending order: the sums' and the weight words' registers are fixed; they
+     * bring the asm its inputs, stored at [sp] (start, lanes, end, acc) and [sp, #16] (groups, skip) */
+    register int32_t a0 __asm("r0") = (int32_t)start, a1 __asm("r1") = (int32_t)lanes,
+                     a2 __asm("r2") = (int32_t)(acc + n), a3 __asm("r3") = (int32_t)acc;
+    register int32_t k0 __asm("r8") = groups, k1 __asm("r9") = skip, k2 __asm("r10"), k3 __asm("r11"),
+                     k4 __asm("r12");
     __asm volatile(
+        "sub sp, sp, #24\n\t"
+        "stm sp, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "strd %[k0], %[k1], [sp, #16]\n"
+        "0:\n\t"
+        "ldr %[n], [sp]\n\t"
+        "ldmia %[n]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str %[n], [sp]\n\t"
+        "ldr %[lanes], [sp, #4]\n\t"
+        "ldr %[n], [sp, #16]\n\t"
         "subs %[n], %[n], #8\n\t"
         "bmi 2f\n\t"
         "1:\n\t"
@@ -318,17 +337,25 @@ fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, const int3
         "lsls %[n], %[n], #2\n\t"  /* carry its bit 0 */
         "bcc 5f\n\t"
         FC_WIDE_GROUP_ASM
-        "5:"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "+r"(lanes), [w] "+r"(w),
-          [n] "+r"(n), [xe] "=&r"(xe), [xo] "=&r"(xo), [k0] "=&r"(k0), [k1] "=&r"(k1), [k2] "=&r"(k2),
+        "5:\n\t"
+        "ldr %[n], [sp, #20]\n\t"
+        "add %[w], %[w], %[n]\n\t"
+        "ldr %[n], [sp, #12]\n\t"
+        "stmia %[n]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str %[n], [sp, #12]\n\t"
+        "ldr %[xe], [sp, #8]\n\t"
+        "cmp %[n], %[xe]\n\t"
+        "bne 0b\n\t"
+        "add sp, sp, #24"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "=&r"(x), [w] "+r"(w),
+          [n] "=&r"(m), [xe] "=&r"(xe), [xo] "=&r"(xo), [k0] "+r"(k0), [k1] "+r"(k1), [k2] "=&r"(k2),
           [k3] "=&r"(k3), [k4] "=&r"(k4)
         :
         : "cc", "memory");
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
     return w;
 }
 
-/* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_block_wide, then their
+/* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_blocks_wide, then their
  * tails), up to FC_CHUNK units per fc_outputs, then each last unit alone. */
 static inline __attribute__((always_inline)) void
 fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights, int32_t depth, int32_t units,
@@ -339,12 +366,14 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
     int32_t u = 0;
     for (const int16_t *w = weights; u + 4 <= units; ) {
         const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
+        const int16_t *const blocks = w;
         int32_t acc[FC_CHUNK];
-        for (int32_t *a = acc; a < acc + n; a += 4) {
-            w = fc_block_wide(lanes, w, groups, bias ? bias + u + (a - acc) : fc_no_bias, a);
-            for (int32_t k = 0; rest && k < 4; ++k, w += rest) {
+        w = fc_blocks_wide(lanes, w, groups, rest * 4 * sizeof *w, bias ? bias + u : fc_no_bias, acc, n);
+        for (int32_t b = 0; rest && b < n; b += 4) {
+            const int16_t *t = blocks + b * depth + 16 * groups; /* block b's tails, row after row */
+            for (int32_t k = 0; k < 4; ++k, t += rest) {
                 for (int32_t i = 0; i < rest; ++i) {
-                    a[k] += w[i] * tail[i];
+                    acc[b + k] += t[i] * tail[i];
                 }
             }
         }

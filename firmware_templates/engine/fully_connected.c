@@ -133,7 +133,7 @@ static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, 
     "strb %[a], [%[o]], #1\n\t"
 
 /* The full-range outputs of per-channel units four at a time from *sums, *multiplier and *shift to *output,
- * while four remain before `end`: each group's four multipliers read by one LDM before its shifts (the two
+ * from at least four before `end` while four remain: each group's four multipliers read by one LDM before its shifts (the two
  * arrays often lie a multiple of the flash data buffer apart: read in turns, each would reopen its line every
  * time). Stops at a unit with a sum or shift outside fc_requantize's fast range; the pointers say where. */
 static inline __attribute__((always_inline)) void fc_outputs_full_fours(const int32_t **sums,
@@ -148,8 +148,6 @@ static inline __attribute__((always_inline)) void fc_outputs_full_fours(const in
     register int32_t m0 __asm("r8"), m1 __asm("r9"), m2 __asm("r10"), m3 __asm("r11");
     int32_t a, r, t;
     __asm volatile(
-        "cmp %[o], %[last]\n\t"
-        "bhs 9f\n"
         "1:\n\t"
         "ldmia %[m]!, {%[m0], %[m1], %[m2], %[m3]}\n\t"
         FC_OUTPUT_UNIT_ASM("m0", "5f")
@@ -187,7 +185,9 @@ static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32
     const int32_t *multiplier = p->multiplier + c, *shift = p->shift + c;
     if (lo == -128 && hi == 127) {
         for (const int8_t *end = output + n; output != end; ) {
-            fc_outputs_full_fours(&sums, &multiplier, &shift, &output, end, zero_point);
+            if (end - output >= 4) {
+                fc_outputs_full_fours(&sums, &multiplier, &shift, &output, end, zero_point);
+            }
             if (output != end) {
                 *output++ = (int8_t)__ssat(fc_requantize(*sums++, *multiplier++, *shift++) + zero_point, 8);
             }
@@ -355,8 +355,8 @@ fc_blocks_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t s
     return w;
 }
 
-/* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_blocks_wide, then their
- * tails), up to FC_CHUNK units per fc_outputs, then each last unit alone. */
+/* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_blocks_wide, then their tails), up
+ * to FC_CHUNK units per fc_outputs, then each last unit alone, their outputs together. */
 static inline __attribute__((always_inline)) void
 fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights, int32_t depth, int32_t units,
               const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
@@ -380,8 +380,10 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
         fc_outputs(acc, n, u, p, scale, output, shared);
         u += n, output += n;
     }
-    for (const int16_t *w = weights + u * depth; u < units; ++u, ++output, w += (depth + 1) & ~1) {
-        int32_t acc = bias ? bias[u] : 0, k;
+    const int32_t done = u;
+    int32_t sums[3], n = 0; /* the last units' sums, for one fc_outputs (units % 4 of them) */
+    for (const int16_t *w = weights + done * depth; done + n < units; ++n, w += (depth + 1) & ~1) {
+        int32_t acc = bias ? bias[done + n] : 0, k;
         for (int32_t g = 0; g < groups; ++g) {
             memcpy(&k, w + 4 * g, sizeof k);
             acc = __smlad(k, lanes[2 * g], acc);
@@ -391,7 +393,10 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
         for (int32_t i = 0; i < rest; ++i) {
             acc += w[4 * groups + i] * tail[i];
         }
-        fc_outputs(&acc, 1, u, p, scale, output, shared);
+        sums[n] = acc;
+    }
+    if (n) {
+        fc_outputs(sums, n, done, p, scale, output, shared);
     }
 }
 

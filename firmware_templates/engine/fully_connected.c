@@ -14,7 +14,7 @@
 #define FC_MAX_DEPTH 640  /* inputs per row of the expanded path: their int16 copy is on the stack */
 #define FC_CHUNK 32       /* units whose sums go to the output functions together: fewer calls */
 
-static const int32_t fc_no_bias[FC_CHUNK] = {0}; /* where a chunk's sums start without a bias */
+static const int32_t fc_no_bias[4] = {0, 0, 0, 0}; /* where a block's sums start without a bias */
 
 /* acc[k] = start[k] + weight row k (rows `depth` bytes apart) against the expanded input row: per group of 4
  * inputs one LDRD of the input's int16 pairs, then one word and two SMLADs per row. The loop is in
@@ -290,7 +290,7 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     "smlad %[a3], %[k1], %[xe], %[a3]\n\t"                                 \
     "smlad %[a3], %[k2], %[xo], %[a3]\n\t"
 
-/* acc[0 .. n) = start[0 .. n) + the rows of n / 4 blocks of 4 pre-widened rows (tc_wide_index) against the
+/* acc[0 .. n) = start[0 .. n) (acc itself, or not) + the rows of n / 4 blocks of 4 pre-widened rows against the
  * expanded input row, each block's tails (its last `skip` bytes) left to the caller: per block FC_WIDE_GROUP_ASM
  * 8 groups per loop turn (less branching), then 4, 2 and 1 as the low bits of the count say (45 instructions
  * and 86 estimated Cortex-M4 cycles per 64 MACs in the loop, flash aside), its starts read by one LDM and
@@ -356,7 +356,8 @@ fc_blocks_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t s
 }
 
 /* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_blocks_wide, then their tails), up
- * to FC_CHUNK units per fc_outputs, then each last unit alone, their outputs together. */
+ * to FC_CHUNK units per fc_outputs, then each last unit alone, their outputs together. `shared` as in fc_units,
+ * but one copy for both: it picks only each fc_outputs (the blocks' asm is long). */
 static inline __attribute__((always_inline)) void
 fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights, int32_t depth, int32_t units,
               const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
@@ -368,7 +369,10 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
         const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
         const int16_t *const blocks = w;
         int32_t acc[FC_CHUNK];
-        w = fc_blocks_wide(lanes, w, groups, rest * 4 * sizeof *w, bias ? bias + u : fc_no_bias, acc, n);
+        for (int32_t k = 0; !bias && k < n; ++k) {
+            acc[k] = 0; /* the sums start from themselves */
+        }
+        w = fc_blocks_wide(lanes, w, groups, rest * 4 * sizeof *w, bias ? bias + u : acc, acc, n);
         for (int32_t b = 0; rest && b < n; b += 4) {
             const int16_t *t = blocks + b * depth + 16 * groups; /* block b's tails, row after row */
             for (int32_t k = 0; k < 4; ++k, t += rest) {
@@ -416,11 +420,7 @@ static void fully_connected_wide_dsp(const int8_t *input, int32_t batches, int32
     int32_t lanes[FC_MAX_DEPTH / 2], tail[3];
     for (int32_t b = 0; b < batches; ++b, output += units) {
         tc_expand_s8(input + b * depth, depth >> 2, depth & 3, offset2, lanes, 2, tail);
-        if (shared) {
-            fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, 1);
-        } else {
-            fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, 0);
-        }
+        fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, shared);
     }
 }
 

@@ -133,9 +133,10 @@ static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, 
     "strb %[a], [%[o]], #1\n\t"
 
 /* The full-range outputs of per-channel units four at a time from *sums, *multiplier and *shift to *output,
- * from at least four before `end` while four remain: each group's four multipliers read by one LDM before its shifts (the two
- * arrays often lie a multiple of the flash data buffer apart: read in turns, each would reopen its line every
- * time). Stops at a unit with a sum or shift outside fc_requantize's fast range; the pointers say where. */
+ * from at least four before `end` while four remain: each group's four multipliers read by one LDM before its
+ * shifts (the two arrays often lie a multiple of the flash data buffer apart: read in turns, each would reopen
+ * its line every time). Stops at a unit with a sum or shift outside fc_requantize's fast range; the pointers
+ * say where. */
 static inline __attribute__((always_inline)) void fc_outputs_full_fours(const int32_t **sums,
                                                                         const int32_t **multiplier,
                                                                         const int32_t **shift, int8_t **output,
@@ -301,8 +302,8 @@ static inline __attribute__((always_inline)) const int16_t *
 fc_blocks_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t skip, const int32_t *start,
                int32_t *acc, int32_t n)
 {
-    int32_t xe, xo, m;
-    const int32_t *x;
+    int32_t xe, xo, count;
+    const int32_t *row;
     /* LDM and STM move registers in ascending order: the sums' and the weight words' registers are fixed; they
      * bring the asm its inputs, stored at [sp] (start, lanes, end, acc) and [sp, #16] (groups, skip) */
     register int32_t a0 __asm("r0") = (int32_t)start, a1 __asm("r1") = (int32_t)lanes,
@@ -347,8 +348,8 @@ fc_blocks_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t s
         "cmp %[n], %[xe]\n\t"
         "bne 0b\n\t"
         "add sp, sp, #24"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "=&r"(x), [w] "+r"(w),
-          [n] "=&r"(m), [xe] "=&r"(xe), [xo] "=&r"(xo), [k0] "+r"(k0), [k1] "+r"(k1), [k2] "=&r"(k2),
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "=&r"(row), [w] "+r"(w),
+          [n] "=&r"(count), [xe] "=&r"(xe), [xo] "=&r"(xo), [k0] "+r"(k0), [k1] "+r"(k1), [k2] "=&r"(k2),
           [k3] "=&r"(k3), [k4] "=&r"(k4)
         :
         : "cc", "memory");

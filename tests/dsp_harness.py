@@ -402,10 +402,13 @@ def requant_case(rng, fast: bool = False, name="") -> Case:
                 name)
 
 
-def fc_sum_edges_case(rng, name="") -> Case:
+def fc_sum_edges_case(rng, output_zero_point: int | None = None, act: tuple[int, int] = (-100, 90),
+                      name="") -> Case:
     """FULLY_CONNECTED with all-zero weights and per-channel (multiplier, shift), shifts in -31..0, so each
     unit's sum is its bias: the DSP path's choice per sum between the fast and the full requantisation
-    at |sum| = 2^30 (the biases on both sides of it, the int32 extremes, random in the whole range)."""
+    at |sum| = 2^30 (the biases on both sides of it, the int32 extremes, random in the whole range), the
+    first four at the largest multiplier and no right shift (the requantised sums just under 2^31), with the
+    output zero point (random when None) and the activation range `act`."""
     int32_min, int32_max, edge = -(2**31), 2**31 - 1, 1 << 30
     biases = [edge - 2, edge - 1, edge, edge + 1, -edge + 1, -edge, -edge - 1, int32_min, int32_max, 0, -1,
               *(int(v) for v in rng.integers(int32_min, int32_max, size=60, endpoint=True)),
@@ -413,8 +416,11 @@ def fc_sum_edges_case(rng, name="") -> Case:
     units, depth = len(biases), 3
     mult = rng.integers(int32_min, int32_max, size=units, endpoint=True).astype(np.int32)
     shift = rng.integers(-31, 1, size=units).astype(np.int32)
+    mult[:4], shift[:4] = int32_max, 0
     x = rng.integers(-128, 128, size=(1, depth), dtype=np.int8)
-    params = [1, depth, units, *[0] * 15, int(rng.integers(-128, 128)), int(rng.integers(-20, 21)), -100, 90, units]
+    input_zero_point = int(rng.integers(-128, 128))
+    zero_point = int(rng.integers(-20, 21)) if output_zero_point is None else output_zero_point
+    params = [1, depth, units, *[0] * 15, input_zero_point, zero_point, *act, units]
     return Case(FC, params, [x, np.zeros((units, depth), np.int8), np.array(biases, np.int32), mult, shift],
                 [0, 3], units * depth, name)
 

@@ -412,10 +412,13 @@ def _fc_output_cases(rng) -> list:
     against 2^30) on both weight layouts: depth 8 (the autoencoder's bottleneck) and depths that are not
     whole words, an odd number of 4-input groups (fc_block_wide's pair loop and its last group alone), units
     not a multiple of 4, depth 640, input zero points -128 and 0, per tensor and per channel, narrow
-    activation ranges; and the per-sum choice of requantisation at 2^30."""
+    activation ranges, 64 per-channel units in the full range (fc_outputs_full_fours) and beside it in [-127, 127];
+    and the per-sum choice of requantisation at 2^30, in a narrow range and in the full one with output zero
+    points 127 and -128 (fc_outputs_full_fours leaving units to fc_requantize at each place in its group)."""
     shapes = [(8, 13, True, -128, (-128, 127)), (8, 8, False, 0, (-100, 90)), (6, 7, True, 0, (0, 127)),
               (128, 8, True, -128, (-100, 90)), (128, 8, False, -128, (-100, 90)), (36, 5, True, 0, (-128, 127)), (4, 5, True, -128, (-3, 127)),
-              (20, 6, False, -128, (-128, 127)), (640, 5, True, -128, (-128, 127)), (640, 6, True, 0, (-50, 50))]
+              (20, 6, False, -128, (-128, 127)), (640, 5, True, -128, (-128, 127)), (640, 6, True, 0, (-50, 50)),
+              (16, 64, True, -128, (-128, 127)), (16, 64, True, -128, (-127, 127))]
     cases = []
     for depth, units, per_channel, zero_point, act in shapes:
         for layout in (lambda case: case, wide):
@@ -423,23 +426,27 @@ def _fc_output_cases(rng) -> list:
                            misalign=_skew(rng), name=f"fc out 1x{depth}->{units} zp {zero_point}"
                            f"{' per channel' if per_channel else ' per tensor'}")
             cases.append(layout(_with_range(case, *act)))
-    return cases + [fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"),
-                    wide(fc_sum_edges_case(rng, name="fc per-channel requantisation, sums at 2^30"))]
+    edges = [(None, (-100, 90), ""), (127, (-128, 127), ", zero point 127, full range"),
+             (-128, (-128, 127), ", zero point -128, full range")]
+    return cases + [layout(fc_sum_edges_case(rng, zero_point, act,
+                                             name=f"fc per-channel requantisation, sums at 2^30{label}"))
+                    for zero_point, act, label in edges for layout in (lambda case: case, wide)]
 
 
 def _fc_wide_group_cases(rng) -> list:
-    """fc_block_wide's LDM loop (4 groups of 4 inputs per turn) and the 2 and 1 groups after it, on int16
-    weights: depths 4 and 8 (1 and 2 groups alone), 16 (one turn), 24 (a turn and 2), 28 (a turn, 2 and 1),
-    10 and 33 (tails after the groups), 128, 448 and 640; units 1, 3, 4, 6, 7, 8, 12, 28, 128 and 640 (blocks of
-    4, more than one 32-unit chunk, units left alone), input zero points -128 and 0, per tensor and per
-    channel, narrow ranges, batch 2, and the detector's 32 -> 1 head; each case within the largest record
-    before them (the M0+ board's RAM)."""
+    """fc_blocks_wide's LDM loop (8 groups of 4 inputs per turn) and the 4, 2 and 1 groups after it, on int16
+    weights: depths 4 and 8 (1 and 2 groups alone), 16 (4), 24 (4 and 2), 28 (4, 2 and 1), 32 (one turn), 36 (a
+    turn and 1), 60 (a turn, 4, 2 and 1), 10 and 33 (tails after the groups), 128, 448 and 640; units 1, 3, 4, 6,
+    7, 8, 12, 28, 128 and 640 (blocks of 4, more than one 32-unit chunk, units left alone), input zero points
+    -128 and 0, per tensor and per channel, narrow ranges, batch 2, and the detector's 32 -> 1 head; each case
+    within the largest record before them (the M0+ board's RAM)."""
     shapes = [(1, 16, 12, False, -128, (-128, 127)), (1, 24, 7, True, 0, (-100, 90)),
               (1, 28, 8, False, 0, (0, 127)), (2, 33, 12, True, -128, (-60, 70)), (1, 10, 3, True, 0, (-128, 127)),
               (1, 4, 640, False, -128, (-128, 127)), (1, 16, 128, True, 0, (-20, 127)),
               (1, 128, 28, True, -128, (-128, 127)), (1, 448, 4, False, -128, (-128, 127)),
               (1, 448, 8, False, -128, (-128, 127)), (1, 640, 6, True, 0, (-128, 40)),
-              (1, 32, 1, True, -128, (-128, 127))]
+              (1, 32, 1, True, -128, (-128, 127)), (1, 32, 7, True, -128, (-128, 127)),
+              (1, 36, 8, False, 0, (-128, 127)), (2, 60, 12, True, -128, (-128, 127))]
     return [wide(_with_range(fc_case(rng, batches, depth, units, per_channel=per_channel, zero_point=zero_point,
                                      misalign=_skew(rng), name=f"fc groups {batches}x{depth}->{units} zp {zero_point}"
                                      f"{' per channel' if per_channel else ' per tensor'}"), *act))
@@ -1031,6 +1038,17 @@ def test_per_channel_fc_takes_the_fast_outputs(runs, layout):
     name = "fc out 1x128->8 zp -128 per {}, range [-100, 90]" + layout
     per_channel, per_tensor = count[name.format("channel")], count[name.format("tensor")]
     assert per_channel < 1.1 * per_tensor, (per_channel, per_tensor)
+
+
+def test_full_range_per_channel_fc_takes_the_asm_outputs(runs):
+    """On the M4, per-channel outputs in the full int8 range (fc_outputs_full_fours) cost at least 4 instructions
+    a unit less than the same layer's clamped into [-127, 127] (fc_outputs_fast's loop in C), on both layouts."""
+    cases, _, results = runs
+    count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
+    for layout in ("", ", int16 weights"):
+        name = "fc out 1x16->64 zp -128 per channel, range [{}, 127]" + layout
+        full, clamped = count[name.format(-128)], count[name.format(-127)]
+        assert full < clamped - 4 * 64, (layout, full, clamped)
 
 
 def test_depthwise_plane_path_is_taken(runs):

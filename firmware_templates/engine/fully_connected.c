@@ -102,16 +102,96 @@ static inline __attribute__((always_inline)) int32_t fc_requantize(int32_t sum, 
     return fits ? tc_requantize_fast(sum, multiplier, shift) : fc_requantize_full(sum, multiplier, shift);
 }
 
+/* One unit's output in the full int8 range into register a, its sum there, its multiplier m and right shift r:
+ * tc_requantize_fast, tc_rounding_divide_small's last rounding step with the zero point (zp21 = 2 * zero point
+ * + 1: adding 2 * zero point before the halving adds exactly the zero point; QADD, because near 2^31 the sum
+ * would wrap where saturating gives what SSAT gives the exact value), SSAT. */
+#define FC_OUTPUT_FULL_ASM(a, m, r)                                        \
+    "lsls %[" a "], %[" a "], #1\n\t"                                     \
+    "smmulr %[" a "], %[" a "], %[" m "]\n\t"                              \
+    "lsrs %[t], %[" a "], #31\n\t"                                        \
+    "rsb %[t], %[t], %[" a "], lsl #1\n\t"                                 \
+    "asrs %[t], %[t], %[" r "]\n\t"                                        \
+    "qadd %[t], %[t], %[zp21]\n\t"                                         \
+    "asrs %[t], %[t], #1\n\t"                                              \
+    "ssat %[" a "], #8, %[t]\n\t"
+
+/* One unit of fc_outputs_full_fours' group, its multiplier in register m: its sum into a and its shift into r,
+ * to label `out` if the sum is outside fc_requantize's fast range (-2^30, 2^30) (then bits 31 and 30 of
+ * a + (a < 0 ? -1 : 0) differ: the negative flag) or the right shift outside [0, 31], else its output
+ * stored. */
+#define FC_OUTPUT_UNIT_ASM(m, out)                                         \
+    "ldr %[a], [%[s]], #4\n\t"                                             \
+    "ldr %[r], [%[r_at]], #4\n\t"                                          \
+    "add %[t], %[a], %[a], asr #31\n\t"                                    \
+    "eors %[t], %[t], %[t], lsl #1\n\t"                                    \
+    "bmi " out "\n\t"                                                      \
+    "rsb %[r], %[r], #0\n\t"                                               \
+    "cmp %[r], #31\n\t"                                                    \
+    "bhi " out "\n\t"                                                      \
+    FC_OUTPUT_FULL_ASM("a", m, "r")                                        \
+    "strb %[a], [%[o]], #1\n\t"
+
+/* The full-range outputs of per-channel units four at a time from *sums, *multiplier and *shift to *output,
+ * from at least four before `end` while four remain: each group's four multipliers read by one LDM before its
+ * shifts (the two arrays often lie a multiple of the flash data buffer apart: read in turns, each would reopen
+ * its line every time). Stops at a unit with a sum or shift outside fc_requantize's fast range; the pointers
+ * say where. */
+static inline __attribute__((always_inline)) void fc_outputs_full_fours(const int32_t **sums,
+                                                                        const int32_t **multiplier,
+                                                                        const int32_t **shift, int8_t **output,
+                                                                        const int8_t *end, int32_t zero_point)
+{
+    const int32_t *s = *sums, *m = *multiplier, *r_at = *shift;
+    const int8_t *last = end - 3;
+    int8_t *o = *output;
+    /* LDM fills its registers in ascending order: the multipliers' registers are fixed */
+    register int32_t m0 __asm("r8"), m1 __asm("r9"), m2 __asm("r10"), m3 __asm("r11");
+    int32_t a, r, t;
+    __asm volatile(
+        "1:\n\t"
+        "ldmia %[m]!, {%[m0], %[m1], %[m2], %[m3]}\n\t"
+        FC_OUTPUT_UNIT_ASM("m0", "5f")
+        FC_OUTPUT_UNIT_ASM("m1", "6f")
+        FC_OUTPUT_UNIT_ASM("m2", "7f")
+        FC_OUTPUT_UNIT_ASM("m3", "8f")
+        "cmp %[o], %[last]\n\t"
+        "blo 1b\n\t"
+        "b 9f\n"
+        "5:\n\t"                        /* back to the unit outside the fast range */
+        "subs %[m], %[m], #4\n"
+        "6:\n\t"
+        "subs %[m], %[m], #4\n"
+        "7:\n\t"
+        "subs %[m], %[m], #4\n"
+        "8:\n\t"
+        "subs %[m], %[m], #4\n\t"
+        "subs %[s], %[s], #4\n\t"
+        "subs %[r_at], %[r_at], #4\n"
+        "9:"
+        : [s] "+r"(s), [m] "+r"(m), [r_at] "+r"(r_at), [o] "+r"(o), [m0] "=&r"(m0), [m1] "=&r"(m1),
+          [m2] "=&r"(m2), [m3] "=&r"(m3), [a] "=&r"(a), [r] "=&r"(r), [t] "=&r"(t)
+        : [last] "r"(last), [zp21] "r"(2 * zero_point + 1)
+        : "cc", "memory");
+    *sums = s, *multiplier = m, *shift = r_at, *output = o;
+}
+
 /* The int8 outputs of units c .. c + n - 1 from their sums with the bias, each by its own multiplier
- * and shift (fc_requantize; tc_output_params.fast, per channel), with a copy for the full int8 range. */
+ * and shift (fc_requantize; tc_output_params.fast, per channel): in the full int8 range four at a
+ * time (fc_outputs_full_fours) and each unit that they leave by fc_requantize, else one at a time. */
 static __attribute__((noinline)) void fc_outputs_fast(const int32_t *sums, int32_t n, int32_t c,
                                                       const tc_output_params *p, int8_t *output)
 {
     const int32_t zero_point = p->zero_point, lo = p->min, hi = p->max;
     const int32_t *multiplier = p->multiplier + c, *shift = p->shift + c;
     if (lo == -128 && hi == 127) {
-        for (int32_t k = 0; k < n; ++k) {
-            output[k] = (int8_t)__ssat(fc_requantize(sums[k], multiplier[k], shift[k]) + zero_point, 8);
+        for (const int8_t *end = output + n; output != end; ) {
+            if (end - output >= 4) {
+                fc_outputs_full_fours(&sums, &multiplier, &shift, &output, end, zero_point);
+            }
+            if (output != end) {
+                *output++ = (int8_t)__ssat(fc_requantize(*sums++, *multiplier++, *shift++) + zero_point, 8);
+            }
         }
     } else {
         for (int32_t k = 0; k < n; ++k) {
@@ -211,42 +291,74 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     "smlad %[a3], %[k1], %[xe], %[a3]\n\t"                                 \
     "smlad %[a3], %[k2], %[xo], %[a3]\n\t"
 
-/* acc[k] = start[k] + row k of a block of 4 pre-widened rows (tc_wide_index) against the expanded input row:
- * FC_WIDE_GROUP_ASM 4 groups per loop turn (less branching), then 2 and 1 as the low bits of the count say,
- * all in one asm so that no register moves between its parts (46 instructions and 88 estimated Cortex-M4
- * cycles per 64 MACs in the loop, flash aside). Returns where the block's tails start. */
+/* acc[0 .. n) = start[0 .. n) (acc itself, or not) + the rows of n / 4 blocks of 4 pre-widened rows against the
+ * expanded input row, each block's tails (its last `skip` bytes) left to the caller: per block FC_WIDE_GROUP_ASM
+ * 8 groups per loop turn (less branching), then 4, 2 and 1 as the low bits of the count say (45 instructions
+ * and 86 estimated Cortex-M4 cycles per 64 MACs in the loop, flash aside), its starts read by one LDM and
+ * its sums written by one STM. All the blocks in one asm: every register is taken in the loop, so what the
+ * blocks share and where the next one starts wait in 24 bytes that the asm takes on the stack (gcc's memory
+ * operands would need a base register). Returns where the chunk's weights end. */
 static inline __attribute__((always_inline)) const int16_t *
-fc_block_wide(const int32_t *lanes, const int16_t *w, int32_t groups, const int32_t start[4], int32_t acc[4])
+fc_blocks_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t skip, const int32_t *start,
+               int32_t *acc, int32_t n)
 {
-    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3], xe, xo, n = groups;
-    /* LDM fills its registers in ascending order: the weight words' registers are fixed */
-    register int32_t k0 __asm("r8"), k1 __asm("r9"), k2 __asm("r10"), k3 __asm("r11"), k4 __asm("r12");
+    int32_t xe, xo, count;
+    const int32_t *row;
+    /* LDM and STM move registers in ascending order: the sums' and the weight words' registers are fixed; they
+     * bring the asm its inputs, stored at [sp] (start, lanes, end, acc) and [sp, #16] (groups, skip) */
+    register int32_t a0 __asm("r0") = (int32_t)start, a1 __asm("r1") = (int32_t)lanes,
+                     a2 __asm("r2") = (int32_t)(acc + n), a3 __asm("r3") = (int32_t)acc;
+    register int32_t k0 __asm("r8") = groups, k1 __asm("r9") = skip, k2 __asm("r10"), k3 __asm("r11"),
+                     k4 __asm("r12");
     __asm volatile(
-        "subs %[n], %[n], #4\n\t"
+        "sub sp, sp, #24\n\t"
+        "stm sp, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "strd %[k0], %[k1], [sp, #16]\n"
+        "0:\n\t"
+        "ldr %[n], [sp]\n\t"
+        "ldmia %[n]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str %[n], [sp]\n\t"
+        "ldr %[lanes], [sp, #4]\n\t"
+        "ldr %[n], [sp, #16]\n\t"
+        "subs %[n], %[n], #8\n\t"
         "bmi 2f\n\t"
         "1:\n\t"
         FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
-        "subs %[n], %[n], #4\n\t"
+        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
+        "subs %[n], %[n], #8\n\t"
         "bpl 1b\n\t"
         "2:\n\t"
-        "lsls %[n], %[n], #31\n\t" /* n is groups % 4 - 4: carry its bit 1, negative its bit 0 */
+        "lsls %[n], %[n], #30\n\t" /* n is groups % 8 - 8: carry its bit 2, negative its bit 1 */
         "bcc 3f\n\t"
-        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
+        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
         "3:\n\t"
         "bpl 4f\n\t"              /* the groups leave the flags alone */
+        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
+        "4:\n\t"
+        "lsls %[n], %[n], #2\n\t"  /* carry its bit 0 */
+        "bcc 5f\n\t"
         FC_WIDE_GROUP_ASM
-        "4:"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "+r"(lanes), [w] "+r"(w),
-          [n] "+r"(n), [xe] "=&r"(xe), [xo] "=&r"(xo), [k0] "=&r"(k0), [k1] "=&r"(k1), [k2] "=&r"(k2),
+        "5:\n\t"
+        "ldr %[n], [sp, #20]\n\t"
+        "add %[w], %[w], %[n]\n\t"
+        "ldr %[n], [sp, #12]\n\t"
+        "stmia %[n]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str %[n], [sp, #12]\n\t"
+        "ldr %[xe], [sp, #8]\n\t"
+        "cmp %[n], %[xe]\n\t"
+        "bne 0b\n\t"
+        "add sp, sp, #24"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [lanes] "=&r"(row), [w] "+r"(w),
+          [n] "=&r"(count), [xe] "=&r"(xe), [xo] "=&r"(xo), [k0] "+r"(k0), [k1] "+r"(k1), [k2] "=&r"(k2),
           [k3] "=&r"(k3), [k4] "=&r"(k4)
         :
         : "cc", "memory");
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
     return w;
 }
 
-/* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_block_wide, then their
- * tails), up to FC_CHUNK units per fc_outputs, then each last unit alone. */
+/* fc_units on pre-widened weights (the row expanded): blocks of 4 units (fc_blocks_wide, then their tails), up
+ * to FC_CHUNK units per fc_outputs, then each last unit alone, their outputs together. `shared` as in fc_units,
+ * but one copy for both: it picks only each fc_outputs (the blocks' asm is long). */
 static inline __attribute__((always_inline)) void
 fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights, int32_t depth, int32_t units,
               const tc_output_params *p, const tc_channel_scale *scale, int8_t *output, const int shared)
@@ -256,20 +368,27 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
     int32_t u = 0;
     for (const int16_t *w = weights; u + 4 <= units; ) {
         const int32_t n = units - u < FC_CHUNK ? (units - u) & ~3 : FC_CHUNK;
+        const int16_t *const blocks = w;
         int32_t acc[FC_CHUNK];
-        for (int32_t *a = acc; a < acc + n; a += 4) {
-            w = fc_block_wide(lanes, w, groups, bias ? bias + u + (a - acc) : fc_no_bias, a);
-            for (int32_t k = 0; rest && k < 4; ++k, w += rest) {
+        for (int32_t k = 0; !bias && k < n; ++k) {
+            acc[k] = 0; /* the sums start from themselves */
+        }
+        w = fc_blocks_wide(lanes, w, groups, rest * 4 * sizeof *w, bias ? bias + u : acc, acc, n);
+        for (int32_t b = 0; rest && b < n; b += 4) {
+            const int16_t *t = blocks + b * depth + 16 * groups; /* block b's tails, row after row */
+            for (int32_t k = 0; k < 4; ++k, t += rest) {
                 for (int32_t i = 0; i < rest; ++i) {
-                    a[k] += w[i] * tail[i];
+                    acc[b + k] += t[i] * tail[i];
                 }
             }
         }
         fc_outputs(acc, n, u, p, scale, output, shared);
         u += n, output += n;
     }
-    for (const int16_t *w = weights + u * depth; u < units; ++u, ++output, w += (depth + 1) & ~1) {
-        int32_t acc = bias ? bias[u] : 0, k;
+    const int32_t done = u;
+    int32_t sums[3], n = 0; /* the last units' sums, for one fc_outputs (units % 4 of them) */
+    for (const int16_t *w = weights + done * depth; done + n < units; ++n, w += (depth + 1) & ~1) {
+        int32_t acc = bias ? bias[done + n] : 0, k;
         for (int32_t g = 0; g < groups; ++g) {
             memcpy(&k, w + 4 * g, sizeof k);
             acc = __smlad(k, lanes[2 * g], acc);
@@ -279,7 +398,10 @@ fc_units_wide(const int32_t *lanes, const int32_t *tail, const int16_t *weights,
         for (int32_t i = 0; i < rest; ++i) {
             acc += w[4 * groups + i] * tail[i];
         }
-        fc_outputs(&acc, 1, u, p, scale, output, shared);
+        sums[n] = acc;
+    }
+    if (n) {
+        fc_outputs(sums, n, done, p, scale, output, shared);
     }
 }
 
@@ -299,11 +421,7 @@ static void fully_connected_wide_dsp(const int8_t *input, int32_t batches, int32
     int32_t lanes[FC_MAX_DEPTH / 2], tail[3];
     for (int32_t b = 0; b < batches; ++b, output += units) {
         tc_expand_s8(input + b * depth, depth >> 2, depth & 3, offset2, lanes, 2, tail);
-        if (shared) {
-            fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, 1);
-        } else {
-            fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, 0);
-        }
+        fc_units_wide(lanes, tail, weights, depth, units, &out, &scale, output, shared);
     }
 }
 

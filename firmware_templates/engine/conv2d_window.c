@@ -138,140 +138,176 @@ window_lanes(const window_row *r, int32_t x0, const tc_dims *in, const tc_dims *
     tc_expand_s8(patch, padded_depth(wd) >> 2, 0, offset2, lanes, 4, 0);
 }
 
-/* The weights of channels first .. first + n - 1 as int16 lanes, once per chunk: per group of 4 window
- * bytes the even and odd lanes of one channel then of the next, pairs of channels one after another (a
- * lone last channel beside a zero row), zero weights past each channel's bytes. */
-static void chunk_lanes(const int8_t *weights, int32_t depth, int32_t groups, int32_t first, int32_t n,
-                        int32_t *lanes)
+/* The words of a pair of channels in the stream window_pair_loop reads: 4 biases, 4 weight words a group of
+ * window bytes, 5 of requantisation. */
+static int32_t pair_words(int32_t groups)
 {
-    int8_t row[WINDOW_MAX_DEPTH];
-    for (int32_t k = 0; k < n + (n & 1); ++k) {
-        for (int32_t i = 0; i < 4 * groups; ++i) {
-            row[i] = k < n && i < depth ? weights[(first + k) * depth + i] : 0;
+    return 9 + 4 * groups;
+}
+
+/* The stream window_pair_loop reads for channels first .. first + n - 1, pair_words a pair of channels (a lone
+ * last channel twice): twice the first's and the second's bias, twice over (the four sums' starts); per group of
+ * 4 window bytes the first's even and odd int16 lanes then the second's, doubled, zero past each channel's bytes;
+ * then the first's multiplier and rounding term, both right shifts in one word (the first's in bits 0-7, which
+ * ASR reads, the second's from bit 9, and bit 8 set when another whole pair follows), the second's multiplier
+ * and rounding term. */
+static void pair_stream(const int8_t *weights, int32_t depth, int32_t groups, const tc_output_params *p,
+                        int32_t first, int32_t n, int32_t *stream)
+{
+    for (int32_t k = 0; k < n; k += 2, stream += pair_words(groups)) {
+        const int32_t channel[2] = {first + k, first + (k + 1 < n ? k + 1 : k)};
+        tc_channel_scale s[2];
+        int32_t *lanes = stream + 4;
+        tc_channel_scales(p, channel[0], 1, &s[0]);
+        tc_channel_scales(p, channel[1], 1, &s[1]);
+        stream[0] = stream[2] = s[0].bias2, stream[1] = stream[3] = s[1].bias2;
+        for (int32_t g = 0; g < groups; ++g) {
+            for (int32_t c = 0; c < 2; ++c, lanes += 2) {
+                int32_t t[4];
+                for (int32_t i = 0; i < 4; ++i) {
+                    t[i] = 4 * g + i < depth ? weights[channel[c] * depth + 4 * g + i] : 0;
+                }
+                lanes[0] = tc_doubled_lanes(t[0], t[2]), lanes[1] = tc_doubled_lanes(t[1], t[3]);
+            }
         }
-        tc_expand_s8(row, groups, 0, 0, lanes + (k >> 1) * 4 * groups + 2 * (k & 1), 4, 0);
+        lanes[0] = s[0].multiplier, lanes[1] = s[0].round;
+        lanes[2] = s[0].right | (k + 3 < n ? 0x100 : 0) | s[1].right << 9;
+        lanes[3] = s[1].multiplier, lanes[4] = s[1].round;
     }
 }
 
-/* Where window_block reads and writes, advanced by it: the next channel's scale, the two pixels' next
- * outputs, and the activation range as 4 bytes each (lo4, hi4; a byte-wise clamp). */
+/* What window_pair_loop reads and writes: the two pixels' lanes, the bytes of its groups' code it jumps over,
+ * where the first pixel's next outputs go and the bytes from just past them to the second's, and the activation
+ * range as 4 bytes each (lo4, hi4; a byte-wise clamp). */
 typedef struct {
-    const tc_channel_scale *scales;
-    int8_t *out0, *out1;
-    int32_t lo4, hi4;
+    const int32_t *lanes;
+    int32_t skip;
+    int8_t *out;
+    int32_t step, lo4, hi4;
 } window_cursor;
 
-/* One pair of channels for two pixels: their lanes (interleaved a group apart) against the channels' int16
- * lanes (chunk_lanes) from *w, a group a step (one LDM for the four pixel words, one LDRD per channel,
- * eight SMLADs); the four sums then requantised where they are (tc_output_scaled's steps, SSAT to int8),
- * packed into a word {pixel 0: channel k, k + 1; pixel 1: k, k + 1}, clamped byte-wise (SSUB8 and SEL,
- * unless `full`) and stored as two halfwords. In asm for the LDMs, whose registers must ascend (r4-r7), and
- * because it needs 13 registers (the cursor's fields read from the stack). */
-static inline __attribute__((always_inline)) void window_block(const int32_t *lanes, const int32_t **w, int32_t groups,
-                                                               window_cursor *at, const int full)
+#define WINDOW_GROUPS (WINDOW_MAX_DEPTH / 4) /* window_pair_loop's groups of code, */
+#define WINDOW_GROUP_BYTES 40                /* each two LDM.W and eight SMLADs */
+
+/* Two pixels' outputs for pairs of channels from the stream w (pair_stream) on, until a pair's bit 8 of its
+ * shifts is clear: the four sums started at the biases by one LDM, then a group of 4 window bytes a step (one LDM
+ * for the pixels' four lane words, one for the channels' four, eight SMLADs), the code unrolled for WINDOW_GROUPS
+ * groups and entered by a jump past the ones the window lacks; the sums requantised in registers as
+ * window_small's (SMMLAR adds the rounding term, the sum's sign standing for the product's; the third LDM loads
+ * both channels' terms, both right shifts in one word whose LSRS to the second's leaves in the carry whether
+ * another pair follows), packed {pixel 0: k, k + 1; pixel 1: k, k + 1}, clamped byte-wise (SSUB8 and SEL, unless
+ * `full`) and stored as two halfwords. In asm for the LDMs, whose registers must ascend, the computed jump, and
+ * because it needs all 14 allocatable registers (the cursor's fields read from the stack). */
+static inline __attribute__((always_inline)) void window_pair_loop(window_cursor *at, const int32_t *stream,
+                                                                   const int full)
 {
-    register int32_t x0e __asm("r4"), x0o __asm("r5"), x1e __asm("r6"), x1o __asm("r7");
-    int32_t a00 = 0, a10 = 0, a01 = 0, a11 = 0, ke, ko;
-    const int32_t *weights = *w;
-#define WINDOW_SCALE(acc) /* acc = ssat8((ke + ((bias2 + 2 acc) * multiplier rounded high) + round) >> right) */ \
-    "add %[ke], %[x0e], %[" acc "], lsl #1\n\t"                                                                 \
-    "smmulr %[ke], %[ke], %[x0o]\n\t"                                                                           \
-    "add %[ke], %[ke], %[ke], asr #31\n\t"                                                                      \
-    "add %[ke], %[ke], %[x1e]\n\t"                                                                              \
-    "asr %[ke], %[ke], %[x1o]\n\t"                                                                              \
-    "ssat %[" acc "], #8, %[ke]\n\t"
-#define WINDOW_LOOP_AND_SCALE                                                                                  \
+    register const int32_t *lanes __asm("r0");
+    register const int32_t *w __asm("r1") = stream;
+    register int32_t a00 __asm("r2"), a01 __asm("r3"), a10 __asm("r4"), a11 __asm("r5");
+    register int32_t x0e __asm("r6"), x0o __asm("r7"), x1e __asm("r8"), x1o __asm("r9");
+    register int32_t ke0 __asm("r10"), ko0 __asm("r11"), ke1 __asm("r12"), ko1 __asm("lr");
+#define WINDOW_GROUP                                                                                           \
+    "ldmia.w %[lanes]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"                                                 \
+    "ldmia.w %[w]!, {%[ke0], %[ko0], %[ke1], %[ko1]}\n\t"                                                     \
+    "smlad %[a00], %[ke0], %[x0e], %[a00]\n\t"                                                                \
+    "smlad %[a00], %[ko0], %[x0o], %[a00]\n\t"                                                                \
+    "smlad %[a10], %[ke0], %[x1e], %[a10]\n\t"                                                                \
+    "smlad %[a10], %[ko0], %[x1o], %[a10]\n\t"                                                                \
+    "smlad %[a01], %[ke1], %[x0e], %[a01]\n\t"                                                                \
+    "smlad %[a01], %[ko1], %[x0o], %[a01]\n\t"                                                                \
+    "smlad %[a11], %[ke1], %[x1e], %[a11]\n\t"                                                                \
+    "smlad %[a11], %[ko1], %[x1o], %[a11]\n\t"
+#define WINDOW_SCALE(acc, m, r, t) /* acc = ssat8((acc * m rounded high + r, - 1 if acc < 0) >> x1e's byte) */ \
+    "smmlar %[" t "], %[" acc "], %[" m "], %[" r "]\n\t"                                                     \
+    "add %[" acc "], %[" t "], %[" acc "], asr #31\n\t"                                                       \
+    "asr %[" acc "], %[" acc "], %[x1e]\n\t"                                                                  \
+    "ssat %[" acc "], #8, %[" acc "]\n\t"
+#define WINDOW_SUMS_AND_SCALE                                                                                  \
     "1:\n\t"                                                                                                  \
-    "ldmia %[lanes]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"                                                   \
-    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                       \
-    "smlad %[a00], %[ke], %[x0e], %[a00]\n\t"                                                                 \
-    "smlad %[a00], %[ko], %[x0o], %[a00]\n\t"                                                                 \
-    "smlad %[a10], %[ke], %[x1e], %[a10]\n\t"                                                                 \
-    "smlad %[a10], %[ko], %[x1o], %[a10]\n\t"                                                                 \
-    "ldrd %[ke], %[ko], [%[w]], #8\n\t"                                                                       \
-    "smlad %[a01], %[ke], %[x0e], %[a01]\n\t"                                                                 \
-    "smlad %[a01], %[ko], %[x0o], %[a01]\n\t"                                                                 \
-    "smlad %[a11], %[ke], %[x1e], %[a11]\n\t"                                                                 \
-    "smlad %[a11], %[ko], %[x1o], %[a11]\n\t"                                                                 \
-    "subs %[n], %[n], #1\n\t"                                                                                 \
-    "bne 1b\n\t"                                                                                              \
-    "ldr %[ko], %[scales]\n\t"                                                                                \
-    "ldmia %[ko]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"                                                      \
-    WINDOW_SCALE("a00") WINDOW_SCALE("a10")                                                                    \
-    "ldmia %[ko]!, {%[x0e], %[x0o], %[x1e], %[x1o]}\n\t"                                                      \
-    "str %[ko], %[scales]\n\t"                                                                                \
-    WINDOW_SCALE("a01") WINDOW_SCALE("a11")                                                                    \
+    "ldrd %[lanes], %[x0e], %[lanes_at]\n\t"                                                                 \
+    "ldmia.w %[w]!, {%[a00], %[a01], %[a10], %[a11]}\n\t"                                                    \
+    "add pc, %[x0e]\n\t" /* reads as the address of the first group */                                        \
+    "nop\n\t"                                                                                                 \
+    "3:\n\t"                                                                                                  \
+    ".rept %c[groups]\n\t" WINDOW_GROUP ".endr\n\t"                                                           \
+    "4:\n\t"                                                                                                  \
+    ".if 4b - 3b - %c[groups] * %c[group_bytes]\n\t"                                                         \
+    ".error \"window_pair_loop: a group's code is not WINDOW_GROUP_BYTES\"\n\t"                              \
+    ".endif\n\t"                                                                                              \
+    "ldmia.w %[w]!, {%[x0e], %[x0o], %[x1e], %[x1o], %[ke0]}\n\t"                                             \
+    WINDOW_SCALE("a00", "x0e", "x0o", "ko0") WINDOW_SCALE("a10", "x0e", "x0o", "ke1")                          \
+    "lsrs %[x1e], %[x1e], #9\n\t" /* C: another pair follows; x1e: the second's right shift */                \
+    WINDOW_SCALE("a01", "x1o", "ke0", "ko0") WINDOW_SCALE("a11", "x1o", "ke0", "ke1")                          \
     "bfi %[a00], %[a01], #8, #8\n\t"                                                                          \
     "bfi %[a00], %[a10], #16, #8\n\t"                                                                         \
     "bfi %[a00], %[a11], #24, #8\n\t"
-#define WINDOW_STORE                                                                                           \
-    "ldr %[ke], %[out0]\n\t"                                                                                  \
-    "strh %[a00], [%[ke]], #2\n\t"                                                                            \
-    "str %[ke], %[out0]\n\t"                                                                                  \
+#define WINDOW_STORE_AND_LOOP                                                                                  \
+    "ldrd %[ke0], %[ko0], %[out_at]\n\t"                                                                     \
+    "strh %[a00], [%[ke0]], #2\n\t"                                                                           \
     "lsr %[a00], %[a00], #16\n\t"                                                                             \
-    "ldr %[ke], %[out1]\n\t"                                                                                  \
-    "strh %[a00], [%[ke]], #2\n\t"                                                                            \
-    "str %[ke], %[out1]"
+    "strh %[a00], [%[ke0], %[ko0]]\n\t"                                                                       \
+    "str %[ke0], %[out_at]\n\t"                                                                               \
+    "bcs 1b"
 #define WINDOW_OPERANDS                                                                                        \
-    : [a00] "+r"(a00), [a10] "+r"(a10), [a01] "+r"(a01), [a11] "+r"(a11), [lanes] "+r"(lanes),                 \
-      [w] "+r"(weights), [n] "+r"(groups), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e),                \
-      [x1o] "=&r"(x1o), [ke] "=&r"(ke), [ko] "=&r"(ko), [scales] "+m"(at->scales), [out0] "+m"(at->out0),      \
-      [out1] "+m"(at->out1)                                                                                    \
-    : [lo4] "m"(at->lo4), [hi4] "m"(at->hi4)                                                                   \
+    : [lanes] "=&r"(lanes), [w] "+r"(w), [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10),                \
+      [a11] "=&r"(a11), [x0e] "=&r"(x0e), [x0o] "=&r"(x0o), [x1e] "=&r"(x1e), [x1o] "=&r"(x1o),                \
+      [ke0] "=&r"(ke0), [ko0] "=&r"(ko0), [ke1] "=&r"(ke1), [ko1] "=&r"(ko1), [out_at] "+m"(at->out)          \
+    : [lanes_at] "m"(at->lanes), [lo4] "m"(at->lo4), [groups] "i"(WINDOW_GROUPS),                              \
+      [group_bytes] "i"(WINDOW_GROUP_BYTES)                                                                    \
     : "cc", "memory"
     if (full) {
-        __asm volatile(WINDOW_LOOP_AND_SCALE WINDOW_STORE WINDOW_OPERANDS);
+        __asm volatile(WINDOW_SUMS_AND_SCALE WINDOW_STORE_AND_LOOP WINDOW_OPERANDS);
     } else {
-        __asm volatile(WINDOW_LOOP_AND_SCALE
-                       "ldr %[ke], %[lo4]\n\t"
-                       "ssub8 %[ko], %[a00], %[ke]\n\t"
-                       "sel %[a00], %[a00], %[ke]\n\t"
-                       "ldr %[ke], %[hi4]\n\t"
-                       "ssub8 %[ko], %[ke], %[a00]\n\t"
-                       "sel %[a00], %[a00], %[ke]\n\t"
-                       WINDOW_STORE WINDOW_OPERANDS);
+        __asm volatile(WINDOW_SUMS_AND_SCALE
+                       "ldrd %[ke0], %[ko0], %[lo4]\n\t"
+                       "ssub8 %[ke1], %[a00], %[ke0]\n\t"
+                       "sel %[a00], %[a00], %[ke0]\n\t"
+                       "ssub8 %[ke1], %[ko0], %[a00]\n\t"
+                       "sel %[a00], %[a00], %[ko0]\n\t"
+                       WINDOW_STORE_AND_LOOP WINDOW_OPERANDS);
     }
+#undef WINDOW_GROUP
 #undef WINDOW_SCALE
-#undef WINDOW_LOOP_AND_SCALE
-#undef WINDOW_STORE
+#undef WINDOW_SUMS_AND_SCALE
+#undef WINDOW_STORE_AND_LOOP
 #undef WINDOW_OPERANDS
-    *w = weights;
 }
 
-/* The int8 outputs of two pixels (out0[k], out1[k]) for channels k < n, a pair of channels a step
- * (window_block; scales[n] must be readable when n is odd, its outputs then go to a spare word), clamped
- * to [lo, hi] (`full`: the whole int8 range, a constant in each of the two copies). */
+/* The int8 outputs of two pixels (out0[k], out1[k]) for channels k < n from their lanes, the channel pairs'
+ * stream (pair_stream) from `stream` on (window_pair_loop; a lone last channel's pair into a spare word),
+ * clamped to [lo, hi] (`full`: the whole int8 range, a constant in each of the two copies). */
 static inline __attribute__((always_inline)) void
-window_outputs_loop(const int32_t *lanes, const int32_t *w, int32_t n, int32_t groups, const tc_channel_scale *scales,
-                    int8_t *out0, int8_t *out1, int32_t lo, int32_t hi, const int full)
+window_outputs_loop(const int32_t *lanes, const int32_t *stream, int32_t n, int32_t groups, int8_t *out0,
+                    int8_t *out1, int32_t lo, int32_t hi, const int full)
 {
-    window_cursor at = {scales, out0, out1, (int32_t)((uint8_t)lo * 0x01010101u),
-                        (int32_t)((uint8_t)hi * 0x01010101u)};
-    for (int32_t k = 0; k + 1 < n; k += 2) {
-        window_block(lanes, &w, groups, &at, full);
+    window_cursor at = {lanes, (WINDOW_GROUPS - groups) * WINDOW_GROUP_BYTES, out0, (int32_t)(out1 - out0) - 2,
+                        (int32_t)((uint8_t)lo * 0x01010101u), (int32_t)((uint8_t)hi * 0x01010101u)};
+    if (n > 1) {
+        window_pair_loop(&at, stream, full);
     }
     if (n & 1) {
         int8_t spare[4];
-        at.out0 = spare, at.out1 = spare + 2;
-        window_block(lanes, &w, groups, &at, full);
+        at.out = spare, at.step = 0;
+        window_pair_loop(&at, stream + (n >> 1) * pair_words(groups), full);
         out0[n - 1] = spare[0], out1[n - 1] = spare[2];
     }
 }
 
 /* window_outputs_loop in a function of its own, so that its loop has the registers to itself. */
-static __attribute__((noinline)) void window_outputs(const int32_t *lanes, const int32_t *w, int32_t n, int32_t groups,
-                                                     const tc_channel_scale *scales, int8_t *out0, int8_t *out1,
-                                                     int32_t lo, int32_t hi)
+static __attribute__((noinline)) void window_outputs(const int32_t *lanes, const int32_t *stream, int32_t n,
+                                                     int32_t groups, int8_t *out0, int8_t *out1, int32_t lo,
+                                                     int32_t hi)
 {
     if (lo == INT8_MIN && hi == INT8_MAX) {
-        window_outputs_loop(lanes, w, n, groups, scales, out0, out1, lo, hi, 1);
+        window_outputs_loop(lanes, stream, n, groups, out0, out1, lo, hi, 1);
     } else {
-        window_outputs_loop(lanes, w, n, groups, scales, out0, out1, lo, hi, 0);
+        window_outputs_loop(lanes, stream, n, groups, out0, out1, lo, hi, 0);
     }
 }
 
-/* Windows that are not tc_window_small_fits: two pixels a pass against each pair of channels' int16 weights, expanded
- * on the stack once per chunk of channels (window_block). */
+/* Windows that are not tc_window_small_fits: two pixels a pass against each pair of channels' doubled int16
+ * weights, streamed with their biases and requantisations from the stack once per chunk of channels
+ * (window_pair_loop). */
 static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
@@ -280,14 +316,11 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
     const int32_t channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
     const int32_t row_words = (wd->w * in->c + 3) >> 2;
     const int8_t zero_point = (int8_t)io->input_zero_point;
-    int32_t lanes[WINDOW_MAX_DEPTH], weight_lanes[WINDOW_CHUNK * WINDOW_MAX_DEPTH / 2];
+    int32_t lanes[WINDOW_MAX_DEPTH], stream[WINDOW_CHUNK / 2 * (9 + WINDOW_MAX_DEPTH)];
     int8_t patch[WINDOW_MAX_DEPTH + 4] = {0}; /* + a row's spill */
-    tc_channel_scale scales[WINDOW_CHUNK + 1];
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
         const int32_t chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
-        chunk_lanes(weights, depth, groups, first, chunk, weight_lanes);
-        tc_channel_scales(p, first, chunk, scales);
-        scales[chunk] = scales[chunk - 1]; /* read beside an odd last channel, its outputs unused */
+        pair_stream(weights, depth, groups, p, first, chunk, stream);
         int8_t *row_output = output + first;
         for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, row_words);
@@ -297,7 +330,7 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
                 window_lanes(&r, x0, in, wd, win, zero_point, offset2, patch, lanes);
                 window_lanes(&r, x0 + (second - ox) * win->stride_w, in, wd, win, zero_point, offset2, patch,
                              lanes + 2);
-                window_outputs(lanes, weight_lanes, chunk, groups, scales, row_output + ox * channels,
+                window_outputs(lanes, stream, chunk, groups, row_output + ox * channels,
                                row_output + second * channels, p->min, p->max);
             }
         }

@@ -112,30 +112,49 @@ static inline __attribute__((always_inline)) void word_border_lanes(const window
     }
 }
 
-/* The window at x0 of row r expanded into its lanes, a group every 4 words (lanes + 2 for the second pixel
- * of a pair): 3x3 over 3 channels and rows of whole words straight from the image, other windows inside it
- * copied into patch first, those across its border gathered by tc_window_border. */
-static inline __attribute__((always_inline)) void
-window_lanes(const window_row *r, int32_t x0, const tc_dims *in, const tc_dims *wd, const tc_window *win,
-             int8_t zero_point, int32_t offset2, int8_t *patch, int32_t *lanes)
+/* What window_pairs' pixel loops share for a chunk of channels: the stream (pair_stream) and its groups, the
+ * chunk's and the layer's channel counts, the window's rows (`rows` of `row_bytes`, `row_words` words once
+ * copied, `row_step` bytes apart in the image) and the bytes from one window to the next, the input offset in
+ * both halfwords, the two pixels' lanes, the patch a window is copied into, and the activation range. */
+typedef struct {
+    const int32_t *stream;
+    int32_t groups, chunk, channels;
+    int32_t rows, row_bytes, row_words, row_step, window_step, offset2;
+    int32_t *lanes;
+    int8_t *patch;
+    int32_t lo, hi;
+} window_job;
+
+/* The window inside the image from `from` expanded into its lanes, a group every 4 words (lanes + 2 for the
+ * second pixel of a pair): 3x3 over 3 channels and rows of whole words straight from the image, other windows
+ * copied into the job's patch first. */
+static inline __attribute__((always_inline)) void inside_lanes(const window_job *j, const int8_t *from, int32_t *lanes)
 {
-    const int32_t row_bytes = wd->w * in->c, row_words = (row_bytes + 3) >> 2;
-    const int32_t row_step = win->dilation_h * in->w * in->c;
-    if ((x0 < 0 || x0 > r->x_limit) && row_bytes == 4 && in->w * in->c >= 4 && win->dilation_w == 1) {
-        word_border_lanes(r, x0, in, wd, win, (uint8_t)zero_point * 0x01010101u, offset2, lanes);
-        return;
-    } else if (x0 < 0 || x0 > r->x_limit) {
-        tc_window_border(r->image, in, wd, win, r->y0, x0, zero_point, row_bytes, patch);
-    } else if (row_bytes == 9 && wd->h == 3) {
-        rgb3x3_lanes(r->top + x0 * in->c, row_step, offset2, lanes);
-        return;
-    } else if ((row_bytes & 3) == 0) {
-        word_rows_lanes(r->top + x0 * in->c, wd->h, row_words, row_step, offset2, lanes);
-        return;
+    if (j->row_bytes == 9 && j->rows == 3) {
+        rgb3x3_lanes(from, j->row_step, j->offset2, lanes);
+    } else if ((j->row_bytes & 3) == 0) {
+        word_rows_lanes(from, j->rows, j->row_words, j->row_step, j->offset2, lanes);
     } else {
-        copy_window(r->top + x0 * in->c, wd->h, row_bytes, row_words, row_step, patch);
+        copy_window(from, j->rows, j->row_bytes, j->row_words, j->row_step, j->patch);
+        tc_expand_s8(j->patch, j->groups, 0, j->offset2, lanes, 4, 0);
     }
-    tc_expand_s8(patch, padded_depth(wd) >> 2, 0, offset2, lanes, 4, 0);
+}
+
+/* The window at x0 of row r expanded into its lanes (inside_lanes), those across the image's border gathered
+ * a word a row (word_border_lanes) or by tc_window_border. */
+static inline __attribute__((always_inline)) void window_lanes(const window_job *j, const window_row *r, int32_t x0,
+                                                               const tc_dims *in, const tc_dims *wd,
+                                                               const tc_window *win, int8_t zero_point,
+                                                               int32_t *lanes)
+{
+    if (x0 >= 0 && x0 <= r->x_limit) {
+        inside_lanes(j, r->top + x0 * in->c, lanes);
+    } else if (j->row_bytes == 4 && in->w * in->c >= 4 && win->dilation_w == 1) {
+        word_border_lanes(r, x0, in, wd, win, (uint8_t)zero_point * 0x01010101u, j->offset2, lanes);
+    } else {
+        tc_window_border(r->image, in, wd, win, r->y0, x0, zero_point, j->row_bytes, j->patch);
+        tc_expand_s8(j->patch, j->groups, 0, j->offset2, lanes, 4, 0);
+    }
 }
 
 /* The words of a pair of channels in the stream window_pair_loop reads: 4 biases, 4 weight words a group of
@@ -273,65 +292,84 @@ static inline __attribute__((always_inline)) void window_pair_loop(window_cursor
 #undef WINDOW_OPERANDS
 }
 
-/* The int8 outputs of two pixels (out0[k], out1[k]) for channels k < n from their lanes, the channel pairs'
- * stream (pair_stream) from `stream` on (window_pair_loop; a lone last channel's pair into a spare word),
- * clamped to [lo, hi] (`full`: the whole int8 range, a constant in each of the two copies). */
-static inline __attribute__((always_inline)) void
-window_outputs_loop(const int32_t *lanes, const int32_t *stream, int32_t n, int32_t groups, int8_t *out0,
-                    int8_t *out1, int32_t lo, int32_t hi, const int full)
+/* The int8 outputs of `pairs` pairs of pixels, two pixels `pixel_step` bytes of output apart a pair, a pair
+ * 2 * job channels after the last, for the chunk's channels (window_pair_loop; a lone last channel's pair into a
+ * spare word): each pair's windows from `from` and job window_step bytes after it, inside the image
+ * (inside_lanes), the pairs 2 window_steps apart; or, without `from`, one pair whose lanes are in the job's
+ * lanes already. Clamped to the job's range (`full`: the whole int8 range, a constant in each of the two
+ * copies). */
+static inline __attribute__((always_inline)) void window_run_loop(const window_job *j, const int8_t *from,
+                                                                  int32_t pairs, int8_t *out, int32_t pixel_step,
+                                                                  const int full)
 {
-    window_cursor at = {lanes, (WINDOW_GROUPS - groups) * WINDOW_GROUP_BYTES, out0, (int32_t)(out1 - out0) - 2,
-                        (int32_t)((uint8_t)lo * 0x01010101u), (int32_t)((uint8_t)hi * 0x01010101u)};
-    if (n > 1) {
-        window_pair_loop(&at, stream, full);
-    }
-    if (n & 1) {
-        int8_t spare[4];
-        at.out = spare, at.step = 0;
-        window_pair_loop(&at, stream + (n >> 1) * pair_words(groups), full);
-        out0[n - 1] = spare[0], out1[n - 1] = spare[2];
+    const int32_t n = j->chunk, tail_pair = (n >> 1) * pair_words(j->groups);
+    window_cursor at = {j->lanes, (WINDOW_GROUPS - j->groups) * WINDOW_GROUP_BYTES, out, 0,
+                        (int32_t)((uint8_t)j->lo * 0x01010101u), (int32_t)((uint8_t)j->hi * 0x01010101u)};
+    for (int32_t i = 0; i < pairs; ++i, out += 2 * j->channels) {
+        if (from) {
+            inside_lanes(j, from, j->lanes);
+            inside_lanes(j, from + j->window_step, j->lanes + 2);
+            from += 2 * j->window_step;
+        }
+        at.out = out, at.step = pixel_step - 2;
+        if (n > 1) {
+            window_pair_loop(&at, j->stream, full);
+        }
+        if (n & 1) {
+            int8_t spare[4];
+            at.out = spare, at.step = 0;
+            window_pair_loop(&at, j->stream + tail_pair, full);
+            out[n - 1] = spare[0], out[pixel_step + n - 1] = spare[2];
+        }
     }
 }
 
-/* window_outputs_loop in a function of its own, so that its loop has the registers to itself. */
-static __attribute__((noinline)) void window_outputs(const int32_t *lanes, const int32_t *stream, int32_t n,
-                                                     int32_t groups, int8_t *out0, int8_t *out1, int32_t lo,
-                                                     int32_t hi)
+/* window_run_loop in a function of its own, so that its loop has the registers to itself. */
+static __attribute__((noinline)) void window_run(const window_job *j, const int8_t *from, int32_t pairs,
+                                                 int8_t *out, int32_t pixel_step)
 {
-    if (lo == INT8_MIN && hi == INT8_MAX) {
-        window_outputs_loop(lanes, stream, n, groups, out0, out1, lo, hi, 1);
+    if (j->lo == INT8_MIN && j->hi == INT8_MAX) {
+        window_run_loop(j, from, pairs, out, pixel_step, 1);
     } else {
-        window_outputs_loop(lanes, stream, n, groups, out0, out1, lo, hi, 0);
+        window_run_loop(j, from, pairs, out, pixel_step, 0);
     }
 }
 
 /* Windows that are not tc_window_small_fits: two pixels a pass against each pair of channels' doubled int16
  * weights, streamed with their biases and requantisations from the stack once per chunk of channels
- * (window_pair_loop). */
+ * (window_pair_loop); a row's pairs of windows inside the image in one run (window_run), the others a pair at a
+ * time. */
 static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
 {
-    const int32_t depth = wd->h * wd->w * wd->c, groups = padded_depth(wd) >> 2;
-    const int32_t channels = out->c, offset2 = tc_dup16(-io->input_zero_point);
-    const int32_t row_words = (wd->w * in->c + 3) >> 2;
+    const int32_t depth = wd->h * wd->w * wd->c, channels = out->c, stride = win->stride_w;
     const int8_t zero_point = (int8_t)io->input_zero_point;
     int32_t lanes[WINDOW_MAX_DEPTH], stream[WINDOW_CHUNK / 2 * (9 + WINDOW_MAX_DEPTH)];
     int8_t patch[WINDOW_MAX_DEPTH + 4] = {0}; /* + a row's spill */
+    window_job j = {stream, padded_depth(wd) >> 2, 0, channels, wd->h, wd->w * in->c, (wd->w * in->c + 3) >> 2,
+                    win->dilation_h * in->w * in->c, stride * in->c, tc_dup16(-io->input_zero_point), lanes, patch,
+                    p->min, p->max};
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
-        const int32_t chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
-        pair_stream(weights, depth, groups, p, first, chunk, stream);
+        j.chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
+        pair_stream(weights, depth, j.groups, p, first, j.chunk, stream);
         int8_t *row_output = output + first;
         for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
-            const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, row_words);
-            for (int32_t ox = 0; ox < out->w; ox += 2) {
-                const int32_t second = ox + 1 < out->w ? ox + 1 : ox; /* an odd last pixel twice */
-                const int32_t x0 = ox * win->stride_w - win->pad_left;
-                window_lanes(&r, x0, in, wd, win, zero_point, offset2, patch, lanes);
-                window_lanes(&r, x0 + (second - ox) * win->stride_w, in, wd, win, zero_point, offset2, patch,
-                             lanes + 2);
-                window_outputs(lanes, stream, chunk, groups, row_output + ox * channels,
-                               row_output + second * channels, p->min, p->max);
+            const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, j.row_words);
+            for (int32_t ox = 0; ox < out->w;) {
+                const int32_t x0 = ox * stride - win->pad_left;
+                const int32_t inside = x0 < 0 || x0 + stride > r.x_limit ? 0 : (r.x_limit - x0 - stride) / (2 * stride) + 1;
+                const int32_t pairs = inside < (out->w - ox) >> 1 ? inside : (out->w - ox) >> 1;
+                if (pairs) {
+                    window_run(&j, r.top + x0 * in->c, pairs, row_output + ox * channels, channels);
+                    ox += 2 * pairs;
+                    continue;
+                }
+                const int32_t second = ox + 1 < out->w ? 1 : 0; /* an odd last pixel twice */
+                window_lanes(&j, &r, x0, in, wd, win, zero_point, lanes);
+                window_lanes(&j, &r, x0 + second * stride, in, wd, win, zero_point, lanes + 2);
+                window_run(&j, NULL, 1, row_output + ox * channels, second * channels);
+                ox += 2;
             }
         }
     }

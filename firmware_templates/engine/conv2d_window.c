@@ -358,8 +358,9 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, j.row_words);
             for (int32_t ox = 0; ox < out->w;) {
                 const int32_t x0 = ox * stride - win->pad_left;
-                const int32_t inside = x0 < 0 || x0 + stride > r.x_limit ? 0 : (r.x_limit - x0 - stride) / (2 * stride) + 1;
-                const int32_t pairs = inside < (out->w - ox) >> 1 ? inside : (out->w - ox) >> 1;
+                const int32_t whole = (out->w - ox) >> 1, last = r.x_limit - stride; /* last: a pair's first x0 */
+                const int32_t inside = x0 < 0 || x0 > last ? 0 : (last - x0) / (2 * stride) + 1;
+                const int32_t pairs = inside < whole ? inside : whole;
                 if (pairs) {
                     window_run(&j, r.top + x0 * in->c, pairs, row_output + ox * channels, channels);
                     ox += 2 * pairs;

@@ -112,6 +112,25 @@ static inline __attribute__((always_inline)) void word_border_lanes(const window
     }
 }
 
+/* The window at x0 of row r across the image's border (an image at least a word wide, no dilation across)
+ * into patch, rows `row_bytes` apart: each row's words composed by border_word (the input zero point's bytes,
+ * zp4, outside the image), a border_word a column of words, the last column first: a row's last word spills
+ * into the next row's first, written after it (the last row's into the patch's spare word). */
+static inline __attribute__((always_inline)) void border_patch(const window_row *r, int32_t x0, const tc_dims *in,
+                                                               const tc_dims *wd, const tc_window *win,
+                                                               int32_t row_bytes, uint32_t zp4, int8_t *patch)
+{
+    const int32_t width = in->w * in->c;
+    for (int32_t k = (row_bytes - 1) >> 2; k >= 0; --k) {
+        const border_word b = border_word_of(x0 * in->c + 4 * k, width, zp4);
+        for (int32_t fy = 0; fy < wd->h; ++fy) {
+            const int32_t y = r->y0 + fy * win->dilation_h;
+            const uint32_t v = y >= 0 && y < in->h && b.keep ? border_word_read(r->image + y * width, b) : zp4;
+            memcpy(patch + fy * row_bytes + 4 * k, &v, sizeof v);
+        }
+    }
+}
+
 /* What window_pairs' pixel loops share for a chunk of channels: the stream (pair_stream) and its groups, the
  * chunk's and the layer's channel counts, the window's rows (`rows` of `row_bytes`, `row_words` words once
  * copied, `row_step` bytes apart in the image) and the bytes from one window to the next, the input offset in
@@ -141,7 +160,8 @@ static inline __attribute__((always_inline)) void inside_lanes(const window_job 
 }
 
 /* The window at x0 of row r expanded into its lanes (inside_lanes), those across the image's border gathered
- * a word a row (word_border_lanes) or by tc_window_border. */
+ * a word a row (rows of 4 bytes: word_border_lanes) or a word at a time into the job's patch (border_patch);
+ * over an image narrower than a word or with dilation across, by tc_window_border. */
 static inline __attribute__((always_inline)) void window_lanes(const window_job *j, const window_row *r, int32_t x0,
                                                                const tc_dims *in, const tc_dims *wd,
                                                                const tc_window *win, int8_t zero_point,
@@ -149,10 +169,13 @@ static inline __attribute__((always_inline)) void window_lanes(const window_job 
 {
     if (x0 >= 0 && x0 <= r->x_limit) {
         inside_lanes(j, r->top + x0 * in->c, lanes);
-    } else if (j->row_bytes == 4 && in->w * in->c >= 4 && win->dilation_w == 1) {
+    } else if (in->w * in->c < 4 || win->dilation_w != 1) {
+        tc_window_border(r->image, in, wd, win, r->y0, x0, zero_point, j->row_bytes, j->patch);
+        tc_expand_s8(j->patch, j->groups, 0, j->offset2, lanes, 4, 0);
+    } else if (j->row_bytes == 4) {
         word_border_lanes(r, x0, in, wd, win, (uint8_t)zero_point * 0x01010101u, j->offset2, lanes);
     } else {
-        tc_window_border(r->image, in, wd, win, r->y0, x0, zero_point, j->row_bytes, j->patch);
+        border_patch(r, x0, in, wd, win, j->row_bytes, (uint8_t)zero_point * 0x01010101u, j->patch);
         tc_expand_s8(j->patch, j->groups, 0, j->offset2, lanes, 4, 0);
     }
 }

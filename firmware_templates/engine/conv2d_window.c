@@ -2,9 +2,10 @@
  * image): each output pixel's whole window (filter rows x taps x channels, the weights' OHWI order, packed
  * and padded to whole words) is expanded to int16 lanes with the input offset, two pixels interleaved,
  * straight from the image where it can (a 3x3 window over 3 channels, rows of whole words), else through a
- * copy. The weights of a chunk of channels are expanded once to int16 lanes on the stack, zero past each
- * channel's bytes, so the SMLAD loop has no scalar tail and the padding bytes, whatever they hold, add
- * nothing. Taps outside the image hold the input zero point (0 after the offset), as in the reference,
+ * copy; a row's pairs of windows inside the image in one run. The doubled weights of a chunk of channels are
+ * expanded once to int16 lanes on the stack, zero past each channel's bytes, and streamed with the channels'
+ * biases and requantisations, so the SMLAD loop has no scalar tail and the padding bytes, whatever they hold,
+ * add nothing. Taps outside the image hold the input zero point (0 after the offset), as in the reference,
  * which skips them. Filters of at most 3 rows of at most 3 bytes (a 1-channel 3x3) take window_small
  * instead (conv2d_window_small.c). */
 #include "conv2d_window.h"
@@ -66,22 +67,49 @@ static inline __attribute__((always_inline)) void word_lanes(int32_t v, int32_t 
     lanes[1] = tc_sxtab16_odd(offset2, v);
 }
 
-/* A 3x3 window over 3 channels inside the image (rows of 9 bytes from r0, `row_step` bytes apart) as its
- * 7 packed words' lanes, read straight from the image: a word across two rows joins a load from each
- * (BFI, PKHBT), the last word's 4th byte meets a zero weight. */
-static inline __attribute__((always_inline)) void rgb3x3_lanes(const int8_t *r0, int32_t row_step, int32_t offset2,
-                                                               int32_t *lanes)
+/* The 3x3 windows over 3 channels of a pair of pixels inside the image (rows of 9 bytes from p0 and from p1,
+ * `row_step` bytes apart) as their 7 packed words' lanes, read straight from the image, a group of both pixels'
+ * 4 lane words stored by one STM: a word across two rows joins a load from each (BFI), the last word's 4th byte
+ * meets a zero weight. In asm for the STMs, whose registers must ascend. */
+static inline __attribute__((always_inline)) void rgb3x3_pair_lanes(const int8_t *p0, const int8_t *p1,
+                                                                    int32_t row_step, int32_t offset2, int32_t *lanes)
 {
-    const int8_t *r1 = r0 + row_step, *r2 = r1 + row_step;
-    word_lanes(tc_load_s8x4(r0), offset2, lanes);
-    word_lanes(tc_load_s8x4(r0 + 4), offset2, lanes + 4);
-    word_lanes((int32_t)(((uint32_t)tc_load_s8x4(r1 - 1) & 0xffffff00u) | ((uint32_t)tc_load_s8x4(r0 + 8) & 0xffu)),
-               offset2, lanes + 8);
-    word_lanes(tc_load_s8x4(r1 + 3), offset2, lanes + 12);
-    word_lanes((int32_t)(((uint32_t)tc_load_s8x4(r1 + 7) & 0xffffu) | ((uint32_t)tc_load_s8x4(r2 - 2) & 0xffff0000u)),
-               offset2, lanes + 16);
-    word_lanes(tc_load_s8x4(r2 + 2), offset2, lanes + 20);
-    word_lanes(tc_load_s8x4(r2 + 6), offset2, lanes + 24);
+    const int8_t *a1 = p0 + row_step, *a2 = a1 + row_step, *b1 = p1 + row_step, *b2 = b1 + row_step;
+    register int32_t e0 __asm("r4"), o0 __asm("r5"), e1 __asm("r6"), o1 __asm("r7");
+    int32_t t;
+#define RGB_GROUP /* e0, e1: the two pixels' word */                                                           \
+    "sxtab16 %[o0], %[offset2], %[e0], ror #8\n\t"                                                            \
+    "sxtab16 %[e0], %[offset2], %[e0]\n\t"                                                                    \
+    "sxtab16 %[o1], %[offset2], %[e1], ror #8\n\t"                                                            \
+    "sxtab16 %[e1], %[offset2], %[e1]\n\t"                                                                    \
+    "stmia %[lanes]!, {%[e0], %[o0], %[e1], %[o1]}\n\t"
+    __asm volatile("ldr %[e0], [%[a0]]\n\t"
+                   "ldr %[e1], [%[b0]]\n\t" RGB_GROUP
+                   "ldr %[e0], [%[a0], #4]\n\t"
+                   "ldr %[e1], [%[b0], #4]\n\t" RGB_GROUP
+                   "ldr %[e0], [%[a1], #-1]\n\t"
+                   "ldrb %[t], [%[a0], #8]\n\t"
+                   "bfi %[e0], %[t], #0, #8\n\t"
+                   "ldr %[e1], [%[b1], #-1]\n\t"
+                   "ldrb %[t], [%[b0], #8]\n\t"
+                   "bfi %[e1], %[t], #0, #8\n\t" RGB_GROUP
+                   "ldr %[e0], [%[a1], #3]\n\t"
+                   "ldr %[e1], [%[b1], #3]\n\t" RGB_GROUP
+                   "ldr %[e0], [%[a2], #-2]\n\t"
+                   "ldrh %[t], [%[a1], #7]\n\t"
+                   "bfi %[e0], %[t], #0, #16\n\t"
+                   "ldr %[e1], [%[b2], #-2]\n\t"
+                   "ldrh %[t], [%[b1], #7]\n\t"
+                   "bfi %[e1], %[t], #0, #16\n\t" RGB_GROUP
+                   "ldr %[e0], [%[a2], #2]\n\t"
+                   "ldr %[e1], [%[b2], #2]\n\t" RGB_GROUP
+                   "ldr %[e0], [%[a2], #6]\n\t"
+                   "ldr %[e1], [%[b2], #6]\n\t" RGB_GROUP
+                   : [lanes] "+r"(lanes), [e0] "=&r"(e0), [o0] "=&r"(o0), [e1] "=&r"(e1), [o1] "=&r"(o1), [t] "=&r"(t)
+                   : [a0] "r"(p0), [a1] "r"(a1), [a2] "r"(a2), [b0] "r"(p1), [b1] "r"(b1), [b2] "r"(b2),
+                     [offset2] "r"(offset2)
+                   : "memory");
+#undef RGB_GROUP
 }
 
 /* A window inside the image whose rows are whole words (`row_words` each, `row_step` bytes apart), its
@@ -145,13 +173,11 @@ typedef struct {
 } window_job;
 
 /* The window inside the image from `from` expanded into its lanes, a group every 4 words (lanes + 2 for the
- * second pixel of a pair): 3x3 over 3 channels and rows of whole words straight from the image, other windows
- * copied into the job's patch first. */
+ * second pixel of a pair): rows of whole words straight from the image, other windows copied into the job's
+ * patch first. */
 static inline __attribute__((always_inline)) void inside_lanes(const window_job *j, const int8_t *from, int32_t *lanes)
 {
-    if (j->row_bytes == 9 && j->rows == 3) {
-        rgb3x3_lanes(from, j->row_step, j->offset2, lanes);
-    } else if ((j->row_bytes & 3) == 0) {
+    if ((j->row_bytes & 3) == 0) {
         word_rows_lanes(from, j->rows, j->row_words, j->row_step, j->offset2, lanes);
     } else {
         copy_window(from, j->rows, j->row_bytes, j->row_words, j->row_step, j->patch);
@@ -318,9 +344,9 @@ static inline __attribute__((always_inline)) void window_pair_loop(window_cursor
 /* The int8 outputs of `pairs` pairs of pixels, two pixels `pixel_step` bytes of output apart a pair, a pair
  * 2 * job channels after the last, for the chunk's channels (window_pair_loop; a lone last channel's pair into a
  * spare word): each pair's windows from `from` and job window_step bytes after it, inside the image
- * (inside_lanes), the pairs 2 window_steps apart; or, without `from`, one pair whose lanes are in the job's
- * lanes already. Clamped to the job's range (`full`: the whole int8 range, a constant in each of the two
- * copies). */
+ * (rgb3x3_pair_lanes, inside_lanes), the pairs 2 window_steps apart; or, without `from`, one pair whose lanes
+ * are in the job's lanes already. Clamped to the job's range (`full`: the whole int8 range, a constant in each of
+ * the two copies). */
 static inline __attribute__((always_inline)) void window_run_loop(const window_job *j, const int8_t *from,
                                                                   int32_t pairs, int8_t *out, int32_t pixel_step,
                                                                   const int full)
@@ -330,8 +356,12 @@ static inline __attribute__((always_inline)) void window_run_loop(const window_j
                         (int32_t)((uint8_t)j->lo * 0x01010101u), (int32_t)((uint8_t)j->hi * 0x01010101u)};
     for (int32_t i = 0; i < pairs; ++i, out += 2 * j->channels) {
         if (from) {
-            inside_lanes(j, from, j->lanes);
-            inside_lanes(j, from + j->window_step, j->lanes + 2);
+            if (j->row_bytes == 9 && j->rows == 3) {
+                rgb3x3_pair_lanes(from, from + j->window_step, j->row_step, j->offset2, j->lanes);
+            } else {
+                inside_lanes(j, from, j->lanes);
+                inside_lanes(j, from + j->window_step, j->lanes + 2);
+            }
             from += 2 * j->window_step;
         }
         at.out = out, at.step = pixel_step - 2;

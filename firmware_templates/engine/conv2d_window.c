@@ -341,17 +341,32 @@ static inline __attribute__((always_inline)) void window_pair_loop(window_cursor
 #undef WINDOW_OPERANDS
 }
 
-/* The int8 outputs of `pairs` pairs of pixels, two pixels `pixel_step` bytes of output apart a pair, a pair
- * 2 * job channels after the last, for the chunk's channels (window_pair_loop; a lone last channel's pair into a
- * spare word): each pair's windows from `from` and job window_step bytes after it, inside the image
- * (rgb3x3_pair_lanes, inside_lanes), the pairs 2 window_steps apart; or, without `from`, one pair whose lanes
- * are in the job's lanes already. Clamped to the job's range (`full`: the whole int8 range, a constant in each of
- * the two copies). */
-static inline __attribute__((always_inline)) void window_run_loop(const window_job *j, const int8_t *from,
-                                                                  int32_t pairs, int8_t *out, int32_t pixel_step,
-                                                                  const int full)
+/* An odd chunk's lone last channel for a pair of pixels, in C (first layers have even channel counts): its
+ * pair's words in the stream (pair_stream, the channel twice) against the pixels' lanes, requantised as
+ * tc_output_scaled (its sums start at twice the bias and add doubled weights). */
+static __attribute__((noinline)) void lone_channel(const window_job *j, int8_t *out0, int8_t *out1)
 {
-    const int32_t n = j->chunk, tail_pair = (n >> 1) * pair_words(j->groups);
+    const int32_t *w = j->stream + (j->chunk >> 1) * pair_words(j->groups), *lanes = j->lanes;
+    const int32_t *scale = w + 4 + 4 * j->groups; /* multiplier, rounding term, right shift in bits 0-7 */
+    int32_t sum0 = w[0], sum1 = w[2];
+    for (int32_t g = 0; g < j->groups; ++g, lanes += 4) {
+        sum0 = __smlad(w[4 + 4 * g], lanes[0], __smlad(w[5 + 4 * g], lanes[1], sum0));
+        sum1 = __smlad(w[4 + 4 * g], lanes[2], __smlad(w[5 + 4 * g], lanes[3], sum1));
+    }
+    out0[j->chunk - 1] = tc_shift_clamp(tc_smmulr(sum0, scale[0]), scale[1], scale[2] & 0xff, j->lo, j->hi, 0);
+    out1[j->chunk - 1] = tc_shift_clamp(tc_smmulr(sum1, scale[0]), scale[1], scale[2] & 0xff, j->lo, j->hi, 0);
+}
+
+/* The int8 outputs of `pairs` pairs of pixels, two pixels `pixel_step` bytes of output apart a pair, a pair
+ * 2 * job channels after the last, for the chunk's channels (window_pair_loop, in a copy for the whole int8
+ * range and one clamped to the job's; a lone last channel by lone_channel): each pair's windows from `from`
+ * and job window_step bytes after it, inside the image (rgb3x3_pair_lanes, inside_lanes), the pairs 2
+ * window_steps apart; or, without `from`, one pair whose lanes are in the job's lanes already. A function of its
+ * own, so that the asm loop has the registers to itself. */
+static __attribute__((noinline)) void window_run(const window_job *j, const int8_t *from, int32_t pairs,
+                                                 int8_t *out, int32_t pixel_step)
+{
+    const int32_t n = j->chunk, full = j->lo == INT8_MIN && j->hi == INT8_MAX;
     window_cursor at = {j->lanes, (WINDOW_GROUPS - j->groups) * WINDOW_GROUP_BYTES, out, 0,
                         (int32_t)((uint8_t)j->lo * 0x01010101u), (int32_t)((uint8_t)j->hi * 0x01010101u)};
     for (int32_t i = 0; i < pairs; ++i, out += 2 * j->channels) {
@@ -365,26 +380,14 @@ static inline __attribute__((always_inline)) void window_run_loop(const window_j
             from += 2 * j->window_step;
         }
         at.out = out, at.step = pixel_step - 2;
-        if (n > 1) {
-            window_pair_loop(&at, j->stream, full);
+        if (n > 1 && full) {
+            window_pair_loop(&at, j->stream, 1);
+        } else if (n > 1) {
+            window_pair_loop(&at, j->stream, 0);
         }
         if (n & 1) {
-            int8_t spare[4];
-            at.out = spare, at.step = 0;
-            window_pair_loop(&at, j->stream + tail_pair, full);
-            out[n - 1] = spare[0], out[pixel_step + n - 1] = spare[2];
+            lone_channel(j, out, out + pixel_step);
         }
-    }
-}
-
-/* window_run_loop in a function of its own, so that its loop has the registers to itself. */
-static __attribute__((noinline)) void window_run(const window_job *j, const int8_t *from, int32_t pairs,
-                                                 int8_t *out, int32_t pixel_step)
-{
-    if (j->lo == INT8_MIN && j->hi == INT8_MAX) {
-        window_run_loop(j, from, pairs, out, pixel_step, 1);
-    } else {
-        window_run_loop(j, from, pairs, out, pixel_step, 0);
     }
 }
 

@@ -188,10 +188,9 @@ static inline __attribute__((always_inline)) void inside_lanes(const window_job 
 /* The window at x0 of row r expanded into its lanes (inside_lanes), those across the image's border gathered
  * a word a row (rows of 4 bytes: word_border_lanes) or a word at a time into the job's patch (border_patch);
  * over an image narrower than a word or with dilation across, by tc_window_border. */
-static inline __attribute__((always_inline)) void window_lanes(const window_job *j, const window_row *r, int32_t x0,
-                                                               const tc_dims *in, const tc_dims *wd,
-                                                               const tc_window *win, int8_t zero_point,
-                                                               int32_t *lanes)
+static __attribute__((noinline)) void window_lanes(const window_job *j, const window_row *r, int32_t x0,
+                                                   const tc_dims *in, const tc_dims *wd, const tc_window *win,
+                                                   int8_t zero_point, int32_t *lanes)
 {
     if (x0 >= 0 && x0 <= r->x_limit) {
         inside_lanes(j, r->top + x0 * in->c, lanes);

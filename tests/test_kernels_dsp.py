@@ -1192,7 +1192,7 @@ def test_conv_window_path_takes_first_layers(runs, window, general):
 
 def test_window_pairs_run_through_rows(runs):
     """A 3x3 layer over 3 channels with every window inside the image costs under a third of the general path's
-    instructions per MAC (1.46 against 5.05), which it takes when one channel's requantisation is outside the
+    instructions per MAC (1.37 against 5.05), which it takes when one channel's requantisation is outside the
     window path's: a row's pairs of windows in one run (window_run) and the channel pairs in one asm loop, where a
     call a pair of pixels and one a pair of channels cost 1.94."""
     per_mac = _m4_per_mac(runs)

@@ -65,6 +65,13 @@ static inline __attribute__((always_inline)) uint32_t border_word_read(const int
     return ((((uint32_t)tc_load_s8x4(row + b.from) << b.shl) >> b.shr) & b.keep) | b.fill;
 }
 
+/* Two int16 weights as one word of lanes, each doubled: the window paths' sums start at twice the bias, so
+ * that they are the sum tc_scale_fast multiplies. */
+static inline int32_t tc_doubled_lanes(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
+}
+
 /* Whether window_small takes the filter, and the convolution on it (conv2d_window_small.c). */
 int tc_window_small_fits(const tc_dims *wd);
 void tc_conv2d_window_small_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,

@@ -50,12 +50,6 @@ static void small_patches(const window_row *r, int32_t x0, int32_t n, const tc_d
     }
 }
 
-/* Two int16 weights as one word of lanes, each doubled (small_pixels' sums start at twice the bias). */
-static int32_t small_pair(int32_t lo, int32_t hi)
-{
-    return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
-}
-
 /* One channel's weights as lanes in small_pixels_loop's order, zero past the filter. */
 static void small_weights(const int8_t *weights, const tc_dims *wd, int32_t *to)
 {
@@ -64,8 +58,9 @@ static void small_weights(const int8_t *weights, const tc_dims *wd, int32_t *to)
     for (int32_t i = 0; i < wd->h * row_bytes; ++i) {
         t[i / row_bytes][i % row_bytes] = weights[i];
     }
-    to[0] = small_pair(t[0][0], t[0][2]), to[1] = small_pair(t[1][0], t[1][2]), to[2] = small_pair(t[2][0], t[2][2]);
-    to[3] = small_pair(t[0][1], t[1][1]), to[4] = small_pair(t[2][1], 0);
+    to[0] = tc_doubled_lanes(t[0][0], t[0][2]), to[1] = tc_doubled_lanes(t[1][0], t[1][2]);
+    to[2] = tc_doubled_lanes(t[2][0], t[2][2]), to[3] = tc_doubled_lanes(t[0][1], t[1][1]);
+    to[4] = tc_doubled_lanes(t[2][1], 0);
 }
 
 /* The words of a pair of channels in the stream small_pixels reads, the activation range's two past the

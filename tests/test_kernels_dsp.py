@@ -510,6 +510,7 @@ def _plane_cases(rng) -> list:
         *_small_plane_cases(rng),
         *_plane_quads_requantised_cases(rng),
         *_plane_pairs_cases(rng),
+        *_plane_hex_cases(np.random.default_rng(20261211)),
     ]
 
 
@@ -580,6 +581,39 @@ def _plane_quads_requantised_cases(rng) -> list:
                                   name="dw quads 9x15x3 s1 same")),
         in_place(full_range(depthwise_case(rng, 25, 5, 8, 1, 3, 3, padding="same", zero_point=-128,
                                            name="dw quads 25x5x8 s1 same (rows: in place)"))),
+    ]
+
+
+def _plane_hex_cases(rng) -> list:
+    """The plane path's last six outputs of a stride-1 row into [-128, 127] in one pass (plane_hex_full, rows of
+    2 mod 4 outputs from 6 on): MobileNet's 6x6 planes, rows of 10 and 14 (quads before it), SAME and VALID,
+    explicit padding on each side, by rows and by columns, in place, 1, 2, 3, 5, 8, 17 and 32 channels, zero
+    points -128 and 0, misaligned buffers; beside them the same 6x6 layer clamped to [-60, 70] (a quad and a
+    pair), rows of 8 (two quads), a stride-2 row of 14 and a 6x6 plane dilated by 2 (the general path)."""
+    return [
+        full_range(depthwise_case(rng, 6, 6, 32, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw hex 6x6x32 s1 same")),
+        _narrow(depthwise_case(rng, 6, 6, 32, 1, 3, 3, padding="same", zero_point=-128,
+                               name="dw hex 6x6x32 s1 same")),
+        full_range(depthwise_case(rng, 8, 8, 32, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw hex 8x8x32 s1 same (two quads a row)")),
+        full_range(depthwise_case(rng, 6, 6, 1, 1, 3, 3, padding="same", zero_point=0, name="dw hex 6x6x1 s1 same")),
+        full_range(depthwise_case(rng, 9, 10, 17, 1, 3, 3, padding="same", misalign=(1, 3),
+                                  name="dw hex 9x10x17 s1 same")),
+        full_range(depthwise_case(rng, 7, 14, 3, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw hex 7x14x3 s1 same")),
+        full_range(depthwise_case(rng, 8, 8, 2, 1, 3, 3, padding="valid", zero_point=0, name="dw hex 8x8x2 s1 valid")),
+        full_range(depthwise_case(rng, 7, 6, 8, 1, 3, 3, padding=(2, 1, 0, 2), name="dw hex 7x6x8 s1 top and right")),
+        full_range(depthwise_case(rng, 6, 6, 5, 1, 3, 3, padding=(0, 2, 2, 0), zero_point=-128,
+                                  name="dw hex 6x6x5 s1 bottom and left")),
+        full_range(depthwise_case(rng, 10, 6, 3, 1, 3, 3, padding="same", misalign=(2, 1),
+                                  name="dw hex 10x6x3 s1 same (by columns)")),
+        in_place(full_range(depthwise_case(rng, 6, 10, 5, 1, 3, 3, padding="same", zero_point=0,
+                                           name="dw hex 6x10x5 s1 same (in place)"))),
+        full_range(depthwise_case(rng, 5, 28, 16, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                                  name="dw hex 5x28x16 s2 same (a quad and a pair, stride 2)")),
+        full_range(depthwise_case(rng, 10, 10, 4, 1, 3, 3, dilation=2, padding="same",
+                                  name="dw hex 10x10x4 s1 same dilation 2 (the general path)")),
     ]
 
 
@@ -1029,6 +1063,15 @@ def test_depthwise_plane_quads_requantise_in_registers(runs, fused, most):
     per_mac = _m4_per_mac(runs)
     full, clamped = per_mac[f"{fused}, full range"], per_mac[f"{fused}, range [-60, 70]"]
     assert full < clamped * most, f"{full:.2f} vs {clamped:.2f} instructions per MAC"
+
+
+def test_depthwise_plane_takes_six_outputs_a_pass(runs):
+    """A 6x6 plane into [-128, 127] (plane_hex_full: each row's six outputs in one pass) costs per MAC under
+    1.15 times an 8x8 one in two quads a row (3.53 against 3.25), where a quad and a pair cost 1.21 times."""
+    per_mac = _m4_per_mac(runs)
+    hexes = per_mac["dw hex 6x6x32 s1 same, full range"]
+    quads = per_mac["dw hex 8x8x32 s1 same (two quads a row), full range"]
+    assert hexes < quads * 1.15, f"{hexes:.2f} vs {quads:.2f} instructions per MAC"
 
 
 def test_depthwise_plane_copies_channel_pairs(runs):

@@ -196,7 +196,9 @@ static void plane_channel_of(const plane_layer *l, int32_t ch, plane_weights *k,
     const int32_t sum = plane_weights_of(l->weights + ch, l->g->row_tap, l->g->tap, k);
     const int32_t bias2 = 2 * ((p->bias ? p->bias[ch] : 0) + l->offset * sum);
     tc_channel_scales(p, ch, 1, &s);
-    const plane_requant requant = {bias2, p->min, p->max, l->g->out_cols};
+    const int32_t out_w = l->g->out_cols, hex = l->stride == 1 && p->min == -128 && p->max == 127
+                                                   && (out_w & 3) == 2 && out_w >= 6;
+    const plane_requant requant = {bias2, p->min, p->max, (out_w >> 2) - hex, hex ? PLANE_TAIL_HEX : out_w & 3};
     for (int32_t j = 0; j < 3; ++j) {
         k->row[j].multiplier = s.multiplier, k->row[j].round = s.round, k->row[j].right = s.right;
         k->row[j].step = l->g->out_step;

@@ -34,10 +34,12 @@ typedef struct {
 typedef const plane_weight_row *plane_rows; /* 3 consecutive rows of a plane_weights */
 
 /* What a channel's output rows need besides its weight rows: twice the bias with the offset folded
- * in, the activation range and the outputs of a row. */
+ * in, the activation range, and a row's passes of four outputs and its last outputs (tail: 0 to 3, or
+ * PLANE_TAIL_HEX where the last 6 of a stride-1 row into [-128, 127] take one pass). */
 typedef struct {
-    int32_t bias2, lo, hi, out_w;
+    int32_t bias2, lo, hi, quads, tail;
 } plane_requant;
+#define PLANE_TAIL_HEX 6
 
 /* One output row of a channel (plane_output_row), a function for each stride and range, so that its
  * loop has the registers to itself. */

@@ -43,53 +43,59 @@ static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, p
 #define PLANE_Q_PAST(step) "[%[q]], #" PLANE_AT(step)
 
 /* One filter row of four neighbouring outputs in plane_quad's asm: the aligned pairs A, B at q0 and C
- * `at` + 8 bytes past q (C into A's register once A is done with: four registers of values and weights),
- * the row's weights `kat` bytes past k; each output's first multiply adds to its accumulator, or in the
- * first row to the bias (`from` = "b"). */
+ * `at` + 8 bytes past q, the row's weights `kat` bytes past k, loaded back to back (each load after the
+ * first pipelines: 6 cycles for the 5 words, against 8 as two LDRDs and an LDR); each output's first
+ * multiply adds to its accumulator, or in the first row to the bias (`from` = "b"). */
 #define PLANE_ROW4_ASM(q0, at, kat, from0, from1, from2, from3) \
-    "ldrd %[xa], %[xb], " q0 "\n\t"                             \
-    "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
+    "ldr %[xa], " q0 "\n\t"                                      \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 4) "]\n\t"              \
+    "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"                \
+    "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"            \
     "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
     "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                    \
     "smlatb %[a1], %[xa], %[w01], %[" from1 "]\n\t"             \
     "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                     \
-    "ldr %[xa], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
     "smlad %[a2], %[xb], %[w01], %[" from2 "]\n\t"              \
-    "smlabt %[a2], %[xa], %[w12], %[a2]\n\t"                    \
+    "smlabt %[a2], %[xc], %[w12], %[a2]\n\t"                    \
     "smlatb %[a3], %[xb], %[w01], %[" from3 "]\n\t"             \
-    "smlad %[a3], %[xa], %[w12], %[a3]\n\t"
+    "smlad %[a3], %[xc], %[w12], %[a3]\n\t"
 
 /* a[0..3] = bias plus the 3x3 windows of four neighbouring outputs, q (4-byte aligned) at the first
  * one's top left: 24 multiplies, 6 input and 3 weight loads. */
 static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t bias,
                                                               int32_t a[4])
 {
-    int32_t xa, xb, w01, w12;
+    int32_t xa, xb, xc, w01, w12;
     __asm(PLANE_ROW4_ASM(PLANE_Q(0), 0, 0, "b", "b", "b", "b")
           PLANE_ROW4_ASM(PLANE_Q(PLANE_ROW_BYTES), PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
           PLANE_ROW4_ASM(PLANE_Q(2 * PLANE_ROW_BYTES), 2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2",
                          "a3")
           : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
-            [w01] "=&r"(w01), [w12] "=&r"(w12)
+            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12)
           : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
             "m"(*(const plane_weight_row(*)[3])k));
 }
 
-/* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs A, B at q0
- * and C..E `at` + 8 bytes past q on (three registers: each pair is dead after its second output), the
- * row's weights `kat` bytes past k. Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
+/* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs P0, P1 at
+ * q0 and P2..P4 `at` + 8 bytes past q on (three registers: each pair is dead after its second output),
+ * the row's weights `kat` bytes past k, the loads two runs back to back (9 cycles, against 11 as LDRDs).
+ * Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
 #define PLANE_ROW4_S2_ASM(q0, at, kat, from0, from1, from2, from3) \
-    "ldrd %[xa], %[xb], " q0 "\n\t"                                \
-    "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
-    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
-    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                    \
-    "ldrd %[xa], %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"      \
-    "smlad %[a1], %[xb], %[w01], %[" from1 "]\n\t"              \
-    "smlabt %[a1], %[xa], %[w12], %[a1]\n\t"                    \
-    "smlad %[a2], %[xa], %[w01], %[" from2 "]\n\t"              \
-    "smlabt %[a2], %[xc], %[w12], %[a2]\n\t"                    \
-    "ldr %[xb], [%[q], #" PLANE_AT(at + 16) "]\n\t"             \
-    "smlad %[a3], %[xc], %[w01], %[" from3 "]\n\t"              \
+    "ldr %[xa], " q0 "\n\t"                                         \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 4) "]\n\t"                 \
+    "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"                 \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"                   \
+    "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"               \
+    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"                 \
+    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                       \
+    "smlad %[a1], %[xb], %[w01], %[" from1 "]\n\t"                 \
+    "smlabt %[a1], %[xc], %[w12], %[a1]\n\t"                       \
+    "ldr %[xa], [%[q], #" PLANE_AT(at + 12) "]\n\t"                \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 16) "]\n\t"                \
+    "smlad %[a2], %[xc], %[w01], %[" from2 "]\n\t"                 \
+    "smlabt %[a2], %[xa], %[w12], %[a2]\n\t"                       \
+    "smlad %[a3], %[xa], %[w01], %[" from3 "]\n\t"                 \
     "smlabt %[a3], %[xb], %[w12], %[a3]\n\t"
 
 /* plane_quad for stride 2: the windows of four outputs start 2 values apart; 24 multiplies, 9 input
@@ -113,31 +119,31 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
  * m, rnd, sh, st and t are free for the scale. tc_shift_clamp's x + (x < 0) + round is one SMMLAR
  * (x + round) and the sum's sign: with a multiplier of 0 or more x has the sum's sign, or is 0, where
  * (round - 1) >> right and round >> right are both the zero point (right >= 1; tests/test_requant_proof.py). */
-#define PLANE_REQUANT4_ASM(m, rnd, sh, st, t)                                       \
-    "ldrd %[" m "], %[" rnd "], [%[k], #8]\n\t"  /* multiplier, round */          \
-    "ldrd %[" sh "], %[" st "], [%[k], #16]\n\t" /* right, step */                \
-    "smmlar %[" t "], %[a0], %[" m "], %[" rnd "]\n\t"                             \
-    "add %[a0], %[" t "], %[a0], asr #31\n\t"                                     \
-    "smmlar %[" t "], %[a1], %[" m "], %[" rnd "]\n\t"                             \
-    "add %[a1], %[" t "], %[a1], asr #31\n\t"                                     \
-    "smmlar %[" t "], %[a2], %[" m "], %[" rnd "]\n\t"                             \
-    "add %[a2], %[" t "], %[a2], asr #31\n\t"                                     \
-    "smmlar %[" t "], %[a3], %[" m "], %[" rnd "]\n\t"                             \
-    "add %[a3], %[" t "], %[a3], asr #31\n\t"                                     \
-    "asr %[a0], %[a0], %[" sh "]\n\t"                                             \
-    "asr %[a1], %[a1], %[" sh "]\n\t"                                             \
-    "asr %[a2], %[a2], %[" sh "]\n\t"                                             \
-    "asr %[a3], %[a3], %[" sh "]\n\t"                                             \
-    "ssat %[a0], #8, %[a0]\n\t"                                                   \
-    "ssat %[a1], #8, %[a1]\n\t"                                                   \
-    "ssat %[a2], #8, %[a2]\n\t"                                                   \
-    "ssat %[a3], #8, %[a3]\n\t"                                                   \
-    "strb %[a0], [%[o]]\n\t"                                                      \
-    "strb %[a1], [%[o], %[" st "]]\n\t"                                           \
-    "add %[o], %[o], %[" st "], lsl #1\n\t"                                       \
-    "strb %[a2], [%[o]]\n\t"                                                      \
-    "strb %[a3], [%[o], %[" st "]]\n\t"                                           \
-    "add %[o], %[o], %[" st "], lsl #1"
+#define PLANE_REQUANT4_ASM(m, rnd, sh, st, t)                                                              \
+    PLANE_SCALE_LOAD_ASM(m, rnd, sh, st)                                                                   \
+    PLANE_ROUND_ASM("a0", m, rnd, t) PLANE_ROUND_ASM("a1", m, rnd, t) PLANE_ROUND_ASM("a2", m, rnd, t)      \
+    PLANE_ROUND_ASM("a3", m, rnd, t)                                                                       \
+    PLANE_SHIFT_ASM("a0", sh) PLANE_SHIFT_ASM("a1", sh) PLANE_SHIFT_ASM("a2", sh) PLANE_SHIFT_ASM("a3", sh) \
+    PLANE_STORE2_ASM("a0", "a1", st) PLANE_STORE2_ASM("a2", "a3", st)
+/* The channel's multiplier, round, right and step into m, rnd, sh and st, back to back (5 cycles). */
+#define PLANE_SCALE_LOAD_ASM(m, rnd, sh, st) \
+    "ldr %[" m "], [%[k], #8]\n\t"          \
+    "ldr %[" rnd "], [%[k], #12]\n\t"       \
+    "ldr %[" sh "], [%[k], #16]\n\t"        \
+    "ldr %[" st "], [%[k], #20]\n\t"
+/* The sum in register a, times the multiplier, rounded and its sign added (t: scratch). */
+#define PLANE_ROUND_ASM(a, m, rnd, t)                     \
+    "smmlar %[" t "], %[" a "], %[" m "], %[" rnd "]\n\t" \
+    "add %[" a "], %[" t "], %[" a "], asr #31\n\t"
+/* ... then shifted right and saturated into [-128, 127]. */
+#define PLANE_SHIFT_ASM(a, sh)                        \
+    "asr %[" a "], %[" a "], %[" sh "]\n\t"         \
+    "ssat %[" a "], #8, %[" a "]\n\t"
+/* Two outputs at o and o + st, o moved past them. */
+#define PLANE_STORE2_ASM(a, b, st)                  \
+    "strb %[" a "], [%[o]]\n\t"                   \
+    "strb %[" b "], [%[o], %[" st "]]\n\t"        \
+    "add %[o], %[o], %[" st "], lsl #1\n\t"
 
 /* plane_quad_full's asm with the filter-row macro ROW (PLANE_ROW4_ASM or PLANE_ROW4_S2_ASM) and the pass's
  * `step` in input bytes, which the first load moves q on by (its later loads are `step` bytes nearer). */
@@ -167,6 +173,56 @@ static inline __attribute__((always_inline)) void plane_quad_full(const int16_t 
     } else {
         PLANE_QUAD_FULL_ASM(PLANE_ROW4_S2_ASM, 16);
     }
+}
+
+/* One filter row of six neighbouring outputs in plane_hex_full's asm: the aligned pairs P0..P3 `at`
+ * bytes past q (two registers: P2 into P0's once P0 is done with, P3 into P1's), the row's weights `kat`
+ * bytes past k. Outputs 2j and 2j + 1 are P_j.(w0, w1) + x_(2j+2) w2 and x_(2j+1) w0 + P_(j+1).(w1, w2). */
+#define PLANE_ROW6_ASM(at, kat, f0, f1, f2, f3, f4, f5)         \
+    "ldr %[xa], [%[q], #" PLANE_AT(at) "]\n\t"                 \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 4) "]\n\t"             \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"               \
+    "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"           \
+    "smlad %[a0], %[xa], %[w01], %[" f0 "]\n\t"             \
+    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                   \
+    "smlatb %[a1], %[xa], %[w01], %[" f1 "]\n\t"            \
+    "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                    \
+    "ldr %[xa], [%[q], #" PLANE_AT(at + 8) "]\n\t"             \
+    "smlad %[a2], %[xb], %[w01], %[" f2 "]\n\t"             \
+    "smlabt %[a2], %[xa], %[w12], %[a2]\n\t"                   \
+    "smlatb %[a3], %[xb], %[w01], %[" f3 "]\n\t"            \
+    "smlad %[a3], %[xa], %[w12], %[a3]\n\t"                    \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 12) "]\n\t"            \
+    "smlad %[a4], %[xa], %[w01], %[" f4 "]\n\t"             \
+    "smlabt %[a4], %[xb], %[w12], %[a4]\n\t"                   \
+    "smlatb %[a5], %[xa], %[w01], %[" f5 "]\n\t"            \
+    "smlad %[a5], %[xb], %[w12], %[a5]\n\t"
+
+/* The last six outputs of a stride-1 row into [-128, 127] in one pass, q (4-byte aligned) at the first
+ * one's window and o at its output: the weight rows and the scale loaded once for six outputs (about
+ * 106 cycles, against 143 for a quad and a pair). Fourteen registers: six sums, two of values, two of
+ * weights, q, k, o and the bias, whose register (the first row adds to it) is then the scratch. */
+static inline __attribute__((always_inline)) void plane_hex_full(const int16_t *q, plane_rows k, int32_t bias,
+                                                                  int8_t *o)
+{
+    int32_t a0, a1, a2, a3, a4, a5, xa, xb, w01, w12;
+    __asm volatile(PLANE_ROW6_ASM(0, 0, "b", "b", "b", "b", "b", "b")
+          PLANE_ROW6_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")
+          PLANE_ROW6_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")
+          PLANE_SCALE_LOAD_ASM("w01", "w12", "xa", "xb")
+          PLANE_ROUND_ASM("a0", "w01", "w12", "b") PLANE_ROUND_ASM("a1", "w01", "w12", "b")
+          PLANE_ROUND_ASM("a2", "w01", "w12", "b") PLANE_ROUND_ASM("a3", "w01", "w12", "b")
+          PLANE_ROUND_ASM("a4", "w01", "w12", "b") PLANE_ROUND_ASM("a5", "w01", "w12", "b")
+          PLANE_SHIFT_ASM("a0", "xa") PLANE_SHIFT_ASM("a1", "xa") PLANE_SHIFT_ASM("a2", "xa")
+          PLANE_SHIFT_ASM("a3", "xa") PLANE_SHIFT_ASM("a4", "xa") PLANE_SHIFT_ASM("a5", "xa")
+          PLANE_STORE2_ASM("a0", "a1", "xb") PLANE_STORE2_ASM("a2", "a3", "xb")
+          "strb %[a4], [%[o]]\n\t"
+          "strb %[a5], [%[o], %[xb]]"
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
+            [xa] "=&r"(xa), [xb] "=&r"(xb), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(o), [b] "+r"(bias)
+          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const plane_weight_row(*)[3])k)
+          : "memory");
 }
 
 /* The 3x3 window of one output, q (4-byte aligned) at its top left (C: only an odd row's last output). */
@@ -217,15 +273,16 @@ static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32
     }
 }
 
-/* One output row of the channel from its 3 padded input rows at q, four outputs a pass, then the
- * last 2 and 1, their windows `stride` values apart; o steps k->step bytes an output. Each accumulator
- * starts at twice the bias with the offset folded in (s->bias2) and sums doubled weights. */
+/* One output row of the channel from its 3 padded input rows at q, four outputs a pass (s->quads), then
+ * the last 2 and 1 (s->tail), or the last 6 in one pass (tail PLANE_TAIL_HEX); the windows `stride`
+ * values apart, o stepping k->step bytes an output. Each accumulator starts at twice the bias with the
+ * offset folded in (s->bias2) and sums doubled weights. */
 static inline __attribute__((always_inline)) void plane_output_row(const int16_t *q, plane_rows k,
                                                                     const plane_requant *s, int8_t *o,
                                                                     const int full, const int stride)
 {
-    const int32_t c = k->step, bias2 = s->bias2, lo = s->lo, hi = s->hi, out_w = s->out_w;
-    for (int32_t quads = out_w >> 2; quads > 0; --quads) {
+    const int32_t c = k->step, bias2 = s->bias2, lo = s->lo, hi = s->hi, tail = s->tail;
+    for (int32_t quads = s->quads; quads > 0; --quads) {
         int32_t a[4];
         if (full) {
             plane_quad_full(&q, k, bias2, &o, stride);
@@ -240,7 +297,11 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
         plane_store2(a[2], a[3], k, o + 2 * c, lo, hi, full);
         q += 4 * stride, o += 4 * c;
     }
-    if (out_w & 2) {
+    if (full && stride == 1 && tail == PLANE_TAIL_HEX) {
+        plane_hex_full(q, k, bias2, o);
+        return;
+    }
+    if (tail & 2) {
         int32_t a0 = bias2, a1 = bias2;
         if (stride == 1) {
             plane_pair(q, k, &a0, &a1);
@@ -250,7 +311,7 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
         plane_store2(a0, a1, k, o, lo, hi, full);
         q += 2 * stride, o += 2 * c;
     }
-    if (out_w & 1) {
+    if (tail & 1) {
         *o = tc_shift_clamp(tc_smmulr(plane_one(q, k, bias2), k->multiplier), k->round, k->right, lo, hi, full);
     }
 }

@@ -198,31 +198,41 @@ static inline __attribute__((always_inline)) void plane_quad_full(const int16_t 
     "smlatb %[a5], %[xa], %[w01], %[" f5 "]\n\t"            \
     "smlad %[a5], %[xb], %[w12], %[a5]\n\t"
 
+/* plane_hex_full's asm, for the rows `row` bytes apart. */
+#define PLANE_HEX_FULL_ASM(row)                                                                               \
+    __asm volatile(PLANE_ROW6_ASM(0, 0, "b", "b", "b", "b", "b", "b")                                        \
+                   PLANE_ROW6_ASM(row, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")                   \
+                   PLANE_ROW6_ASM(2 * (row), 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")          \
+                   PLANE_SCALE_LOAD_ASM("w01", "w12", "xa", "xb")                                               \
+                   PLANE_ROUND_ASM("a0", "w01", "w12", "b") PLANE_ROUND_ASM("a1", "w01", "w12", "b")            \
+                   PLANE_ROUND_ASM("a2", "w01", "w12", "b") PLANE_ROUND_ASM("a3", "w01", "w12", "b")            \
+                   PLANE_ROUND_ASM("a4", "w01", "w12", "b") PLANE_ROUND_ASM("a5", "w01", "w12", "b")            \
+                   PLANE_SHIFT_ASM("a0", "xa") PLANE_SHIFT_ASM("a1", "xa") PLANE_SHIFT_ASM("a2", "xa")          \
+                   PLANE_SHIFT_ASM("a3", "xa") PLANE_SHIFT_ASM("a4", "xa") PLANE_SHIFT_ASM("a5", "xa")          \
+                   PLANE_STORE2_ASM("a0", "a1", "xb") PLANE_STORE2_ASM("a2", "a3", "xb")                        \
+                   "strb %[a4], [%[o]]\n\t"                                                                    \
+                   "strb %[a5], [%[o], %[xb]]"                                                                  \
+                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4),            \
+                     [a5] "=&r"(a5), [xa] "=&r"(xa), [xb] "=&r"(xb), [w01] "=&r"(w01), [w12] "=&r"(w12),        \
+                     [o] "+r"(o), [b] "+r"(bias)                                                                \
+                   : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * (row) / 2])q),                         \
+                     "m"(*(const plane_weight_row(*)[3])k)                                                      \
+                   : "memory")
+
 /* The last six outputs of a stride-1 row into [-128, 127] in one pass, q (4-byte aligned) at the first
- * one's window and o at its output: the weight rows and the scale loaded once for six outputs (about
- * 106 cycles, against 143 for a quad and a pair). Fourteen registers: six sums, two of values, two of
+ * one's window and o at its output, the rows of the ring, or of a small plane when `small`
+ * (PLANE_SMALL_ROW_BYTES apart): the weight rows and the scale loaded once for six outputs (about 106
+ * cycles, against 143 for a quad and a pair). Fourteen registers: six sums, two of values, two of
  * weights, q, k, o and the bias, whose register (the first row adds to it) is then the scratch. */
 static inline __attribute__((always_inline)) void plane_hex_full(const int16_t *q, plane_rows k, int32_t bias,
-                                                                  int8_t *o)
+                                                                  int8_t *o, const int small)
 {
     int32_t a0, a1, a2, a3, a4, a5, xa, xb, w01, w12;
-    __asm volatile(PLANE_ROW6_ASM(0, 0, "b", "b", "b", "b", "b", "b")
-          PLANE_ROW6_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")
-          PLANE_ROW6_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")
-          PLANE_SCALE_LOAD_ASM("w01", "w12", "xa", "xb")
-          PLANE_ROUND_ASM("a0", "w01", "w12", "b") PLANE_ROUND_ASM("a1", "w01", "w12", "b")
-          PLANE_ROUND_ASM("a2", "w01", "w12", "b") PLANE_ROUND_ASM("a3", "w01", "w12", "b")
-          PLANE_ROUND_ASM("a4", "w01", "w12", "b") PLANE_ROUND_ASM("a5", "w01", "w12", "b")
-          PLANE_SHIFT_ASM("a0", "xa") PLANE_SHIFT_ASM("a1", "xa") PLANE_SHIFT_ASM("a2", "xa")
-          PLANE_SHIFT_ASM("a3", "xa") PLANE_SHIFT_ASM("a4", "xa") PLANE_SHIFT_ASM("a5", "xa")
-          PLANE_STORE2_ASM("a0", "a1", "xb") PLANE_STORE2_ASM("a2", "a3", "xb")
-          "strb %[a4], [%[o]]\n\t"
-          "strb %[a5], [%[o], %[xb]]"
-          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5),
-            [xa] "=&r"(xa), [xb] "=&r"(xb), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(o), [b] "+r"(bias)
-          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
-            "m"(*(const plane_weight_row(*)[3])k)
-          : "memory");
+    if (small) {
+        PLANE_HEX_FULL_ASM(PLANE_SMALL_ROW_BYTES);
+    } else {
+        PLANE_HEX_FULL_ASM(PLANE_ROW_BYTES);
+    }
 }
 
 /* The 3x3 window of one output, q (4-byte aligned) at its top left (C: only an odd row's last output). */
@@ -298,7 +308,7 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
         q += 4 * stride, o += 4 * c;
     }
     if (full && stride == 1 && tail == PLANE_TAIL_HEX) {
-        plane_hex_full(q, k, bias2, o);
+        plane_hex_full(q, k, bias2, o, 0);
         return;
     }
     if (tail & 2) {
@@ -326,4 +336,12 @@ PLANE_ROW_FN(tc_plane_row_s1_full, 1, 1)
 PLANE_ROW_FN(tc_plane_row_s1, 0, 1)
 PLANE_ROW_FN(tc_plane_row_s2_full, 1, 2)
 PLANE_ROW_FN(tc_plane_row_s2, 0, 2)
+
+void tc_plane_small_rows(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o, int32_t rows,
+                         int32_t row_step)
+{
+    for (; rows > 0; --rows, q += PLANE_SMALL_ROW_BYTES / 2, o += row_step) {
+        plane_hex_full(q, k, s->bias2, o, 1);
+    }
+}
 #endif

@@ -42,18 +42,23 @@ static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, p
 #define PLANE_Q(at) "[%[q], #" PLANE_AT(at) "]"
 #define PLANE_Q_PAST(step) "[%[q]], #" PLANE_AT(step)
 
-/* One filter row of four neighbouring outputs in plane_quad's asm: the aligned pairs A, B at q0 and C
- * `at` + 8 bytes past q, the row's weights `kat` bytes past k, loaded back to back (each load after the
- * first pipelines: 6 cycles for the 5 words, against 8 as two LDRDs and an LDR); each output's first
- * multiply adds to its accumulator, or in the first row to the bias (`from` = "b"). */
-#define PLANE_ROW4_ASM(q0, at, kat, from0, from1, from2, from3) \
+/* The start of a filter row of four outputs in plane_quad's asm: the input pairs P0, P1, P2 from q0 on
+ * (P1 and P2 `at` + 4 and + 8 bytes past q) and the row's weights `kat` bytes past k, loaded back to back
+ * (each load after the first pipelines: 6 cycles for the 5 words, against 8 as two LDRDs and an LDR), and
+ * output 0's P0.(w0, w1) + x2 w2, added to its sum or in the first row to the bias (`from0` = "b"). */
+#define PLANE_ROW4_START_ASM(q0, at, kat, from0)               \
     "ldr %[xa], " q0 "\n\t"                                      \
     "ldr %[xb], [%[q], #" PLANE_AT(at + 4) "]\n\t"              \
     "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
     "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"                \
     "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"            \
     "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
-    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                    \
+    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"
+
+/* One filter row of four neighbouring outputs in plane_quad's asm (PLANE_ROW4_START_ASM, then outputs
+ * 1..3: x1 w0 + P1.(w1, w2), P1.(w0, w1) + x4 w2 and x3 w0 + P2.(w1, w2)). */
+#define PLANE_ROW4_ASM(q0, at, kat, from0, from1, from2, from3) \
+    PLANE_ROW4_START_ASM(q0, at, kat, from0)                     \
     "smlatb %[a1], %[xa], %[w01], %[" from1 "]\n\t"             \
     "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                     \
     "smlad %[a2], %[xb], %[w01], %[" from2 "]\n\t"              \
@@ -61,34 +66,12 @@ static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, p
     "smlatb %[a3], %[xb], %[w01], %[" from3 "]\n\t"             \
     "smlad %[a3], %[xc], %[w12], %[a3]\n\t"
 
-/* a[0..3] = bias plus the 3x3 windows of four neighbouring outputs, q (4-byte aligned) at the first
- * one's top left: 24 multiplies, 6 input and 3 weight loads. */
-static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t bias,
-                                                              int32_t a[4])
-{
-    int32_t xa, xb, xc, w01, w12;
-    __asm(PLANE_ROW4_ASM(PLANE_Q(0), 0, 0, "b", "b", "b", "b")
-          PLANE_ROW4_ASM(PLANE_Q(PLANE_ROW_BYTES), PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-          PLANE_ROW4_ASM(PLANE_Q(2 * PLANE_ROW_BYTES), 2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2",
-                         "a3")
-          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
-            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12)
-          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
-            "m"(*(const plane_weight_row(*)[3])k));
-}
-
-/* One filter row of four outputs two values apart in plane_quad_s2's asm: the aligned pairs P0, P1 at
- * q0 and P2..P4 `at` + 8 bytes past q on (three registers: each pair is dead after its second output),
- * the row's weights `kat` bytes past k, the loads two runs back to back (9 cycles, against 11 as LDRDs).
- * Output j is P_j.(w0, w1) + x_(2j+2) w2, with P_j = (x_2j, x_(2j+1)). */
+/* One filter row of four outputs two values apart in plane_quad's asm at stride 2 (PLANE_ROW4_START_ASM,
+ * then P3 and P4 `at` + 12 and + 16 bytes past q into the registers of P0 and P1, dead after their
+ * outputs: 9 load cycles, against 11 as LDRDs). Output j is P_j.(w0, w1) + x_(2j+2) w2, with
+ * P_j = (x_2j, x_(2j+1)). */
 #define PLANE_ROW4_S2_ASM(q0, at, kat, from0, from1, from2, from3) \
-    "ldr %[xa], " q0 "\n\t"                                         \
-    "ldr %[xb], [%[q], #" PLANE_AT(at + 4) "]\n\t"                 \
-    "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"                 \
-    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"                   \
-    "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"               \
-    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"                 \
-    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                       \
+    PLANE_ROW4_START_ASM(q0, at, kat, from0)                        \
     "smlad %[a1], %[xb], %[w01], %[" from1 "]\n\t"                 \
     "smlabt %[a1], %[xc], %[w12], %[a1]\n\t"                       \
     "ldr %[xa], [%[q], #" PLANE_AT(at + 12) "]\n\t"                \
@@ -98,20 +81,27 @@ static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, p
     "smlad %[a3], %[xa], %[w01], %[" from3 "]\n\t"                 \
     "smlabt %[a3], %[xb], %[w12], %[a3]\n\t"
 
-/* plane_quad for stride 2: the windows of four outputs start 2 values apart; 24 multiplies, 9 input
- * and 3 weight loads. */
-static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q, plane_rows k, int32_t bias,
-                                                                 int32_t a[4])
+/* plane_quad's asm with the filter-row macro ROW (PLANE_ROW4_ASM or PLANE_ROW4_S2_ASM). */
+#define PLANE_QUAD_ASM(ROW)                                                                                   \
+    __asm(ROW(PLANE_Q(0), 0, 0, "b", "b", "b", "b")                                                          \
+          ROW(PLANE_Q(PLANE_ROW_BYTES), PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")           \
+          ROW(PLANE_Q(2 * PLANE_ROW_BYTES), 2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3") \
+          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa),            \
+            [xb] "=&r"(xb), [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12)                                \
+          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),          \
+            "m"(*(const plane_weight_row(*)[3])k))
+
+/* a[0..3] = bias plus the 3x3 windows of four outputs `stride` values apart, q (4-byte aligned) at the
+ * first one's top left: 24 multiplies, 9 (stride 1) or 15 input and 6 weight loads. */
+static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t bias,
+                                                              int32_t a[4], const int stride)
 {
     int32_t xa, xb, xc, w01, w12;
-    __asm(PLANE_ROW4_S2_ASM(PLANE_Q(0), 0, 0, "b", "b", "b", "b")
-          PLANE_ROW4_S2_ASM(PLANE_Q(PLANE_ROW_BYTES), PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")
-          PLANE_ROW4_S2_ASM(PLANE_Q(2 * PLANE_ROW_BYTES), 2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1",
-                            "a2", "a3")
-          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa), [xb] "=&r"(xb),
-            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12)
-          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
-            "m"(*(const plane_weight_row(*)[3])k));
+    if (stride == 1) {
+        PLANE_QUAD_ASM(PLANE_ROW4_ASM);
+    } else {
+        PLANE_QUAD_ASM(PLANE_ROW4_S2_ASM);
+    }
 }
 
 /* The four sums a0..a3 (doubled, with the bias) requantised into [-128, 127] in the quad's asm (as
@@ -160,7 +150,7 @@ static inline __attribute__((always_inline)) void plane_quad_s2(const int16_t *q
             "m"(*(const plane_weight_row(*)[3])k)                                                        \
           : "memory")
 
-/* plane_quad (or plane_quad_s2) into [-128, 127], the four outputs requantised and stored in the asm
+/* plane_quad into [-128, 127], the four outputs requantised and stored in the asm
  * (PLANE_REQUANT4_ASM), q and o moved past them. In C, gcc keeps 14 values live across the pass and
  * reloads the scale, the step and the output addresses from the stack, or after every byte store (stride
  * 1: 76 instructions a pass against 56 here, the bias from a register and the scale beside the weights). */
@@ -298,11 +288,7 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
             plane_quad_full(&q, k, bias2, &o, stride);
             continue;
         }
-        if (stride == 1) {
-            plane_quad(q, k, bias2, a);
-        } else {
-            plane_quad_s2(q, k, bias2, a);
-        }
+        plane_quad(q, k, bias2, a, stride);
         plane_store2(a[0], a[1], k, o, lo, hi, full);
         plane_store2(a[2], a[3], k, o + 2 * c, lo, hi, full);
         q += 4 * stride, o += 4 * c;

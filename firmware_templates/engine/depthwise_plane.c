@@ -209,6 +209,7 @@ static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t 
               : "memory");
     }
     if (n & 1) {
+        __asm volatile(""); /* a branch round the last pixel: gcc's IT block costs its loads when skipped */
         dst[0] = src[0];
         dst[PLANE_RING_VALUES] = src[1];
     }
@@ -390,8 +391,8 @@ void tc_depthwise_plane_s8(const int8_t *input, const tc_dims *in, const int8_t 
     const plane_layer layer = {input, weights, output, in, out, &g, p, rows, offset, stride, output_row};
     const int small = full && stride == 1 && g.out_cols == 6
                       && (g.out_rows + 2) * PLANE_SMALL_ROW_BYTES <= PLANE_RING_BYTES;
-    if (small) { /* the padding the copies leave: all of both channels' planes */
-        plane_fill(rows, -offset, 2 * PLANE_RING_VALUES);
+    for (int32_t j = 0; j < 2 && small; ++j) { /* the padding the copies leave: both channels' planes */
+        plane_fill(rows + j * PLANE_RING_VALUES, -offset, (g.out_rows + 2) * (PLANE_SMALL_ROW_BYTES / 2));
     }
     for (int32_t r = 0; r < 6 && !small; ++r) { /* the padding the copies leave: as far as the windows reach */
         plane_fill(rows + r * PLANE_ROW_VALUES, -offset, plane_row_length(g.out_cols, stride));

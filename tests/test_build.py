@@ -136,8 +136,9 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     # beside the weights: 16 kB of golden self-test data, the kernels with their DSP paths (issue 16's first-layer,
     # pooling, MEAN, depthwise-plane, int16-weight and banded deep-window paths among them), runner mode; the
     # asm loops that requantise in registers (window, pointwise, depthwise, FC chunks) add 6.1 kB to session 8's
-    # 59.1 kB (65,224 B measured)
-    assert weights < firmware["text_bytes"] < weights + 67_000
+    # 59.1 kB (65,224 B measured); the depthwise plane's six-output pass, small planes and STRD copies 2.5 kB
+    # (69,464 B measured)
+    assert weights < firmware["text_bytes"] < weights + 70_000
 
 
 def test_firmware_project_builds_alone_with_its_makefile(default_build, tmp_path):

@@ -15,8 +15,10 @@
  * rows costs more than the plane saves. A plane of fewer than PLANE_MIN_OUTPUTS outputs goes to
  * depthwise_conv2d.c too: the plane's cost per channel and row (the weight pairs, the scale, the
  * ring's upkeep, the calls and spills around each row's passes) is more than the general path's
- * dearer outputs save on small planes (3x3, 8 channels: 7.9 against 5.9 per MAC). The output rows'
- * passes are in depthwise_plane_rows.c. */
+ * dearer outputs save on small planes (3x3, 8 channels: 7.9 against 5.9 per MAC). Rows of 6 outputs into
+ * [-128, 127] at stride 1 skip the ring: a channel pair's whole padded plane is copied at once and each
+ * channel's rows run in one call (plane_small_channels_at). The output rows' passes are in
+ * depthwise_plane_rows.c. */
 #include "depthwise_plane.h"
 
 #if TC_DSP

@@ -558,6 +558,7 @@ def _plane_cases(rng) -> list:
         *_small_plane_cases(rng),
         *_plane_quads_requantised_cases(rng),
         *_plane_pairs_cases(rng),
+        *_plane_hex_cases(np.random.default_rng(20261211)),
     ]
 
 
@@ -628,6 +629,51 @@ def _plane_quads_requantised_cases(rng) -> list:
                                   name="dw quads 9x15x3 s1 same")),
         in_place(full_range(depthwise_case(rng, 25, 5, 8, 1, 3, 3, padding="same", zero_point=-128,
                                            name="dw quads 25x5x8 s1 same (rows: in place)"))),
+    ]
+
+
+def _plane_hex_cases(rng) -> list:
+    """The plane path's last six outputs of a stride-1 row into [-128, 127] in one pass (plane_hex_full, rows of
+    2 mod 4 outputs from 6 on): MobileNet's 6x6 planes, rows of 10 and 14 (quads before it), SAME and VALID,
+    explicit padding on each side, by rows and by columns, in place, 1, 2, 3, 5, 8, 17 and 32 channels, zero
+    points -128 and 0, misaligned buffers; rows of 6 as small planes (plane_small_channels_at: each channel's
+    padded plane whole, up to 48 rows, in place too) and one row more on the ring; beside them the same 6x6
+    layer clamped to [-60, 70] (a quad and a pair), rows of 8 (two quads), a stride-2 row of 14 and a 6x6
+    plane dilated by 2 (the general path)."""
+    return [
+        full_range(depthwise_case(rng, 6, 6, 32, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw hex 6x6x32 s1 same")),
+        _narrow(depthwise_case(rng, 6, 6, 32, 1, 3, 3, padding="same", zero_point=-128,
+                               name="dw hex 6x6x32 s1 same")),
+        full_range(depthwise_case(rng, 8, 8, 32, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw hex 8x8x32 s1 same (two quads a row)")),
+        full_range(depthwise_case(rng, 6, 6, 1, 1, 3, 3, padding="same", zero_point=0, name="dw hex 6x6x1 s1 same")),
+        full_range(depthwise_case(rng, 9, 10, 17, 1, 3, 3, padding="same", misalign=(1, 3),
+                                  name="dw hex 9x10x17 s1 same")),
+        full_range(depthwise_case(rng, 7, 14, 3, 1, 3, 3, padding="same", zero_point=-128,
+                                  name="dw hex 7x14x3 s1 same")),
+        full_range(depthwise_case(rng, 8, 8, 2, 1, 3, 3, padding="valid", zero_point=0, name="dw hex 8x8x2 s1 valid")),
+        full_range(depthwise_case(rng, 7, 6, 8, 1, 3, 3, padding=(2, 1, 0, 2), name="dw hex 7x6x8 s1 top and right")),
+        full_range(depthwise_case(rng, 6, 6, 5, 1, 3, 3, padding=(0, 2, 2, 0), zero_point=-128,
+                                  name="dw hex 6x6x5 s1 bottom and left")),
+        full_range(depthwise_case(rng, 10, 6, 3, 1, 3, 3, padding="same", misalign=(2, 1),
+                                  name="dw hex 10x6x3 s1 same (by columns)")),
+        in_place(full_range(depthwise_case(rng, 6, 10, 5, 1, 3, 3, padding="same", zero_point=0,
+                                           name="dw hex 6x10x5 s1 same (in place)"))),
+        full_range(depthwise_case(rng, 5, 28, 16, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                                  name="dw hex 5x28x16 s2 same (a quad and a pair, stride 2)")),
+        full_range(depthwise_case(rng, 10, 10, 4, 1, 3, 3, dilation=2, padding="same",
+                                  name="dw hex 10x10x4 s1 same dilation 2 (the general path)")),
+        in_place(full_range(depthwise_case(rng, 46, 6, 2, 1, 3, 3, padding="same", zero_point=-128,
+                                           name="dw hex 46x6x2 s1 same (a small plane of 48 rows)"))),
+        in_place(full_range(depthwise_case(rng, 47, 6, 2, 1, 3, 3, padding="same", zero_point=-128,
+                                           name="dw hex 47x6x2 s1 same (too tall for a small plane)"))),
+        in_place(full_range(depthwise_case(rng, 47, 8, 2, 1, 3, 3, padding="same", zero_point=-128,
+                                           name="dw hex 47x8x2 s1 same (two quads a row)"))),
+        in_place(full_range(depthwise_case(rng, 9, 8, 3, 1, 3, 3, padding="valid", zero_point=0,
+                                           name="dw hex 9x8x3 s1 valid (a small plane)"))),
+        full_range(depthwise_case(rng, 6, 6, 17, 1, 3, 3, padding="same", misalign=(3, 1),
+                                  name="dw hex 6x6x17 s1 same (a small plane)")),
     ]
 
 
@@ -1122,6 +1168,26 @@ def test_depthwise_plane_quads_requantise_in_registers(runs, fused, most):
     per_mac = _m4_per_mac(runs)
     full, clamped = per_mac[f"{fused}, full range"], per_mac[f"{fused}, range [-60, 70]"]
     assert full < clamped * most, f"{full:.2f} vs {clamped:.2f} instructions per MAC"
+
+
+def test_depthwise_plane_takes_six_outputs_a_pass(runs):
+    """Rows of 6 outputs into [-128, 127] walked by the ring (plane_hex_full: six outputs in one pass; 47 rows,
+    too many for a small plane) cost per MAC under 1.05 times rows of 8 in two quads (2.95 against 3.01),
+    where a quad and a pair cost 1.13 times."""
+    per_mac = _m4_per_mac(runs)
+    hexes = next(v for name, v in per_mac.items() if name.startswith("dw hex 47x6x2 s1 same (too tall"))
+    quads = next(v for name, v in per_mac.items() if name.startswith("dw hex 47x8x2 s1 same (two quads"))
+    assert hexes < quads * 1.05, f"{hexes:.2f} vs {quads:.2f} instructions per MAC"
+
+
+def test_depthwise_small_planes_are_copied_whole(runs):
+    """A 6x6 plane into [-128, 127] (plane_small_channels_at: each channel's padded plane copied at once, its
+    rows in one call) costs per MAC under 1.04 times an 8x8 one on the ring (3.31 against 3.37), where the
+    ring's copy and call a row cost 1.09 times."""
+    per_mac = _m4_per_mac(runs)
+    small = per_mac["dw hex 6x6x32 s1 same, full range"]
+    ring = per_mac["dw hex 8x8x32 s1 same (two quads a row), full range"]
+    assert small < ring * 1.04, f"{small:.2f} vs {ring:.2f} instructions per MAC"
 
 
 def test_depthwise_plane_copies_channel_pairs(runs):

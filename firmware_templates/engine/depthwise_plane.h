@@ -1,0 +1,58 @@
+/* What depthwise_plane.c and depthwise_plane_rows.c share (private to them): the ring of padded rows,
+ * a channel's weight rows and requantisation, and the output-row functions. */
+#ifndef DEPTHWISE_PLANE_H
+#define DEPTHWISE_PLANE_H
+
+#include "tinyctl_dsp.h"
+
+#if TC_DSP
+#define PLANE_ROW_BYTES 256 /* a padded row: int16 values for output rows of up to 126 pixels */
+#define PLANE_ROW_VALUES (PLANE_ROW_BYTES / 2)
+#define PLANE_RING_BYTES (3 * PLANE_ROW_BYTES) /* a channel's ring of 3 rows */
+#define PLANE_RING_VALUES (PLANE_RING_BYTES / 2)
+#define PLANE_SMALL_ROW_BYTES 16 /* a padded row of a small plane: 8 int16 values, for 6 outputs */
+#define PLANE_STR(x) #x
+#define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
+
+/* One row of a channel's weights in the order the asm reads it, doubled (so that the accumulator is
+ * the 2 * acc that tc_smmulr takes): (w0, w1) and (w1, w2), int16 pairs, bottom half first (one LDRD).
+ * An aligned input pair A = (x0, x1) and the next one B = (x2, x3) give both outputs of a pass:
+ * A.(w0, w1) + x2 w2 and x1 w0 + B.(w1, w2), the single products by halfword multiplies (SMLABT,
+ * SMLATB) that pick w2 and w0 out of the pairs. The first 3 rows of a plane_weights also carry the
+ * channel's tc_channel_scale and output step in bytes, so that plane_quad_full's asm finds them at a
+ * fixed offset from whichever row the ring's phase starts at. */
+typedef struct {
+    int32_t w01, w12, multiplier, round, right, step;
+} plane_weight_row;
+#define PLANE_WEIGHT_ROW 24 /* sizeof (plane_weight_row), for the asm */
+
+/* One channel's weight rows for the filter rows 0, 1, 2, 0, 1, so that any 3 consecutive rows are the
+ * filter rotated to a phase of the ring. */
+typedef struct {
+    plane_weight_row row[5];
+} plane_weights;
+
+typedef const plane_weight_row *plane_rows; /* 3 consecutive rows of a plane_weights */
+
+/* What a channel's output rows need besides its weight rows: twice the bias with the offset folded
+ * in, the activation range, and a row's passes of four outputs and its last outputs (tail: 0 to 3, or
+ * PLANE_TAIL_HEX where the last 6 of a stride-1 row into [-128, 127] take one pass). */
+typedef struct {
+    int32_t bias2, lo, hi, quads, tail;
+} plane_requant;
+#define PLANE_TAIL_HEX 6
+
+/* One output row of a channel (plane_output_row), a function for each stride and range, so that its
+ * loop has the registers to itself. */
+typedef void (*plane_row_fn)(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
+void tc_plane_row_s1_full(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
+void tc_plane_row_s1(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
+void tc_plane_row_s2_full(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
+void tc_plane_row_s2(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
+
+/* `rows` output rows of 6 (stride 1, into [-128, 127]) of one channel from its whole padded plane at q,
+ * rows PLANE_SMALL_ROW_BYTES apart, its weight rows in filter order at k; o moves row_step bytes a row. */
+void tc_plane_small_rows(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o, int32_t rows,
+                         int32_t row_step);
+#endif
+#endif

@@ -1,0 +1,333 @@
+/* depthwise_plane.c's output rows: one output row of a channel from its ring of 3 padded int16 rows,
+ * four outputs a pass in asm (stride 1 and 2, requantised in the asm into [-128, 127]), then the
+ * last 2 and 1. */
+#include "depthwise_plane.h"
+
+#if TC_DSP
+/* Two int16 values from any even address (one word load; unaligned ones are fine on these cores). */
+static inline int32_t plane_load(const int16_t *q)
+{
+    int32_t v;
+    memcpy(&v, q, sizeof v);
+    return v;
+}
+
+/* One filter row of two neighbouring outputs in plane_pair's asm: the aligned pairs A, B `at` bytes
+ * past q, the row's weights `kat` bytes past k. */
+#define PLANE_ROW_ASM(at, kat)                                  \
+    "ldrd %[xa], %[xb], [%[q], #" PLANE_AT(at) "]\n\t"          \
+    "ldrd %[w01], %[w12], [%[k], #" PLANE_AT(kat) "]\n\t"       \
+    "smlad %[a0], %[xa], %[w01], %[a0]\n\t"                     \
+    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                    \
+    "smlatb %[a1], %[xa], %[w01], %[a1]\n\t"                    \
+    "smlad %[a1], %[xb], %[w12], %[a1]\n\t"
+
+/* a0 and a1 plus the 3x3 windows of two neighbouring outputs, q (4-byte aligned) at the first one's
+ * top left: 12 multiplies, 3 input and 3 weight loads; in asm, because gcc spills the weights and
+ * the row pointers of the C. */
+static inline __attribute__((always_inline)) void plane_pair(const int16_t *q, plane_rows k, int32_t *a0,
+                                                              int32_t *a1)
+{
+    int32_t xa, xb, w01, w12;
+    __asm(PLANE_ROW_ASM(0, 0)
+          PLANE_ROW_ASM(PLANE_ROW_BYTES, PLANE_WEIGHT_ROW)
+          PLANE_ROW_ASM(2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW)
+          : [a0] "+r"(*a0), [a1] "+r"(*a1), [xa] "=&r"(xa), [xb] "=&r"(xb), [w01] "=&r"(w01), [w12] "=&r"(w12)
+          : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),
+            "m"(*(const plane_weight_row(*)[3])k));
+}
+
+/* The address of the first input pair of a filter row in the quads' asm: `at` bytes past q, or at q,
+ * which then moves on by `step` bytes (the next pass's, in plane_quad_full's first row). */
+#define PLANE_Q(at) "[%[q], #" PLANE_AT(at) "]"
+#define PLANE_Q_PAST(step) "[%[q]], #" PLANE_AT(step)
+
+/* The start of a filter row of four outputs in plane_quad's asm: the input pairs P0, P1, P2 from q0 on
+ * (P1 and P2 `at` + 4 and + 8 bytes past q) and the row's weights `kat` bytes past k, loaded back to back
+ * (each load after the first pipelines: 6 cycles for the 5 words, against 8 as two LDRDs and an LDR), and
+ * output 0's P0.(w0, w1) + x2 w2, added to its sum or in the first row to the bias (`from0` = "b"). */
+#define PLANE_ROW4_START_ASM(q0, at, kat, from0)               \
+    "ldr %[xa], " q0 "\n\t"                                      \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 4) "]\n\t"              \
+    "ldr %[xc], [%[q], #" PLANE_AT(at + 8) "]\n\t"              \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"                \
+    "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"            \
+    "smlad %[a0], %[xa], %[w01], %[" from0 "]\n\t"              \
+    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"
+
+/* One filter row of four neighbouring outputs in plane_quad's asm (PLANE_ROW4_START_ASM, then outputs
+ * 1..3: x1 w0 + P1.(w1, w2), P1.(w0, w1) + x4 w2 and x3 w0 + P2.(w1, w2)). */
+#define PLANE_ROW4_ASM(q0, at, kat, from0, from1, from2, from3) \
+    PLANE_ROW4_START_ASM(q0, at, kat, from0)                     \
+    "smlatb %[a1], %[xa], %[w01], %[" from1 "]\n\t"             \
+    "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                     \
+    "smlad %[a2], %[xb], %[w01], %[" from2 "]\n\t"              \
+    "smlabt %[a2], %[xc], %[w12], %[a2]\n\t"                    \
+    "smlatb %[a3], %[xb], %[w01], %[" from3 "]\n\t"             \
+    "smlad %[a3], %[xc], %[w12], %[a3]\n\t"
+
+/* One filter row of four outputs two values apart in plane_quad's asm at stride 2 (PLANE_ROW4_START_ASM,
+ * then P3 and P4 `at` + 12 and + 16 bytes past q into the registers of P0 and P1, dead after their
+ * outputs: 9 load cycles, against 11 as LDRDs). Output j is P_j.(w0, w1) + x_(2j+2) w2, with
+ * P_j = (x_2j, x_(2j+1)). */
+#define PLANE_ROW4_S2_ASM(q0, at, kat, from0, from1, from2, from3) \
+    PLANE_ROW4_START_ASM(q0, at, kat, from0)                        \
+    "smlad %[a1], %[xb], %[w01], %[" from1 "]\n\t"                 \
+    "smlabt %[a1], %[xc], %[w12], %[a1]\n\t"                       \
+    "ldr %[xa], [%[q], #" PLANE_AT(at + 12) "]\n\t"                \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 16) "]\n\t"                \
+    "smlad %[a2], %[xc], %[w01], %[" from2 "]\n\t"                 \
+    "smlabt %[a2], %[xa], %[w12], %[a2]\n\t"                       \
+    "smlad %[a3], %[xa], %[w01], %[" from3 "]\n\t"                 \
+    "smlabt %[a3], %[xb], %[w12], %[a3]\n\t"
+
+/* plane_quad's asm with the filter-row macro ROW (PLANE_ROW4_ASM or PLANE_ROW4_S2_ASM). */
+#define PLANE_QUAD_ASM(ROW)                                                                                   \
+    __asm(ROW(PLANE_Q(0), 0, 0, "b", "b", "b", "b")                                                          \
+          ROW(PLANE_Q(PLANE_ROW_BYTES), PLANE_ROW_BYTES, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3")           \
+          ROW(PLANE_Q(2 * PLANE_ROW_BYTES), 2 * PLANE_ROW_BYTES, 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3") \
+          : [a0] "=&r"(a[0]), [a1] "=&r"(a[1]), [a2] "=&r"(a[2]), [a3] "=&r"(a[3]), [xa] "=&r"(xa),            \
+            [xb] "=&r"(xb), [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12)                                \
+          : [q] "r"(q), [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES])q),          \
+            "m"(*(const plane_weight_row(*)[3])k))
+
+/* a[0..3] = bias plus the 3x3 windows of four outputs `stride` values apart, q (4-byte aligned) at the
+ * first one's top left: 24 multiplies, 9 (stride 1) or 15 input and 6 weight loads. */
+static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, plane_rows k, int32_t bias,
+                                                              int32_t a[4], const int stride)
+{
+    int32_t xa, xb, xc, w01, w12;
+    if (stride == 1) {
+        PLANE_QUAD_ASM(PLANE_ROW4_ASM);
+    } else {
+        PLANE_QUAD_ASM(PLANE_ROW4_S2_ASM);
+    }
+}
+
+/* The four sums a0..a3 (doubled, with the bias) requantised into [-128, 127] in the quad's asm (as
+ * tc_shift_clamp) and stored k->step bytes apart from o, which moves past them; the registers named
+ * m, rnd, sh, st and t are free for the scale. tc_shift_clamp's x + (x < 0) + round is one SMMLAR
+ * (x + round) and the sum's sign: with a multiplier of 0 or more x has the sum's sign, or is 0, where
+ * (round - 1) >> right and round >> right are both the zero point (right >= 1; tests/test_requant_proof.py). */
+#define PLANE_REQUANT4_ASM(m, rnd, sh, st, t)                                                              \
+    PLANE_SCALE_LOAD_ASM(m, rnd, sh, st)                                                                   \
+    PLANE_ROUND_ASM("a0", m, rnd, t) PLANE_ROUND_ASM("a1", m, rnd, t) PLANE_ROUND_ASM("a2", m, rnd, t)      \
+    PLANE_ROUND_ASM("a3", m, rnd, t)                                                                       \
+    PLANE_SHIFT_ASM("a0", sh) PLANE_SHIFT_ASM("a1", sh) PLANE_SHIFT_ASM("a2", sh) PLANE_SHIFT_ASM("a3", sh) \
+    PLANE_STORE2_ASM("a0", "a1", st) PLANE_STORE2_ASM("a2", "a3", st)
+/* The channel's multiplier, round, right and step into m, rnd, sh and st, back to back (5 cycles). */
+#define PLANE_SCALE_LOAD_ASM(m, rnd, sh, st) \
+    "ldr %[" m "], [%[k], #8]\n\t"          \
+    "ldr %[" rnd "], [%[k], #12]\n\t"       \
+    "ldr %[" sh "], [%[k], #16]\n\t"        \
+    "ldr %[" st "], [%[k], #20]\n\t"
+/* The sum in register a, times the multiplier, rounded and its sign added (t: scratch). */
+#define PLANE_ROUND_ASM(a, m, rnd, t)                     \
+    "smmlar %[" t "], %[" a "], %[" m "], %[" rnd "]\n\t" \
+    "add %[" a "], %[" t "], %[" a "], asr #31\n\t"
+/* ... then shifted right and saturated into [-128, 127]. */
+#define PLANE_SHIFT_ASM(a, sh)                        \
+    "asr %[" a "], %[" a "], %[" sh "]\n\t"         \
+    "ssat %[" a "], #8, %[" a "]\n\t"
+/* Two outputs at o and o + st, o moved past them. */
+#define PLANE_STORE2_ASM(a, b, st)                  \
+    "strb %[" a "], [%[o]]\n\t"                   \
+    "strb %[" b "], [%[o], %[" st "]]\n\t"        \
+    "add %[o], %[o], %[" st "], lsl #1\n\t"
+
+/* plane_quad_full's asm with the filter-row macro ROW (PLANE_ROW4_ASM or PLANE_ROW4_S2_ASM) and the pass's
+ * `step` in input bytes, which the first load moves q on by (its later loads are `step` bytes nearer). */
+#define PLANE_QUAD_FULL_ASM(ROW, step)                                                                    \
+    __asm(ROW(PLANE_Q_PAST(step), -step, 0, "b", "b", "b", "b")                                         \
+          ROW(PLANE_Q(PLANE_ROW_BYTES - step), PLANE_ROW_BYTES - step, PLANE_WEIGHT_ROW, "a0", "a1", "a2",  \
+              "a3")                                                                                       \
+          ROW(PLANE_Q(2 * PLANE_ROW_BYTES - step), 2 * PLANE_ROW_BYTES - step, 2 * PLANE_WEIGHT_ROW, "a0",  \
+              "a1", "a2", "a3")                                                                           \
+          PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "xc")                                             \
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xa] "=&r"(xa), [xb] "=&r"(xb), \
+            [xc] "=&r"(xc), [w01] "=&r"(w01), [w12] "=&r"(w12), [o] "+r"(*o), [q] "+r"(*q)                 \
+          : [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES]) * q),                  \
+            "m"(*(const plane_weight_row(*)[3])k)                                                        \
+          : "memory")
+
+/* plane_quad into [-128, 127], the four outputs requantised and stored in the asm
+ * (PLANE_REQUANT4_ASM), q and o moved past them. In C, gcc keeps 14 values live across the pass and
+ * reloads the scale, the step and the output addresses from the stack, or after every byte store (stride
+ * 1: 76 instructions a pass against 56 here, the bias from a register and the scale beside the weights). */
+static inline __attribute__((always_inline)) void plane_quad_full(const int16_t **q, plane_rows k, int32_t bias,
+                                                                   int8_t **o, const int stride)
+{
+    int32_t a0, a1, a2, a3, xa, xb, xc, w01, w12;
+    if (stride == 1) {
+        PLANE_QUAD_FULL_ASM(PLANE_ROW4_ASM, 8);
+    } else {
+        PLANE_QUAD_FULL_ASM(PLANE_ROW4_S2_ASM, 16);
+    }
+}
+
+/* One filter row of six neighbouring outputs in plane_hex_full's asm: the aligned pairs P0..P3 `at`
+ * bytes past q (two registers: P2 into P0's once P0 is done with, P3 into P1's), the row's weights `kat`
+ * bytes past k. Outputs 2j and 2j + 1 are P_j.(w0, w1) + x_(2j+2) w2 and x_(2j+1) w0 + P_(j+1).(w1, w2). */
+#define PLANE_ROW6_ASM(at, kat, f0, f1, f2, f3, f4, f5)         \
+    "ldr %[xa], [%[q], #" PLANE_AT(at) "]\n\t"                 \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 4) "]\n\t"             \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"               \
+    "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"           \
+    "smlad %[a0], %[xa], %[w01], %[" f0 "]\n\t"             \
+    "smlabt %[a0], %[xb], %[w12], %[a0]\n\t"                   \
+    "smlatb %[a1], %[xa], %[w01], %[" f1 "]\n\t"            \
+    "smlad %[a1], %[xb], %[w12], %[a1]\n\t"                    \
+    "ldr %[xa], [%[q], #" PLANE_AT(at + 8) "]\n\t"             \
+    "smlad %[a2], %[xb], %[w01], %[" f2 "]\n\t"             \
+    "smlabt %[a2], %[xa], %[w12], %[a2]\n\t"                   \
+    "smlatb %[a3], %[xb], %[w01], %[" f3 "]\n\t"            \
+    "smlad %[a3], %[xa], %[w12], %[a3]\n\t"                    \
+    "ldr %[xb], [%[q], #" PLANE_AT(at + 12) "]\n\t"            \
+    "smlad %[a4], %[xa], %[w01], %[" f4 "]\n\t"             \
+    "smlabt %[a4], %[xb], %[w12], %[a4]\n\t"                   \
+    "smlatb %[a5], %[xa], %[w01], %[" f5 "]\n\t"            \
+    "smlad %[a5], %[xb], %[w12], %[a5]\n\t"
+
+/* plane_hex_full's asm, for the rows `row` bytes apart. */
+#define PLANE_HEX_FULL_ASM(row)                                                                               \
+    __asm volatile(PLANE_ROW6_ASM(0, 0, "b", "b", "b", "b", "b", "b")                                        \
+                   PLANE_ROW6_ASM(row, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")                   \
+                   PLANE_ROW6_ASM(2 * (row), 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")          \
+                   PLANE_SCALE_LOAD_ASM("w01", "w12", "xa", "xb")                                               \
+                   PLANE_ROUND_ASM("a0", "w01", "w12", "b") PLANE_ROUND_ASM("a1", "w01", "w12", "b")            \
+                   PLANE_ROUND_ASM("a2", "w01", "w12", "b") PLANE_ROUND_ASM("a3", "w01", "w12", "b")            \
+                   PLANE_ROUND_ASM("a4", "w01", "w12", "b") PLANE_ROUND_ASM("a5", "w01", "w12", "b")            \
+                   PLANE_SHIFT_ASM("a0", "xa") PLANE_SHIFT_ASM("a1", "xa") PLANE_SHIFT_ASM("a2", "xa")          \
+                   PLANE_SHIFT_ASM("a3", "xa") PLANE_SHIFT_ASM("a4", "xa") PLANE_SHIFT_ASM("a5", "xa")          \
+                   PLANE_STORE2_ASM("a0", "a1", "xb") PLANE_STORE2_ASM("a2", "a3", "xb")                        \
+                   "strb %[a4], [%[o]]\n\t"                                                                    \
+                   "strb %[a5], [%[o], %[xb]]"                                                                  \
+                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4),            \
+                     [a5] "=&r"(a5), [xa] "=&r"(xa), [xb] "=&r"(xb), [w01] "=&r"(w01), [w12] "=&r"(w12),        \
+                     [o] "+r"(o), [b] "+r"(bias)                                                                \
+                   : [q] "r"(q), [k] "r"(k), "m"(*(const int16_t(*)[3 * (row) / 2])q),                         \
+                     "m"(*(const plane_weight_row(*)[3])k)                                                      \
+                   : "memory")
+
+/* The last six outputs of a stride-1 row into [-128, 127] in one pass, q (4-byte aligned) at the first
+ * one's window and o at its output, the rows of the ring, or of a small plane when `small`
+ * (PLANE_SMALL_ROW_BYTES apart): the weight rows and the scale loaded once for six outputs (about 106
+ * cycles, against 143 for a quad and a pair). Fourteen registers: six sums, two of values, two of
+ * weights, q, k, o and the bias, whose register (the first row adds to it) is then the scratch. */
+static inline __attribute__((always_inline)) void plane_hex_full(const int16_t *q, plane_rows k, int32_t bias,
+                                                                  int8_t *o, const int small)
+{
+    int32_t a0, a1, a2, a3, a4, a5, xa, xb, w01, w12;
+    if (small) {
+        PLANE_HEX_FULL_ASM(PLANE_SMALL_ROW_BYTES);
+    } else {
+        PLANE_HEX_FULL_ASM(PLANE_ROW_BYTES);
+    }
+}
+
+/* The 3x3 window of one output, q (4-byte aligned) at its top left (C: only an odd row's last output). */
+static inline __attribute__((always_inline)) int32_t plane_one(const int16_t *q, plane_rows k, int32_t acc)
+{
+    const int16_t *q1 = q + PLANE_ROW_VALUES, *q2 = q1 + PLANE_ROW_VALUES;
+    acc = __smlabt(plane_load(q + 2), k[0].w12, __smlad(plane_load(q), k[0].w01, acc));
+    acc = __smlabt(plane_load(q1 + 2), k[1].w12, __smlad(plane_load(q1), k[1].w01, acc));
+    return __smlabt(plane_load(q2 + 2), k[2].w12, __smlad(plane_load(q2), k[2].w01, acc));
+}
+
+/* Two outputs v0, v1 clamped to the activation range (lo2, hi2: its ends in both int16 lanes), in the
+ * bottom byte of each lane: SSAT to int16, then a SIMD max and min (SSUB16 sets the lanes' GE flags,
+ * SEL picks by them), in fewer instructions and no branches than two scalar clamps. */
+static inline int32_t plane_clamp_pair(int32_t v0, int32_t v1, int32_t lo2, int32_t hi2)
+{
+    int32_t v, scratch;
+    __asm("pkhbt %[v], %[v0], %[v1], lsl #16\n\t"
+          "ssub16 %[t], %[v], %[lo]\n\t"
+          "sel %[v], %[v], %[lo]\n\t"
+          "ssub16 %[t], %[hi], %[v]\n\t"
+          "sel %[v], %[v], %[hi]"
+          : [v] "=&r"(v), [t] "=&r"(scratch)
+          : [v0] "r"(__ssat(v0, 16)), [v1] "r"(__ssat(v1, 16)), [lo] "r"(lo2), [hi] "r"(hi2)
+          : "cc");
+    return v;
+}
+
+/* tc_scale_fast of an accumulator that is already doubled with the bias in it. */
+static inline int32_t plane_scaled(int32_t acc2, plane_rows s)
+{
+    const int32_t x = tc_smmulr(acc2, s->multiplier);
+    return (x + (x >> 31) + s->round) >> s->right;
+}
+
+/* The outputs o[0] and o[s->step] of the doubled accumulators a0 and a1 (s: the channel's scale). */
+static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32_t a1, plane_rows s, int8_t *o,
+                                                                int32_t lo, int32_t hi, const int full)
+{
+    const int32_t c = s->step;
+    if (full) {
+        o[0] = tc_shift_clamp(tc_smmulr(a0, s->multiplier), s->round, s->right, lo, hi, full);
+        o[c] = tc_shift_clamp(tc_smmulr(a1, s->multiplier), s->round, s->right, lo, hi, full);
+    } else {
+        const int32_t v = plane_clamp_pair(plane_scaled(a0, s), plane_scaled(a1, s), tc_dup16(lo), tc_dup16(hi));
+        o[0] = (int8_t)v;
+        o[c] = (int8_t)(v >> 16);
+    }
+}
+
+/* One output row of the channel from its 3 padded input rows at q, four outputs a pass (s->quads), then
+ * the last 2 and 1 (s->tail), or the last 6 in one pass (tail PLANE_TAIL_HEX); the windows `stride`
+ * values apart, o stepping k->step bytes an output. Each accumulator starts at twice the bias with the
+ * offset folded in (s->bias2) and sums doubled weights. */
+static inline __attribute__((always_inline)) void plane_output_row(const int16_t *q, plane_rows k,
+                                                                    const plane_requant *s, int8_t *o,
+                                                                    const int full, const int stride)
+{
+    const int32_t c = k->step, bias2 = s->bias2, lo = s->lo, hi = s->hi, tail = s->tail;
+    for (int32_t quads = s->quads; quads > 0; --quads) {
+        int32_t a[4];
+        if (full) {
+            plane_quad_full(&q, k, bias2, &o, stride);
+            continue;
+        }
+        plane_quad(q, k, bias2, a, stride);
+        plane_store2(a[0], a[1], k, o, lo, hi, full);
+        plane_store2(a[2], a[3], k, o + 2 * c, lo, hi, full);
+        q += 4 * stride, o += 4 * c;
+    }
+    if (full && stride == 1 && tail == PLANE_TAIL_HEX) {
+        plane_hex_full(q, k, bias2, o, 0);
+        return;
+    }
+    if (tail & 2) {
+        int32_t a0 = bias2, a1 = bias2;
+        if (stride == 1) {
+            plane_pair(q, k, &a0, &a1);
+        } else {
+            a0 = plane_one(q, k, a0), a1 = plane_one(q + 2, k, a1);
+        }
+        plane_store2(a0, a1, k, o, lo, hi, full);
+        q += 2 * stride, o += 2 * c;
+    }
+    if (tail & 1) {
+        *o = tc_shift_clamp(tc_smmulr(plane_one(q, k, bias2), k->multiplier), k->round, k->right, lo, hi, full);
+    }
+}
+
+/* plane_output_row for one stride and range (depthwise_plane.h). */
+#define PLANE_ROW_FN(name, full, stride)                                                       \
+    __attribute__((noinline)) void name(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o) \
+    {                                                                                          \
+        plane_output_row(q, k, s, o, full, stride);                                            \
+    }
+PLANE_ROW_FN(tc_plane_row_s1_full, 1, 1)
+PLANE_ROW_FN(tc_plane_row_s1, 0, 1)
+PLANE_ROW_FN(tc_plane_row_s2_full, 1, 2)
+PLANE_ROW_FN(tc_plane_row_s2, 0, 2)
+
+void tc_plane_small_rows(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o, int32_t rows,
+                         int32_t row_step)
+{
+    for (; rows > 0; --rows, q += PLANE_SMALL_ROW_BYTES / 2, o += row_step) {
+        plane_hex_full(q, k, s->bias2, o, 1);
+    }
+}
+#endif

@@ -229,6 +229,28 @@ static __attribute__((noinline)) void table_run_clamped(const int8_t *a, int32_t
 {
     table_run_steps(a, step1, b, step2, output, count, table1, table2, s, lo, hi, 0);
 }
+
+/* The ops on at least TABLES_IN_RAM_MIN elements read their tables from a copy on the stack: read from
+ * flash, the two tables' 64 lines thrash the part's few lines of flash data buffer (an L4's 8), at up to
+ * two line fills an element, while the copy costs about 2 k cycles. */
+#define TABLES_IN_RAM_MIN 1024
+#define TABLE_WORDS 256
+
+/* 8 words, so that gcc copies a table by LDM/STM; the empty asm keeps it from calling newlib-nano's
+ * byte-at-a-time memcpy instead. */
+typedef struct {
+    int32_t words[8];
+} table_block;
+
+static void copy_table(int32_t *dst, const int32_t *src)
+{
+    table_block *to = (table_block *)dst;
+    const table_block *from = (const table_block *)src;
+    for (int32_t i = 0; i < TABLE_WORDS / 8; ++i) {
+        to[i] = from[i];
+        __asm volatile("");
+    }
+}
 #endif
 
 void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
@@ -237,6 +259,15 @@ void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t
 {
     const tc_runs r = tc_runs_of(strides1, strides2, output_dims);
     const int32_t step1 = strides1->c, step2 = strides2->c;
+#if TC_DSP
+    int32_t copies[2][TABLE_WORDS];
+    if (r.runs_n * r.runs_h * r.runs_w * r.count >= TABLES_IN_RAM_MIN) {
+        copy_table(copies[0], table1);
+        copy_table(copies[1], table2);
+        table1 = copies[0];
+        table2 = copies[1];
+    }
+#endif
     table1 += 128;
     table2 += 128;
 #if TC_DSP

@@ -204,11 +204,14 @@ static __attribute__((noinline)) void table_quads(const int8_t *input1, const in
 }
 #undef TABLE_PAIR
 
+/* table_quads' call and head cost more than it saves on shorter runs (16 channels a pixel). */
+#define QUADS_MIN 64
+
 static __attribute__((noinline)) void table_run_full(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2,
                                                      int8_t *output, int32_t count, const int32_t *table1,
                                                      const int32_t *table2, const tc_channel_scale *s)
 {
-    if (step1 == 1 && step2 == 1 && s->multiplier >= 0) {
+    if (step1 == 1 && step2 == 1 && count >= QUADS_MIN && s->multiplier >= 0) {
         const int32_t head = (int32_t)(-(uintptr_t)output & 3), quads = (count - head) & ~3;
         if (quads > 0) {
             table_run_dsp(a, 1, b, 1, output, head, table1, table2, s, -128, 127, 1);

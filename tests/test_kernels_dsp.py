@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB,
-                         TARGETS, add_case, add_params, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case,
-                         full_range,
+                         TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case,
+                         add_params, full_range,
                          host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
                          scale_case, table_layout, wide)
 
@@ -438,10 +438,11 @@ def _table_cases(rng) -> list:
 def _table_quad_cases(rng) -> list:
     """ADD and SUB by tables on unit-step runs into [-128, 127] (table_quads, four elements a turn after a head
     up to a word-aligned output, then a tail): counts 1 to 7, 16, the ops that copy their tables to RAM (1024
-    elements and more; 2049 rather than 4097, for the M0+'s 16 KiB), inputs and output off word boundaries, in place on either input, zero points -128 and 0,
-    inputs at the extremes; broadcasts in runs of 67 (per channel: each run's head and tail) and 64 (per pixel);
-    and the runs it leaves to the element loop: a narrower range (its twin in test_table_quads_path_is_taken),
-    runs under 64 elements (16 channels, a scalar), a negative output multiplier."""
+    elements and more; 2049 rather than 4097, for the M0+'s 16 KiB), inputs and output off word boundaries, in
+    place on either input, zero points -128 and 0, inputs at the extremes; broadcasts in runs of 67 (per channel:
+    each run's head and tail) and 64 (per pixel); and the runs it leaves to the element loop: a narrower range
+    (its twin in test_table_quads_path_is_taken), runs under 64 elements (16 channels, a scalar), a negative
+    output multiplier."""
     cases = []
     for i, (count, in_place) in enumerate([(1, 0), (3, 0), (4, 0), (5, 0), (7, 0), (16, 0), (1024, 0), (2049, 0),
                                            (2049, 1), (2049, 2), (2048, 1), (2048, 2)]):
@@ -454,8 +455,8 @@ def _table_quad_cases(rng) -> list:
         case = add_case(rng, (1, 8, 8, 16), (1, 8, 8, 16), misalign=(1, 3),
                         params=add_params(rng, [-128, 0, -128], act), tables=True, name=f"add quads 8x8x16 {name}")
         cases.append(table_layout(case, output_skew=2))
-    for shape1, shape2 in [((1, 4, 4, 67), (1, 1, 1, 67)), ((1, 4, 5, 64), (1, 4, 1, 64)), ((1, 8, 8, 16), (1, 1, 1, 16)),
-                           ((1, 1, 1, 1), (1, 8, 8, 17))]:
+    for shape1, shape2 in [((1, 4, 4, 67), (1, 1, 1, 67)), ((1, 4, 5, 64), (1, 4, 1, 64)),
+                           ((1, 8, 8, 16), (1, 1, 1, 16)), ((1, 1, 1, 1), (1, 8, 8, 17))]:
         case = add_case(rng, shape1, shape2, params=add_params(rng, [-128, 0, -128], (-128, 127)), tables=True,
                         name=f"add quads broadcast {shape1} {shape2}")
         cases.append(table_layout(case, output_skew=1))

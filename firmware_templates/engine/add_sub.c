@@ -153,26 +153,27 @@ table_run_steps(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, 
     }
 }
 
-/* Two elements of table_quads (the bytes at [a<second> and [a<first>, and b's), their outputs in e1 and
- * the register e: the eight loads back to back, so that all but the first pipeline. */
-#define TABLE_PAIR(first, second, e)                                                                                      \
-    "ldrsb %[e1], [%[a]" second "\n\t"                                                                            \
-    "ldrsb %[x1], [%[b]" second "\n\t"                                                                            \
-    "ldrsb " e ", [%[a]" first "\n\t"                                                                              \
-    "ldrsb %[x0], [%[b]" first "\n\t"                                                                              \
-    "ldr %[e1], [%[t1], %[e1], lsl #2]\n\t"                                                                          \
-    "ldr %[x1], [%[t2], %[x1], lsl #2]\n\t"                                                                          \
-    "ldr " e ", [%[t1], " e ", lsl #2]\n\t"                                                                          \
-    "ldr %[x0], [%[t2], %[x0], lsl #2]\n\t"                                                                          \
-    "add %[x0], " e ", %[x0]\n\t"                                                                                    \
-    "add %[x1], %[e1], %[x1]\n\t"                                                                                    \
-    "smmlar " e ", %[x0], %[m], %[round]\n\t"                                                                        \
-    "smmlar %[e1], %[x1], %[m], %[round]\n\t"                                                                        \
-    "add " e ", " e ", %[x0], asr #31\n\t"                                                                           \
-    "add %[e1], %[e1], %[x1], asr #31\n\t"                                                                           \
-    "asr " e ", " e ", %[right]\n\t"                                                                                 \
-    "asr %[e1], %[e1], %[right]\n\t"                                                                                 \
-    "ssat " e ", #8, " e "\n\t"                                                                                      \
+/* Two elements of table_quads: the input bytes at the addressing tails `second` and `first` of a and b (first
+ * last, so that it may post-increment), their outputs in e1 and the register e. The eight loads come back to
+ * back, so that all but the first pipeline. */
+#define TABLE_PAIR(first, second, e)                                                                                   \
+    "ldrsb %[e1], [%[a]" second "\n\t"                                                                                 \
+    "ldrsb %[x1], [%[b]" second "\n\t"                                                                                 \
+    "ldrsb " e ", [%[a]" first "\n\t"                                                                                  \
+    "ldrsb %[x0], [%[b]" first "\n\t"                                                                                  \
+    "ldr %[e1], [%[t1], %[e1], lsl #2]\n\t"                                                                            \
+    "ldr %[x1], [%[t2], %[x1], lsl #2]\n\t"                                                                            \
+    "ldr " e ", [%[t1], " e ", lsl #2]\n\t"                                                                            \
+    "ldr %[x0], [%[t2], %[x0], lsl #2]\n\t"                                                                            \
+    "add %[x0], " e ", %[x0]\n\t"                                                                                      \
+    "add %[x1], %[e1], %[x1]\n\t"                                                                                      \
+    "smmlar " e ", %[x0], %[m], %[round]\n\t"                                                                          \
+    "smmlar %[e1], %[x1], %[m], %[round]\n\t"                                                                          \
+    "add " e ", " e ", %[x0], asr #31\n\t"                                                                             \
+    "add %[e1], %[e1], %[x1], asr #31\n\t"                                                                             \
+    "asr " e ", " e ", %[right]\n\t"                                                                                   \
+    "asr %[e1], %[e1], %[right]\n\t"                                                                                   \
+    "ssat " e ", #8, " e "\n\t"                                                                                        \
     "ssat %[e1], #8, %[e1]\n\t"
 
 /* table_run_dsp over the full range with unit steps, four elements a turn until output reaches end (a

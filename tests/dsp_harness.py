@@ -80,7 +80,7 @@ MAIN_C = r"""/* dsp_harness firmware: runs the cases of cases.bin (semihosting) 
 #define GUARD_BYTE 0x5A
 
 static uint32_t record[RECORD_BYTES / 4];
-static int8_t output_area[OUTPUT_BYTES + 2 * GUARD];
+static int8_t output_area[OUTPUT_BYTES + 2 * GUARD + 3] __attribute__((aligned(4)));
 static int32_t in_place_extent; /* an in-place case's output and the input above it, in the output area */
 
 /* The instruction-count plugin snapshots its count each time execution gets here. */
@@ -159,12 +159,19 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         dsp_mark();
         return out.n * out.h * out.w * out.c;
     }
-    if (kind == 6) {
+    if (kind == 6) { /* p[24] 1 or 2: that input (output-shaped) copied to the output and added in place */
         const tc_dims s1 = dims_at(p), s2 = dims_at(p + 4), out = dims_at(p + 8);
+        const int8_t *input1 = array_at(a[0]), *input2 = array_at(a[1]);
+        const size_t size = (size_t)(out.n * out.h * out.w * out.c);
         tc_add_params ap;
         memcpy(&ap, p + 12, sizeof ap);
+        if (p[24] == 1) {
+            input1 = memcpy(output, input1, size);
+        } else if (p[24] == 2) {
+            input2 = memcpy(output, input2, size);
+        }
         dsp_mark();
-        tc_add_table_s8(array_at(a[0]), &s1, array_at(a[1]), &s2, output, &out, array_at(a[2]), array_at(a[3]), &ap);
+        tc_add_table_s8(input1, &s1, input2, &s2, output, &out, array_at(a[2]), array_at(a[3]), &ap);
         dsp_mark();
         return out.n * out.h * out.w * out.c;
     }
@@ -203,7 +210,6 @@ int app_main(const char *args)
     if (in < 0 || out < 0) {
         return 2;
     }
-    int8_t *output = output_area + GUARD;
     for (;;) {
         if (platform_file_read(in, record, 4) != 4) {
             break; /* end of file */
@@ -215,6 +221,7 @@ int app_main(const char *args)
         memset(output_area, GUARD_BYTE, sizeof output_area);
         in_place_extent = 0;
         const int32_t *p = (const int32_t *)record + 2;
+        int8_t *output = output_area + GUARD + (record[1] == 6 ? p[25] : 0); /* ADD_TABLE: p[25] bytes off a word */
         int32_t size = run_case((int32_t)record[1], p, record + 2 + PARAMS, output);
         if (size < 0 || size > OUTPUT_BYTES) {
             return 2;
@@ -478,19 +485,28 @@ def _operands(rng, shape1, shape2, extremes=False) -> tuple[list[int], list[np.n
     return out, operands, strides
 
 
-def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", params=None,
-             extremes=False, tables=False) -> Case:
-    """ADD/SUB of two NHWC operands, each broadcast (size-1 dims) to the output shape; `params`
-    replaces the 12 tc_add_params fields TFLite's scheme would give; `extremes`: inputs only -128
-    and 127; `tables`: by tc_add_table_s8, with the tables ops/binary.py writes."""
-    out, operands, strides = _operands(rng, shape1, shape2, extremes)
+def add_params(rng, zero_points=None, act=None) -> list[int]:
+    """The 12 tc_add_params fields TFLite's scheme gives for random scales and zero points and a random clamp
+    (none, ReLU, a narrower range); `zero_points` and `act` replace the random ones."""
     s1, s2, so = (float(v) for v in rng.uniform(0.02, 0.1, size=3))
     twice = 2 * max(s1, s2)
     (m1, sh1), (m2, sh2), (mo, sho) = (quantize_multiplier(r) for r in (s1 / twice, s2 / twice,
                                                                          twice / ((1 << 20) * so)))
     zp1, zp2, zpo = (int(v) for v in rng.integers(-128, 128, size=3))
     act_min, act_max = [(-128, 127), (zpo, 127), (-90, 100)][int(rng.integers(0, 3))]
-    add = list(params) if params is not None else [zp1, zp2, zpo, 20, m1, sh1, m2, sh2, mo, sho, act_min, act_max]
+    zp1, zp2, zpo = zero_points if zero_points is not None else (zp1, zp2, zpo)
+    act_min, act_max = act if act is not None else (act_min, act_max)
+    return [zp1, zp2, zpo, 20, m1, sh1, m2, sh2, mo, sho, act_min, act_max]
+
+
+def add_case(rng, shape1, shape2, subtract=False, misalign=(0, 0), name="", params=None,
+             extremes=False, tables=False) -> Case:
+    """ADD/SUB of two NHWC operands, each broadcast (size-1 dims) to the output shape; `params`
+    replaces the 12 tc_add_params fields TFLite's scheme would give; `extremes`: inputs only -128
+    and 127; `tables`: by tc_add_table_s8, with the tables ops/binary.py writes."""
+    out, operands, strides = _operands(rng, shape1, shape2, extremes)
+    drawn = add_params(rng)   # drawn even when replaced, so that the cases after keep their data
+    add = list(params) if params is not None else drawn
     size = out[0] * out[1] * out[2] * out[3]
     if tables:
         table_pair = add_tables("SUB" if subtract else "ADD", AddParams(*add))
@@ -670,6 +686,15 @@ def in_place(case: Case) -> Case:
     assert case.kind == DEPTHWISE and len(p) == 23 and shift is not None, f"{case.name} cannot run in place"
     case.params = [*p, shift]
     case.name += f", in place {shift} B below"
+    return case
+
+
+def table_layout(case: Case, in_place: int = 0, output_skew: int = 0) -> Case:
+    """The ADD_TABLE case with input `in_place` (1 or 2, of the output's shape) copied to the output and added
+    in place, and its output `output_skew` bytes past a word boundary (params 24 and 25)."""
+    assert case.kind == ADD_TABLE and len(case.params) == 24, f"{case.name} is not a plain ADD_TABLE case"
+    case.params = [*case.params, in_place, output_skew]
+    case.name += (f", in place on input {in_place}" if in_place else "") + f", output +{output_skew}"
     return case
 
 

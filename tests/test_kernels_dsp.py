@@ -17,9 +17,9 @@ import pytest
 
 from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB,
                          TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case,
-                         full_range,
+                         add_params, full_range,
                          host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
-                         scale_case, wide)
+                         scale_case, table_layout, wide)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -96,7 +96,8 @@ def _cases() -> list:
         cases.append(add_case(rng, (1, 4, 5, 7), (1, 4, 1, 7), subtract=i % 2 == 0, params=params,
                               extremes=i in (3, 4),
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
-    return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng) + _mul_cases(rng)
+    return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng)
+            + _table_quad_cases(np.random.default_rng(20261206)) + _mul_cases(rng)
             + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
             + _short_depth_cases(np.random.default_rng(20261207)) + _pixel_cases(np.random.default_rng(20261209))
@@ -480,6 +481,38 @@ def _table_cases(rng) -> list:
         cases.append(add_case(rng, (1, 8, 8, 8), (1, 8, 8, 8), subtract=subtract, params=params, tables=True,
                               name=f"{'sub' if subtract else 'add'} tables, rounding ties"))
     return cases
+
+
+def _table_quad_cases(rng) -> list:
+    """ADD and SUB by tables on unit-step runs into [-128, 127] (table_quads, four elements a turn after a head
+    up to a word-aligned output, then a tail): counts 1 to 7, 16, the ops that copy their tables to RAM (1024
+    elements and more; 2049 rather than 4097, for the M0+'s 16 KiB), inputs and output off word boundaries, in
+    place on either input, zero points -128 and 0, inputs at the extremes; broadcasts in runs of 67 (per channel:
+    each run's head and tail) and 64 (per pixel); and the runs it leaves to the element loop: a narrower range
+    (its twin in test_table_quads_path_is_taken), runs under 64 elements (16 channels, a scalar), a negative
+    output multiplier."""
+    cases = []
+    for i, (count, in_place) in enumerate([(1, 0), (3, 0), (4, 0), (5, 0), (7, 0), (16, 0), (1024, 0), (2049, 0),
+                                           (2049, 1), (2049, 2), (2048, 1), (2048, 2)]):
+        zero_points = [[-128, 0, -128], [0, -128, 0], [0, 0, -128]][i % 3]
+        case = add_case(rng, (1, 1, 1, count), (1, 1, 1, count), subtract=i % 4 == 1, misalign=_skew(rng),
+                        params=add_params(rng, zero_points, (-128, 127)), extremes=i == 5, tables=True,
+                        name=f"{'sub' if i % 4 == 1 else 'add'} quads {count} zp {zero_points}")
+        cases.append(table_layout(case, in_place=in_place, output_skew=i % 4))
+    for act, name in [((-60, 70), "range [-60, 70]"), ((-128, 127), "full range")]:  # the path's twins
+        case = add_case(rng, (1, 8, 8, 16), (1, 8, 8, 16), misalign=(1, 3),
+                        params=add_params(rng, [-128, 0, -128], act), tables=True, name=f"add quads 8x8x16 {name}")
+        cases.append(table_layout(case, output_skew=2))
+    for shape1, shape2 in [((1, 4, 4, 67), (1, 1, 1, 67)), ((1, 4, 5, 64), (1, 4, 1, 64)),
+                           ((1, 8, 8, 16), (1, 1, 1, 16)), ((1, 1, 1, 1), (1, 8, 8, 17))]:
+        case = add_case(rng, shape1, shape2, params=add_params(rng, [-128, 0, -128], (-128, 127)), tables=True,
+                        name=f"add quads broadcast {shape1} {shape2}")
+        cases.append(table_layout(case, output_skew=1))
+    params = add_params(rng, [0, -128, 0], (-128, 127))
+    params[8] = -params[8]
+    case = add_case(rng, (1, 4, 8, 33), (1, 4, 8, 33), params=params, tables=True,
+                    name="add quads, negative output multiplier (element loop)")
+    return cases + [table_layout(case)]
 
 
 def _mul_cases(rng) -> list:
@@ -1303,6 +1336,16 @@ def test_window_triples_path_is_taken(runs):
     triples = per_mac["triples 3x3 12x10x32->8 valid, full range, int16 weights"]
     pairs = per_mac["triples 3x3 12x10x32->8 valid, range [-60, 70], int16 weights"]
     assert triples < pairs * 0.9, f"{triples:.2f} vs {pairs:.2f} per MAC"
+
+
+def test_table_quads_path_is_taken(runs):
+    """ADD by tables on a unit-step run into [-128, 127] (table_quads: 43 instructions per 4 elements, 11.4 an
+    element here with the tables' copy to RAM) costs well under its twin in a narrower range (the element loop
+    with its byte clamp, 18.0); its larger gain is in estimated cycles (the loads pipelined, the tables read from
+    RAM), which the harness does not count."""
+    per_element = _m4_per_mac(runs)
+    quads, clamped = (per_element[f"add quads 8x8x16 {name}, output +2"] for name in ("full range", "range [-60, 70]"))
+    assert quads < clamped * 0.85, f"{quads:.2f} vs {clamped:.2f} per element"
 
 
 def test_windows_inside_expand_from_the_image(runs):

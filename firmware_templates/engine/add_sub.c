@@ -153,10 +153,76 @@ table_run_steps(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2, 
     }
 }
 
+/* Two elements of table_quads: the input bytes at the addressing tails `second` and `first` of a and b (first
+ * last, so that it may post-increment), their outputs in e1 and the register e. The eight loads come back to
+ * back, so that all but the first pipeline. */
+#define TABLE_PAIR(first, second, e)                                                                                   \
+    "ldrsb %[e1], [%[a]" second "\n\t"                                                                                 \
+    "ldrsb %[x1], [%[b]" second "\n\t"                                                                                 \
+    "ldrsb " e ", [%[a]" first "\n\t"                                                                                  \
+    "ldrsb %[x0], [%[b]" first "\n\t"                                                                                  \
+    "ldr %[e1], [%[t1], %[e1], lsl #2]\n\t"                                                                            \
+    "ldr %[x1], [%[t2], %[x1], lsl #2]\n\t"                                                                            \
+    "ldr " e ", [%[t1], " e ", lsl #2]\n\t"                                                                            \
+    "ldr %[x0], [%[t2], %[x0], lsl #2]\n\t"                                                                            \
+    "add %[x0], " e ", %[x0]\n\t"                                                                                      \
+    "add %[x1], %[e1], %[x1]\n\t"                                                                                      \
+    "smmlar " e ", %[x0], %[m], %[round]\n\t"                                                                          \
+    "smmlar %[e1], %[x1], %[m], %[round]\n\t"                                                                          \
+    "add " e ", " e ", %[x0], asr #31\n\t"                                                                             \
+    "add %[e1], %[e1], %[x1], asr #31\n\t"                                                                             \
+    "asr " e ", " e ", %[right]\n\t"                                                                                   \
+    "asr %[e1], %[e1], %[right]\n\t"                                                                                   \
+    "ssat " e ", #8, " e "\n\t"                                                                                        \
+    "ssat %[e1], #8, %[e1]\n\t"
+
+/* table_run_dsp over the full range with unit steps, four elements a turn until output reaches end (a
+ * multiple of 4 bytes on, output word-aligned): the four outputs in one word store, after all eight input
+ * bytes are read (so in place on either input is safe). SMMLAR adds the rounding and zero point `round` to
+ * the high product; the ties-away correction takes the sum's sign instead of the product's: they differ
+ * only where the product is 0 (multiplier >= 0), and there (round - 1) >> right == round >> right. */
+static __attribute__((noinline)) void table_quads(const int8_t *input1, const int8_t *input2, int8_t *output,
+                                                  const int8_t *end, const int32_t *table1, const int32_t *table2,
+                                                  const tc_channel_scale *s)
+{
+    register const int8_t *a __asm("r0") = input1, *b __asm("r1") = input2;
+    register int8_t *out __asm("r2") = output;
+    register const int8_t *last __asm("r3") = end;
+    register const int32_t *t1 __asm("r4") = table1, *t2 __asm("r5") = table2;
+    register int32_t m __asm("r6") = s->multiplier, round __asm("r7") = s->round, right __asm("r8") = s->right;
+    register int32_t e0 __asm("r9"), e1 __asm("r10"), x0 __asm("r11"), x1 __asm("r12"), word __asm("lr");
+    __asm volatile("1:\n\t" TABLE_PAIR("], #4", ", #1]", "%[word]") "bfi %[word], %[e1], #8, #8\n\t"
+                   TABLE_PAIR(", #-2]", ", #-1]", "%[e0]")
+                   "bfi %[word], %[e0], #16, #8\n\t"
+                   "bfi %[word], %[e1], #24, #8\n\t"
+                   "str %[word], [%[out]], #4\n\t"
+                   "cmp %[out], %[last]\n\t"
+                   "bne 1b"
+                   : [a] "+r"(a), [b] "+r"(b), [out] "+r"(out), [e0] "=&r"(e0), [e1] "=&r"(e1), [x0] "=&r"(x0),
+                     [x1] "=&r"(x1), [word] "=&r"(word)
+                   : [last] "r"(last), [t1] "r"(t1), [t2] "r"(t2), [m] "r"(m), [round] "r"(round), [right] "r"(right)
+                   : "cc", "memory");
+}
+#undef TABLE_PAIR
+
+/* table_quads' call and head cost more than it saves on shorter runs (16 channels a pixel). */
+#define QUADS_MIN 64
+
 static __attribute__((noinline)) void table_run_full(const int8_t *a, int32_t step1, const int8_t *b, int32_t step2,
                                                      int8_t *output, int32_t count, const int32_t *table1,
                                                      const int32_t *table2, const tc_channel_scale *s)
 {
+    if (step1 == 1 && step2 == 1 && count >= QUADS_MIN && s->multiplier >= 0) {
+        const int32_t head = (int32_t)(-(uintptr_t)output & 3), quads = (count - head) & ~3;
+        if (quads > 0) {
+            table_run_dsp(a, 1, b, 1, output, head, table1, table2, s, -128, 127, 1);
+            table_quads(a + head, b + head, output + head, output + head + quads, table1, table2, s);
+            a += head + quads;
+            b += head + quads;
+            output += head + quads;
+            count -= head + quads;
+        }
+    }
     table_run_steps(a, step1, b, step2, output, count, table1, table2, s, -128, 127, 1);
 }
 
@@ -167,6 +233,28 @@ static __attribute__((noinline)) void table_run_clamped(const int8_t *a, int32_t
 {
     table_run_steps(a, step1, b, step2, output, count, table1, table2, s, lo, hi, 0);
 }
+
+/* The ops on at least TABLES_IN_RAM_MIN elements read their tables from a copy on the stack: read from
+ * flash, the two tables' 64 lines thrash the part's few lines of flash data buffer (an L4's 8), at up to
+ * two line fills an element, while the copy costs about 2 k cycles. */
+#define TABLES_IN_RAM_MIN 1024
+#define TABLE_WORDS 256
+
+/* 8 words, so that gcc copies a table by LDM/STM; the empty asm keeps it from calling newlib-nano's
+ * byte-at-a-time memcpy instead. */
+typedef struct {
+    int32_t words[8];
+} table_block;
+
+static void copy_table(int32_t *dst, const int32_t *src)
+{
+    table_block *to = (table_block *)dst;
+    const table_block *from = (const table_block *)src;
+    for (int32_t i = 0; i < TABLE_WORDS / 8; ++i) {
+        to[i] = from[i];
+        __asm volatile("");
+    }
+}
 #endif
 
 void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t *input2, const tc_dims *strides2,
@@ -175,6 +263,15 @@ void tc_add_table_s8(const int8_t *input1, const tc_dims *strides1, const int8_t
 {
     const tc_runs r = tc_runs_of(strides1, strides2, output_dims);
     const int32_t step1 = strides1->c, step2 = strides2->c;
+#if TC_DSP
+    int32_t copies[2][TABLE_WORDS];
+    if (r.runs_n * r.runs_h * r.runs_w * r.count >= TABLES_IN_RAM_MIN) {
+        copy_table(copies[0], table1);
+        copy_table(copies[1], table2);
+        table1 = copies[0];
+        table2 = copies[1];
+    }
+#endif
     table1 += 128;
     table2 += 128;
 #if TC_DSP

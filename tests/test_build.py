@@ -140,8 +140,9 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     # asm loops that requantise in registers (window, pointwise, depthwise, FC chunks) add 6.1 kB to session 8's
     # 59.1 kB (65,224 B measured); session 11: the 3x3 windows three pixels at a time (matmul_triples: blocks3x2 in
     # four band modes) 3.8 kB, window_pairs' unrolled channel-pair loop 0.6 kB,
-    # the depthwise six-output pass and small planes 2.5 kB, the stack's paint 0.2 kB (MEASURED B)
-    assert weights < firmware["text_bytes"] < weights + 73_000
+    # the depthwise six-output pass and small planes 2.5 kB, FULLY_CONNECTED's chunk asm,
+    # the ADD tables' quads and the stack's paint (74,104 B measured)
+    assert weights < firmware["text_bytes"] < weights + 75_000
 
 
 def test_firmware_project_builds_alone_with_its_makefile(default_build, tmp_path):

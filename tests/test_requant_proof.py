@@ -100,8 +100,8 @@ def test_the_proof_can_fail(tmp_path):
 
 
 def test_window_small_sign_shortcut_equals_scale_fast_everywhere():
-    """conv2d_window_small.c's small_pixels_loop (and conv2d_window.c's window_pair_loop, conv2d_wide_asm.h's
-    SCALE_DOUBLED, the int16-weight blocks' and tc_pointwise_pixels' requantisation, and depthwise_plane.c's
+    """conv2d_window_small.c's small_pixels_loop (and conv2d_window.c's window_pair_loop, tinyctl_dsp.h's
+    TC_SCALE_DOUBLED_ASM, the int16-weight blocks' and tc_pointwise_pixels' requantisation, and depthwise_plane.c's
     PLANE_REQUANT4_ASM, where no multiplier is negative) requantises as tc_scale_fast does, except that the -1 for a negative value is taken from
     the accumulator's sign (`add acc, x, acc, asr #31`) instead of the high product's.
     With a multiplier M >= 0 (TFLite's are in [2^30, 2^31) or 0), x = X(a, M) = floor((aM +

@@ -97,12 +97,13 @@ static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t chan
     }
 }
 
-/* One channel's output from the sum in register a (SCALE_DOUBLED), its multiplier, round and right next in the
- * stream, stored at out; then the loop over the fours of channels (written out: the loop's two instructions are
- * an eighth of a channel's), and over the pixels until out reaches `last` (a register, or the end on the stack
+/* One channel's output from the operand in register a (TC_SCALE_DOUBLED_ASM), its multiplier, round and right next
+ * in the stream, stored at out; then the loop over the fours of channels (written out: the loop's two instructions
+ * are an eighth of a channel's), and over the pixels until out reaches `last` (a register, or the end on the stack
  * loaded into a). */
 #define PIXEL_OUTPUT                                                                                                   \
-    "ldm %[s]!, {%[k0], %[k1], %[k2]}\n\t" SCALE_DOUBLED("%[a]", "%[k0]", "%[k1]", "%[k2]", "%[k0]")                   \
+    "ldm %[s]!, {%[k0], %[k1], %[k2]}\n\t"                                                                             \
+    TC_SCALE_DOUBLED_ASM("%[a]", "%[k0]", "%[k1]", "%[k2]", "%[k0]")                                                   \
     "strb %[a], [%[out]], #1\n\t"
 #define PIXEL_LOOPS(load, last)                                                                                        \
     "tst %[k2], #256\n\t"                                                                                             \

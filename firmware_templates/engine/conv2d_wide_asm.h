@@ -57,18 +57,10 @@
         [ko] "=&r"(ko)
 
 /* One output of a block's sum in place, tc_output_scaled in five instructions, the channel's scale in registers
- * b (bias2), m (multiplier), r (round) and s (right), tmp a scratch: SMMLAR adds the rounding term to the high
- * product x exactly, and the correction of a negative x (x >> 31) is taken from the sign of its operand
- * t = bias2 + 2 * acc instead: m >= 0, so t < 0 gives x <= 0, and where x is 0 (x + round - 1) >> right equals
- * (x + round) >> right, round being 2^(right - 1) plus a multiple of 2^right with right >= 1. */
+ * b (bias2), m (multiplier), r (round) and s (right), tmp a scratch: the operand bias2 + 2 * acc, then
+ * TC_SCALE_DOUBLED_ASM (its sign shortcut holds because m >= 0). */
 #define SCALE_FULL(acc, b, m, r, s, tmp)                                                                               \
-    "add " acc ", " b ", " acc ", lsl #1\n\t" SCALE_DOUBLED(acc, m, r, s, tmp)
-/* The same from the operand t = bias2 + 2 * acc, in register t. */
-#define SCALE_DOUBLED(t, m, r, s, tmp)                                                                                 \
-    "smmlar " tmp ", " t ", " m ", " r "\n\t"                                                                          \
-    "add " t ", " tmp ", " t ", asr #31\n\t"                                                                           \
-    "asr " t ", " t ", " s "\n\t"                                                                                      \
-    "ssat " t ", #8, " t "\n\t"
+    "add " acc ", " b ", " acc ", lsl #1\n\t" TC_SCALE_DOUBLED_ASM(acc, m, r, s, tmp)
 
 /* The scales of a block's two channels into x0e .. x1o, each applied to its two sums in place (SCALE_FULL). */
 #define BLOCK2X2_SCALE                                                                                                 \

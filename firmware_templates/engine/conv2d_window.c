@@ -285,10 +285,7 @@ static inline __attribute__((always_inline)) void window_pair_loop(window_cursor
     "smlad %[a11], %[ke1], %[x1e], %[a11]\n\t"                                                                \
     "smlad %[a11], %[ko1], %[x1o], %[a11]\n\t"
 #define WINDOW_SCALE(acc, m, r, t) /* acc = ssat8((acc * m rounded high + r, - 1 if acc < 0) >> x1e's byte) */ \
-    "smmlar %[" t "], %[" acc "], %[" m "], %[" r "]\n\t"                                                     \
-    "add %[" acc "], %[" t "], %[" acc "], asr #31\n\t"                                                       \
-    "asr %[" acc "], %[" acc "], %[x1e]\n\t"                                                                  \
-    "ssat %[" acc "], #8, %[" acc "]\n\t"
+    TC_SCALE_DOUBLED_ASM("%[" acc "]", "%[" m "]", "%[" r "]", "%[x1e]", "%[" t "]")
 #define WINDOW_SUMS_AND_SCALE                                                                                  \
     "1:\n\t"                                                                                                  \
     "ldrd %[lanes], %[x0e], %[lanes_at]\n\t"                                                                 \

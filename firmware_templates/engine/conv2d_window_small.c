@@ -143,10 +143,7 @@ static inline __attribute__((always_inline)) void small_pixels_loop(const small_
     "smlad %[" acc "], %[w3], %[x3], %[" acc "]\n\t"                                                          \
     "smlad %[" acc "], %[w4], %[x4], %[" acc "]\n\t"
 #define SMALL_SCALE(acc, m, r) /* acc = ssat8((acc * m rounded high + r, - 1 if acc < 0) >> w2's bottom byte) */ \
-    "smmlar %[" m "], %[" acc "], %[" m "], %[" r "]\n\t"                                                     \
-    "add %[" acc "], %[" m "], %[" acc "], asr #31\n\t"                                                       \
-    "asr %[" acc "], %[" acc "], %[w2]\n\t"                                                                   \
-    "ssat %[" acc "], #8, %[" acc "]\n\t"
+    TC_SCALE_DOUBLED_ASM("%[" acc "]", "%[" m "]", "%[" r "]", "%[w2]", "%[" m "]")
 #define SMALL_SUMS_AND_SCALE                                                                                   \
     "ldr %[w0], [%[at]]\n\t"                                                                                 \
     "sub %[to], %[to], %[w0]\n\t"                                                                            \

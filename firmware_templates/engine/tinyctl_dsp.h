@@ -212,6 +212,18 @@ static inline int32_t tc_scale_fast(int32_t acc, const tc_channel_scale *s)
     return (x + (x >> 31) + s->round) >> s->right;
 }
 
+/* tc_scale_fast in four instructions of asm text, from the operand t = bias2 + 2 * acc in register t (in place),
+ * the multiplier, round and right in registers m, r and s, tmp a scratch (it may be m): SMMLAR adds the rounding
+ * term to the high product x exactly, and the -1 of a negative x (x >> 31) is taken from the sign of t instead:
+ * m >= 0, so t < 0 gives x <= 0, and where x is 0 (round - 1) >> right equals round >> right, round being
+ * 2^(right - 1) plus a multiple of 2^right with right >= 1 (proved exhaustively in tests/test_requant_proof.py).
+ * Into [-128, 127] by SSAT. The kernels' asm loops each name their own registers. */
+#define TC_SCALE_DOUBLED_ASM(t, m, r, s, tmp)                                                                          \
+    "smmlar " tmp ", " t ", " m ", " r "\n\t"                                                                          \
+    "add " t ", " tmp ", " t ", asr #31\n\t"                                                                           \
+    "asr " t ", " t ", " s "\n\t"                                                                                      \
+    "ssat " t ", #8, " t "\n\t"
+
 /* The int8 output of a high product x (tc_smmulr) divided by 2^right with ties away from zero, the zero
  * point folded into `round` as in tc_scale_fast, clamped to [lo, hi]: one SSAT when that is [-128, 127]
  * (`full`, a constant where this is inlined). The conv, FC, ADD and MUL rows all end here. */

@@ -5,13 +5,14 @@ Cortex-M4 TRM table (Arm DDI 0439B, table 3-1)."""
 import ctypes
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tinyctl.cycle_model import CYCLES, P, estimated_cycles, milliseconds
 from tinyctl.clocks import firmware_clock_hz
 from tinyctl.firmware import emulated_platform, layout, symbol_address
-from tinyctl.qemu import PLUGIN_DIR, per_inference, run_firmware
+from tinyctl.qemu import PLUGIN_DIR, build_plugin, per_inference, run_firmware
 from tinyctl.targets import resolve_board
 
 M4 = CYCLES["cortex-m4"]
@@ -196,3 +197,13 @@ def test_tiny_loop_matches_the_hand_count(tmp_path, board_name):
     assert hand == 52
     assert estimated_cycles(layer, board) == hand
     assert milliseconds(hand, board) == pytest.approx(1e3 * 52 / firmware_clock_hz(board))
+
+
+def test_the_plugin_builds_when_several_runs_need_it_at_once(tmp_path):
+    """Without `make setup`, the first QEMU runs build the plugin themselves, in parallel in the benchmark and
+    the kernel harness: each builder compiles into its own partial file, so none renames another's away."""
+    target = tmp_path / "tools" / "libtinyctl_insncount.so"
+    with ThreadPoolExecutor(6) as pool:
+        built = list(pool.map(lambda _: build_plugin(target), range(6)))
+    assert built == [target] * 6 and target.stat().st_size > 0
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]   # no partial left behind

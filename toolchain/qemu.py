@@ -3,7 +3,9 @@ timing class with tinyctl's own TCG plugin (toolchain/qemu_plugin/, built with t
 
 from __future__ import annotations
 
+import os
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +35,7 @@ def build_plugin(path: Path = PLUGIN_PATH) -> Path:
         return path
     gcc = require_tool("gcc")
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
+    partial = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.partial")   # one per concurrent builder
     command = [gcc, "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", *map(str, PLUGIN_SOURCES), "-o", str(partial)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:

@@ -8,7 +8,7 @@
  * add nothing. Taps outside the image hold the input zero point (0 after the offset), as in the reference,
  * which skips them. Filters of at most 3 rows of at most 3 bytes (a 1-channel 3x3) take window_small
  * instead (conv2d_window_small.c). */
-#include "conv2d_window.h"
+#include "conv2d_window_shared.h"
 
 #if TC_DSP
 #define WINDOW_MAX_DEPTH 40  /* window bytes, padded to whole words (a 1-channel 10x4 filter) */

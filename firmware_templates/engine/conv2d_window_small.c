@@ -4,7 +4,7 @@
  * straight from the image and packed into 5 words of int16 lanes, then each pixel over every channel's
  * weights and requantisation streamed by LDMs; windows across the border (a PAD folded in,
  * tinyctl.engine.pad_fusion) composed a word a row and run apart. */
-#include "conv2d_window.h"
+#include "conv2d_window_shared.h"
 
 #if TC_DSP
 #define SMALL_ROWS 3         /* window_small's filters: at most 3 rows of at most 3 bytes, */

@@ -19,7 +19,7 @@
  * [-128, 127] at stride 1 skip the ring: a channel pair's whole padded plane is copied at once and each
  * channel's rows run in one call (plane_small_channels_at). The output rows' passes are in
  * depthwise_plane_rows.c. */
-#include "depthwise_plane.h"
+#include "depthwise_plane_shared.h"
 
 #if TC_DSP
 /* Stride 2 copies 4 values an output: the plane takes rows of 8 outputs on (8 channels into [-128, 127],

@@ -1,7 +1,7 @@
 /* depthwise_plane.c's output rows: one output row of a channel from its ring of 3 padded int16 rows,
  * four outputs a pass in asm (stride 1 and 2, requantised in the asm into [-128, 127]), then the
  * last 2 and 1. */
-#include "depthwise_plane.h"
+#include "depthwise_plane_shared.h"
 
 #if TC_DSP
 /* Two int16 values from any even address (one word load; unaligned ones are fine on these cores). */
@@ -312,7 +312,7 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
     }
 }
 
-/* plane_output_row for one stride and range (depthwise_plane.h). */
+/* plane_output_row for one stride and range (depthwise_plane_shared.h). */
 #define PLANE_ROW_FN(name, full, stride)                                                       \
     __attribute__((noinline)) void name(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o) \
     {                                                                                          \

@@ -1,8 +1,8 @@
 /* What the CONV_2D whole-window paths share (private to conv2d_window.c, window_pairs, and
  * conv2d_window_small.c, window_small): the geometry of a row of windows, a window gathered across the
  * image's border, a row word across it, and window_small's entry points. */
-#ifndef CONV2D_WINDOW_H
-#define CONV2D_WINDOW_H
+#ifndef CONV2D_WINDOW_SHARED_H
+#define CONV2D_WINDOW_SHARED_H
 
 #include "tinyctl_dsp.h"
 

@@ -1,7 +1,7 @@
 /* What depthwise_plane.c and depthwise_plane_rows.c share (private to them): the ring of padded rows,
  * a channel's weight rows and requantisation, and the output-row functions. */
-#ifndef DEPTHWISE_PLANE_H
-#define DEPTHWISE_PLANE_H
+#ifndef DEPTHWISE_PLANE_SHARED_H
+#define DEPTHWISE_PLANE_SHARED_H
 
 #include "tinyctl_dsp.h"
 

@@ -31,7 +31,7 @@ from tinyctl.engine import AddParams, MulParams, quantize_multiplier  # noqa: E4
 from tinyctl.engine.ops.binary import add_tables  # noqa: E402
 from tinyctl.engine.params import Window as WindowGeometry  # noqa: E402
 from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
-from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, widen  # noqa: E402
+from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, fuse_fc, widen  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
 from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, emulated_platform, linker_script,  # noqa: E402
@@ -42,16 +42,17 @@ from tinyctl.targets import Board, resolve_board  # noqa: E402
 
 ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
 ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_pointwise.c", "conv2d_window.c", "conv2d_window_small.c",
-                  "depthwise_conv2d.c", "depthwise_plane.c", "depthwise_plane_rows.c", "fully_connected.c", "add_sub.c",
+                  "depthwise_conv2d.c", "depthwise_plane.c", "depthwise_plane_rows.c", "fully_connected.c",
+                  "fully_connected_fused.c", "add_sub.c",
                   "mul.c", "max_pool2d.c", "mean.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
-CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE, FC_FUSED = range(1, 13)
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
               MUL: "mul", MAX_POOL: "max pool", MEAN: "mean", CONV_WIDE: "conv int16 weights",
-              FC_WIDE: "fc int16 weights"}
+              FC_WIDE: "fc int16 weights", FC_FUSED: "fc fused"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
 TARGETS = {
@@ -116,6 +117,12 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         dsp_mark();
         tc_fully_connected_wide_s8(array_at(a[0]), p[0], p[1], array_at(a[1]), p[2], array_at(a[2]), output, &io,
                                    &rq);
+        dsp_mark();
+        return p[0] * p[2];
+    }
+    if (kind == 12) { /* FULLY_CONNECTED on its fused stream, the output p[25] bytes off a word */
+        dsp_mark();
+        tc_fully_connected_fused_s8(array_at(a[0]), p[0], p[1], array_at(a[1]), p[2], output, &io);
         dsp_mark();
         return p[0] * p[2];
     }
@@ -221,7 +228,7 @@ int app_main(const char *args)
         memset(output_area, GUARD_BYTE, sizeof output_area);
         in_place_extent = 0;
         const int32_t *p = (const int32_t *)record + 2;
-        int8_t *output = output_area + GUARD + (record[1] == 6 ? p[25] : 0); /* ADD_TABLE: p[25] bytes off a word */
+        int8_t *output = output_area + GUARD + (record[1] == 6 || record[1] == 12 ? p[25] : 0); /* off a word */
         int32_t size = run_case((int32_t)record[1], p, record + 2 + PARAMS, output);
         if (size < 0 || size > OUTPUT_BYTES) {
             return 2;
@@ -255,7 +262,7 @@ class Case:
     @property
     def output_size(self) -> int:
         p = self.params
-        if self.kind in (FC, FC_WIDE):
+        if self.kind in (FC, FC_WIDE, FC_FUSED):
             return p[0] * p[2]
         return p[8] * p[9] * p[10] * p[11]
 
@@ -565,6 +572,7 @@ _SIGNATURES = {
     "tc_conv2d_wide_s8": [*_CONV[:2], _i16p, *_CONV[3:]],
     "tc_fully_connected_wide_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i16p, ctypes.c_int32, ctypes.c_void_p,
                                    _i8p, _P(Int8IO), _P(Requant)],
+    "tc_fully_connected_fused_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i32p, ctypes.c_int32, _i8p, _P(Int8IO)],
 }
 
 
@@ -584,6 +592,8 @@ def host_output(lib, case: Case) -> np.ndarray:
                 case.kind]
             kernel(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), bias, out, Dims(*p[8:12]),
                    Window(*p[12:18]), io, rq)
+    elif case.kind == FC_FUSED:
+        lib.tc_fully_connected_fused_s8(a[0].ravel(), p[0], p[1], a[1], p[2], out, Int8IO(*p[18:22]))
     elif case.kind == MEAN:
         lib.tc_mean_hw_s8(a[0].ravel(), Dims(*p[0:4]), out, p[18], p[19], p[23], p[24])
     elif case.kind == MAX_POOL:
@@ -716,6 +726,22 @@ def wide(case: Case) -> Case:
     return case
 
 
+def fused(case: Case, output_skew: int = 0) -> Case:
+    """The FULLY_CONNECTED case on one fused stream (tinyctl.engine.wide_weights.fuse_fc), its output
+    `output_skew` bytes past a word; the case must be one the code generator fuses (fc_fuses)."""
+    batches, depth, units = case.params[:3]
+    x, rows, bias, multiplier, shift = case.arrays
+    shift = np.broadcast_to(shift, (units,))
+    assert depth % 4 == 0 and units % 4 == 0 and case.params[20:22] == [-128, 127], case.name
+    assert np.all((shift >= -22) & (shift <= -1)), f"{case.name}: shifts outside 1..22 right"
+    bias = np.zeros(units, np.int32) if bias is None else bias
+    stream = fuse_fc(rows, bias, np.broadcast_to(multiplier, (units,)), -shift, case.params[19])
+    case.kind, case.arrays = FC_FUSED, [x, stream]
+    case.params = [*case.params[:23], 0, 0, output_skew]
+    case.name += f", fused, output {output_skew} off a word"
+    return case
+
+
 def bench_cases() -> list[Case]:
     rng = np.random.default_rng(1)
     return [
@@ -744,6 +770,8 @@ def bench_cases() -> list[Case]:
         fc_case(np.random.default_rng(6), 1, 256, 64, name="fc 256->64"),
         wide(fc_case(np.random.default_rng(7), 1, 640, 32, name="fc 640->32")),
         fc_case(np.random.default_rng(7), 1, 640, 32, name="fc 640->32"),
+        fused(full_range(fc_case(np.random.default_rng(6), 1, 256, 64, name="fc 256->64"))),
+        fused(full_range(fc_case(np.random.default_rng(7), 1, 640, 32, name="fc 640->32"))),
         add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="add 16x16x32 same shape"),
         add_case(rng, (1, 16, 16, 32), (1, 1, 1, 32), name="add 16x16x32 + [32]"),
         add_case(rng, (1, 16, 16, 32), (1, 16, 16, 32), name="add 16x16x32 same shape, tables", tables=True),

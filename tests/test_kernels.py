@@ -57,6 +57,9 @@ def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
     assert not takers or plan.in_place.get(ops[0].outputs[0]) in takers, "it may run in place, so it must here"
     if act is not None:
         assert ops[0].options.fusedActivationFunction == ACT_CODES[act], "activation was not fused"
+    if kernel_case.wide_weights and opcode == "FULLY_CONNECTED":
+        fused = "tc_fully_connected_fused_s8" in (tmp_path / "model.c").read_text()
+        assert fused == case.startswith("fc_fused"), "fc_fuses picks the fused stream for exactly the fc_fused cases"
 
 
 @pytest.mark.parametrize("case", ["add_cross_broadcast", "add_same_shape", "sub_const_first_relu",

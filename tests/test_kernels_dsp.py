@@ -15,9 +15,9 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB,
-                         TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case,
-                         add_params, full_range,
+from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_FUSED, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN,
+                         MUL, SUB, TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case,
+                         fc_sum_edges_case, add_params, full_range, fused,
                          host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
                          scale_case, table_layout, wide)
 
@@ -104,7 +104,7 @@ def _cases() -> list:
             + _triple_cases(np.random.default_rng(20261210)) + _window_triple_cases(np.random.default_rng(20261211))
             + _first_layer_cases(np.random.default_rng(20261208))
             + _small_padded_cases(np.random.default_rng(20261209))
-            + _fc_wide_group_cases(np.random.default_rng(20261210)))
+            + _fc_wide_group_cases(np.random.default_rng(20261210)) + _fused_fc_cases(np.random.default_rng(20261212)))
 
 
 def _narrow(case, lo=-60, hi=70):
@@ -452,6 +452,29 @@ def _fc_wide_group_cases(rng) -> list:
                                      misalign=_skew(rng), name=f"fc groups {batches}x{depth}->{units} zp {zero_point}"
                                      f"{' per channel' if per_channel else ' per tensor'}"), *act))
             for batches, depth, units, per_channel, zero_point, act in shapes]
+
+
+def _fused_fc_cases(rng) -> list:
+    """FULLY_CONNECTED on its fused stream (fully_connected_fused.c): the autoencoder's 128 inputs (4 loop turns)
+    into 2 blocks, depths 8, 4, 60 and 36 (2 groups, 1, a turn with 4, 2 and 1, a turn with 4), the deepest
+    expanded row (640), batches 2 and 3, per tensor and per channel, no bias, input zero points -128, 0 and 127,
+    outputs 0 to 3 bytes off a word; right shifts at both ends of 1..22 with the largest multiplier and output
+    zero points 127 and -128; and one layer on both int16 layouts (test_fused_fc_requantises_in_registers)."""
+    shapes = [(1, 128, 8, True, -128, True, 0), (2, 8, 4, False, 0, True, 1), (1, 4, 12, True, 127, False, 2),
+              (1, 60, 16, False, -128, True, 3), (1, 640, 4, True, 0, True, 0), (3, 36, 8, True, None, True, 1)]
+    cases = [fused(full_range(fc_case(rng, batches, depth, units, bias=bias, per_channel=per_channel,
+                                      zero_point=zero_point, misalign=_skew(rng),
+                                      name=f"fused fc {batches}x{depth}->{units}")), skew)
+             for batches, depth, units, per_channel, zero_point, bias, skew in shapes]
+    for output_zero_point in (127, -128):
+        case = full_range(fc_case(rng, 1, 16, 8, zero_point=-128, name=f"fused fc shifts 1 and 22, output zero point "
+                                  f"{output_zero_point}"))
+        case.arrays[3] = np.array([1 << 30, 2**31 - 1] * 4, np.int32)
+        case.arrays[4] = np.array([-1, -22, -1, -22, -5, -9, -13, -17], np.int32)
+        case.params[19] = output_zero_point
+        cases.append(fused(case, 2))
+    layer = [full_range(fc_case(np.random.default_rng(3), 1, 128, 16, name="fc 1x128->16")) for _ in range(2)]
+    return cases + [wide(layer[0]), fused(layer[1])]
 
 
 _BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
@@ -1083,7 +1106,7 @@ def _m4_per_mac(runs) -> dict[str, float]:
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
     assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE,
-                                             FC_WIDE}
+                                             FC_WIDE, FC_FUSED}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -1119,7 +1142,7 @@ def test_dsp_paths_are_taken(runs):
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
     assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "mean",
-                       "conv int16 weights", "fc int16 weights"}
+                       "conv int16 weights", "fc int16 weights", "fc fused"}
 
 
 @pytest.mark.parametrize("name, most", [("conv 10x10x16->16", 0.9), ("fc 1x96->32", 0.85)])
@@ -1140,6 +1163,16 @@ def test_wide_fc_streams_weights_with_ldm(runs):
     name = "fc groups 1x448->{} zp -128 per tensor, range [-128, 127], int16 weights"
     per_mac = (count[name.format(8)] - count[name.format(4)]) / (448 * 4)
     assert per_mac < 56 / 64, per_mac
+
+
+def test_fused_fc_requantises_in_registers(runs):
+    """On the M4, a layer on its fused stream (each block's sums requantised in registers, its four outputs stored
+    as one word) costs at most 0.9 of the same layer on int16 weights with its outputs requantised apart."""
+    cases, _, results = runs
+    count = {case.name: results["m4_dsp"].instructions[i] for i, case in enumerate(cases)}
+    wide_count = count["fc 1x128->16, full range, int16 weights"]
+    fused_count = count["fc 1x128->16, full range, fused, output 0 off a word"]
+    assert fused_count < 0.9 * wide_count, (fused_count, wide_count)
 
 
 @pytest.mark.parametrize("layout", ["", ", int16 weights"])

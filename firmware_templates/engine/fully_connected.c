@@ -1,6 +1,6 @@
 /* FULLY_CONNECTED, int8 with symmetric (zero-point 0) weights, per-tensor or per-channel; the weights
  * as they are (tc_fully_connected_s8) or pre-widened to int16 (tc_fully_connected_wide_s8). */
-#include "tinyctl_dsp.h"
+#include "fully_connected_shared.h"
 
 /* One weight row's word against the input pairs in fc_block's asm. */
 #define FC_ROW_ASM(w, a)                                  \
@@ -11,7 +11,6 @@
     "smlad %[" a "], %[k], %[xo], %[" a "]\n\t"
 
 #if TC_DSP
-#define FC_MAX_DEPTH 640  /* inputs per row of the expanded path: their int16 copy is on the stack */
 #define FC_CHUNK 32       /* units whose sums go to the output functions together: fewer calls */
 
 static const int32_t fc_no_bias[4] = {0, 0, 0, 0}; /* where a block's sums start without a bias */
@@ -275,22 +274,6 @@ fc_units(const int8_t *row, const int32_t *lanes, const int32_t *tail, const int
     }
 }
 
-/* One group of 4 inputs (one LDRD of their int16 pairs xe, xo) against the 8 weight words of a block
- * of 4 pre-widened rows (row k's pairs at words 2k and 2k + 1): one LDM of 5 words, 5 SMLADs, one LDM
- * of 3 words, 3 SMLADs. LDM costs 1 + N cycles on the Cortex-M4 where each LDRD of 2 words costs 3. */
-#define FC_WIDE_GROUP_ASM                                                   \
-    "ldrd %[xe], %[xo], [%[lanes]], #8\n\t"                                 \
-    "ldmia %[w]!, {%[k0], %[k1], %[k2], %[k3], %[k4]}\n\t"                  \
-    "smlad %[a0], %[k0], %[xe], %[a0]\n\t"                                 \
-    "smlad %[a0], %[k1], %[xo], %[a0]\n\t"                                 \
-    "smlad %[a1], %[k2], %[xe], %[a1]\n\t"                                 \
-    "smlad %[a1], %[k3], %[xo], %[a1]\n\t"                                 \
-    "smlad %[a2], %[k4], %[xe], %[a2]\n\t"                                 \
-    "ldmia %[w]!, {%[k0], %[k1], %[k2]}\n\t"                                \
-    "smlad %[a2], %[k0], %[xo], %[a2]\n\t"                                 \
-    "smlad %[a3], %[k1], %[xe], %[a3]\n\t"                                 \
-    "smlad %[a3], %[k2], %[xo], %[a3]\n\t"
-
 /* acc[0 .. n) = start[0 .. n) (acc itself, or not) + the rows of n / 4 blocks of 4 pre-widened rows against the
  * expanded input row, each block's tails (its last `skip` bytes) left to the caller: per block FC_WIDE_GROUP_ASM
  * 8 groups per loop turn (less branching), then 4, 2 and 1 as the low bits of the count say (45 instructions
@@ -320,25 +303,7 @@ fc_blocks_wide(const int32_t *lanes, const int16_t *w, int32_t groups, int32_t s
         "str %[n], [sp]\n\t"
         "ldr %[lanes], [sp, #4]\n\t"
         "ldr %[n], [sp, #16]\n\t"
-        "subs %[n], %[n], #8\n\t"
-        "bmi 2f\n\t"
-        "1:\n\t"
-        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
-        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
-        "subs %[n], %[n], #8\n\t"
-        "bpl 1b\n\t"
-        "2:\n\t"
-        "lsls %[n], %[n], #30\n\t" /* n is groups % 8 - 8: carry its bit 2, negative its bit 1 */
-        "bcc 3f\n\t"
-        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
-        "3:\n\t"
-        "bpl 4f\n\t"              /* the groups leave the flags alone */
-        FC_WIDE_GROUP_ASM FC_WIDE_GROUP_ASM
-        "4:\n\t"
-        "lsls %[n], %[n], #2\n\t"  /* carry its bit 0 */
-        "bcc 5f\n\t"
-        FC_WIDE_GROUP_ASM
-        "5:\n\t"
+        FC_WIDE_GROUPS_ASM
         "ldr %[n], [sp, #20]\n\t"
         "add %[w], %[w], %[n]\n\t"
         "ldr %[n], [sp, #12]\n\t"

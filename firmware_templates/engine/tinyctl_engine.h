@@ -213,6 +213,12 @@ void tc_conv2d_wide_s8(const int8_t *input, const tc_dims *input_dims,
 void tc_fully_connected_wide_s8(const int8_t *input, int32_t batches, int32_t depth,
                                 const int16_t *weights, int32_t units, const int32_t *bias,
                                 int8_t *output, const tc_int8_io *io, const tc_requant *rq);
+/* tc_fully_connected_s8 on one stream per layer (fully_connected_fused.c): per block of 4 units their biases,
+ * their rows pre-widened as above, then each unit's multiplier, 2^(right - 1) + output zero point * 2^right and
+ * right shift; for depth and units multiples of 4, the requantisation proved fast (tinyctl/engine/ops/weighted.py
+ * fc_fuses). */
+void tc_fully_connected_fused_s8(const int8_t *input, int32_t batches, int32_t depth, const int32_t *stream,
+                                 int32_t units, int8_t *output, const tc_int8_io *io);
 #define TC_CONV_WIDE_BLOCK 2
 #define TC_FC_WIDE_BLOCK 4
 

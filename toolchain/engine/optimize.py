@@ -12,8 +12,8 @@ from .registry import wide_gains
 MODES = ("balanced", "speed", "size")
 DEFAULT_MODE = "balanced"
 # The wide kernels' code beside the int8 ones when a firmware mixes both (arm-none-eabi-gcc -O2 for the
-# Cortex-M4: tc_conv2d_wide_s8 with its matmul and pointwise loops 7.3 KB, the wide FC 1.9 KB), which
-# balanced keeps free beside the extra weight bytes.
+# Cortex-M4: tc_conv2d_wide_s8 with its matmul and pointwise loops 7.3 KB, the wide FC 1.9 KB or the fused
+# one 1.4 KB), which balanced keeps free beside the extra weight bytes.
 WIDE_CODE_BYTES = 10 * 1024
 
 

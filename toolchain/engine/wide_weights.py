@@ -2,7 +2,8 @@
 loops then load SMLAD's operand pairs directly instead of sign-extending each int8 word per use, for
 twice the weight bytes in flash. Rows (conv output channels, fully-connected units) go in blocks that
 the micro-kernel reads side by side; per group of 4 values the order w0 w2 w1 w3 matches an input
-word's even and odd lanes (tc_expand_s8)."""
+word's even and odd lanes (tc_expand_s8). fuse_fc writes a fully-connected layer's whole stream for
+tc_fully_connected_fused_s8: per block the biases, the widened rows and the scales, in the order it reads them."""
 
 from __future__ import annotations
 
@@ -36,3 +37,22 @@ def _block(rows: np.ndarray) -> np.ndarray:
 def extra_bytes(rows: int, depth: int, block: int) -> int:
     """Flash the int16 layout adds over the int8 one: a byte per weight, two per padded lone row."""
     return rows * depth + 2 * (rows % block) * (depth % 2)
+
+
+def fuse_fc(rows: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, right: np.ndarray,
+            output_zero_point: int) -> np.ndarray:
+    """The int32 words of tc_fully_connected_fused_s8's stream: per block of FC_BLOCK units (units and depth
+    multiples of 4) their biases, their rows as widen writes them (int16 pairs, low half first), then per unit
+    its multiplier, 2^(right - 1) + output_zero_point * 2^right and right (one value each per unit)."""
+    units, right = rows.shape[0], np.asarray(right, np.int64)
+    scales = np.stack([multiplier, (1 << (right - 1)) + output_zero_point * (1 << right), right], axis=1)
+    parts = []
+    for r in range(0, units, FC_BLOCK):
+        weights = _block(np.asarray(rows[r:r + FC_BLOCK], dtype=np.int16)).astype("<i2").view("<i4")
+        parts += [bias[r:r + FC_BLOCK], weights, scales[r:r + FC_BLOCK].ravel()]
+    return np.concatenate(parts).astype(np.int32)
+
+
+def fused_fc_bytes(units: int, depth: int) -> int:
+    """fuse_fc's stream in bytes: per unit a bias, 2 bytes per weight and three scale words."""
+    return units * (4 + 2 * depth + 12)

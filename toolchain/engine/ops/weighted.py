@@ -1,7 +1,9 @@
 """CONV_2D (OHWI weights), DEPTHWISE_CONV_2D (1HWC) and FULLY_CONNECTED ([units, depth]): int8 weights
 with per-tensor or per-channel requantization (conv2d.c, depthwise_conv2d.c,
 depthwise_plane.c, fully_connected.c). CONV_2D and FULLY_CONNECTED weights may instead be emitted
-pre-widened to int16 (wide_weights.py) for the wide kernels (conv2d_matmul.c, fully_connected.c)."""
+pre-widened to int16 (wide_weights.py) for the wide kernels (conv2d_matmul.c, fully_connected.c), a
+fully-connected layer whose requantisation fc_fuses proves fast as one stream with its biases and scales
+(fully_connected_fused.c)."""
 
 from __future__ import annotations
 
@@ -81,10 +83,44 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
         block = wide_weights.CONV_BLOCK
     elif depth > _FC_WIDE_MAX_DEPTH:
         return None
+    elif fc_fuses(w):
+        int8_bytes = rows * depth + 4 * rows * (w.bias is not None) + 8 * len(w.requant.multiplier)
+        return WideGain(wide_weights.fused_fc_bytes(rows, depth) - int8_bytes,
+                        round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
     else:
         block = wide_weights.FC_BLOCK
     return WideGain(wide_weights.extra_bytes(rows, depth, block),
                     round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
+
+
+def _per_unit(values: np.ndarray, units: int) -> np.ndarray:
+    """A per-tensor value repeated for each unit, or the per-channel values."""
+    return np.broadcast_to(np.asarray(values, np.int64), (units,))
+
+
+def fc_fuses(w: WeightedOp) -> bool:
+    """Whether tc_fully_connected_fused_s8 takes the layer: depth and units multiples of 4, the output range
+    [-128, 127] (SSAT's), right shifts 1 to 22 and every sum with its bias below 2^30 for any input (the bound
+    of tc_output_params_of): then TC_SCALE_DOUBLED_ASM equals tc_requantize (tests/test_requant_proof.py)."""
+    units, depth = w.weights.shape
+    sums = 128 * (128 + abs(w.io.input_zero_point)) * depth
+    largest_bias = int(np.abs(w.bias.data.astype(np.int64)).max()) if w.bias is not None else 0
+    shifts = _per_unit(w.requant.shift, units)
+    return (units % 4 == 0 and depth % 4 == 0 and (w.io.act_min, w.io.act_max) == (-128, 127)
+            and bool(np.all((shifts >= -22) & (shifts <= -1))) and largest_bias + sums < 1 << 30)
+
+
+def _emit_fused_fc(c, op: Operator, p: str, w: WeightedOp) -> None:
+    """The layer as one stream (wide_weights.fuse_fc) for tc_fully_connected_fused_s8."""
+    units, depth = w.weights.shape
+    bias = w.bias.data if w.bias is not None else np.zeros(units, np.int32)
+    stream = wide_weights.fuse_fc(w.weights.data, bias, _per_unit(w.requant.multiplier, units),
+                                  -_per_unit(w.requant.shift, units), w.io.output_zero_point)
+    c.data.append(f"/* {c_text.comment(w.weights.name)} {list(w.weights.shape)} with its biases and scales, "
+                  f"in blocks of {wide_weights.FC_BLOCK} units */\n"
+                  + c_text.array("int32_t", f"{p}_fused", stream, "MODEL_ALIGN16") + c_text.int8_io(f"{p}_io", w.io))
+    c.call("tc_fully_connected_fused_s8", c.ptr(w.input), int(np.prod(w.input.shape)) // depth, depth, f"{p}_fused",
+           units, c.ptr(w.output), f"&{p}_io")
 
 
 def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
@@ -100,6 +136,9 @@ def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
 
 
 def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
+    if op.opcode == "FULLY_CONNECTED" and op.index in c.wide and fc_fuses(w):
+        _emit_fused_fc(c, op, p, w)
+        return
     weights, layout = _weights(c, op, p, w)
     bias = c.const(w.bias, "int32_t") if w.bias is not None else None
     c.data.append(c_text.array("int32_t", f"{p}_multiplier", w.requant.multiplier)
@@ -198,6 +237,9 @@ _CASES = {
     "conv_wide_deep_same": functools.partial(_conv_wide, 47, 5, 4, 64, 7, 3, 1, "SAME", "relu"),
     "fc_wide_odd_depth_per_channel": functools.partial(_dense, 45, True, "relu", 1, 37, 11, True),
     "fc_wide_per_tensor_batch3": functools.partial(_dense, 46, False, "none", 3, 64, 10, True),
+    # fused streams (fc_fuses: depth and units multiples of 4, the output range [-128, 127])
+    "fc_fused_per_channel_relu": functools.partial(_dense, 48, True, "relu", 1, 40, 12, True),
+    "fc_fused_per_tensor_batch2": functools.partial(_dense, 49, False, "none", 2, 16, 8, True),
 }
 
 OPS = (OpSpec(("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"), weighted_op, _emit,

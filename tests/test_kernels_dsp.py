@@ -235,7 +235,7 @@ def _triple_cases(rng) -> list:
 
 def _window_triple_cases(rng) -> list:
     """Windows other than 1x1 without padding into [-128, 127] over even output channels, three pixels at a time
-    (matmul_triples: expand_triple_band, blocks3x2), a last one or two as a pair (matmul_dsp): 3x3 over 16, 32
+    (matmul_triples: tc_expand_triple_band, blocks3x2), a last one or two as a pair (matmul_dsp): 3x3 over 16, 32
     (one band) and 64 channels (3 bands of a row, the sums carried), 5x5 over 16 (bands of 2, 2 and 1 rows), 3x1
     over 16; 4, 6, 8, 16 and 64 (two chunks) output channels; 1, 2, 4, 5, 25, 30, 32, 35 and 90 pixels; padding
     on every side (SAME and explicit), stride 2, dilation 2 (gathered), input zero points -128 and 0, a

@@ -11,9 +11,10 @@
  * On int16 weights a window of one band in whole words runs all of a chunk's blocks in one asm loop that
  * requantises each block's sums there too: short windows (1x1 over 8-32 channels) are mostly per-block and
  * per-output costs. Into [-128, 127] over whole fours of words (3x3 over 16, 32 and 64 channels) three pixels
- * at a time go first (matmul_triples), their last one or two as a pair. A 1x1 layer without padding has loops
- * of its own (conv2d_pointwise.c). The int16 blocks' asm that both files use is in conv2d_wide_asm.h. */
-#include "conv2d_wide_asm.h"
+ * at a time go first (matmul_triples, their windows expanded in conv2d_triples.c), their last one or two as a
+ * pair. A 1x1 layer without padding has loops of its own (conv2d_pointwise.c). The int16 blocks' asm that these
+ * files use is in conv2d_wide_asm.h; what this one and conv2d_triples.c share in conv2d_matmul_shared.h. */
+#include "conv2d_matmul_shared.h"
 
 #if TC_DSP
 
@@ -44,15 +45,6 @@ static inline void fill_bytes(int8_t *dst, int8_t value, int32_t n)
         dst[i] = value;
         __asm volatile("");
     }
-}
-
-/* Whether a dense window at (y0, x0) lies wholly inside the image: then its rows are plain copies,
- * without the border arithmetic and zero-length fills that cost more than the copies themselves in
- * narrow windows (a 3x3 window over 1 or 3 channels). */
-static inline int window_inside(const tc_dims *in, const tc_dims *wd, const tc_window *win, int32_t y0, int32_t x0)
-{
-    return win->dilation_h == 1 && win->dilation_w == 1 && y0 >= 0 && x0 >= 0 && y0 + wd->h <= in->h
-           && x0 + wd->w <= in->w;
 }
 
 /* Filter rows fy0 .. fy1 - 1 of output pixel p's patch (p in 0 .. n * h * w - 1): in place for a 1x1
@@ -197,15 +189,6 @@ blocks2x2_wide(const int32_t *lanes, const int16_t *w, int32_t pairs, int32_t gr
 }
 
 
-/* Where output pixel p's dense window starts in the input when it lies wholly inside its image, else 0. */
-static inline const int8_t *window_start_inside(const int8_t *input, const tc_dims *in, const tc_dims *wd,
-                                                const tc_dims *out, const tc_window *win, int32_t p)
-{
-    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
-    const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
-    return window_inside(in, wd, win, y0, x0) ? input + ((b * in->h + y0) * in->w + x0) * in->c : 0;
-}
-
 /* Output pixels px's and second's windows, rows of whole words, expanded row by row straight from the image into
  * lanes as tc_expand_s8 interleaves them when both lie inside it (1), else nothing (0). A call of its own, so
  * that matmul_dsp's loop keeps its registers for the windows it gathers. */
@@ -348,62 +331,6 @@ static __attribute__((noinline)) void matmul_pairs_wide(const int8_t *input, con
     matmul_dsp(input, in, weights, wd, output, out, win, io, p, from, 0, 1);
 }
 
-/* Filter rows fy0 .. fy1 - 1 of output pixel p's window expanded tap by tap (channels in whole words) into its
- * third of blocks3x2's lanes (from its first even lane: per group its even lane, then its odd one three lanes
- * on), lanes of 0 where the window leaves the image (the input zero point after the offset). */
-static void expand_third(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out,
-                         const tc_window *win, int32_t p, int32_t fy0, int32_t fy1, int32_t offset2, int32_t *lanes)
-{
-    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
-    const int32_t y0 = oy * win->stride_h - win->pad_top, x0 = ox * win->stride_w - win->pad_left;
-    for (int32_t fy = fy0; fy < fy1; ++fy) {
-        const int32_t y = y0 + fy * win->dilation_h;
-        for (int32_t fx = 0; fx < wd->w; ++fx) {
-            const int32_t x = x0 + fx * win->dilation_w, inside = y >= 0 && y < in->h && x >= 0 && x < in->w;
-            const int8_t *tap = inside ? input + ((b * in->h + y) * in->w + x) * in->c : input; /* read, unused */
-            for (int32_t g = in->c / 4; g > 0; --g, tap += 4, lanes += 6) {
-                const int32_t v = tc_load_s8x4(tap);
-                lanes[0] = inside ? __sxtab16(offset2, v) : 0;
-                lanes[3] = inside ? tc_sxtab16_odd(offset2, v) : 0;
-            }
-        }
-    }
-}
-
-/* `rows` rows of three pixels' windows in the image (`stride` bytes apart), of `groups` words, from start,
- * start + step and start + step2, expanded into lanes as blocks3x2 reads them. A call of its own, without
- * the gathering beside it, which leaves too few registers around expand_triple's six fixed ones. */
-static __attribute__((noinline)) void expand_triple_rows(const int8_t *start, int32_t step, int32_t step2,
-                                                         int32_t stride, int32_t rows, int32_t groups, int32_t offset2,
-                                                         int32_t *lanes)
-{
-    for (; rows > 0; --rows, start += stride, lanes += 6 * groups) {
-        expand_triple(start, step, step2, offset2, lanes, groups);
-    }
-}
-
-/* Filter rows fy0 .. fy1 - 1 of output pixels px .. px + 2's windows expanded into lanes as blocks3x2 reads them:
- * row by row when all three lie inside the image, else each tap by tap. A call of its own, so that
- * matmul_triples' loops keep their registers. */
-static __attribute__((noinline)) void expand_triple_band(const int8_t *input, const tc_dims *in, const tc_dims *wd,
-                                                         const tc_dims *out, const tc_window *win, int32_t offset2,
-                                                         int32_t px, int32_t fy0, int32_t fy1, int32_t *lanes)
-{
-    const int32_t row_bytes = wd->w * in->c;
-    const int8_t *start0 = window_start_inside(input, in, wd, out, win, px);
-    const int8_t *start1 = start0 ? window_start_inside(input, in, wd, out, win, px + 1) : 0;
-    const int8_t *start2 = start1 ? window_start_inside(input, in, wd, out, win, px + 2) : 0;
-    if (start2) {
-        const int32_t stride = in->w * in->c;
-        expand_triple_rows(start0 + fy0 * stride, (int32_t)(start1 - start0), (int32_t)(start2 - start0), stride,
-                           fy1 - fy0, row_bytes / 4, offset2, lanes);
-        return;
-    }
-    for (int32_t i = 0; i < 3; ++i) {
-        expand_third(input, in, wd, out, win, px + i, fy0, fy1, offset2, lanes + i);
-    }
-}
-
 /* The bytes of a band of matmul_triples' windows deeper than MATMUL_MAX_DEPTH: three pixels' lanes of it and a
  * chunk's blocks' sums (6 each) share the lanes of three MATMUL_MAX_DEPTH windows (3x3x64: bands of one row). */
 #define TRIPLES_BAND (MATMUL_MAX_DEPTH - 2 * MATMUL_CHUNK)
@@ -416,8 +343,8 @@ static int32_t triples_band_rows(const tc_dims *in, const tc_dims *wd)
 }
 
 /* Whether matmul_triples takes the layer's pixels: into [-128, 127] over an even number of output channels, in
- * taps of whole words (expand_triple, expand_third) and bands of at least a row (the last perhaps fewer rows) of whole fours of
- * words (blocks3x2's loop turns), at least one triple. */
+ * taps of whole words (conv2d_triples.c's expand_triple, expand_third) and bands of at least a row (the last perhaps
+ * fewer rows) of whole fours of words (blocks3x2's loop turns), at least one triple. */
 static int triples_fit(const tc_dims *in, const tc_dims *wd, const tc_dims *out, const tc_output_params *p)
 {
     const int32_t row_bytes = wd->w * in->c, band = triples_band_rows(in, wd) * row_bytes;
@@ -426,7 +353,7 @@ static int triples_fit(const tc_dims *in, const tc_dims *wd, const tc_dims *out,
 }
 
 /* A layer's pixels three at a time (their last one or two left to matmul_dsp, whose first it returns): each
- * triple's windows expanded band by band (expand_triple_band), then all of a chunk's blocks over the band in
+ * triple's windows expanded band by band (tc_expand_triple_band), then all of a chunk's blocks over the band in
  * blocks3x2, its sums carried from band to band after the band's lanes (TRIPLES_BAND), the last band's
  * requantised in registers. Against matmul_dsp's pairs each weight flash line is read once per three pixels, and
  * a group's lanes by LDM. A call of its own, so that its stack is not on matmul_dsp's. */
@@ -451,7 +378,7 @@ static __attribute__((noinline)) int32_t matmul_triples(const int8_t *input, con
                 fy1 = fy0 + band_rows < wd->h ? fy0 + band_rows : wd->h;
                 const int32_t band = (fy1 - fy0) * row_bytes;
                 const int16_t *w = weights + first * depth + 2 * fy0 * row_bytes; /* a block's band */
-                expand_triple_band(input, in, wd, out, win, offset2, px, fy0, fy1, lanes);
+                tc_expand_triple_band(input, in, wd, out, win, offset2, px, fy0, fy1, lanes);
                 job.groups = band / 16, job.rewind = 6 * band, job.skip = 4 * (depth - band);
                 job.scales = scales, job.end = output0 + chunk, job.sums = sums; /* the asm steps scales and sums */
                 if (fy0 == 0 && fy1 == wd->h) {

@@ -12,8 +12,4 @@ extern int8_t app_output[MODEL_OUTPUT_SIZE];
 /* Runs the model on input into app_output; returns the cycles it took (0 without a cycle counter). */
 uint32_t app_timed_invoke(const int8_t *input);
 
-/* Runner mode (docs/runner-protocol.md): serves the serial protocol until the host says goodbye
- * (returns 0) or the link closes (returns 1). */
-int runner_main(void);
-
 #endif /* TINYCTL_APP_H */

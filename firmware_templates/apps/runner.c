@@ -8,6 +8,7 @@
 #include "golden.h"
 #include "model_info.h"
 #include "platform.h"
+#include "runner.h"
 
 #define PROTOCOL_VERSION 1
 #define SYNC0 0xA5u

@@ -106,7 +106,8 @@ def classifier(tmp_path_factory):
     subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", str(PLUGIN_DIR / "insnclass.c"), "-o",
                     str(library)], check=True)
     lib = ctypes.CDLL(str(library))
-    lib.tc_classify.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Insn)]
+    lib.tc_classify.argtypes = [ctypes.c_char_p, ctypes.POINTER(Insn)]
+    lib.tc_insn_size.argtypes, lib.tc_insn_size.restype = [ctypes.c_char_p], ctypes.c_size_t
     lib.tc_follow.argtypes = [ctypes.POINTER(Insn), ctypes.POINTER(Insn)]
     return lib
 
@@ -125,8 +126,9 @@ def _classify(lib, code: bytes) -> list[Insn]:
     insns, offset, before = [], 0, None
     while offset < len(code):
         size = 4 if (code[offset + 1] >> 3) in (0x1D, 0x1E, 0x1F) else 2
+        assert lib.tc_insn_size(code[offset:offset + 4]) == size
         insn = Insn()
-        lib.tc_classify(code[offset:offset + size], size, ctypes.byref(insn))
+        lib.tc_classify(code[offset:offset + 4], ctypes.byref(insn))
         if before is not None:
             lib.tc_follow(ctypes.byref(before), ctypes.byref(insn))
         insns.append(insn)
@@ -145,6 +147,62 @@ def test_classifier_on_assembled_encodings(classifier, tmp_path, source, expecte
     insns = _classify(classifier, _assemble(tmp_path, source))
     assert [(CLASS_NAMES[i.cls], i.regs, i.writes_pc) for i in insns] == expected
     assert sum(_m4_cycles(i) for i in insns) == cycles
+
+
+def test_a_16_bit_instruction_is_classified_alone_whatever_follows_it(classifier, tmp_path):
+    """The bytes QEMU hands over for a 16-bit instruction in a page's last halfword include the next
+    halfword (4 bytes): the classifier must take the length from the first halfword, not a 32-bit LDM.W
+    whose register list is the next instruction's first halfword (9 registers and the PC for this pair)."""
+    code = _assemble(tmp_path, "ldmia r0!, {r1, r2, r3, r4, r5}\nsmlad r1, r2, r3, r1")
+    assert classifier.tc_insn_size(code[:4]) == 2
+    insn = Insn()
+    classifier.tc_classify(code[:4], ctypes.byref(insn))
+    assert (CLASS_NAMES[insn.cls], insn.regs, insn.writes_pc) == ("multiple", 5, 0)
+
+
+PAGE_END = """
+.text
+.word 0x20001000
+.word reset
+.global reset
+.thumb_func
+reset:
+    movw r0, #0
+    movt r0, #0x2000
+    bl mark
+    b page_end
+.org 0x3fc
+page_end:
+    ldmia r0!, {r1, r2, r3, r4, r5} @ 16 bits in the last halfword of QEMU's first 1 KiB page
+    smlad r1, r2, r3, r1            @ 32 bits across the page boundary
+    bl mark
+    movs r0, #0x18                  @ semihosting SYS_EXIT, ADP_Stopped_ApplicationExit
+    movw r1, #0x26
+    movt r1, #2
+    bkpt 0xab
+.thumb_func
+mark:
+    bx lr
+"""
+
+
+def test_an_instruction_before_a_page_boundary_counts_as_itself(tmp_path):
+    """In QEMU, the 16-bit LDM before a 32-bit instruction that crosses a page comes with 4 bytes; the plugin
+    counts it as the LDM of 5 registers it is (it counted an LDM.W of 9 registers and the PC, +6 cycles, wherever
+    code placement put such a pair at a page's end: +55 k estimated cycles in one MobileNet layer)."""
+    board = resolve_board("nucleo-l4r5zi")
+    (tmp_path / "page.s").write_text(".syntax unified\n.thumb\n" + PAGE_END)
+    elf = tmp_path / "page.elf"
+    subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m4", "-o", str(tmp_path / "page.o"), str(tmp_path / "page.s")],
+                   check=True)
+    flash_base = layout(board, emulated_platform(board)).flash_base
+    subprocess.run(["arm-none-eabi-ld", f"-Ttext={flash_base:#x}", "-e", "reset", "-o", str(elf),
+                    str(tmp_path / "page.o")], check=True)
+    assert symbol_address(elf, "page_end") % 1024 == 0x3fc
+    run = run_firmware(board, elf, [], mark_address=symbol_address(elf, "mark"))
+    assert run.exit_code == 0
+    [[layer]] = per_inference(run.class_marks, 1)
+    assert layer["multiple"] == 1 and layer["multiple_regs"] == 5 and layer["pc_write"] == 0
 
 
 LOOP = """

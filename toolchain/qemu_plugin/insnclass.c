@@ -204,11 +204,16 @@ static void classify32(unsigned hw1, unsigned hw2, struct tc_insn *out)
     }
 }
 
-void tc_classify(const uint8_t *bytes, size_t size, struct tc_insn *out)
+size_t tc_insn_size(const uint8_t *bytes)
+{
+    return (bytes[1] >> 3) >= 0x1D ? 4 : 2;
+}
+
+void tc_classify(const uint8_t *bytes, struct tc_insn *out)
 {
     unsigned hw1 = bytes[0] | (bytes[1] << 8);
     *out = (struct tc_insn){ .cls = TC_alu, .load_dest = -1, .base = -1, .index = -1 };
-    if (size == 4) {
+    if (tc_insn_size(bytes) == 4) {
         classify32(hw1, bytes[2] | (bytes[3] << 8), out);
     } else {
         classify16(hw1, out);

@@ -57,8 +57,14 @@ struct tc_insn {
     int it_pending;   /* instructions after this one that an IT still makes conditional */
 };
 
-/* Classify the instruction in bytes[0..size) (2 or 4, little-endian halfwords as in memory). */
-void tc_classify(const uint8_t *bytes, size_t size, struct tc_insn *out);
+/* The length of the instruction that starts at bytes (2 or 4), from its first halfword (DDI 0403E A5.1: bits
+ * 15:11 of 0b11101, 0b11110 or 0b11111 start a 32-bit one). Not the size QEMU reports: for a 16-bit
+ * instruction in a page's last halfword, QEMU reads the next halfword (to see whether the next instruction
+ * crosses the page) and reports 4 bytes. */
+size_t tc_insn_size(const uint8_t *bytes);
+
+/* Classify the instruction at bytes (tc_insn_size of them, little-endian halfwords as in memory). */
+void tc_classify(const uint8_t *bytes, struct tc_insn *out);
 
 /* What `next`, executed right after `previous` in one block, takes from it: a load or store single
  * after a load single that does not produce its address pipelines behind it (DDI 0439B 3.3.2) and

@@ -44,7 +44,6 @@ uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
 uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *insn);
-size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn);
 void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, void (*cb)(unsigned int vcpu_index, void *userdata),
                                           enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn,
@@ -138,8 +137,9 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     block->adds[0] = n;
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *handle = qemu_plugin_tb_get_insn(tb, i);
-        size_t size = qemu_plugin_insn_size(handle);
-        tc_classify(qemu_plugin_insn_data(handle), size, &insn);
+        const uint8_t *bytes = qemu_plugin_insn_data(handle);
+        size_t size = tc_insn_size(bytes);
+        tc_classify(bytes, &insn);
         tc_follow(&before, &insn);
         block->adds[1 + insn.cls]++;
         block->adds[1 + TC_multiple_regs] += insn.cls == TC_multiple ? insn.regs : 0;

@@ -26,7 +26,7 @@ from .quantize import convert_model
 FINE_TUNE_LR = 4e-3      # the training rate: each slice's fine-tune restarts its cosine decay from it
 # Each slice keeps its last epoch, not its best on the validation split: picking among 50 epochs by the AP
 # of 400 images picks noise. At 50 % the default detector, measured on 4,000 fresh images over four seeds,
-# lost 0.58-1.23 AP points with the best-val epochs and 0.46-0.68 with the last (benchmarks/compression.md).
+# lost 0.58-1.23 AP points with the best-val epochs and 0.39-0.81 with the last (benchmarks/compression.md).
 TARGET_CALIBRATION_IMAGES = 16     # shapes, not ranges, decide arena and weight bytes
 
 

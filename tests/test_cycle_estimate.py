@@ -160,13 +160,35 @@ def test_a_16_bit_instruction_is_classified_alone_whatever_follows_it(classifier
     assert (CLASS_NAMES[insn.cls], insn.regs, insn.writes_pc) == ("multiple", 5, 0)
 
 
-PAGE_END = """
+# What every hand-written test program starts with: its vector table (stack top, reset) and the reset entry.
+VECTORS = """.syntax unified
+.thumb
 .text
 .word 0x20001000
 .word reset
 .global reset
 .thumb_func
 reset:
+"""
+
+
+def _run_between_marks(tmp_path, board, source: str):
+    """Assemble VECTORS then `source` (the reset handler's body) at the flash address QEMU's stand-in for `board` runs, run it with the plugin, and return
+    (the ELF, the classes counted between its two calls of `mark`)."""
+    (tmp_path / "code.s").write_text(VECTORS + source)
+    elf = tmp_path / "code.elf"
+    subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m4", "-o", str(tmp_path / "code.o"), str(tmp_path / "code.s")],
+                   check=True)
+    flash_base = layout(board, emulated_platform(board)).flash_base
+    subprocess.run(["arm-none-eabi-ld", f"-Ttext={flash_base:#x}", "-e", "reset", "-o", str(elf),
+                    str(tmp_path / "code.o")], check=True)
+    run = run_firmware(board, elf, [], mark_address=symbol_address(elf, "mark"))
+    assert run.exit_code == 0
+    [[layer]] = per_inference(run.class_marks, 1)
+    return elf, layer
+
+
+PAGE_END = """
     movw r0, #0
     movt r0, #0x2000
     bl mark
@@ -190,28 +212,12 @@ def test_an_instruction_before_a_page_boundary_counts_as_itself(tmp_path):
     """In QEMU, the 16-bit LDM before a 32-bit instruction that crosses a page comes with 4 bytes; the plugin
     counts it as the LDM of 5 registers it is (it counted an LDM.W of 9 registers and the PC, +6 cycles, wherever
     code placement put such a pair at a page's end: +55 k estimated cycles in one MobileNet layer)."""
-    board = resolve_board("nucleo-l4r5zi")
-    (tmp_path / "page.s").write_text(".syntax unified\n.thumb\n" + PAGE_END)
-    elf = tmp_path / "page.elf"
-    subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m4", "-o", str(tmp_path / "page.o"), str(tmp_path / "page.s")],
-                   check=True)
-    flash_base = layout(board, emulated_platform(board)).flash_base
-    subprocess.run(["arm-none-eabi-ld", f"-Ttext={flash_base:#x}", "-e", "reset", "-o", str(elf),
-                    str(tmp_path / "page.o")], check=True)
+    elf, layer = _run_between_marks(tmp_path, resolve_board("nucleo-l4r5zi"), PAGE_END)
     assert symbol_address(elf, "page_end") % 1024 == 0x3fc
-    run = run_firmware(board, elf, [], mark_address=symbol_address(elf, "mark"))
-    assert run.exit_code == 0
-    [[layer]] = per_inference(run.class_marks, 1)
     assert layer["multiple"] == 1 and layer["multiple_regs"] == 5 and layer["pc_write"] == 0
 
 
 LOOP = """
-.text
-.word 0x20001000
-.word reset
-.global reset
-.thumb_func
-reset:
     bl mark
     ldr r2, data            @ a literal from flash: load 2, and a flash line: + wait states
     movs r0, #4             @ 1
@@ -239,16 +245,7 @@ data:
 @pytest.mark.parametrize("board_name", ["nucleo-f446re", "nucleo-l4r5zi"])   # its own part's addresses; a stand-in's
 def test_tiny_loop_matches_the_hand_count(tmp_path, board_name):
     board = resolve_board(board_name)
-    (tmp_path / "loop.s").write_text(".syntax unified\n.thumb\n" + LOOP)
-    elf = tmp_path / "loop.elf"
-    subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m4", "-o", str(tmp_path / "loop.o"), str(tmp_path / "loop.s")],
-                   check=True)
-    flash_base = layout(board, emulated_platform(board)).flash_base
-    subprocess.run(["arm-none-eabi-ld", f"-Ttext={flash_base:#x}", "-e", "reset", "-o", str(elf),
-                    str(tmp_path / "loop.o")], check=True)
-    run = run_firmware(board, elf, [], mark_address=symbol_address(elf, "mark"))
-    assert run.exit_code == 0
-    [[layer]] = per_inference(run.class_marks, 1)
+    _, layer = _run_between_marks(tmp_path, board, LOOP)
     assert layer["instructions"] == 2 + 6 * 4 + 1 + 1
     assert layer["branch_taken"] == 3 and layer["branch_cond"] == 4 and layer["flash_lines"] == 1
     hand = 2 + 1 + 4 * (2 + 1 + 1 + 2 + 1 + 1) + 3 * P + (1 + P) + (1 + P) + board.flash_wait_states

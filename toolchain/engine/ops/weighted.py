@@ -80,17 +80,15 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
         if in_c != w.weights.shape[3] or in_c < 4 or not _conv_bands_fit(w.weights.shape[2] * in_c, depth) \
                 or outputs < 2 or rows < 4:
             return None
-        block = wide_weights.CONV_BLOCK
+        extra = wide_weights.extra_bytes(rows, depth, wide_weights.CONV_BLOCK)
     elif depth > _FC_WIDE_MAX_DEPTH:
         return None
-    elif fc_fuses(w):
+    elif fc_fuses(w):   # the stream holds the biases and scales too, in place of their own arrays
         int8_bytes = rows * depth + 4 * rows * (w.bias is not None) + 8 * len(w.requant.multiplier)
-        return WideGain(wide_weights.fused_fc_bytes(rows, depth) - int8_bytes,
-                        round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
+        extra = wide_weights.fused_fc_bytes(rows, depth) - int8_bytes
     else:
-        block = wide_weights.FC_BLOCK
-    return WideGain(wide_weights.extra_bytes(rows, depth, block),
-                    round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
+        extra = wide_weights.extra_bytes(rows, depth, wide_weights.FC_BLOCK)
+    return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
 
 
 def _per_unit(values: np.ndarray, units: int) -> np.ndarray:

@@ -1,12 +1,13 @@
 """Run the engine's MAC kernels (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, ADD/SUB/MUL) as bare-metal
 Cortex-M firmware under QEMU and on the host, on the same cases, to compare the Cortex-M DSP paths with
-the portable C bit for bit and to count instructions per MAC.
+the portable C bit for bit and to count instructions (and, where the core has a cycle table, estimated cycles)
+per MAC.
 
 A case is one record of int32 words in a host file the firmware reads over semihosting:
     [0] record bytes  [1] kind  [2 .. 2+PARAMS) int32 parameters  [.. +ARRAYS) byte offsets of the arrays
     from the record's start (0: NULL), then the arrays, at offsets the host picks (misaligned on purpose).
 The firmware writes each case's output bytes to out.bin, and calls dsp_mark() just before and just after
-each kernel call, so the instruction-count plugin gives the kernel's own instructions.
+each kernel call, so the counting plugin gives the kernel's own instructions and timing classes.
 
 `python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP).
 The tests also run the cases on Cortex-M0+, Cortex-M33 (with and without its DSP extension) and Cortex-M55."""
@@ -37,6 +38,7 @@ from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags,
 from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, emulated_platform, linker_script,  # noqa: E402
                               platform_defines, symbol_address, write_platform)
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
+from tinyctl.cycle_model import estimated_cycles, estimates_cycles  # noqa: E402
 from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
 
@@ -650,6 +652,7 @@ def build_firmware(board: Board, out_dir: Path, extra_cflags: list[str], opt: st
 class FirmwareResult:
     outputs: list[np.ndarray]
     instructions: list[int]   # per case, between the marks around the kernel call
+    cycles: list[int] | None  # the same span's estimated cycles (tinyctl.cycle_model), where the core has a table
 
 
 def run_cases(board: Board, elf: Path, cases: list[Case], workdir: Path) -> FirmwareResult:
@@ -665,10 +668,12 @@ def run_cases(board: Board, elf: Path, cases: list[Case], workdir: Path) -> Firm
         at += c.output_size
     if at != data.size:
         raise RuntimeError(f"out.bin has {data.size} bytes, the cases {at}")
-    marks = run.marks
+    marks, spans = run.marks, range(0, len(run.class_marks), 2)
     if len(marks) != 2 * len(cases):
         raise RuntimeError(f"{len(marks)} marks for {len(cases)} cases")
-    return FirmwareResult(outputs, [marks[2 * i + 1] - marks[2 * i] for i in range(len(cases))])
+    cycles = ([estimated_cycles({k: n - run.class_marks[i][k] for k, n in run.class_marks[i + 1].items()}, board)
+               for i in spans] if estimates_cycles(board) else None)
+    return FirmwareResult(outputs, [marks[2 * i + 1] - marks[2 * i] for i in range(len(cases))], cycles)
 
 
 def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], tmp: Path,

@@ -212,13 +212,16 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
                    : "cc", "memory");
 }
 
-/* Half a group of a block of two channels at three pixels: the pixels' even (or odd) lanes by one LDM, the
- * channels' weight words by two loads (the second pipelined), then six products: 13 cycles on the M4 for 12
- * MACs (blocks2x2's LDRDs: 10 for 8); `op` smuad for a first group. */
+/* Half a group of a block of two channels at three pixels: the channels' weight words, then the pixels' even
+ * (or odd) lanes, five single loads back to back (all but the first pipelined: an LDM would not pipeline behind
+ * them), then six products: 12 cycles on the M4 for 12 MACs (blocks2x2's LDRDs: 10 for 8); `op` smuad for a
+ * first group. */
 #define BLOCK3X2_HALF(op, s, w_step)                                                                                   \
-    "ldm %[lanes]!, {%[x0], %[x1], %[x2]}\n\t"                                                                        \
     "ldr %[k1], [%[w], #8]\n\t"                                                                                       \
     "ldr %[k0], [%[w]], #" w_step "\n\t"                                                                             \
+    "ldr %[x1], [%[lanes], #4]\n\t"                                                                                   \
+    "ldr %[x2], [%[lanes], #8]\n\t"                                                                                   \
+    "ldr %[x0], [%[lanes]], #12\n\t"                                                                                  \
     op "%[a00], %[k0], %[x0]" s("a00") "\n\t" op "%[a10], %[k0], %[x1]" s("a10") "\n\t"                              \
     op "%[a20], %[k0], %[x2]" s("a20") "\n\t" op "%[a01], %[k1], %[x0]" s("a01") "\n\t"                              \
     op "%[a11], %[k1], %[x1]" s("a11") "\n\t" op "%[a21], %[k1], %[x2]" s("a21") "\n\t"
@@ -299,7 +302,7 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
                    : "cc", "memory")
 
 /* blocks2x2_wide_outputs' blocks at three pixels (expand_triple's lanes) over a multiple of 4 groups into
- * [-128, 127]: 6 products per 7 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
+ * [-128, 127]: 6 products per 6 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
  * once for three pixels rather than two; the groups in a loop of four a turn (n: job->groups, the turns), the
  * first turn's first group before it. job->second is the output's channels, job->rewind the lanes' 24 bytes per
  * group. A window deeper than the lanes hold runs in bands: `added`, a band after the first, adds its sums to

@@ -801,13 +801,16 @@ def main() -> None:
         results = build_and_run(targets, cases, Path(tmp))
         lib = host_engine(Path(tmp))
         print("instructions per MAC (per output element for ADD/SUB/MUL/MAX_POOL, per input element for MEAN), "
-              "QEMU TCG plugin count between the marks around the call")
-        print(f"{'case':56} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7}")
+              "QEMU TCG plugin count between the marks around the call; M4 DSP est.: estimated cycles per MAC "
+              f"(tinyctl.cycle_model, {TARGETS['m4_dsp'][0]}'s flash wait states)")
+        print(f"{'case':56} {'MACs':>7} {'M4 portable':>11} {'M4 DSP':>7} {'speed-up':>8} {'M7 DSP':>7} "
+              f"{'M4 DSP est.':>11}")
         for i, c in enumerate(cases):
             expected = host_output(lib, c)
             same = all(np.array_equal(r.outputs[i], expected) for r in results.values())
             port, dsp, m7 = (results[k].instructions[i] / c.macs for k in ("m4_portable", "m4_dsp", "m7_dsp"))
-            print(f"{c.name:56} {c.macs:7d} {port:11.2f} {dsp:7.2f} {port / dsp:7.2f}x {m7:7.2f}"
+            cycles = results["m4_dsp"].cycles[i] / c.macs
+            print(f"{c.name:56} {c.macs:7d} {port:11.2f} {dsp:7.2f} {port / dsp:7.2f}x {m7:7.2f} {cycles:11.2f}"
                   f"{'' if same else '   MISMATCH'}")
 
 

@@ -9,7 +9,8 @@ A case is one record of int32 words in a host file the firmware reads over semih
 The firmware writes each case's output bytes to out.bin, and calls dsp_mark() just before and just after
 each kernel call, so the counting plugin gives the kernel's own instructions and timing classes.
 
-`python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP).
+`python tests/dsp_harness.py` prints instructions per MAC on Cortex-M4 (portable and DSP) and Cortex-M7 (DSP), and
+the Cortex-M4 DSP build's estimated cycles per MAC.
 The tests also run the cases on Cortex-M0+, Cortex-M33 (with and without its DSP extension) and Cortex-M55."""
 
 from __future__ import annotations

@@ -36,10 +36,10 @@ from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
 from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, fuse_fc, widen  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
+from tinyctl.cycle_model import estimated_cycles, estimates_cycles  # noqa: E402
 from tinyctl.firmware import (CORTEX_M_DIR, PLATFORMS_DIR, console_uart, emulated_platform, linker_script,  # noqa: E402
                               platform_defines, symbol_address, write_platform)
 from tinyctl.paths import FIRMWARE_TEMPLATES_DIR  # noqa: E402
-from tinyctl.cycle_model import estimated_cycles, estimates_cycles  # noqa: E402
 from tinyctl.qemu import run_firmware  # noqa: E402
 from tinyctl.targets import Board, resolve_board  # noqa: E402
 
@@ -669,12 +669,12 @@ def run_cases(board: Board, elf: Path, cases: list[Case], workdir: Path) -> Firm
         at += c.output_size
     if at != data.size:
         raise RuntimeError(f"out.bin has {data.size} bytes, the cases {at}")
-    marks, spans = run.marks, range(0, len(run.class_marks), 2)
+    marks = run.class_marks
     if len(marks) != 2 * len(cases):
         raise RuntimeError(f"{len(marks)} marks for {len(cases)} cases")
-    cycles = ([estimated_cycles({k: n - run.class_marks[i][k] for k, n in run.class_marks[i + 1].items()}, board)
-               for i in spans] if estimates_cycles(board) else None)
-    return FirmwareResult(outputs, [marks[2 * i + 1] - marks[2 * i] for i in range(len(cases))], cycles)
+    spans = [{k: after[k] - before[k] for k in after} for before, after in zip(marks[::2], marks[1::2])]
+    cycles = [estimated_cycles(span, board) for span in spans] if estimates_cycles(board) else None
+    return FirmwareResult(outputs, [span["instructions"] for span in spans], cycles)
 
 
 def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], tmp: Path,

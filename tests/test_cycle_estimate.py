@@ -173,8 +173,8 @@ reset:
 
 
 def _run_between_marks(tmp_path, board, source: str):
-    """Assemble VECTORS then `source` (the reset handler's body) at the flash address QEMU's stand-in for `board` runs, run it with the plugin, and return
-    (the ELF, the classes counted between its two calls of `mark`)."""
+    """Assemble VECTORS then `source` (the reset handler's body) at the flash address QEMU's stand-in for `board`
+    runs, run it with the plugin, and return (the ELF, the classes counted between its two calls of `mark`)."""
     (tmp_path / "code.s").write_text(VECTORS + source)
     elf = tmp_path / "code.elf"
     subprocess.run(["arm-none-eabi-as", "-mcpu=cortex-m4", "-o", str(tmp_path / "code.o"), str(tmp_path / "code.s")],

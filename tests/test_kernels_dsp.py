@@ -276,9 +276,10 @@ def _window_triple_cases(rng) -> list:
 
 def _pixel_cases(rng) -> list:
     """1x1 at stride 1 without padding over 8 and 16 channels into [-128, 127] and 4 to 32 (a chunk) output
-    channels in fours (pointwise_pixels): odd pixel counts, a one-pixel-high image, input zero points -128, 0 and
-    127, no bias, a per-tensor scale; beside them the layers it leaves to the other paths: 12, 24 and 32 input
-    channels, 1, 3, 6, 7 and 10 output channels, 34 (over a chunk), a narrow range, padding below and on the right
+    channels in fours (pointwise_pixels; over 8 channels two pixels at a time): odd pixel counts (3: a pair, then
+    the last two again), a one-pixel-high image, input zero points -128, 0 and 127, no bias, a per-tensor scale;
+    beside them the layers it leaves to the other paths: 12, 24 and 32 input channels, 1, 3, 6, 7 and 10 output
+    channels, 34 (over a chunk), a single pixel, a narrow range, padding below and on the right
     (the output larger than the input: on int8 weights too, whose 1x1 path reads in place as well), stride 2, a
     misaligned input; and a layer over 8 and one over 16 channels with their twins in a narrower range
     (test_pointwise_pixels_path_is_taken)."""
@@ -317,6 +318,8 @@ def _pixel_cases(rng) -> list:
         full_range(conv_case(rng, 6, 5, 8, 8, 1, 1, padding="valid", misalign=(1, 0),
                              name="pixels 1x1 6x5x8->8, input misaligned")),
         full_range(eight[0]), _narrow(eight[1]), full_range(sixteen[0]), _narrow(sixteen[1]),
+        full_range(conv_case(rng, 1, 3, 8, 4, 1, 1, padding="valid", name="pixels 1x1 1x3x8->4 (a pair, then again)")),
+        full_range(conv_case(rng, 1, 1, 8, 8, 1, 1, padding="valid", name="pixels 1x1 1x1x8->8 (one pixel: not taken)")),
     ]] + [conv_case(rng, 5, 6, 8, 8, 1, 1, padding=(0, 1, 0, 2), name="pixels 1x1 5x6x8->8 padded below")]
 
 

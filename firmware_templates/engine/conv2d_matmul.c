@@ -415,13 +415,15 @@ static void matmul_wide(const int8_t *input, const tc_dims *in, const int16_t *w
 }
 
 /* Whether tc_pointwise_pixels takes the layer: a 1x1 window at stride 1 without padding over 8 or 16 channels into
- * 4 to 32 in fours, in [-128, 127], its input at a word (its LDMs fault elsewhere). */
+ * 4 to 32 in fours, in [-128, 127], its input at a word (its LDMs fault elsewhere), two pixels or more (over 8
+ * channels it runs them in pairs). */
 static int pixels_fit(const int8_t *input, const tc_dims *in, const tc_dims *wd, const tc_dims *out,
                       const tc_window *win, const tc_output_params *p)
 {
     return (uintptr_t)input % 4 == 0 && pointwise_inside(in, wd, out, win) && win->stride_h == 1
            && win->stride_w == 1 && out->h == in->h && out->w == in->w && (in->c == 8 || in->c == 16)
-           && out->c % 4 == 0 && out->c <= MATMUL_CHUNK && p->min == -128 && p->max == 127;
+           && out->c % 4 == 0 && out->c <= MATMUL_CHUNK && p->min == -128 && p->max == 127
+           && out->n * out->h * out->w >= 2;
 }
 #endif
 

@@ -1,8 +1,8 @@
 /* CONV_2D's 1x1 layers on int16 weights on cores with the DSP extension, without padding before the image and
  * their inputs inside it (conv2d_matmul.c hands them over): pairs of pixels expanded straight from the input and
  * each chunk's blocks requantised in registers (tc_pointwise_wide, written out over 8 and 16 channels into
- * [-128, 127]); at stride 1 over 8 or 16 channels into [-128, 127] one pixel at a time, its lanes in registers,
- * against a stream of each channel's weights and scale (tc_pointwise_pixels). */
+ * [-128, 127]); at stride 1 over 8 or 16 channels into [-128, 127] two pixels or one at a time, their lanes in
+ * registers, against a stream of each channel's weights and scale (tc_pointwise_pixels). */
 #include "conv2d_wide_asm.h"
 
 #if TC_DSP
@@ -74,8 +74,9 @@ void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *we
  * into a multiple of 4: twice its bias (the sum's start), its int16 weights doubled, so that the sum is
  * tc_scale_fast's operand bias2 + 2 * acc (|bias2 + 2 * acc| < 2^31 where the scale is fast), as the words of
  * each group in its block (tc_wide_index: the even and the odd pairs, as the lanes), then its multiplier, round
- * and right; the right of each fourth channel but the last has 256 added, the loop's test for more (ASR reads
- * the low byte alone). */
+ * and right; the right of each fourth channel but the last has 256 added, the loop's test for more, and every
+ * right the channel count from bit 16 (pixels8's step to its second pixel's outputs; ASR reads the low byte
+ * alone). */
 static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t channels, const tc_output_params *p,
                              int32_t *stream)
 {
@@ -83,6 +84,9 @@ static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t chan
         tc_channel_scale s;
         tc_channel_scales(p, c, 1, &s);
         *stream++ = s.bias2;
+        if (depth == 8) { /* pixels8's second pixel's sum starts there too */
+            *stream++ = s.bias2;
+        }
         const int16_t *group = weights + (c & ~1) * depth + (c & 1) * 4;
         for (int32_t g = 0; g < depth / 4; ++g, group += 2 * 4) { /* the block's other channel between groups */
             int32_t even, odd;
@@ -93,14 +97,14 @@ static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t chan
         }
         *stream++ = s.multiplier;
         *stream++ = s.round;
-        *stream++ = s.right + (c % 4 == 3 && c + 1 < channels ? 256 : 0);
+        *stream++ = s.right + (c % 4 == 3 && c + 1 < channels ? 256 : 0) + (channels << 16);
     }
 }
 
-/* One channel's output from the operand in register a (TC_SCALE_DOUBLED_ASM), its multiplier, round and right next
- * in the stream, stored at out; then the loop over the fours of channels (written out: the loop's two instructions
- * are an eighth of a channel's), and over the pixels until out reaches `last` (a register, or the end on the stack
- * loaded into a). */
+/* pixels16's: one channel's output from the operand in register a (TC_SCALE_DOUBLED_ASM), its multiplier, round
+ * and right next in the stream, stored at out; then the loop over the fours of channels (written out: the loop's
+ * two instructions are an eighth of a channel's), and over the pixels until out reaches `last` (the end on the
+ * stack loaded into a). */
 #define PIXEL_OUTPUT                                                                                                   \
     "ldm %[s]!, {%[k0], %[k1], %[k2]}\n\t"                                                                             \
     TC_SCALE_DOUBLED_ASM("%[a]", "%[k0]", "%[k1]", "%[k2]", "%[k0]")                                                   \
@@ -110,36 +114,70 @@ static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t chan
     "bne 1b\n\t" load "cmp %[out], " last "\n\t"                                                                      \
     "bne 2b"
 
-/* tc_pointwise_pixels over 8 channels: a pixel's 4 words of lanes in x0 .. x3, each channel's bias and weights
- * loaded by one LDM, the pixels' input, offset and end in registers too. */
+/* tc_pointwise_pixels over 8 channels, two pixels at a time: their 4 words of lanes each in x0 .. x3 and y0 .. y3,
+ * each channel's bias, weights and scale loaded once for both (MobileNet's 48x48x8->16 on the M4: 19.4 estimated
+ * cycles an output, against 21.8 one pixel at a time): twice the bias and the first two weight words by one LDM,
+ * the sums requantised as TC_SCALE_DOUBLED_ASM with the rounding term loaded again for the second (no register
+ * is left for it), the second pixel's output `channels` bytes on (in the right's word from bit 16); the pixels'
+ * input, offset and end on the stack. */
 static inline __attribute__((always_inline)) void pixels8(const int8_t *input, int8_t *output, const int8_t *end,
                                                           const int32_t *stream, int32_t offset2)
 {
     register const int32_t *s __asm("r0");
-    register int32_t a __asm("r1"), k0 __asm("r2"), k1 __asm("r3"), k2 __asm("r4"), k3 __asm("r5");
-    register int32_t offset __asm("r6") = offset2;
-    register const int8_t *last __asm("r7") = end, *in __asm("r12") = input;
-    register int32_t x0 __asm("r8"), x1 __asm("r9"), x2 __asm("r10"), x3 __asm("r11");
-    register int8_t *out __asm("lr") = output;
+    register int32_t a0 __asm("r1"), a1 __asm("r2"), k0 __asm("r3"), k1 __asm("r4");
+    register int8_t *out __asm("r5") = output;
+    register int32_t x0 __asm("r6"), x1 __asm("r7"), x2 __asm("r8"), x3 __asm("r9");
+    register int32_t y0 __asm("r10"), y1 __asm("r11"), y2 __asm("r12"), y3 __asm("lr");
 #define PIXEL8_CHANNEL                                                                                                 \
-    "ldm %[s]!, {%[a], %[k0], %[k1], %[k2], %[k3]}\n\t"                                                               \
-    "smlad %[a], %[k0], %[x0], %[a]\n\t"                                                                              \
-    "smlad %[a], %[k1], %[x1], %[a]\n\t"                                                                              \
-    "smlad %[a], %[k2], %[x2], %[a]\n\t"                                                                              \
-    "smlad %[a], %[k3], %[x3], %[a]\n\t" PIXEL_OUTPUT
+    "ldm %[s]!, {%[a0], %[a1], %[k0], %[k1]}\n\t"                                                                     \
+    "smlad %[a0], %[k0], %[x0], %[a0]\n\t"                                                                             \
+    "smlad %[a1], %[k0], %[y0], %[a1]\n\t"                                                                             \
+    "smlad %[a0], %[k1], %[x1], %[a0]\n\t"                                                                             \
+    "smlad %[a1], %[k1], %[y1], %[a1]\n\t"                                                                             \
+    "ldm %[s]!, {%[k0], %[k1]}\n\t"                                                                                    \
+    "smlad %[a0], %[k0], %[x2], %[a0]\n\t"                                                                             \
+    "smlad %[a1], %[k0], %[y2], %[a1]\n\t"                                                                             \
+    "smlad %[a0], %[k1], %[x3], %[a0]\n\t"                                                                             \
+    "smlad %[a1], %[k1], %[y3], %[a1]\n\t"                                                                             \
+    "ldm %[s]!, {%[k0], %[k1]}\n\t"                                                                                    \
+    "smmlar %[k1], %[a0], %[k0], %[k1]\n\t"                                                                            \
+    "add %[a0], %[k1], %[a0], asr #31\n\t"                                                                             \
+    "ldr %[k1], [%[s], #-4]\n\t"                                                                                       \
+    "smmlar %[k1], %[a1], %[k0], %[k1]\n\t"                                                                            \
+    "add %[a1], %[k1], %[a1], asr #31\n\t"                                                                             \
+    "ldr %[k1], [%[s]], #4\n\t"                                                                                        \
+    "asrs %[a0], %[a0], %[k1]\n\t"                                                                                      \
+    "asrs %[a1], %[a1], %[k1]\n\t"                                                                                      \
+    "ssat %[a0], #8, %[a0]\n\t"                                                                                        \
+    "ssat %[a1], #8, %[a1]\n\t"                                                                                        \
+    "lsrs %[k0], %[k1], #16\n\t"                                                                                        \
+    "strb %[a1], [%[out], %[k0]]\n\t"                                                                                  \
+    "strb %[a0], [%[out]], #1\n\t"
+#define PIXEL8_LANES(k, e, o)                                                                                          \
+    "sxtab16 " e ", %[s], " k "\n\t"                                                                                   \
+    "sxtab16 " o ", %[s], " k ", ror #8\n\t"
     __asm volatile("2:\n\t"
-                   "ldm %[in]!, {%[k0], %[k1]}\n\t"
-                   "sxtab16 %[x0], %[offset], %[k0]\n\t"
-                   "sxtab16 %[x1], %[offset], %[k0], ror #8\n\t"
-                   "sxtab16 %[x2], %[offset], %[k1]\n\t"
-                   "sxtab16 %[x3], %[offset], %[k1], ror #8\n\t"
+                   "ldr %[s], %[in]\n\t"
+                   "ldm %[s]!, {%[a0], %[a1], %[k0], %[k1]}\n\t"
+                   "str %[s], %[in]\n\t"
+                   "ldr %[s], %[offset2]\n\t"
+                   PIXEL8_LANES("%[a0]", "%[x0]", "%[x1]") PIXEL8_LANES("%[a1]", "%[x2]", "%[x3]")
+                   PIXEL8_LANES("%[k0]", "%[y0]", "%[y1]") PIXEL8_LANES("%[k1]", "%[y2]", "%[y3]")
                    "ldr %[s], %[stream]\n"
-                   "1:\n\t" PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL_LOOPS("", "%[last]")
-                   : [s] "=&r"(s), [a] "=&r"(a), [k0] "=&r"(k0), [k1] "=&r"(k1), [k2] "=&r"(k2), [k3] "=&r"(k3),
-                     [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3), [in] "+r"(in), [out] "+r"(out)
-                   : [offset] "r"(offset), [last] "r"(last), [stream] "m"(stream)
+                   "1:\n\t" PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL8_CHANNEL PIXEL8_CHANNEL
+                   "tst %[k1], #256\n\t"
+                   "bne 1b\n\t"
+                   "add %[out], %[out], %[k1], lsr #16\n\t" /* past the second pixel's outputs */
+                   "ldr %[a0], %[end]\n\t"
+                   "cmp %[out], %[a0]\n\t"
+                   "bne 2b"
+                   : [s] "=&r"(s), [a0] "=&r"(a0), [a1] "=&r"(a1), [k0] "=&r"(k0), [k1] "=&r"(k1), [x0] "=&r"(x0),
+                     [x1] "=&r"(x1), [x2] "=&r"(x2), [x3] "=&r"(x3), [y0] "=&r"(y0), [y1] "=&r"(y1), [y2] "=&r"(y2),
+                     [y3] "=&r"(y3), [out] "+r"(out), [in] "+m"(input)
+                   : [offset2] "m"(offset2), [end] "m"(end), [stream] "m"(stream)
                    : "cc", "memory");
 #undef PIXEL8_CHANNEL
+#undef PIXEL8_LANES
 }
 
 /* tc_pointwise_pixels over 16 channels: a pixel's 8 words of lanes in x0 .. x7, each channel's bias and weights
@@ -189,18 +227,24 @@ static inline __attribute__((always_inline)) void pixels16(const int8_t *input, 
 }
 
 /* A 1x1 convolution at stride 1 without padding over 8 or 16 input channels into 4 to 32 (a chunk) output channels
- * in fours, in [-128, 127]: one pixel at a time, its lanes expanded into registers, against a stream of each
- * channel's bias, weights and scale on the stack (pointwise_stream) walked by LDMs, the sum requantised in four
- * instructions. About 12.6 and 19 instructions an output over 8 and 16 channels (tc_pointwise_wide's pairs of
- * pixels in memory: 19 and 23.7, the default detector's layers 3 and 7 on the M4). */
+ * in fours, in [-128, 127], over two pixels or more: two pixels at a time over 8 channels (pixels8), one over 16
+ * (pixels16: 16 words of lanes would not fit in registers), their lanes expanded into registers, against a stream of
+ * each channel's bias, weights and scale on the stack (pointwise_stream) walked by LDMs. About 12.5 and 19
+ * instructions an output over 8 and 16 channels (tc_pointwise_wide's pairs of pixels in memory: 19 and 23.7, the
+ * default detector's layers 3 and 7 on the M4). */
 void tc_pointwise_pixels(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
                          const tc_dims *out, int32_t offset2, const tc_output_params *p)
 {
     int32_t stream[MATMUL_CHUNK * (16 / 2 + 4)];
     pointwise_stream(weights, in->c, out->c, p, stream);
-    const int8_t *end = output + out->n * out->h * out->w * out->c;
-    if (in->c == 8) {
-        pixels8(input, output, end, stream, offset2);
+    const int32_t pixels = out->n * out->h * out->w;
+    const int8_t *end = output + pixels * out->c;
+    if (in->c == 8) { /* an odd last pixel in a pair with the one before it again: one call site for the asm */
+        const int32_t odd = pixels & 1;
+        for (int32_t run = 0; run <= odd; ++run) {
+            const int32_t from = run ? pixels - 2 : 0;
+            pixels8(input + from * 8, output + from * out->c, run ? end : end - odd * out->c, stream, offset2);
+        }
     } else {
         pixels16(input, output, end, stream, offset2);
     }

@@ -30,7 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kernel_harness import build_engine  # noqa: E402
 from tinyctl.engine import AddParams, MulParams, quantize_multiplier  # noqa: E402
+from tinyctl.engine import plane_stream  # noqa: E402
 from tinyctl.engine.ops.binary import add_tables  # noqa: E402
+from tinyctl.engine.ops.weighted import fast_scale  # noqa: E402
+from tinyctl.engine.params import Int8IO as IOValues  # noqa: E402
 from tinyctl.engine.params import Window as WindowGeometry  # noqa: E402
 from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
 from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, fuse_fc, widen  # noqa: E402
@@ -52,10 +55,10 @@ PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
-CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE, FC_FUSED = range(1, 13)
+CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE, FC_FUSED, DW_PLANES = range(1, 14)
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
               MUL: "mul", MAX_POOL: "max pool", MEAN: "mean", CONV_WIDE: "conv int16 weights",
-              FC_WIDE: "fc int16 weights", FC_FUSED: "fc fused"}
+              FC_WIDE: "fc int16 weights", FC_FUSED: "fc fused", DW_PLANES: "depthwise channel records"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
 TARGETS = {
@@ -129,11 +132,11 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         dsp_mark();
         return p[0] * p[2];
     }
-    if (kind == 1 || kind == 2) {
+    if (kind == 1 || kind == 2 || kind == 13) { /* 13: DEPTHWISE_CONV_2D on its channels' records */
         const tc_dims in = dims_at(p), wd = dims_at(p + 4), out = dims_at(p + 8);
         const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
         const int8_t *input = array_at(a[0]);
-        if (kind == 2 && p[23] > 0) { /* in place: the input p[23] bytes above the output, as planned */
+        if (kind != 1 && p[23] > 0) { /* in place: the input p[23] bytes above the output, as planned */
             in_place_extent = p[23] + in.n * in.h * in.w * in.c;
             if (in_place_extent > OUTPUT_BYTES) {
                 return -1;
@@ -144,6 +147,8 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         dsp_mark();
         if (kind == 1) {
             tc_conv2d_s8(input, &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
+        } else if (kind == 13) {
+            tc_depthwise_plane_stream_s8(input, &in, array_at(a[1]), output, &out, &win, &io);
         } else {
             tc_depthwise_conv2d_s8(input, &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
         }
@@ -274,7 +279,7 @@ class Case:
         """What the firmware's output area must hold: the output, or for a depthwise case run in place
         (param 23) the input copied that many bytes above the output's start."""
         p = self.params
-        if self.kind == DEPTHWISE and len(p) > 23:
+        if self.kind in (DEPTHWISE, DW_PLANES) and len(p) > 23:
             return max(self.output_size, p[23] + p[0] * p[1] * p[2] * p[3])
         return self.output_size
 
@@ -576,6 +581,7 @@ _SIGNATURES = {
     "tc_fully_connected_wide_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i16p, ctypes.c_int32, ctypes.c_void_p,
                                    _i8p, _P(Int8IO), _P(Requant)],
     "tc_fully_connected_fused_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i32p, ctypes.c_int32, _i8p, _P(Int8IO)],
+    "tc_depthwise_plane_stream_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO)],
 }
 
 
@@ -597,6 +603,9 @@ def host_output(lib, case: Case) -> np.ndarray:
                    Window(*p[12:18]), io, rq)
     elif case.kind == FC_FUSED:
         lib.tc_fully_connected_fused_s8(a[0].ravel(), p[0], p[1], a[1], p[2], out, Int8IO(*p[18:22]))
+    elif case.kind == DW_PLANES:
+        lib.tc_depthwise_plane_stream_s8(a[0].ravel(), Dims(*p[0:4]), a[1], out, Dims(*p[8:12]), Window(*p[12:18]),
+                                         Int8IO(*p[18:22]))
     elif case.kind == MEAN:
         lib.tc_mean_hw_s8(a[0].ravel(), Dims(*p[0:4]), out, p[18], p[19], p[23], p[24])
     elif case.kind == MAX_POOL:
@@ -745,6 +754,23 @@ def fused(case: Case, output_skew: int = 0) -> Case:
     case.kind, case.arrays = FC_FUSED, [x, stream]
     case.params = [*case.params[:23], 0, 0, output_skew]
     case.name += f", fused, output {output_skew} off a word"
+    return case
+
+
+def planes(case: Case) -> Case:
+    """The DEPTHWISE_CONV_2D case on its channels' records (tinyctl.engine.plane_stream), which the code generator
+    writes for the layers the channel-plane kernel takes (plane_stream.fits: asserted); in place as before."""
+    x, weights, bias, multiplier, shift = case.arrays
+    p, channels = case.params, case.arrays[1].shape[3]
+    io = IOValues(*p[18:22])
+    fits = plane_stream.fits(tuple(p[0:4]), weights.shape, tuple(p[8:12]), WindowGeometry(*p[12:18]), io,
+                             multiplier, fast_scale(shift, io.input_zero_point, bias, 9))
+    assert case.kind == DEPTHWISE and fits, f"{case.name}: the channel-plane kernel does not take it"
+    bias = np.zeros(channels, np.int32) if bias is None else bias
+    records = plane_stream.stream(weights, bias, np.broadcast_to(multiplier, (channels,)),
+                                  -np.broadcast_to(shift, (channels,)), io)
+    case.kind, case.arrays = DW_PLANES, [x, records]
+    case.name += ", channel records"
     return case
 
 

@@ -60,6 +60,8 @@ def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
     if kernel_case.wide_weights and opcode == "FULLY_CONNECTED":
         fused = "tc_fully_connected_fused_s8" in (tmp_path / "model.c").read_text()
         assert fused == case.startswith("fc_fused"), "fc_fuses picks the fused stream for exactly the fc_fused cases"
+    if kernel_case.wide_weights and opcode == "DEPTHWISE_CONV_2D":
+        assert "tc_depthwise_plane_stream_s8" in (tmp_path / "model.c").read_text(), "not on its channel records"
 
 
 @pytest.mark.parametrize("case", ["add_cross_broadcast", "add_same_shape", "sub_const_first_relu",

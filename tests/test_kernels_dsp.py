@@ -15,11 +15,11 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, FC, FC_FUSED, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN,
-                         MUL, SUB, TARGETS, add_case, build_and_run, conv_case, depthwise_case, fc_case, fc_scale_case,
-                         fc_sum_edges_case, add_params, full_range, fused,
-                         host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, requant_case,
-                         scale_case, table_layout, wide)
+from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, DW_PLANES, FC, FC_FUSED, FC_WIDE, KIND_NAMES,
+                         MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params, build_and_run, conv_case,
+                         depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case, full_range, fused, host_engine,
+                         host_output, in_place, max_pool_case, mean_case, mul_case, planes, requant_case, scale_case,
+                         table_layout, wide)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -104,7 +104,32 @@ def _cases() -> list:
             + _triple_cases(np.random.default_rng(20261210)) + _window_triple_cases(np.random.default_rng(20261211))
             + _first_layer_cases(np.random.default_rng(20261208))
             + _small_padded_cases(np.random.default_rng(20261209))
-            + _fc_wide_group_cases(np.random.default_rng(20261210)) + _fused_fc_cases(np.random.default_rng(20261212)))
+            + _fc_wide_group_cases(np.random.default_rng(20261210)) + _fused_fc_cases(np.random.default_rng(20261212))
+            + _plane_stream_cases(np.random.default_rng(20261213)))
+
+
+def _plane_stream_cases(rng) -> list:
+    """DEPTHWISE_CONV_2D on its channels' records (tc_depthwise_plane_stream_s8, the code generator's layout for
+    the layers the channel-plane kernel takes): the ring at stride 1 and 2 (rows of 8 and of 12 outputs over 16
+    channels), its quads, pairs and last outputs, rows of 6 outputs into [-128, 127] (plane_small_channels_at)
+    over an odd channel count, a narrow range, padding 2 on the top and left, valid padding, input zero points
+    -128, 0 and 127, no bias, a per-tensor scale, a misaligned input, and in place as the planner places it."""
+    return [planes(case) for case in [
+        depthwise_case(rng, 8, 13, 5, 1, 3, 3, padding="same", zero_point=-128, name="dw records 8x13x5 s1 same"),
+        _narrow(depthwise_case(rng, 7, 10, 3, 1, 3, 3, padding="same", zero_point=0, bias=False,
+                               name="dw records 7x10x3 s1 same, no bias")),
+        full_range(depthwise_case(rng, 6, 6, 17, 1, 3, 3, padding="same", zero_point=127,
+                                  name="dw records 6x6x17 s1 same (rows of 6)")),
+        full_range(depthwise_case(rng, 8, 8, 16, 1, 3, 3, padding="valid", per_channel=False,
+                                  name="dw records 8x8x16 s1 valid, per tensor")),
+        depthwise_case(rng, 9, 12, 6, 1, 3, 3, padding=(2, 0, 2, 0), name="dw records 9x12x6 s1 pad 2 top and left"),
+        depthwise_case(rng, 11, 17, 4, 1, 3, 3, stride=2, padding="same", misalign=(1, 0),
+                       name="dw records 11x17x4 s2 same, input misaligned"),
+        full_range(depthwise_case(rng, 12, 24, 16, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                                  name="dw records 12x24x16 s2 same")),
+        in_place(full_range(depthwise_case(rng, 10, 12, 6, 1, 3, 3, padding="same", zero_point=0,
+                                           name="dw records 10x12x6 s1 same"))),
+    ]]
 
 
 def _narrow(case, lo=-60, hi=70):
@@ -1115,7 +1140,7 @@ def _m4_cycles_per_mac(runs) -> dict[str, float]:
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
     assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE,
-                                             FC_WIDE, FC_FUSED}
+                                             FC_WIDE, FC_FUSED, DW_PLANES}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -1151,7 +1176,7 @@ def test_dsp_paths_are_taken(runs):
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
     assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "mean",
-                       "conv int16 weights", "fc int16 weights", "fc fused"}
+                       "conv int16 weights", "fc int16 weights", "fc fused", "depthwise channel records"}
 
 
 @pytest.mark.parametrize("name, most", [("conv 10x10x16->16", 0.9), ("fc 1x96->32", 0.85)])

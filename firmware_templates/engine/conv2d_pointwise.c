@@ -146,11 +146,11 @@ static inline __attribute__((always_inline)) void pixels8(const int8_t *input, i
     "smmlar %[k1], %[a1], %[k0], %[k1]\n\t"                                                                            \
     "add %[a1], %[k1], %[a1], asr #31\n\t"                                                                             \
     "ldr %[k1], [%[s]], #4\n\t"                                                                                        \
-    "asrs %[a0], %[a0], %[k1]\n\t"                                                                                      \
-    "asrs %[a1], %[a1], %[k1]\n\t"                                                                                      \
+    "asrs %[a0], %[a0], %[k1]\n\t"                                                                                     \
+    "asrs %[a1], %[a1], %[k1]\n\t"                                                                                     \
     "ssat %[a0], #8, %[a0]\n\t"                                                                                        \
     "ssat %[a1], #8, %[a1]\n\t"                                                                                        \
-    "lsrs %[k0], %[k1], #16\n\t"                                                                                        \
+    "lsrs %[k0], %[k1], #16\n\t"                                                                                       \
     "strb %[a1], [%[out], %[k0]]\n\t"                                                                                  \
     "strb %[a0], [%[out]], #1\n\t"
 #define PIXEL8_LANES(k, e, o)                                                                                          \

@@ -13,6 +13,7 @@
 #define PLANE_SMALL_ROW_BYTES 16 /* a padded row of a small plane: 8 int16 values, for 6 outputs */
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
+#endif
 
 /* One row of a channel's weights in the order the asm reads it, doubled (so that the accumulator is
  * the 2 * acc that tc_smmulr takes): (w0, w1) and (w1, w2), int16 pairs, bottom half first (one LDRD).
@@ -32,6 +33,14 @@ typedef struct {
     plane_weight_row row[5];
 } plane_weights;
 
+/* A channel's record in tc_depthwise_plane_stream_s8's stream (tinyctl/engine/plane_stream.py writes it): its
+ * plane_weights, its scale in every row, then twice its bias with the input offset folded in. */
+typedef struct {
+    plane_weights k;
+    int32_t bias2;
+} plane_channel;
+
+#if TC_DSP
 typedef const plane_weight_row *plane_rows; /* 3 consecutive rows of a plane_weights */
 
 /* What a channel's output rows need besides its weight rows: twice the bias with the offset folded

@@ -219,6 +219,13 @@ void tc_fully_connected_wide_s8(const int8_t *input, int32_t batches, int32_t de
  * fc_fuses). */
 void tc_fully_connected_fused_s8(const int8_t *input, int32_t batches, int32_t depth, const int32_t *stream,
                                  int32_t units, int8_t *output, const tc_int8_io *io);
+/* DEPTHWISE_CONV_2D on one record per channel (depthwise_plane.c), written by the code generator where the
+ * channel-plane kernel takes the layer (3x3, depth multiplier 1, stride 1 or 2, its requantisation fast:
+ * tinyctl/engine/plane_stream.py fits): the channel's doubled int16 weight pairs for the filter rows 0, 1, 2, 0, 1,
+ * each with its multiplier, rounding term, right shift and output step, then twice its bias with the input offset
+ * folded in; what tc_depthwise_plane_s8 otherwise prepares per channel at every inference. */
+void tc_depthwise_plane_stream_s8(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
+                                  const tc_dims *out, const tc_window *win, const tc_int8_io *io);
 #define TC_CONV_WIDE_BLOCK 2
 #define TC_FC_WIDE_BLOCK 4
 

@@ -3,7 +3,8 @@ with per-tensor or per-channel requantization (conv2d.c, depthwise_conv2d.c,
 depthwise_plane.c, fully_connected.c). CONV_2D and FULLY_CONNECTED weights may instead be emitted
 pre-widened to int16 (wide_weights.py) for the wide kernels (conv2d_matmul.c, fully_connected.c), a
 fully-connected layer whose requantisation fc_fuses proves fast as one stream with its biases and scales
-(fully_connected_fused.c)."""
+(fully_connected_fused.c), a depthwise layer that the channel-plane kernel takes as its channels' records
+(plane_stream.py, depthwise_plane.c)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...graph import Graph, Operator, Tensor
-from .. import c_text, quant, wide_weights
+from .. import c_text, plane_stream, quant, wide_weights
 from ..kernel_case import KernelCase, activation, normal
 from ..op_spec import OpSpec, WideGain
 from ..params import Int8IO, Requant, Window, int8_io, nhwc, window
@@ -65,14 +66,20 @@ def _conv_bands_fit(row_bytes: int, depth: int) -> bool:
 def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
     """The flash and instructions of int16 weights, for the shapes whose DSP path reads them: the conv
     matmul path (at least 4 input and output channels, more than one output pixel, filter rows of at most
-    288 bytes, windows deeper than that in bands of whole words) and fully-connected rows of at most 640
-    inputs."""
-    if op.opcode not in _SAVED_PER_MAC:
+    288 bytes, windows deeper than that in bands of whole words), fully-connected rows of at most 640
+    inputs and the depthwise layers of the channel-plane kernel (their records in place of the int8 weights,
+    bias and scale arrays)."""
+    if op.opcode not in _SAVED_PER_MAC and op.opcode != "DEPTHWISE_CONV_2D":
         return None
     try:
         w = weighted_op(graph, op)
     except ValueError:
         return None
+    if op.opcode == "DEPTHWISE_CONV_2D":
+        if not plane_fits(w):
+            return None
+        channels = w.weights.shape[3]
+        return WideGain(plane_stream.stream_bytes(channels) - _int8_bytes(w), plane_stream.SAVED_PER_CHANNEL * channels)
     rows, depth = w.weights.shape[0], int(np.prod(w.weights.shape[1:]))
     outputs = int(np.prod(w.output.shape)) // rows
     if op.opcode == "CONV_2D":
@@ -84,11 +91,15 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
     elif depth > _FC_WIDE_MAX_DEPTH:
         return None
     elif fc_fuses(w):   # the stream holds the biases and scales too, in place of their own arrays
-        int8_bytes = rows * depth + 4 * rows * (w.bias is not None) + 8 * len(w.requant.multiplier)
-        extra = wide_weights.fused_fc_bytes(rows, depth) - int8_bytes
+        extra = wide_weights.fused_fc_bytes(rows, depth) - _int8_bytes(w)
     else:
         extra = wide_weights.extra_bytes(rows, depth, wide_weights.FC_BLOCK)
     return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
+
+
+def _int8_bytes(w: WeightedOp) -> int:
+    """Flash of the layer's int8 weights, bias and multiplier and shift arrays."""
+    return w.weights.data.nbytes + (4 * w.bias.data.size if w.bias is not None else 0) + 8 * len(w.requant.multiplier)
 
 
 def _per_unit(values: np.ndarray, units: int) -> np.ndarray:
@@ -96,16 +107,47 @@ def _per_unit(values: np.ndarray, units: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(values, np.int64), (units,))
 
 
+def fast_scale(shift: np.ndarray, input_zero_point: int, bias: np.ndarray | None, terms: int) -> bool:
+    """tc_output_params_of's fast_scale: right shifts 1 to 22 and every sum of `terms` products of an int8 weight
+    and an input less its zero point, with its bias, below 2^30 for any input; TC_SCALE_DOUBLED_ASM then equals
+    tc_requantize (tests/test_requant_proof.py)."""
+    sums = 128 * (128 + abs(input_zero_point)) * terms
+    largest_bias = int(np.abs(np.asarray(bias, np.int64)).max()) if bias is not None and np.size(bias) else 0
+    shifts = np.asarray(shift)
+    return bool(np.all((shifts >= -22) & (shifts <= -1))) and largest_bias + sums < 1 << 30
+
+
+def _fast_scale(w: WeightedOp, terms: int) -> bool:
+    return fast_scale(w.requant.shift, w.io.input_zero_point, w.bias.data if w.bias is not None else None, terms)
+
+
 def fc_fuses(w: WeightedOp) -> bool:
     """Whether tc_fully_connected_fused_s8 takes the layer: depth and units multiples of 4, the output range
-    [-128, 127] (SSAT's), right shifts 1 to 22 and every sum with its bias below 2^30 for any input (the bound
-    of tc_output_params_of): then TC_SCALE_DOUBLED_ASM equals tc_requantize (tests/test_requant_proof.py)."""
+    [-128, 127] (SSAT's) and the requantisation fast (fast_scale)."""
     units, depth = w.weights.shape
-    sums = 128 * (128 + abs(w.io.input_zero_point)) * depth
-    largest_bias = int(np.abs(w.bias.data.astype(np.int64)).max()) if w.bias is not None else 0
-    shifts = _per_unit(w.requant.shift, units)
     return (units % 4 == 0 and depth % 4 == 0 and (w.io.act_min, w.io.act_max) == (-128, 127)
-            and bool(np.all((shifts >= -22) & (shifts <= -1))) and largest_bias + sums < 1 << 30)
+            and _fast_scale(w, depth))
+
+
+def plane_fits(w: WeightedOp) -> bool:
+    """Whether a depthwise layer runs on its channels' records (plane_stream.fits)."""
+    return plane_stream.fits(nhwc(w.input.shape), tuple(w.weights.shape), nhwc(w.output.shape), w.window, w.io,
+                             np.asarray(w.requant.multiplier), _fast_scale(w, 9))
+
+
+def _emit_plane_stream(c, p: str, w: WeightedOp) -> None:
+    """The depthwise layer as its channels' records (plane_stream.stream) for tc_depthwise_plane_stream_s8."""
+    channels = w.weights.shape[3]
+    bias = w.bias.data if w.bias is not None else np.zeros(channels, np.int32)
+    records = plane_stream.stream(w.weights.data, bias, _per_unit(w.requant.multiplier, channels),
+                                  -_per_unit(w.requant.shift, channels), w.io)
+    c.data.append(f"/* {c_text.comment(w.weights.name)} {list(w.weights.shape)} with its biases and scales, "
+                  f"a record per channel */\n"
+                  + c_text.array("int32_t", f"{p}_planes", records, "MODEL_ALIGN16") + c_text.int8_io(f"{p}_io", w.io)
+                  + c_text.dims(f"{p}_in", w.input.shape) + c_text.dims(f"{p}_out", w.output.shape)
+                  + c_text.window(f"{p}_win", w.window))
+    c.call("tc_depthwise_plane_stream_s8", c.ptr(w.input), f"&{p}_in", f"{p}_planes", c.ptr(w.output), f"&{p}_out",
+           f"&{p}_win", f"&{p}_io")
 
 
 def _emit_fused_fc(c, op: Operator, p: str, w: WeightedOp) -> None:
@@ -136,6 +178,9 @@ def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
 def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
     if op.opcode == "FULLY_CONNECTED" and op.index in c.wide and fc_fuses(w):
         _emit_fused_fc(c, op, p, w)
+        return
+    if op.opcode == "DEPTHWISE_CONV_2D" and op.index in c.wide:
+        _emit_plane_stream(c, p, w)
         return
     weights, layout = _weights(c, op, p, w)
     bias = c.const(w.bias, "int32_t") if w.bias is not None else None
@@ -199,6 +244,14 @@ def _depthwise(seed, multiplier, stride, padding, act, dilation=1) -> KernelCase
         x, kernel, strides, padding, dilations=[dilation, dilation]) + b, act), (1, h, w, c), seed, act)
 
 
+def _depthwise_records(seed, h, w, c, stride, padding, act) -> KernelCase:
+    """A 3x3 depthwise layer the channel-plane kernel takes, on its channels' records (plane_stream.py)."""
+    rng = np.random.default_rng(seed)
+    kernel, b = normal(rng, 3, 3, c, 1), normal(rng, c)
+    return KernelCase("DEPTHWISE_CONV_2D", lambda tf, x: activation(tf, tf.nn.depthwise_conv2d(
+        x, kernel, [1, stride, stride, 1], padding) + b, act), (1, h, w, c), seed, act, wide_weights=True)
+
+
 def _dense(seed, per_channel, act, batches=1, depth=None, units=None, wide=False) -> KernelCase:
     rng = np.random.default_rng(seed)
     depth, units = depth or rng.integers(4, 65), units or rng.integers(2, 33)
@@ -238,6 +291,10 @@ _CASES = {
     # fused streams (fc_fuses: depth and units multiples of 4, the output range [-128, 127])
     "fc_fused_per_channel_relu": functools.partial(_dense, 48, True, "relu", 1, 40, 12, True),
     "fc_fused_per_tensor_batch2": functools.partial(_dense, 49, False, "none", 2, 16, 8, True),
+    # depthwise on channel records: the ring at stride 1 and 2 (a narrow range), rows of 6 into [-128, 127]
+    "dw_records_s1_same_relu6": functools.partial(_depthwise_records, 51, 8, 12, 6, 1, "SAME", "relu6"),
+    "dw_records_s2_same_none": functools.partial(_depthwise_records, 52, 12, 20, 5, 2, "SAME", "none"),
+    "dw_records_6x6x16_none": functools.partial(_depthwise_records, 53, 6, 6, 16, 1, "SAME", "none"),
 }
 
 OPS = (OpSpec(("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"), weighted_op, _emit,

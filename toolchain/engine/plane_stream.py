@@ -1,0 +1,62 @@
+"""DEPTHWISE_CONV_2D's channel records for tc_depthwise_plane_stream_s8 (depthwise_plane.c): what
+tc_depthwise_plane_s8 prepares for each channel at every inference (its weight rows, scale and bias with the
+input offset folded in), written once at build time for the layers its channel-plane kernel takes. Per channel
+(plane_channel in depthwise_plane_shared.h): the filter rows 0, 1, 2, 0, 1, each as the int16 pairs (w0, w1)
+and (w1, w2) of its doubled weights, the channel's multiplier, rounding term 2^(right - 1) + output zero point
+* 2^right, right shift and output step in bytes; then twice its bias plus twice the input offset times the sum
+of its 9 weights. The records replace the layer's int8 weights, bias and multiplier and shift arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .params import Int8IO, Window
+
+ROWS = 5                        # the filter rows 0, 1, 2, 0, 1: any 3 in a row are the filter at a ring's phase
+ROW_WORDS = 6                   # w01, w12, multiplier, round, right, step
+CHANNEL_WORDS = ROWS * ROW_WORDS + 1   # and bias2
+# tc_depthwise_plane_fits (depthwise_plane.c): where the plane path is the faster one.
+_S2_MIN_W, _S2_MIN_W_WIDE = 8, 12
+_MIN_OUTPUTS, _MIN_OUTPUTS_WIDE = 16, 36
+_WIDE_CHANNELS = 16
+_ROW_VALUES = 128               # PLANE_ROW_VALUES: a padded input row
+# Instructions per channel that the records save on the M4 (tc_depthwise_plane_s8's plane_channels_of, and the
+# scans of tc_output_params_of and tc_depthwise_plane_fits: 145 + 26 + 8, measured on MobileNet's 6x6 layers).
+SAVED_PER_CHANNEL = 179
+
+
+def fits(in_shape: tuple, weights_shape: tuple, out_shape: tuple, window: Window, io: Int8IO,
+         multiplier: np.ndarray, fast_scale: bool) -> bool:
+    """Whether the channel-plane kernel takes the depthwise layer (tc_depthwise_conv2d_s8's and
+    tc_depthwise_plane_fits' conditions, `fast_scale` tc_output_params_of's) walking it by rows: a plane no
+    taller than wide, which tc_depthwise_plane_s8 would walk by columns."""
+    (_, _, _, c), (_, fh, fw, wc), (_, out_h, out_w, out_c) = in_shape, weights_shape, out_shape
+    wide = out_c >= _WIDE_CHANNELS and (io.act_min, io.act_max) == (-128, 127)
+    stride = window.stride_w
+    return (wc == c == out_c and fh == fw == 3 and window.dilation_h == window.dilation_w == 1
+            and window.stride_h == stride and (stride == 1 or (stride == 2 and out_w >= (_S2_MIN_W_WIDE if wide
+                                                                                         else _S2_MIN_W)))
+            and window.pad_top <= 2 and window.pad_left <= 2
+            and out_h * out_w >= (_MIN_OUTPUTS_WIDE if wide else _MIN_OUTPUTS) and out_h <= out_w
+            and ((stride * out_w + 3) & ~1) <= _ROW_VALUES and bool(np.all(multiplier >= 0)) and fast_scale)
+
+
+def stream(weights: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, right: np.ndarray,
+           io: Int8IO) -> np.ndarray:
+    """The int32 words of every channel's record, channel after channel; weights [1, 3, 3, C], the bias,
+    multiplier and right shift one per channel."""
+    w = np.asarray(weights, np.int64)[0]                          # [row, tap, channel]
+    channels = w.shape[2]
+    multiplier, right = np.asarray(multiplier, np.int64), np.asarray(right, np.int64)
+    rounding = (1 << (right - 1)) + (io.output_zero_point << right)
+    doubled = 2 * w
+    w01 = (doubled[:, 0] & 0xFFFF) | (doubled[:, 1] << 16)     # [row, channel]
+    w12 = (doubled[:, 1] & 0xFFFF) | (doubled[:, 2] << 16)
+    rows = [[w01[r], w12[r], multiplier, rounding, right, np.full(channels, channels)] for r in (0, 1, 2, 0, 1)]
+    bias2 = 2 * (np.asarray(bias, np.int64) - io.input_zero_point * w.sum(axis=(0, 1)))
+    words = np.stack([word for row in rows for word in row] + [bias2], axis=1)
+    return ((words + (1 << 31)) % (1 << 32) - (1 << 31)).astype(np.int32).ravel()
+
+
+def stream_bytes(channels: int) -> int:
+    return 4 * CHANNEL_WORDS * channels

@@ -379,7 +379,7 @@ static __attribute__((noinline)) int32_t matmul_triples(const int8_t *input, con
                 const int32_t band = (fy1 - fy0) * row_bytes;
                 const int16_t *w = weights + first * depth + 2 * fy0 * row_bytes; /* a block's band */
                 tc_expand_triple_band(input, in, wd, out, win, offset2, px, fy0, fy1, lanes);
-                job.groups = band / 16, job.rewind = 6 * band, job.skip = 4 * (depth - band);
+                job.groups = blocks3x2_turns(band / 16), job.rewind = 6 * band, job.skip = 4 * (depth - band);
                 job.scales = scales, job.end = output0 + chunk, job.sums = sums; /* the asm steps scales and sums */
                 if (fy0 == 0 && fy1 == wd->h) {
                     blocks3x2(lanes, w, output0, &job, 0, 1);

@@ -35,7 +35,7 @@ void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *we
     int32_t lanes[MATMUL_MAX_DEPTH * 3 / 2]; /* three pixels' int16 copy */
     tc_channel_scale scales[POINTWISE_CHUNK];
     wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p), job3 = job;
-    job3.groups = depth / 16, job3.rewind = 24 * job.groups;
+    job3.groups = blocks3x2_turns(depth / 16), job3.rewind = 24 * job.groups;
     for (int32_t first = 0; first < channels; first += POINTWISE_CHUNK) {
         const int32_t chunk = channels - first < POINTWISE_CHUNK ? channels - first : POINTWISE_CHUNK;
         const int16_t *w = weights + first * depth;

@@ -229,17 +229,24 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
 #define BLOCK3X2_SUM(acc) ", %[" acc "]"
 #define BLOCK3X2_FIRST BLOCK3X2_HALF("smuad ", BLOCK3X2_NO_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
 #define BLOCK3X2_MORE BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
-/* A block's groups (n: job->groups, the turns of four), its sums started by the first group, or loaded from
- * job->sums (a band after the first of a deeper window). */
+/* A block's groups in turns of eight (n: job->groups, blocks3x2_turns), its sums started by the first group, or
+ * loaded from job->sums (a band after the first of a deeper window); over an odd number of fours the first turn
+ * runs its last four alone. */
+#define BLOCK3X2_EIGHT                                                                                                 \
+    "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE                                          \
+    "6:\n\t" BLOCK3X2_MORE "5:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_TURN
 #define BLOCK3X2_GROUPS_NEW                                                                                            \
-    BLOCK3X2_FIRST "b 4f\n"                                                                                           \
-    "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_TURN
+    BLOCK3X2_FIRST "lsrs %[n], %[n], #1\n\t"                                                                          \
+    "bcs 4f\n\t"                                                                                                      \
+    "b 5f\n" BLOCK3X2_EIGHT
 #define BLOCK3X2_GROUPS_ADDED                                                                                          \
     "ldr %[k1], %[sums]\n\t"                                                                                          \
     "ldrd %[a00], %[a10], [%[k1]]\n\t"                                                                                \
     "ldrd %[a20], %[a01], [%[k1], #8]\n\t"                                                                            \
-    "ldrd %[a11], %[a21], [%[k1], #16]\n"                                                                             \
-    "1:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_TURN
+    "ldrd %[a11], %[a21], [%[k1], #16]\n\t"                                                                          \
+    "lsrs %[n], %[n], #1\n\t"                                                                                         \
+    "bcs 1f\n\t"                                                                                                      \
+    "b 6f\n" BLOCK3X2_EIGHT
 #define BLOCK3X2_TURN                                                                                                  \
     "subs %[n], %[n], #1\n\t"                                                                                         \
     "bne 1b\n\t"
@@ -301,13 +308,21 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
                      [second] "m"(job->second), [skip] "m"(job->skip), [sums_end] "m"(job->sums_end)                   \
                    : "cc", "memory")
 
+/* job->groups for blocks3x2 over `fours` (>= 1) fours of groups: its turns of eight (an odd four's first turn
+ * counted whole) doubled, plus 1 where the fours are even (the entry the asm's LSRS leaves in the carry). */
+static inline int32_t blocks3x2_turns(int32_t fours)
+{
+    return ((fours + 1) >> 1 << 1) | !(fours & 1);
+}
+
 /* blocks2x2_wide_outputs' blocks at three pixels (expand_triple's lanes) over a multiple of 4 groups into
  * [-128, 127]: 6 products per 6 cycles of loads (blocks2x2: 4 per 6), each flash line of a block's weights read
- * once for three pixels rather than two; the groups in a loop of four a turn (n: job->groups, the turns), the
- * first turn's first group before it. job->second is the output's channels, job->rewind the lanes' 24 bytes per
- * group. A window deeper than the lanes hold runs in bands: `added`, a band after the first, adds its sums to
- * the previous bands' (job->sums); `last`, the last band (or the only one), requantises and stores them, where
- * any other stores the sums; job->skip is the weight bytes from a block's band to the next block's (0 in one). */
+ * once for three pixels rather than two; the groups in a loop of eight a turn (n: job->groups, blocks3x2_turns:
+ * the loop's two instructions beside 176), the first turn's first group before it. job->second is the output's
+ * channels, job->rewind the lanes' 24 bytes per group. A window deeper than the lanes hold runs in bands:
+ * `added`, a band after the first, adds its sums to the previous bands' (job->sums); `last`, the last band (or the
+ * only one), requantises and stores them, where any other stores the sums; job->skip is the weight bytes from a
+ * block's band to the next block's (0 in one). */
 static inline __attribute__((always_inline)) void blocks3x2(const int32_t *lanes, const int16_t *w, int8_t *output,
                                                             wide_outputs_job *job, const int added, const int last)
 {

@@ -105,7 +105,28 @@ def _cases() -> list:
             + _first_layer_cases(np.random.default_rng(20261208))
             + _small_padded_cases(np.random.default_rng(20261209))
             + _fc_wide_group_cases(np.random.default_rng(20261210)) + _fused_fc_cases(np.random.default_rng(20261212))
-            + _plane_stream_cases(np.random.default_rng(20261213)))
+            + _plane_stream_cases(np.random.default_rng(20261213)) + _rgb_triple_cases(np.random.default_rng(20261214)))
+
+
+def _rgb_triple_cases(rng) -> list:
+    """3x3 windows over 3 channels into [-128, 127] three pixels at a time (window_run3: rgb3x3_triple_lanes,
+    window_triple_loop) where they lie inside the image, the rest in pairs: rows of 14, 11 and 10 outputs (a
+    pair, two pixels or one left), stride 1 and 2, SAME (the border's pairs) and VALID, 24 channels (chunks of 16
+    and 8), an odd channel count (pairs and a lone channel), input zero points -128, 0 and 127, a per-tensor scale,
+    a misaligned input; and a layer with its twin in a narrower range, which stays on pairs
+    (test_rgb_triples_path_is_taken)."""
+    twins = [conv_case(np.random.default_rng(23), 14, 14, 3, 8, 3, 3, padding="valid", name="rgb 14x14x3->8 valid")
+             for _ in range(2)]
+    return [
+        full_range(conv_case(rng, 11, 14, 3, 16, 3, 3, padding="same", zero_point=-128, name="rgb 11x14x3->16 same")),
+        full_range(conv_case(rng, 9, 13, 3, 6, 3, 3, padding="valid", zero_point=0, per_channel=False,
+                             name="rgb 9x13x3->6 valid, per tensor")),
+        full_range(conv_case(rng, 14, 21, 3, 24, 3, 3, stride=2, padding="same", zero_point=127, misalign=(1, 0),
+                             name="rgb 14x21x3->24 s2 same (chunks of 16 and 8), input misaligned")),
+        full_range(conv_case(rng, 12, 21, 3, 4, 3, 3, stride=2, padding="valid", name="rgb 12x21x3->4 s2 valid")),
+        full_range(conv_case(rng, 8, 12, 3, 5, 3, 3, padding="same", name="rgb 8x12x3->5 same (odd channels)")),
+        full_range(twins[0]), _narrow(twins[1]),
+    ]
 
 
 def _plane_stream_cases(rng) -> list:
@@ -1402,6 +1423,14 @@ def test_window_triples_path_is_taken(runs):
     per_mac = _m4_cycles_per_mac(runs)
     triples = per_mac["triples 3x3 12x10x32->8 valid, full range, int16 weights"]
     pairs = per_mac["triples 3x3 12x10x32->8 valid, range [-60, 70], int16 weights"]
+    assert triples < pairs * 0.9, f"{triples:.2f} vs {pairs:.2f} per MAC"
+
+
+def test_rgb_triples_path_is_taken(runs):
+    """A 3x3 layer over 3 channels into [-128, 127] (window_run3, three pixels a pass) costs well under its twin in a
+    narrower range (window_pair_loop's LDM pairs, two pixels a pass) in estimated cycles."""
+    per_mac = _m4_cycles_per_mac(runs)
+    triples, pairs = (per_mac[f"rgb 14x14x3->8 valid, {name}"] for name in ("full range", "range [-60, 70]"))
     assert triples < pairs * 0.9, f"{triples:.2f} vs {pairs:.2f} per MAC"
 
 

@@ -17,8 +17,10 @@ from tinyctl.engine.optimize import WIDE_CODE_BYTES, wide_layers
 from tinyctl.engine.registry import wide_gains
 from tinyctl.errors import TinyctlError
 from tinyctl.graph import read_graph
+from tinyctl import pipeline
 from tinyctl.pipeline import BuildOptions, build_engine_firmware
 from tinyctl.runtimes import tflm_int8_outputs
+from tinyctl.stages.memory import DoesNotFit
 from tinyctl.stages.engine import plan_engine_arena
 from tinyctl.targets import resolve_board
 
@@ -107,3 +109,33 @@ def test_balanced_keeps_int8_where_flash_is_short(built, model):
     assert _flash(balanced) <= flash
     assert _instructions(speed) < _instructions(balanced) < _instructions(size)
     assert balanced["selftest"]["passed"]
+
+
+def test_balanced_retries_a_choice_that_overshoots(model, monkeypatch):
+    """Where the wide kernels' code is larger than balanced keeps room for, its first choice of layers does not fit:
+    the build is retried in the room less the shortfall, with fewer layers, until one fits, and the int8 firmware is
+    rebuilt where none does. The firmware builds here are stand-ins that size a choice as the int8 firmware plus
+    its extra weight bytes plus 6 kB of code, 4 kB more than is kept (a real overshoot needs a model the size of
+    MobileNet on the M55: benchmarks/run_benchmarks.py builds it)."""
+    graph, gains, int8_flash, board_flash, builds = model[0], wide_gains(model[0]), 50_000, 0, []
+
+    def firmware(*args):
+        wide = args[-1]
+        flash = int8_flash + sum(gains[i].extra_bytes for i in wide) + (6144 if wide else 0)
+        budget = {"flash_margin_bytes": board_flash - flash}
+        builds.append(sorted(wide))
+        if flash > board_flash:
+            raise DoesNotFit("does not fit", "", budget)
+        return {"sizes": {"flash_bytes": flash}, "budget": budget}
+
+    monkeypatch.setattr(pipeline, "_engine_firmware", firmware)
+    monkeypatch.setattr("tinyctl.engine.optimize.WIDE_CODE_BYTES", 2048)
+    extras = [g.extra_bytes for g in gains.values()]
+    for board_flash in (int8_flash + 2048 + sum(extras), int8_flash + 2048 + min(extras)):   # all, or one on paper
+        builds.clear()
+        int8 = {"sizes": {"flash_bytes": int8_flash}, "budget": {"flash_margin_bytes": board_flash - int8_flash}}
+        result, wide = pipeline._balanced_firmware(graph, None, None, "m", None, None, None, int8)
+        assert builds[0] == sorted(wide_layers(graph, "balanced", dsp=True, flash_room=board_flash - int8_flash))
+        assert len(builds) >= 2 and len(wide) < len(builds[0]) and builds[-1] == sorted(wide)
+        assert result["sizes"]["flash_bytes"] <= board_flash
+    assert wide == frozenset() and builds[-1] == []   # one layer on paper, none in fact: int8 rebuilt

@@ -196,7 +196,8 @@ def build_engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np
     """The engine for a planned graph with its golden (inputs, expected outputs), built into build_dir: engine/
     sources and the host app; for a board with a core, firmware.elf and its fit; then the self-test there.
     `optimize` picks the layers whose weights go pre-widened to int16 (engine/optimize.py): balanced takes
-    them all when that firmware fits, else measures the flash the all-int8 one leaves and fills it.
+    them all when that firmware fits, else measures the flash the all-int8 one leaves and fills it (with less
+    room by what a choice overshot, where the wide kernels' code outgrew optimize.WIDE_CODE_BYTES).
     {"sizes", "budget", "selftest", "wide"} (sizes and budget None on the host; wide: the widened op indices).
     The build and the benchmarks run this."""
     log = log or StageLog()
@@ -208,11 +209,27 @@ def build_engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np
         if optimize != "balanced" or not wide:
             raise
         firmware = _engine_firmware(graph, plan, golden, model_name, board, build_dir, log, frozenset())
-        wide = wide_layers(graph, optimize, dsp, firmware["budget"]["flash_margin_bytes"])
-        if wide:
-            firmware = _engine_firmware(graph, plan, golden, model_name, board, build_dir, log, wide)
+        firmware, wide = _balanced_firmware(graph, plan, golden, model_name, board, build_dir, log, firmware)
     return {**firmware, "selftest": log.run("firmware self-test", selftest, board, build_dir, graph),
             "wide": sorted(wide)}
+
+
+def _balanced_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,
+                       board: Board, build_dir: Path, log: StageLog, int8: dict) -> tuple[dict, frozenset[int]]:
+    """--optimize balanced where the all-int16 firmware does not fit: the layers wide_layers picks for the flash
+    the all-int8 firmware (`int8`, built in build_dir) leaves, a choice that overshoots retried in that much less
+    room; the int8 firmware rebuilt where no choice fits. (firmware, wide)"""
+    room, overshot = int8["budget"]["flash_margin_bytes"], False
+    wide = wide_layers(graph, "balanced", True, room)
+    while wide:
+        try:
+            return _engine_firmware(graph, plan, golden, model_name, board, build_dir, log, wide), wide
+        except DoesNotFit as exc:
+            room, overshot = room + min(exc.budget["flash_margin_bytes"], -1), True   # less by the shortfall
+            wide = wide_layers(graph, "balanced", True, room)
+    if overshot:
+        int8 = _engine_firmware(graph, plan, golden, model_name, board, build_dir, log, frozenset())
+    return int8, wide
 
 
 def _engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,

@@ -39,7 +39,12 @@ def engine_budget(board: Board, arena_bytes: int, flash_bytes: int, ram_bytes: i
 
 
 class DoesNotFit(TinyctlError):
-    """The model does not fit the board (a compressed build's baseline records this instead of stopping)."""
+    """The model does not fit the board (a compressed build's baseline records this instead of stopping);
+    `budget`: the fit's figures (engine_budget, tflm_budget)."""
+
+    def __init__(self, message: str, hint: str, budget: dict):
+        super().__init__(message, hint)
+        self.budget = budget
 
 
 def check_fit(board: Board, budget: dict) -> None:
@@ -59,4 +64,4 @@ def check_fit(board: Board, budget: dict) -> None:
     backend = "the tinyctl engine" if budget["backend"] == "engine" else "TFLite-Micro"
     raise DoesNotFit(f"the model does not fit {board.name} with {backend}: " + "; ".join(short),
                      f"try a smaller input or fewer channels (pruning), or {alternatives}"
-                     "see `tinyctl targets`")
+                     "see `tinyctl targets`", budget)

@@ -48,9 +48,9 @@ from tinyctl.targets import Board, resolve_board  # noqa: E402
 
 ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
 ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_pointwise.c", "conv2d_triples.c", "conv2d_window.c",
-                  "conv2d_window_small.c", "depthwise_conv2d.c", "depthwise_plane.c", "depthwise_plane_rows.c",
-                  "fully_connected.c", "fully_connected_fused.c", "add_sub.c", "mul.c", "max_pool2d.c", "mean.c",
-                  "requantize.c")
+                  "conv2d_window_rgb.c", "conv2d_window_small.c", "depthwise_conv2d.c", "depthwise_plane.c",
+                  "depthwise_plane_rows.c", "fully_connected.c", "fully_connected_fused.c", "add_sub.c", "mul.c",
+                  "max_pool2d.c", "mean.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)

@@ -229,7 +229,7 @@ static inline __attribute__((always_inline)) void pixels16(const int8_t *input, 
 /* A 1x1 convolution at stride 1 without padding over 8 or 16 input channels into 4 to 32 (a chunk) output channels
  * in fours, in [-128, 127], over two pixels or more: two pixels at a time over 8 channels (pixels8), one over 16
  * (pixels16: 16 words of lanes would not fit in registers), their lanes expanded into registers, against a stream of
- * each channel's bias, weights and scale on the stack (pointwise_stream) walked by LDMs. About 12.5 and 19
+ * each channel's bias, weights and scale on the stack (pointwise_stream) walked by LDMs. About 12.8 and 19
  * instructions an output over 8 and 16 channels (tc_pointwise_wide's pairs of pixels in memory: 19 and 23.7, the
  * default detector's layers 3 and 7 on the M4). */
 void tc_pointwise_pixels(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,

@@ -2,13 +2,12 @@
  * output pixel's whole window (filter rows x taps x channels, the weights' OHWI order, packed and padded to whole
  * words) is expanded to int16 lanes with the input offset, two pixels interleaved, straight from the image where it
  * can (a 3x3 window over 3 channels, rows of whole words), else through a copy; a row's pairs of windows inside the
- * image in one run (3x3 windows over 3 channels into [-128, 127]: its triples, blocks3x2's group code, MobileNet's
- * first layer 1.13 -> 1.01 M estimated cycles). The doubled weights of a chunk of channels are expanded once to int16
- * lanes on the stack, zero past each channel's bytes, and streamed with the channels' biases and requantisations, so
- * the SMLAD loop has no scalar tail and the padding bytes, whatever they hold, add nothing. Taps outside the image
- * hold the input zero point (0 after the offset), as in the reference, which skips them. Filters of at most 3 rows of
- * at most 3 bytes (a 1-channel 3x3) take window_small instead (conv2d_window_small.c). */
-#include "conv2d_wide_asm.h"
+ * image in one run (3x3 windows over 3 channels into [-128, 127] three pixels a pass: conv2d_window_rgb.c). The
+ * doubled weights of a chunk of channels are expanded once to int16 lanes on the stack, zero past each channel's
+ * bytes, and streamed with the channels' biases and requantisations, so the SMLAD loop has no scalar tail and the
+ * padding bytes, whatever they hold, add nothing. Taps outside the image hold the input zero point (0 after the
+ * offset), as in the reference, which skips them. Filters of at most 3 rows of at most 3 bytes (a 1-channel 3x3) take
+ * window_small instead (conv2d_window_small.c). */
 #include "conv2d_window_shared.h"
 
 #if TC_DSP
@@ -113,49 +112,6 @@ static inline __attribute__((always_inline)) void rgb3x3_pair_lanes(const int8_t
 #undef RGB_GROUP
 }
 
-/* The 3x3 windows over 3 channels of three pixels inside the image (rows of 9 bytes from p0, p1 and p2, `row_step`
- * bytes apart) as their 7 packed words' lanes in blocks3x2's order (per group the three pixels' even lanes, then
- * their odd ones, stored by one STM), read straight from the image as rgb3x3_pair_lanes reads two; each pixel's
- * pointer moves down a row where a word starts in the next one. */
-static inline __attribute__((always_inline)) void rgb3x3_triple_lanes(const int8_t *p0, const int8_t *p1,
-                                                                      const int8_t *p2, int32_t row_step,
-                                                                      int32_t offset2, int32_t *lanes)
-{
-    register int32_t e0 __asm("r4"), e1 __asm("r5"), e2 __asm("r6"), o0 __asm("r7"), o1 __asm("r8"), o2 __asm("r9");
-    int32_t t;
-#define RGB_TRIPLE_GROUP /* e0, e1, e2: the three pixels' word */                                             \
-    "sxtab16 %[o0], %[offset2], %[e0], ror #8\n\t"                                                            \
-    "sxtab16 %[e0], %[offset2], %[e0]\n\t"                                                                    \
-    "sxtab16 %[o1], %[offset2], %[e1], ror #8\n\t"                                                            \
-    "sxtab16 %[e1], %[offset2], %[e1]\n\t"                                                                    \
-    "sxtab16 %[o2], %[offset2], %[e2], ror #8\n\t"                                                            \
-    "sxtab16 %[e2], %[offset2], %[e2]\n\t"                                                                    \
-    "stmia %[lanes]!, {%[e0], %[e1], %[e2], %[o0], %[o1], %[o2]}\n\t"
-#define RGB_TRIPLE_WORDS(at) /* the word `at` bytes on in each pixel's row */                                  \
-    "ldr %[e0], [%[a], #" at "]\n\t"                                                                          \
-    "ldr %[e1], [%[b], #" at "]\n\t"                                                                          \
-    "ldr %[e2], [%[c], #" at "]\n\t"
-#define RGB_TRIPLE_ACROSS(e, q, last, ld, width) /* the end of row q's 9 bytes, the next row's start after */  \
-    ld " %[t], [%[" q "], #" last "]\n\t"                                                                     \
-    "add %[" q "], %[" q "], %[row_step]\n\t"                                                                 \
-    "ldr %[" e "], [%[" q "], #-" width "]\n\t"                                                               \
-    "bfi %[" e "], %[t], #0, #" width "*8\n\t"
-    __asm volatile(RGB_TRIPLE_WORDS("0") RGB_TRIPLE_GROUP RGB_TRIPLE_WORDS("4") RGB_TRIPLE_GROUP
-                   RGB_TRIPLE_ACROSS("e0", "a", "8", "ldrb", "1") RGB_TRIPLE_ACROSS("e1", "b", "8", "ldrb", "1")
-                   RGB_TRIPLE_ACROSS("e2", "c", "8", "ldrb", "1") RGB_TRIPLE_GROUP
-                   RGB_TRIPLE_WORDS("3") RGB_TRIPLE_GROUP
-                   RGB_TRIPLE_ACROSS("e0", "a", "7", "ldrh", "2") RGB_TRIPLE_ACROSS("e1", "b", "7", "ldrh", "2")
-                   RGB_TRIPLE_ACROSS("e2", "c", "7", "ldrh", "2") RGB_TRIPLE_GROUP
-                   RGB_TRIPLE_WORDS("2") RGB_TRIPLE_GROUP RGB_TRIPLE_WORDS("6") RGB_TRIPLE_GROUP
-                   : [lanes] "+r"(lanes), [e0] "=&r"(e0), [e1] "=&r"(e1), [e2] "=&r"(e2), [o0] "=&r"(o0),
-                     [o1] "=&r"(o1), [o2] "=&r"(o2), [t] "=&r"(t), [a] "+r"(p0), [b] "+r"(p1), [c] "+r"(p2)
-                   : [row_step] "r"(row_step), [offset2] "r"(offset2)
-                   : "memory");
-#undef RGB_TRIPLE_GROUP
-#undef RGB_TRIPLE_WORDS
-#undef RGB_TRIPLE_ACROSS
-}
-
 /* A window inside the image whose rows are whole words (`row_words` each, `row_step` bytes apart), its
  * words' lanes read straight from the image. */
 static inline __attribute__((always_inline)) void word_rows_lanes(const int8_t *from, int32_t rows, int32_t row_words,
@@ -202,19 +158,6 @@ static inline __attribute__((always_inline)) void border_patch(const window_row 
         }
     }
 }
-
-/* What window_pairs' pixel loops share for a chunk of channels: the stream (pair_stream) and its groups, the
- * chunk's and the layer's channel counts, the window's rows (`rows` of `row_bytes`, `row_words` words once
- * copied, `row_step` bytes apart in the image) and the bytes from one window to the next, the input offset in
- * both halfwords, the two pixels' lanes, the patch a window is copied into, and the activation range. */
-typedef struct {
-    const int32_t *stream;
-    int32_t groups, chunk, channels;
-    int32_t rows, row_bytes, row_words, row_step, window_step, offset2;
-    int32_t *lanes;
-    int8_t *patch;
-    int32_t lo, hi;
-} window_job;
 
 /* The window inside the image from `from` expanded into its lanes, a group every 4 words (lanes + 2 for the
  * second pixel of a pair): rows of whole words straight from the image, other windows copied into the job's
@@ -286,16 +229,6 @@ static void pair_stream(const int8_t *weights, int32_t depth, int32_t groups, co
         lanes[3] = s[1].multiplier, lanes[4] = s[1].round;
     }
 }
-
-/* What window_pair_loop reads and writes: the two pixels' lanes, the bytes of its groups' code it jumps over,
- * where the first pixel's next outputs go and the bytes from just past them to the second's, and the activation
- * range as 4 bytes each (lo4, hi4; a byte-wise clamp). */
-typedef struct {
-    const int32_t *lanes;
-    int32_t skip;
-    int8_t *out;
-    int32_t step, lo4, hi4;
-} window_cursor;
 
 #define WINDOW_GROUPS (WINDOW_MAX_DEPTH / 4) /* window_pair_loop's groups of code, */
 #define WINDOW_GROUP_BYTES 40                /* each two LDM.W and eight SMLADs */
@@ -381,51 +314,6 @@ static inline __attribute__((always_inline)) void window_pair_loop(window_cursor
 #undef WINDOW_OPERANDS
 }
 
-#define RGB_GROUPS 7 /* a 3x3 window over 3 channels: 27 bytes in 7 groups of 4 */
-
-/* window_pair_loop at three pixels for a 3x3 window over 3 channels into [-128, 127] (rgb3x3_triple_lanes' lanes):
- * per pair of channels its stream's biases, each group's four weight words against the three pixels' lanes as
- * blocks3x2 reads them (BLOCK3X2_MORE: 12 cycles for 12 MACs, window_pair_loop's LDM pairs 18 for 16), its
- * requantisation as window_pair_loop's (the carry of the shifts' LSRS: another pair follows), the three pixels'
- * outputs stored as one halfword each, at->out, + at->step and + 2 * at->step. */
-static inline __attribute__((always_inline)) void window_triple_loop(window_cursor *at, const int32_t *stream)
-{
-    const int32_t *w = stream, *lanes;
-    int32_t a00, a10, a20, a01, a11, a21, n;
-    /* ascending, as the LDM of the scales loads them */
-    register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7"), k1 __asm("r8");
-    __asm volatile("1:\n\t"
-                   "ldr %[lanes], %[lanes_at]\n\t"
-                   "ldrd %[a00], %[a01], [%[w]], #16\n\t" /* the first and second channel's, past the repeats */
-                   "mov %[a10], %[a00]\n\t"
-                   "mov %[a20], %[a00]\n\t"
-                   "mov %[a11], %[a01]\n\t"
-                   "mov %[a21], %[a01]\n\t"
-                   ".rept %c[groups]\n\t" BLOCK3X2_MORE ".endr\n\t"
-                   "ldmia %[w]!, {%[x0], %[x1], %[x2], %[k0], %[k1]}\n\t"
-                   TC_SCALE_DOUBLED_ASM("%[a00]", "%[x0]", "%[x1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a10]", "%[x0]", "%[x1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a20]", "%[x0]", "%[x1]", "%[x2]", "%[n]")
-                   "lsrs %[x2], %[x2], #9\n\t" /* C: another pair follows; x2: the second's right shift */
-                   TC_SCALE_DOUBLED_ASM("%[a01]", "%[k0]", "%[k1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a11]", "%[k0]", "%[k1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a21]", "%[k0]", "%[k1]", "%[x2]", "%[n]")
-                   "bfi %[a00], %[a01], #8, #8\n\t"
-                   "bfi %[a10], %[a11], #8, #8\n\t"
-                   "bfi %[a20], %[a21], #8, #8\n\t"
-                   "ldrd %[x0], %[x1], %[out_at]\n\t"
-                   "strh %[a10], [%[x0], %[x1]]\n\t"
-                   "strh %[a20], [%[x0], %[x1], lsl #1]\n\t"
-                   "strh %[a00], [%[x0]], #2\n\t"
-                   "str %[x0], %[out_at]\n\t"
-                   "bcs 1b"
-                   : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),
-                     [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0), [k1] "=&r"(k1),
-                     [n] "=&r"(n), [lanes] "=&r"(lanes), [w] "+r"(w), [out_at] "+m"(at->out)
-                   : [lanes_at] "m"(at->lanes), [groups] "i"(RGB_GROUPS)
-                   : "cc", "memory");
-}
-
 /* An odd chunk's lone last channel for a pair of pixels, in C (first layers have even channel counts): its
  * pair's words in the stream (pair_stream, the channel twice) against the pixels' lanes, requantised as
  * tc_output_scaled (its sums start at twice the bias and add doubled weights). */
@@ -476,27 +364,11 @@ static __attribute__((noinline)) void window_run(const window_job *j, const int8
     }
 }
 
-/* The int8 outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image, into
- * [-128, 127], for an even chunk of channels (rgb3x3_triple_lanes, window_triple_loop): each triple's windows from
- * `from`, one and two window_steps after it, the triples 3 window_steps apart, the pixels `pixel_step` bytes of
- * output apart. A function of its own, so that the asm loop has the registers to itself. */
-static __attribute__((noinline)) void window_run3(const window_job *j, const int8_t *from, int32_t triples,
-                                                  int8_t *out, int32_t pixel_step)
-{
-    window_cursor at = {j->lanes, 0, out, pixel_step, 0, 0};
-    for (; triples > 0; --triples, from += 3 * j->window_step, out += 3 * pixel_step) {
-        rgb3x3_triple_lanes(from, from + j->window_step, from + 2 * j->window_step, j->row_step, j->offset2,
-                            j->lanes);
-        at.out = out;
-        window_triple_loop(&at, j->stream);
-    }
-}
-
 /* Windows that are not tc_window_small_fits: two pixels a pass against each pair of channels' doubled int16
  * weights, streamed with their biases and requantisations from the stack once per chunk of channels
  * (window_pair_loop); a row's pairs of windows inside the image in one run (window_run), the others a pair at a
  * time; 3x3 windows over 3 channels into [-128, 127] over an even chunk three pixels a pass where they lie
- * inside the image (window_run3). */
+ * inside the image (tc_window_run3, conv2d_window_rgb.c). */
 static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *weights, const tc_dims *wd,
                          int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
                          const tc_output_params *p)
@@ -522,7 +394,7 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
                 const int32_t inside3 = !triples_fit || x0 < 0 || x0 > last3 ? 0 : (last3 - x0) / (3 * stride) + 1;
                 if (inside3 && whole3) {
                     const int32_t triples = inside3 < whole3 ? inside3 : whole3;
-                    window_run3(&j, r.top + x0 * in->c, triples, row_output + ox * channels, channels);
+                    tc_window_run3(&j, r.top + x0 * in->c, triples, row_output + ox * channels, channels);
                     ox += 3 * triples;
                     continue;
                 }

@@ -1,6 +1,7 @@
-/* What the CONV_2D whole-window paths share (private to conv2d_window.c, window_pairs, and
- * conv2d_window_small.c, window_small): the geometry of a row of windows, a window gathered across the
- * image's border, a row word across it, and window_small's entry points. */
+/* What the CONV_2D whole-window paths share (private to conv2d_window.c, window_pairs, its RGB triples in
+ * conv2d_window_rgb.c, and conv2d_window_small.c, window_small): the geometry of a row of windows, a window
+ * gathered across the image's border, a row word across it, window_pairs' job and cursor, and the entry points
+ * of window_small and of the triples. */
 #ifndef CONV2D_WINDOW_SHARED_H
 #define CONV2D_WINDOW_SHARED_H
 
@@ -13,15 +14,16 @@
  * the largest window origin x0 (none when below 0) whose window lies inside the image and whose last row,
  * read a whole word at a time, ends inside the image (a window past it is gathered by tc_window_border).
  * Out of line: inlined into window_pairs, its one caller in conv2d_window.c, it costs that loop registers
- * (ResNet-8's first layer +2.2 k instructions on the M4). */
+ * (ResNet-8's first layer +2.2 k instructions on the M4). Unused in conv2d_window_rgb.c, which includes this
+ * header for window_pairs' job. */
 typedef struct {
     const int8_t *image, *top;
     int32_t y0, x_limit;
 } window_row;
 
-static __attribute__((noinline)) window_row window_row_of(const int8_t *input, const tc_dims *in,
-                                                         const tc_dims *wd, const tc_window *win, int32_t b,
-                                                         int32_t oy, int32_t row_words)
+static __attribute__((noinline, unused)) window_row window_row_of(const int8_t *input, const tc_dims *in,
+                                                                 const tc_dims *wd, const tc_window *win, int32_t b,
+                                                                 int32_t oy, int32_t row_words)
 {
     const int32_t c = in->c, y0 = oy * win->stride_h - win->pad_top, last_y = y0 + (wd->h - 1) * win->dilation_h;
     const int8_t *image = input + b * in->h * in->w * c;
@@ -71,6 +73,33 @@ static inline int32_t tc_doubled_lanes(int32_t lo, int32_t hi)
 {
     return (int32_t)(((uint32_t)(2 * lo) & 0xffffu) | ((uint32_t)(2 * hi) << 16));
 }
+
+/* What window_pairs' pixel loops share for a chunk of channels: the stream (pair_stream) and its groups, the
+ * chunk's and the layer's channel counts, the window's rows (`rows` of `row_bytes`, `row_words` words once
+ * copied, `row_step` bytes apart in the image) and the bytes from one window to the next, the input offset in
+ * both halfwords, the two pixels' lanes, the patch a window is copied into, and the activation range. */
+typedef struct {
+    const int32_t *stream;
+    int32_t groups, chunk, channels;
+    int32_t rows, row_bytes, row_words, row_step, window_step, offset2;
+    int32_t *lanes;
+    int8_t *patch;
+    int32_t lo, hi;
+} window_job;
+
+/* What window_pair_loop reads and writes: the two pixels' lanes, the bytes of its groups' code it jumps over,
+ * where the first pixel's next outputs go and the bytes from just past them to the second's (the triples' loop:
+ * from the first to the second), and the activation range as 4 bytes each (lo4, hi4; a byte-wise clamp). */
+typedef struct {
+    const int32_t *lanes;
+    int32_t skip;
+    int8_t *out;
+    int32_t step, lo4, hi4;
+} window_cursor;
+
+/* The outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image, into
+ * [-128, 127], for an even chunk of channels (conv2d_window_rgb.c). */
+void tc_window_run3(const window_job *j, const int8_t *from, int32_t triples, int8_t *out, int32_t pixel_step);
 
 /* Whether window_small takes the filter, and the convolution on it (conv2d_window_small.c). */
 int tc_window_small_fits(const tc_dims *wd);

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .params import Int8IO, Window
+from .wide_weights import rounding_terms
 
 ROWS = 5                        # the filter rows 0, 1, 2, 0, 1: any 3 in a row are the filter at a ring's phase
 ROW_WORDS = 6                   # w01, w12, multiplier, round, right, step
@@ -47,7 +48,7 @@ def stream(weights: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, right:
     w = np.asarray(weights, np.int64)[0]                          # [row, tap, channel]
     channels = w.shape[2]
     multiplier, right = np.asarray(multiplier, np.int64), np.asarray(right, np.int64)
-    rounding = (1 << (right - 1)) + (io.output_zero_point << right)
+    rounding = rounding_terms(right, io.output_zero_point)
     doubled = 2 * w
     w01 = (doubled[:, 0] & 0xFFFF) | (doubled[:, 1] << 16)     # [row, channel]
     w12 = (doubled[:, 1] & 0xFFFF) | (doubled[:, 2] << 16)

@@ -39,13 +39,20 @@ def extra_bytes(rows: int, depth: int, block: int) -> int:
     return rows * depth + 2 * (rows % block) * (depth % 2)
 
 
+def rounding_terms(right: np.ndarray, output_zero_point: int) -> np.ndarray:
+    """TC_SCALE_DOUBLED_ASM's rounding term of each right shift with the output zero point folded in,
+    2^(right - 1) + output_zero_point * 2^right (tc_channel_scales' round)."""
+    right = np.asarray(right, np.int64)
+    return (1 << (right - 1)) + output_zero_point * (1 << right)
+
+
 def fuse_fc(rows: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, right: np.ndarray,
             output_zero_point: int) -> np.ndarray:
     """The int32 words of tc_fully_connected_fused_s8's stream: per block of FC_BLOCK units (units and depth
     multiples of 4) their biases, their rows as widen writes them (int16 pairs, low half first), then per unit
     its multiplier, 2^(right - 1) + output_zero_point * 2^right and right (one value each per unit)."""
     units, right = rows.shape[0], np.asarray(right, np.int64)
-    scales = np.stack([multiplier, (1 << (right - 1)) + output_zero_point * (1 << right), right], axis=1)
+    scales = np.stack([multiplier, rounding_terms(right, output_zero_point), right], axis=1)
     parts = []
     for r in range(0, units, FC_BLOCK):
         weights = _block(np.asarray(rows[r:r + FC_BLOCK], dtype=np.int16)).astype("<i2").view("<i4")

@@ -14,7 +14,7 @@ from tinyctl.graph import Graph, Operator, Tensor, read_graph
 from tinyctl.engine.pad_fusion import FUSED_PAD, lower
 from tinyctl.engine.params import Window
 from tinyctl.engine.window_in_place import pixel_lag
-from tinyctl.planner import ALIGNMENT, arena_lower_bound, check_plan, op_bytes, plan_arena
+from tinyctl.planner import ALIGNMENT, Plan, arena_lower_bound, check_plan, free_at, op_bytes, plan_arena
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +77,15 @@ def _chain(opcodes: list[str]) -> Graph:
         tensors.append(_tensor(len(tensors), (1, 8, 8, 4) if k % 2 else (1, 256)))
         ops.append(Operator(k, opcode, (len(tensors) - 2 if k else 0, 1), (len(tensors) - 1,), None))
     return Graph(tuple(tensors), tuple(ops), (0,), (len(tensors) - 1,))
+
+
+def test_free_at_finds_the_lowest_gap_no_live_tensor_holds():
+    """Tensors 1 [0, 64) live at steps 0-1, 2 [64, 100) at 1-2, 3 [128, 192) at 2-3, in a 192-byte arena."""
+    plan = Plan({1: 0, 2: 64, 3: 128}, {1: 64, 2: 36, 3: 64}, 192, {1: (0, 1), 2: (1, 2), 3: (2, 3)})
+    assert free_at(plan, 1, 64) == 112          # past tensor 2, aligned up from its end at 100
+    assert free_at(plan, 1, 81) is None         # 112 + 81 is past the arena's end: the arena never grows
+    assert free_at(plan, 2, 64) == 0            # tensor 1 is dead by step 2
+    assert free_at(plan, 3, 128) == 0 and free_at(plan, 3, 129) is None
 
 
 def test_reshape_output_shares_its_input():

@@ -58,8 +58,11 @@ def test_engine_table_gives_each_layers_weight_layout(default_build):
     text = _text(page)
     assert "--optimize balanced: weights pre-widened to int16" in text
     assert f"on {wide} of {len(layouts)} conv and fully connected layers" in text
-    cells = re.findall(r"<td>(int8|int16)</td>", page)   # one per weighted layer in the per-layer table
-    assert sorted(cells) == sorted(layer["weights"] for layer in layouts)
+    cells = re.findall(r"<td>(int8|int16)(<br>RAM)?</td>", page)   # one per weighted layer in the per-layer table
+    assert sorted(cells) == sorted((layer["weights"], "<br>RAM" if layer["staged_in_arena"] else "")
+                                   for layer in layouts)
+    staged = sum(layer["staged_in_arena"] for layer in layouts)
+    assert staged and f"{staged} of them read their weights from RAM" in text
 
 
 def test_task_of_reports_written_before_it_was_recorded(default_build):

@@ -31,6 +31,10 @@ def _print_engine(engine: dict) -> None:
         wide = [layer["name"] for layer in engine["layers"] if layer["weights"] == "int16"]
         console.print(f"--optimize {engine['optimize']}: int16 weights on {len(wide)} of {len(engine['layers'])} "
                       f"weighted layers" + (f" ({', '.join(wide)})" if wide else ""), highlight=False)
+        staged = [layer["name"] for layer in engine["layers"] if layer.get("staged_in_arena")]
+        if staged:
+            console.print(f"weights copied into free arena bytes before their layer (read from RAM): "
+                          f"{', '.join(staged)}", highlight=False)
     if "stack" in selftest:
         stack = selftest["stack"]
         console.print(f"stack peak (QEMU): {stack['peak_bytes']:,} of {stack['reserved_bytes']:,} B reserved")

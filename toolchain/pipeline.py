@@ -37,6 +37,7 @@ from .stages.qat import qat_stage
 from .stages.quantize import FLOAT_TFLITE, check_fully_int8, convert_int8_tflite, quantize_qdq_onnx
 from .stages.sensitivity import int8_sensitivity
 from .stages.tflm import emit_tflm_sources, measure_arena, tflm_array_bytes
+from .staged_weights import staged_weights
 from .targets import BUILD_BOARD_FILE, Board, resolve_board
 from .tflm_ops import check_tflm_ops
 from .tools import require_tool, tool_versions
@@ -183,7 +184,7 @@ def _build_engine(log: StageLog, board: Board, source: ModelSource, graph: Graph
     golden = log.run("golden data (TFLite-Micro)", golden_io, source, graph, model_bytes, tflm_arena)
     built = build_engine_firmware(graph, plan, golden, source.name, board, work, log, optimize)
     engine = {"supported": True, "arena_bytes": plan.peak_bytes, **lower_bound_record(graph), "plan": plan_record(plan),
-              "optimize": optimize, "layers": weight_layouts(graph, built["wide"])}
+              "optimize": optimize, "layers": weight_layouts(graph, built["wide"], built["staged"])}
     if board.platform != "host":
         engine.update(firmware=built["sizes"], budget=built["budget"])
     engine["selftest"] = built["selftest"]
@@ -198,7 +199,8 @@ def build_engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np
     `optimize` picks the layers whose weights go pre-widened to int16 (engine/optimize.py): balanced takes
     them all when that firmware fits, else measures the flash the all-int8 one leaves and fills it (with less
     room by what a choice overshot, where the wide kernels' code outgrew optimize.WIDE_CODE_BYTES).
-    {"sizes", "budget", "selftest", "wide"} (sizes and budget None on the host; wide: the widened op indices).
+    {"sizes", "budget", "staged", "selftest", "wide"} (sizes and budget None on the host; wide: the widened op
+    indices; staged: those whose weights are copied into the arena, staged_weights.py).
     The build and the benchmarks run this."""
     log = log or StageLog()
     dsp = board.dsp and board.platform != "host"
@@ -234,13 +236,14 @@ def _balanced_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.nd
 
 def _engine_firmware(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,
                      board: Board, build_dir: Path, log: StageLog, wide: frozenset[int]) -> dict:
-    """engine/ sources (the ops in `wide` on int16 weights), the host app and, for a board with a core, the
-    firmware and its fit: {"sizes", "budget"}."""
+    """engine/ sources (the ops in `wide` on int16 weights, staged in the arena where that pays on the board), the
+    host app and, for a board with a core, the firmware and its fit: {"sizes", "budget", "staged"}."""
+    staged = staged_weights(graph, plan, wide, board)
     log.run("engine C sources and host build", build_engine, graph, plan, golden, model_name, board.name, build_dir,
-            wide)
+            wide, staged)
     if board.platform == "host":
-        return {"sizes": None, "budget": None}
-    return log.run("firmware build and fit", build_firmware, board, build_dir, plan.peak_bytes)
+        return {"sizes": None, "budget": None, "staged": staged}
+    return {**log.run("firmware build and fit", build_firmware, board, build_dir, plan.peak_bytes), "staged": staged}
 
 
 def compress_model(log: StageLog, source: ModelSource, options: CompressionOptions, calibration: np.ndarray,

@@ -195,6 +195,14 @@ def plan_arena(graph: Graph) -> Plan:
     return every if every.peak_bytes < best.peak_bytes else best
 
 
+def free_at(plan: Plan, step: int, size: int) -> int | None:
+    """The lowest aligned offset where `size` bytes lie inside the arena clear of every activation live at op
+    step `step` (scratch for that op alone: the arena does not grow), or None where no gap is that large."""
+    taken = [(plan.offsets[i], plan.sizes[i]) for i, (first, last) in plan.lifetimes.items() if first <= step <= last]
+    offset = _lowest_free(size, taken)
+    return offset if offset + size <= plan.peak_bytes else None
+
+
 def check_plan(graph: Graph, plan: Plan) -> None:
     """Simulate every op step: each live activation is placed, aligned, inside the arena, and no
     two live ones share a byte, except a RESHAPE output and its source (which must share exactly) and,

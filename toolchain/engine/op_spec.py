@@ -37,3 +37,5 @@ class OpSpec:
 class WideGain:
     extra_bytes: int                 # flash the int16 weights add
     instructions_saved: int          # per inference, estimated from the micro-kernels' inner loops
+    weight_bytes: int = 0            # the int16 weights' array
+    reads: int = 1                   # times the kernel reads that array per inference (staged_weights.py)

@@ -42,9 +42,10 @@ def wide_layers(graph: Graph, mode: str, dsp: bool, flash_room: int | None = Non
     return frozenset(chosen)
 
 
-def weight_layouts(graph: Graph, wide) -> list[dict]:
+def weight_layouts(graph: Graph, wide, staged) -> list[dict]:
     """The weights' layout of each CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED layer, as the report
-    lists them: int16 for the ops in `wide`, else int8."""
+    lists them: int16 for the ops in `wide`, else int8; `staged_in_arena` for the ops in `staged` (their weights
+    copied into free arena bytes before the layer, staged_weights.py)."""
     return [{"op": op.index, "opcode": op.opcode, "name": graph.layer_name(op),
-             "weights": "int16" if op.index in wide else "int8"}
+             "weights": "int16" if op.index in wide else "int8", "staged_in_arena": op.index in staged}
             for op in graph.operators if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")]

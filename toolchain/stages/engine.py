@@ -53,10 +53,12 @@ def golden_io(source: ModelSource, graph: Graph, model: bytes, tflm_arena: int) 
 
 
 def build_engine(graph: Graph, plan: Plan, golden: tuple[np.ndarray, np.ndarray], model_name: str,
-                 board_name: str, build_dir: Path, wide: frozenset[int] = frozenset()) -> Path:
-    """engine/: model.c/.h (the ops in `wide` on int16 weights), golden.c/.h and model_info.h (its digest
-    from build_dir's model_int8.tflite); the app built with them for the host (HOST_EXECUTABLE)."""
-    emit_engine_c(graph, plan, build_dir / "engine", wide)
+                 board_name: str, build_dir: Path, wide: frozenset[int] = frozenset(),
+                 staged: dict[int, int] | None = None) -> Path:
+    """engine/: model.c/.h (the ops in `wide` on int16 weights, those in `staged` read from the arena),
+    golden.c/.h and model_info.h (its digest from build_dir's model_int8.tflite); the app built with them for the
+    host (HOST_EXECUTABLE)."""
+    emit_engine_c(graph, plan, build_dir / "engine", wide, staged)
     emit_golden_c(*golden, model_name, board_name, build_dir / "engine")
     emit_model_info(graph, build_dir / "model_int8.tflite", build_dir / "engine")
     return compile_host(build_dir / "engine", build_dir / HOST_EXECUTABLE)

@@ -88,6 +88,8 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
                 or outputs < 2 or rows < 4:
             return None
         extra = wide_weights.extra_bytes(rows, depth, wide_weights.CONV_BLOCK)
+        return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs), rows * depth + extra,
+                        _conv_weight_reads(depth, outputs))
     elif depth > _FC_WIDE_MAX_DEPTH:
         return None
     elif fc_fuses(w):   # the stream holds the biases and scales too, in place of their own arrays
@@ -95,6 +97,13 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
     else:
         extra = wide_weights.extra_bytes(rows, depth, wide_weights.FC_BLOCK)
     return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs))
+
+
+def _conv_weight_reads(depth: int, pixels: int) -> int:
+    """How many times per inference the DSP conv kernels read a layer's int16 weights, at least: once per three
+    output pixels (the triples; pairs read them more often), but once in all over 8 or 16 channels of a 1x1 window
+    (tc_pointwise_pixels copies them into its stream)."""
+    return 1 if depth <= 16 else -(-pixels // 3)
 
 
 def _int8_bytes(w: WeightedOp) -> int:
@@ -165,14 +174,18 @@ def _emit_fused_fc(c, op: Operator, p: str, w: WeightedOp) -> None:
 
 def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
     """The weights' array and the kernel name's layout suffix: int8 as the graph holds them, or int16
-    pre-widened for the ops in c.wide."""
+    pre-widened for the ops in c.wide, read from the arena for those in c.staged (copied there first)."""
     if op.index not in c.wide:
         return c.const(w.weights, "int8_t"), ""
     rows = w.weights.data.reshape(w.weights.shape[0], -1)
     block = wide_weights.CONV_BLOCK if op.opcode == "CONV_2D" else wide_weights.FC_BLOCK
     c.data.append(f"/* {c_text.comment(w.weights.name)} {list(w.weights.shape)}, int16 in blocks of {block} */\n"
                   + c_text.array("int16_t", f"{p}_wide", wide_weights.widen(rows, block), "MODEL_ALIGN16"))
-    return f"{p}_wide", "_wide"
+    if op.index not in c.staged:
+        return f"{p}_wide", "_wide"
+    c.calls.append("    /* its weights read from RAM: copied into arena bytes free during the layer */\n")
+    c.call("memcpy", f"arena + {c.staged[op.index]}", f"{p}_wide", f"sizeof {p}_wide")
+    return f"(const int16_t *)(arena + {c.staged[op.index]})", "_wide"
 
 
 def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:

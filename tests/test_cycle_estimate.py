@@ -35,10 +35,15 @@ ENCODINGS = [
     ("ldr r0, [r1]\nldr.w r2, [r3, #8]\nldrh r4, [r5]", [("load", 0, 0), ("load_pipelined", 0, 0),
                                                           ("load_pipelined", 0, 0)], 4),
     ("ldr r0, [r1]\nldr r2, [r0]", [("load", 0, 0), ("load", 0, 0)], 4),          # address depends on it
-    ("ldr r0, [r1, r2]\nstr r0, [r3, #20]", [("load", 0, 0), ("store_pipelined", 0, 0)], 3),
-    ("str r0, [r1]\nldr r2, [r3]", [("store", 0, 0), ("load", 0, 0)], 4),         # nothing after a store
-    ("str r0, [r1, #4]", [("store", 0, 0)], 2),
-    ("strh.w r0, [r1, #2]", [("store", 0, 0)], 2),
+    ("ldr r0, [r1, r2]\nstr r0, [r3, #20]", [("load", 0, 0), ("store_immediate", 0, 0)], 3),
+    ("ldr r0, [r1, r2]\nstr r0, [r3, r2]", [("load", 0, 0), ("store_pipelined", 0, 0)], 3),
+    ("str r0, [r1, r2]\nldr r2, [r3]", [("store", 0, 0), ("load", 0, 0)], 4),     # nothing after a store
+    ("strb.w r0, [r1, r2, lsl #1]", [("store", 0, 0)], 2),
+    ("str r0, [r1]\nldr r2, [r3]", [("store_immediate", 0, 0), ("load", 0, 0)], 3),   # "always one cycle"
+    ("str r0, [r1, #4]", [("store_immediate", 0, 0)], 1),
+    ("strh.w r0, [r1, #2]", [("store_immediate", 0, 0)], 1),
+    ("strb r0, [r1], #1", [("store_immediate", 0, 0)], 1),
+    ("str r0, [sp, #8]", [("store_immediate", 0, 0)], 1),
     ("ldrd r0, r1, [r2]", [("load_store_dual", 0, 0)], 3),
     ("strd r0, r1, [r2, #8]", [("load_store_dual", 0, 0)], 3),
     ("ldrex r0, [r1]", [("load", 0, 0)], 2),
@@ -225,7 +230,7 @@ loop:
     ldr r1, [r2]            @ 2
     ldr r3, [r2, #4]        @ 1: pipelined behind the first load
     smlad r4, r1, r3, r4    @ 1
-    str r4, [r2, #8]        @ 2: after a multiply, no pipelining
+    str r4, [r2, #8]        @ 1: an immediate offset ("always one cycle", DDI 0439B 3.3.2)
     subs r0, #1             @ 1
     bne loop                @ 1, + P when taken (3 of the 4 times)
     bl mark                 @ 1 + P
@@ -248,10 +253,10 @@ def test_tiny_loop_matches_the_hand_count(tmp_path, board_name):
     _, layer = _run_between_marks(tmp_path, board, LOOP)
     assert layer["instructions"] == 2 + 6 * 4 + 1 + 1
     assert layer["branch_taken"] == 3 and layer["branch_cond"] == 4 and layer["flash_lines"] == 1
-    hand = 2 + 1 + 4 * (2 + 1 + 1 + 2 + 1 + 1) + 3 * P + (1 + P) + (1 + P) + board.flash_wait_states
-    assert hand == 52
+    hand = 2 + 1 + 4 * (2 + 1 + 1 + 1 + 1 + 1) + 3 * P + (1 + P) + (1 + P) + board.flash_wait_states
+    assert hand == 48
     assert estimated_cycles(layer, board) == hand
-    assert milliseconds(hand, board) == pytest.approx(1e3 * 52 / firmware_clock_hz(board))
+    assert milliseconds(hand, board) == pytest.approx(1e3 * hand / firmware_clock_hz(board))
 
 
 def test_the_plugin_builds_when_several_runs_need_it_at_once(tmp_path):

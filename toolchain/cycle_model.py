@@ -10,6 +10,9 @@ table 7-1. Choices where the table gives a range or a symbol:
   - A load or store single right after a load single whose result it does not use as an address
     pipelines and costs 1 instead of 2 (3.3.2); nothing pipelines after a store. Only neighbours within
     one translated block are seen (a block ends at every branch).
+  - A store single with an immediate offset (STR Rx,[Ry,#imm], any indexing) costs 1: "always one cycle",
+    its data phase overlapping the next instruction (3.3.2; the write buffer taken as free, as for RAM); with a
+    register offset 2 (table 3-1), or 1 right after a load.
   - IT costs 1 (it can fold into a preceding 16-bit instruction for 0: not credited); a conditional
     instruction whose condition fails in an IT block costs its class's cycles (the TRM: 1).
   - Not modelled: the extra cycle of an address that depends on the preceding ALU result, LDR
@@ -46,14 +49,14 @@ SOURCES = {
 # Cycles per instruction of each class (the names insnclass.h writes); flash_lines adds the wait states.
 CYCLES = {
     "cortex-m4": {
-        "alu": 1, "it": 1, "load": 2, "load_pipelined": 1, "store": 2, "store_pipelined": 1,
+        "alu": 1, "it": 1, "load": 2, "load_pipelined": 1, "store": 2, "store_pipelined": 1, "store_immediate": 1,
         "load_store_dual": 3, "multiple": 1, "multiple_regs": 1, "mul": 1, "mac": 1, "mul_long": 1,
         "mac_long": 1, "div": DIVIDE, "dsp": 1, "branch": 1 + P, "branch_cond": 1, "branch_taken": P,
         "pc_write": P, "table_branch": 2 + P, "fpu": 1, "fpu_mac": 3, "fpu_div": 14, "fpu_load_store": 2,
         "fpu_multiple": 1, "fpu_multiple_regs": 1, "barrier": 1, "other": 1,
     },
     "cortex-m7": {
-        "alu": 1, "it": 1, "load": 1, "load_pipelined": 1, "store": 1, "store_pipelined": 1,
+        "alu": 1, "it": 1, "load": 1, "load_pipelined": 1, "store": 1, "store_pipelined": 1, "store_immediate": 1,
         "load_store_dual": 1, "multiple": 1, "multiple_regs": 1, "mul": 1, "mac": 1, "mul_long": 1,
         "mac_long": 1, "div": DIVIDE, "dsp": 1, "branch": 1, "branch_cond": 1, "branch_taken": 0,
         "pc_write": 0, "table_branch": 2, "fpu": 1, "fpu_mac": 3, "fpu_div": 14, "fpu_load_store": 1,

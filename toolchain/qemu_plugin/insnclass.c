@@ -16,7 +16,7 @@ static unsigned bits(unsigned value, int high, int low)
 
 static void single(struct tc_insn *out, int is_load, int rt, int rn, int rm)
 {
-    out->cls = is_load ? TC_load : TC_store;
+    out->cls = is_load ? TC_load : rm < 0 ? TC_store_immediate : TC_store;
     out->is_load = is_load;
     out->load_dest = is_load ? rt : -1;
     out->base = rn;

@@ -14,8 +14,9 @@
     X(it)              /* IT */                                                                     \
     X(load)            /* LDR/LDRB/LDRH/LDRSB/LDRSH/LDREX, any addressing mode */                  \
     X(load_pipelined)  /* a load single right after a load single it does not depend on */         \
-    X(store)           /* STR/STRB/STRH/STREX */                                                    \
-    X(store_pipelined) /* a store single right after a load single */                               \
+    X(store)           /* STR/STRB/STRH with a register offset */                                   \
+    X(store_pipelined) /* such a store right after a load single */                                 \
+    X(store_immediate) /* STR/STRB/STRH/STREX with an immediate offset (any indexing) */            \
     X(load_store_dual) /* LDRD/STRD */                                                              \
     X(multiple)        /* LDM/STM/PUSH/POP: the instructions ... */                                 \
     X(multiple_regs)   /* ... and the registers they move (N in the TRM's 1 + N) */                \
@@ -66,9 +67,10 @@ size_t tc_insn_size(const uint8_t *bytes);
 /* Classify the instruction at bytes (tc_insn_size of them, little-endian halfwords as in memory). */
 void tc_classify(const uint8_t *bytes, struct tc_insn *out);
 
-/* What `next`, executed right after `previous` in one block, takes from it: a load or store single
- * after a load single that does not produce its address pipelines behind it (DDI 0439B 3.3.2) and
- * becomes the _pipelined class; a branch inside an IT block is conditional (branch_cond). */
+/* What `next`, executed right after `previous` in one block, takes from it: a load single or a store with a
+ * register offset after a load single that does not produce its address pipelines behind it (DDI 0439B 3.3.2)
+ * and becomes the _pipelined class (a store with an immediate offset takes one cycle anyway); a branch inside an
+ * IT block is conditional (branch_cond). */
 void tc_follow(const struct tc_insn *previous, struct tc_insn *next);
 
 #endif

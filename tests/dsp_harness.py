@@ -50,14 +50,15 @@ ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
 ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_pointwise.c", "conv2d_triples.c", "conv2d_window.c",
                   "conv2d_window_rgb.c", "conv2d_window_small.c", "depthwise_conv2d.c", "depthwise_plane.c",
                   "depthwise_plane_rows.c", "fully_connected.c", "fully_connected_fused.c", "add_sub.c", "mul.c",
-                  "max_pool2d.c", "mean.c", "requantize.c")
+                  "max_pool2d.c", "average_pool2d.c", "mean.c", "requantize.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
-CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE, FC_FUSED, DW_PLANES = range(1, 14)
+(CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE, FC_FUSED, DW_PLANES,
+ AVG_POOL) = range(1, 15)
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
-              MUL: "mul", MAX_POOL: "max pool", MEAN: "mean", CONV_WIDE: "conv int16 weights",
+              MUL: "mul", MAX_POOL: "max pool", AVG_POOL: "average pool", MEAN: "mean", CONV_WIDE: "conv int16 weights",
               FC_WIDE: "fc int16 weights", FC_FUSED: "fc fused", DW_PLANES: "depthwise channel records"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
@@ -199,11 +200,12 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         dsp_mark();
         return out.n * out.h * out.w * out.c;
     }
-    if (kind == 8) {
+    if (kind == 8 || kind == 14) {
         const tc_dims in = dims_at(p), out = dims_at(p + 8);
         const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
         dsp_mark();
-        tc_max_pool2d_s8(array_at(a[0]), &in, output, &out, p[4], p[5], &win, &io);
+        (kind == 8 ? tc_max_pool2d_s8 : tc_average_pool2d_s8)(array_at(a[0]), &in, output, &out, p[4], p[5], &win,
+                                                              &io);
         dsp_mark();
         return out.n * out.h * out.w * out.c;
     }
@@ -362,14 +364,15 @@ def depthwise_case(rng, h, w, cin, multiplier, fh, fw, stride=1, dilation=1, pad
     return Case(DEPTHWISE, params, [x, wts, b, mult, shift], list(misalign), oh * ow * cout * fh * fw, name)
 
 
-def max_pool_case(rng, h, w, c, fh, fw, stride=2, padding="valid", act=None, misalign=0, name="") -> Case:
-    """MAX_POOL_2D (params: input dims, filter height and width, output dims, window, io); its `macs` are
-    the output elements; `act`: the activation range, else _io's draw."""
+def max_pool_case(rng, h, w, c, fh, fw, stride=2, padding="valid", act=None, misalign=0, name="",
+                  kind=MAX_POOL) -> Case:
+    """MAX_POOL_2D, or AVERAGE_POOL_2D with `kind` AVG_POOL (params: input dims, filter height and width, output
+    dims, window, io); its `macs` are the output elements; `act`: the activation range, else _io's draw."""
     oh, ow, pt, pl = _window_geometry(rng, h, w, fh, fw, stride, 1, padding)
     x = rng.integers(-128, 128, size=(1, h, w, c), dtype=np.int8)
     io = _io(rng)
     params = [1, h, w, c, fh, fw, 0, 0, 1, oh, ow, c, stride, stride, 1, 1, pt, pl, *io[:2], *(act or io[2:]), 0]
-    return Case(MAX_POOL, params, [x], [misalign], oh * ow * c, name)
+    return Case(kind, params, [x], [misalign], oh * ow * c, name)
 
 
 def mean_case(rng, n, h, w, c, misalign=0, name="") -> Case:
@@ -573,7 +576,7 @@ _i16p = np.ctypeslib.ndpointer(np.int16, flags="C_CONTIGUOUS")
 _SIGNATURES = {
     "tc_conv2d_s8": _CONV, "tc_depthwise_conv2d_s8": _CONV, "tc_add_s8": _ADD_SUB, "tc_sub_s8": _ADD_SUB,
     "tc_add_table_s8": [*_ADD_SUB[:6], _i32p, _i32p, _P(AddParamsStruct)],
-    "tc_mul_s8": [*_ADD_SUB[:6], _P(MulParamsStruct)], "tc_max_pool2d_s8": _POOL,
+    "tc_mul_s8": [*_ADD_SUB[:6], _P(MulParamsStruct)], "tc_max_pool2d_s8": _POOL, "tc_average_pool2d_s8": _POOL,
     "tc_mean_hw_s8": _MEAN,
     "tc_fully_connected_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i8p, ctypes.c_int32, ctypes.c_void_p, _i8p,
                               _P(Int8IO), _P(Requant)],
@@ -608,9 +611,9 @@ def host_output(lib, case: Case) -> np.ndarray:
                                          Int8IO(*p[18:22]))
     elif case.kind == MEAN:
         lib.tc_mean_hw_s8(a[0].ravel(), Dims(*p[0:4]), out, p[18], p[19], p[23], p[24])
-    elif case.kind == MAX_POOL:
-        lib.tc_max_pool2d_s8(a[0].ravel(), Dims(*p[0:4]), out, Dims(*p[8:12]), p[4], p[5], Window(*p[12:18]),
-                             Int8IO(*p[18:22]))
+    elif case.kind in (MAX_POOL, AVG_POOL):
+        kernel = lib.tc_max_pool2d_s8 if case.kind == MAX_POOL else lib.tc_average_pool2d_s8
+        kernel(a[0].ravel(), Dims(*p[0:4]), out, Dims(*p[8:12]), p[4], p[5], Window(*p[12:18]), Int8IO(*p[18:22]))
     elif case.kind == MUL:
         lib.tc_mul_s8(a[0].ravel(), Dims(*p[0:4]), a[1].ravel(), Dims(*p[4:8]), out, Dims(*p[8:12]),
                       MulParamsStruct(*p[12:19]))

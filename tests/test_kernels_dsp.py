@@ -15,8 +15,8 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, ADD_TABLE, CONV, CONV_WIDE, DEPTHWISE, DW_PLANES, FC, FC_FUSED, FC_WIDE, KIND_NAMES,
-                         MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params, build_and_run, conv_case,
+from dsp_harness import (ADD, ADD_TABLE, AVG_POOL, CONV, CONV_WIDE, DEPTHWISE, DW_PLANES, FC, FC_FUSED, FC_WIDE,
+                         KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params, build_and_run, conv_case,
                          depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case, full_range, fused, host_engine,
                          host_output, in_place, max_pool_case, mean_case, mul_case, planes, requant_case, scale_case,
                          table_layout, wide)
@@ -98,7 +98,8 @@ def _cases() -> list:
                               name=f"{'sub' if i % 2 == 0 else 'add'} params{i} left shift {left_shift}"))
     return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng)
             + _table_quad_cases(np.random.default_rng(20261206)) + _mul_cases(rng)
-            + _max_pool_cases(rng) + _mean_cases(rng) + _wide_cases(np.random.default_rng(20261205))
+            + _max_pool_cases(rng) + _average_pool_cases(np.random.default_rng(20261215)) + _mean_cases(rng)
+            + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
             + _short_depth_cases(np.random.default_rng(20261207)) + _pixel_cases(np.random.default_rng(20261209))
             + _triple_cases(np.random.default_rng(20261210)) + _window_triple_cases(np.random.default_rng(20261211))
@@ -111,7 +112,8 @@ def _cases() -> list:
 def _rgb_triple_cases(rng) -> list:
     """3x3 windows over 3 channels into [-128, 127] three pixels at a time (window_run3: rgb3x3_triple_lanes,
     window_triple_loop) where they lie inside the image, the rest in pairs: rows of 14, 11 and 10 outputs (a
-    pair, two pixels or one left), stride 1 and 2, SAME (the border's pairs) and VALID, 24 channels (chunks of 16
+    pair, two pixels or one left), stride 1 and 2, SAME (the border's pairs; at stride 2 on an even width a row's
+    last triple, its third window one column past the right edge) and VALID, 24 channels (chunks of 16
     and 8), an odd channel count (pairs and a lone channel), input zero points -128, 0 and 127, a per-tensor scale,
     a misaligned input; and a layer with its twin in a narrower range, which stays on pairs
     (test_rgb_triples_path_is_taken)."""
@@ -125,6 +127,8 @@ def _rgb_triple_cases(rng) -> list:
                              name="rgb 14x21x3->24 s2 same (chunks of 16 and 8), input misaligned")),
         full_range(conv_case(rng, 12, 21, 3, 4, 3, 3, stride=2, padding="valid", name="rgb 12x21x3->4 s2 valid")),
         full_range(conv_case(rng, 8, 12, 3, 5, 3, 3, padding="same", name="rgb 8x12x3->5 same (odd channels)")),
+        full_range(conv_case(rng, 10, 12, 3, 16, 3, 3, stride=2, padding="same", zero_point=-77,
+                             name="rgb 10x12x3->16 s2 same (each row's last triple past the right edge)")),
         full_range(twins[0]), _narrow(twins[1]),
     ]
 
@@ -620,6 +624,34 @@ def _max_pool_cases(rng) -> list:
         max_pool_case(rng, 9, 9, 3, 2, 2, act=(-20, 127), name="max pool 9x9x3 2x2/2 (three channels)"),
         max_pool_case(rng, 7, 9, 12, 2, 2, padding="same", name="max pool 7x9x12 2x2/2 same (portable)"),
         max_pool_case(rng, 9, 9, 8, 3, 3, padding="same", name="max pool 9x9x8 3x3/2 same (portable)"),
+    ]
+
+
+def _average_pool_cases(rng) -> list:
+    """AVERAGE_POOL_2D, four channels a word in halfword sums on DSP cores where the channels are whole words and a
+    window has at most 255 taps: the global pools of ResNet-8 (8x8x64), DS-CNN (25x5x64: 125 taps) and MobileNet
+    (3x3x256) in smaller depths, SAME padding (windows of 4, 6 and 9 taps), a clamp, misaligned input, windows of
+    255 taps all at -128 and all at 127 (the halfword sums' ends); 256 taps and a channel count that is not whole
+    words stay on the portable loop."""
+    extremes = [max_pool_case(rng, 15, 17, 8, 15, 17, stride=1, act=(-128, 127), name=f"average pool 255 taps {v}",
+                              kind=AVG_POOL) for v in (-128, 127)]
+    for case, v in zip(extremes, (-128, 127)):
+        case.arrays[0][:] = v
+    return [
+        max_pool_case(rng, 8, 8, 16, 8, 8, stride=1, act=(-128, 127), name="average pool 8x8x16 global",
+                      kind=AVG_POOL),
+        max_pool_case(rng, 25, 5, 12, 25, 5, stride=1, act=(-128, 127), misalign=2,
+                      name="average pool 25x5x12 global (125 taps)", kind=AVG_POOL),
+        max_pool_case(rng, 3, 3, 32, 3, 3, stride=1, act=(-128, 127), name="average pool 3x3x32 global",
+                      kind=AVG_POOL),
+        max_pool_case(rng, 12, 12, 16, 3, 3, stride=1, padding="same", act=(-20, 90),
+                      name="average pool 12x12x16 3x3/1 same, clamped", kind=AVG_POOL),
+        max_pool_case(rng, 9, 10, 8, 2, 2, padding="same", misalign=1, name="average pool 9x10x8 2x2/2 same",
+                      kind=AVG_POOL),
+        *extremes,
+        max_pool_case(rng, 16, 16, 4, 16, 16, stride=1, act=(-128, 127),
+                      name="average pool 16x16x4 global, 256 taps (portable)", kind=AVG_POOL),
+        max_pool_case(rng, 7, 7, 6, 3, 3, stride=2, name="average pool 7x7x6 3x3/2 (portable)", kind=AVG_POOL),
     ]
 
 
@@ -1161,7 +1193,7 @@ def _m4_cycles_per_mac(runs) -> dict[str, float]:
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
     assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE,
-                                             FC_WIDE, FC_FUSED, DW_PLANES}
+                                             FC_WIDE, FC_FUSED, DW_PLANES, AVG_POOL}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -1183,7 +1215,7 @@ def test_dsp_paths_are_taken(runs):
     """On the M4, each MAC kernel's DSP build executes well under the portable build's instructions
     (depthwise only with depth multiplier 1 and filters of up to 36 taps, ADD/SUB/MUL only with
     parameters the DSP path takes, MAX_POOL_2D only on 2x2 windows inside the image with
-    channel counts of whole words, MEAN with 4 or more channels)."""
+    channel counts of whole words, AVERAGE_POOL_2D on whole words, MEAN with 4 or more channels)."""
     cases, _, results = runs
     dsp, portable = results["m4_dsp"].instructions, results["m4_portable"].instructions
     checked = set()
@@ -1196,8 +1228,8 @@ def test_dsp_paths_are_taken(runs):
             continue
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
-    assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "mean",
-                       "conv int16 weights", "fc int16 weights", "fc fused", "depthwise channel records"}
+    assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "average pool",
+                       "mean", "conv int16 weights", "fc int16 weights", "fc fused", "depthwise channel records"}
 
 
 @pytest.mark.parametrize("name, most", [("conv 10x10x16->16", 0.9), ("fc 1x96->32", 0.85)])

@@ -364,6 +364,18 @@ static __attribute__((noinline)) void window_run(const window_job *j, const int8
     }
 }
 
+/* Whether a row's last three pixels, windows from x0 a stride apart, are a right-border triple for tc_window_run3:
+ * the first two windows inside the image, the third reaching exactly one column past its right edge (SAME at
+ * stride 2 on an even width), and an image row below the windows' last, which the lanes' reads past the edge land
+ * in. */
+static int right_border_triple(const window_row *r, const tc_dims *in, const tc_dims *wd, const tc_window *win,
+                               int32_t x0)
+{
+    const int32_t third = x0 + 2 * win->stride_w, last_row = r->y0 + (wd->h - 1) * win->dilation_h;
+    return r->x_limit >= 0 && x0 >= 0 && x0 + win->stride_w <= r->x_limit && third + wd->w == in->w + 1
+           && last_row + 1 < in->h;
+}
+
 /* Windows that are not tc_window_small_fits: two pixels a pass against each pair of channels' doubled int16
  * weights, streamed with their biases and requantisations from the stack once per chunk of channels
  * (window_pair_loop); a row's pairs of windows inside the image in one run (window_run), the others a pair at a
@@ -394,9 +406,13 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
                 const int32_t inside3 = !triples_fit || x0 < 0 || x0 > last3 ? 0 : (last3 - x0) / (3 * stride) + 1;
                 if (inside3 && whole3) {
                     const int32_t triples = inside3 < whole3 ? inside3 : whole3;
-                    tc_window_run3(&j, r.top + x0 * in->c, triples, row_output + ox * channels, channels);
+                    tc_window_run3(&j, r.top + x0 * in->c, triples, row_output + ox * channels, channels, 0);
                     ox += 3 * triples;
                     continue;
+                }
+                if (triples_fit && out->w - ox == 3 && right_border_triple(&r, in, wd, win, x0)) {
+                    tc_window_run3(&j, r.top + x0 * in->c, 1, row_output + ox * channels, channels, 1);
+                    break;
                 }
                 const int32_t whole = (out->w - ox) >> 1, last = r.x_limit - stride; /* last: a pair's first x0 */
                 const int32_t inside = x0 < 0 || x0 > last ? 0 : (last - x0) / (2 * stride) + 1;

@@ -95,16 +95,33 @@ static inline __attribute__((always_inline)) void window_triple_loop(window_curs
                    : "cc", "memory");
 }
 
+/* The third pixel's lanes of its window's last column (bytes 6, 7 and 8 of each of its rows, which
+ * rgb3x3_triple_lanes put in these halfwords) set to 0, the padding's lanes (the input zero point less itself). */
+static void rgb3x3_clear_third_right(int32_t *lanes)
+{
+    int8_t *bytes = (int8_t *)lanes;
+#define RGB_CLEAR(half) memset(bytes + 2 * (half), 0, 2)
+    RGB_CLEAR(17), RGB_CLEAR(23), RGB_CLEAR(28), RGB_CLEAR(47), RGB_CLEAR(52), RGB_CLEAR(58), RGB_CLEAR(76);
+    RGB_CLEAR(77), RGB_CLEAR(82);
+#undef RGB_CLEAR
+}
+
 /* The int8 outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image, into
  * [-128, 127], for an even chunk of channels (rgb3x3_triple_lanes, window_triple_loop): each triple's windows from
  * `from`, one and two window_steps after it, the triples 3 window_steps apart, the pixels `pixel_step` bytes of
- * output apart. */
-void tc_window_run3(const window_job *j, const int8_t *from, int32_t triples, int8_t *out, int32_t pixel_step)
+ * output apart. With `right_border`, the last triple's third window reaches one column past the image's right edge
+ * (SAME padding at stride 2 on an even width) and an image row lies below its last: its lanes are read on into the
+ * next row, then that column's cleared to the padding's. */
+void tc_window_run3(const window_job *j, const int8_t *from, int32_t triples, int8_t *out, int32_t pixel_step,
+                    int right_border)
 {
     window_cursor at = {j->lanes, 0, out, pixel_step, 0, 0};
     for (; triples > 0; --triples, from += 3 * j->window_step, out += 3 * pixel_step) {
         rgb3x3_triple_lanes(from, from + j->window_step, from + 2 * j->window_step, j->row_step, j->offset2,
                             j->lanes);
+        if (right_border && triples == 1) {
+            rgb3x3_clear_third_right(j->lanes);
+        }
         at.out = out;
         window_triple_loop(&at, j->stream);
     }

@@ -97,9 +97,11 @@ typedef struct {
     int32_t step, lo4, hi4;
 } window_cursor;
 
-/* The outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image, into
- * [-128, 127], for an even chunk of channels (conv2d_window_rgb.c). */
-void tc_window_run3(const window_job *j, const int8_t *from, int32_t triples, int8_t *out, int32_t pixel_step);
+/* The outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image (the last
+ * triple's third reaching one column past its right edge: `right_border`), into [-128, 127], for an even chunk of
+ * channels (conv2d_window_rgb.c). */
+void tc_window_run3(const window_job *j, const int8_t *from, int32_t triples, int8_t *out, int32_t pixel_step,
+                    int right_border);
 
 /* Whether window_small takes the filter, and the convolution on it (conv2d_window_small.c). */
 int tc_window_small_fits(const tc_dims *wd);

@@ -100,9 +100,9 @@ static inline __attribute__((always_inline)) void window_triple_loop(window_curs
 static void rgb3x3_clear_third_right(int32_t *lanes)
 {
     int8_t *bytes = (int8_t *)lanes;
-#define RGB_CLEAR(half) memset(bytes + 2 * (half), 0, 2)
-    RGB_CLEAR(17), RGB_CLEAR(23), RGB_CLEAR(28), RGB_CLEAR(47), RGB_CLEAR(52), RGB_CLEAR(58), RGB_CLEAR(76);
-    RGB_CLEAR(77), RGB_CLEAR(82);
+#define RGB_CLEAR(half) memset(bytes + 2 * (half), 0, 2);
+    RGB_CLEAR(17) RGB_CLEAR(23) RGB_CLEAR(28) RGB_CLEAR(47) RGB_CLEAR(52) RGB_CLEAR(58) RGB_CLEAR(76) RGB_CLEAR(77)
+    RGB_CLEAR(82)
 #undef RGB_CLEAR
 }
 

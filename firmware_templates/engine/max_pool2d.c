@@ -100,6 +100,6 @@ void tc_max_pool2d_s8(const int8_t *input, const tc_dims *input_dims,
                       const tc_int8_io *io)
 {
     if (!max_pool2x2_inside(input, input_dims, output, output_dims, filter_h, filter_w, window, io)) {
-        tc_pool_s8(input, input_dims, output, output_dims, filter_h, filter_w, window, io, window_max);
+        tc_pool_s8(input, input_dims, output, output_dims, filter_h, filter_w, window, io, window_max, NULL);
     }
 }

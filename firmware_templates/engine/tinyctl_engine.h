@@ -7,6 +7,7 @@
 #ifndef TINYCTL_ENGINE_H
 #define TINYCTL_ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -150,19 +151,31 @@ static inline tc_pool_span tc_pool_span_at(const tc_dims *in, int32_t oy, int32_
     return s;
 }
 
+/* A pooling op's outputs of one pixel at once, all `channels` of its window into out, clamped to [lo, hi] (a
+ * DSP path over whole words of channels). */
+typedef void (*tc_pool_pixel_fn)(const int8_t *first, int32_t rows, int32_t columns, int32_t row, int32_t column,
+                                 int32_t channels, int8_t *out, int32_t lo, int32_t hi);
+
 /* The pooling ops' loop: output (b, oy, ox, c) is `reduce` of its window's in-image taps, clamped to
  * the activation range: `rows` by `columns` taps, tap (y, x) at first[y * row + x * column], where
- * first is channel c of the first tap. */
+ * first is channel c of the first tap; or, where `pixel` is not NULL, each output pixel's channels by it. */
 static inline void tc_pool_s8(const int8_t *input, const tc_dims *in, int8_t *output, const tc_dims *out,
                               int32_t filter_h, int32_t filter_w, const tc_window *window, const tc_int8_io *io,
                               int32_t (*reduce)(const int8_t *first, int32_t rows, int32_t columns, int32_t row,
-                                                int32_t column))
+                                                int32_t column),
+                              tc_pool_pixel_fn pixel)
 {
     for (int32_t b = 0; b < out->n; ++b) {
         for (int32_t oy = 0; oy < out->h; ++oy) {
             for (int32_t ox = 0; ox < out->w; ++ox) {
                 const tc_pool_span s = tc_pool_span_at(in, oy, ox, filter_h, filter_w, window);
                 const int8_t *first = input + ((b * in->h + s.y0 + s.fy0) * in->w + s.x0 + s.fx0) * in->c;
+                if (pixel) {
+                    pixel(first, s.fy1 - s.fy0, s.fx1 - s.fx0, in->w * in->c, in->c, out->c, output, io->act_min,
+                          io->act_max);
+                    output += out->c;
+                    continue;
+                }
                 for (int32_t c = 0; c < out->c; ++c) {
                     const int32_t v = reduce(first + c, s.fy1 - s.fy0, s.fx1 - s.fx0, in->w * in->c, in->c);
                     *output++ = tc_clamp_s8(v, io->act_min, io->act_max);

@@ -50,16 +50,17 @@ ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
 ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_pointwise.c", "conv2d_triples.c", "conv2d_window.c",
                   "conv2d_window_rgb.c", "conv2d_window_small.c", "depthwise_conv2d.c", "depthwise_plane.c",
                   "depthwise_plane_rows.c", "fully_connected.c", "fully_connected_fused.c", "add_sub.c", "mul.c",
-                  "max_pool2d.c", "average_pool2d.c", "mean.c", "requantize.c")
+                  "max_pool2d.c", "average_pool2d.c", "mean.c", "requantize.c", "copy_words.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
 (CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE, FC_FUSED, DW_PLANES,
- AVG_POOL) = range(1, 15)
+ AVG_POOL, COPY) = range(1, 16)
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
               MUL: "mul", MAX_POOL: "max pool", AVG_POOL: "average pool", MEAN: "mean", CONV_WIDE: "conv int16 weights",
-              FC_WIDE: "fc int16 weights", FC_FUSED: "fc fused", DW_PLANES: "depthwise channel records"}
+              FC_WIDE: "fc int16 weights", FC_FUSED: "fc fused", DW_PLANES: "depthwise channel records",
+              COPY: "copy words"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
 TARGETS = {
@@ -208,6 +209,12 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
                                                               &io);
         dsp_mark();
         return out.n * out.h * out.w * out.c;
+    }
+    if (kind == 15) { /* the staged weights' copy: p[0] bytes of the first array (word-aligned) to the output */
+        dsp_mark();
+        tc_copy_words(output, array_at(a[0]), (size_t)p[0]);
+        dsp_mark();
+        return p[0];
     }
     if (kind == 9) {
         const tc_dims in = dims_at(p);
@@ -373,6 +380,12 @@ def max_pool_case(rng, h, w, c, fh, fw, stride=2, padding="valid", act=None, mis
     io = _io(rng)
     params = [1, h, w, c, fh, fw, 0, 0, 1, oh, ow, c, stride, stride, 1, 1, pt, pl, *io[:2], *(act or io[2:]), 0]
     return Case(kind, params, [x], [misalign], oh * ow * c, name)
+
+
+def copy_case(rng, size, name="") -> Case:
+    """The staged weights' copy (params: the bytes at 0, the output dims 1x1x1xbytes); its `macs` are the bytes."""
+    return Case(COPY, [size, *[0] * 7, 1, 1, 1, size], [rng.integers(-128, 128, size=size, dtype=np.int8)], [0], size,
+                name)
 
 
 def mean_case(rng, n, h, w, c, misalign=0, name="") -> Case:
@@ -585,6 +598,7 @@ _SIGNATURES = {
                                    _i8p, _P(Int8IO), _P(Requant)],
     "tc_fully_connected_fused_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i32p, ctypes.c_int32, _i8p, _P(Int8IO)],
     "tc_depthwise_plane_stream_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO)],
+    "tc_copy_words": [_i8p, _i8p, ctypes.c_size_t],
 }
 
 
@@ -609,6 +623,8 @@ def host_output(lib, case: Case) -> np.ndarray:
     elif case.kind == DW_PLANES:
         lib.tc_depthwise_plane_stream_s8(a[0].ravel(), Dims(*p[0:4]), a[1], out, Dims(*p[8:12]), Window(*p[12:18]),
                                          Int8IO(*p[18:22]))
+    elif case.kind == COPY:
+        lib.tc_copy_words(out, a[0], p[0])
     elif case.kind == MEAN:
         lib.tc_mean_hw_s8(a[0].ravel(), Dims(*p[0:4]), out, p[18], p[19], p[23], p[24])
     elif case.kind in (MAX_POOL, AVG_POOL):

@@ -15,11 +15,11 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, ADD_TABLE, AVG_POOL, CONV, CONV_WIDE, DEPTHWISE, DW_PLANES, FC, FC_FUSED, FC_WIDE,
-                         KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params, build_and_run, conv_case,
-                         depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case, full_range, fused, host_engine,
-                         host_output, in_place, max_pool_case, mean_case, mul_case, planes, requant_case, scale_case,
-                         table_layout, wide)
+from dsp_harness import (ADD, ADD_TABLE, AVG_POOL, CONV, CONV_WIDE, COPY, DEPTHWISE, DW_PLANES, FC, FC_FUSED,
+                         FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params, build_and_run,
+                         conv_case, copy_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case, full_range,
+                         fused, host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, planes,
+                         requant_case, scale_case, table_layout, wide)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -99,6 +99,7 @@ def _cases() -> list:
     return (cases + _plane_cases(rng) + _window_cases(rng) + _in_place_cases(rng) + _table_cases(rng)
             + _table_quad_cases(np.random.default_rng(20261206)) + _mul_cases(rng)
             + _max_pool_cases(rng) + _average_pool_cases(np.random.default_rng(20261215)) + _mean_cases(rng)
+            + _copy_cases(np.random.default_rng(20261216))
             + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
             + _short_depth_cases(np.random.default_rng(20261207)) + _pixel_cases(np.random.default_rng(20261209))
@@ -655,6 +656,13 @@ def _average_pool_cases(rng) -> list:
     ]
 
 
+def _copy_cases(rng) -> list:
+    """The staged weights' copy: 64 bytes a turn by LDM/STM on Thumb-2 cores, the rest by memcpy: less than a turn,
+    one turn exactly, two turns and a halfword, sixteen turns and a tail of 15 words and a halfword (the micro:bit's
+    16 KiB of RAM bound the size)."""
+    return [copy_case(rng, size, name=f"copy words {size} B") for size in (2, 60, 64, 130, 1024 + 62)]
+
+
 def _mean_cases(rng) -> list:
     """MEAN over H and W, four channels a word on DSP cores: channel counts of whole words and with a 1..3
     channel tail, one channel, misaligned input, two batches, and more pixels than an int16 lane sums at
@@ -1193,7 +1201,7 @@ def _m4_cycles_per_mac(runs) -> dict[str, float]:
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
     assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE,
-                                             FC_WIDE, FC_FUSED, DW_PLANES, AVG_POOL}
+                                             FC_WIDE, FC_FUSED, DW_PLANES, AVG_POOL, COPY}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -1229,7 +1237,8 @@ def test_dsp_paths_are_taken(runs):
         assert dsp[i] < portable[i] / 1.3, f"{case.name}: {dsp[i]} DSP vs {portable[i]} portable instructions"
         checked.add(KIND_NAMES[case.kind])
     assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "average pool",
-                       "mean", "conv int16 weights", "fc int16 weights", "fc fused", "depthwise channel records"}
+                       "mean", "conv int16 weights", "fc int16 weights", "fc fused", "depthwise channel records",
+                       "copy words"}
 
 
 @pytest.mark.parametrize("name, most", [("conv 10x10x16->16", 0.9), ("fc 1x96->32", 0.85)])

@@ -57,5 +57,5 @@ def test_the_default_build_copies_each_staged_layers_weights_before_it(default_b
     source = (directory / "engine" / "model.c").read_text()
     for index in staged:
         call = re.search(rf"/\* op {index}: CONV_2D \*/\n(.*?)MODEL_LAYER_END", source, re.S).group(1)
-        copy = re.search(rf"memcpy\(arena \+ (\d+), op{index}_wide, sizeof op{index}_wide\);", call)
+        copy = re.search(rf"tc_copy_words\(arena \+ (\d+), op{index}_wide, sizeof op{index}_wide\);", call)
         assert copy and f"(const int16_t *)(arena + {copy.group(1)})" in call

@@ -1,7 +1,7 @@
 """Int16 weights staged in the arena. A CONV_2D layer on int16 weights (engine/wide_weights.py) reads them once
 per two or three output pixels (conv2d_matmul.c, conv2d_pointwise.c); where they overflow the part's flash data
 buffer (cycle_model.flash_buffer) each read reopens their flash lines at the board's wait states. Copied first
-(a memcpy in model_invoke, counted in the layer) into arena bytes that no tensor live at that op holds
+(tc_copy_words in model_invoke, counted in the layer) into arena bytes that no tensor live at that op holds
 (planner.free_at), they are read from RAM at no wait state: the arena and the flash stay as they are.
 
 A layer is staged where the lines its reads after the first would reopen cost more than the copy:
@@ -15,9 +15,9 @@ from .graph import Graph
 from .planner import Plan, free_at
 from .targets import Board
 
-# newlib's memcpy on aligned words (arm-none-eabi, ARMv7-M): per 64 bytes 16 LDR (2 cycles each, after a
-# store) and 16 STR (1, pipelined after the load) and its loop's SUBS and BCS (Cortex-M4 TRM, DDI 0439B).
-COPY_CYCLES_PER_BYTE = (16 * 3 + 2) / 64
+# tc_copy_words (copy_words.c) per 64 bytes: two LDM and two STM of 8 registers (1 + 8 cycles each) and its loop's
+# SUBS and taken BNE (1 + 2) (Cortex-M4 TRM, DDI 0439B table 3-1).
+COPY_CYCLES_PER_BYTE = (4 * 9 + 1 + 3) / 64
 
 
 def staged_weights(graph: Graph, plan: Plan, wide, board: Board) -> dict[int, int]:

@@ -185,6 +185,9 @@ static inline void tc_pool_s8(const int8_t *input, const tc_dims *in, int8_t *ou
     }
 }
 
+/* bytes from src to dst, both word-aligned: the staged weights' copy (copy_words.c). */
+void tc_copy_words(void *dst, const void *src, size_t bytes);
+
 void tc_conv2d_s8(const int8_t *input, const tc_dims *input_dims,
                   const int8_t *weights, const tc_dims *weight_dims, const int32_t *bias,
                   int8_t *output, const tc_dims *output_dims,

@@ -184,7 +184,7 @@ def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
     if op.index not in c.staged:
         return f"{p}_wide", "_wide"
     c.calls.append("    /* its weights read from RAM: copied into arena bytes free during the layer */\n")
-    c.call("memcpy", f"arena + {c.staged[op.index]}", f"{p}_wide", f"sizeof {p}_wide")
+    c.call("tc_copy_words", f"arena + {c.staged[op.index]}", f"{p}_wide", f"sizeof {p}_wide")
     return f"(const int16_t *)(arena + {c.staged[op.index]})", "_wide"
 
 

@@ -15,9 +15,10 @@
  * rows costs more than the plane saves. A plane of fewer than PLANE_MIN_OUTPUTS outputs goes to
  * depthwise_conv2d.c too: the plane's cost per channel and row (the weight pairs, the scale, the
  * ring's upkeep, the calls and spills around each row's passes) is more than the general path's
- * dearer outputs save on small planes (3x3, 8 channels: 7.9 against 5.9 per MAC). Rows of 6 outputs into
+ * dearer outputs save on small planes (3x3, 8 channels: 7.9 against 5.9 per MAC). Rows of 6 or 12 outputs into
  * [-128, 127] at stride 1 skip the ring: a channel pair's whole padded plane is copied at once and each
- * channel's rows run in one call (plane_small_channels_at). The output rows' passes are in
+ * channel's rows run in one call (plane_small_channels_at; MobileNet's 12x12 layer 286 k -> 213 k estimated cycles
+ * on the M4). The output rows' passes are in
  * depthwise_plane_rows.c. A layer the code generator wrote as its channels' records (plane_channel:
  * tc_depthwise_plane_stream_s8, tinyctl/engine/plane_stream.py) runs on them as they lie in flash, with no
  * per-channel preparation (MobileNet's 6x6 layers: 178 k -> 149 k estimated cycles on the M4), walked by rows. */
@@ -219,6 +220,47 @@ static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t 
     }
 }
 
+/* Six pixels of plane_copy_small_rows2's asm from s on, which moves 4 pixels on (to the last pair's). */
+#define PLANE_PIXELS6_ASM                                                    \
+    PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]")                           \
+    PLANE_PIXELS2_ASM("[%[s], %[step], lsl #1]", "[%[s], %[step3]]")         \
+    "add %[s], %[s], %[step], lsl #2\n\t"                                    \
+    PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]")
+/* A row's end in plane_copy_small_rows2's asm: src `advance` bytes on to the next row's first pixel, dst to the next
+ * padded row (the pixel pairs moved it 2 values each), and the loop. */
+#define PLANE_SMALL_ROW_END_ASM(row_bytes, pixels)                           \
+    "add %[s], %[s], %[advance]\n\t"                                         \
+    "add %[d], %[d], #" PLANE_AT(row_bytes - 2 * (pixels)) "\n\t"           \
+    "subs %[rows], %[rows], #1\n\t"                                          \
+    "bne 1b"
+#define PLANE_SMALL_COPY_OPERANDS                                                                     \
+    : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst), [rows] "+r"(rows)                     \
+    : [step] "r"(step), [step3] "r"(step3), [advance] "r"(row_step - (pixels - 2) * step)             \
+    : "cc", "memory"
+
+/* plane_copy_rows2 for `rows` rows of 6 or 12 pixels (plane_small_channels_at's planes), src moving row_step bytes
+ * and dst a small plane's row (PLANE_SMALL_ROW_BYTES or PLANE_SMALL12_ROW_BYTES) a row: the pixel pairs and the loop
+ * in one asm block (6 pixels: 29 cycles a row, against 55 through plane_copy_rows2 and the C loop around it). */
+static void plane_copy_small_rows2(const int8_t *src, int32_t step, int32_t row_step, int32_t rows, int16_t *dst,
+                                   const int32_t pixels)
+{
+    const int32_t step3 = 3 * step;
+    int32_t a, b;
+    if (pixels == 6) {
+        __asm volatile("1:\n\t" PLANE_PIXELS6_ASM PLANE_SMALL_ROW_END_ASM(PLANE_SMALL_ROW_BYTES, 6)
+                       PLANE_SMALL_COPY_OPERANDS);
+    } else {
+        __asm volatile("1:\n\t" PLANE_PIXELS6_ASM "add %[s], %[s], %[step], lsl #1\n\t" PLANE_PIXELS6_ASM
+                       PLANE_SMALL_ROW_END_ASM(PLANE_SMALL12_ROW_BYTES, 12) PLANE_SMALL_COPY_OPERANDS);
+    }
+}
+
+/* The row length of a small plane of `width` (6 or 12) outputs a row. */
+static inline int32_t plane_small_row_bytes(int32_t width)
+{
+    return width == 6 ? PLANE_SMALL_ROW_BYTES : PLANE_SMALL12_ROW_BYTES;
+}
+
 /* n int16 copies of value from dst (any even address), two a word store. */
 static void plane_fill(int16_t *dst, int32_t value, int32_t n)
 {
@@ -265,16 +307,16 @@ typedef struct {
     const plane_geometry *g;
     const tc_output_params *p;     /* without records: the weights' scales and biases */
     int16_t *rows; /* the rings of two channels, PLANE_RING_VALUES apart */
-    int32_t offset, stride, lo, hi;
+    int32_t offset, stride;
     plane_row_fn output_row;
+    plane_requant requant; /* every channel's, but for its bias2 */
 } plane_layer;
 
-/* A channel's requantisation beside its weight rows: twice its bias (bias2), the range, the row's passes. */
-static plane_requant plane_requant_of(const plane_layer *l, int32_t bias2)
+/* The requantisation every channel's weight rows share, its bias2 (0 here) aside: the range, the row's passes. */
+static plane_requant plane_requant_of(const plane_geometry *g, int32_t stride, int32_t lo, int32_t hi)
 {
-    const int32_t out_w = l->g->out_cols, hex = l->stride == 1 && l->lo == -128 && l->hi == 127
-                                                   && (out_w & 3) == 2 && out_w >= 6;
-    const plane_requant requant = {bias2, l->lo, l->hi, (out_w >> 2) - hex, hex ? PLANE_TAIL_HEX : out_w & 3};
+    const int32_t out_w = g->out_cols, hex = stride == 1 && lo == -128 && hi == 127 && (out_w & 3) == 2 && out_w >= 6;
+    const plane_requant requant = {0, lo, hi, (out_w >> 2) - hex, hex ? PLANE_TAIL_HEX : out_w & 3};
     return requant;
 }
 
@@ -292,18 +334,11 @@ static int32_t plane_scale_of(const plane_layer *l, int32_t ch, int32_t sum, pla
     return 2 * ((p->bias ? p->bias[ch] : 0) + l->offset * sum);
 }
 
-/* Channels ch to ch + count - 1's (1 or 2) weight rows and scales (k) and requantisation (r): their records, or
- * prepared into `local`. */
-static void plane_channels_of(const plane_layer *l, int32_t ch, int32_t count, plane_weights local[2],
-                              const plane_weights *k[2], plane_requant r[2])
+/* plane_channels_of without records: the weight rows and scales prepared into `local`. */
+static __attribute__((noinline)) void plane_channels_prepared(const plane_layer *l, int32_t ch, int32_t count,
+                                                              plane_weights local[2], const plane_weights *k[2],
+                                                              int32_t bias2[2])
 {
-    if (l->channels) {
-        for (int32_t j = 0; j < count; ++j) {
-            k[j] = &l->channels[ch + j].k;
-            r[j] = plane_requant_of(l, l->channels[ch + j].bias2);
-        }
-        return;
-    }
     int32_t sum[2];
     if (count == 2) {
         plane_weights_of2(l->weights + ch, l->g->row_tap, l->g->tap, local, sum);
@@ -312,7 +347,24 @@ static void plane_channels_of(const plane_layer *l, int32_t ch, int32_t count, p
     }
     for (int32_t j = 0; j < count; ++j) {
         k[j] = &local[j];
-        r[j] = plane_requant_of(l, plane_scale_of(l, ch + j, sum[j], &local[j]));
+        bias2[j] = plane_scale_of(l, ch + j, sum[j], &local[j]);
+    }
+}
+
+/* Channels ch to ch + count - 1's (1 or 2) weight rows and scales (k) and twice their biases with the offset folded
+ * in (bias2): their records (inline: a call's pushes and pops were most of a record's cost), or prepared into
+ * `local`. */
+static inline __attribute__((always_inline)) void plane_channels_of(const plane_layer *l, int32_t ch, int32_t count,
+                                                                     plane_weights local[2], const plane_weights *k[2],
+                                                                     int32_t bias2[2])
+{
+    if (!l->channels) {
+        plane_channels_prepared(l, ch, count, local, k, bias2);
+        return;
+    }
+    for (int32_t j = 0; j < count; ++j) {
+        k[j] = &l->channels[ch + j].k;
+        bias2[j] = l->channels[ch + j].bias2;
     }
 }
 
@@ -328,8 +380,10 @@ static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
     const int32_t stride = l->stride, last = stride * (g->out_rows - 1) + 3;
     plane_weights local[2];
     const plane_weights *k[2];
-    plane_requant requant[2];
-    plane_channels_of(l, ch, count, local, k, requant);
+    int32_t bias2[2];
+    plane_channels_of(l, ch, count, local, k, bias2);
+    plane_requant requant[2] = {l->requant, l->requant};
+    requant[0].bias2 = bias2[0], requant[1].bias2 = bias2[1];
     for (int32_t b = 0; b < l->out->n; ++b) {
         const int8_t *plane_in = l->input + b * l->in->h * l->in->w * l->in->c + ch;
         int8_t *o = l->output + b * l->out->h * l->out->w * l->out->c + ch; /* the output row's */
@@ -357,26 +411,32 @@ static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
     }
 }
 
-/* plane_channels_at for a plane of rows of 6 outputs into [-128, 127] with stride 1 (MobileNet's 6x6
- * layers): each channel's whole padded plane (out_rows + 2 rows of PLANE_SMALL_ROW_BYTES, at most a
- * ring's bytes) copied at once, then all its output rows in one call, against a copy, a ring turn and a
- * call for each row. The padding rows and columns, never copied over, are filled once for the layer;
- * every input value of the two channels is read before any output is written, so the op runs in place. */
+/* plane_channels_at for a plane of rows of 6 or 12 outputs into [-128, 127] with stride 1 (MobileNet's 6x6 and
+ * 12x12 layers): each channel's whole padded plane (out_rows + 2 rows of plane_small_row_bytes, at most a ring's
+ * bytes) copied at once, then all its output rows in one call, against a copy, a ring turn and a call for each row.
+ * The padding rows and columns, never copied over, are filled once for the layer; every input value of the two
+ * channels is read before any output is written, so the op runs in place. */
 static void plane_small_channels_at(const plane_layer *l, int32_t ch, int32_t count)
 {
     const plane_geometry *g = l->g;
-    const int32_t row_values = PLANE_SMALL_ROW_BYTES / 2;
+    const int32_t width = g->out_cols, row_values = plane_small_row_bytes(width) / 2;
     plane_weights local[2];
     const plane_weights *k[2];
-    plane_requant requant[2];
-    plane_channels_of(l, ch, count, local, k, requant);
+    int32_t bias2[2];
+    plane_channels_of(l, ch, count, local, k, bias2);
     for (int32_t b = 0; b < l->out->n; ++b) {
         const int8_t *plane_in = l->input + b * l->in->h * l->in->w * l->in->c + ch;
         int8_t *o = l->output + b * l->out->h * l->out->w * l->out->c + ch;
         int16_t *row = l->rows + g->pad_top * row_values + g->pad_left;
         /* in locals: the copies' asm clobbers memory, and g would be read again each row */
         const int32_t in_row_step = g->in_row_step, in_step = g->in_step, inside = g->inside;
-        for (int32_t y = g->in_rows; y > 0; --y, row += row_values, plane_in += in_row_step) {
+        const int whole = count == 2 && inside == width; /* the rows' asm copies them */
+        if (whole && width == 6) {
+            plane_copy_small_rows2(plane_in, in_step, in_row_step, g->in_rows, row, 6);
+        } else if (whole) {
+            plane_copy_small_rows2(plane_in, in_step, in_row_step, g->in_rows, row, 12);
+        }
+        for (int32_t y = whole ? 0 : g->in_rows; y > 0; --y, row += row_values, plane_in += in_row_step) {
             if (count == 2) {
                 plane_copy_rows2(plane_in, in_step, inside, row);
             } else {
@@ -384,8 +444,8 @@ static void plane_small_channels_at(const plane_layer *l, int32_t ch, int32_t co
             }
         }
         for (int32_t j = 0; j < count; ++j) {
-            tc_plane_small_rows(l->rows + j * PLANE_RING_VALUES, k[j]->row, &requant[j], o + j, g->out_rows,
-                                g->out_row_step);
+            tc_plane_small_rows(l->rows + j * PLANE_RING_VALUES, k[j]->row, bias2[j], o + j, g->out_rows,
+                                g->out_row_step, width);
         }
     }
 }
@@ -412,12 +472,13 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
     const int full = io->act_min == -128 && io->act_max == 127;
     const plane_row_fn output_row = stride == 1 ? (full ? tc_plane_row_s1_full : tc_plane_row_s1)
                                                 : (full ? tc_plane_row_s2_full : tc_plane_row_s2);
-    const plane_layer layer = {input,  weights, channels, output, in,           out,         &g,
-                               p,      rows,    offset,   stride, io->act_min, io->act_max, output_row};
-    const int small = full && stride == 1 && g.out_cols == 6
-                      && (g.out_rows + 2) * PLANE_SMALL_ROW_BYTES <= PLANE_RING_BYTES;
+    const plane_layer layer = {input, weights, channels, output, in,         out,
+                               &g,    p,       rows,     offset, stride,     output_row,
+                               plane_requant_of(&g, stride, io->act_min, io->act_max)};
+    const int small = full && stride == 1 && (g.out_cols == 6 || g.out_cols == 12)
+                      && (g.out_rows + 2) * plane_small_row_bytes(g.out_cols) <= PLANE_RING_BYTES;
     for (int32_t j = 0; j < 2 && small; ++j) { /* the padding the copies leave: both channels' planes */
-        plane_fill(rows + j * PLANE_RING_VALUES, -offset, (g.out_rows + 2) * (PLANE_SMALL_ROW_BYTES / 2));
+        plane_fill(rows + j * PLANE_RING_VALUES, -offset, (g.out_rows + 2) * (plane_small_row_bytes(g.out_cols) / 2));
     }
     for (int32_t r = 0; r < 6 && !small; ++r) { /* the padding the copies leave: as far as the windows reach */
         plane_fill(rows + r * PLANE_ROW_VALUES, -offset, plane_row_length(g.out_cols, stride));

@@ -209,17 +209,19 @@ static inline __attribute__((always_inline)) void plane_quad_full(const int16_t 
                      "m"(*(const plane_weight_row(*)[3])k)                                                      \
                    : "memory")
 
-/* The last six outputs of a stride-1 row into [-128, 127] in one pass, q (4-byte aligned) at the first
- * one's window and o at its output, the rows of the ring, or of a small plane when `small`
- * (PLANE_SMALL_ROW_BYTES apart): the weight rows and the scale loaded once for six outputs (about 106
- * cycles, against 143 for a quad and a pair). Fourteen registers: six sums, two of values, two of
- * weights, q, k, o and the bias, whose register (the first row adds to it) is then the scratch. */
+/* Six outputs of a stride-1 row into [-128, 127] in one pass, q (4-byte aligned) at the first one's window and o
+ * at its output, the rows `row_bytes` apart (the ring's PLANE_ROW_BYTES, or a small plane's): the weight rows and
+ * the scale loaded once for six outputs (about 106 cycles, against 143 for a quad and a pair). Fourteen registers:
+ * six sums, two of values, two of weights, q, k, o and the bias, whose register (the first row adds to it) is then
+ * the scratch. */
 static inline __attribute__((always_inline)) void plane_hex_full(const int16_t *q, plane_rows k, int32_t bias,
-                                                                  int8_t *o, const int small)
+                                                                  int8_t *o, const int row_bytes)
 {
     int32_t a0, a1, a2, a3, a4, a5, xa, xb, w01, w12;
-    if (small) {
+    if (row_bytes == PLANE_SMALL_ROW_BYTES) {
         PLANE_HEX_FULL_ASM(PLANE_SMALL_ROW_BYTES);
+    } else if (row_bytes == PLANE_SMALL12_ROW_BYTES) {
+        PLANE_HEX_FULL_ASM(PLANE_SMALL12_ROW_BYTES);
     } else {
         PLANE_HEX_FULL_ASM(PLANE_ROW_BYTES);
     }
@@ -294,7 +296,7 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
         q += 4 * stride, o += 4 * c;
     }
     if (full && stride == 1 && tail == PLANE_TAIL_HEX) {
-        plane_hex_full(q, k, bias2, o, 0);
+        plane_hex_full(q, k, bias2, o, PLANE_ROW_BYTES);
         return;
     }
     if (tail & 2) {
@@ -323,11 +325,18 @@ PLANE_ROW_FN(tc_plane_row_s1, 0, 1)
 PLANE_ROW_FN(tc_plane_row_s2_full, 1, 2)
 PLANE_ROW_FN(tc_plane_row_s2, 0, 2)
 
-void tc_plane_small_rows(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o, int32_t rows,
-                         int32_t row_step)
+void tc_plane_small_rows(const int16_t *q, plane_rows k, int32_t bias2, int8_t *o, int32_t rows, int32_t row_step,
+                         int32_t width)
 {
+    if (width == 12) { /* two passes a row, the second's window 6 values on and its outputs 6 pixels on */
+        for (const int32_t six = 6 * k->step; rows > 0; --rows, q += PLANE_SMALL12_ROW_BYTES / 2, o += row_step) {
+            plane_hex_full(q, k, bias2, o, PLANE_SMALL12_ROW_BYTES);
+            plane_hex_full(q + 6, k, bias2, o + six, PLANE_SMALL12_ROW_BYTES);
+        }
+        return;
+    }
     for (; rows > 0; --rows, q += PLANE_SMALL_ROW_BYTES / 2, o += row_step) {
-        plane_hex_full(q, k, s->bias2, o, 1);
+        plane_hex_full(q, k, bias2, o, PLANE_SMALL_ROW_BYTES);
     }
 }
 #endif

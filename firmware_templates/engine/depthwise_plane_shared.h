@@ -11,6 +11,7 @@
 #define PLANE_RING_BYTES (3 * PLANE_ROW_BYTES) /* a channel's ring of 3 rows */
 #define PLANE_RING_VALUES (PLANE_RING_BYTES / 2)
 #define PLANE_SMALL_ROW_BYTES 16 /* a padded row of a small plane: 8 int16 values, for 6 outputs */
+#define PLANE_SMALL12_ROW_BYTES 32 /* and 16 values, for 12 outputs */
 #define PLANE_STR(x) #x
 #define PLANE_AT(x) PLANE_STR(x) /* an asm immediate from a macro */
 #endif
@@ -59,9 +60,10 @@ void tc_plane_row_s1(const int16_t *q, plane_rows k, const plane_requant *s, int
 void tc_plane_row_s2_full(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
 void tc_plane_row_s2(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
 
-/* `rows` output rows of 6 (stride 1, into [-128, 127]) of one channel from its whole padded plane at q,
- * rows PLANE_SMALL_ROW_BYTES apart, its weight rows in filter order at k; o moves row_step bytes a row. */
-void tc_plane_small_rows(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o, int32_t rows,
-                         int32_t row_step);
+/* `rows` output rows of 6 or 12 (`width`; stride 1, into [-128, 127]) of one channel from its whole padded plane at
+ * q, rows PLANE_SMALL_ROW_BYTES or PLANE_SMALL12_ROW_BYTES apart, its weight rows in filter order at k and twice its
+ * bias (with the offset folded in) in bias2; o moves row_step bytes a row. */
+void tc_plane_small_rows(const int16_t *q, plane_rows k, int32_t bias2, int8_t *o, int32_t rows, int32_t row_step,
+                         int32_t width);
 #endif
 #endif

@@ -154,9 +154,9 @@ static inline __attribute__((always_inline)) void plane_copy_row(const int8_t *s
     "str %[a], [%[d]], #4\n\t"
 
 /* Four pixels of plane_copy_rows2's asm from s on (which moves past them): their halfwords loaded back to
- * back, paired into two words and split by SXTB16 into each channel's two int16 pairs, stored by one STRD
- * a channel (d word-aligned; the second channel's PLANE_RING_BYTES on): 18 cycles, against 25 a pair at a
- * time. */
+ * back, paired into two words and split by SXTB16 into each channel's two int16 pairs, stored by two word stores
+ * a channel (d word-aligned; the second channel's PLANE_RING_BYTES on; an immediate offset's store takes one
+ * cycle, an STRD three): 16 cycles, against 25 a pair at a time. */
 #define PLANE_PIXELS4_ASM                                            \
     "ldrh %[a], [%[s]]\n\t"                                          \
     "ldrh %[b], [%[s], %[step]]\n\t"                                 \
@@ -169,8 +169,10 @@ static inline __attribute__((always_inline)) void plane_copy_row(const int8_t *s
     "sxtb16 %[a], %[a]\n\t"                                          \
     "sxtb16 %[e], %[c], ror #8\n\t"                                  \
     "sxtb16 %[c], %[c]\n\t"                                          \
-    "strd %[b], %[e], [%[d], #" PLANE_AT(PLANE_RING_BYTES) "]\n\t"   \
-    "strd %[a], %[c], [%[d]], #8\n\t"
+    "str %[b], [%[d], #" PLANE_AT(PLANE_RING_BYTES) "]\n\t"         \
+    "str %[e], [%[d], #" PLANE_AT(PLANE_RING_BYTES + 4) "]\n\t"     \
+    "str %[c], [%[d], #4]\n\t"                                       \
+    "str %[a], [%[d]], #8\n\t"
 #define PLANE_PIXELS4_OPERANDS                                                                               \
     : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e), [s] "+r"(src), [d] "+r"(dst)                  \
     : [step] "r"(step), [step3] "r"(step3)                                                                   \
@@ -178,8 +180,8 @@ static inline __attribute__((always_inline)) void plane_copy_row(const int8_t *s
 
 /* n values of two neighbouring channels (src at the first one's; step bytes between values) to int16,
  * the first channel's at dst and the second's PLANE_RING_BYTES past it: one halfword load a pixel for
- * both, eight pixels a loop turn (39 cycles, against 50 a pair at a time); a first value alone where dst
- * is not word-aligned (a padding column of 1), for the STRDs, unless the row is too short to gain. */
+ * both, eight pixels a loop turn (35 cycles, against 50 a pair at a time); a first value alone where dst
+ * is not word-aligned (a padding column of 1), for aligned stores, unless the row is too short to gain. */
 static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t *src, int32_t step, int32_t n,
                                                                     int16_t *dst)
 {

@@ -7,7 +7,7 @@
 #include "tinyctl_dsp.h"
 
 #if TC_DSP
-#define DW_MAX_CHUNK 32 /* channels per pass at most: their scales are on the stack (512 bytes) */
+#define DW_MAX_CHUNK 64 /* channels per pass at most: their scales are on the stack (1 KiB) */
 #define DW_MAX_TAPS 36  /* filter taps of the DSP path (6x6) */
 #define DW_PACKED (4 * DW_MAX_TAPS * 2) /* int32s of a pass's packed weights: 4 groups of 6x6, 8 of 3x3 */
 

@@ -10,15 +10,17 @@
  * offset is folded into the bias as offset * (sum of the 9 weights), so a padding tap adds
  * w * (-offset + offset) = 0, as the reference's skipped tap does. The accumulators are twice those
  * of the general path, bit for bit, which is what its requantisation multiplies (into [-128, 127] in
- * the asm of the pass: plane_quad_full). Stride 2 (the same on both axes) takes the plane only for
+ * the asm of the pass: plane_quad_full). Stride 2 (the same on both axes) takes the ring only for
  * output rows of PLANE_S2_MIN_W or more: it copies two input rows per output row, which on shorter
- * rows costs more than the plane saves. A plane of fewer than PLANE_MIN_OUTPUTS outputs goes to
+ * rows costs more than the plane saves; rows of 6 into [-128, 127] take a small plane (below). A plane of fewer
+ * than PLANE_MIN_OUTPUTS outputs goes to
  * depthwise_conv2d.c too: the plane's cost per channel and row (the weight pairs, the scale, the
  * ring's upkeep, the calls and spills around each row's passes) is more than the general path's
  * dearer outputs save on small planes (3x3, 8 channels: 7.9 against 5.9 per MAC). Rows of 6 or 12 outputs into
- * [-128, 127] at stride 1 skip the ring: a channel pair's whole padded plane is copied at once and each
- * channel's rows run in one call (plane_small_channels_at; MobileNet's 12x12 layer 286 k -> 213 k estimated cycles
- * on the M4). The output rows' passes are in
+ * [-128, 127] at stride 1, and of 6 at stride 2 on a plane no taller than wide, skip the ring: a channel pair's
+ * whole padded plane is copied at once and each channel's rows run in one call (plane_small_channels_at;
+ * MobileNet's 12x12 layer 286 k -> 213 k estimated cycles on the M4, its 12x12 -> 6x6 layer, on the general path
+ * before, 114 k -> 87 k). The output rows' passes are in
  * depthwise_plane_rows.c. A layer the code generator wrote as its channels' records (plane_channel:
  * tc_depthwise_plane_stream_s8, tinyctl/engine/plane_stream.py) runs on them as they lie in flash, with no
  * per-channel preparation (MobileNet's 6x6 layers: 178 k -> 149 k estimated cycles on the M4), walked by rows. */
@@ -58,9 +60,12 @@ static int plane_multipliers_nonnegative(const tc_output_params *p, int32_t chan
 
 int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_window *win, const tc_output_params *p)
 {
-    const int32_t stride = win->stride_w, wide = out->c >= PLANE_WIDE_CHANNELS && p->min == -128 && p->max == 127;
+    const int32_t stride = win->stride_w, full = p->min == -128 && p->max == 127;
+    const int32_t wide = out->c >= PLANE_WIDE_CHANNELS && full;
+    /* rows of 6 at stride 2 into [-128, 127], no taller than wide (never walked by columns): a small plane */
+    const int32_t small_s2 = full && out->w == 6 && out->h <= out->w;
     return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == stride
-           && (stride == 1 || (stride == 2 && out->w >= (wide ? PLANE_S2_MIN_W_WIDE : PLANE_S2_MIN_W)))
+           && (stride == 1 || (stride == 2 && (out->w >= (wide ? PLANE_S2_MIN_W_WIDE : PLANE_S2_MIN_W) || small_s2)))
            && win->pad_top <= 2 && win->pad_left <= 2
            && out->h * out->w >= (wide ? PLANE_MIN_OUTPUTS_WIDE : PLANE_MIN_OUTPUTS) && p->fast_scale
            && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES && plane_multipliers_nonnegative(p, out->c);
@@ -257,11 +262,18 @@ static void plane_copy_small_rows2(const int8_t *src, int32_t step, int32_t row_
     }
 }
 
-/* The row length of a small plane of `width` (6 or 12) outputs a row. */
-static inline int32_t plane_small_row_bytes(int32_t width)
+/* The row length of a small plane of `width` outputs a row: 6 or 12 at stride 1, 6 at stride 2 (14 values read). */
+static inline int32_t plane_small_row_bytes(int32_t width, int32_t stride)
 {
-    return width == 6 ? PLANE_SMALL_ROW_BYTES : PLANE_SMALL12_ROW_BYTES;
+    return width == 6 && stride == 1 ? PLANE_SMALL_ROW_BYTES : PLANE_SMALL12_ROW_BYTES;
 }
+
+/* The padded rows the windows of out_rows output rows reach. */
+static inline int32_t plane_rows_reached(int32_t out_rows, int32_t stride)
+{
+    return stride * (out_rows - 1) + 3;
+}
+
 
 /* n int16 copies of value from dst (any even address), two a word store. */
 static void plane_fill(int16_t *dst, int32_t value, int32_t n)
@@ -421,7 +433,9 @@ static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
 static void plane_small_channels_at(const plane_layer *l, int32_t ch, int32_t count)
 {
     const plane_geometry *g = l->g;
-    const int32_t width = g->out_cols, row_values = plane_small_row_bytes(width) / 2;
+    const int32_t width = g->out_cols, stride = l->stride, row_bytes = plane_small_row_bytes(width, stride);
+    const int32_t row_values = row_bytes / 2, reached = plane_rows_reached(g->out_rows, stride) - g->pad_top;
+    const int32_t in_rows = g->in_rows < reached ? g->in_rows : reached; /* a VALID plane's last row may be past */
     plane_weights local[2];
     const plane_weights *k[2];
     int32_t bias2[2];
@@ -432,13 +446,15 @@ static void plane_small_channels_at(const plane_layer *l, int32_t ch, int32_t co
         int16_t *row = l->rows + g->pad_top * row_values + g->pad_left;
         /* in locals: the copies' asm clobbers memory, and g would be read again each row */
         const int32_t in_row_step = g->in_row_step, in_step = g->in_step, inside = g->inside;
-        const int whole = count == 2 && inside == width; /* the rows' asm copies them */
-        if (whole && width == 6) {
-            plane_copy_small_rows2(plane_in, in_step, in_row_step, g->in_rows, row, 6);
+        /* rows of 6 into rows of PLANE_SMALL_ROW_BYTES, or of 12 into PLANE_SMALL12_ROW_BYTES: the rows' asm */
+        const int six = inside == 6 && row_bytes == PLANE_SMALL_ROW_BYTES;
+        const int whole = count == 2 && (six || (inside == 12 && row_bytes == PLANE_SMALL12_ROW_BYTES));
+        if (whole && six) {
+            plane_copy_small_rows2(plane_in, in_step, in_row_step, in_rows, row, 6);
         } else if (whole) {
-            plane_copy_small_rows2(plane_in, in_step, in_row_step, g->in_rows, row, 12);
+            plane_copy_small_rows2(plane_in, in_step, in_row_step, in_rows, row, 12);
         }
-        for (int32_t y = whole ? 0 : g->in_rows; y > 0; --y, row += row_values, plane_in += in_row_step) {
+        for (int32_t y = whole ? 0 : in_rows; y > 0; --y, row += row_values, plane_in += in_row_step) {
             if (count == 2) {
                 plane_copy_rows2(plane_in, in_step, inside, row);
             } else {
@@ -447,9 +463,18 @@ static void plane_small_channels_at(const plane_layer *l, int32_t ch, int32_t co
         }
         for (int32_t j = 0; j < count; ++j) {
             tc_plane_small_rows(l->rows + j * PLANE_RING_VALUES, k[j]->row, bias2[j], o + j, g->out_rows,
-                                g->out_row_step, width);
+                                g->out_row_step, width, stride);
         }
     }
+}
+
+/* Whether the plane runs as a small plane (plane_small_channels_at): rows of 6 or 12 outputs at stride 1 or of 6 at
+ * stride 2, into [-128, 127], the whole padded plane within a channel's ring. */
+static int plane_is_small(const plane_geometry *g, int32_t stride, int full)
+{
+    const int32_t w = g->out_cols;
+    return full && ((stride == 1 && (w == 6 || w == 12)) || (stride == 2 && w == 6))
+           && plane_rows_reached(g->out_rows, stride) * plane_small_row_bytes(w, stride) <= PLANE_RING_BYTES;
 }
 
 /* Whether the output bytes overlap the input's (the planner put the op in place). */
@@ -477,10 +502,10 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
     const plane_layer layer = {input, weights, channels, output, in,         out,
                                &g,    p,       rows,     offset, stride,     output_row,
                                plane_requant_of(&g, stride, io->act_min, io->act_max)};
-    const int small = full && stride == 1 && (g.out_cols == 6 || g.out_cols == 12)
-                      && (g.out_rows + 2) * plane_small_row_bytes(g.out_cols) <= PLANE_RING_BYTES;
+    const int small = plane_is_small(&g, stride, full);
     for (int32_t j = 0; j < 2 && small; ++j) { /* the padding the copies leave: both channels' planes */
-        plane_fill(rows + j * PLANE_RING_VALUES, -offset, (g.out_rows + 2) * (plane_small_row_bytes(g.out_cols) / 2));
+        plane_fill(rows + j * PLANE_RING_VALUES, -offset,
+                   plane_rows_reached(g.out_rows, stride) * (plane_small_row_bytes(g.out_cols, stride) / 2));
     }
     for (int32_t r = 0; r < 6 && !small; ++r) { /* the padding the copies leave: as far as the windows reach */
         plane_fill(rows + r * PLANE_ROW_VALUES, -offset, plane_row_length(g.out_cols, stride));

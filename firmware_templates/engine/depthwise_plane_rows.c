@@ -188,11 +188,31 @@ static inline __attribute__((always_inline)) void plane_quad_full(const int16_t 
     "smlatb %[a5], %[xa], %[w01], %[" f5 "]\n\t"            \
     "smlad %[a5], %[xb], %[w12], %[a5]\n\t"
 
-/* plane_hex_full's asm, for the rows `row` bytes apart. */
-#define PLANE_HEX_FULL_ASM(row)                                                                               \
-    __asm volatile(PLANE_ROW6_ASM(0, 0, "b", "b", "b", "b", "b", "b")                                        \
-                   PLANE_ROW6_ASM(row, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")                   \
-                   PLANE_ROW6_ASM(2 * (row), 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")          \
+/* Output a of PLANE_ROW6_S2_ASM, P_j in register pj: P_(j+1) loaded into register pn from `at` bytes past q, then
+ * P_j.(w0, w1) + x_(2j+2) w2 (the bottom half of P_(j+1)) added to f. */
+#define PLANE_S2_OUTPUT_ASM(pn, at, a, pj, f)                  \
+    "ldr %[" pn "], [%[q], #" PLANE_AT(at) "]\n\t"             \
+    "smlad %[" a "], %[" pj "], %[w01], %[" f "]\n\t"          \
+    "smlabt %[" a "], %[" pn "], %[w12], %[" a "]\n\t"
+/* One filter row of six outputs two values apart in plane_hex_full's asm at stride 2: the pairs P0..P6 `at`
+ * bytes past q, each loaded as it is needed (two registers in turn), the row's weights `kat` bytes past k. */
+#define PLANE_ROW6_S2_ASM(at, kat, f0, f1, f2, f3, f4, f5)     \
+    "ldr %[xa], [%[q], #" PLANE_AT(at) "]\n\t"                 \
+    "ldr %[w01], [%[k], #" PLANE_AT(kat) "]\n\t"               \
+    "ldr %[w12], [%[k], #" PLANE_AT(kat + 4) "]\n\t"           \
+    PLANE_S2_OUTPUT_ASM("xb", at + 4, "a0", "xa", f0)          \
+    PLANE_S2_OUTPUT_ASM("xa", at + 8, "a1", "xb", f1)          \
+    PLANE_S2_OUTPUT_ASM("xb", at + 12, "a2", "xa", f2)         \
+    PLANE_S2_OUTPUT_ASM("xa", at + 16, "a3", "xb", f3)         \
+    PLANE_S2_OUTPUT_ASM("xb", at + 20, "a4", "xa", f4)         \
+    PLANE_S2_OUTPUT_ASM("xa", at + 24, "a5", "xb", f5)
+
+/* plane_hex_full's asm with the filter-row macro ROW (PLANE_ROW6_ASM or PLANE_ROW6_S2_ASM), for the rows `row`
+ * bytes apart. */
+#define PLANE_HEX_FULL_ASM(ROW, row)                                                                          \
+    __asm volatile(ROW(0, 0, "b", "b", "b", "b", "b", "b")                                                   \
+                   ROW(row, PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")                              \
+                   ROW(2 * (row), 2 * PLANE_WEIGHT_ROW, "a0", "a1", "a2", "a3", "a4", "a5")                     \
                    PLANE_SCALE_LOAD_ASM("w01", "w12", "xa", "xb")                                               \
                    PLANE_ROUND_ASM("a0", "w01", "w12", "b") PLANE_ROUND_ASM("a1", "w01", "w12", "b")            \
                    PLANE_ROUND_ASM("a2", "w01", "w12", "b") PLANE_ROUND_ASM("a3", "w01", "w12", "b")            \
@@ -215,15 +235,17 @@ static inline __attribute__((always_inline)) void plane_quad_full(const int16_t 
  * six sums, two of values, two of weights, q, k, o and the bias, whose register (the first row adds to it) is then
  * the scratch. */
 static inline __attribute__((always_inline)) void plane_hex_full(const int16_t *q, plane_rows k, int32_t bias,
-                                                                  int8_t *o, const int row_bytes)
+                                                                  int8_t *o, const int row_bytes, const int stride)
 {
     int32_t a0, a1, a2, a3, a4, a5, xa, xb, w01, w12;
-    if (row_bytes == PLANE_SMALL_ROW_BYTES) {
-        PLANE_HEX_FULL_ASM(PLANE_SMALL_ROW_BYTES);
+    if (stride == 2) {
+        PLANE_HEX_FULL_ASM(PLANE_ROW6_S2_ASM, PLANE_SMALL12_ROW_BYTES);
+    } else if (row_bytes == PLANE_SMALL_ROW_BYTES) {
+        PLANE_HEX_FULL_ASM(PLANE_ROW6_ASM, PLANE_SMALL_ROW_BYTES);
     } else if (row_bytes == PLANE_SMALL12_ROW_BYTES) {
-        PLANE_HEX_FULL_ASM(PLANE_SMALL12_ROW_BYTES);
+        PLANE_HEX_FULL_ASM(PLANE_ROW6_ASM, PLANE_SMALL12_ROW_BYTES);
     } else {
-        PLANE_HEX_FULL_ASM(PLANE_ROW_BYTES);
+        PLANE_HEX_FULL_ASM(PLANE_ROW6_ASM, PLANE_ROW_BYTES);
     }
 }
 
@@ -296,7 +318,7 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
         q += 4 * stride, o += 4 * c;
     }
     if (full && stride == 1 && tail == PLANE_TAIL_HEX) {
-        plane_hex_full(q, k, bias2, o, PLANE_ROW_BYTES);
+        plane_hex_full(q, k, bias2, o, PLANE_ROW_BYTES, 1);
         return;
     }
     if (tail & 2) {
@@ -326,17 +348,23 @@ PLANE_ROW_FN(tc_plane_row_s2_full, 1, 2)
 PLANE_ROW_FN(tc_plane_row_s2, 0, 2)
 
 void tc_plane_small_rows(const int16_t *q, plane_rows k, int32_t bias2, int8_t *o, int32_t rows, int32_t row_step,
-                         int32_t width)
+                         int32_t width, int32_t stride)
 {
+    if (stride == 2) { /* rows of 6, each pass two padded rows on */
+        for (; rows > 0; --rows, q += PLANE_SMALL12_ROW_BYTES, o += row_step) {
+            plane_hex_full(q, k, bias2, o, PLANE_SMALL12_ROW_BYTES, 2);
+        }
+        return;
+    }
     if (width == 12) { /* two passes a row, the second's window 6 values on and its outputs 6 pixels on */
         for (const int32_t six = 6 * k->step; rows > 0; --rows, q += PLANE_SMALL12_ROW_BYTES / 2, o += row_step) {
-            plane_hex_full(q, k, bias2, o, PLANE_SMALL12_ROW_BYTES);
-            plane_hex_full(q + 6, k, bias2, o + six, PLANE_SMALL12_ROW_BYTES);
+            plane_hex_full(q, k, bias2, o, PLANE_SMALL12_ROW_BYTES, 1);
+            plane_hex_full(q + 6, k, bias2, o + six, PLANE_SMALL12_ROW_BYTES, 1);
         }
         return;
     }
     for (; rows > 0; --rows, q += PLANE_SMALL_ROW_BYTES / 2, o += row_step) {
-        plane_hex_full(q, k, bias2, o, PLANE_SMALL_ROW_BYTES);
+        plane_hex_full(q, k, bias2, o, PLANE_SMALL_ROW_BYTES, 1);
     }
 }
 #endif

@@ -60,10 +60,11 @@ void tc_plane_row_s1(const int16_t *q, plane_rows k, const plane_requant *s, int
 void tc_plane_row_s2_full(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
 void tc_plane_row_s2(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
 
-/* `rows` output rows of 6 or 12 (`width`; stride 1, into [-128, 127]) of one channel from its whole padded plane at
- * q, rows PLANE_SMALL_ROW_BYTES or PLANE_SMALL12_ROW_BYTES apart, its weight rows in filter order at k and twice its
- * bias (with the offset folded in) in bias2; o moves row_step bytes a row. */
+/* `rows` output rows into [-128, 127] of one channel from its whole padded plane at q (plane_small_row_bytes apart:
+ * PLANE_SMALL_ROW_BYTES for rows of 6 at stride 1, PLANE_SMALL12_ROW_BYTES for 12 at stride 1 and 6 at stride 2), its
+ * weight rows in filter order at k and twice its bias (with the offset folded in) in bias2; o moves row_step bytes
+ * a row. */
 void tc_plane_small_rows(const int16_t *q, plane_rows k, int32_t bias2, int8_t *o, int32_t rows, int32_t row_step,
-                         int32_t width);
+                         int32_t width, int32_t stride);
 #endif
 #endif

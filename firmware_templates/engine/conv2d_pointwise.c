@@ -84,9 +84,6 @@ static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t chan
         tc_channel_scale s;
         tc_channel_scales(p, c, 1, &s);
         *stream++ = s.bias2;
-        if (depth == 8) { /* pixels8's second pixel's sum starts there too */
-            *stream++ = s.bias2;
-        }
         const int16_t *group = weights + (c & ~1) * depth + (c & 1) * 4;
         for (int32_t g = 0; g < depth / 4; ++g, group += 2 * 4) { /* the block's other channel between groups */
             int32_t even, odd;
@@ -116,8 +113,8 @@ static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t chan
 
 /* tc_pointwise_pixels over 8 channels, two pixels at a time: their 4 words of lanes each in x0 .. x3 and y0 .. y3,
  * each channel's bias, weights and scale loaded once for both (MobileNet's 48x48x8->16 on the M4: 19.4 estimated
- * cycles an output, against 21.8 one pixel at a time): twice the bias and the first two weight words by one LDM,
- * the sums requantised as TC_SCALE_DOUBLED_ASM with the rounding term loaded again for the second (no register
+ * cycles an output, against 21.8 one pixel at a time): the bias and the first two weight words by one LDM, the
+ * second pixel's sum started from the bias by its first SMLAD's accumulate operand, the sums requantised as TC_SCALE_DOUBLED_ASM with the rounding term loaded again for the second (no register
  * is left for it), the second pixel's output `channels` bytes on (in the right's word from bit 16); the pixels'
  * input, offset and end on the stack. */
 static inline __attribute__((always_inline)) void pixels8(const int8_t *input, int8_t *output, const int8_t *end,
@@ -129,9 +126,9 @@ static inline __attribute__((always_inline)) void pixels8(const int8_t *input, i
     register int32_t x0 __asm("r6"), x1 __asm("r7"), x2 __asm("r8"), x3 __asm("r9");
     register int32_t y0 __asm("r10"), y1 __asm("r11"), y2 __asm("r12"), y3 __asm("lr");
 #define PIXEL8_CHANNEL                                                                                                 \
-    "ldm %[s]!, {%[a0], %[a1], %[k0], %[k1]}\n\t"                                                                     \
+    "ldm %[s]!, {%[a0], %[k0], %[k1]}\n\t"                                                                            \
+    "smlad %[a1], %[k0], %[y0], %[a0]\n\t"                                                                             \
     "smlad %[a0], %[k0], %[x0], %[a0]\n\t"                                                                             \
-    "smlad %[a1], %[k0], %[y0], %[a1]\n\t"                                                                             \
     "smlad %[a0], %[k1], %[x1], %[a0]\n\t"                                                                             \
     "smlad %[a1], %[k1], %[y1], %[a1]\n\t"                                                                             \
     "ldm %[s]!, {%[k0], %[k1]}\n\t"                                                                                    \

@@ -229,6 +229,20 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
 #define BLOCK3X2_SUM(acc) ", %[" acc "]"
 #define BLOCK3X2_FIRST BLOCK3X2_HALF("smuad ", BLOCK3X2_NO_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
 #define BLOCK3X2_MORE BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "4") BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
+/* A first group whose sums start from the two channels' biases in a00 and a01: SMLAD's accumulate operand reads
+ * them for the second and third pixels before the first pixel's products overwrite them (no copies). */
+#define BLOCK3X2_FROM_BIAS                                                                                             \
+    "ldr %[k1], [%[w], #8]\n\t"                                                                                       \
+    "ldr %[k0], [%[w]], #4\n\t"                                                                                       \
+    "ldr %[x1], [%[lanes], #4]\n\t"                                                                                   \
+    "ldr %[x2], [%[lanes], #8]\n\t"                                                                                   \
+    "ldr %[x0], [%[lanes]], #12\n\t"                                                                                  \
+    "smlad %[a10], %[k0], %[x1], %[a00]\n\t"                                                                          \
+    "smlad %[a20], %[k0], %[x2], %[a00]\n\t"                                                                          \
+    "smlad %[a00], %[k0], %[x0], %[a00]\n\t"                                                                          \
+    "smlad %[a11], %[k1], %[x1], %[a01]\n\t"                                                                          \
+    "smlad %[a21], %[k1], %[x2], %[a01]\n\t"                                                                          \
+    "smlad %[a01], %[k1], %[x0], %[a01]\n\t" BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
 /* A block's groups in turns of eight (n: job->groups, blocks3x2_turns), its sums started by the first group, or
  * loaded from job->sums (a band after the first of a deeper window); over an odd number of fours the first turn
  * runs its last four alone. */

@@ -66,11 +66,7 @@ static inline __attribute__((always_inline)) void window_triple_loop(window_curs
     __asm volatile("1:\n\t"
                    "ldr %[lanes], %[lanes_at]\n\t"
                    "ldrd %[a00], %[a01], [%[w]], #16\n\t" /* the first and second channel's, past the repeats */
-                   "mov %[a10], %[a00]\n\t"
-                   "mov %[a20], %[a00]\n\t"
-                   "mov %[a11], %[a01]\n\t"
-                   "mov %[a21], %[a01]\n\t"
-                   ".rept %c[groups]\n\t" BLOCK3X2_MORE ".endr\n\t"
+                   BLOCK3X2_FROM_BIAS ".rept %c[groups] - 1\n\t" BLOCK3X2_MORE ".endr\n\t"
                    "ldmia %[w]!, {%[x0], %[x1], %[x2], %[k0], %[k1]}\n\t"
                    TC_SCALE_DOUBLED_ASM("%[a00]", "%[x0]", "%[x1]", "%[x2]", "%[n]")
                    TC_SCALE_DOUBLED_ASM("%[a10]", "%[x0]", "%[x1]", "%[x2]", "%[n]")

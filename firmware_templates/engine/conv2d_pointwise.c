@@ -114,9 +114,10 @@ static void pointwise_stream(const int16_t *weights, int32_t depth, int32_t chan
 /* tc_pointwise_pixels over 8 channels, two pixels at a time: their 4 words of lanes each in x0 .. x3 and y0 .. y3,
  * each channel's bias, weights and scale loaded once for both (MobileNet's 48x48x8->16 on the M4: 19.4 estimated
  * cycles an output, against 21.8 one pixel at a time): the bias and the first two weight words by one LDM, the
- * second pixel's sum started from the bias by its first SMLAD's accumulate operand, the sums requantised as TC_SCALE_DOUBLED_ASM with the rounding term loaded again for the second (no register
- * is left for it), the second pixel's output `channels` bytes on (in the right's word from bit 16); the pixels'
- * input, offset and end on the stack. */
+ * second pixel's sum started from the bias by its first SMLAD's accumulate operand, the sums requantised as
+ * TC_SCALE_DOUBLED_ASM with the rounding term loaded again for the second (no register is left for it), the
+ * second pixel's output `channels` bytes on (in the right's word from bit 16); the pixels' input, offset and end on
+ * the stack. */
 static inline __attribute__((always_inline)) void pixels8(const int8_t *input, int8_t *output, const int8_t *end,
                                                           const int32_t *stream, int32_t offset2)
 {

@@ -216,12 +216,14 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
  * (or odd) lanes, five single loads back to back (all but the first pipelined: an LDM would not pipeline behind
  * them), then six products: 12 cycles on the M4 for 12 MACs (blocks2x2's LDRDs: 10 for 8); `op` smuad for a
  * first group. */
-#define BLOCK3X2_HALF(op, s, w_step)                                                                                   \
+#define BLOCK3X2_LOADS(w_step)                                                                                         \
     "ldr %[k1], [%[w], #8]\n\t"                                                                                       \
     "ldr %[k0], [%[w]], #" w_step "\n\t"                                                                             \
     "ldr %[x1], [%[lanes], #4]\n\t"                                                                                   \
     "ldr %[x2], [%[lanes], #8]\n\t"                                                                                   \
-    "ldr %[x0], [%[lanes]], #12\n\t"                                                                                  \
+    "ldr %[x0], [%[lanes]], #12\n\t"
+#define BLOCK3X2_HALF(op, s, w_step)                                                                                   \
+    BLOCK3X2_LOADS(w_step)                                                                                             \
     op "%[a00], %[k0], %[x0]" s("a00") "\n\t" op "%[a10], %[k0], %[x1]" s("a10") "\n\t"                              \
     op "%[a20], %[k0], %[x2]" s("a20") "\n\t" op "%[a01], %[k1], %[x0]" s("a01") "\n\t"                              \
     op "%[a11], %[k1], %[x1]" s("a11") "\n\t" op "%[a21], %[k1], %[x2]" s("a21") "\n\t"
@@ -232,11 +234,7 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
 /* A first group whose sums start from the two channels' biases in a00 and a01: SMLAD's accumulate operand reads
  * them for the second and third pixels before the first pixel's products overwrite them (no copies). */
 #define BLOCK3X2_FROM_BIAS                                                                                             \
-    "ldr %[k1], [%[w], #8]\n\t"                                                                                       \
-    "ldr %[k0], [%[w]], #4\n\t"                                                                                       \
-    "ldr %[x1], [%[lanes], #4]\n\t"                                                                                   \
-    "ldr %[x2], [%[lanes], #8]\n\t"                                                                                   \
-    "ldr %[x0], [%[lanes]], #12\n\t"                                                                                  \
+    BLOCK3X2_LOADS("4")                                                                                                \
     "smlad %[a10], %[k0], %[x1], %[a00]\n\t"                                                                          \
     "smlad %[a20], %[k0], %[x2], %[a00]\n\t"                                                                          \
     "smlad %[a00], %[k0], %[x0], %[a00]\n\t"                                                                          \

@@ -1,8 +1,8 @@
 /* The int16-weight blocks' asm that conv2d_matmul.c, conv2d_triples.c and conv2d_pointwise.c share (private to them;
- * conv2d_window.c's RGB triples take BLOCK3X2_MORE): a block of two output channels at two pixels (BLOCK2X2_*) or
- * three (BLOCK3X2_*), each block's sums requantised in its registers and stored (SCALE_*, blocks2x2_wide_outputs,
- * blocks3x2), two or three pixels' windows expanded into int16 lanes (expand_pair, expand_triple); and the 1x1 loops
- * of conv2d_pointwise.c that conv2d_matmul.c hands its layers to. */
+ * conv2d_window_rgb.c's triples take BLOCK3X2_FROM_BIAS and BLOCK3X2_MORE): a block of two output channels at two
+ * pixels (BLOCK2X2_*) or three (BLOCK3X2_*), each block's sums requantised in its registers and stored (SCALE_*,
+ * blocks2x2_wide_outputs, blocks3x2), two or three pixels' windows expanded into int16 lanes (expand_pair,
+ * expand_triple); and the 1x1 loops of conv2d_pointwise.c that conv2d_matmul.c hands its layers to. */
 #ifndef CONV2D_WIDE_ASM_H
 #define CONV2D_WIDE_ASM_H
 

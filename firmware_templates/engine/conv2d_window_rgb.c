@@ -1,8 +1,8 @@
 /* conv2d_window.c's 3x3 windows over 3 channels (an RGB first layer) into [-128, 127] three pixels a pass
  * (tc_window_run3): the three windows expanded straight from the image into blocks3x2's lane order
- * (rgb3x3_triple_lanes) and summed by its group code (BLOCK3X2_MORE, conv2d_wide_asm.h) against window_pairs'
- * stream of doubled weights: 12 cycles for 12 MACs against window_pair_loop's 18 for 16, six outputs requantised a
- * pass (MobileNet's first layer 1.13 -> 1.01 M estimated cycles on the M4). */
+ * (rgb3x3_triple_lanes) and summed by its group code (BLOCK3X2_FROM_BIAS, then BLOCK3X2_MORE; conv2d_wide_asm.h)
+ * against window_pairs' stream of doubled weights: 12 cycles for 12 MACs against window_pair_loop's 18 for 16, six
+ * outputs requantised a pass (MobileNet's first layer 1.13 -> 1.01 M estimated cycles on the M4). */
 #include "conv2d_wide_asm.h"
 #include "conv2d_window_shared.h"
 

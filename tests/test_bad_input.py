@@ -83,7 +83,7 @@ def test_model_too_large_for_the_board_gives_the_numbers(default_build, tmp_path
 def test_missing_external_tool_names_the_install_command(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(tools, "search_path", lambda: str(tmp_path))
     code, err = _run(["build", "--out", str(tmp_path / "b")], capsys)
-    assert code == 2 and "'onnxsim' is not installed" in err and "pip install onnxsim" in err
+    assert code == 2 and "'gcc' is not installed" in err and "apt-get install -y --no-install-recommends gcc" in err
     _assert_nothing_built(tmp_path / "b")
 
 

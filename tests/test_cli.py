@@ -102,7 +102,7 @@ def test_doctor_checks_every_tool_with_its_install_command(tmp_path, capsys, mon
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     for name in ("gcc", "make", "arm-none-eabi-gcc", "arm-none-eabi-size", "arm-none-eabi-nm", "arm-none-eabi-objcopy",
-                 "qemu-system-arm", "onnxsim", "openocd", "st-flash", "pyocd", "picotool", "chromium"):
+                 "qemu-system-arm", "openocd", "st-flash", "pyocd", "picotool", "chromium"):
         assert f"install {name}: {tools.TOOLS[name].install}\n" in out, name
     assert "stlink-tools" in out and "missing (optional)" in out
     assert "github.com/raspberrypi/picotool" in out and "libusb-1.0-0-dev" in out   # Debian 12 has no package

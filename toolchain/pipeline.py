@@ -122,7 +122,7 @@ def load_options_source(options: BuildOptions) -> ModelSource:
 def build(options: BuildOptions, progress=None) -> tuple[Path, dict]:
     board = resolve_board(options.target)
     source = compressed_label(load_options_source(options), options.compression)
-    require_tool("onnxsim")
+    require_tool("gcc")   # every build validates on the host: say so before any work
     final = Path(options.out) if options.out else default_output(source, board.name)
     log = StageLog(progress)
     with staged_directory(final) as work:

@@ -30,7 +30,6 @@ TOOLS = {
     "arm-none-eabi-nm": Tool(ARM_BINUTILS, "the firmware's symbol sizes"),
     "arm-none-eabi-objcopy": Tool(ARM_BINUTILS, "firmware.bin and firmware.hex"),
     "qemu-system-arm": Tool(f"{APT} qemu-system-arm", "running the firmware on the board's stand-in"),
-    "onnxsim": Tool("pip install onnxsim==0.8.1 (or `make venv`)", "simplifying the ONNX export"),
     "openocd": Tool(f"{APT} openocd", "tinyctl flash --tool openocd", required=False),
     "st-flash": Tool(f"{APT} stlink-tools", "tinyctl flash --tool st-flash", required=False),
     "pyocd": Tool("pip install pyocd==0.46.0", "tinyctl flash --tool pyocd", required=False),
@@ -40,7 +39,7 @@ TOOLS = {
                      "tinyctl flash --tool picotool (Raspberry Pi RP2040 boards)", required=False),
     "chromium": Tool(f"{APT} chromium", "the tests' layout check of report.html", required=False),
 }
-PYTHON_PACKAGES = ["torch", "numpy", "onnx", "onnxruntime", "tensorflow", "onnx2tf", "ai-edge-litert",
+PYTHON_PACKAGES = ["torch", "numpy", "onnx", "onnxruntime", "tensorflow", "onnx2tf", "onnxsim", "ai-edge-litert",
                    "tflite-micro", "scikit-learn", "jinja2", "typer", "rich"]
 
 

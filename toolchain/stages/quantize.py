@@ -69,9 +69,7 @@ def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, lo
         np.save(work / "calibration_nhwc.npy", np.moveaxis(calibration, 1, -1) if calibration.ndim >= 3 else calibration)
         if calibration.ndim == 4 and calibration.shape[1] == 3:
             np.save(work / ONNX2TF_SAMPLE_FILE, _sample_images(calibration))
-        # onnx2tf runs the `onnxsim` command: make the one beside this Python findable.
-        env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
-               PARENT_PID: str(os.getpid())}   # the worker dies with this process
+        env = {**os.environ, PARENT_PID: str(os.getpid())}   # the worker dies with this process
         with open(log, "ab") as sink:
             done = subprocess.run([sys.executable, "-m", "tinyctl.stages.onnx2tf_worker", str(work),
                                    _input_name(float_onnx), *([] if percentile is None else [str(percentile)])],

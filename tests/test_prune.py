@@ -9,7 +9,7 @@ import torch
 from board_files import small_stm32
 from tinyctl.cli import main
 from tinyctl.compress import FINE_TUNE_EPOCHS, PRUNE_STEPS
-from tinyctl.compress.finetune import TrainingData
+from tinyctl.compress.finetune import TeacherProbabilities, TrainingData
 from tinyctl.compress.prune import macs_and_params, prune_channels
 from tinyctl.compress.search import TARGET_GRID, Target
 from tinyctl.datasets import fresh_split
@@ -19,6 +19,7 @@ from tinyctl.models.checkpoint import load_checkpoint, save_checkpoint
 from tinyctl.models.layer_shapes import layer_shapes
 from tinyctl.models.metrics import average_precision
 from tinyctl.models.train import predict
+from tinyctl.models.training.tasks import apply_symmetries, symmetry_codes
 from tinyctl.pipeline import BuildOptions, build, measure_uncompressed
 from tinyctl.stages.compress import CompressionOptions
 from tinyctl.stages.prune import prune_and_fine_tune, ratio_for_target
@@ -56,6 +57,23 @@ def test_half_the_channels_cost_at_most_one_ap_point_after_the_default_fine_tune
     assert [s["epochs"] for s in record["steps"]] == [FINE_TUNE_EPOCHS // PRUNE_STEPS] * PRUNE_STEPS
     assert [layer_shapes(model)[f"features.{i}"]["out"] for i in (0, 10, 20)] == [4, 8, 16]
     assert record["steps"][-1]["macs"] == record["macs_after"] < record["steps"][0]["macs"] < record["macs_before"]
+
+
+def test_the_teacher_answers_for_each_image_in_its_drawn_symmetry_once(detector):
+    """The fine-tune's distillation targets: the teacher's probability for each image as the batch flipped or
+    transposed it, computed the first time that image and symmetry are drawn, then remembered."""
+    teacher, images, generator = detector.torch_model, torch.rand(10, 1, 64, 64), torch.Generator().manual_seed(0)
+    probabilities, drawn, asked = TeacherProbabilities(teacher, len(images)), set(), []
+    for _ in range(8):
+        batch, codes = torch.randperm(len(images), generator=generator)[:6], symmetry_codes(6, generator)
+        x, = apply_symmetries([images[batch]], codes)
+        with torch.no_grad():
+            expected = torch.sigmoid(teacher(x).squeeze(1))
+        hook = teacher.register_forward_hook(lambda module, inputs, output: asked.append(len(inputs[0])))
+        torch.testing.assert_close(probabilities(x, codes, batch), expected)
+        hook.remove()
+        drawn |= set(zip(codes.tolist(), batch.tolist()))
+    assert sum(asked) == len(drawn) < 8 * 6
 
 
 def test_a_pruned_checkpoint_rebuilds_its_architecture(detector, tmp_path):

@@ -43,8 +43,17 @@ def square_symmetries(tensors: list[torch.Tensor], generator: torch.Generator) -
     longer fit the model); the draws stay the same, so square runs see the same batches either way.
     One gather per tensor (the flips and transposition composed), not a pass per flip: a batch of cached
     SuperSimpleNet features is large."""
-    flips = torch.rand(3, len(tensors[0]), generator=generator, device=generator.device) < 0.5
-    codes = flips[0] + 2 * flips[1] + 4 * flips[2]
+    return apply_symmetries(tensors, symmetry_codes(len(tensors[0]), generator))
+
+
+def symmetry_codes(count: int, generator: torch.Generator) -> torch.Tensor:
+    """[count] random codes in 0..7 (flip-W + 2 flip-H + 4 transpose), the draws square_symmetries makes."""
+    flips = torch.rand(3, count, generator=generator, device=generator.device) < 0.5
+    return flips[0] + 2 * flips[1] + 4 * flips[2]
+
+
+def apply_symmetries(tensors: list[torch.Tensor], codes: torch.Tensor) -> list[torch.Tensor]:
+    """Each sample of every tensor flipped and transposed as its code says (see square_symmetries)."""
     out = []
     for tensor in tensors:
         index = _symmetry_sources(*tensor.shape[-2:], tensor.device)[codes.to(tensor.device)]

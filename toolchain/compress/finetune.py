@@ -46,7 +46,7 @@ def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed
     rate has decayed to zero. `train_mode(model)` puts it in training mode (QAT keeps its batch norms
     frozen). With a `teacher` (the unpruned model) half the loss is matching its probabilities, which
     recovers a pruned model in far fewer epochs. Returns the val AP of the weights the model ends with."""
-    from tinyctl.models.training.tasks import square_symmetries  # the trainer's flips and transposes
+    from tinyctl.models.training.tasks import apply_symmetries, symmetry_codes  # the trainer's flips, transposes
 
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -56,17 +56,17 @@ def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     loss_fn = nn.BCEWithLogitsLoss()
     kept_ap, kept_state = val_ap(model, data), (_state(model) if keep_best else None)
+    teacher_probabilities = TeacherProbabilities(teacher, len(images)) if teacher is not None else None
     task = progress.add_task(description, total=steps) if progress else None
     for epoch in range(1, epochs + 1):
         (train_mode or nn.Module.train)(model)
         for batch in torch.randperm(len(images), generator=generator).split(BATCH_SIZE):
-            x = square_symmetries([images[batch]], generator)[0]
+            codes = symmetry_codes(len(batch), generator)
+            x, = apply_symmetries([images[batch]], codes)
             logits = model(x).squeeze(1)
             loss = loss_fn(logits, labels[batch])
-            if teacher is not None:
-                with torch.no_grad():
-                    target = torch.sigmoid(teacher.eval()(x).squeeze(1))
-                loss = 0.5 * loss + 0.5 * loss_fn(logits, target)
+            if teacher_probabilities is not None:
+                loss = 0.5 * loss + 0.5 * loss_fn(logits, teacher_probabilities(x, codes, batch))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -81,6 +81,24 @@ def fine_tune(model: nn.Module, data: TrainingData, epochs: int, lr: float, seed
     if keep_best:
         model.load_state_dict(kept_state)
     return kept_ap
+
+
+class TeacherProbabilities:
+    """The frozen teacher's probability for each training image in each of its eight symmetries, computed the
+    first time a batch draws that pair: it answers the same every epoch, and it is larger than the student."""
+
+    def __init__(self, teacher: nn.Module, count: int):
+        self.teacher = teacher.eval()
+        self.known = torch.full((8, count), float("nan"))
+
+    def __call__(self, x: torch.Tensor, codes: torch.Tensor, batch: torch.Tensor) -> torch.Tensor:
+        wanted = self.known[codes, batch]
+        missing = wanted.isnan()
+        if missing.any():
+            with torch.no_grad():
+                wanted[missing] = torch.sigmoid(self.teacher(x[missing]).squeeze(1))
+            self.known[codes[missing], batch[missing]] = wanted[missing]
+        return wanted
 
 
 def _state(model: nn.Module) -> dict:

@@ -1,30 +1,42 @@
-"""Runs onnx2tf in its own process: TensorFlow's layer-name counters then start from zero on every build
-(so the same inputs give the same bytes), and its logging cannot reach the user's terminal. onnx2tf's
-`onnxsim` command runs in this process too (see _simplify_here).
+"""Runs onnx2tf in a process of its own, kept for the conversions of one build process (one per thread): a
+pruning search's or a savings baseline's conversions then import TensorFlow once, not once each. Keras's
+session is cleared after each conversion, so TensorFlow's layer-name counters start from zero on every one and
+the same inputs give the bytes a fresh process gives; a conversion that fails ends the process (the next starts
+a fresh one). Each conversion's output goes to its own log, never to the user's terminal. onnx2tf's `onnxsim`
+command runs in this process too (see _simplify_here).
 
-Usage: python -m tinyctl.stages.onnx2tf_worker WORK_DIR INPUT_NAME [PERCENTILE]
-(WORK_DIR holds model.onnx and calibration_nhwc.npy; the result is WORK_DIR/tf/model_full_integer_quant.tflite.
-With PERCENTILE, activation ranges are narrowed to that central percentile between calibration and
-quantization, see tinyctl.compress.calibration.)
+Protocol: python -m tinyctl.stages.onnx2tf_worker reads one JSON request a line on stdin,
+{"work": WORK_DIR, "input_name": NAME, "percentile": PERCENTILE or null, "log": LOG_FILE}, and answers each
+with a line on stdout, "ok" or "failed". WORK_DIR holds model.onnx and calibration_nhwc.npy; the result is
+WORK_DIR/tf/model_full_integer_quant.tflite. With PERCENTILE, activation ranges are narrowed to that central
+percentile between calibration and quantization, see tinyctl.compress.calibration.
 """
 
 import contextlib
 import ctypes
 import io
+import json
 import os
 import signal
 import subprocess
 import sys
+import traceback
 import types
 from pathlib import Path
 
 import numpy as np
 
 PARENT_PID = "TINYCTL_ONNX2TF_PARENT"   # the build's process id, set by whoever starts this worker
+OK, FAILED = "ok", "failed"
 
 
-def _narrow_calibrated_ranges(calibration_nhwc: Path, percentile: float) -> None:
-    """TFLite's converter calibrates with min/max only: rewrite the ranges it recorded before it quantizes."""
+@contextlib.contextmanager
+def _narrowed_ranges(calibration_nhwc: Path, percentile: float | None):
+    """TFLite's converter calibrates with min/max only: with a percentile, rewrite the ranges it records before
+    it quantizes, for this conversion only."""
+    if percentile is None:
+        yield
+        return
     from tensorflow.lite.python.optimize import calibrator
 
     from tinyctl.compress.calibration import narrow_ranges
@@ -32,6 +44,10 @@ def _narrow_calibrated_ranges(calibration_nhwc: Path, percentile: float) -> None
     samples = [x[None] for x in np.load(calibration_nhwc)]
     calibrate = calibrator.Calibrator.calibrate
     calibrator.Calibrator.calibrate = lambda self, gen: narrow_ranges(calibrate(self, gen), samples, percentile)
+    try:
+        yield
+    finally:
+        calibrator.Calibrator.calibrate = calibrate
 
 
 def _simplify_here() -> None:
@@ -69,24 +85,68 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def main(work: Path, input_name: str, percentile: float | None) -> None:
-    _die_with_parent()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+@contextlib.contextmanager
+def _output_to(log: Path):
+    """This process's stdout and stderr (Python's and TensorFlow's own) appended to `log` meanwhile."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(log, "ab") as sink:
+        for fd in (1, 2):
+            os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, original in zip((1, 2), saved):
+                os.dup2(original, fd)
+                os.close(original)
+
+
+def convert(work: Path, input_name: str, percentile: float | None) -> None:
+    """One conversion, in `work` (onnx2tf reads its sample images from the current directory)."""
     import onnx2tf
 
     _simplify_here()
-    if percentile is not None:
-        _narrow_calibrated_ranges(work / "calibration_nhwc.npy", percentile)
+    os.chdir(work)
     # the calibration inputs go in as they are: mean 0 and std 1 over the last (channel) axis, at the input's rank
     calibration = np.load(work / "calibration_nhwc.npy", mmap_mode="r")
     stats = (1,) * (calibration.ndim - 1) + (calibration.shape[-1],)
     zeros, ones = np.zeros(stats, np.float32), np.ones(stats, np.float32)
-    onnx2tf.convert(
-        input_onnx_file_path=str(work / "model.onnx"), output_folder_path=str(work / "tf"),
-        output_integer_quantized_tflite=True, quant_type="per-channel",
-        custom_input_op_name_np_data_path=[[input_name, str(work / "calibration_nhwc.npy"), zeros, ones]],
-        input_quant_dtype="int8", output_quant_dtype="int8", batch_size=1, non_verbose=True)
+    with _narrowed_ranges(work / "calibration_nhwc.npy", percentile):
+        onnx2tf.convert(
+            input_onnx_file_path=str(work / "model.onnx"), output_folder_path=str(work / "tf"),
+            output_integer_quantized_tflite=True, quant_type="per-channel",
+            custom_input_op_name_np_data_path=[[input_name, str(work / "calibration_nhwc.npy"), zeros, ones]],
+            input_quant_dtype="int8", output_quant_dtype="int8", batch_size=1, non_verbose=True)
+
+
+def _forget_names() -> None:
+    """Keras numbers its layers per session: a new session starts the next conversion's names from zero."""
+    import tf_keras
+
+    tf_keras.backend.clear_session()
+
+
+def serve(requests, replies) -> None:
+    for line in requests:
+        request = json.loads(line)
+        with _output_to(Path(request["log"])):
+            try:
+                convert(Path(request["work"]), request["input_name"], request["percentile"])
+                _forget_names()
+                answer = OK
+            except (Exception, SystemExit):   # onnx2tf exits on what it cannot convert
+                traceback.print_exc()
+                answer = FAILED
+        replies.write(answer + "\n")
+        replies.flush()
+        if answer == FAILED:
+            return
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else None)
+    _die_with_parent()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    serve(sys.stdin, os.fdopen(os.dup(1), "w"))

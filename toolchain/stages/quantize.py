@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from ..errors import TinyctlError
 from ..graph import Graph
 from ..staging import owned_temp_dir
 from .export import export_float_onnx
-from .onnx2tf_worker import PARENT_PID
+from .onnx2tf_worker import FAILED, OK, PARENT_PID
 
 # onnx2tf fetches sample images from the network for 3-channel inputs unless this file is in its cwd.
 ONNX2TF_SAMPLE_FILE = "calibration_image_sample_data_20x128x128x3_float32.npy"
@@ -69,17 +71,50 @@ def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, lo
         np.save(work / "calibration_nhwc.npy", np.moveaxis(calibration, 1, -1) if calibration.ndim >= 3 else calibration)
         if calibration.ndim == 4 and calibration.shape[1] == 3:
             np.save(work / ONNX2TF_SAMPLE_FILE, _sample_images(calibration))
-        env = {**os.environ, PARENT_PID: str(os.getpid())}   # the worker dies with this process
-        with open(log, "ab") as sink:
-            done = subprocess.run([sys.executable, "-m", "tinyctl.stages.onnx2tf_worker", str(work),
-                                   _input_name(float_onnx), *([] if percentile is None else [str(percentile)])],
-                                  cwd=work, env=env, stdout=sink, stderr=subprocess.STDOUT, check=False)
+        converted = _converter().convert({"work": str(work), "input_name": _input_name(float_onnx),
+                                          "percentile": percentile, "log": str(log.resolve())})
         produced = work / "tf" / "model_full_integer_quant.tflite"
-        if done.returncode != 0 or not produced.is_file():
-            raise TinyctlError(f"onnx2tf could not convert the model (exit status {done.returncode})",
-                               f"see the converter log in {log_hint}")
+        if not converted or not produced.is_file():
+            raise TinyctlError("onnx2tf could not convert the model", f"see the converter log in {log_hint}")
         shutil.copyfile(produced, out)
         shutil.copyfile(work / "tf" / "model_float32.tflite", out.parent / FLOAT_TFLITE)
+
+
+class _Converter:
+    """This thread's onnx2tf worker (stages/onnx2tf_worker.py), started at its first conversion and again after
+    one that failed or after the worker died. Per thread: the kernel ends the worker with the thread that started
+    it (the worker's parent-death signal), and a thread waits for its own conversions."""
+
+    def __init__(self):
+        self.worker: subprocess.Popen | None = None
+
+    def convert(self, request: dict) -> bool:
+        if self.worker is None or self.worker.poll() is not None:
+            self.worker = subprocess.Popen([sys.executable, "-m", "tinyctl.stages.onnx2tf_worker"], text=True,
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                           env={**os.environ, PARENT_PID: str(os.getpid())})
+        try:
+            self.worker.stdin.write(json.dumps(request) + "\n")
+            self.worker.stdin.flush()
+            answer = self.worker.stdout.readline().strip()
+        except BrokenPipeError:
+            answer = FAILED
+        except BaseException:   # interrupted mid-conversion: its answer must not reach the next request
+            self.worker.kill()
+            raise
+        if answer != OK:
+            self.worker.kill()
+            self.worker.wait()
+        return answer == OK
+
+
+_converters = threading.local()
+
+
+def _converter() -> _Converter:
+    if not hasattr(_converters, "this_thread"):
+        _converters.this_thread = _Converter()
+    return _converters.this_thread
 
 
 def _sample_images(calibration: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@ cannot convert gets the project's error and the next conversion a fresh worker. 
 command in its own process: the bytes the command writes, and a failing run raises what the command's exit
 status did, so onnx2tf goes on without it."""
 
+import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
@@ -86,3 +87,12 @@ def test_a_model_onnx2tf_cannot_convert_names_the_log_and_the_next_conversion_wo
     calibration = np.random.default_rng(0).random((8, 4), np.float32)
     convert_int8_tflite(tmp_path / "foldable.onnx", tmp_path / "out.tflite", calibration, log, log)
     assert read_graph(tmp_path / "out.tflite").operators
+
+
+def test_a_forked_child_does_not_share_its_parents_worker():
+    """A process forked after a conversion (a process pool, say) starts a worker of its own."""
+    parent = _converter()
+    child = os.fork()
+    if child == 0:
+        os._exit(0 if _converter() is not parent and _converter().worker is None else 1)
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0

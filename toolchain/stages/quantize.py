@@ -83,10 +83,12 @@ def convert_int8_tflite(float_onnx: Path, out: Path, calibration: np.ndarray, lo
 class _Converter:
     """This thread's onnx2tf worker (stages/onnx2tf_worker.py), started at its first conversion and again after
     one that failed or after the worker died. Per thread: the kernel ends the worker with the thread that started
-    it (the worker's parent-death signal), and a thread waits for its own conversions."""
+    it (the worker's parent-death signal), and a thread waits for its own conversions. Per process: a forked child
+    inherits its parent's thread but must not talk to its worker."""
 
     def __init__(self):
         self.worker: subprocess.Popen | None = None
+        self.pid = os.getpid()
 
     def convert(self, request: dict) -> bool:
         if self.worker is None or self.worker.poll() is not None:
@@ -112,7 +114,7 @@ _converters = threading.local()
 
 
 def _converter() -> _Converter:
-    if not hasattr(_converters, "this_thread"):
+    if getattr(_converters, "this_thread", None) is None or _converters.this_thread.pid != os.getpid():
         _converters.this_thread = _Converter()
     return _converters.this_thread
 

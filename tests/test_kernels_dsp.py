@@ -137,7 +137,7 @@ def _rgb_triple_cases(rng) -> list:
 def _plane_stream_cases(rng) -> list:
     """DEPTHWISE_CONV_2D on its channels' records (tc_depthwise_plane_stream_s8, the code generator's layout for
     the layers the channel-plane kernel takes): the ring at stride 1 and 2 (rows of 8 and of 12 outputs over 16
-    channels), its quads, pairs and last outputs, rows of 6 outputs into [-128, 127] (plane_small_channels_at)
+    channels), its quads, pairs and last outputs, rows of 6 outputs into [-128, 127] (plane_small_channels)
     over an odd channel count, a narrow range, padding 2 on the top and left, valid padding, input zero points
     -128, 0 and 127, no bias, a per-tensor scale, a misaligned input, and in place as the planner places it."""
     return [planes(case) for case in [
@@ -781,7 +781,7 @@ def _plane_hex_cases(rng) -> list:
     """The plane path's last six outputs of a stride-1 row into [-128, 127] in one pass (plane_hex_full, rows of
     2 mod 4 outputs from 6 on): MobileNet's 6x6 planes, rows of 10 and 14 (quads before it), SAME and VALID,
     explicit padding on each side, by rows and by columns, in place, 1, 2, 3, 5, 8, 17 and 32 channels, zero
-    points -128 and 0, misaligned buffers; rows of 6 as small planes (plane_small_channels_at: each channel's
+    points -128 and 0, misaligned buffers; rows of 6 as small planes (plane_small_channels: each channel's
     padded plane whole, up to 48 rows, in place too) and one row more on the ring; beside them the same 6x6
     layer clamped to [-60, 70] (a quad and a pair), rows of 8 (two quads), a stride-2 row of 14 and a 6x6
     plane dilated by 2 (the general path)."""
@@ -821,6 +821,42 @@ def _plane_hex_cases(rng) -> list:
                                   name="dw hex 6x6x17 s1 same (a small plane)")),
         *_small12_cases(rng),
         *_small_s2_cases(rng),
+        *_small3_cases(rng),
+    ]
+
+
+def _small3_cases(rng) -> list:
+    """Small planes of rows of 3 from 16 channels into [-128, 127] (plane_tri_full; MobileNet's 3x3x256 layer and its
+    6x6x128 -> 3x3 stride-2 one): SAME at stride 1 (each pair's rows copied whole after the padding column:
+    plane_copy_small3_rows2) and at stride 2 (rows of 6 copied whole; padding on every side: row by row), VALID at
+    both, padding of 2 on the top and left, 2 rows, 17 channels (a last channel alone), misaligned buffers, in place,
+    on the channels' records too; beside them the 3x3 layer clamped to a narrower range and over 8 channels, which
+    stay on the general path (test_depthwise_small_planes_of_three)."""
+    twins = [depthwise_case(np.random.default_rng(37), 3, 3, 64, 1, 3, 3, padding="same", zero_point=-128,
+                            name="dw small3 3x3x64 s1 same") for _ in range(2)]
+    return [
+        full_range(twins[0]), _narrow(twins[1]),
+        full_range(depthwise_case(rng, 3, 3, 17, 1, 3, 3, padding="same", misalign=(2, 1),
+                                  name="dw small3 3x3x17 s1 same (a last channel alone)")),
+        full_range(depthwise_case(rng, 5, 5, 16, 1, 3, 3, padding="valid", zero_point=0,
+                                  name="dw small3 5x5x16 s1 valid")),
+        full_range(depthwise_case(rng, 2, 3, 24, 1, 3, 3, padding="same", name="dw small3 2x3x24 s1 same (2 rows)")),
+        full_range(depthwise_case(rng, 3, 3, 16, 1, 3, 3, padding=(2, 0, 2, 0), zero_point=127,
+                                  name="dw small3 3x3x16 s1 pad 2 top and left")),
+        in_place(full_range(depthwise_case(rng, 3, 3, 32, 1, 3, 3, padding="same", zero_point=0,
+                                           name="dw small3 3x3x32 s1 same (in place)"))),
+        full_range(depthwise_case(rng, 6, 6, 128, 1, 3, 3, stride=2, padding="same", zero_point=-128,
+                                  name="dw small3 6x6x128 s2 same")),
+        full_range(depthwise_case(rng, 5, 5, 16, 1, 3, 3, stride=2, padding="same", misalign=(1, 3),
+                                  name="dw small3 5x5x16 s2 same (padding on every side)")),
+        full_range(depthwise_case(rng, 7, 8, 20, 1, 3, 3, stride=2, padding="valid",
+                                  name="dw small3 7x8x20 s2 valid (a last column no window reaches)")),
+        planes(full_range(depthwise_case(rng, 3, 3, 33, 1, 3, 3, padding="same", zero_point=-128,
+                                         name="dw small3 3x3x33 s1 same"))),
+        planes(in_place(full_range(depthwise_case(rng, 6, 6, 16, 1, 3, 3, stride=2, padding="same",
+                                                  name="dw small3 6x6x16 s2 same (in place)")))),
+        full_range(depthwise_case(rng, 3, 3, 8, 1, 3, 3, padding="same",
+                                  name="dw small3 3x3x8 s1 same (the general path)")),
     ]
 
 
@@ -864,11 +900,12 @@ def _small12_cases(rng) -> list:
 
 def _small_plane_cases(rng) -> list:
     """3x3 layers of fewer than 16 outputs a channel (36 from 16 channels into [-128, 127]), which the plane
-    path leaves to the general one: 1x1, 2x2, 3x3, 3x4, 3x5 and 4x6 planes, SAME and VALID, stride 2 on even
-    and odd sizes, 1 to 128 channels (odd counts, more than one 16-channel chunk), zero points -128 and 0,
-    the clamp with and without the full range; into [-128, 127] from 16 channels, 5x6 planes and stride-2
-    rows of 10 outputs too; beside them the smallest the plane path takes there, a 6x6 plane of 16 channels
-    and stride-2 rows of 12 outputs, and a 10x10 plane."""
+    path leaves to the general one but for rows of 3 from 16 channels into [-128, 127] (the 3x3x64 plane here,
+    _small3_cases): 1x1, 2x2, 3x3, 3x4, 3x5 and 4x6 planes, SAME and VALID, stride 2 on even and odd sizes, 1 to
+    128 channels (odd counts, more than one 16-channel chunk), zero points -128 and 0, the clamp with and without
+    the full range; into [-128, 127] from 16 channels, 5x6 planes and stride-2 rows of 10 outputs too; beside them
+    the smallest the plane path takes there, a 6x6 plane of 16 channels and stride-2 rows of 12 outputs, and a
+    10x10 plane."""
     return [
         depthwise_case(rng, 1, 1, 3, 1, 3, 3, padding="same", zero_point=0, name="dw small 1x1x3 s1 same"),
         depthwise_case(rng, 2, 2, 5, 1, 3, 3, padding="same", zero_point=-128, name="dw small 2x2x5 s1 same"),
@@ -1342,14 +1379,13 @@ def test_depthwise_plane_path_is_taken(runs):
     assert plane < general / 1.5, f"{plane:.2f} vs {general:.2f} instructions per MAC"
 
 
-def test_depthwise_small_planes_take_the_general_path(runs):
-    """A 3x3 plane (9 outputs a channel) costs under 1.6 times the instructions per MAC of a 10x10 one on the
-    plane path (4.2 against 3.0): the plane path would cost 2.6 times (7.9), its set-up per channel spread
-    over 9 outputs."""
-    per_mac = _m4_per_mac(runs)
-    small = per_mac["dw small 3x3x64 s1 same, full range"]
-    plane = per_mac["dw plane 10x10x16 s1 same, full range"]
-    assert small < 1.6 * plane, f"{small:.2f} vs {plane:.2f} instructions per MAC"
+def test_depthwise_small_planes_of_three(runs):
+    """Rows of 3 from 16 channels into [-128, 127] as a small plane (plane_tri_full, the plane copied whole) cost per
+    MAC under 0.85 times the same 3x3x64 layer clamped to a narrower range, which stays on the general path."""
+    per_mac = _m4_cycles_per_mac(runs)
+    small = per_mac["dw small3 3x3x64 s1 same, full range"]
+    general = per_mac["dw small3 3x3x64 s1 same, range [-60, 70]"]
+    assert small < general * 0.85, f"{small:.2f} vs {general:.2f} cycles per MAC"
 
 
 def test_depthwise_groups_requantise_in_registers(runs):
@@ -1383,7 +1419,7 @@ def test_depthwise_plane_takes_six_outputs_a_pass(runs):
 
 
 def test_depthwise_small_planes_are_copied_whole(runs):
-    """A 6x6 plane into [-128, 127] (plane_small_channels_at: each channel's padded plane copied at once, its
+    """A 6x6 plane into [-128, 127] (plane_small_channels: each channel's padded plane copied at once, its
     rows in one call) costs per MAC under 1.04 times an 8x8 one on the ring (3.31 against 3.37), where the
     ring's copy and call a row cost 1.09 times."""
     per_mac = _m4_per_mac(runs)

@@ -17,10 +17,10 @@
  * depthwise_conv2d.c too: the plane's cost per channel and row (the weight pairs, the scale, the
  * ring's upkeep, the calls and spills around each row's passes) is more than the general path's
  * dearer outputs save on small planes (3x3, 8 channels: 7.9 against 5.9 per MAC). Rows of 6 or 12 outputs into
- * [-128, 127] at stride 1, and of 6 at stride 2 on a plane no taller than wide, skip the ring: a channel pair's
- * whole padded plane is copied at once and each channel's rows run in one call (plane_small_channels_at;
- * MobileNet's 12x12 layer 286 k -> 213 k estimated cycles on the M4, its 12x12 -> 6x6 layer, on the general path
- * before, 114 k -> 87 k). The input rows' copies are in depthwise_plane_copy.h, the output rows' passes in
+ * [-128, 127] at stride 1, of 6 at stride 2 on a plane no taller than wide, and of 3 from 16 channels at either
+ * stride, skip the ring: a channel pair's whole padded plane is copied at once and each channel's rows run in one
+ * call (plane_small_channels; MobileNet's 12x12 layer 286 k -> 213 k estimated cycles on the M4, its 12x12 -> 6x6
+ * layer, on the general path before, 114 k -> 87 k, its 3x3x256 layer 125 k -> 105 k). The input rows' copies are in depthwise_plane_copy.h, the output rows' passes in
  * depthwise_plane_rows.c. A layer the code generator wrote as its channels' records (plane_channel:
  * tc_depthwise_plane_stream_s8, tinyctl/engine/plane_stream.py) runs on them as they lie in flash, with no
  * per-channel preparation (MobileNet's 6x6 layers: 178 k -> 149 k estimated cycles on the M4), walked by rows. */
@@ -64,10 +64,13 @@ int tc_depthwise_plane_fits(const tc_dims *wd, const tc_dims *out, const tc_wind
     const int32_t wide = out->c >= PLANE_WIDE_CHANNELS && full;
     /* rows of 6 at stride 2 into [-128, 127], no taller than wide (never walked by columns): a small plane */
     const int32_t small_s2 = full && out->w == 6 && out->h <= out->w;
+    /* rows of 3 from 16 channels into [-128, 127], no taller than wide, at either stride: a small plane */
+    const int32_t tri = wide && out->w == 3 && out->h <= out->w;
     return wd->h == 3 && wd->w == 3 && win->dilation_h == 1 && win->dilation_w == 1 && win->stride_h == stride
-           && (stride == 1 || (stride == 2 && (out->w >= (wide ? PLANE_S2_MIN_W_WIDE : PLANE_S2_MIN_W) || small_s2)))
+           && (stride == 1
+               || (stride == 2 && (out->w >= (wide ? PLANE_S2_MIN_W_WIDE : PLANE_S2_MIN_W) || small_s2 || tri)))
            && win->pad_top <= 2 && win->pad_left <= 2
-           && out->h * out->w >= (wide ? PLANE_MIN_OUTPUTS_WIDE : PLANE_MIN_OUTPUTS) && p->fast_scale
+           && (out->h * out->w >= (wide ? PLANE_MIN_OUTPUTS_WIDE : PLANE_MIN_OUTPUTS) || tri) && p->fast_scale
            && plane_row_length(out->w, stride) <= PLANE_ROW_VALUES && plane_multipliers_nonnegative(p, out->c);
 }
 
@@ -128,7 +131,7 @@ static void plane_weights_of2(const int8_t *weights, int32_t row_tap, int32_t ta
 /* The row length of a small plane of `width` outputs a row: 6 or 12 at stride 1, 6 at stride 2 (14 values read). */
 static inline int32_t plane_small_row_bytes(int32_t width, int32_t stride)
 {
-    return width == 6 && stride == 1 ? PLANE_SMALL_ROW_BYTES : PLANE_SMALL12_ROW_BYTES;
+    return (width == 6 && stride == 1) || width == 3 ? PLANE_SMALL_ROW_BYTES : PLANE_SMALL12_ROW_BYTES;
 }
 
 /* The padded rows the windows of out_rows output rows reach. */
@@ -274,55 +277,65 @@ static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
     }
 }
 
-/* plane_channels_at for a plane of rows of 6 or 12 outputs into [-128, 127] with stride 1 (MobileNet's 6x6 and
- * 12x12 layers): each channel's whole padded plane (out_rows + 2 rows of plane_small_row_bytes, at most a ring's
- * bytes) copied at once, then all its output rows in one call, against a copy, a ring turn and a call for each row.
- * The padding rows and columns, never copied over, are filled once for the layer; every input value of the two
- * channels is read before any output is written, so the op runs in place. */
-static void plane_small_channels_at(const plane_layer *l, int32_t ch, int32_t count)
+/* plane_channels_at's work for every channel of a plane of rows of 3, 6 or 12 outputs into [-128, 127] (MobileNet's
+ * 12x12, 6x6 and 3x3 layers): each channel pair's whole padded plane (out_rows + 2 rows of plane_small_row_bytes, at
+ * most a ring's bytes) copied at once, then each channel's output rows in one call, against a copy, a ring turn and
+ * a call for each row; what every pair shares worked out once for the layer (per pair it cost about 200 cycles, a
+ * fifth of a 6x6 pair's). The padding rows and columns, never copied over, are filled once for the layer; every
+ * input value of a channel pair is read before any of its outputs is written, so the op runs in place. */
+static void plane_small_channels(const plane_layer *l)
 {
     const plane_geometry *g = l->g;
     const int32_t width = g->out_cols, stride = l->stride, row_bytes = plane_small_row_bytes(width, stride);
     const int32_t row_values = row_bytes / 2, reached = plane_rows_reached(g->out_rows, stride) - g->pad_top;
     const int32_t in_rows = g->in_rows < reached ? g->in_rows : reached; /* a VALID plane's last row may be past */
-    plane_weights local[2];
-    const plane_weights *k[2];
-    int32_t bias2[2];
-    plane_channels_of(l, ch, count, local, k, bias2);
-    for (int32_t b = 0; b < l->out->n; ++b) {
-        const int8_t *plane_in = l->input + b * l->in->h * l->in->w * l->in->c + ch;
-        int8_t *o = l->output + b * l->out->h * l->out->w * l->out->c + ch;
-        int16_t *row = l->rows + g->pad_top * row_values + g->pad_left;
-        /* in locals: the copies' asm clobbers memory, and g would be read again each row */
-        const int32_t in_row_step = g->in_row_step, in_step = g->in_step, inside = g->inside;
-        /* rows of 6 into rows of PLANE_SMALL_ROW_BYTES, or of 12 into PLANE_SMALL12_ROW_BYTES: the rows' asm */
-        const int six = inside == 6 && row_bytes == PLANE_SMALL_ROW_BYTES;
-        const int whole = count == 2 && (six || (inside == 12 && row_bytes == PLANE_SMALL12_ROW_BYTES));
-        if (whole && six) {
-            plane_copy_small_rows2(plane_in, in_step, in_row_step, in_rows, row, 6);
-        } else if (whole) {
-            plane_copy_small_rows2(plane_in, in_step, in_row_step, in_rows, row, 12);
-        }
-        for (int32_t y = whole ? 0 : in_rows; y > 0; --y, row += row_values, plane_in += in_row_step) {
-            if (count == 2) {
-                plane_copy_rows2(plane_in, in_step, inside, row);
-            } else {
-                plane_copy_row(plane_in, in_step, inside, row);
+    const int32_t in_row_step = g->in_row_step, in_step = g->in_step, inside = g->inside;
+    const int32_t out_rows = g->out_rows, out_row_step = g->out_row_step, channels = l->in->c;
+    const int32_t in_image = l->in->h * l->in->w * channels, out_image = l->out->h * l->out->w * channels;
+    int16_t *const first_row = l->rows + g->pad_top * row_values + g->pad_left;
+    /* a pair's whole plane copied by one asm loop: rows of 6 into rows of PLANE_SMALL_ROW_BYTES, of 12 into
+     * PLANE_SMALL12_ROW_BYTES, of 3 after a padding column of 1 into PLANE_SMALL_ROW_BYTES at stride 1 */
+    const int32_t whole = inside == 6 && row_bytes == PLANE_SMALL_ROW_BYTES         ? 6
+                          : inside == 12 && row_bytes == PLANE_SMALL12_ROW_BYTES     ? 12
+                          : inside == 3 && stride == 1 && g->pad_left == 1          ? 3
+                                                                                     : 0;
+    for (int32_t ch = 0; ch < channels; ch += 2) {
+        const int32_t count = channels - ch >= 2 ? 2 : 1;
+        plane_weights local[2];
+        const plane_weights *k[2];
+        int32_t bias2[2];
+        plane_channels_of(l, ch, count, local, k, bias2);
+        for (int32_t b = 0; b < l->out->n; ++b) {
+            const int8_t *plane_in = l->input + b * in_image + ch;
+            int8_t *o = l->output + b * out_image + ch;
+            int16_t *row = first_row;
+            if (count == 2 && whole == 3) {
+                plane_copy_small3_rows2(plane_in, in_step, in_row_step, in_rows, row - 1, -l->offset);
+            } else if (count == 2 && whole) {
+                plane_copy_small_rows2(plane_in, in_step, in_row_step, in_rows, row, whole);
             }
-        }
-        for (int32_t j = 0; j < count; ++j) {
-            tc_plane_small_rows(l->rows + j * PLANE_RING_VALUES, k[j]->row, bias2[j], o + j, g->out_rows,
-                                g->out_row_step, width, stride);
+            const int32_t rows_left = count == 2 && whole ? 0 : in_rows; /* copied one by one */
+            for (int32_t y = rows_left; y > 0; --y, row += row_values, plane_in += in_row_step) {
+                if (count == 2) {
+                    plane_copy_rows2(plane_in, in_step, inside, row);
+                } else {
+                    plane_copy_row(plane_in, in_step, inside, row);
+                }
+            }
+            for (int32_t j = 0; j < count; ++j) {
+                tc_plane_small_rows(l->rows + j * PLANE_RING_VALUES, k[j]->row, bias2[j], o + j, out_rows,
+                                    out_row_step, width, stride);
+            }
         }
     }
 }
 
-/* Whether the plane runs as a small plane (plane_small_channels_at): rows of 6 or 12 outputs at stride 1 or of 6 at
- * stride 2, into [-128, 127], the whole padded plane within a channel's ring. */
+/* Whether the plane runs as a small plane (plane_small_channels): rows of 3, 6 or 12 outputs at stride 1 or of 3 or 6
+ * at stride 2, into [-128, 127], the whole padded plane within a channel's ring. */
 static int plane_is_small(const plane_geometry *g, int32_t stride, int full)
 {
     const int32_t w = g->out_cols;
-    return full && ((stride == 1 && (w == 6 || w == 12)) || (stride == 2 && w == 6))
+    return full && ((stride == 1 && (w == 3 || w == 6 || w == 12)) || (stride == 2 && (w == 3 || w == 6)))
            && plane_rows_reached(g->out_rows, stride) * plane_small_row_bytes(w, stride) <= PLANE_RING_BYTES;
 }
 
@@ -359,8 +372,12 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
     for (int32_t r = 0; r < 6 && !small; ++r) { /* the padding the copies leave: as far as the windows reach */
         plane_fill(rows + r * PLANE_ROW_VALUES, -offset, plane_row_length(g.out_cols, stride));
     }
+    if (small) {
+        plane_small_channels(&layer);
+        return;
+    }
     for (int32_t ch = 0; ch < in->c; ch += 2) {
-        (small ? plane_small_channels_at : plane_channels_at)(&layer, ch, in->c - ch >= 2 ? 2 : 1);
+        plane_channels_at(&layer, ch, in->c - ch >= 2 ? 2 : 1);
     }
 }
 

@@ -127,7 +127,7 @@ static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t 
     : [step] "r"(step), [step3] "r"(step3), [advance] "r"(row_step - (pixels - 2) * step)             \
     : "cc", "memory"
 
-/* plane_copy_rows2 for `rows` rows of 6 or 12 pixels (plane_small_channels_at's planes), src moving row_step bytes
+/* plane_copy_rows2 for `rows` rows of 6 or 12 pixels (plane_small_channels's planes), src moving row_step bytes
  * and dst a small plane's row (PLANE_SMALL_ROW_BYTES or PLANE_SMALL12_ROW_BYTES) a row: the pixel pairs and the loop
  * in one asm block (6 pixels: 29 cycles a row, against 55 through plane_copy_rows2 and the C loop around it). */
 static void plane_copy_small_rows2(const int8_t *src, int32_t step, int32_t row_step, int32_t rows, int16_t *dst,
@@ -142,6 +142,38 @@ static void plane_copy_small_rows2(const int8_t *src, int32_t step, int32_t row_
         __asm volatile("1:\n\t" PLANE_PIXELS6_ASM "add %[s], %[s], %[step], lsl #1\n\t" PLANE_PIXELS6_ASM
                        PLANE_SMALL_ROW_END_ASM(PLANE_SMALL12_ROW_BYTES, 12) PLANE_SMALL_COPY_OPERANDS);
     }
+}
+
+/* plane_copy_rows2 for `rows` rows of 3 pixels after a padding column of 1 (plane_small_channels's rows of 3 at
+ * stride 1), src moving row_step bytes and dst, word-aligned at the padding column, PLANE_SMALL_ROW_BYTES a row: each
+ * channel's row as two word stores, (padding, x0) and (x1, x2), the padding value added by SXTAB16 to the first
+ * pixel's bytes shifted into the top halves (21 cycles a row, against about 100 through plane_copy_rows2). */
+static void plane_copy_small3_rows2(const int8_t *src, int32_t step, int32_t row_step, int32_t rows, int16_t *dst,
+                                    int32_t padding)
+{
+    const int32_t pad = (uint16_t)padding; /* (padding, 0) */
+    int32_t a, b, c;
+    __asm volatile("1:\n\t"
+                   "ldrh %[a], [%[s]]\n\t"
+                   "ldrh %[b], [%[s], %[step]]\n\t"
+                   "ldrh %[c], [%[s], %[step], lsl #1]\n\t"
+                   "add %[s], %[s], %[row_step]\n\t"
+                   "lsls %[a], %[a], #16\n\t"
+                   "orr %[b], %[b], %[c], lsl #16\n\t"
+                   "sxtab16 %[c], %[pad], %[a]\n\t"
+                   "sxtab16 %[a], %[pad], %[a], ror #8\n\t"
+                   "str %[c], [%[d]]\n\t"
+                   "str %[a], [%[d], #" PLANE_AT(PLANE_RING_BYTES) "]\n\t"
+                   "sxtb16 %[c], %[b]\n\t"
+                   "sxtb16 %[b], %[b], ror #8\n\t"
+                   "str %[c], [%[d], #4]\n\t"
+                   "str %[b], [%[d], #" PLANE_AT(PLANE_RING_BYTES + 4) "]\n\t"
+                   "add %[d], %[d], #" PLANE_AT(PLANE_SMALL_ROW_BYTES) "\n\t"
+                   "subs %[rows], %[rows], #1\n\t"
+                   "bne 1b"
+                   : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [s] "+r"(src), [d] "+r"(dst), [rows] "+r"(rows)
+                   : [step] "r"(step), [row_step] "r"(row_step), [pad] "r"(pad)
+                   : "cc", "memory");
 }
 
 /* n int16 copies of value from dst (any even address), two a word store. */

@@ -35,11 +35,14 @@ def fits(in_shape: tuple, weights_shape: tuple, out_shape: tuple, window: Window
     full = (io.act_min, io.act_max) == (-128, 127)
     wide = out_c >= _WIDE_CHANNELS and full
     small_s2 = full and out_w == 6 and out_h <= out_w      # rows of 6 at stride 2: a small plane
+    tri = wide and out_w == 3 and out_h <= out_w            # rows of 3 at either stride: a small plane
     stride = window.stride_w
     s2_min_w, min_outputs = (_S2_MIN_W_WIDE, _MIN_OUTPUTS_WIDE) if wide else (_S2_MIN_W, _MIN_OUTPUTS)
     return (wc == c == out_c and fh == fw == 3 and window.dilation_h == window.dilation_w == 1
-            and window.stride_h == stride and (stride == 1 or (stride == 2 and (out_w >= s2_min_w or small_s2)))
-            and window.pad_top <= 2 and window.pad_left <= 2 and out_h * out_w >= min_outputs and out_h <= out_w
+            and window.stride_h == stride
+            and (stride == 1 or (stride == 2 and (out_w >= s2_min_w or small_s2 or tri)))
+            and window.pad_top <= 2 and window.pad_left <= 2 and (out_h * out_w >= min_outputs or tri)
+            and out_h <= out_w
             and ((stride * out_w + 3) & ~1) <= _ROW_VALUES and bool(np.all(multiplier >= 0)) and fast_scale)
 
 

@@ -240,7 +240,7 @@ static inline __attribute__((always_inline)) void plane_channels_of(const plane_
  * output row (r - 2) / stride, made once r - 2 is a multiple of the stride, has its filter row j in
  * ring row (r + 1 + j) % 3, so its weights are the filter rows from (2 - r % 3) on. In place, a
  * channel's outputs overwrite only its own input values, in the order one channel at a time would. */
-static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
+static __attribute__((noinline)) void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
 {
     const plane_geometry *g = l->g;
     const int32_t stride = l->stride, last = stride * (g->out_rows - 1) + 3;
@@ -283,7 +283,7 @@ static void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
  * a call for each row; what every pair shares worked out once for the layer (per pair it cost about 200 cycles, a
  * fifth of a 6x6 pair's). The padding rows and columns, never copied over, are filled once for the layer; every
  * input value of a channel pair is read before any of its outputs is written, so the op runs in place. */
-static void plane_small_channels(const plane_layer *l)
+static __attribute__((noinline)) void plane_small_channels(const plane_layer *l)
 {
     const plane_geometry *g = l->g;
     const int32_t width = g->out_cols, stride = l->stride, row_bytes = plane_small_row_bytes(width, stride);

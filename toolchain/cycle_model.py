@@ -8,8 +8,9 @@ table 7-1. Choices where the table gives a range or a symbol:
   - P, the pipeline refill of a taken branch or a PC write, "1 to 3": taken as 2.
   - SDIV/UDIV "2 to 12" (early termination on the operands' sizes): taken as 7, the middle.
   - A load or store single right after a load single whose result it does not use as an address
-    pipelines and costs 1 instead of 2 (3.3.2); nothing pipelines after a store. Only neighbours within
-    one translated block are seen (a block ends at every branch).
+    pipelines and costs 1 instead of 2 (3.3.2); nothing pipelines after a store. Neighbours are the
+    instructions as executed: across the ends of QEMU's translated blocks that are not branches (its 1 KiB
+    pages), so that code placement does not change the count.
   - A store single with an immediate offset (STR Rx,[Ry,#imm], any indexing) costs 1: "always one cycle",
     its data phase overlapping the next instruction (3.3.2; the write buffer taken as free, as for RAM); with a
     register offset 2 (table 3-1), or 1 right after a load.

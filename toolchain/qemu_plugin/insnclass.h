@@ -67,10 +67,10 @@ size_t tc_insn_size(const uint8_t *bytes);
 /* Classify the instruction at bytes (tc_insn_size of them, little-endian halfwords as in memory). */
 void tc_classify(const uint8_t *bytes, struct tc_insn *out);
 
-/* What `next`, executed right after `previous` in one block, takes from it: a load single or a store with a
- * register offset after a load single that does not produce its address pipelines behind it (DDI 0439B 3.3.2)
- * and becomes the _pipelined class (a store with an immediate offset takes one cycle anyway); a branch inside an
- * IT block is conditional (branch_cond). */
+/* What `next`, executed right after `previous` (in one block, or across a block end that is no branch), takes
+ * from it: a load single or a store with a register offset after a load single that does not produce its address
+ * pipelines behind it (DDI 0439B 3.3.2) and becomes the _pipelined class (a store with an immediate offset takes one
+ * cycle anyway); a branch inside an IT block is conditional (branch_cond). */
 void tc_follow(const struct tc_insn *previous, struct tc_insn *next);
 
 #endif

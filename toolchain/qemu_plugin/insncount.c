@@ -4,8 +4,10 @@
  *
  * Each translated block is classified once; executing it adds its class counts (one callback per
  * block). A conditional branch ends a block, so it was taken when the next block does not start at
- * its fall-through address. Loads also report their addresses, to count the flash lines that data
- * reads open (weights and literals live in flash): a direct-mapped buffer of `lines` lines of
+ * its fall-through address. QEMU also ends blocks at its 1 KiB pages (and at its longest block), where the core
+ * runs on: a block that starts at the previous one's fall-through address has its first instruction follow that
+ * block's last (a load there pipelines behind a load before the boundary), so that the counts do not depend on
+ * where the code lies. Loads also report their addresses, to count the flash lines that data reads open (weights and literals live in flash): a direct-mapped buffer of `lines` lines of
  * `line` bytes stands for the part's flash accelerator or data cache.
  *
  * Debian's QEMU loads plugins but ships no qemu-plugin.h, so the few declarations of the plugin API
@@ -68,6 +70,8 @@ struct block {
     uint64_t start, fall_through;
     int ends_conditional;
     uint32_t adds[1 + TC_CLASS_COUNT];
+    struct tc_insn first, last;   /* the first as classified alone (counted as first_class), the last as counted */
+    int first_class;
 };
 
 static counts_t counts;
@@ -86,10 +90,16 @@ static void on_block(unsigned int vcpu_index, void *userdata)
     if (previous != NULL && previous->ends_conditional && block->start != previous->fall_through) {
         counts[1 + TC_branch_taken]++;
     }
-    previous = block;
     for (int k = 0; k < 1 + TC_CLASS_COUNT; k++) {
         counts[k] += block->adds[k];
     }
+    if (previous != NULL && block->start == previous->fall_through) {
+        struct tc_insn first = block->first;
+        tc_follow(&previous->last, &first);
+        counts[1 + block->first_class]--;
+        counts[1 + first.cls]++;
+    }
+    previous = block;
 }
 
 static void on_load(unsigned int vcpu_index, qemu_plugin_meminfo_t info, uint64_t vaddr, void *userdata)
@@ -140,7 +150,11 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         const uint8_t *bytes = qemu_plugin_insn_data(handle);
         size_t size = tc_insn_size(bytes);
         tc_classify(bytes, &insn);
+        if (i == 0) {
+            block->first = insn;
+        }
         tc_follow(&before, &insn);
+        block->first_class = i == 0 ? insn.cls : block->first_class;
         block->adds[1 + insn.cls]++;
         block->adds[1 + TC_multiple_regs] += insn.cls == TC_multiple ? insn.regs : 0;
         block->adds[1 + TC_fpu_multiple_regs] += insn.cls == TC_fpu_multiple ? insn.regs : 0;
@@ -155,6 +169,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         }
         before = insn;
     }
+    block->last = before;
     qemu_plugin_register_vcpu_tb_exec_cb(tb, on_block, QEMU_PLUGIN_CB_NO_REGS, block);
 }
 

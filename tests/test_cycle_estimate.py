@@ -193,15 +193,8 @@ def _run_between_marks(tmp_path, board, source: str):
     return elf, layer
 
 
-PAGE_END = """
-    movw r0, #0
-    movt r0, #0x2000
-    bl mark
-    b page_end
-.org 0x3fc
-page_end:
-    ldmia r0!, {r1, r2, r3, r4, r5} @ 16 bits in the last halfword of QEMU's first 1 KiB page
-    smlad r1, r2, r3, r1            @ 32 bits across the page boundary
+# The end of a test program from its second mark: the semihosting exit, and the mark function itself.
+MARK_AND_EXIT = """
     bl mark
     movs r0, #0x18                  @ semihosting SYS_EXIT, ADP_Stopped_ApplicationExit
     movw r1, #0x26
@@ -211,6 +204,17 @@ page_end:
 mark:
     bx lr
 """
+
+PAGE_END = """
+    movw r0, #0
+    movt r0, #0x2000
+    bl mark
+    b page_end
+.org 0x3fc
+page_end:
+    ldmia r0!, {r1, r2, r3, r4, r5} @ 16 bits in the last halfword of QEMU's first 1 KiB page
+    smlad r1, r2, r3, r1            @ 32 bits across the page boundary
+""" + MARK_AND_EXIT
 
 
 def test_an_instruction_before_a_page_boundary_counts_as_itself(tmp_path):
@@ -235,15 +239,7 @@ loads:
     ldr r4, [r0, #12]           @ 1: pipelined
     smlad r1, r2, r3, r1
     ldr r5, [r0, #16]           @ 2: after a multiply, a new run
-    bl mark
-    movs r0, #0x18              @ semihosting SYS_EXIT, ADP_Stopped_ApplicationExit
-    movw r1, #0x26
-    movt r1, #2
-    bkpt 0xab
-.thumb_func
-mark:
-    bx lr
-"""
+""" + MARK_AND_EXIT
 
 
 def test_a_load_after_a_page_boundary_pipelines_behind_the_load_before_it(tmp_path):

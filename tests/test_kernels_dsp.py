@@ -828,10 +828,10 @@ def _plane_hex_cases(rng) -> list:
 def _small3_cases(rng) -> list:
     """Small planes of rows of 3 from 16 channels into [-128, 127] (plane_tri_full; MobileNet's 3x3x256 layer and its
     6x6x128 -> 3x3 stride-2 one): SAME at stride 1 (each pair's rows copied whole after the padding column:
-    plane_copy_small3_rows2) and at stride 2 (rows of 6 copied whole; padding on every side: row by row), VALID at
-    both, padding of 2 on the top and left, 2 rows, 17 channels (a last channel alone), misaligned buffers, in place,
-    on the channels' records too; beside them the 3x3 layer clamped to a narrower range and over 8 channels, which
-    stay on the general path (test_depthwise_small_planes_of_three)."""
+    plane_copy_small3_rows2) and at stride 2 (rows of 6 copied whole; padding on every side: row by row), VALID at both,
+    padding of 2 on the top and left, 2 rows, 17 channels (a last channel alone), misaligned buffers, in place (a plane
+    taller than wide too, walked by rows in place), on the channels' records too; beside them the 3x3 layer clamped to a
+    narrower range and over 8 channels, which stay on the general path (test_depthwise_small_planes_of_three)."""
     twins = [depthwise_case(np.random.default_rng(37), 3, 3, 64, 1, 3, 3, padding="same", zero_point=-128,
                             name="dw small3 3x3x64 s1 same") for _ in range(2)]
     return [
@@ -845,6 +845,8 @@ def _small3_cases(rng) -> list:
                                   name="dw small3 3x3x16 s1 pad 2 top and left")),
         in_place(full_range(depthwise_case(rng, 3, 3, 32, 1, 3, 3, padding="same", zero_point=0,
                                            name="dw small3 3x3x32 s1 same (in place)"))),
+        in_place(full_range(depthwise_case(rng, 12, 3, 8, 1, 3, 3, padding="same", zero_point=-128,
+                                           name="dw small3 12x3x8 s1 same (taller than wide, in place)"))),
         full_range(depthwise_case(rng, 6, 6, 128, 1, 3, 3, stride=2, padding="same", zero_point=-128,
                                   name="dw small3 6x6x128 s2 same")),
         full_range(depthwise_case(rng, 5, 5, 16, 1, 3, 3, stride=2, padding="same", misalign=(1, 3),

@@ -20,10 +20,11 @@
  * [-128, 127] at stride 1, of 6 at stride 2 on a plane no taller than wide, and of 3 from 16 channels at either
  * stride, skip the ring: a channel pair's whole padded plane is copied at once and each channel's rows run in one
  * call (plane_small_channels; MobileNet's 12x12 layer 286 k -> 213 k estimated cycles on the M4, its 12x12 -> 6x6
- * layer, on the general path before, 114 k -> 87 k, its 3x3x256 layer 125 k -> 105 k). The input rows' copies are in depthwise_plane_copy.h, the output rows' passes in
- * depthwise_plane_rows.c. A layer the code generator wrote as its channels' records (plane_channel:
- * tc_depthwise_plane_stream_s8, tinyctl/engine/plane_stream.py) runs on them as they lie in flash, with no
- * per-channel preparation (MobileNet's 6x6 layers: 178 k -> 149 k estimated cycles on the M4), walked by rows. */
+ * layer, on the general path before, 114 k -> 87 k, its 3x3x256 layer 125 k -> 105 k). The input rows' copies are
+ * in depthwise_plane_copy.h, the output rows' passes in depthwise_plane_rows.c. A layer the code generator wrote as
+ * its channels' records (plane_channel: tc_depthwise_plane_stream_s8, tinyctl/engine/plane_stream.py) runs on them
+ * as they lie in flash, with no per-channel preparation (MobileNet's 6x6 layers: 178 k -> 149 k estimated cycles on
+ * the M4), walked by rows. */
 #include "depthwise_plane_copy.h"
 
 #if TC_DSP
@@ -128,7 +129,8 @@ static void plane_weights_of2(const int8_t *weights, int32_t row_tap, int32_t ta
     plane_weights_wrap(&k[1]);
 }
 
-/* The row length of a small plane of `width` outputs a row: 6 or 12 at stride 1, 6 at stride 2 (14 values read). */
+/* The row length of a small plane of `width` outputs a row: 3 (6 or 8 values read), or 6 at stride 1; 12 at stride
+ * 1, or 6 at stride 2 (14 values read). */
 static inline int32_t plane_small_row_bytes(int32_t width, int32_t stride)
 {
     return (width == 6 && stride == 1) || width == 3 ? PLANE_SMALL_ROW_BYTES : PLANE_SMALL12_ROW_BYTES;

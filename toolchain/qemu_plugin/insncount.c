@@ -7,8 +7,9 @@
  * its fall-through address. QEMU also ends blocks at its 1 KiB pages (and at its longest block), where the core
  * runs on: a block that starts at the previous one's fall-through address has its first instruction follow that
  * block's last (a load there pipelines behind a load before the boundary), so that the counts do not depend on
- * where the code lies. Loads also report their addresses, to count the flash lines that data reads open (weights and literals live in flash): a direct-mapped buffer of `lines` lines of
- * `line` bytes stands for the part's flash accelerator or data cache.
+ * where the code lies. Loads also report their addresses, to count the flash lines that data reads open (weights
+ * and literals live in flash): a direct-mapped buffer of `lines` lines of `line` bytes stands for the part's flash
+ * accelerator or data cache.
  *
  * Debian's QEMU loads plugins but ships no qemu-plugin.h, so the few declarations of the plugin API
  * (version 1, QEMU 7.2) used here are written out below.

@@ -327,8 +327,9 @@ def _window_triple_cases(rng) -> list:
 
 def _pixel_cases(rng) -> list:
     """1x1 at stride 1 without padding over 8 and 16 channels into [-128, 127] and 4 to 32 (a chunk) output
-    channels in fours (pointwise_pixels; over 8 channels two pixels at a time): odd pixel counts (3: a pair, then
-    the last two again), a one-pixel-high image, input zero points -128, 0 and 127, no bias, a per-tensor scale;
+    channels in fours (pointwise_pixels: two pixels at a time, over 16 channels in two halves; into 32, 8 and 16
+    from 8 the second pixel's store at a constant): odd pixel counts (3: a pair, then the last two again), a single
+    pair, a one-pixel-high image, input zero points -128, 0 and 127, no bias, a per-tensor scale;
     beside them the layers it leaves to the other paths: 12, 24 and 32 input channels, 1, 3, 6, 7 and 10 output
     channels, 34 (over a chunk), a single pixel, a narrow range, padding below and on the right
     (the output larger than the input: on int8 weights too, whose 1x1 path reads in place as well), stride 2, a
@@ -355,6 +356,9 @@ def _pixel_cases(rng) -> list:
         full_range(conv_case(rng, 3, 3, 16, 32, 1, 1, padding="valid", zero_point=127, bias=False, per_channel=False,
                              name="pixels 1x1 3x3x16->32 (a chunk), no bias, per tensor")),
         full_range(conv_case(rng, 1, 5, 16, 4, 1, 1, padding="valid", name="pixels 1x1 1x5x16->4")),
+        full_range(conv_case(rng, 2, 4, 16, 32, 1, 1, padding="valid", zero_point=127,
+                             name="pixels 1x1 2x4x16->32 (a chunk, even pixels)")),
+        full_range(conv_case(rng, 1, 2, 16, 8, 1, 1, padding="valid", name="pixels 1x1 1x2x16->8 (a single pair)")),
         full_range(conv_case(rng, 5, 5, 12, 8, 1, 1, padding="valid", name="pixels 1x1 5x5x12->8 (not taken)")),
         full_range(conv_case(rng, 4, 5, 24, 8, 1, 1, padding="valid", name="pixels 1x1 4x5x24->8 (not taken)")),
         full_range(conv_case(rng, 4, 3, 32, 16, 1, 1, padding="valid", name="pixels 1x1 4x3x32->16 (not taken)")),
@@ -1513,10 +1517,11 @@ def test_short_windows_take_the_block_paths(runs):
 
 
 def test_pointwise_pixels_path_is_taken(runs):
-    """A 1x1 layer over 8 or 16 channels into [-128, 127] (pointwise_pixels: one pixel's lanes in registers
-    against a stream of weights and scales, 1.63 and 1.21 per MAC) costs well under its twin in a narrower range
-    (pointwise_wide's pairs of pixels and byte clamp, 2.94 and 1.79)."""
-    per_mac = _m4_per_mac(runs)
+    """A 1x1 layer over 8 or 16 channels into [-128, 127] (pointwise_pixels: two pixels' lanes in registers, over 16
+    channels in two halves, against a stream of weights and scales, 2.35 and 1.88 estimated cycles per MAC) costs
+    well under its twin in a narrower range (pointwise_wide's pairs of pixels and byte clamp, 4.36 and 2.74). In
+    instructions the 16-channel halves are closer (1.35 against 1.81): the sums' store and loads between them."""
+    per_mac = _m4_cycles_per_mac(runs)
     for layer in ("pixels 1x1 16x16x8->8", "pixels 1x1 12x12x16->16"):
         pixels = per_mac[f"{layer}, full range, int16 weights"]
         clamped = per_mac[f"{layer}, range [-60, 70], int16 weights"]

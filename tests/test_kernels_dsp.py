@@ -116,8 +116,10 @@ def _rgb_triple_cases(rng) -> list:
     pair, two pixels or one left), stride 1 and 2, SAME (the border's pairs; at stride 2 on an even width a row's
     last triple, its third window one column past the right edge) and VALID, 24 channels (chunks of 16
     and 8), an odd channel count (pairs and a lone channel), input zero points -128, 0 and 127, a per-tensor scale,
-    a misaligned input; and a layer with its twin in a narrower range, which stays on pairs
-    (test_rgb_triples_path_is_taken)."""
+    a misaligned input; the last row of SAME padding at the bottom on the triples, its third row from a row of the
+    input zero point (rgb_rows_of), beside one wider than that row (gathered); and a layer with its twin in a
+    narrower range, which stays on pairs (test_rgb_triples_path_is_taken), and a SAME layer beside its VALID twin
+    (test_rgb_bottom_row_takes_the_triples)."""
     twins = [conv_case(np.random.default_rng(23), 14, 14, 3, 8, 3, 3, padding="valid", name="rgb 14x14x3->8 valid")
              for _ in range(2)]
     return [
@@ -130,7 +132,13 @@ def _rgb_triple_cases(rng) -> list:
         full_range(conv_case(rng, 8, 12, 3, 5, 3, 3, padding="same", name="rgb 8x12x3->5 same (odd channels)")),
         full_range(conv_case(rng, 10, 12, 3, 16, 3, 3, stride=2, padding="same", zero_point=-77,
                              name="rgb 10x12x3->16 s2 same (each row's last triple past the right edge)")),
+        full_range(conv_case(rng, 4, 130, 3, 4, 3, 3, stride=2, padding="same", zero_point=5,
+                             name="rgb 4x130x3->4 s2 same (wider than the zero row: its last row gathered)")),
         full_range(twins[0]), _narrow(twins[1]),
+        full_range(conv_case(np.random.default_rng(24), 4, 24, 3, 8, 3, 3, stride=2, padding="same",
+                             name="rgb 4x24x3->8 s2 same")),
+        full_range(conv_case(np.random.default_rng(24), 5, 25, 3, 8, 3, 3, stride=2, padding="valid",
+                             name="rgb 5x25x3->8 s2 valid")),
     ]
 
 
@@ -1529,6 +1537,16 @@ def test_pointwise_pixels_path_is_taken(runs):
         pixels = per_mac[f"{layer}, full range, int16 weights"]
         clamped = per_mac[f"{layer}, range [-60, 70], int16 weights"]
         assert pixels < clamped * 0.75, f"{layer}: {pixels:.2f} vs {clamped:.2f} per MAC"
+
+
+def test_rgb_bottom_row_takes_the_triples(runs):
+    """An RGB layer at stride 2 with SAME padding below and right costs about what its VALID twin (the same 2x12
+    outputs) does in estimated cycles per MAC (3.64 against 3.44): its last output row, half of them, on the triples,
+    the row below the image read from a row of the zero point, rather than gathered at the border (4.49)."""
+    per_mac = _m4_cycles_per_mac(runs)
+    same = per_mac["rgb 4x24x3->8 s2 same, full range"]
+    valid = per_mac["rgb 5x25x3->8 s2 valid, full range"]
+    assert same < 1.2 * valid, f"{same:.2f} vs {valid:.2f} per MAC"
 
 
 def test_pointwise_triples_path_is_taken(runs):

@@ -364,16 +364,36 @@ static __attribute__((noinline)) void window_run(const window_job *j, const int8
     }
 }
 
-/* Whether a row's last three pixels, windows from x0 a stride apart, are a right-border triple for tc_window_run3:
- * the first two windows inside the image, the third reaching exactly one column past its right edge (SAME at
- * stride 2 on an even width), and an image row below the windows' last, which the lanes' reads past the edge land
- * in. */
-static int right_border_triple(const window_row *r, const tc_dims *in, const tc_dims *wd, const tc_window *win,
-                               int32_t x0)
+/* The bytes of window_pairs' row of the input zero point (rgb_rows_of): an image up to 128 pixels wide and a word
+ * either side for the lanes' reads around a window's rows. */
+#define RGB_ZEROS (128 * 3 + 8)
+
+/* Row r's 3x3 windows over 3 channels for tc_window_run3: inside the image, or, where their third row alone lies
+ * below it (SAME padding at the bottom: MobileNet's 96x96 RGB at stride 2), that row read from `zeros` (the input
+ * zero point, a word into it), whose lanes come to 0 as the padding's do (the windows' other rows in the image: a
+ * row's last output row from the triples' 3 cycles an output against about 200 gathered at the border). */
+static rgb_rows rgb_rows_of(const window_row *r, const tc_dims *in, const tc_window *win, int32_t row_step,
+                            const int8_t *zeros)
 {
-    const int32_t third = x0 + 2 * win->stride_w, last_row = r->y0 + (wd->h - 1) * win->dilation_h;
-    return r->x_limit >= 0 && x0 >= 0 && x0 + win->stride_w <= r->x_limit && third + wd->w == in->w + 1
-           && last_row + 1 < in->h;
+    rgb_rows rows = {r->top, row_step, row_step, r->x_limit, r->y0 + 2 * win->dilation_h + 1 < in->h};
+    if (r->x_limit < 0 && r->y0 >= 0 && r->y0 + 2 == in->h && win->dilation_h == 1 && win->dilation_w == 1
+        && 3 * in->w + 8 <= RGB_ZEROS) {
+        rows.top = r->image + r->y0 * row_step;
+        rows.step2 = (int32_t)(zeros + 4 - (rows.top + row_step));
+        rows.x_limit = in->w - 3;
+        rows.border = 0; /* the right-border triple's reads past its second row would leave the image */
+    }
+    return rows;
+}
+
+/* Whether a row's last three pixels, windows from x0 a stride apart, are a right-border triple for tc_window_run3:
+ * the first two windows inside the image's width, the third reaching exactly one column past its right edge (SAME at
+ * stride 2 on an even width), and rows below the windows' rows, which the lanes' reads past the edge land in. */
+static int right_border_triple(const rgb_rows *rows, const tc_dims *in, const tc_window *win, int32_t x0)
+{
+    const int32_t third = x0 + 2 * win->stride_w;
+    return rows->border && rows->x_limit >= 0 && x0 >= 0 && x0 + win->stride_w <= rows->x_limit
+           && third + 3 == in->w + 1;
 }
 
 /* Windows that are not tc_window_small_fits: two pixels a pass against each pair of channels' doubled int16
@@ -388,11 +408,14 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
     const int32_t depth = wd->h * wd->w * wd->c, channels = out->c, stride = win->stride_w;
     const int8_t zero_point = (int8_t)io->input_zero_point;
     int32_t lanes[3 * WINDOW_MAX_DEPTH / 2], stream[WINDOW_CHUNK / 2 * (9 + WINDOW_MAX_DEPTH)]; /* lanes: a triple's */
-    int8_t patch[WINDOW_MAX_DEPTH + 4] = {0}; /* + a row's spill */
+    int8_t patch[WINDOW_MAX_DEPTH + 4] = {0}, zeros[RGB_ZEROS]; /* patch: + a row's spill */
     window_job j = {stream, padded_depth(wd) >> 2, 0, channels, wd->h, wd->w * in->c, (wd->w * in->c + 3) >> 2,
                     win->dilation_h * in->w * in->c, stride * in->c, tc_dup16(-io->input_zero_point), lanes, patch,
                     p->min, p->max};
     const int rgb_full = j.rows == 3 && j.row_bytes == 9 && p->min == -128 && p->max == 127;
+    if (rgb_full) {
+        memset(zeros, zero_point, sizeof zeros);
+    }
     for (int32_t first = 0; first < channels; first += WINDOW_CHUNK) {
         j.chunk = channels - first < WINDOW_CHUNK ? channels - first : WINDOW_CHUNK;
         pair_stream(weights, depth, j.groups, p, first, j.chunk, stream);
@@ -400,18 +423,19 @@ static void window_pairs(const int8_t *input, const tc_dims *in, const int8_t *w
         int8_t *row_output = output + first;
         for (int32_t row = 0; row < out->n * out->h; ++row, row_output += out->w * channels) {
             const window_row r = window_row_of(input, in, wd, win, row / out->h, row % out->h, j.row_words);
+            const rgb_rows rows = rgb_rows_of(&r, in, win, j.row_step, zeros);
             for (int32_t ox = 0; ox < out->w;) {
                 const int32_t x0 = ox * stride - win->pad_left;
-                const int32_t last3 = r.x_limit - 2 * stride, whole3 = (out->w - ox) / 3; /* last3: a triple's x0 */
+                const int32_t last3 = rows.x_limit - 2 * stride, whole3 = (out->w - ox) / 3; /* a triple's x0 */
                 const int32_t inside3 = !triples_fit || x0 < 0 || x0 > last3 ? 0 : (last3 - x0) / (3 * stride) + 1;
                 if (inside3 && whole3) {
                     const int32_t triples = inside3 < whole3 ? inside3 : whole3;
-                    tc_window_run3(&j, r.top + x0 * in->c, triples, row_output + ox * channels, channels, 0);
+                    tc_window_run3(&j, &rows, rows.top + x0 * in->c, triples, row_output + ox * channels, channels, 0);
                     ox += 3 * triples;
                     continue;
                 }
-                if (triples_fit && out->w - ox == 3 && right_border_triple(&r, in, wd, win, x0)) {
-                    tc_window_run3(&j, r.top + x0 * in->c, 1, row_output + ox * channels, channels, 1);
+                if (triples_fit && out->w - ox == 3 && right_border_triple(&rows, in, win, x0)) {
+                    tc_window_run3(&j, &rows, rows.top + x0 * in->c, 1, row_output + ox * channels, channels, 1);
                     break;
                 }
                 const int32_t whole = (out->w - ox) >> 1, last = r.x_limit - stride; /* last: a pair's first x0 */

@@ -7,12 +7,12 @@
 #include "conv2d_window_shared.h"
 
 #if TC_DSP
-/* The 3x3 windows over 3 channels of three pixels inside the image (rows of 9 bytes from p0, p1 and p2, `row_step`
- * bytes apart) as their 7 packed words' lanes in blocks3x2's order (per group the three pixels' even lanes, then
- * their odd ones, stored by one STM), read straight from the image as rgb3x3_pair_lanes reads two; each pixel's
- * pointer moves down a row where a word starts in the next one. */
+/* The 3x3 windows over 3 channels of three pixels (rows of 9 bytes from p0, p1 and p2, the second row `step1`
+ * bytes after the first and the third `step2` after the second) as their 7 packed words' lanes in blocks3x2's order
+ * (per group the three pixels' even lanes, then their odd ones, stored by one STM), read straight from the image as
+ * rgb3x3_pair_lanes reads two; each pixel's pointer moves down a row where a word starts in the next one. */
 static inline __attribute__((always_inline)) void rgb3x3_triple_lanes(const int8_t *p0, const int8_t *p1,
-                                                                      const int8_t *p2, int32_t row_step,
+                                                                      const int8_t *p2, int32_t step1, int32_t step2,
                                                                       int32_t offset2, int32_t *lanes)
 {
     register int32_t e0 __asm("r4"), e1 __asm("r5"), e2 __asm("r6"), o0 __asm("r7"), o1 __asm("r8"), o2 __asm("r9");
@@ -29,21 +29,23 @@ static inline __attribute__((always_inline)) void rgb3x3_triple_lanes(const int8
     "ldr %[e0], [%[a], #" at "]\n\t"                                                                          \
     "ldr %[e1], [%[b], #" at "]\n\t"                                                                          \
     "ldr %[e2], [%[c], #" at "]\n\t"
-#define RGB_TRIPLE_ACROSS(e, q, last, ld, width) /* the end of row q's 9 bytes, the next row's start after */  \
+#define RGB_TRIPLE_ACROSS(e, q, last, ld, width, step) /* the end of row q's 9 bytes, the next row's start */  \
     ld " %[t], [%[" q "], #" last "]\n\t"                                                                     \
-    "add %[" q "], %[" q "], %[row_step]\n\t"                                                                 \
+    "add %[" q "], %[" q "], %[" step "]\n\t"                                                                 \
     "ldr %[" e "], [%[" q "], #-" width "]\n\t"                                                               \
     "bfi %[" e "], %[t], #0, #" width "*8\n\t"
     __asm volatile(RGB_TRIPLE_WORDS("0") RGB_TRIPLE_GROUP RGB_TRIPLE_WORDS("4") RGB_TRIPLE_GROUP
-                   RGB_TRIPLE_ACROSS("e0", "a", "8", "ldrb", "1") RGB_TRIPLE_ACROSS("e1", "b", "8", "ldrb", "1")
-                   RGB_TRIPLE_ACROSS("e2", "c", "8", "ldrb", "1") RGB_TRIPLE_GROUP
+                   RGB_TRIPLE_ACROSS("e0", "a", "8", "ldrb", "1", "step1")
+                   RGB_TRIPLE_ACROSS("e1", "b", "8", "ldrb", "1", "step1")
+                   RGB_TRIPLE_ACROSS("e2", "c", "8", "ldrb", "1", "step1") RGB_TRIPLE_GROUP
                    RGB_TRIPLE_WORDS("3") RGB_TRIPLE_GROUP
-                   RGB_TRIPLE_ACROSS("e0", "a", "7", "ldrh", "2") RGB_TRIPLE_ACROSS("e1", "b", "7", "ldrh", "2")
-                   RGB_TRIPLE_ACROSS("e2", "c", "7", "ldrh", "2") RGB_TRIPLE_GROUP
+                   RGB_TRIPLE_ACROSS("e0", "a", "7", "ldrh", "2", "step2")
+                   RGB_TRIPLE_ACROSS("e1", "b", "7", "ldrh", "2", "step2")
+                   RGB_TRIPLE_ACROSS("e2", "c", "7", "ldrh", "2", "step2") RGB_TRIPLE_GROUP
                    RGB_TRIPLE_WORDS("2") RGB_TRIPLE_GROUP RGB_TRIPLE_WORDS("6") RGB_TRIPLE_GROUP
                    : [lanes] "+r"(lanes), [e0] "=&r"(e0), [e1] "=&r"(e1), [e2] "=&r"(e2), [o0] "=&r"(o0),
                      [o1] "=&r"(o1), [o2] "=&r"(o2), [t] "=&r"(t), [a] "+r"(p0), [b] "+r"(p1), [c] "+r"(p2)
-                   : [row_step] "r"(row_step), [offset2] "r"(offset2)
+                   : [step1] "r"(step1), [step2] "r"(step2), [offset2] "r"(offset2)
                    : "memory");
 #undef RGB_TRIPLE_GROUP
 #undef RGB_TRIPLE_WORDS
@@ -102,19 +104,19 @@ static void rgb3x3_clear_third_right(int32_t *lanes)
 #undef RGB_CLEAR
 }
 
-/* The int8 outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image, into
- * [-128, 127], for an even chunk of channels (rgb3x3_triple_lanes, window_triple_loop): each triple's windows from
- * `from`, one and two window_steps after it, the triples 3 window_steps apart, the pixels `pixel_step` bytes of
- * output apart. With `right_border`, the last triple's third window reaches one column past the image's right edge
- * (SAME padding at stride 2 on an even width) and an image row lies below its last: its lanes are read on into the
- * next row, then that column's cleared to the padding's. */
-void tc_window_run3(const window_job *j, const int8_t *from, int32_t triples, int8_t *out, int32_t pixel_step,
-                    int right_border)
+/* The int8 outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image or the rows
+ * in its place (`rows`: rgb_rows), into [-128, 127], for an even chunk of channels (rgb3x3_triple_lanes,
+ * window_triple_loop): each triple's windows from `from`, one and two window_steps after it, the triples 3
+ * window_steps apart, the pixels `pixel_step` bytes of output apart. With `right_border`, the last triple's third
+ * window reaches one column past the image's right edge (SAME padding at stride 2 on an even width) and a row lies
+ * below each of its rows: its lanes are read on into the next row, then that column's cleared to the padding's. */
+void tc_window_run3(const window_job *j, const rgb_rows *rows, const int8_t *from, int32_t triples, int8_t *out,
+                    int32_t pixel_step, int right_border)
 {
     window_cursor at = {j->lanes, 0, out, pixel_step, 0, 0};
     for (; triples > 0; --triples, from += 3 * j->window_step, out += 3 * pixel_step) {
-        rgb3x3_triple_lanes(from, from + j->window_step, from + 2 * j->window_step, j->row_step, j->offset2,
-                            j->lanes);
+        rgb3x3_triple_lanes(from, from + j->window_step, from + 2 * j->window_step, rows->step1, rows->step2,
+                            j->offset2, j->lanes);
         if (right_border && triples == 1) {
             rgb3x3_clear_third_right(j->lanes);
         }

@@ -97,11 +97,20 @@ typedef struct {
     int32_t step, lo4, hi4;
 } window_cursor;
 
-/* The outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside the image (the last
+/* A row of 3x3 windows over 3 channels as tc_window_run3 reads it: its first row's start (at x = 0), the bytes from
+ * its first row to its second and from its second to its third (the image's row step, or a step to a row of the
+ * input zero point in place of a row below the image: window_pairs' SAME padding), the last x0 whose window lies
+ * inside the image's width (-1: none), and whether a right-border triple's reads past the right edge land in rows. */
+typedef struct {
+    const int8_t *top;
+    int32_t step1, step2, x_limit, border;
+} rgb_rows;
+
+/* The outputs of `triples` triples of pixels whose 3x3 windows over 3 channels lie inside `rows` (the last
  * triple's third reaching one column past its right edge: `right_border`), into [-128, 127], for an even chunk of
  * channels (conv2d_window_rgb.c). */
-void tc_window_run3(const window_job *j, const int8_t *from, int32_t triples, int8_t *out, int32_t pixel_step,
-                    int right_border);
+void tc_window_run3(const window_job *j, const rgb_rows *rows, const int8_t *from, int32_t triples, int8_t *out,
+                    int32_t pixel_step, int right_border);
 
 /* Whether window_small takes the filter, and the convolution on it (conv2d_window_small.c). */
 int tc_window_small_fits(const tc_dims *wd);

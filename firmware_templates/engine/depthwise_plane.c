@@ -281,7 +281,7 @@ static __attribute__((noinline)) void plane_channels_at(const plane_layer *l, in
 
 /* plane_channels_at's work for every channel of a plane of rows of 3, 6 or 12 outputs into [-128, 127] (MobileNet's
  * 12x12, 6x6 and 3x3 layers): each channel pair's whole padded plane (out_rows + 2 rows of plane_small_row_bytes, at
- * most a ring's bytes) copied at once, then each channel's output rows in one call, against a copy, a ring turn and
+ * most a ring's bytes) copied at once, then both channels' output rows in one call, against a copy, a ring turn and
  * a call for each row; what every pair shares worked out once for the layer (per pair it cost about 200 cycles, a
  * fifth of a 6x6 pair's). The padding rows and columns, never copied over, are filled once for the layer; every
  * input value of a channel pair is read before any of its outputs is written, so the op runs in place. */
@@ -292,7 +292,8 @@ static __attribute__((noinline)) void plane_small_channels(const plane_layer *l)
     const int32_t row_values = row_bytes / 2, reached = plane_rows_reached(g->out_rows, stride) - g->pad_top;
     const int32_t in_rows = g->in_rows < reached ? g->in_rows : reached; /* a VALID plane's last row may be past */
     const int32_t in_row_step = g->in_row_step, in_step = g->in_step, inside = g->inside;
-    const int32_t out_rows = g->out_rows, out_row_step = g->out_row_step, channels = l->in->c;
+    const int32_t channels = l->in->c;
+    const plane_small_shape shape = {g->out_rows, g->out_row_step, width, stride};
     const int32_t in_image = l->in->h * l->in->w * channels, out_image = l->out->h * l->out->w * channels;
     int16_t *const first_row = l->rows + g->pad_top * row_values + g->pad_left;
     /* a pair's whole plane copied by one asm loop: rows of 6 into rows of PLANE_SMALL_ROW_BYTES, of 12 into
@@ -324,10 +325,7 @@ static __attribute__((noinline)) void plane_small_channels(const plane_layer *l)
                     plane_copy_row(plane_in, in_step, inside, row);
                 }
             }
-            for (int32_t j = 0; j < count; ++j) {
-                tc_plane_small_rows(l->rows + j * PLANE_RING_VALUES, k[j]->row, bias2[j], o + j, out_rows,
-                                    out_row_step, width, stride);
-            }
+            tc_plane_small_rows(l->rows, k, bias2, o, count, &shape);
         }
     }
 }

@@ -384,9 +384,13 @@ PLANE_ROW_FN(tc_plane_row_s1, 0, 1)
 PLANE_ROW_FN(tc_plane_row_s2_full, 1, 2)
 PLANE_ROW_FN(tc_plane_row_s2, 0, 2)
 
-void tc_plane_small_rows(const int16_t *q, plane_rows k, int32_t bias2, int8_t *o, int32_t rows, int32_t row_step,
-                         int32_t width, int32_t stride)
+/* One channel's rows of tc_plane_small_rows. Inline: a call of its own cost a pair's pushes and pops again. */
+static inline __attribute__((always_inline)) void plane_small_channel_rows(const int16_t *q, plane_rows k,
+                                                                           int32_t bias2, int8_t *o,
+                                                                           const plane_small_shape *shape)
 {
+    const int32_t width = shape->width, stride = shape->stride, row_step = shape->row_step;
+    int32_t rows = shape->rows;
     if (width == 3) { /* rows of 3 in rows of PLANE_SMALL_ROW_BYTES, each pass `stride` padded rows on */
         for (const int32_t next = stride * PLANE_SMALL_ROW_BYTES / 2; rows > 0; --rows, q += next, o += row_step) {
             plane_tri_full(q, k, bias2, o, stride);
@@ -408,6 +412,14 @@ void tc_plane_small_rows(const int16_t *q, plane_rows k, int32_t bias2, int8_t *
     }
     for (; rows > 0; --rows, q += PLANE_SMALL_ROW_BYTES / 2, o += row_step) {
         plane_hex_full(q, k, bias2, o, PLANE_SMALL_ROW_BYTES, 1);
+    }
+}
+
+void tc_plane_small_rows(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,
+                         int32_t count, const plane_small_shape *shape)
+{
+    for (int32_t j = 0; j < count; ++j) {
+        plane_small_channel_rows(q + j * PLANE_RING_VALUES, k[j]->row, bias2[j], o + j, shape);
     }
 }
 #endif

@@ -60,11 +60,18 @@ void tc_plane_row_s1(const int16_t *q, plane_rows k, const plane_requant *s, int
 void tc_plane_row_s2_full(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
 void tc_plane_row_s2(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o);
 
-/* `rows` output rows into [-128, 127] of one channel from its whole padded plane at q (plane_small_row_bytes apart:
- * PLANE_SMALL_ROW_BYTES for rows of 6 at stride 1, PLANE_SMALL12_ROW_BYTES for 12 at stride 1 and 6 at stride 2), its
- * weight rows in filter order at k and twice its bias (with the offset folded in) in bias2; o moves row_step bytes
- * a row. */
-void tc_plane_small_rows(const int16_t *q, plane_rows k, int32_t bias2, int8_t *o, int32_t rows, int32_t row_step,
-                         int32_t width, int32_t stride);
+/* What a small plane's output rows share across a layer: how many, the output bytes from one to the next, their
+ * width and the stride. */
+typedef struct {
+    int32_t rows, row_step, width, stride;
+} plane_small_shape;
+
+/* The output rows into [-128, 127] of `count` (1 or 2) neighbouring channels, channel j's from its whole padded plane
+ * at q + j * PLANE_RING_VALUES (plane_small_row_bytes apart: PLANE_SMALL_ROW_BYTES for rows of 3 and 6 at stride 1,
+ * PLANE_SMALL12_ROW_BYTES for 12 at stride 1 and 6 at stride 2), its weight rows in filter order at k[j] and twice its
+ * bias (with the offset folded in) in bias2[j], its outputs from o + j on. One call for a channel pair: a call's
+ * arguments and its pushes and pops were a third of a 6x6 pair's cost outside its passes. */
+void tc_plane_small_rows(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,
+                         int32_t count, const plane_small_shape *shape);
 #endif
 #endif

@@ -9,12 +9,14 @@ import re
 import numpy as np
 import pytest
 
+from kernel_harness import kernel_model
 from tinyctl.codegen import emit_engine_c, emit_golden_c
+from tinyctl.codegen.model_info import emit_model_info
+from tinyctl.engine.registry import kernel_cases
 from tinyctl.errors import TinyctlError
 from tinyctl.graph import read_graph
 from tinyctl.hostrun import compile_host, run_host
 from tinyctl.planner import plan_arena
-from tinyctl.codegen.model_info import emit_model_info
 
 IMAGES = 96
 
@@ -87,6 +89,24 @@ def test_generated_code_keeps_weights_const_and_arena_static(generated):
     assert "malloc" not in source
     weights = [t for t in graph.tensors if t.is_constant and t.dtype == "INT8"]
     assert all(f"static const int8_t t{t.index}_data[" in source for t in weights)
+
+
+def test_the_input_is_read_where_the_caller_holds_it_unless_written(generated, tmp_path):
+    """The default detector's first layer reads the caller's input in place (copied into the arena only when it is
+    not 16-byte aligned, as the firmware's and the golden inputs are declared); a model whose op overwrites its input
+    in place (LEAKY_RELU) has it copied first, every time. Both ways are bit-exact in tests/test_kernels.py, whose
+    runs put every other input one byte off a boundary."""
+    source = (generated[1] / "model.c").read_text()
+    assert "if ((uintptr_t)input % 16 != 0) {" in source and source.count("((int8_t *)model_in)") == 1
+    assert "#define MODEL_INPUT_ALIGNED __attribute__((aligned(16)))" in (generated[1] / "model.h").read_text()
+    golden = (generated[1] / "golden.c").read_text()
+    assert "golden_inputs[GOLDEN_COUNT * MODEL_INPUT_SIZE] MODEL_INPUT_ALIGNED" in golden
+    graph = read_graph(kernel_model(kernel_cases()["leaky_relu_0.2"]()))
+    plan = plan_arena(graph)
+    assert plan.in_place == {graph.operators[0].outputs[0]: graph.inputs[0]}
+    emit_engine_c(graph, plan, tmp_path)
+    source = (tmp_path / "model.c").read_text()
+    assert "model_in =" not in source and "    memcpy(arena + 0, input, MODEL_INPUT_SIZE);\n" in source
 
 
 def test_an_unsupported_op_is_refused_with_its_name(generated, tmp_path):

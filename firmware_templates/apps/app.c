@@ -3,7 +3,7 @@
 #include "platform.h"
 #include "profile.h"
 
-int8_t app_input[MODEL_INPUT_SIZE];
+int8_t app_input[MODEL_INPUT_SIZE] MODEL_INPUT_ALIGNED;
 int8_t app_output[MODEL_OUTPUT_SIZE];
 
 uint32_t app_timed_invoke(const int8_t *input)

@@ -41,8 +41,9 @@ def concat_op(graph: Graph, op: Operator) -> ConcatOp:
 
 def _emit(c, op: Operator, p: str, q: ConcatOp) -> None:
     sources = ", ".join(c.operand(t) for t in q.inputs)
-    c.data.append(f"static const int8_t *const {p}_inputs[{len(q.inputs)}] = {{{sources}}};\n"
-                  + c_text.array("int32_t", f"{p}_chunks", np.array(q.chunks)))
+    c.data.append(c_text.array("int32_t", f"{p}_chunks", np.array(q.chunks)))
+    # in model_invoke: an input may be the model's, read where the caller holds it (codegen's model_in)
+    c.calls.append(f"    const int8_t *const {p}_inputs[{len(q.inputs)}] = {{{sources}}};\n")
     c.call("tc_concatenation_s8", f"{p}_inputs", f"{p}_chunks", len(q.inputs), q.outer, c.ptr(q.output))
 
 

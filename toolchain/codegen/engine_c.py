@@ -35,7 +35,8 @@ class _Emitter:
         self.emitted: set[int] = set()           # constants already written (ops may share one)
 
     def ptr(self, t: Tensor) -> str:
-        """The tensor's bytes in the arena; a constant where the kernel reads an activation is refused."""
+        """The tensor's bytes: in the arena, or the caller's for the model's input where the layers read it in place
+        (_reads_input_in_place); a constant where the kernel reads an activation is refused."""
         if t.index not in self.plan.offsets:
             raise ValueError(f"tensor {t.name!r} is a constant where the kernel reads an activation")
         if t.index == self.direct_input:

@@ -36,7 +36,7 @@ from tinyctl.engine.ops.weighted import fast_scale  # noqa: E402
 from tinyctl.engine.params import Int8IO as IOValues  # noqa: E402
 from tinyctl.engine.params import Window as WindowGeometry  # noqa: E402
 from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
-from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, fuse_fc, widen  # noqa: E402
+from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, fuse_fc, fuse_pointwise, widen  # noqa: E402
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
 from tinyctl.cycle_model import estimated_cycles, estimates_cycles  # noqa: E402
@@ -50,17 +50,18 @@ ENGINE_DIR = FIRMWARE_TEMPLATES_DIR / "engine"
 ENGINE_SOURCES = ("conv2d.c", "conv2d_matmul.c", "conv2d_pointwise.c", "conv2d_triples.c", "conv2d_window.c",
                   "conv2d_window_rgb.c", "conv2d_window_small.c", "depthwise_conv2d.c", "depthwise_plane.c",
                   "depthwise_plane_rows.c", "fully_connected.c", "fully_connected_fused.c", "add_sub.c", "mul.c",
-                  "max_pool2d.c", "average_pool2d.c", "mean.c", "requantize.c", "copy_words.c")
+                  "max_pool2d.c", "average_pool2d.c", "mean.c", "requantize.c", "copy_words.c",
+                  "conv2d_pointwise_fused.c")
 PARAMS, ARRAYS = 32, 8
 HEADER_WORDS = 2 + PARAMS + ARRAYS
 RECORD_BYTES = 64 * 1024   # the firmware's record buffer at most (the F446 has 128 KiB of RAM)
 OUTPUT_BYTES = 16 * 1024   # and its output buffer; build_and_run sizes both to the largest case
 (CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE, FC_WIDE, FC_FUSED, DW_PLANES,
- AVG_POOL, COPY) = range(1, 16)
+ AVG_POOL, COPY, CONV_FUSED) = range(1, 17)
 KIND_NAMES = {CONV: "conv", DEPTHWISE: "depthwise", FC: "fc", ADD: "add", SUB: "sub", ADD_TABLE: "add table",
               MUL: "mul", MAX_POOL: "max pool", AVG_POOL: "average pool", MEAN: "mean", CONV_WIDE: "conv int16 weights",
               FC_WIDE: "fc int16 weights", FC_FUSED: "fc fused", DW_PLANES: "depthwise channel records",
-              COPY: "copy words"}
+              COPY: "copy words", CONV_FUSED: "conv 1x1 fused"}
 
 # (name, board, compiler flags beyond the board's): the builds the tests run.
 TARGETS = {
@@ -133,6 +134,14 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         tc_fully_connected_fused_s8(array_at(a[0]), p[0], p[1], array_at(a[1]), p[2], output, &io);
         dsp_mark();
         return p[0] * p[2];
+    }
+    if (kind == 16) { /* a 1x1 CONV_2D on its fused stream */
+        const tc_dims in = dims_at(p), out = dims_at(p + 8);
+        const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
+        dsp_mark();
+        tc_pointwise_fused_s8(array_at(a[0]), &in, array_at(a[1]), output, &out, &win, &io);
+        dsp_mark();
+        return out.n * out.h * out.w * out.c;
     }
     if (kind == 1 || kind == 2 || kind == 13) { /* 13: DEPTHWISE_CONV_2D on its channels' records */
         const tc_dims in = dims_at(p), wd = dims_at(p + 4), out = dims_at(p + 8);
@@ -598,6 +607,7 @@ _SIGNATURES = {
                                    _i8p, _P(Int8IO), _P(Requant)],
     "tc_fully_connected_fused_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i32p, ctypes.c_int32, _i8p, _P(Int8IO)],
     "tc_depthwise_plane_stream_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO)],
+    "tc_pointwise_fused_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO)],
     "tc_copy_words": [_i8p, _i8p, ctypes.c_size_t],
 }
 
@@ -620,6 +630,9 @@ def host_output(lib, case: Case) -> np.ndarray:
                    Window(*p[12:18]), io, rq)
     elif case.kind == FC_FUSED:
         lib.tc_fully_connected_fused_s8(a[0].ravel(), p[0], p[1], a[1], p[2], out, Int8IO(*p[18:22]))
+    elif case.kind == CONV_FUSED:
+        lib.tc_pointwise_fused_s8(a[0].ravel(), Dims(*p[0:4]), a[1], out, Dims(*p[8:12]), Window(*p[12:18]),
+                                  Int8IO(*p[18:22]))
     elif case.kind == DW_PLANES:
         lib.tc_depthwise_plane_stream_s8(a[0].ravel(), Dims(*p[0:4]), a[1], out, Dims(*p[8:12]), Window(*p[12:18]),
                                          Int8IO(*p[18:22]))
@@ -773,6 +786,24 @@ def fused(case: Case, output_skew: int = 0) -> Case:
     case.kind, case.arrays = FC_FUSED, [x, stream]
     case.params = [*case.params[:23], 0, 0, output_skew]
     case.name += f", fused, output {output_skew} off a word"
+    return case
+
+
+def fused_pointwise(case: Case) -> Case:
+    """The 1x1 CONV_2D case on one fused stream (tinyctl.engine.wide_weights.fuse_pointwise); the case must be one
+    the code generator fuses (tinyctl.engine.ops.weighted.pointwise_fuses: asserted here on the case's numbers)."""
+    x, weights, bias, multiplier, shift = case.arrays
+    p, (channels, depth) = case.params, (weights.shape[0], weights.shape[3])
+    shift = np.broadcast_to(shift, (channels,))
+    io = IOValues(*p[18:22])
+    assert weights.shape[1:3] == (1, 1) and p[16:18] == [0, 0] and p[20:22] == [-128, 127], case.name
+    assert depth % 16 == 0 and 32 <= depth <= 288 and channels % 2 == 0 and p[8] * p[9] * p[10] >= 3, case.name
+    assert fast_scale(shift, io.input_zero_point, bias, depth), f"{case.name}: its requantisation is not fast"
+    bias = np.zeros(channels, np.int32) if bias is None else bias
+    stream = fuse_pointwise(weights.reshape(channels, depth), bias, np.broadcast_to(multiplier, (channels,)), -shift,
+                            io.output_zero_point)
+    case.kind, case.arrays = CONV_FUSED, [x, stream]
+    case.name += ", fused stream"
     return case
 
 

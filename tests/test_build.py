@@ -7,7 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
+from tinyctl.engine.ops.weighted import pointwise_fuses, weighted_op
 from tinyctl.engine.plane_stream import stream_bytes
+from tinyctl.engine.wide_weights import fused_pointwise_bytes
 from tinyctl.graph import read_graph
 from tinyctl.pipeline import BuildOptions, build
 from tinyctl.report import REPRODUCIBLE_ARTIFACTS
@@ -134,8 +136,11 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     graph_weights = weights = sum(t.data.nbytes for t in graph.tensors if t.is_constant)
     for op in (graph.operators[layer["op"]] for layer in report["engine"]["layers"] if layer["weights"] == "int16"):
         int8 = graph.tensors[op.inputs[1]].data
+        bias = graph.tensors[op.inputs[2]].data.nbytes
         if op.opcode == "DEPTHWISE_CONV_2D":   # its channels' records in place of the int8 weights and the bias
-            weights += stream_bytes(int8.shape[3]) - int8.nbytes - graph.tensors[op.inputs[2]].data.nbytes
+            weights += stream_bytes(int8.shape[3]) - int8.nbytes - bias
+        elif op.opcode == "CONV_2D" and pointwise_fuses(weighted_op(graph, op)):   # its fused stream, likewise
+            weights += fused_pointwise_bytes(int8.shape[0], int8.shape[3]) - int8.nbytes - bias
         else:
             weights += int8.nbytes   # int16: twice
     assert report["engine"]["optimize"] == "balanced" and weights > graph_weights   # the F446 has the flash for them
@@ -149,7 +154,8 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     # the ADD tables' quads and the stack's paint (74,104 B measured); session 14: the depthwise layers on their
     # channels' records (int16 in the report), the int8 depthwise kernels no longer linked (67,700 B measured), the
     # 3-pixel blocks' loops of eight groups 1.7 kB (69,364 B measured), the RGB first layer's triples 1.4 kB;
-    # session 20: 1x1 over 16 channels two pixels at a time in two halves 1.2 kB (75,764 B measured)
+    # session 20: 1x1 over 16 channels two pixels at a time in two halves 1.2 kB (75,764 B measured); session 21:
+    # 1x1 layers on their fused streams, less tc_pointwise_wide's three-pixel blocks, 0.5 kB (76,260 B measured)
     assert weights < firmware["text_bytes"] < weights + 76_500
 
 

@@ -15,11 +15,11 @@ import shutil
 import numpy as np
 import pytest
 
-from dsp_harness import (ADD, ADD_TABLE, AVG_POOL, CONV, CONV_WIDE, COPY, DEPTHWISE, DW_PLANES, FC, FC_FUSED,
-                         FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params, build_and_run,
-                         conv_case, copy_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case, full_range,
-                         fused, host_engine, host_output, in_place, max_pool_case, mean_case, mul_case, planes,
-                         requant_case, scale_case, table_layout, wide)
+from dsp_harness import (ADD, ADD_TABLE, AVG_POOL, CONV, CONV_FUSED, CONV_WIDE, COPY, DEPTHWISE, DW_PLANES, FC,
+                         FC_FUSED, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params,
+                         build_and_run, conv_case, copy_case, depthwise_case, fc_case, fc_scale_case, fc_sum_edges_case,
+                         full_range, fused, fused_pointwise, host_engine, host_output, in_place, max_pool_case,
+                         mean_case, mul_case, planes, requant_case, scale_case, table_layout, wide)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -103,10 +103,12 @@ def _cases() -> list:
             + _wide_cases(np.random.default_rng(20261205))
             + _deep_cases(np.random.default_rng(20261206)) + _folded_pad_cases(np.random.default_rng(20261206))
             + _short_depth_cases(np.random.default_rng(20261207)) + _pixel_cases(np.random.default_rng(20261209))
-            + _triple_cases(np.random.default_rng(20261210)) + _window_triple_cases(np.random.default_rng(20261211))
+            + _pointwise_pair_cases(np.random.default_rng(20261210))
+            + _window_triple_cases(np.random.default_rng(20261211))
             + _first_layer_cases(np.random.default_rng(20261208))
             + _small_padded_cases(np.random.default_rng(20261209))
             + _fc_wide_group_cases(np.random.default_rng(20261210)) + _fused_fc_cases(np.random.default_rng(20261212))
+            + _fused_pointwise_cases(np.random.default_rng(20261217))
             + _plane_stream_cases(np.random.default_rng(20261213)) + _rgb_triple_cases(np.random.default_rng(20261214)))
 
 
@@ -246,51 +248,47 @@ def _short_depth_cases(rng) -> list:
     ]]
 
 
-def _triple_cases(rng) -> list:
-    """1x1 without padding over 32 to 288 channels in sixteens into [-128, 127] three pixels at a time
-    (expand_triple, blocks3x2), a last one or two as a pair: 1, 2, 4, 5, 35 and 125 pixels, 32, 48, 64,
-    192 and 288 channels, 8, 12 and 16 output channels, 40, 64 and 72 over 32 channels and 70 over 8 in a narrower
-    range in one pass (the lanes and a pass's scales share POINTWISE_STACK_SCALES: several passes take some 40 kB of
-    weights, over the M0+ target's RAM; MobileNet's 3x3x128->256 and 3x3x256->256 run in 2 and 4, bit-exact end to
-    end in tests/test_suite_firmware.py),
-    stride 2 (a triple across rows),
-    input zero points -128 and 0; beside them the layers it leaves to the other paths: 16, 20, 24, 72 and 196
-    channels, 1 and 3 output channels, a narrow range, padding; and a 1x1 layer over DS-CNN's 64 channels with its
-    twin in a narrower range (test_pointwise_triples_path_is_taken)."""
+def _pointwise_pair_cases(rng) -> list:
+    """1x1 without padding on int16 weights (tc_pointwise_wide: pairs of pixels, an odd last one twice; the code
+    generator gives the layers over 32 to 288 channels in sixteens into [-128, 127] their fused stream instead,
+    _fused_pointwise_cases): 1, 2, 4, 5, 35 and 125 pixels, 16 to 288 channels, 1 to 72 output channels, 40, 64 and
+    72 over 32 channels and 70 over 8 in a narrower range in one pass (the lanes and a pass's scales share
+    POINTWISE_STACK_SCALES: several passes take some 40 kB of weights, over the M0+ target's RAM), stride 2, input
+    zero points -128 and 0, a narrow range, padding, and DS-CNN's 64 channels in both ranges."""
     ds_cnn = [conv_case(np.random.default_rng(23), 7, 5, 64, 16, 1, 1, padding="valid",
-                        name="triples 1x1 7x5x64->16") for _ in range(2)]
+                        name="pairs 1x1 7x5x64->16") for _ in range(2)]
     return [wide(case) for case in [
         full_range(conv_case(rng, 1, 1, 64, 8, 1, 1, padding="valid", zero_point=-128,
-                             name="triples 1x1 1x1x64->8 (portable)")),
-        full_range(conv_case(rng, 3, 1, 32, 64, 1, 1, padding="valid", name="triples 1x1 3x1x32->64")),
-        full_range(conv_case(rng, 1, 2, 32, 12, 1, 1, padding="valid", zero_point=0, name="triples 1x1 1x2x32->12")),
-        full_range(conv_case(rng, 2, 2, 32, 8, 1, 1, padding="valid", zero_point=-128, name="triples 1x1 2x2x32->8")),
-        full_range(conv_case(rng, 1, 5, 48, 12, 1, 1, padding="valid", zero_point=0, name="triples 1x1 1x5x48->12")),
+                             name="pairs 1x1 1x1x64->8 (portable)")),
+        full_range(conv_case(rng, 3, 1, 32, 64, 1, 1, padding="valid", name="pairs 1x1 3x1x32->64")),
+        full_range(conv_case(rng, 1, 2, 32, 12, 1, 1, padding="valid", zero_point=0, name="pairs 1x1 1x2x32->12")),
+        full_range(conv_case(rng, 2, 2, 32, 8, 1, 1, padding="valid", zero_point=-128, name="pairs 1x1 2x2x32->8")),
+        full_range(conv_case(rng, 1, 5, 48, 12, 1, 1, padding="valid", zero_point=0, name="pairs 1x1 1x5x48->12")),
         full_range(conv_case(rng, 1, 5, 24, 12, 1, 1, padding="valid", zero_point=0,
-                             name="triples 1x1 1x5x24->12 (pairs)")),
-        full_range(conv_case(rng, 5, 5, 20, 8, 1, 1, padding="valid", name="triples 1x1 5x5x20->8 (pairs)")),
+                             name="pairs 1x1 1x5x24->12")),
+        full_range(conv_case(rng, 5, 5, 20, 8, 1, 1, padding="valid", name="pairs 1x1 5x5x20->8")),
         full_range(conv_case(rng, 25, 5, 32, 8, 1, 1, padding="valid", zero_point=-128,
-                             name="triples 1x1 25x5x32->8")),
-        full_range(conv_case(rng, 4, 5, 192, 4, 1, 1, padding="valid", zero_point=-128, name="triples 1x1 4x5x192->4")),
-        full_range(conv_case(rng, 5, 4, 32, 40, 1, 1, padding="valid", name="triples 1x1 5x4x32->40 (one pass)")),
-        full_range(conv_case(rng, 2, 2, 72, 8, 1, 1, padding="valid", name="triples 1x1 2x2x72->8 (pairs)")),
+                             name="pairs 1x1 25x5x32->8")),
+        full_range(conv_case(rng, 4, 5, 192, 4, 1, 1, padding="valid", zero_point=-128, name="pairs 1x1 4x5x192->4")),
+        full_range(conv_case(rng, 5, 4, 32, 40, 1, 1, padding="valid", name="pairs 1x1 5x4x32->40 (one pass)")),
+        full_range(conv_case(rng, 2, 2, 72, 8, 1, 1, padding="valid", name="pairs 1x1 2x2x72->8")),
         full_range(conv_case(rng, 9, 7, 32, 6, 1, 1, stride=2, padding="valid", zero_point=-128,
-                             name="triples 1x1 9x7x32->6 s2")),
+                             name="pairs 1x1 9x7x32->6 s2")),
         full_range(conv_case(rng, 8, 7, 64, 8, 1, 1, stride=2, padding="valid", zero_point=0,
-                             name="triples 1x1 8x7x64->8 s2")),
-        full_range(conv_case(rng, 5, 5, 16, 8, 1, 1, padding="valid", name="triples 1x1 5x5x16->8 (pairs)")),
-        full_range(conv_case(rng, 2, 4, 196, 4, 1, 1, padding="valid", name="triples 1x1 2x4x196->4 (pairs)")),
-        full_range(conv_case(rng, 1, 4, 288, 4, 1, 1, padding="valid", zero_point=0, name="triples 1x1 1x4x288->4")),
+                             name="pairs 1x1 8x7x64->8 s2")),
+        full_range(conv_case(rng, 5, 5, 16, 8, 1, 1, padding="valid", name="pairs 1x1 5x5x16->8")),
+        full_range(conv_case(rng, 2, 4, 196, 4, 1, 1, padding="valid", name="pairs 1x1 2x4x196->4")),
+        full_range(conv_case(rng, 1, 4, 288, 4, 1, 1, padding="valid", zero_point=0, name="pairs 1x1 1x4x288->4")),
         full_range(conv_case(rng, 5, 5, 64, 1, 1, 1, padding="valid", zero_point=-128,
-                             name="triples 1x1 5x5x64->1 (portable)")),
+                             name="pairs 1x1 5x5x64->1 (portable)")),
         full_range(conv_case(rng, 5, 5, 72, 3, 1, 1, padding="valid", zero_point=0,
-                             name="triples 1x1 5x5x72->3 (portable)")),
-        _narrow(conv_case(rng, 5, 5, 64, 12, 1, 1, padding="valid", name="triples 1x1 5x5x64->12")),
+                             name="pairs 1x1 5x5x72->3 (portable)")),
+        _narrow(conv_case(rng, 5, 5, 64, 12, 1, 1, padding="valid", name="pairs 1x1 5x5x64->12")),
         full_range(conv_case(rng, 5, 5, 32, 8, 1, 1, padding=(1, 0, 0, 1), zero_point=-128,
-                             name="triples 1x1 5x5x32->8 padded")),
+                             name="pairs 1x1 5x5x32->8 padded")),
         full_range(ds_cnn[0]), _narrow(ds_cnn[1]),
         full_range(conv_case(rng, 5, 1, 32, 72, 1, 1, padding="valid", zero_point=-128,
-                             name="triples 1x1 5x1x32->72 (one pass)")),
+                             name="pairs 1x1 5x1x32->72 (one pass)")),
         _narrow(conv_case(rng, 3, 3, 8, 70, 1, 1, padding="valid", name="pairs 1x1 3x3x8->70 (one pass)")),
     ]]
 
@@ -544,6 +542,33 @@ def _fused_fc_cases(rng) -> list:
         cases.append(fused(case, 2))
     layer = [full_range(fc_case(np.random.default_rng(3), 1, 128, 16, name="fc 1x128->16")) for _ in range(2)]
     return cases + [wide(layer[0]), fused(layer[1])]
+
+
+def _fused_pointwise_cases(rng) -> list:
+    """1x1 CONV_2D on its fused stream (conv2d_pointwise_fused.c): 32 to 288 input channels (fours of groups odd and
+    even: the loop's two entries), 2 to 16 output channels, 3 pixels (one triple), 4, 20 and 25 (a last triple over
+    one or two pixels of the one before), stride 2 (triples across rows), per tensor and per channel, no bias, input
+    zero points -128, 0 and 127, inputs off a word; right shifts at both ends of 1..22 with the largest multiplier and
+    output zero points 127 and -128; and one layer on its fused stream and on int16 weights
+    (test_fused_pointwise_path_is_taken)."""
+    shapes = [(1, 3, 32, 2, 1, True, -128, True), (5, 5, 48, 6, 1, True, 0, True), (2, 2, 64, 10, 1, False, 127, False),
+              (9, 7, 32, 6, 2, True, -128, True), (8, 7, 64, 8, 2, True, 127, True), (1, 4, 288, 4, 1, True, 0, True),
+              (3, 3, 128, 16, 1, True, None, True), (3, 5, 96, 14, 1, False, None, False)]
+    cases = [fused_pointwise(full_range(conv_case(rng, h, w, cin, cout, 1, 1, stride=stride, padding="valid",
+                                                  per_channel=per_channel, zero_point=zero_point, bias=bias,
+                                                  misalign=_skew(rng), name=f"fused 1x1 {h}x{w}x{cin}->{cout}"
+                                                  f"{' s2' if stride == 2 else ''}")))
+             for h, w, cin, cout, stride, per_channel, zero_point, bias in shapes]
+    for output_zero_point in (127, -128):
+        case = full_range(conv_case(rng, 2, 3, 32, 8, 1, 1, padding="valid", zero_point=-128,
+                                    name=f"fused 1x1 shifts 1 and 22, output zero point {output_zero_point}"))
+        case.arrays[3] = np.array([1 << 30, 2**31 - 1] * 4, np.int32)
+        case.arrays[4] = np.array([-1, -22, -1, -22, -5, -9, -13, -17], np.int32)
+        case.params[19] = output_zero_point
+        cases.append(fused_pointwise(case))
+    layer = [full_range(conv_case(np.random.default_rng(24), 6, 5, 32, 32, 1, 1, padding="valid",
+                                  name="1x1 6x5x32->32")) for _ in range(2)]
+    return cases + [wide(layer[0]), fused_pointwise(layer[1])]
 
 
 _BROADCASTS = [((1, 5, 7, 9), (1, 5, 7, 9)), ((1, 5, 6, 8), (1, 1, 1, 8)), ((1, 1, 1, 5), (1, 3, 4, 5)),
@@ -1295,7 +1320,7 @@ def _m4_cycles_per_mac(runs) -> dict[str, float]:
 def test_cases_cover_every_kernel(runs):
     cases, _, _ = runs
     assert {case.kind for case in cases} == {CONV, DEPTHWISE, FC, ADD, SUB, ADD_TABLE, MUL, MAX_POOL, MEAN, CONV_WIDE,
-                                             FC_WIDE, FC_FUSED, DW_PLANES, AVG_POOL, COPY}
+                                             FC_WIDE, FC_FUSED, DW_PLANES, AVG_POOL, COPY, CONV_FUSED}
     odd = [case for case in cases if case.kind in (CONV, DEPTHWISE) and case.params[3] % 4]
     assert len(odd) >= 8, "channel counts that are not whole words"
     assert any(case.params[16] or case.params[17] for case in cases if case.kind in (CONV, DEPTHWISE)), "padding"
@@ -1332,7 +1357,7 @@ def test_dsp_paths_are_taken(runs):
         checked.add(KIND_NAMES[case.kind])
     assert checked == {"conv", "depthwise", "fc", "add", "sub", "add table", "mul", "max pool", "average pool",
                        "mean", "conv int16 weights", "fc int16 weights", "fc fused", "depthwise channel records",
-                       "copy words"}
+                       "copy words", "conv 1x1 fused"}
 
 
 @pytest.mark.parametrize("name, most", [("conv 10x10x16->16", 0.9), ("fc 1x96->32", 0.85)])
@@ -1549,15 +1574,15 @@ def test_rgb_bottom_row_takes_the_triples(runs):
     assert same < 1.2 * valid, f"{same:.2f} vs {valid:.2f} per MAC"
 
 
-def test_pointwise_triples_path_is_taken(runs):
-    """A 1x1 layer over 64 channels into [-128, 127] (blocks3x2: three pixels a block) costs well under its twin in
-    a narrower range (pairs of pixels and byte clamp) in estimated cycles: 1.43 against 1.92 per MAC. In
-    instructions they are even (1.18): the triples' single loads, pipelined back to back, are more instructions
-    than the LDM they replaced, and each weight flash line is read once per three pixels."""
+def test_fused_pointwise_path_is_taken(runs):
+    """A 1x1 layer over 32 channels on its fused stream (three pixels a block, its sums from its biases, its scales
+    after its weights) costs well under the same layer on int16 weights (tc_pointwise_wide: two pixels a block, the
+    doubled bias added to each sum, a table of scales worked out on the stack first) in estimated cycles on the M4:
+    1.40 against 2.03 per MAC (1.21 against 1.28 instructions)."""
     per_mac = _m4_cycles_per_mac(runs)
-    triples = per_mac["triples 1x1 7x5x64->16, full range, int16 weights"]
-    pairs = per_mac["triples 1x1 7x5x64->16, range [-60, 70], int16 weights"]
-    assert triples < pairs * 0.9, f"{triples:.2f} vs {pairs:.2f} per MAC"
+    fused = per_mac["1x1 6x5x32->32, full range, fused stream"]
+    wide_weights = per_mac["1x1 6x5x32->32, full range, int16 weights"]
+    assert fused < wide_weights * 0.8, f"{fused:.2f} vs {wide_weights:.2f} per MAC"
 
 
 def test_window_triples_path_is_taken(runs):

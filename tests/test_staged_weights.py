@@ -57,5 +57,7 @@ def test_the_default_build_copies_each_staged_layers_weights_before_it(default_b
     source = (directory / "engine" / "model.c").read_text()
     for index in staged:
         call = re.search(rf"/\* op {index}: CONV_2D \*/\n(.*?)MODEL_LAYER_END", source, re.S).group(1)
-        copy = re.search(rf"tc_copy_words\(arena \+ (\d+), op{index}_wide, sizeof op{index}_wide\);", call)
-        assert copy and f"(const int16_t *)(arena + {copy.group(1)})" in call
+        # its int16 weights, or a 1x1 layer's fused stream (int32 words)
+        copy = re.search(rf"tc_copy_words\(arena \+ (\d+), op{index}_(wide|fused), sizeof op{index}_\2\);", call)
+        word = {"wide": "int16_t", "fused": "int32_t"}[copy.group(2)] if copy else None
+        assert copy and f"(const {word} *)(arena + {copy.group(1)})" in call

@@ -6,17 +6,9 @@
 #include "conv2d_wide_asm.h"
 
 #if TC_DSP
-/* tc_pointwise_wide's stack, in scales: three pixels' int16 lanes, then as many channels' scales as the rest holds,
- * the channels of a pass (each pixel is expanded once per pass): over 128 input channels 128 (MobileNet's
- * 6x6x128->128 in one pass: 7 k estimated cycles a layer fewer than in two), over 288 still 68. */
-#define POINTWISE_STACK_SCALES (MATMUL_MAX_DEPTH * 3 / 2 / 4 + 2 * MATMUL_CHUNK + 4)
-
-/* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
-static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
-{
-    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
-    return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
-}
+/* tc_pointwise_wide's stack, in scales: two pixels' int16 lanes, then as many channels' scales as the rest holds,
+ * the channels of a pass (each pixel is expanded once per pass): over 288 input channels 64. */
+#define POINTWISE_STACK_SCALES (MATMUL_MAX_DEPTH * 2 / 2 / 4 + 2 * MATMUL_CHUNK)
 
 /* A 1x1 convolution without padding over whole words of input channels into an even number of output
  * channels: each pair of pixels expanded straight from the input (expand_pair; at stride 1 neighbours, without
@@ -24,44 +16,32 @@ static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, co
  * over 8 and 16 channels into [-128, 127] (over 32 too, or into a narrower range, they would cost 0.5 and 1 KB
  * of flash more, over the firmware's code-size bound). Without the patch pointers, bands, tails and odd channels
  * of matmul_dsp, a pair of pixels over 8 channels costs about 60 instructions outside the blocks rather than 150.
- * Deeper (over 32 to 288 channels in sixteens) into [-128, 127], three pixels at a time (expand_triple,
- * blocks3x2), a last one or two as a pair. */
+ * The code generator gives the layers over 32 to 288 channels in sixteens into [-128, 127] their fused stream
+ * instead (tc_pointwise_fused_s8, three pixels at a time). */
 void tc_pointwise_wide(const int8_t *input, const tc_dims *in, const int16_t *weights, int8_t *output,
                        const tc_dims *out, const tc_window *win, int32_t offset2, const tc_output_params *p)
 {
     const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
     const int full = p->min == -128 && p->max == 127;
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
-    const int triples = full && depth % 16 == 0 && depth > 16;
     tc_channel_scale stack[POINTWISE_STACK_SCALES];
-    int32_t *const lanes = (int32_t *)stack; /* three pixels' int16 copy */
-    const int32_t lane_scales = (depth * 3 / 2 + 3) / 4, most = (POINTWISE_STACK_SCALES - lane_scales) & ~1;
+    int32_t *const lanes = (int32_t *)stack; /* two pixels' int16 copy */
+    const int32_t lane_scales = (depth + 3) / 4, most = (POINTWISE_STACK_SCALES - lane_scales) & ~1;
     tc_channel_scale *const scales = stack + lane_scales;
-    wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p), job3 = job;
-    job3.groups = blocks3x2_turns(depth / 16), job3.rewind = 24 * job.groups;
+    wide_outputs_job job = wide_outputs_job_of(depth / 4, channels, p);
     for (int32_t first = 0; first < channels; first += most) {
         const int32_t chunk = channels - first < most ? channels - first : most;
         const int16_t *w = weights + first * depth;
         tc_channel_scales(p, first, chunk, scales);
-        for (int32_t px = 0; px < pixels;) {
-            const int32_t count = triples && pixels - px >= 3 ? 3 : 2;
+        for (int32_t px = 0; px < pixels; px += 2) {
             const int32_t second = px + 1 < pixels ? px + 1 : px; /* an odd last pixel twice */
-            int32_t at = px * depth, step = (second - px) * depth, step2 = 2 * depth;
+            int32_t at = px * depth, step = (second - px) * depth;
             if (!contiguous) {
                 at = pointwise_offset(in, out, win, px), step = pointwise_offset(in, out, win, second) - at;
-                step2 = count == 3 ? pointwise_offset(in, out, win, px + 2) - at : 0;
             }
             int8_t *output0 = output + px * channels + first;
-            if (count == 3) {
-                expand_triple(input + at, step, step2, offset2, lanes, job.groups);
-                job3.scales = scales, job3.end = output0 + chunk;
-                blocks3x2(lanes, w, output0, &job3, 0, 1);
-                px += 3;
-                continue;
-            }
             expand_pair(input + at, step, offset2, lanes, job.groups);
             job.scales = scales, job.end = output0 + chunk, job.second = (second - px) * channels;
-            px += 2;
             if (full && job.groups == 2) {
                 blocks2x2_wide_outputs(lanes, w, output0, &job, 1, 2);
             } else if (full && job.groups == 4) {

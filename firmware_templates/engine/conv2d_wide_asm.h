@@ -186,6 +186,13 @@ expand_pair(const int8_t *x, int32_t step, int32_t offset2, int32_t *lanes, int3
                    : "cc", "memory");
 }
 
+/* Where output pixel p's window starts in the input of a 1x1 convolution without padding. */
+static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, const tc_window *win, int32_t p)
+{
+    const int32_t ox = p % out->w, rows = p / out->w, oy = rows % out->h, b = rows / out->h;
+    return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
+}
+
 /* tc_expand_s8 of three pixels' windows of `groups` (>= 1) whole words, from x, x + step and x + step2, into
  * lanes as blocks3x2 reads them: per group the three pixels' even lanes, then their odd ones, stored by
  * one STM (their registers ascending). */
@@ -247,8 +254,10 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
 #define BLOCK3X2_EIGHT                                                                                                 \
     "1:\n\t" BLOCK3X2_MORE "4:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE                                          \
     "6:\n\t" BLOCK3X2_MORE "5:\n\t" BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_TURN
-#define BLOCK3X2_GROUPS_NEW                                                                                            \
-    BLOCK3X2_FIRST "lsrs %[n], %[n], #1\n\t"                                                                          \
+#define BLOCK3X2_GROUPS_NEW BLOCK3X2_GROUPS_FROM(BLOCK3X2_FIRST)
+/* ... the first group `first` (BLOCK3X2_FIRST, or BLOCK3X2_FROM_BIAS on sums started from the biases). */
+#define BLOCK3X2_GROUPS_FROM(first)                                                                                    \
+    first "lsrs %[n], %[n], #1\n\t"                                                                                   \
     "bcs 4f\n\t"                                                                                                      \
     "b 5f\n" BLOCK3X2_EIGHT
 #define BLOCK3X2_GROUPS_ADDED                                                                                          \
@@ -273,6 +282,9 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
     SCALE_FULL("%[a2" c "]", "%[x0]", "%[x1]", "%[x2]", "%[k0]", "%[k1]")
 #define BLOCK3X2_OUTPUTS(skip)                                                                                         \
     "ldr %[n], %[scales]\n\t" BLOCK3X2_SCALE_ONE("0") BLOCK3X2_SCALE_ONE("1") "str %[n], %[scales]\n\t"            \
+    BLOCK3X2_STORE(skip)
+/* The block's six outputs, requantised in place, stored (then the lanes rewound, `skip`, the next block or the end). */
+#define BLOCK3X2_STORE(skip)                                                                                           \
     "bfi %[a00], %[a01], #8, #8\n\t"                                                                                  \
     "bfi %[a10], %[a11], #8, #8\n\t"                                                                                  \
     "bfi %[a20], %[a21], #8, #8\n\t"                                                                                  \

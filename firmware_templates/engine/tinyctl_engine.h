@@ -235,6 +235,12 @@ void tc_fully_connected_wide_s8(const int8_t *input, int32_t batches, int32_t de
  * fc_fuses). */
 void tc_fully_connected_fused_s8(const int8_t *input, int32_t batches, int32_t depth, const int32_t *stream,
                                  int32_t units, int8_t *output, const tc_int8_io *io);
+/* CONV_2D's 1x1 layers on one stream per layer (conv2d_pointwise_fused.c): per pair of output channels twice their
+ * biases, their weights doubled and pre-widened as above, then each channel's multiplier, round and right shift as
+ * above; without padding, for a depth a multiple of 16 up to 288, an even channel count, at least 3 output pixels,
+ * the output range [-128, 127] and the requantisation proved fast (tinyctl/engine/ops/weighted.py pointwise_fuses). */
+void tc_pointwise_fused_s8(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
+                           const tc_dims *out, const tc_window *win, const tc_int8_io *io);
 /* DEPTHWISE_CONV_2D on one record per channel (depthwise_plane.c), written by the code generator where the
  * channel-plane kernel takes the layer (3x3, depth multiplier 1, stride 1 or 2, its requantisation fast:
  * tinyctl/engine/plane_stream.py fits): the channel's doubled int16 weight pairs for the filter rows 0, 1, 2, 0, 1,

@@ -3,7 +3,8 @@ loops then load SMLAD's operand pairs directly instead of sign-extending each in
 twice the weight bytes in flash. Rows (conv output channels, fully-connected units) go in blocks that
 the micro-kernel reads side by side; per group of 4 values the order w0 w2 w1 w3 matches an input
 word's even and odd lanes (tc_expand_s8). fuse_fc writes a fully-connected layer's whole stream for
-tc_fully_connected_fused_s8: per block the biases, the widened rows and the scales, in the order it reads them."""
+tc_fully_connected_fused_s8: per block the biases, the widened rows and the scales, in the order it reads them;
+fuse_pointwise a 1x1 convolution's for tc_pointwise_fused_s8, its biases and weights doubled."""
 
 from __future__ import annotations
 
@@ -63,3 +64,25 @@ def fuse_fc(rows: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, right: n
 def fused_fc_bytes(units: int, depth: int) -> int:
     """fuse_fc's stream in bytes: per unit a bias, 2 bytes per weight and three scale words."""
     return units * (4 + 2 * depth + 12)
+
+
+def fuse_pointwise(rows: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, right: np.ndarray,
+                   output_zero_point: int) -> np.ndarray:
+    """The int32 words of tc_pointwise_fused_s8's stream for a 1x1 convolution ([channels, depth], an even channel
+    count, depth a multiple of 4): per pair of channels twice their biases, their rows doubled and widened as widen
+    writes a CONV_BLOCK (int16 pairs, low half first: |2 w| <= 256 fits), then per channel its multiplier,
+    2^(right - 1) + output_zero_point * 2^right and right. Its sums are then TC_SCALE_DOUBLED_ASM's operand
+    bias2 + 2 * acc as they stand."""
+    channels, right = rows.shape[0], np.asarray(right, np.int64)
+    scales = np.stack([multiplier, rounding_terms(right, output_zero_point), right], axis=1)
+    bias2 = 2 * np.asarray(bias, np.int64)
+    parts = []
+    for c in range(0, channels, CONV_BLOCK):
+        weights = (2 * _block(np.asarray(rows[c:c + CONV_BLOCK], dtype=np.int16))).astype("<i2").view("<i4")
+        parts += [bias2[c:c + CONV_BLOCK], weights, scales[c:c + CONV_BLOCK].ravel()]
+    return np.concatenate(parts).astype(np.int32)
+
+
+def fused_pointwise_bytes(channels: int, depth: int) -> int:
+    """fuse_pointwise's stream in bytes: per channel a bias, 2 bytes per weight and three scale words."""
+    return channels * (4 + 2 * depth + 12)

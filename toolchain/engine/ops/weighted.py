@@ -3,7 +3,8 @@ with per-tensor or per-channel requantization (conv2d.c, depthwise_conv2d.c,
 depthwise_plane.c, fully_connected.c). CONV_2D and FULLY_CONNECTED weights may instead be emitted
 pre-widened to int16 (wide_weights.py) for the wide kernels (conv2d_matmul.c, fully_connected.c), a
 fully-connected layer whose requantisation fc_fuses proves fast as one stream with its biases and scales
-(fully_connected_fused.c), a depthwise layer that the channel-plane kernel takes as its channels' records
+(fully_connected_fused.c), a 1x1 convolution that pointwise_fuses takes likewise (conv2d_pointwise_fused.c), a
+depthwise layer that the channel-plane kernel takes as its channels' records
 (plane_stream.py, depthwise_plane.c)."""
 
 from __future__ import annotations
@@ -88,7 +89,11 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
                 or outputs < 2 or rows < 4:
             return None
         extra = wide_weights.extra_bytes(rows, depth, wide_weights.CONV_BLOCK)
-        return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs), rows * depth + extra,
+        weight_bytes = rows * depth + extra
+        if pointwise_fuses(w):   # the stream holds the biases and scales too, in place of their own arrays
+            weight_bytes = wide_weights.fused_pointwise_bytes(rows, depth)
+            extra = weight_bytes - _int8_bytes(w)
+        return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs), weight_bytes,
                         _conv_weight_reads(depth, outputs))
     elif depth > _FC_WIDE_MAX_DEPTH:
         return None
@@ -138,6 +143,19 @@ def fc_fuses(w: WeightedOp) -> bool:
             and _fast_scale(w, depth))
 
 
+def pointwise_fuses(w: WeightedOp) -> bool:
+    """Whether tc_pointwise_fused_s8 takes the layer: a 1x1 CONV_2D without padding over a depth that is a multiple of
+    16 from 32 to 288 (three pixels' lanes on the stack), into an even channel count at 3 output pixels or more, the
+    output range [-128, 127] (SSAT's) and the requantisation fast (fast_scale)."""
+    if w.window is None or tuple(w.weights.shape[1:3]) != (1, 1):
+        return False
+    channels, depth = w.weights.shape[0], w.weights.shape[3]
+    return (depth % 16 == 0 and 32 <= depth <= _CONV_WIDE_MAX_DEPTH and nhwc(w.input.shape)[3] == depth
+            and channels % 2 == 0 and int(np.prod(w.output.shape)) // channels >= 3
+            and (w.window.pad_top, w.window.pad_left) == (0, 0) and (w.io.act_min, w.io.act_max) == (-128, 127)
+            and _fast_scale(w, depth))
+
+
 def plane_fits(w: WeightedOp) -> bool:
     """Whether a depthwise layer runs on its channels' records (plane_stream.fits)."""
     return plane_stream.fits(nhwc(w.input.shape), tuple(w.weights.shape), nhwc(w.output.shape), w.window, w.io,
@@ -172,6 +190,31 @@ def _emit_fused_fc(c, op: Operator, p: str, w: WeightedOp) -> None:
            units, c.ptr(w.output), f"&{p}_io")
 
 
+def _emit_fused_pointwise(c, op: Operator, p: str, w: WeightedOp) -> None:
+    """The 1x1 layer as one stream (wide_weights.fuse_pointwise) for tc_pointwise_fused_s8."""
+    channels = w.weights.shape[0]
+    bias = w.bias.data if w.bias is not None else np.zeros(channels, np.int32)
+    multiplier, right = _per_unit(w.requant.multiplier, channels), -_per_unit(w.requant.shift, channels)
+    stream = wide_weights.fuse_pointwise(w.weights.data.reshape(channels, -1), bias, multiplier, right,
+                                         w.io.output_zero_point)
+    c.data.append(f"/* {c_text.comment(w.weights.name)} {list(w.weights.shape)} with its biases and scales, "
+                  f"doubled, in blocks of {wide_weights.CONV_BLOCK} channels */\n"
+                  + c_text.array("int32_t", f"{p}_fused", stream, "MODEL_ALIGN16") + c_text.int8_io(f"{p}_io", w.io)
+                  + c_text.dims(f"{p}_in", w.input.shape) + c_text.dims(f"{p}_out", w.output.shape)
+                  + c_text.window(f"{p}_win", w.window))
+    c.call("tc_pointwise_fused_s8", c.ptr(w.input), f"&{p}_in", _staged(c, op, f"{p}_fused", "int32_t"),
+           c.ptr(w.output), f"&{p}_out", f"&{p}_win", f"&{p}_io")
+
+
+def _staged(c, op: Operator, array: str, ctype: str) -> str:
+    """The weights' array, or for the ops in c.staged its copy in arena bytes free during the layer."""
+    if op.index not in c.staged:
+        return array
+    c.calls.append("    /* its weights read from RAM: copied into arena bytes free during the layer */\n")
+    c.call("tc_copy_words", f"arena + {c.staged[op.index]}", array, f"sizeof {array}")
+    return f"(const {ctype} *)(arena + {c.staged[op.index]})"
+
+
 def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
     """The weights' array and the kernel name's layout suffix: int8 as the graph holds them, or int16
     pre-widened for the ops in c.wide, read from the arena for those in c.staged (copied there first)."""
@@ -181,11 +224,7 @@ def _weights(c, op: Operator, p: str, w: WeightedOp) -> tuple[str, str]:
     block = wide_weights.CONV_BLOCK if op.opcode == "CONV_2D" else wide_weights.FC_BLOCK
     c.data.append(f"/* {c_text.comment(w.weights.name)} {list(w.weights.shape)}, int16 in blocks of {block} */\n"
                   + c_text.array("int16_t", f"{p}_wide", wide_weights.widen(rows, block), "MODEL_ALIGN16"))
-    if op.index not in c.staged:
-        return f"{p}_wide", "_wide"
-    c.calls.append("    /* its weights read from RAM: copied into arena bytes free during the layer */\n")
-    c.call("tc_copy_words", f"arena + {c.staged[op.index]}", f"{p}_wide", f"sizeof {p}_wide")
-    return f"(const int16_t *)(arena + {c.staged[op.index]})", "_wide"
+    return _staged(c, op, f"{p}_wide", "int16_t"), "_wide"
 
 
 def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
@@ -194,6 +233,9 @@ def _emit(c, op: Operator, p: str, w: WeightedOp) -> None:
         return
     if op.opcode == "DEPTHWISE_CONV_2D" and op.index in c.wide:
         _emit_plane_stream(c, p, w)
+        return
+    if op.opcode == "CONV_2D" and op.index in c.wide and pointwise_fuses(w):
+        _emit_fused_pointwise(c, op, p, w)
         return
     weights, layout = _weights(c, op, p, w)
     bias = c.const(w.bias, "int32_t") if w.bias is not None else None
@@ -304,6 +346,9 @@ _CASES = {
     # fused streams (fc_fuses: depth and units multiples of 4, the output range [-128, 127])
     "fc_fused_per_channel_relu": functools.partial(_dense, 48, True, "relu", 1, 40, 12, True),
     "fc_fused_per_tensor_batch2": functools.partial(_dense, 49, False, "none", 2, 16, 8, True),
+    # 1x1 on fused streams (pointwise_fuses: depth a multiple of 16 from 32, even channels, [-128, 127]), stride 2
+    "conv_fused_1x1_s1": functools.partial(_conv_wide, 54, 5, 4, 48, 6, 1, 1, "VALID", "none"),
+    "conv_fused_1x1_s2_relu": functools.partial(_conv_wide, 55, 7, 6, 32, 10, 1, 2, "SAME", "relu"),
     # depthwise on channel records: the ring at stride 1 and 2 (a narrow range), rows of 6 into [-128, 127]
     "dw_records_s1_same_relu6": functools.partial(_depthwise_records, 51, 8, 12, 6, 1, "SAME", "relu6"),
     "dw_records_s2_same_none": functools.partial(_depthwise_records, 52, 12, 20, 5, 2, "SAME", "none"),

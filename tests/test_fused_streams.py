@@ -97,7 +97,8 @@ def test_stream_holds_doubled_biases_weights_and_the_scales_pair_by_pair():
         assert part[2:18].view(np.int16).tolist() == (2 * widen(rows[channels], CONV_BLOCK)).tolist()
         scales = part[18:].reshape(2, 3)
         assert scales[:, 0].tolist() == multiplier[channels].tolist()
-        assert scales[:, 2].tolist() == right[channels].tolist()
+        more = 256 if pair < 2 else 0   # the second channel's right flags another pair to come
+        assert scales[:, 2].tolist() == [right[2 * pair], right[2 * pair + 1] + more]
         assert scales[:, 1].tolist() == [(1 << (r - 1)) + 7 * (1 << r) for r in right[channels]]
 
 

@@ -1,8 +1,9 @@
-/* The int16-weight blocks' asm that conv2d_matmul.c, conv2d_triples.c and conv2d_pointwise.c share (private to them;
- * conv2d_window_rgb.c's triples take BLOCK3X2_FROM_BIAS and BLOCK3X2_MORE): a block of two output channels at two
- * pixels (BLOCK2X2_*) or three (BLOCK3X2_*), each block's sums requantised in its registers and stored (SCALE_*,
- * blocks2x2_wide_outputs, blocks3x2), two or three pixels' windows expanded into int16 lanes (expand_pair,
- * expand_triple); and the 1x1 loops of conv2d_pointwise.c that conv2d_matmul.c hands its layers to. */
+/* The int16-weight blocks' asm that conv2d_matmul.c, conv2d_triples.c, conv2d_pointwise.c and
+ * conv2d_pointwise_fused.c share (private to them; conv2d_window_rgb.c's triples take BLOCK3X2_FROM_BIAS and
+ * BLOCK3X2_MORE): a block of two output channels at two pixels (BLOCK2X2_*) or three (BLOCK3X2_*), each block's sums
+ * requantised in its registers and stored (SCALE_*, blocks2x2_wide_outputs, blocks3x2), two or three pixels' windows
+ * expanded into int16 lanes (expand_pair, expand_triple); and the 1x1 loops of conv2d_pointwise.c that
+ * conv2d_matmul.c hands its layers to. */
 #ifndef CONV2D_WIDE_ASM_H
 #define CONV2D_WIDE_ASM_H
 
@@ -117,8 +118,8 @@
  * of the outputs (per pair of pixels), the window's groups of 4 and their bytes of lanes (16 each), the
  * second pixel's outputs from the first's, the activation range in each byte; for blocks3x2 over a band of a
  * deeper window, the band's sums (6 a block) and their end, and the weight bytes from a block's band to the
- * next block's. A local of the caller's, so that each is one load from the stack, and set once where it does
- * not change. */
+ * next block's; for conv2d_pointwise_fused.c's blocks, the lanes' start. A local of the caller's, so that each is
+ * one load from the stack, and set once where it does not change. */
 typedef struct {
     const tc_channel_scale *scales;
     const int8_t *end;
@@ -126,6 +127,7 @@ typedef struct {
     int32_t *sums;
     const int32_t *sums_end;
     int32_t skip;
+    const int32_t *lanes;
 } wide_outputs_job;
 
 static inline wide_outputs_job wide_outputs_job_of(int32_t groups, int32_t second, const tc_output_params *p)
@@ -329,7 +331,8 @@ expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int
                      [k1] "=&r"(k1), [n] "+r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output),             \
                      [scales] "+m"(job->scales), [sums] "+m"(job->sums)                                                \
                    : [groups] "m"(job->groups), [rewind] "m"(job->rewind), [end] "m"(job->end),                        \
-                     [second] "m"(job->second), [skip] "m"(job->skip), [sums_end] "m"(job->sums_end)                   \
+                     [second] "m"(job->second), [skip] "m"(job->skip), [sums_end] "m"(job->sums_end),                  \
+                     [lanes_at] "m"(job->lanes)                                                                        \
                    : "cc", "memory")
 
 /* job->groups for blocks3x2 over `fours` (>= 1) fours of groups: its turns of eight (an odd four's first turn

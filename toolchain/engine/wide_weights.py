@@ -71,12 +71,14 @@ def fuse_pointwise(rows: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, r
     """The int32 words of tc_pointwise_fused_s8's stream for a 1x1 convolution ([channels, depth], an even channel
     count, depth a multiple of 4): per pair of channels twice their biases, their rows doubled and widened as widen
     writes a CONV_BLOCK (int16 pairs, low half first: |2 w| <= 256 fits), then per channel its multiplier,
-    2^(right - 1) + output_zero_point * 2^right and right. Its sums are then TC_SCALE_DOUBLED_ASM's operand
-    bias2 + 2 * acc as they stand."""
+    2^(right - 1) + output_zero_point * 2^right and right, the second channel's with 256 added where another pair
+    follows (the kernel's loop test; its shifts read the low byte alone). Its sums are then TC_SCALE_DOUBLED_ASM's
+    operand bias2 + 2 * acc as they stand."""
     channels, right = rows.shape[0], np.asarray(right, np.int64)
     scales = np.stack([multiplier, rounding_terms(right, output_zero_point), right], axis=1)
     bias2 = 2 * np.asarray(bias, np.int64)
     parts = []
+    scales[1:channels - 1:CONV_BLOCK, 2] += 256
     for c in range(0, channels, CONV_BLOCK):
         weights = (2 * _block(np.asarray(rows[c:c + CONV_BLOCK], dtype=np.int16))).astype("<i2").view("<i4")
         parts += [bias2[c:c + CONV_BLOCK], weights, scales[c:c + CONV_BLOCK].ravel()]

@@ -26,11 +26,11 @@ static inline int32_t pointwise_fused_pair_words(int32_t depth)
     TC_SCALE_DOUBLED_ASM("%[a0" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
     TC_SCALE_DOUBLED_ASM("%[a1" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
     TC_SCALE_DOUBLED_ASM("%[a2" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")
-/* Both channels' scales by one LDM of six registers, their outputs, each pixel's two stored by one STRH (the pixels
- * `second` apart), the lanes back at their start, the next block's groups, and the next block while the second
- * channel's right has 256 added (ASR reads its low byte alone; the flags of the TST survive to the BNE): 49
- * cycles, against 52 with two LDMs of three, the lanes rewound by a subtraction and the output compared with its
- * end. */
+/* Both channels' scales by one LDM of six registers, their outputs, the lanes back at their start and the next
+ * block's groups (the single loads back to back), each pixel's two outputs stored by one STRH (the pixels `second`
+ * apart), and the next block while the second channel's right has 256 added (ASR reads its low byte alone; the
+ * flags of the TST survive to the BNE): 48 cycles, against 52 with two LDMs of three, the lanes rewound by a
+ * subtraction and the output compared with its end. */
 #define FUSED_OUTPUTS                                                                                                 \
     "ldm %[w]!, {%[x0], %[x1], %[x2], %[k0], %[k1], %[n]}\n\t"                                                       \
     FUSED_SCALE_ONE("0", "x0", "x1", "x2") FUSED_SCALE_ONE("1", "k0", "k1", "n")                                     \
@@ -40,12 +40,12 @@ static inline int32_t pointwise_fused_pair_words(int32_t depth)
     "bfi %[a20], %[a21], #8, #8\n\t"                                                                                 \
     "ldr %[lanes], %[lanes_at]\n\t"                                                                                  \
     "ldr %[x0], %[output]\n\t"                                                                                       \
-    "ldr %[n], %[second]\n\t"                                                                                        \
-    "strh %[a10], [%[x0], %[n]]\n\t"                                                                                 \
-    "strh %[a20], [%[x0], %[n], lsl #1]\n\t"                                                                         \
+    "ldr %[k1], %[second]\n\t"                                                                                       \
+    "ldr %[n], %[groups]\n\t"                                                                                        \
+    "strh %[a10], [%[x0], %[k1]]\n\t"                                                                                \
+    "strh %[a20], [%[x0], %[k1], lsl #1]\n\t"                                                                        \
     "strh %[a00], [%[x0]], #2\n\t"                                                                                   \
     "str %[x0], %[output]\n\t"                                                                                       \
-    "ldr %[n], %[groups]\n\t"                                                                                        \
     "bne 2b"
 
 /* Every pair of channels of the stream at three pixels (expand_triple's lanes at job->lanes), their outputs from

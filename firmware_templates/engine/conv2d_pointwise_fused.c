@@ -79,7 +79,7 @@ static void pointwise_fused_dsp(const int8_t *input, const tc_dims *in, const in
             step = pointwise_offset(in, out, win, first + 1) - at;
             step2 = pointwise_offset(in, out, win, first + 2) - at;
         }
-        expand_triple(input + at, step, step2, offset2, lanes, depth / 4);
+        expand_triple(input + at, step, step2, offset2, lanes, depth / 4, 1);
         fused_blocks(stream, output + first * channels, &job);
     }
 }

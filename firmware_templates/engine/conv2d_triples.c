@@ -35,7 +35,7 @@ static __attribute__((noinline)) void expand_triple_rows(const int8_t *start, in
                                                          int32_t *lanes)
 {
     for (; rows > 0; --rows, start += stride, lanes += 6 * groups) {
-        expand_triple(start, step, step2, offset2, lanes, groups);
+        expand_triple(start, step, step2, offset2, lanes, groups, 0);
     }
 }
 

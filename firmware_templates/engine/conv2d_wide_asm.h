@@ -195,30 +195,40 @@ static inline int32_t pointwise_offset(const tc_dims *in, const tc_dims *out, co
     return ((b * in->h + oy * win->stride_h) * in->w + ox * win->stride_w) * in->c;
 }
 
+/* One group of expand_triple's asm: the three pixels' words, their even and odd lanes, one STM. */
+#define EXPAND_TRIPLE_GROUP                                                                                           \
+    "ldr %[o1], [%[x], %[step]]\n\t"                                                                                 \
+    "ldr %[o2], [%[x], %[step2]]\n\t"                                                                                \
+    "ldr %[o0], [%[x]], #4\n\t"                                                                                      \
+    "sxtab16 %[e0], %[offset2], %[o0]\n\t"                                                                           \
+    "sxtab16 %[o0], %[offset2], %[o0], ror #8\n\t"                                                                   \
+    "sxtab16 %[e1], %[offset2], %[o1]\n\t"                                                                           \
+    "sxtab16 %[o1], %[offset2], %[o1], ror #8\n\t"                                                                   \
+    "sxtab16 %[e2], %[offset2], %[o2]\n\t"                                                                           \
+    "sxtab16 %[o2], %[offset2], %[o2], ror #8\n\t"                                                                   \
+    "stm %[lanes]!, {%[e0], %[e1], %[e2], %[o0], %[o1], %[o2]}\n\t"
+#define EXPAND_TRIPLE_ASM(body)                                                                                       \
+    __asm volatile("1:\n\t" body "subs %[n], %[n], #1\n\t"                                                          \
+                   "bne 1b"                                                                                           \
+                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(turns), [e0] "=&r"(e0), [e1] "=&r"(e1),               \
+                     [e2] "=&r"(e2), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2)                                   \
+                   : [step] "r"(step), [step2] "r"(step2), [offset2] "r"(offset2)                                     \
+                   : "cc", "memory")
+
 /* tc_expand_s8 of three pixels' windows of `groups` (>= 1) whole words, from x, x + step and x + step2, into
  * lanes as blocks3x2 reads them: per group the three pixels' even lanes, then their odd ones, stored by
- * one STM (their registers ascending). */
-static inline __attribute__((always_inline)) void
-expand_triple(const int8_t *x, int32_t step, int32_t step2, int32_t offset2, int32_t *lanes, int32_t groups)
+ * one STM (their registers ascending); `twice` (a constant) where groups is even: two groups a loop turn. */
+static inline __attribute__((always_inline)) void expand_triple(const int8_t *x, int32_t step, int32_t step2,
+                                                                int32_t offset2, int32_t *lanes, int32_t groups,
+                                                                const int twice)
 {
     register int32_t e0 __asm("r4"), e1 __asm("r5"), e2 __asm("r6"), o0 __asm("r7"), o1 __asm("r8"), o2 __asm("r9");
-    __asm volatile("1:\n\t"
-                   "ldr %[o1], [%[x], %[step]]\n\t"
-                   "ldr %[o2], [%[x], %[step2]]\n\t"
-                   "ldr %[o0], [%[x]], #4\n\t"
-                   "sxtab16 %[e0], %[offset2], %[o0]\n\t"
-                   "sxtab16 %[o0], %[offset2], %[o0], ror #8\n\t"
-                   "sxtab16 %[e1], %[offset2], %[o1]\n\t"
-                   "sxtab16 %[o1], %[offset2], %[o1], ror #8\n\t"
-                   "sxtab16 %[e2], %[offset2], %[o2]\n\t"
-                   "sxtab16 %[o2], %[offset2], %[o2], ror #8\n\t"
-                   "stm %[lanes]!, {%[e0], %[e1], %[e2], %[o0], %[o1], %[o2]}\n\t"
-                   "subs %[n], %[n], #1\n\t"
-                   "bne 1b"
-                   : [x] "+r"(x), [lanes] "+r"(lanes), [n] "+r"(groups), [e0] "=&r"(e0), [e1] "=&r"(e1),
-                     [e2] "=&r"(e2), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2)
-                   : [step] "r"(step), [step2] "r"(step2), [offset2] "r"(offset2)
-                   : "cc", "memory");
+    int32_t turns = twice ? groups >> 1 : groups;
+    if (twice) {
+        EXPAND_TRIPLE_ASM(EXPAND_TRIPLE_GROUP EXPAND_TRIPLE_GROUP);
+    } else {
+        EXPAND_TRIPLE_ASM(EXPAND_TRIPLE_GROUP);
+    }
 }
 
 /* Half a group of a block of two channels at three pixels: the channels' weight words, then the pixels' even

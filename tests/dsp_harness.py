@@ -90,6 +90,7 @@ MAIN_C = r"""/* dsp_harness firmware: runs the cases of cases.bin (semihosting) 
 #define GUARD_BYTE 0x5A
 
 static uint32_t record[RECORD_BYTES / 4];
+/* PASSES */
 static int8_t output_area[OUTPUT_BYTES + 2 * GUARD + 3] __attribute__((aligned(4)));
 static int32_t in_place_extent; /* an in-place case's output and the input above it, in the output area */
 
@@ -159,7 +160,10 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         if (kind == 1) {
             tc_conv2d_s8(input, &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
         } else if (kind == 13) {
-            tc_depthwise_plane_stream_s8(input, &in, array_at(a[1]), output, &out, &win, &io);
+            if (p[24] < 0 || p[24] >= HARNESS_PASSES) { /* p[24]: the passes for its step (0: none) */
+                return -1;
+            }
+            tc_depthwise_plane_stream_s8(input, &in, array_at(a[1]), output, &out, &win, &io, harness_passes[p[24]]);
         } else {
             tc_depthwise_conv2d_s8(input, &in, array_at(a[1]), &wd, array_at(a[2]), output, &out, &win, &io, &rq);
         }
@@ -297,7 +301,7 @@ class Case:
         """What the firmware's output area must hold: the output, or for a depthwise case run in place
         (param 23) the input copied that many bytes above the output's start."""
         p = self.params
-        if self.kind in (DEPTHWISE, DW_PLANES) and len(p) > 23:
+        if self.kind in (DEPTHWISE, DW_PLANES) and len(p) > 23 and p[23] > 0:
             return max(self.output_size, p[23] + p[0] * p[1] * p[2] * p[3])
         return self.output_size
 
@@ -606,7 +610,7 @@ _SIGNATURES = {
     "tc_fully_connected_wide_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i16p, ctypes.c_int32, ctypes.c_void_p,
                                    _i8p, _P(Int8IO), _P(Requant)],
     "tc_fully_connected_fused_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i32p, ctypes.c_int32, _i8p, _P(Int8IO)],
-    "tc_depthwise_plane_stream_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO)],
+    "tc_depthwise_plane_stream_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO), ctypes.c_void_p],
     "tc_pointwise_fused_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO)],
     "tc_copy_words": [_i8p, _i8p, ctypes.c_size_t],
 }
@@ -635,7 +639,7 @@ def host_output(lib, case: Case) -> np.ndarray:
                                   Int8IO(*p[18:22]))
     elif case.kind == DW_PLANES:
         lib.tc_depthwise_plane_stream_s8(a[0].ravel(), Dims(*p[0:4]), a[1], out, Dims(*p[8:12]), Window(*p[12:18]),
-                                         Int8IO(*p[18:22]))
+                                         Int8IO(*p[18:22]), None)
     elif case.kind == COPY:
         lib.tc_copy_words(out, a[0], p[0])
     elif case.kind == MEAN:
@@ -723,11 +727,12 @@ def build_and_run(targets: dict[str, tuple[str, list[str]]], cases: list[Case], 
     """Build every target's firmware and run the cases on it, targets in parallel; the firmware's buffers
     hold the largest case and no more, so that a board with little RAM (the micro:bit's 16 KiB) runs them."""
     buffers = (max(len(c.record()) for c in cases), max(c.output_area_size for c in cases))
+    main_c = MAIN_C.replace("/* PASSES */", _passes_c())
 
     def one(name):
         board_name, flags = targets[name]
         board = resolve_board(board_name)
-        elf = build_firmware(board, tmp / name, flags, opt, buffers=buffers)
+        elf = build_firmware(board, tmp / name, flags, opt, main_c=main_c, buffers=buffers)
         return name, run_cases(board, elf, cases, tmp / name / "run")
     with ThreadPoolExecutor(max_workers=len(targets)) as pool:
         return dict(pool.map(one, targets))
@@ -822,6 +827,36 @@ def planes(case: Case) -> Case:
     case.kind, case.arrays = DW_PLANES, [x, records]
     case.name += ", channel records"
     return case
+
+
+# The passes that cases instantiate for their output steps (plane_stream.passes), in the order they first asked.
+PASS_SPECS: list[tuple[str, tuple[int, ...]]] = []
+
+
+def specialized(case: Case, spec: tuple[str, tuple[int, ...]] | None = None) -> Case:
+    """The channel-records case on passes instantiated for its output step (plane_stream.passes), as its model.c
+    would, or on `spec` (param 24: their index in PASS_SPECS, plus 1)."""
+    p = case.params
+    spec = spec or plane_stream.passes(tuple(p[8:12]), WindowGeometry(*p[12:18]), IOValues(*p[18:22]))
+    assert case.kind == DW_PLANES and spec, f"{case.name}: no passes for its output step"
+    if spec not in PASS_SPECS:
+        PASS_SPECS.append(spec)
+    case.params = [*p, *([0] * (24 - len(p))), PASS_SPECS.index(spec) + 1]
+    case.name += f", its {spec[0]} passes"
+    return case
+
+
+def _passes_c() -> str:
+    """The firmware's instances of PASS_SPECS (depthwise_plane_passes.h) and their table, NULL first."""
+    lines, table = ['#include "depthwise_plane_passes.h"'], ["NULL"]
+    for i, (kind, shape) in enumerate(PASS_SPECS, 1):
+        name = f"harness_{kind}{i}"
+        row, small = (name, "NULL") if kind == "row" else ("NULL", name)
+        lines += [f"TC_PLANE_{kind.upper()}_AT({name}, {', '.join(map(str, shape))})",
+                  f"TC_PLANE_PASSES(harness_passes{i}, {row}, {small})"]
+        table.append(f"TC_PLANE_PASSES_OF(harness_passes{i})")
+    return "\n".join([*lines, f"static const struct tc_plane_passes *const harness_passes[] = {{{', '.join(table)}}};",
+                      f"#define HARNESS_PASSES {len(table)}"])
 
 
 def bench_cases() -> list[Case]:

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from kernel_harness import ACTIVATIONS, build_engine, compare, kernel_model, zero_bias_as_null
-from tinyctl.engine import padding_offset, quantize_multiplier, registry
+from tinyctl.engine import padding_offset, plane_stream, quantize_multiplier, registry
+from tinyctl.engine.ops.weighted import weighted_op
+from tinyctl.engine.params import nhwc
 from tinyctl.engine.quant import PADDING_SAME, PADDING_VALID
 from tinyctl.engine.registry import kernel_cases
 from tinyctl.graph import read_graph
@@ -64,7 +66,12 @@ def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
         fused = "tc_pointwise_fused_s8" in (tmp_path / "model.c").read_text()
         assert fused == case.startswith("conv_fused"), "pointwise_fuses picks the fused stream for exactly conv_fused"
     if kernel_case.wide_weights and opcode == "DEPTHWISE_CONV_2D":
-        assert "tc_depthwise_plane_stream_s8" in (tmp_path / "model.c").read_text(), "not on its channel records"
+        text = (tmp_path / "model.c").read_text()
+        assert "tc_depthwise_plane_stream_s8" in text, "not on its channel records"
+        w = weighted_op(graph, ops[0])
+        spec = plane_stream.passes(nhwc(w.output.shape), w.window, w.io)   # its passes for its output step
+        assert (f"TC_PLANE_{spec[0].upper()}_AT(op" in text) if spec else "TC_PLANE_PASSES_OF(" not in text
+        assert spec or case == "dw_records_s2_same_none", "rows of 10 at stride 2 alone take the passes for any step"
 
 
 @pytest.mark.parametrize("case", ["add_cross_broadcast", "add_same_shape", "sub_const_first_relu",

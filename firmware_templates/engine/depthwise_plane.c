@@ -177,6 +177,7 @@ typedef struct {
     int16_t *rows; /* the rings of two channels, PLANE_RING_VALUES apart */
     int32_t offset, stride;
     plane_row_fn output_row;
+    plane_small_fn small_rows;
     plane_requant requant; /* every channel's, but for its bias2 */
 } plane_layer;
 
@@ -325,7 +326,7 @@ static __attribute__((noinline)) void plane_small_channels(const plane_layer *l)
                     plane_copy_row(plane_in, in_step, inside, row);
                 }
             }
-            tc_plane_small_rows(l->rows, k, bias2, o, count, &shape);
+            l->small_rows(l->rows, k, bias2, o, count, &shape);
         }
     }
 }
@@ -347,10 +348,11 @@ static int plane_in_place(const int8_t *input, const tc_dims *in, const int8_t *
 }
 
 /* The plane path over the channels' records (channels) or their int8 weights with p's scales; the plane walked by
- * columns (transposed) only without records, whose steps are the rows'. */
+ * columns (transposed) only without records, whose steps are the rows'; with the layer's passes for its output step
+ * where it has them (else NULL). */
 static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weights, const plane_channel *channels,
                       int8_t *output, const tc_dims *out, const tc_window *win, const tc_int8_io *io,
-                      const tc_output_params *p)
+                      const tc_output_params *p, const struct tc_plane_passes *passes)
 {
     int16_t rows[2 * PLANE_RING_VALUES] __attribute__((aligned(4))); /* two channels' rings */
     const int32_t offset = -io->input_zero_point, stride = win->stride_w;
@@ -359,11 +361,13 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
                            && !plane_in_place(input, in, output, out);
     const plane_geometry g = plane_geometry_of(in, out, win, stride, transposed);
     const int full = io->act_min == -128 && io->act_max == 127;
-    const plane_row_fn output_row = stride == 1 ? (full ? tc_plane_row_s1_full : tc_plane_row_s1)
-                                                : (full ? tc_plane_row_s2_full : tc_plane_row_s2);
-    const plane_layer layer = {input, weights, channels, output, in,         out,
-                               &g,    p,       rows,     offset, stride,     output_row,
-                               plane_requant_of(&g, stride, io->act_min, io->act_max)};
+    const plane_row_fn any_step = stride == 1 ? (full ? tc_plane_row_s1_full : tc_plane_row_s1)
+                                              : (full ? tc_plane_row_s2_full : tc_plane_row_s2);
+    const plane_row_fn output_row = passes && passes->row ? passes->row : any_step;
+    const plane_small_fn small_rows = passes && passes->small ? passes->small : tc_plane_small_rows;
+    const plane_layer layer = {input,  weights,    channels,   output, in,
+                               out,    &g,         p,          rows,   offset,
+                               stride, output_row, small_rows, plane_requant_of(&g, stride, io->act_min, io->act_max)};
     const int small = plane_is_small(&g, stride, full);
     for (int32_t j = 0; j < 2 && small; ++j) { /* the padding the copies leave: both channels' planes */
         plane_fill(rows + j * PLANE_RING_VALUES, -offset,
@@ -384,21 +388,24 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
 void tc_depthwise_plane_s8(const int8_t *input, const tc_dims *in, const int8_t *weights, int8_t *output,
                            const tc_dims *out, const tc_window *win, const tc_int8_io *io, const tc_output_params *p)
 {
-    plane_run(input, in, weights, NULL, output, out, win, io, p);
+    plane_run(input, in, weights, NULL, output, out, win, io, p, NULL);
 }
 
 void tc_depthwise_plane_stream_s8(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
-                                  const tc_dims *out, const tc_window *win, const tc_int8_io *io)
+                                  const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                                  const struct tc_plane_passes *passes)
 {
-    plane_run(input, in, NULL, (const plane_channel *)stream, output, out, win, io, NULL);
+    plane_run(input, in, NULL, (const plane_channel *)stream, output, out, win, io, NULL, passes);
 }
 #else
 /* Portable (the host engine builds the firmware's model.c): each output from its record's weights and bias over
  * the 3x3 window, the taps outside the image at the input zero point (which the folded offset cancels), half the
  * doubled sum requantised as the reference does. */
 void tc_depthwise_plane_stream_s8(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
-                                  const tc_dims *out, const tc_window *win, const tc_int8_io *io)
+                                  const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                                  const struct tc_plane_passes *passes)
 {
+    (void)passes; /* the DSP path's */
     const plane_channel *channels = (const plane_channel *)stream;
     const int32_t c = in->c;
     for (int32_t b = 0; b < out->n; ++b) {

@@ -73,5 +73,14 @@ typedef struct {
  * arguments and its pushes and pops were a third of a 6x6 pair's cost outside its passes. */
 void tc_plane_small_rows(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,
                          int32_t count, const plane_small_shape *shape);
+typedef void (*plane_small_fn)(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,
+                               int32_t count, const plane_small_shape *shape);
+
+/* A layer's passes for its output step (depthwise_plane_passes.h TC_PLANE_ROW_AT and TC_PLANE_SMALL_AT, in its
+ * model.c): the full-range rows of its ring or its small plane's rows, each NULL for the functions for any step. */
+struct tc_plane_passes {
+    plane_row_fn row;
+    plane_small_fn small;
+};
 #endif
 #endif

@@ -245,9 +245,12 @@ void tc_pointwise_fused_s8(const int8_t *input, const tc_dims *in, const int32_t
  * channel-plane kernel takes the layer (3x3, depth multiplier 1, stride 1 or 2, its requantisation fast:
  * tinyctl/engine/plane_stream.py fits): the channel's doubled int16 weight pairs for the filter rows 0, 1, 2, 0, 1,
  * each with its multiplier, rounding term, right shift and output step, then twice its bias with the input offset
- * folded in; what tc_depthwise_plane_s8 otherwise prepares per channel at every inference. */
+ * folded in; what tc_depthwise_plane_s8 otherwise prepares per channel at every inference. `passes`: the layer's
+ * own, instantiated in its model.c for its output step (depthwise_plane_passes.h), or NULL. */
+struct tc_plane_passes;
 void tc_depthwise_plane_stream_s8(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
-                                  const tc_dims *out, const tc_window *win, const tc_int8_io *io);
+                                  const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                                  const struct tc_plane_passes *passes);
 #define TC_CONV_WIDE_BLOCK 2
 #define TC_FC_WIDE_BLOCK 4
 

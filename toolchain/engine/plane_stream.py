@@ -21,6 +21,10 @@ _S2_MIN_W, _S2_MIN_W_WIDE = 8, 12
 _MIN_OUTPUTS, _MIN_OUTPUTS_WIDE = 16, 36
 _WIDE_CHANNELS = 16
 _ROW_VALUES = 128               # PLANE_ROW_VALUES: a padded input row
+_RING_BYTES = 768               # PLANE_RING_BYTES: a small plane's at most (plane_is_small)
+# The output steps (channel counts) whose passes a model.c instantiates (depthwise_plane_passes.h): a ring's
+# post-indexed STRB takes an immediate up to 255, a small plane's STRB offsets five steps up to 4095.
+_RING_STEP_MAX, _SMALL_STEP_MAX = 255, 819
 # Instructions per channel that the records save on the M4 (tc_depthwise_plane_s8's plane_channels_of, and the
 # scans of tc_output_params_of and tc_depthwise_plane_fits: 145 + 26 + 8, measured on MobileNet's 6x6 layers).
 SAVED_PER_CHANNEL = 179
@@ -65,3 +69,22 @@ def stream(weights: np.ndarray, bias: np.ndarray, multiplier: np.ndarray, right:
 
 def stream_bytes(channels: int) -> int:
     return 4 * CHANNEL_WORDS * channels
+
+
+def _small(out_h: int, out_w: int, stride: int, full: bool) -> bool:
+    """depthwise_plane.c plane_is_small: rows of 3, 6 or 12 outputs whose whole padded plane fits a channel's ring."""
+    row_bytes = 16 if (out_w == 6 and stride == 1) or out_w == 3 else 32
+    return (full and ((stride == 1 and out_w in (3, 6, 12)) or (stride == 2 and out_w in (3, 6)))
+            and (stride * (out_h - 1) + 3) * row_bytes <= _RING_BYTES)
+
+
+def passes(out_shape: tuple, window: Window, io: Int8IO) -> tuple[str, tuple[int, ...]] | None:
+    """The passes a model.c instantiates for the layer's output step (depthwise_plane_passes.h): ("row", (stride,
+    step)) for a ring's full-range rows of whole passes of four (a row's last outputs would take a call of the row
+    function for any step), ("small", (width, stride, step)) for a small plane's; None where the kernel's own for any
+    step serve (a narrower range, rows of last outputs, a step too large for the immediates)."""
+    _, out_h, out_w, channels = out_shape
+    stride, full = window.stride_w, (io.act_min, io.act_max) == (-128, 127)
+    if _small(out_h, out_w, stride, full):
+        return ("small", (out_w, stride, channels)) if channels <= _SMALL_STEP_MAX else None
+    return ("row", (stride, channels)) if full and out_w % 4 == 0 and channels <= _RING_STEP_MAX else None

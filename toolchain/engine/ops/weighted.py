@@ -163,7 +163,8 @@ def plane_fits(w: WeightedOp) -> bool:
 
 
 def _emit_plane_stream(c, p: str, w: WeightedOp) -> None:
-    """The depthwise layer as its channels' records (plane_stream.stream) for tc_depthwise_plane_stream_s8."""
+    """The depthwise layer as its channels' records (plane_stream.stream) for tc_depthwise_plane_stream_s8, with its
+    passes instantiated for its output step where the kernel has them (plane_stream.passes)."""
     channels = w.weights.shape[3]
     bias = w.bias.data if w.bias is not None else np.zeros(channels, np.int32)
     records = plane_stream.stream(w.weights.data, bias, _per_unit(w.requant.multiplier, channels),
@@ -174,7 +175,21 @@ def _emit_plane_stream(c, p: str, w: WeightedOp) -> None:
                   + c_text.dims(f"{p}_in", w.input.shape) + c_text.dims(f"{p}_out", w.output.shape)
                   + c_text.window(f"{p}_win", w.window))
     c.call("tc_depthwise_plane_stream_s8", c.ptr(w.input), f"&{p}_in", f"{p}_planes", c.ptr(w.output), f"&{p}_out",
-           f"&{p}_win", f"&{p}_io")
+           f"&{p}_win", f"&{p}_io", _plane_passes(c, p, w))
+
+
+def _plane_passes(c, p: str, w: WeightedOp) -> str:
+    """The layer's passes for its output step instantiated in model.c (depthwise_plane_passes.h), or NULL."""
+    kind = plane_stream.passes(nhwc(w.output.shape), w.window, w.io)
+    if kind is None:
+        return "NULL"
+    name, shape = kind
+    args = ", ".join(map(str, shape))
+    c.include("depthwise_plane_passes.h")
+    row, small = (f"{p}_row", "NULL") if name == "row" else ("NULL", f"{p}_small")
+    c.data.append(f"/* its passes for its output step */\nTC_PLANE_{name.upper()}_AT({p}_{name}, {args})\n"
+                  f"TC_PLANE_PASSES({p}_passes, {row}, {small})\n")
+    return f"TC_PLANE_PASSES_OF({p}_passes)"
 
 
 def _emit_fused_fc(c, op: Operator, p: str, w: WeightedOp) -> None:

@@ -140,7 +140,10 @@ static int32_t run_case(int32_t kind, const int32_t *p, const uint32_t *a, int8_
         const tc_dims in = dims_at(p), out = dims_at(p + 8);
         const tc_window win = {p[12], p[13], p[14], p[15], p[16], p[17]};
         dsp_mark();
-        tc_pointwise_fused_s8(array_at(a[0]), &in, array_at(a[1]), output, &out, &win, &io);
+        if (p[24] < 0 || p[24] >= HARNESS_FUSED) { /* p[24]: the blocks for its shape (0: none) */
+            return -1;
+        }
+        tc_pointwise_fused_s8(array_at(a[0]), &in, array_at(a[1]), output, &out, &win, &io, harness_fused[p[24]]);
         dsp_mark();
         return out.n * out.h * out.w * out.c;
     }
@@ -611,7 +614,7 @@ _SIGNATURES = {
                                    _i8p, _P(Int8IO), _P(Requant)],
     "tc_fully_connected_fused_s8": [_i8p, ctypes.c_int32, ctypes.c_int32, _i32p, ctypes.c_int32, _i8p, _P(Int8IO)],
     "tc_depthwise_plane_stream_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO), ctypes.c_void_p],
-    "tc_pointwise_fused_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO)],
+    "tc_pointwise_fused_s8": [_i8p, _P(Dims), _i32p, _i8p, _P(Dims), _P(Window), _P(Int8IO), ctypes.c_void_p],
     "tc_copy_words": [_i8p, _i8p, ctypes.c_size_t],
 }
 
@@ -636,7 +639,7 @@ def host_output(lib, case: Case) -> np.ndarray:
         lib.tc_fully_connected_fused_s8(a[0].ravel(), p[0], p[1], a[1], p[2], out, Int8IO(*p[18:22]))
     elif case.kind == CONV_FUSED:
         lib.tc_pointwise_fused_s8(a[0].ravel(), Dims(*p[0:4]), a[1], out, Dims(*p[8:12]), Window(*p[12:18]),
-                                  Int8IO(*p[18:22]))
+                                  Int8IO(*p[18:22]), None)
     elif case.kind == DW_PLANES:
         lib.tc_depthwise_plane_stream_s8(a[0].ravel(), Dims(*p[0:4]), a[1], out, Dims(*p[8:12]), Window(*p[12:18]),
                                          Int8IO(*p[18:22]), None)
@@ -829,8 +832,10 @@ def planes(case: Case) -> Case:
     return case
 
 
-# The passes that cases instantiate for their output steps (plane_stream.passes), in the order they first asked.
+# The passes that cases instantiate for their output steps (plane_stream.passes), and the fused 1x1 blocks for their
+# shapes (fours of groups beyond the first, channels), in the order they first asked.
 PASS_SPECS: list[tuple[str, tuple[int, ...]]] = []
+FUSED_SPECS: list[tuple[int, int]] = []
 
 
 def specialized(case: Case, spec: tuple[str, tuple[int, ...]] | None = None) -> Case:
@@ -846,17 +851,38 @@ def specialized(case: Case, spec: tuple[str, tuple[int, ...]] | None = None) -> 
     return case
 
 
+def blocked(case: Case) -> Case:
+    """The fused 1x1 case on blocks instantiated for its shape (conv2d_pointwise_fused.h TC_POINTWISE_FUSED_AT), as
+    its model.c would (param 24: their index in FUSED_SPECS, plus 1)."""
+    p = case.params
+    spec = (p[3] // 16 - 1, p[11])
+    assert case.kind == CONV_FUSED and p[3] % 16 == 0, f"{case.name}: no blocks for its shape"
+    if spec not in FUSED_SPECS:
+        FUSED_SPECS.append(spec)
+    case.params = [*p, *([0] * (24 - len(p))), FUSED_SPECS.index(spec) + 1]
+    case.name += ", its blocks"
+    return case
+
+
 def _passes_c() -> str:
-    """The firmware's instances of PASS_SPECS (depthwise_plane_passes.h) and their table, NULL first."""
-    lines, table = ['#include "depthwise_plane_passes.h"'], ["NULL"]
+    """The firmware's instances of PASS_SPECS (depthwise_plane_passes.h) and FUSED_SPECS (conv2d_pointwise_fused.h)
+    and their tables, NULL first."""
+    lines, table = ['#include "depthwise_plane_passes.h"', '#include "conv2d_pointwise_fused.h"'], ["NULL"]
     for i, (kind, shape) in enumerate(PASS_SPECS, 1):
         name = f"harness_{kind}{i}"
         row, small = (name, "NULL") if kind == "row" else ("NULL", name)
         lines += [f"TC_PLANE_{kind.upper()}_AT({name}, {', '.join(map(str, shape))})",
                   f"TC_PLANE_PASSES(harness_passes{i}, {row}, {small})"]
         table.append(f"TC_PLANE_PASSES_OF(harness_passes{i})")
+    fused = ["NULL"]
+    for i, (fours_more, channels) in enumerate(FUSED_SPECS, 1):
+        lines += [f"TC_POINTWISE_FUSED_AT(harness_blocks{i}, {fours_more}, {channels})",
+                  f"TC_POINTWISE_PASSES(harness_fused{i}, harness_blocks{i})"]
+        fused.append(f"TC_POINTWISE_PASSES_OF(harness_fused{i})")
     return "\n".join([*lines, f"static const struct tc_plane_passes *const harness_passes[] = {{{', '.join(table)}}};",
-                      f"#define HARNESS_PASSES {len(table)}"])
+                      f"#define HARNESS_PASSES {len(table)}",
+                      f"static const struct tc_pointwise_passes *const harness_fused[] = {{{', '.join(fused)}}};",
+                      f"#define HARNESS_FUSED {len(fused)}"])
 
 
 def bench_cases() -> list[Case]:

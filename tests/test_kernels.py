@@ -63,8 +63,10 @@ def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
         fused = "tc_fully_connected_fused_s8" in (tmp_path / "model.c").read_text()
         assert fused == case.startswith("fc_fused"), "fc_fuses picks the fused stream for exactly the fc_fused cases"
     if kernel_case.wide_weights and opcode == "CONV_2D":
-        fused = "tc_pointwise_fused_s8" in (tmp_path / "model.c").read_text()
+        text = (tmp_path / "model.c").read_text()
+        fused = "tc_pointwise_fused_s8" in text
         assert fused == case.startswith("conv_fused"), "pointwise_fuses picks the fused stream for exactly conv_fused"
+        assert ("TC_POINTWISE_FUSED_AT(fused_" in text) == fused, "the blocks for its shape"
     if kernel_case.wide_weights and opcode == "DEPTHWISE_CONV_2D":
         text = (tmp_path / "model.c").read_text()
         assert "tc_depthwise_plane_stream_s8" in text, "not on its channel records"

@@ -7,7 +7,7 @@
  * each sum had its doubled bias added and a table of scales, worked out on the stack first, was walked by a second
  * pointer kept in memory (MobileNet's 1x1 layers over 32 to 256 channels: 6.99 -> 6.69 M estimated cycles on the
  * M4). */
-#include "conv2d_wide_asm.h"
+#include "conv2d_pointwise_fused.h"
 
 /* Words of a pair of channels over `depth` inputs: 2 biases, 2 x depth int16 weights, 2 x (multiplier, round,
  * right). */
@@ -17,39 +17,6 @@ static inline int32_t pointwise_fused_pair_words(int32_t depth)
 }
 
 #if TC_DSP
-/* A block's first group from the pair's biases, loaded first (the stream's next two words) by two single loads, so
- * that the group's loads pipeline behind them (behind an LDRD they would not: 5 cycles, against 4). */
-#define FUSED_FIRST                                                                                                   \
-    "ldr %[a01], [%[w], #4]\n\t"                                                                                     \
-    "ldr %[a00], [%[w]], #8\n\t" BLOCK3X2_FROM_BIAS
-/* Channel c's three sums requantised in place, its multiplier, round and right in m, r and s (the lanes' register
- * the scratch: they are reloaded below). */
-#define FUSED_SCALE_ONE(c, m, r, s)                                                                                   \
-    TC_SCALE_DOUBLED_ASM("%[a0" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
-    TC_SCALE_DOUBLED_ASM("%[a1" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
-    TC_SCALE_DOUBLED_ASM("%[a2" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")
-/* Both channels' scales by one LDM of six registers, their outputs, the lanes back at their start and the next
- * block's groups (the single loads back to back), each pixel's two outputs stored by one STRH (the pixels `second`
- * apart), and the next block while the second channel's right has 256 added (ASR reads its low byte alone; the
- * flags of the TST survive to the BNE): 48 cycles, against 52 with two LDMs of three, the lanes rewound by a
- * subtraction and the output compared with its end. */
-#define FUSED_OUTPUTS                                                                                                 \
-    "ldm %[w]!, {%[x0], %[x1], %[x2], %[k0], %[k1], %[n]}\n\t"                                                       \
-    FUSED_SCALE_ONE("0", "x0", "x1", "x2") FUSED_SCALE_ONE("1", "k0", "k1", "n")                                     \
-    "tst %[n], #256\n\t"                                                                                             \
-    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                 \
-    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                 \
-    "bfi %[a20], %[a21], #8, #8\n\t"                                                                                 \
-    "ldr %[lanes], %[lanes_at]\n\t"                                                                                  \
-    "ldr %[x0], %[output]\n\t"                                                                                       \
-    "ldr %[k1], %[second]\n\t"                                                                                       \
-    "ldr %[n], %[groups]\n\t"                                                                                        \
-    "strh %[a10], [%[x0], %[k1]]\n\t"                                                                                \
-    "strh %[a20], [%[x0], %[k1], lsl #1]\n\t"                                                                        \
-    "strh %[a00], [%[x0]], #2\n\t"                                                                                   \
-    "str %[x0], %[output]\n\t"                                                                                       \
-    "bne 2b"
-
 /* Every pair of channels of the stream at three pixels (expand_triple's lanes at job->lanes), their outputs from
  * output on, the pixels job->second bytes apart. */
 static void fused_blocks(const int32_t *stream, int8_t *output, wide_outputs_job *job)
@@ -62,10 +29,12 @@ static void fused_blocks(const int32_t *stream, int8_t *output, wide_outputs_job
     BLOCKS3X2(BLOCK3X2_GROUPS_FROM(FUSED_FIRST), FUSED_OUTPUTS);
 }
 
-/* The DSP path: each triple of pixels expanded once, then every pair of channels; a last one or two pixels as the
- * last three (recomputing one or two outputs the triple before stored: the same bytes). */
+/* The DSP path: each triple of pixels expanded once, then every pair of channels (by the layer's own `blocks` for
+ * its shape, or fused_blocks); a last one or two pixels as the last three (recomputing one or two outputs the
+ * triple before stored: the same bytes). */
 static void pointwise_fused_dsp(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
-                                const tc_dims *out, const tc_window *win, int32_t offset2)
+                                const tc_dims *out, const tc_window *win, int32_t offset2,
+                                const struct tc_pointwise_passes *passes)
 {
     const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
     const int contiguous = win->stride_h == 1 && win->stride_w == 1 && out->h == in->h && out->w == in->w;
@@ -80,7 +49,11 @@ static void pointwise_fused_dsp(const int8_t *input, const tc_dims *in, const in
             step2 = pointwise_offset(in, out, win, first + 2) - at;
         }
         expand_triple(input + at, step, step2, offset2, lanes, depth / 4, 1);
-        fused_blocks(stream, output + first * channels, &job);
+        if (passes) {
+            passes->blocks(stream, output + first * channels, &job);
+        } else { /* inline: its asm's memory operands are the job's on this stack */
+            fused_blocks(stream, output + first * channels, &job);
+        }
     }
 }
 #endif
@@ -94,14 +67,17 @@ static inline int32_t fused_weight(const int32_t *block, int32_t r, int32_t i)
 }
 
 void tc_pointwise_fused_s8(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
-                           const tc_dims *out, const tc_window *win, const tc_int8_io *io)
+                           const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                           const struct tc_pointwise_passes *passes)
 {
 #if TC_DSP
     if (tc_dsp_offset_ok(io->input_zero_point) && in->c % 16 == 0 && in->c <= MATMUL_MAX_DEPTH
         && out->n * out->h * out->w >= 3) {
-        pointwise_fused_dsp(input, in, stream, output, out, win, tc_dup16(-io->input_zero_point));
+        pointwise_fused_dsp(input, in, stream, output, out, win, tc_dup16(-io->input_zero_point), passes);
         return;
     }
+#else
+    (void)passes; /* the DSP path's */
 #endif
     const int32_t depth = in->c, channels = out->c, pixels = out->n * out->h * out->w;
     for (int32_t px = 0; px < pixels; ++px) {

@@ -238,9 +238,13 @@ void tc_fully_connected_fused_s8(const int8_t *input, int32_t batches, int32_t d
 /* CONV_2D's 1x1 layers on one stream per layer (conv2d_pointwise_fused.c): per pair of output channels twice their
  * biases, their weights doubled and pre-widened as above, then each channel's multiplier, round and right shift as
  * above; without padding, for a depth a multiple of 16 up to 288, an even channel count, at least 3 output pixels,
- * the output range [-128, 127] and the requantisation proved fast (tinyctl/engine/ops/weighted.py pointwise_fuses). */
+ * the output range [-128, 127] and the requantisation proved fast (tinyctl/engine/ops/weighted.py pointwise_fuses).
+ * `passes`: the layer's blocks, instantiated in its model.c for its depth and channels (conv2d_pointwise_fused.h),
+ * or NULL. */
+struct tc_pointwise_passes;
 void tc_pointwise_fused_s8(const int8_t *input, const tc_dims *in, const int32_t *stream, int8_t *output,
-                           const tc_dims *out, const tc_window *win, const tc_int8_io *io);
+                           const tc_dims *out, const tc_window *win, const tc_int8_io *io,
+                           const struct tc_pointwise_passes *passes);
 /* DEPTHWISE_CONV_2D on one record per channel (depthwise_plane.c), written by the code generator where the
  * channel-plane kernel takes the layer (3x3, depth multiplier 1, stride 1 or 2, its requantisation fast:
  * tinyctl/engine/plane_stream.py fits): the channel's doubled int16 weight pairs for the filter rows 0, 1, 2, 0, 1,

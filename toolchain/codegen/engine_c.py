@@ -33,7 +33,7 @@ class _Emitter:
         self.data: list[str] = []
         self.calls: list[str] = []
         self.emitted: set[int] = set()           # constants already written (ops may share one)
-        self.included: set[str] = set()          # engine headers the data has included
+        self.written: set[str] = set()           # data that ops share (once)
 
     def ptr(self, t: Tensor) -> str:
         """The tensor's bytes: in the arena, or the caller's for the model's input where the layers read it in place
@@ -54,11 +54,11 @@ class _Emitter:
         self.data.append(f"/* {comment(t.name)} {list(t.shape)} */\n" + c_text.array(ctype, name, t.data))
         return name
 
-    def include(self, header: str) -> None:
-        """An engine header for what the data instantiates from it (once)."""
-        if header not in self.included:
-            self.included.add(header)
-            self.data.append(f'#include "{header}"\n')
+    def once(self, text: str) -> None:
+        """Data that ops may share (an engine header's include, an instance for a shape): written the first time."""
+        if text not in self.written:
+            self.written.add(text)
+            self.data.append(text)
 
     def call(self, kernel: str, *args) -> None:
         """One kernel call in model_invoke, its arguments wrapped to lines of about _CALL_WIDTH."""

@@ -92,7 +92,7 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
         weight_bytes = rows * depth + extra
         if pointwise_fuses(w):   # the stream holds the biases and scales too, in place of their own arrays
             weight_bytes = wide_weights.fused_pointwise_bytes(rows, depth)
-            extra = weight_bytes - _int8_bytes(w)
+            extra = weight_bytes - _int8_bytes(w) + wide_weights.fused_blocks_code_bytes(depth)
         return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs), weight_bytes,
                         _conv_weight_reads(depth, outputs))
     elif depth > _FC_WIDE_MAX_DEPTH:
@@ -185,7 +185,7 @@ def _plane_passes(c, p: str, w: WeightedOp) -> str:
         return "NULL"
     name, shape = kind
     args = ", ".join(map(str, shape))
-    c.include("depthwise_plane_passes.h")
+    c.once('#include "depthwise_plane_passes.h"\n')
     row, small = (f"{p}_row", "NULL") if name == "row" else ("NULL", f"{p}_small")
     c.data.append(f"/* its passes for its output step */\nTC_PLANE_{name.upper()}_AT({p}_{name}, {args})\n"
                   f"TC_PLANE_PASSES({p}_passes, {row}, {small})\n")
@@ -218,7 +218,19 @@ def _emit_fused_pointwise(c, op: Operator, p: str, w: WeightedOp) -> None:
                   + c_text.dims(f"{p}_in", w.input.shape) + c_text.dims(f"{p}_out", w.output.shape)
                   + c_text.window(f"{p}_win", w.window))
     c.call("tc_pointwise_fused_s8", c.ptr(w.input), f"&{p}_in", _staged(c, op, f"{p}_fused", "int32_t"),
-           c.ptr(w.output), f"&{p}_out", f"&{p}_win", f"&{p}_io")
+           c.ptr(w.output), f"&{p}_out", f"&{p}_win", f"&{p}_io", _fused_blocks(c, w))
+
+
+def _fused_blocks(c, w: WeightedOp) -> str:
+    """The blocks for the 1x1 layer's depth and channels (conv2d_pointwise_fused.h), instantiated in model.c once for
+    every layer of that shape."""
+    depth, channels = nhwc(w.input.shape)[3], w.weights.shape[0]
+    name = f"fused_{depth}x{channels}"
+    c.once('#include "conv2d_pointwise_fused.h"\n')
+    c.once(f"/* the 1x1 blocks of {depth} inputs and {channels} outputs */\n"
+           f"TC_POINTWISE_FUSED_AT({name}_blocks, {depth // 16 - 1}, {channels})\n"
+           f"TC_POINTWISE_PASSES({name}, {name}_blocks)\n")
+    return f"TC_POINTWISE_PASSES_OF({name})"
 
 
 def _staged(c, op: Operator, array: str, ctype: str) -> str:

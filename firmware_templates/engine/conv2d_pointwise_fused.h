@@ -1,0 +1,114 @@
+/* The asm of tc_pointwise_fused_s8's blocks (conv2d_pointwise_fused.c): two output channels at three pixels from one
+ * fused stream, the groups in a loop for any depth, or straight through for a layer's depth with its channel count as
+ * an immediate (TC_POINTWISE_FUSED_AT, which a generated model.c instantiates for its 1x1 layers' shapes: no loop
+ * counter, no entry into the loop, no output step loaded, each pixel's outputs stored with immediate offsets;
+ * MobileNet's 1x1 layers over 32 to 256 channels: 6.69 -> 6.53 M estimated cycles on the M4). Private to
+ * conv2d_pointwise_fused.c and a model.c. */
+#ifndef CONV2D_POINTWISE_FUSED_H
+#define CONV2D_POINTWISE_FUSED_H
+
+#include "conv2d_wide_asm.h"
+
+#if TC_DSP
+/* A block's first group from the pair's biases, loaded first (the stream's next two words) by two single loads, so
+ * that the group's loads pipeline behind them (behind an LDRD they would not: 5 cycles, against 4). */
+#define FUSED_FIRST                                                                                                   \
+    "ldr %[a01], [%[w], #4]\n\t"                                                                                     \
+    "ldr %[a00], [%[w]], #8\n\t" BLOCK3X2_FROM_BIAS
+/* Channel c's three sums requantised in place, its multiplier, round and right in m, r and s (the lanes' register
+ * the scratch: they are reloaded below). */
+#define FUSED_SCALE_ONE(c, m, r, s)                                                                                   \
+    TC_SCALE_DOUBLED_ASM("%[a0" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
+    TC_SCALE_DOUBLED_ASM("%[a1" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
+    TC_SCALE_DOUBLED_ASM("%[a2" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")
+/* Both channels' scales by one LDM of six registers, their outputs, the lanes back at their start and the next
+ * block's groups (the single loads back to back), each pixel's two outputs stored by one STRH (the pixels `second`
+ * apart), and the next block while the second channel's right has 256 added (ASR reads its low byte alone; the
+ * flags of the TST survive to the BNE): 48 cycles, against 52 with two LDMs of three, the lanes rewound by a
+ * subtraction and the output compared with its end. */
+#define FUSED_REQUANT                                                                                                 \
+    "ldm %[w]!, {%[x0], %[x1], %[x2], %[k0], %[k1], %[n]}\n\t"                                                       \
+    FUSED_SCALE_ONE("0", "x0", "x1", "x2") FUSED_SCALE_ONE("1", "k0", "k1", "n")                                     \
+    "tst %[n], #256\n\t"                                                                                             \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                 \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                 \
+    "bfi %[a20], %[a21], #8, #8\n\t"                                                                                 \
+    "ldr %[lanes], %[lanes_at]\n\t"                                                                                  \
+    "ldr %[x0], %[output]\n\t"
+#define FUSED_OUTPUTS                                                                                                 \
+    FUSED_REQUANT                                                                                                     \
+    "ldr %[k1], %[second]\n\t"                                                                                       \
+    "ldr %[n], %[groups]\n\t"                                                                                        \
+    "strh %[a10], [%[x0], %[k1]]\n\t"                                                                                \
+    "strh %[a20], [%[x0], %[k1], lsl #1]\n\t"                                                                        \
+    "strh %[a00], [%[x0]], #2\n\t"                                                                                   \
+    "str %[x0], %[output]\n\t"                                                                                       \
+    "bne 2b"
+
+/* A block's groups straight through: its first from the biases, three more, then `fours_more` fours (the
+ * layer's depth / 16 - 1: TC_FUSED_REPEAT_n for n up to 17, depths up to 288). */
+#define FUSED_GROUPS_AT(fours_more)                                                                                   \
+    FUSED_FIRST BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE                                                             \
+    TC_FUSED_REPEAT_##fours_more(BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE)
+#define TC_FUSED_REPEAT_0(x)
+#define TC_FUSED_REPEAT_1(x) x
+#define TC_FUSED_REPEAT_2(x) x x
+#define TC_FUSED_REPEAT_3(x) TC_FUSED_REPEAT_2(x) x
+#define TC_FUSED_REPEAT_4(x) TC_FUSED_REPEAT_2(x) TC_FUSED_REPEAT_2(x)
+#define TC_FUSED_REPEAT_5(x) TC_FUSED_REPEAT_4(x) x
+#define TC_FUSED_REPEAT_6(x) TC_FUSED_REPEAT_4(x) TC_FUSED_REPEAT_2(x)
+#define TC_FUSED_REPEAT_7(x) TC_FUSED_REPEAT_4(x) TC_FUSED_REPEAT_3(x)
+#define TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_4(x) TC_FUSED_REPEAT_4(x)
+#define TC_FUSED_REPEAT_9(x) TC_FUSED_REPEAT_8(x) x
+#define TC_FUSED_REPEAT_10(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_2(x)
+#define TC_FUSED_REPEAT_11(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_3(x)
+#define TC_FUSED_REPEAT_12(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_4(x)
+#define TC_FUSED_REPEAT_13(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_5(x)
+#define TC_FUSED_REPEAT_14(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_6(x)
+#define TC_FUSED_REPEAT_15(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_7(x)
+#define TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_8(x)
+#define TC_FUSED_REPEAT_17(x) TC_FUSED_REPEAT_16(x) x
+/* FUSED_OUTPUTS with the output step an immediate ([second], [second2]: the channel count and twice it): the lanes
+ * and the output address alone loaded, each STRH with an immediate offset (one cycle, against two with a register
+ * offset). */
+#define FUSED_OUTPUTS_AT                                                                                              \
+    FUSED_REQUANT                                                                                                     \
+    "strh %[a10], [%[x0], %[second]]\n\t"                                                                            \
+    "strh %[a20], [%[x0], %[second2]]\n\t"                                                                           \
+    "strh %[a00], [%[x0]], #2\n\t"                                                                                   \
+    "str %[x0], %[output]\n\t"                                                                                       \
+    "bne 2b"
+
+/* The blocks of every pair of channels of a 1x1 layer of `depth` inputs (fours_more = depth / 16 - 1) and `channels`
+ * outputs at three pixels (fused_blocks' work for that shape alone), as static function `name`. */
+#define TC_POINTWISE_FUSED_AT(name, fours_more, channels)                                                            \
+    static void name(const int32_t *stream, int8_t *output, wide_outputs_job *job)                                   \
+    {                                                                                                                \
+        const int32_t *lanes = job->lanes, *w = stream, *const lanes_at = job->lanes; /* on the stack: "m" */        \
+        int32_t a00, a10, a20, a01, a11, a21;                                                                        \
+        register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7"), k1 __asm("r8");           \
+        register int32_t n __asm("r9");                                                                              \
+        __asm volatile("2:\n\t" FUSED_GROUPS_AT(fours_more) FUSED_OUTPUTS_AT                                          \
+                       : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),   \
+                         [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0),           \
+                         [k1] "=&r"(k1), [n] "=&r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output)       \
+                       : [lanes_at] "m"(lanes_at), [second] "i"(channels), [second2] "i"(2 * (channels))             \
+                       : "cc", "memory");                                                                            \
+    }
+/* A layer's blocks (struct tc_pointwise_passes) as a constant `var`, and a pointer to them for
+ * tc_pointwise_fused_s8. */
+#define TC_POINTWISE_PASSES(var, blocks) static const struct tc_pointwise_passes var = {blocks};
+#define TC_POINTWISE_PASSES_OF(var) (&var)
+
+/* A layer's blocks for its shape (TC_POINTWISE_FUSED_AT), which tc_pointwise_fused_s8 runs in place of its own. */
+struct tc_pointwise_passes {
+    void (*blocks)(const int32_t *stream, int8_t *output, wide_outputs_job *job);
+};
+#else
+/* The portable C takes no blocks of its own. */
+#define TC_POINTWISE_FUSED_AT(name, fours_more, channels)
+#define TC_POINTWISE_PASSES(var, blocks)
+#define TC_POINTWISE_PASSES_OF(var) NULL
+#endif
+
+#endif

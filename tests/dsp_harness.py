@@ -805,7 +805,7 @@ def fused_pointwise(case: Case) -> Case:
     shift = np.broadcast_to(shift, (channels,))
     io = IOValues(*p[18:22])
     assert weights.shape[1:3] == (1, 1) and p[16:18] == [0, 0] and p[20:22] == [-128, 127], case.name
-    assert depth % 16 == 0 and 32 <= depth <= 288 and channels % 2 == 0 and p[8] * p[9] * p[10] >= 3, case.name
+    assert depth % 16 == 0 and 16 <= depth <= 288 and channels % 2 == 0 and p[8] * p[9] * p[10] >= 3, case.name
     assert fast_scale(shift, io.input_zero_point, bias, depth), f"{case.name}: its requantisation is not fast"
     bias = np.zeros(channels, np.int32) if bias is None else bias
     stream = fuse_pointwise(weights.reshape(channels, depth), bias, np.broadcast_to(multiplier, (channels,)), -shift,
@@ -855,8 +855,8 @@ def blocked(case: Case) -> Case:
     """The fused 1x1 case on blocks instantiated for its shape (conv2d_pointwise_fused.h TC_POINTWISE_FUSED_AT), as
     its model.c would (param 24: their index in FUSED_SPECS, plus 1)."""
     p = case.params
-    spec = (p[3] // 16 - 1, p[11])
-    assert case.kind == CONV_FUSED and p[3] % 16 == 0, f"{case.name}: no blocks for its shape"
+    spec = (p[3] // 8 - 1, p[11])
+    assert case.kind == CONV_FUSED, f"{case.name}: no blocks for its shape"
     if spec not in FUSED_SPECS:
         FUSED_SPECS.append(spec)
     case.params = [*p, *([0] * (24 - len(p))), FUSED_SPECS.index(spec) + 1]

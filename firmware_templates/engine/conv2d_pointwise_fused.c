@@ -71,8 +71,8 @@ void tc_pointwise_fused_s8(const int8_t *input, const tc_dims *in, const int32_t
                            const struct tc_pointwise_passes *passes)
 {
 #if TC_DSP
-    if (tc_dsp_offset_ok(io->input_zero_point) && in->c % 16 == 0 && in->c <= MATMUL_MAX_DEPTH
-        && out->n * out->h * out->w >= 3) {
+    if (tc_dsp_offset_ok(io->input_zero_point) && in->c % 16 == 0
+        && in->c <= MATMUL_MAX_DEPTH && out->n * out->h * out->w >= 3) {
         pointwise_fused_dsp(input, in, stream, output, out, win, tc_dup16(-io->input_zero_point), passes);
         return;
     }

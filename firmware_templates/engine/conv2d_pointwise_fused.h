@@ -45,11 +45,10 @@
     "str %[x0], %[output]\n\t"                                                                                       \
     "bne 2b"
 
-/* A block's groups straight through: its first from the biases, three more, then `fours_more` fours (the
- * layer's depth / 16 - 1: TC_FUSED_REPEAT_n for n up to 17, depths up to 288). */
-#define FUSED_GROUPS_AT(fours_more)                                                                                   \
-    FUSED_FIRST BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE                                                             \
-    TC_FUSED_REPEAT_##fours_more(BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE BLOCK3X2_MORE)
+/* A block's groups straight through: its first from the biases, one more, then `pairs_more` pairs (the layer's
+ * depth / 8 - 1: TC_FUSED_REPEAT_n for n up to 35, depths 8 to 288). */
+#define FUSED_GROUPS_AT(pairs_more)                                                                                   \
+    FUSED_FIRST BLOCK3X2_MORE TC_FUSED_REPEAT_##pairs_more(BLOCK3X2_MORE BLOCK3X2_MORE)
 #define TC_FUSED_REPEAT_0(x)
 #define TC_FUSED_REPEAT_1(x) x
 #define TC_FUSED_REPEAT_2(x) x x
@@ -68,6 +67,24 @@
 #define TC_FUSED_REPEAT_15(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_7(x)
 #define TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_8(x) TC_FUSED_REPEAT_8(x)
 #define TC_FUSED_REPEAT_17(x) TC_FUSED_REPEAT_16(x) x
+#define TC_FUSED_REPEAT_18(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_2(x)
+#define TC_FUSED_REPEAT_19(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_3(x)
+#define TC_FUSED_REPEAT_20(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_4(x)
+#define TC_FUSED_REPEAT_21(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_5(x)
+#define TC_FUSED_REPEAT_22(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_6(x)
+#define TC_FUSED_REPEAT_23(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_7(x)
+#define TC_FUSED_REPEAT_24(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_8(x)
+#define TC_FUSED_REPEAT_25(x) TC_FUSED_REPEAT_24(x) x
+#define TC_FUSED_REPEAT_26(x) TC_FUSED_REPEAT_24(x) TC_FUSED_REPEAT_2(x)
+#define TC_FUSED_REPEAT_27(x) TC_FUSED_REPEAT_24(x) TC_FUSED_REPEAT_3(x)
+#define TC_FUSED_REPEAT_28(x) TC_FUSED_REPEAT_24(x) TC_FUSED_REPEAT_4(x)
+#define TC_FUSED_REPEAT_29(x) TC_FUSED_REPEAT_24(x) TC_FUSED_REPEAT_5(x)
+#define TC_FUSED_REPEAT_30(x) TC_FUSED_REPEAT_24(x) TC_FUSED_REPEAT_6(x)
+#define TC_FUSED_REPEAT_31(x) TC_FUSED_REPEAT_24(x) TC_FUSED_REPEAT_7(x)
+#define TC_FUSED_REPEAT_32(x) TC_FUSED_REPEAT_16(x) TC_FUSED_REPEAT_16(x)
+#define TC_FUSED_REPEAT_33(x) TC_FUSED_REPEAT_32(x) x
+#define TC_FUSED_REPEAT_34(x) TC_FUSED_REPEAT_32(x) TC_FUSED_REPEAT_2(x)
+#define TC_FUSED_REPEAT_35(x) TC_FUSED_REPEAT_32(x) TC_FUSED_REPEAT_3(x)
 /* FUSED_OUTPUTS with the output step an immediate ([second], [second2]: the channel count and twice it): the lanes
  * and the output address alone loaded, each STRH with an immediate offset (one cycle, against two with a register
  * offset). */
@@ -79,16 +96,17 @@
     "str %[x0], %[output]\n\t"                                                                                       \
     "bne 2b"
 
-/* The blocks of every pair of channels of a 1x1 layer of `depth` inputs (fours_more = depth / 16 - 1) and `channels`
- * outputs at three pixels (fused_blocks' work for that shape alone), as static function `name`. */
-#define TC_POINTWISE_FUSED_AT(name, fours_more, channels)                                                            \
+/* The blocks of every pair of channels of a 1x1 layer of `depth` inputs (pairs_more = depth / 8 - 1) and `channels`
+ * outputs at three pixels (fused_blocks' work for that shape alone, and for a depth of 8, which its loop of fours of
+ * groups does not take), as static function `name`. */
+#define TC_POINTWISE_FUSED_AT(name, pairs_more, channels)                                                            \
     static void name(const int32_t *stream, int8_t *output, wide_outputs_job *job)                                   \
     {                                                                                                                \
         const int32_t *lanes = job->lanes, *w = stream, *const lanes_at = job->lanes; /* on the stack: "m" */        \
         int32_t a00, a10, a20, a01, a11, a21;                                                                        \
         register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7"), k1 __asm("r8");           \
         register int32_t n __asm("r9");                                                                              \
-        __asm volatile("2:\n\t" FUSED_GROUPS_AT(fours_more) FUSED_OUTPUTS_AT                                          \
+        __asm volatile("2:\n\t" FUSED_GROUPS_AT(pairs_more) FUSED_OUTPUTS_AT                                          \
                        : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),   \
                          [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0),           \
                          [k1] "=&r"(k1), [n] "=&r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output)       \
@@ -106,7 +124,7 @@ struct tc_pointwise_passes {
 };
 #else
 /* The portable C takes no blocks of its own. */
-#define TC_POINTWISE_FUSED_AT(name, fours_more, channels)
+#define TC_POINTWISE_FUSED_AT(name, pairs_more, channels)
 #define TC_POINTWISE_PASSES(var, blocks)
 #define TC_POINTWISE_PASSES_OF(var) NULL
 #endif

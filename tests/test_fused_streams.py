@@ -105,7 +105,7 @@ def test_stream_holds_doubled_biases_weights_and_the_scales_pair_by_pair():
 def test_a_1x1_layer_in_the_proved_range_fuses():
     assert pointwise_fuses(_conv_layer())
     assert pointwise_fuses(_conv_layer(depth=288, pixels=(1, 3), shifts=-1))
-    assert pointwise_fuses(_conv_layer(depth=16))   # one four of groups: the layer's own blocks, or the loop's odd entry
+    assert pointwise_fuses(_conv_layer(depth=16))   # one four of groups: its own blocks, or the loop's odd entry
     assert pointwise_fuses(_conv_layer(shifts=-22))
     assert pointwise_fuses(dataclasses.replace(_conv_layer(), bias=None))
 

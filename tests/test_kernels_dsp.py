@@ -574,9 +574,10 @@ def _fused_pointwise_cases(rng) -> list:
     even: the loop's two entries), 2 to 16 output channels, 3 pixels (one triple), 4, 20 and 25 (a last triple over
     one or two pixels of the one before), stride 2 (triples across rows), per tensor and per channel, no bias, input
     zero points -128, 0 and 127, inputs off a word; right shifts at both ends of 1..22 with the largest multiplier and
-    output zero points 127 and -128; each also on blocks instantiated for its shape (TC_POINTWISE_FUSED_AT, as a
-    model.c instantiates them); 16 input channels (one four of groups, an odd count); and one layer on its fused stream, on those blocks and on int16 weights
-    (test_fused_pointwise_path_is_taken, test_fused_blocks_for_the_shape_are_taken)."""
+    output zero points 127 and -128; 16 input channels (one four of groups, an odd count); each also on blocks
+    instantiated for its shape (TC_POINTWISE_FUSED_AT, as a model.c instantiates them); and one layer on its fused
+    stream, on those blocks and on int16 weights (test_fused_pointwise_path_is_taken,
+    test_fused_blocks_for_the_shape_are_taken)."""
     shapes = [(1, 3, 32, 2, 1, True, -128, True), (5, 5, 48, 6, 1, True, 0, True), (2, 2, 64, 10, 1, False, 127, False),
               (9, 7, 32, 6, 2, True, -128, True), (8, 7, 64, 8, 2, True, 127, True), (1, 4, 288, 4, 1, True, 0, True),
               (3, 3, 128, 16, 1, True, None, True), (3, 5, 96, 14, 1, False, None, False)]

@@ -176,21 +176,23 @@ def _emit_plane_stream(c, p: str, w: WeightedOp) -> None:
                   + c_text.dims(f"{p}_in", w.input.shape) + c_text.dims(f"{p}_out", w.output.shape)
                   + c_text.window(f"{p}_win", w.window))
     c.call("tc_depthwise_plane_stream_s8", c.ptr(w.input), f"&{p}_in", f"{p}_planes", c.ptr(w.output), f"&{p}_out",
-           f"&{p}_win", f"&{p}_io", _plane_passes(c, p, w))
+           f"&{p}_win", f"&{p}_io", _plane_passes(c, w))
 
 
-def _plane_passes(c, p: str, w: WeightedOp) -> str:
-    """The layer's passes for its output step instantiated in model.c (depthwise_plane_passes.h), or NULL."""
+def _plane_passes(c, w: WeightedOp) -> str:
+    """The layer's passes for its output step (depthwise_plane_passes.h), instantiated in model.c once for every layer
+    of that shape, or NULL."""
     kind = plane_stream.passes(nhwc(w.output.shape), w.window, w.io)
     if kind is None:
         return "NULL"
-    name, shape = kind
-    args = ", ".join(map(str, shape))
+    what, shape = kind
+    name = f"plane_{what}_{'x'.join(map(str, shape))}"
+    row, small = (f"{name}_fn", "NULL") if what == "row" else ("NULL", f"{name}_fn")
     c.once('#include "depthwise_plane_passes.h"\n')
-    row, small = (f"{p}_row", "NULL") if name == "row" else ("NULL", f"{p}_small")
-    c.data.append(f"/* its passes for its output step */\nTC_PLANE_{name.upper()}_AT({p}_{name}, {args})\n"
-                  f"TC_PLANE_PASSES({p}_passes, {row}, {small})\n")
-    return f"TC_PLANE_PASSES_OF({p}_passes)"
+    c.once(f"/* the depthwise passes of {what} {list(shape)} */\n"
+           f"TC_PLANE_{what.upper()}_AT({name}_fn, {', '.join(map(str, shape))})\n"
+           f"TC_PLANE_PASSES({name}, {row}, {small})\n")
+    return f"TC_PLANE_PASSES_OF({name})"
 
 
 def _emit_fused_fc(c, op: Operator, p: str, w: WeightedOp) -> None:

@@ -842,7 +842,7 @@ def specialized(case: Case, spec: tuple[str, tuple[int, ...]] | None = None) -> 
     """The channel-records case on passes instantiated for its output step (plane_stream.passes), as its model.c
     would, or on `spec` (param 24: their index in PASS_SPECS, plus 1)."""
     p = case.params
-    spec = spec or plane_stream.passes(tuple(p[8:12]), WindowGeometry(*p[12:18]), IOValues(*p[18:22]))
+    spec = spec or plane_stream.passes(tuple(p[0:4]), tuple(p[8:12]), WindowGeometry(*p[12:18]), IOValues(*p[18:22]))
     assert case.kind == DW_PLANES and spec, f"{case.name}: no passes for its output step"
     if spec not in PASS_SPECS:
         PASS_SPECS.append(spec)
@@ -864,15 +864,22 @@ def blocked(case: Case) -> Case:
     return case
 
 
+def ring_anyway(case: Case) -> tuple[str, tuple[int, ...]]:
+    """The ring's walk for the case's shape (for specialized), which the code generator would not instantiate: rows
+    of last outputs."""
+    p = case.params
+    return ("ring", plane_stream.ring_shape(tuple(p[0:4]), tuple(p[8:12]), WindowGeometry(*p[12:18])))
+
+
 def _passes_c() -> str:
     """The firmware's instances of PASS_SPECS (depthwise_plane_passes.h) and FUSED_SPECS (conv2d_pointwise_fused.h)
     and their tables, NULL first."""
-    lines, table = ['#include "depthwise_plane_passes.h"', '#include "conv2d_pointwise_fused.h"'], ["NULL"]
+    lines, table = ['#include "depthwise_plane_ring.h"', '#include "conv2d_pointwise_fused.h"'], ["NULL"]
     for i, (kind, shape) in enumerate(PASS_SPECS, 1):
         name = f"harness_{kind}{i}"
-        row, small = (name, "NULL") if kind == "row" else ("NULL", name)
+        ring, small = (name, "NULL") if kind == "ring" else ("NULL", name)
         lines += [f"TC_PLANE_{kind.upper()}_AT({name}, {', '.join(map(str, shape))})",
-                  f"TC_PLANE_PASSES(harness_passes{i}, {row}, {small})"]
+                  f"TC_PLANE_PASSES(harness_passes{i}, {ring}, {small})"]
         table.append(f"TC_PLANE_PASSES_OF(harness_passes{i})")
     fused = ["NULL"]
     for i, (fours_more, channels) in enumerate(FUSED_SPECS, 1):

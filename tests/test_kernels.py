@@ -71,7 +71,7 @@ def test_kernel_bit_exact_with_tflm(engine, case, tmp_path):
         text = (tmp_path / "model.c").read_text()
         assert "tc_depthwise_plane_stream_s8" in text, "not on its channel records"
         w = weighted_op(graph, ops[0])
-        spec = plane_stream.passes(nhwc(w.output.shape), w.window, w.io)   # its passes for its output step
+        spec = plane_stream.passes(nhwc(w.input.shape), nhwc(w.output.shape), w.window, w.io)  # for its shape
         assert (f"TC_PLANE_{spec[0].upper()}_AT(plane_" in text) if spec else "TC_PLANE_PASSES_OF(" not in text
         assert spec or case == "dw_records_s2_same_none", "rows of 10 at stride 2 alone take the passes for any step"
 

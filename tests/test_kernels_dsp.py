@@ -20,8 +20,8 @@ from dsp_harness import (ADD, ADD_TABLE, AVG_POOL, CONV, CONV_FUSED, CONV_WIDE, 
                          FC_FUSED, FC_WIDE, KIND_NAMES, MAX_POOL, MEAN, MUL, SUB, TARGETS, add_case, add_params,
                          blocked, build_and_run, conv_case, copy_case, depthwise_case, fc_case, fc_scale_case,
                          fc_sum_edges_case, full_range, fused, fused_pointwise, host_engine, host_output, in_place,
-                         max_pool_case, mean_case, mul_case, planes, requant_case, scale_case, specialized,
-                         table_layout, wide)
+                         max_pool_case, mean_case, mul_case, planes, requant_case, ring_anyway, scale_case,
+                         specialized, table_layout, wide)
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("arm-none-eabi-gcc", "qemu-system-arm", "gcc")),
@@ -187,7 +187,7 @@ def _plane_passes_cases(rng) -> list:
         full_range(depthwise_case(rng, 6, 6, 40, 1, 3, 3, stride=2, padding="same", name="dw steps 6x6x40 s2")),
         full_range(depthwise_case(rng, 8, 8, 16, 1, 3, 3, padding="valid", per_channel=False,
                                   name="dw steps 8x8x16 s1 valid, per tensor")),
-    ]] + [specialized(planes(case), ("row", (1, case.params[11]))) for case in [
+    ]] + [specialized(planes(case), ring_anyway(case)) for case in [
         full_range(depthwise_case(rng, 7, 13, 8, 1, 3, 3, padding="same", name="dw steps 7x13x8 s1 (a last output)")),
         full_range(depthwise_case(rng, 7, 10, 24, 1, 3, 3, padding="same", name="dw steps 7x10x24 s1 (six last)")),
     ]]
@@ -1622,7 +1622,7 @@ def test_plane_passes_for_the_step_are_taken(runs):
     rows at stride 2 (4.63 against 4.81 estimated cycles per MAC on the M4) and a small plane's rows of 6 (2.90
     against 3.04)."""
     per_mac = _m4_cycles_per_mac(runs)
-    for steps, any_step in [("dw steps 12x24x16 s2, full range, channel records, its row passes",
+    for steps, any_step in [("dw steps 12x24x16 s2, full range, channel records, its ring passes",
                              "dw records 12x24x16 s2 same, full range, channel records"),
                             ("dw steps 6x6x17 s1 (rows of 6), full range, channel records, its small passes",
                              "dw records 6x6x17 s1 same (rows of 6), full range, channel records")]:

@@ -25,7 +25,7 @@
  * its channels' records (plane_channel: tc_depthwise_plane_stream_s8, tinyctl/engine/plane_stream.py) runs on them
  * as they lie in flash, with no per-channel preparation (MobileNet's 6x6 layers: 178 k -> 149 k estimated cycles on
  * the M4), walked by rows. */
-#include "depthwise_plane_copy.h"
+#include "depthwise_plane_ring.h"
 
 #if TC_DSP
 /* Stride 2 copies 4 values an output: the plane takes rows of 8 outputs on (8 channels into [-128, 127],
@@ -142,15 +142,6 @@ static inline int32_t plane_rows_reached(int32_t out_rows, int32_t stride)
     return stride * (out_rows - 1) + 3;
 }
 
-/* The plane as the ring walks it: by image rows, or by image columns (transposed) for a plane taller
- * than it is wide, so that the rows are longer. Byte steps between the rows and between the values of
- * a row, of the input and the output, the padding before the first row and column, the input values
- * of a row that the windows reach, and the weights' steps between filter rows and between taps. */
-typedef struct {
-    int32_t in_rows, in_row_step, in_step, out_rows, out_cols, out_row_step, out_step;
-    int32_t pad_top, pad_left, inside, row_tap, tap;
-} plane_geometry;
-
 static plane_geometry plane_geometry_of(const tc_dims *in, const tc_dims *out, const tc_window *win,
                                         int32_t stride, const int transposed)
 {
@@ -177,17 +168,10 @@ typedef struct {
     int16_t *rows; /* the rings of two channels, PLANE_RING_VALUES apart */
     int32_t offset, stride;
     plane_row_fn output_row;
+    plane_ring_fn ring; /* the layer's walk for its shape, or NULL */
     plane_small_fn small_rows;
     plane_requant requant; /* every channel's, but for its bias2 */
 } plane_layer;
-
-/* The requantisation every channel's weight rows share, its bias2 (0 here) aside: the range, the row's passes. */
-static plane_requant plane_requant_of(const plane_geometry *g, int32_t stride, int32_t lo, int32_t hi)
-{
-    const int32_t out_w = g->out_cols, hex = stride == 1 && lo == -128 && hi == 127 && (out_w & 3) == 2 && out_w >= 6;
-    const plane_requant requant = {0, lo, hi, (out_w >> 2) - hex, hex ? PLANE_TAIL_HEX : out_w & 3};
-    return requant;
-}
 
 /* Channel ch's scale into k, beside its weights; returns twice its bias with the input offset folded in (sum: of
  * its 9 weights). */
@@ -238,44 +222,23 @@ static inline __attribute__((always_inline)) void plane_channels_of(const plane_
 }
 
 /* Channels ch to ch + count - 1 (1 or 2) of the whole output, batch by batch, channel j in the ring at
- * rows + j * PLANE_RING_VALUES: two channels' rows are copied in one walk of the image. Padded row r
- * (input row r - pad_top, padding outside the image) lives in row r % 3 of the ring: the window of
- * output row (r - 2) / stride, made once r - 2 is a multiple of the stride, has its filter row j in
- * ring row (r + 1 + j) % 3, so its weights are the filter rows from (2 - r % 3) on. In place, a
- * channel's outputs overwrite only its own input values, in the order one channel at a time would. */
+ * rows + j * PLANE_RING_VALUES: two channels' rows are copied in one walk of the image (plane_ring_walk, or the
+ * layer's own walk for its shape). */
 static __attribute__((noinline)) void plane_channels_at(const plane_layer *l, int32_t ch, int32_t count)
 {
-    const plane_geometry *g = l->g;
-    const int32_t stride = l->stride, last = stride * (g->out_rows - 1) + 3;
     plane_weights local[2];
-    const plane_weights *k[2];
     int32_t bias2[2];
-    plane_channels_of(l, ch, count, local, k, bias2);
-    plane_requant requant[2] = {l->requant, l->requant};
-    requant[0].bias2 = bias2[0], requant[1].bias2 = bias2[1];
+    plane_ring_job job = {.rows = l->rows, .count = count, .padding = -l->offset};
+    plane_channels_of(l, ch, count, local, job.k, bias2);
+    job.requant[0] = job.requant[1] = l->requant;
+    job.requant[0].bias2 = bias2[0], job.requant[1].bias2 = bias2[1];
     for (int32_t b = 0; b < l->out->n; ++b) {
-        const int8_t *plane_in = l->input + b * l->in->h * l->in->w * l->in->c + ch;
-        int8_t *o = l->output + b * l->out->h * l->out->w * l->out->c + ch; /* the output row's */
-        int32_t ring = 0; /* r % 3 */
-        for (int32_t r = 0; r < last; ++r) {
-            int16_t *row = l->rows + ring * PLANE_ROW_VALUES + g->pad_left;
-            const int32_t y = r - g->pad_top;
-            if ((uint32_t)y < (uint32_t)g->in_rows && count == 2) {
-                plane_copy_rows2(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
-            } else if ((uint32_t)y < (uint32_t)g->in_rows) {
-                plane_copy_row(plane_in + y * g->in_row_step, g->in_step, g->inside, row);
-            } else {
-                plane_fill(row, -l->offset, g->inside);
-                plane_fill(row + PLANE_RING_VALUES, -l->offset, g->inside);
-            }
-            if (r >= 2 && (stride == 1 || (r & 1) == 0)) {
-                l->output_row(l->rows, &k[0]->row[2 - ring], &requant[0], o);
-                if (count == 2) {
-                    l->output_row(l->rows + PLANE_RING_VALUES, &k[1]->row[2 - ring], &requant[1], o + 1);
-                }
-                o += g->out_row_step;
-            }
-            ring = ring == 2 ? 0 : ring + 1;
+        job.input = l->input + b * l->in->h * l->in->w * l->in->c + ch;
+        job.output = l->output + b * l->out->h * l->out->w * l->out->c + ch;
+        if (l->ring) {
+            l->ring(&job);
+        } else {
+            plane_ring_walk(&job, l->g, l->stride, l->output_row, 0);
         }
     }
 }
@@ -363,11 +326,11 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
     const int full = io->act_min == -128 && io->act_max == 127;
     const plane_row_fn any_step = stride == 1 ? (full ? tc_plane_row_s1_full : tc_plane_row_s1)
                                               : (full ? tc_plane_row_s2_full : tc_plane_row_s2);
-    const plane_row_fn output_row = passes && passes->row ? passes->row : any_step;
+    const plane_ring_fn ring = passes ? passes->ring : NULL;
     const plane_small_fn small_rows = passes && passes->small ? passes->small : tc_plane_small_rows;
-    const plane_layer layer = {input,  weights,    channels,   output, in,
-                               out,    &g,         p,          rows,   offset,
-                               stride, output_row, small_rows, plane_requant_of(&g, stride, io->act_min, io->act_max)};
+    const plane_layer layer = {input, weights,  channels, output, in,         out,
+                               &g,    p,        rows,     offset, stride,     any_step,
+                               ring,  small_rows, plane_requant_of(&g, stride, io->act_min, io->act_max)};
     const int small = plane_is_small(&g, stride, full);
     for (int32_t j = 0; j < 2 && small; ++j) { /* the padding the copies leave: both channels' planes */
         plane_fill(rows + j * PLANE_RING_VALUES, -offset,

@@ -1,5 +1,6 @@
 /* depthwise_plane.c's copies of a channel's (or two neighbouring channels') int8 input rows into int16 padded rows:
- * one halfword load a pixel for a channel pair, split by SXTB16, in asm (private to depthwise_plane.c). */
+ * one halfword load a pixel for a channel pair, split by SXTB16, in asm (private to depthwise_plane.c and, through
+ * depthwise_plane_ring.h, to a model.c, which takes the copies of a ring's rows alone: the others `unused` there). */
 #ifndef DEPTHWISE_PLANE_COPY_H
 #define DEPTHWISE_PLANE_COPY_H
 
@@ -68,7 +69,8 @@ static inline __attribute__((always_inline)) void plane_copy_row(const int8_t *s
 /* n values of two neighbouring channels (src at the first one's; step bytes between values) to int16,
  * the first channel's at dst and the second's PLANE_RING_BYTES past it: one halfword load a pixel for
  * both, eight pixels a loop turn (35 cycles, against 50 a pair at a time); a first value alone where dst
- * is not word-aligned (a padding column of 1), for aligned stores, unless the row is too short to gain. */
+ * is not word-aligned (a padding column of 1), for aligned stores, unless the row is too short to gain. The asm is
+ * volatile: its stores are no operand, and where n is known (TC_PLANE_RING_AT) a last copy's pointers are dead. */
 static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t *src, int32_t step, int32_t n,
                                                                     int16_t *dst)
 {
@@ -76,12 +78,12 @@ static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t 
     int32_t a, b, c, e;
     if ((uintptr_t)dst & 2 && n < 8) { /* a short row after a padding column of 1: four pixels a pair */
         for (int32_t quads = n >> 2; quads > 0; --quads) {
-            __asm(PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]")
-                  PLANE_PIXELS2_ASM("[%[s], %[step], lsl #1]", "[%[s], %[step3]]")
-                  "add %[s], %[s], %[step], lsl #2"
-                  : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst)
-                  : [step] "r"(step), [step3] "r"(step3)
-                  : "memory");
+            __asm volatile(PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]")
+                           PLANE_PIXELS2_ASM("[%[s], %[step], lsl #1]", "[%[s], %[step3]]")
+                           "add %[s], %[s], %[step], lsl #2"
+                           : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst)
+                           : [step] "r"(step), [step3] "r"(step3)
+                           : "memory");
         }
     } else {
         if ((uintptr_t)dst & 2) {
@@ -90,17 +92,17 @@ static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t 
             ++dst, src += step, --n;
         }
         for (int32_t eights = n >> 3; eights > 0; --eights) {
-            __asm(PLANE_PIXELS4_ASM PLANE_PIXELS4_ASM PLANE_PIXELS4_OPERANDS);
+            __asm volatile(PLANE_PIXELS4_ASM PLANE_PIXELS4_ASM PLANE_PIXELS4_OPERANDS);
         }
         if (n & 4) {
-            __asm(PLANE_PIXELS4_ASM PLANE_PIXELS4_OPERANDS);
+            __asm volatile(PLANE_PIXELS4_ASM PLANE_PIXELS4_OPERANDS);
         }
     }
     if (n & 2) {
-        __asm(PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]") "add %[s], %[s], %[step], lsl #1"
-              : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst)
-              : [step] "r"(step)
-              : "memory");
+        __asm volatile(PLANE_PIXELS2_ASM("[%[s]]", "[%[s], %[step]]") "add %[s], %[s], %[step], lsl #1"
+                       : [a] "=&r"(a), [b] "=&r"(b), [s] "+r"(src), [d] "+r"(dst)
+                       : [step] "r"(step)
+                       : "memory");
     }
     if (n & 1) {
         __asm volatile(""); /* a branch round the last pixel: gcc's IT block costs its loads when skipped */
@@ -130,8 +132,8 @@ static inline __attribute__((always_inline)) void plane_copy_rows2(const int8_t 
 /* plane_copy_rows2 for `rows` rows of 6 or 12 pixels (plane_small_channels's planes), src moving row_step bytes
  * and dst a small plane's row (PLANE_SMALL_ROW_BYTES or PLANE_SMALL12_ROW_BYTES) a row: the pixel pairs and the loop
  * in one asm block (6 pixels: 29 cycles a row, against 55 through plane_copy_rows2 and the C loop around it). */
-static void plane_copy_small_rows2(const int8_t *src, int32_t step, int32_t row_step, int32_t rows, int16_t *dst,
-                                   const int32_t pixels)
+static __attribute__((unused)) void plane_copy_small_rows2(const int8_t *src, int32_t step, int32_t row_step,
+                                                          int32_t rows, int16_t *dst, const int32_t pixels)
 {
     const int32_t step3 = 3 * step;
     int32_t a, b;
@@ -148,8 +150,8 @@ static void plane_copy_small_rows2(const int8_t *src, int32_t step, int32_t row_
  * stride 1), src moving row_step bytes and dst, word-aligned at the padding column, PLANE_SMALL_ROW_BYTES a row: each
  * channel's row as two word stores, (padding, x0) and (x1, x2), the padding value added by SXTAB16 to the first
  * pixel's bytes shifted into the top halves (21 cycles a row, against about 100 through plane_copy_rows2). */
-static void plane_copy_small3_rows2(const int8_t *src, int32_t step, int32_t row_step, int32_t rows, int16_t *dst,
-                                    int32_t padding)
+static __attribute__((unused)) void plane_copy_small3_rows2(const int8_t *src, int32_t step, int32_t row_step,
+                                                           int32_t rows, int16_t *dst, int32_t padding)
 {
     const int32_t pad = (uint16_t)padding; /* (padding, 0) */
     int32_t a, b, c;

@@ -2,8 +2,9 @@
  * pass along a ring's rows, six or three along a small plane's, requantised in the asm into [-128, 127]; the last 2
  * and 1 and a narrower range in C. Private to depthwise_plane_rows.c, which instantiates them for any output step,
  * and to a generated model.c, which instantiates them for a layer's step (its channel count) as an asm immediate
- * (TC_PLANE_ROW_AT, TC_PLANE_SMALL_AT): each output then stored by an STRB with an immediate offset, one cycle
- * against two with the step in a register (MobileNet's depthwise layers on the M4: 2.49 -> 2.35 M estimated cycles). */
+ * (depthwise_plane_ring.h TC_PLANE_RING_AT, TC_PLANE_SMALL_AT): each output then stored by an STRB with an immediate
+ * offset, one cycle against two with the step in a register (MobileNet's depthwise layers on the M4: 2.49 -> 2.35 M
+ * estimated cycles). */
 #ifndef DEPTHWISE_PLANE_PASSES_H
 #define DEPTHWISE_PLANE_PASSES_H
 
@@ -123,7 +124,7 @@ static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, p
     PLANE_ROUND_ASM("a0", m, rnd, t) PLANE_ROUND_ASM("a1", m, rnd, t) PLANE_ROUND_ASM("a2", m, rnd, t)      \
     PLANE_ROUND_ASM("a3", m, rnd, t)                                                                       \
     PLANE_SHIFT_ASM("a0", sh) PLANE_SHIFT_ASM("a1", sh) PLANE_SHIFT_ASM("a2", sh) PLANE_SHIFT_ASM("a3", sh)
-/* PLANE_REQUANT4_ASM where the output step is the asm immediate [step] (a layer's, TC_PLANE_ROW_AT): no step loaded,
+/* PLANE_REQUANT4_ASM where the output step is the asm immediate [step] (a layer's, TC_PLANE_RING_AT): no step loaded,
  * each output stored by a post-indexed STRB (one cycle, against two with a register offset, and no ADDs). */
 #define PLANE_REQUANT4_AT_ASM(m, rnd, sh, t)                                                               \
     PLANE_SCALE_LOAD3_ASM(m, rnd, sh) PLANE_SCALE4_ASM(m, rnd, sh, t)                                      \
@@ -146,17 +147,18 @@ static inline __attribute__((always_inline)) void plane_quad(const int16_t *q, p
 #define PLANE_QUAD_FULL_INPUTS                                                                                \
     [k] "r"(k), [b] "r"(bias), "m"(*(const int16_t(*)[3 * PLANE_ROW_VALUES]) * q), "m"(*(const plane_weight_row(*)[3])k)
 /* plane_quad_full's asm: its filter rows, then the sums requantised and stored with the step from the scale, or
- * (AT) with the step `out_step` as an immediate. */
+ * (AT) with the step `out_step` as an immediate; volatile, as its stores are no operand: a last pass of a loop of
+ * known length, whose q and o are dead after it, is not to be dropped. */
 #define PLANE_QUAD_FULL_ASM(ROW, in_step)                                                                    \
-    __asm(PLANE_QUAD_ROWS_ASM(ROW, in_step) PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "xc")                \
-          : PLANE_QUAD_FULL_OUTPUTS                                                                           \
-          : PLANE_QUAD_FULL_INPUTS                                                                            \
-          : "memory")
+    __asm volatile(PLANE_QUAD_ROWS_ASM(ROW, in_step) PLANE_REQUANT4_ASM("xa", "xb", "w01", "w12", "xc")       \
+                   : PLANE_QUAD_FULL_OUTPUTS                                                                  \
+                   : PLANE_QUAD_FULL_INPUTS                                                                   \
+                   : "memory")
 #define PLANE_QUAD_FULL_AT_ASM(ROW, in_step)                                                                 \
-    __asm(PLANE_QUAD_ROWS_ASM(ROW, in_step) PLANE_REQUANT4_AT_ASM("xa", "xb", "w01", "xc")                    \
-          : PLANE_QUAD_FULL_OUTPUTS                                                                           \
-          : PLANE_QUAD_FULL_INPUTS, [step] "i"(out_step)                                                      \
-          : "memory")
+    __asm volatile(PLANE_QUAD_ROWS_ASM(ROW, in_step) PLANE_REQUANT4_AT_ASM("xa", "xb", "w01", "xc")           \
+                   : PLANE_QUAD_FULL_OUTPUTS                                                                  \
+                   : PLANE_QUAD_FULL_INPUTS, [step] "i"(out_step)                                             \
+                   : "memory")
 
 /* plane_quad into [-128, 127], the four outputs requantised and stored in the asm
  * (PLANE_REQUANT4_ASM), q and o moved past them. In C, gcc keeps 14 values live across the pass and
@@ -225,7 +227,7 @@ static inline __attribute__((always_inline)) void plane_store2(int32_t a0, int32
     }
 }
 
-/* The last outputs of a row of TC_PLANE_ROW_AT's, from where its passes of four left q and o: by the row function for
+/* The last outputs of a row of TC_PLANE_RING_AT's, from where its passes of four left q and o: by the row function for
  * any step with no passes of four (a call for the rows that have them alone). */
 static __attribute__((noinline, unused)) void plane_row_rest(const int16_t *q, plane_rows k, const plane_requant *s,
                                                              int8_t *o, const int stride)
@@ -237,7 +239,7 @@ static __attribute__((noinline, unused)) void plane_row_rest(const int16_t *q, p
 
 /* One output row of the channel from its 3 padded input rows at q, four outputs a pass (s->quads), then
  * the last 2 and 1 (s->tail), or the last 6 in one pass (tail PLANE_TAIL_HEX); the windows `stride`
- * values apart, o stepping k->step bytes an output, or `out_step` bytes (TC_PLANE_ROW_AT: its passes of four with
+ * values apart, o stepping k->step bytes an output, or `out_step` bytes (TC_PLANE_RING_AT: its passes of four with
  * the step an immediate, its last outputs by the row function for any step, from where they left q and o). Each
  * accumulator starts at twice the bias with the offset folded in (s->bias2) and sums doubled weights. */
 static inline __attribute__((always_inline)) void plane_output_row(const int16_t *q, plane_rows k,
@@ -318,13 +320,6 @@ static inline __attribute__((always_inline)) void plane_small_channel_rows(const
     }
 }
 
-/* A ring's output row function (plane_row_fn) for full-range rows at `stride` whose outputs lie `step` bytes apart
- * (the layer's channel count, at most 255: the post-indexed STRB's immediate). */
-#define TC_PLANE_ROW_AT(name, stride, step)                                                    \
-    static void name(const int16_t *q, plane_rows k, const plane_requant *s, int8_t *o)        \
-    {                                                                                          \
-        plane_output_row(q, k, s, o, 1, stride, step);                                         \
-    }
 /* A small plane's rows function (plane_small_fn, as tc_plane_small_rows) for rows of `width` outputs at `stride`
  * whose outputs lie `step` bytes apart (at most 819: five steps within an STRB's immediate offset). */
 #define TC_PLANE_SMALL_AT(name, width, stride, step)                                                                 \
@@ -338,13 +333,12 @@ static inline __attribute__((always_inline)) void plane_small_channel_rows(const
     }
 /* A layer's passes (struct tc_plane_passes) as a constant `var`, and a pointer to them for
  * tc_depthwise_plane_stream_s8. */
-#define TC_PLANE_PASSES(var, row, small) static const struct tc_plane_passes var = {row, small};
+#define TC_PLANE_PASSES(var, ring, small) static const struct tc_plane_passes var = {ring, small};
 #define TC_PLANE_PASSES_OF(var) (&var)
 #else
 /* The portable C takes no passes. */
-#define TC_PLANE_ROW_AT(name, stride, step)
 #define TC_PLANE_SMALL_AT(name, width, stride, step)
-#define TC_PLANE_PASSES(var, row, small)
+#define TC_PLANE_PASSES(var, ring, small)
 #define TC_PLANE_PASSES_OF(var) NULL
 #endif
 

@@ -76,10 +76,33 @@ void tc_plane_small_rows(const int16_t *q, const plane_weights *const k[2], cons
 typedef void (*plane_small_fn)(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,
                                int32_t count, const plane_small_shape *shape);
 
-/* A layer's passes for its output step (depthwise_plane_passes.h TC_PLANE_ROW_AT and TC_PLANE_SMALL_AT, in its
- * model.c): the full-range rows of its ring or its small plane's rows, each NULL for the functions for any step. */
+/* The plane as the ring walks it: by image rows, or by image columns (transposed) for a plane taller
+ * than it is wide, so that the rows are longer. Byte steps between the rows and between the values of
+ * a row, of the input and the output, the padding before the first row and column, the input values
+ * of a row that the windows reach, and the weights' steps between filter rows and between taps. */
+typedef struct {
+    int32_t in_rows, in_row_step, in_step, out_rows, out_cols, out_row_step, out_step;
+    int32_t pad_top, pad_left, inside, row_tap, tap;
+} plane_geometry;
+
+/* One image of `count` (1 or 2) neighbouring channels for the ring's walk (depthwise_plane_ring.h): the first
+ * channel's first input value and first output, each channel's weight rows and requantisation, their rings
+ * PLANE_RING_VALUES apart, the padding value. */
+typedef struct {
+    const int8_t *input;
+    int8_t *output;
+    const plane_weights *k[2];
+    plane_requant requant[2];
+    int16_t *rows;
+    int32_t count, padding;
+} plane_ring_job;
+typedef void (*plane_ring_fn)(const plane_ring_job *job);
+
+/* A layer's passes for its shape (depthwise_plane_ring.h TC_PLANE_RING_AT, depthwise_plane_passes.h
+ * TC_PLANE_SMALL_AT, in its model.c): the walk of its ring with its full-range rows or its small plane's rows, each
+ * NULL for the functions for any shape. */
 struct tc_plane_passes {
-    plane_row_fn row;
+    plane_ring_fn ring;
     plane_small_fn small;
 };
 #endif

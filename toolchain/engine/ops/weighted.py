@@ -80,7 +80,10 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
         if not plane_fits(w):
             return None
         channels = w.weights.shape[3]
-        return WideGain(plane_stream.stream_bytes(channels) - _int8_bytes(w), plane_stream.SAVED_PER_CHANNEL * channels)
+        code = plane_stream.passes_code_bytes(plane_stream.passes(nhwc(w.input.shape), nhwc(w.output.shape), w.window,
+                                                                  w.io))
+        return WideGain(plane_stream.stream_bytes(channels) - _int8_bytes(w) + code,
+                        plane_stream.SAVED_PER_CHANNEL * channels)
     rows, depth = w.weights.shape[0], int(np.prod(w.weights.shape[1:]))
     outputs = int(np.prod(w.output.shape)) // rows
     if op.opcode == "CONV_2D":
@@ -180,18 +183,18 @@ def _emit_plane_stream(c, p: str, w: WeightedOp) -> None:
 
 
 def _plane_passes(c, w: WeightedOp) -> str:
-    """The layer's passes for its output step (depthwise_plane_passes.h), instantiated in model.c once for every layer
-    of that shape, or NULL."""
-    kind = plane_stream.passes(nhwc(w.output.shape), w.window, w.io)
+    """The layer's passes for its shape (depthwise_plane_ring.h), instantiated in model.c once for every layer of that
+    shape, or NULL."""
+    kind = plane_stream.passes(nhwc(w.input.shape), nhwc(w.output.shape), w.window, w.io)
     if kind is None:
         return "NULL"
     what, shape = kind
     name = f"plane_{what}_{'x'.join(map(str, shape))}"
-    row, small = (f"{name}_fn", "NULL") if what == "row" else ("NULL", f"{name}_fn")
-    c.once('#include "depthwise_plane_passes.h"\n')
+    ring, small = (f"{name}_fn", "NULL") if what == "ring" else ("NULL", f"{name}_fn")
+    c.once('#include "depthwise_plane_ring.h"\n')
     c.once(f"/* the depthwise passes of {what} {list(shape)} */\n"
            f"TC_PLANE_{what.upper()}_AT({name}_fn, {', '.join(map(str, shape))})\n"
-           f"TC_PLANE_PASSES({name}, {row}, {small})\n")
+           f"TC_PLANE_PASSES({name}, {ring}, {small})\n")
     return f"TC_PLANE_PASSES_OF({name})"
 
 

@@ -868,13 +868,13 @@ def ring_anyway(case: Case) -> tuple[str, tuple[int, ...]]:
     """The ring's walk for the case's shape (for specialized), which the code generator would not instantiate: rows
     of last outputs."""
     p = case.params
-    return ("ring", plane_stream.ring_shape(tuple(p[0:4]), tuple(p[8:12]), WindowGeometry(*p[12:18])))
+    return ("ring", plane_stream.walk_shape(tuple(p[0:4]), tuple(p[8:12]), WindowGeometry(*p[12:18])))
 
 
 def _passes_c() -> str:
     """The firmware's instances of PASS_SPECS (depthwise_plane_passes.h) and FUSED_SPECS (conv2d_pointwise_fused.h)
     and their tables, NULL first."""
-    lines, table = ['#include "depthwise_plane_ring.h"', '#include "conv2d_pointwise_fused.h"'], ["NULL"]
+    lines, table = ['#include "depthwise_plane_walks.h"', '#include "conv2d_pointwise_fused.h"'], ["NULL"]
     for i, (kind, shape) in enumerate(PASS_SPECS, 1):
         name = f"harness_{kind}{i}"
         ring, small = (name, "NULL") if kind == "ring" else ("NULL", name)

@@ -25,7 +25,7 @@
  * its channels' records (plane_channel: tc_depthwise_plane_stream_s8, tinyctl/engine/plane_stream.py) runs on them
  * as they lie in flash, with no per-channel preparation (MobileNet's 6x6 layers: 178 k -> 149 k estimated cycles on
  * the M4), walked by rows. */
-#include "depthwise_plane_ring.h"
+#include "depthwise_plane_walks.h"
 
 #if TC_DSP
 /* Stride 2 copies 4 values an output: the plane takes rows of 8 outputs on (8 channels into [-128, 127],
@@ -129,19 +129,7 @@ static void plane_weights_of2(const int8_t *weights, int32_t row_tap, int32_t ta
     plane_weights_wrap(&k[1]);
 }
 
-/* The row length of a small plane of `width` outputs a row: 3 (6 or 8 values read), or 6 at stride 1; 12 at stride
- * 1, or 6 at stride 2 (14 values read). */
-static inline int32_t plane_small_row_bytes(int32_t width, int32_t stride)
-{
-    return (width == 6 && stride == 1) || width == 3 ? PLANE_SMALL_ROW_BYTES : PLANE_SMALL12_ROW_BYTES;
-}
-
-/* The padded rows the windows of out_rows output rows reach. */
-static inline int32_t plane_rows_reached(int32_t out_rows, int32_t stride)
-{
-    return stride * (out_rows - 1) + 3;
-}
-
+/* The layer's plane, walked by rows, or by columns (transposed). */
 static plane_geometry plane_geometry_of(const tc_dims *in, const tc_dims *out, const tc_window *win,
                                         int32_t stride, const int transposed)
 {
@@ -168,8 +156,7 @@ typedef struct {
     int16_t *rows; /* the rings of two channels, PLANE_RING_VALUES apart */
     int32_t offset, stride;
     plane_row_fn output_row;
-    plane_ring_fn ring; /* the layer's walk for its shape, or NULL */
-    plane_small_fn small_rows;
+    plane_ring_fn ring; /* the layer's walk of its ring for its shape, or NULL */
     plane_requant requant; /* every channel's, but for its bias2 */
 } plane_layer;
 
@@ -228,7 +215,7 @@ static __attribute__((noinline)) void plane_channels_at(const plane_layer *l, in
 {
     plane_weights local[2];
     int32_t bias2[2];
-    plane_ring_job job = {.rows = l->rows, .count = count, .padding = -l->offset};
+    plane_pair_job job = {.rows = l->rows, .count = count, .padding = -l->offset};
     plane_channels_of(l, ch, count, local, job.k, bias2);
     job.requant[0] = job.requant[1] = l->requant;
     job.requant[0].bias2 = bias2[0], job.requant[1].bias2 = bias2[1];
@@ -244,52 +231,24 @@ static __attribute__((noinline)) void plane_channels_at(const plane_layer *l, in
 }
 
 /* plane_channels_at's work for every channel of a plane of rows of 3, 6 or 12 outputs into [-128, 127] (MobileNet's
- * 12x12, 6x6 and 3x3 layers): each channel pair's whole padded plane (out_rows + 2 rows of plane_small_row_bytes, at
- * most a ring's bytes) copied at once, then both channels' output rows in one call, against a copy, a ring turn and
- * a call for each row; what every pair shares worked out once for the layer (per pair it cost about 200 cycles, a
- * fifth of a 6x6 pair's). The padding rows and columns, never copied over, are filled once for the layer; every
- * input value of a channel pair is read before any of its outputs is written, so the op runs in place. */
+ * 12x12, 6x6 and 3x3 layers): each channel pair's whole padded plane copied at once, then both channels' output rows
+ * in one call (plane_small_pair), against a copy, a ring turn and a call for each row; what every pair shares worked
+ * out once for the layer (per pair it cost about 200 cycles, a fifth of a 6x6 pair's). */
 static __attribute__((noinline)) void plane_small_channels(const plane_layer *l)
 {
-    const plane_geometry *g = l->g;
-    const int32_t width = g->out_cols, stride = l->stride, row_bytes = plane_small_row_bytes(width, stride);
-    const int32_t row_values = row_bytes / 2, reached = plane_rows_reached(g->out_rows, stride) - g->pad_top;
-    const int32_t in_rows = g->in_rows < reached ? g->in_rows : reached; /* a VALID plane's last row may be past */
-    const int32_t in_row_step = g->in_row_step, in_step = g->in_step, inside = g->inside;
     const int32_t channels = l->in->c;
-    const plane_small_shape shape = {g->out_rows, g->out_row_step, width, stride};
     const int32_t in_image = l->in->h * l->in->w * channels, out_image = l->out->h * l->out->w * channels;
-    int16_t *const first_row = l->rows + g->pad_top * row_values + g->pad_left;
-    /* a pair's whole plane copied by one asm loop: rows of 6 into rows of PLANE_SMALL_ROW_BYTES, of 12 into
-     * PLANE_SMALL12_ROW_BYTES, of 3 after a padding column of 1 into PLANE_SMALL_ROW_BYTES at stride 1 */
-    const int32_t whole = inside == 6 && row_bytes == PLANE_SMALL_ROW_BYTES         ? 6
-                          : inside == 12 && row_bytes == PLANE_SMALL12_ROW_BYTES     ? 12
-                          : inside == 3 && stride == 1 && g->pad_left == 1          ? 3
-                                                                                     : 0;
+    plane_pair_job pair = {.rows = l->rows, .padding = -l->offset};
     for (int32_t ch = 0; ch < channels; ch += 2) {
-        const int32_t count = channels - ch >= 2 ? 2 : 1;
         plane_weights local[2];
-        const plane_weights *k[2];
         int32_t bias2[2];
-        plane_channels_of(l, ch, count, local, k, bias2);
+        pair.count = channels - ch >= 2 ? 2 : 1;
+        plane_channels_of(l, ch, pair.count, local, pair.k, bias2);
+        pair.requant[0].bias2 = bias2[0], pair.requant[1].bias2 = bias2[1];
         for (int32_t b = 0; b < l->out->n; ++b) {
-            const int8_t *plane_in = l->input + b * in_image + ch;
-            int8_t *o = l->output + b * out_image + ch;
-            int16_t *row = first_row;
-            if (count == 2 && whole == 3) {
-                plane_copy_small3_rows2(plane_in, in_step, in_row_step, in_rows, row - 1, -l->offset);
-            } else if (count == 2 && whole) {
-                plane_copy_small_rows2(plane_in, in_step, in_row_step, in_rows, row, whole);
-            }
-            const int32_t rows_left = count == 2 && whole ? 0 : in_rows; /* copied one by one */
-            for (int32_t y = rows_left; y > 0; --y, row += row_values, plane_in += in_row_step) {
-                if (count == 2) {
-                    plane_copy_rows2(plane_in, in_step, inside, row);
-                } else {
-                    plane_copy_row(plane_in, in_step, inside, row);
-                }
-            }
-            l->small_rows(l->rows, k, bias2, o, count, &shape);
+            pair.input = l->input + b * in_image + ch;
+            pair.output = l->output + b * out_image + ch;
+            plane_small_pair(&pair, l->g, l->stride, 0);
         }
     }
 }
@@ -327,10 +286,8 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
     const plane_row_fn any_step = stride == 1 ? (full ? tc_plane_row_s1_full : tc_plane_row_s1)
                                               : (full ? tc_plane_row_s2_full : tc_plane_row_s2);
     const plane_ring_fn ring = passes ? passes->ring : NULL;
-    const plane_small_fn small_rows = passes && passes->small ? passes->small : tc_plane_small_rows;
-    const plane_layer layer = {input, weights,  channels, output, in,         out,
-                               &g,    p,        rows,     offset, stride,     any_step,
-                               ring,  small_rows, plane_requant_of(&g, stride, io->act_min, io->act_max)};
+    const plane_layer layer = {input,  weights,  channels, output, in,   out, &g, p, rows, offset,
+                               stride, any_step, ring,     plane_requant_of(&g, stride, io->act_min, io->act_max)};
     const int small = plane_is_small(&g, stride, full);
     for (int32_t j = 0; j < 2 && small; ++j) { /* the padding the copies leave: both channels' planes */
         plane_fill(rows + j * PLANE_RING_VALUES, -offset,
@@ -338,6 +295,11 @@ static void plane_run(const int8_t *input, const tc_dims *in, const int8_t *weig
     }
     for (int32_t r = 0; r < 6 && !small; ++r) { /* the padding the copies leave: as far as the windows reach */
         plane_fill(rows + r * PLANE_ROW_VALUES, -offset, plane_row_length(g.out_cols, stride));
+    }
+    if (small && passes && passes->small) {
+        const plane_walk_job walk = {input, output, channels, rows, out->n, -offset};
+        passes->small(&walk);
+        return;
     }
     if (small) {
         plane_small_channels(&layer);

@@ -1,6 +1,6 @@
 /* depthwise_plane.c's copies of a channel's (or two neighbouring channels') int8 input rows into int16 padded rows:
  * one halfword load a pixel for a channel pair, split by SXTB16, in asm (private to depthwise_plane.c and, through
- * depthwise_plane_ring.h, to a model.c, which takes the copies of a ring's rows alone: the others `unused` there). */
+ * depthwise_plane_walks.h, to a model.c, which takes the copies of a ring's rows alone: the others `unused` there). */
 #ifndef DEPTHWISE_PLANE_COPY_H
 #define DEPTHWISE_PLANE_COPY_H
 

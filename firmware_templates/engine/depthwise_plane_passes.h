@@ -2,9 +2,8 @@
  * pass along a ring's rows, six or three along a small plane's, requantised in the asm into [-128, 127]; the last 2
  * and 1 and a narrower range in C. Private to depthwise_plane_rows.c, which instantiates them for any output step,
  * and to a generated model.c, which instantiates them for a layer's step (its channel count) as an asm immediate
- * (depthwise_plane_ring.h TC_PLANE_RING_AT, TC_PLANE_SMALL_AT): each output then stored by an STRB with an immediate
- * offset, one cycle against two with the step in a register (MobileNet's depthwise layers on the M4: 2.49 -> 2.35 M
- * estimated cycles). */
+ * (depthwise_plane_walks.h): each output then stored by an STRB with an immediate offset, one cycle against two with
+ * the step in a register (MobileNet's depthwise layers on the M4: 2.49 -> 2.35 M estimated cycles). */
 #ifndef DEPTHWISE_PLANE_PASSES_H
 #define DEPTHWISE_PLANE_PASSES_H
 
@@ -285,8 +284,8 @@ static inline __attribute__((always_inline)) void plane_output_row(const int16_t
 }
 
 /* One channel's rows of a small plane (tc_plane_small_rows), `width` and `stride` the shape's (constants where
- * TC_PLANE_SMALL_AT instantiates it), `out_step` as in plane_hex_full. Inline: a call of its own cost a pair's pushes
- * and pops again. */
+ * depthwise_plane_walks.h TC_PLANE_SMALL_AT instantiates it), `out_step` as in plane_hex_full. Inline: a call of its
+ * own cost a pair's pushes and pops again. */
 static inline __attribute__((always_inline)) void plane_small_channel_rows(const int16_t *q, plane_rows k,
                                                                            int32_t bias2, int8_t *o,
                                                                            const plane_small_shape *shape,
@@ -320,26 +319,6 @@ static inline __attribute__((always_inline)) void plane_small_channel_rows(const
     }
 }
 
-/* A small plane's rows function (plane_small_fn, as tc_plane_small_rows) for rows of `width` outputs at `stride`
- * whose outputs lie `step` bytes apart (at most 819: five steps within an STRB's immediate offset). */
-#define TC_PLANE_SMALL_AT(name, width, stride, step)                                                                 \
-    static void name(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,          \
-                     int32_t count, const plane_small_shape *shape)                                                  \
-    {                                                                                                                \
-        for (int32_t j = 0; j < count; ++j) {                                                                        \
-            plane_small_channel_rows(q + j * PLANE_RING_VALUES, k[j]->row, bias2[j], o + j, shape, width, stride,    \
-                                     step);                                                                          \
-        }                                                                                                            \
-    }
-/* A layer's passes (struct tc_plane_passes) as a constant `var`, and a pointer to them for
- * tc_depthwise_plane_stream_s8. */
-#define TC_PLANE_PASSES(var, ring, small) static const struct tc_plane_passes var = {ring, small};
-#define TC_PLANE_PASSES_OF(var) (&var)
-#else
-/* The portable C takes no passes. */
-#define TC_PLANE_SMALL_AT(name, width, stride, step)
-#define TC_PLANE_PASSES(var, ring, small)
-#define TC_PLANE_PASSES_OF(var) NULL
 #endif
 
 #endif

@@ -73,8 +73,6 @@ typedef struct {
  * arguments and its pushes and pops were a third of a 6x6 pair's cost outside its passes. */
 void tc_plane_small_rows(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,
                          int32_t count, const plane_small_shape *shape);
-typedef void (*plane_small_fn)(const int16_t *q, const plane_weights *const k[2], const int32_t bias2[2], int8_t *o,
-                               int32_t count, const plane_small_shape *shape);
 
 /* The plane as the ring walks it: by image rows, or by image columns (transposed) for a plane taller
  * than it is wide, so that the rows are longer. Byte steps between the rows and between the values of
@@ -85,9 +83,9 @@ typedef struct {
     int32_t pad_top, pad_left, inside, row_tap, tap;
 } plane_geometry;
 
-/* One image of `count` (1 or 2) neighbouring channels for the ring's walk (depthwise_plane_ring.h): the first
- * channel's first input value and first output, each channel's weight rows and requantisation, their rings
- * PLANE_RING_VALUES apart, the padding value. */
+/* One image of `count` (1 or 2) neighbouring channels for a walk (depthwise_plane_walks.h): the first channel's first
+ * input value and first output, each channel's weight rows and requantisation (a small plane's: its bias2 alone),
+ * their rings PLANE_RING_VALUES apart, the padding value. */
 typedef struct {
     const int8_t *input;
     int8_t *output;
@@ -95,15 +93,26 @@ typedef struct {
     plane_requant requant[2];
     int16_t *rows;
     int32_t count, padding;
-} plane_ring_job;
-typedef void (*plane_ring_fn)(const plane_ring_job *job);
+} plane_pair_job;
+typedef void (*plane_ring_fn)(const plane_pair_job *job);
 
-/* A layer's passes for its shape (depthwise_plane_ring.h TC_PLANE_RING_AT, depthwise_plane_passes.h
- * TC_PLANE_SMALL_AT, in its model.c): the walk of its ring with its full-range rows or its small plane's rows, each
- * NULL for the functions for any shape. */
+/* A layer on its channels' records for its own small plane's walk (TC_PLANE_SMALL_AT): its input and output, the
+ * records, the two channels' rings, the images, the padding value. */
+typedef struct {
+    const int8_t *input;
+    int8_t *output;
+    const plane_channel *channels;
+    int16_t *rows;
+    int32_t batches, padding;
+} plane_walk_job;
+typedef void (*plane_walk_fn)(const plane_walk_job *job);
+
+/* A layer's walks for its shape (depthwise_plane_walks.h TC_PLANE_RING_AT and TC_PLANE_SMALL_AT, in its model.c): a
+ * channel pair's through its ring of full-range rows, or every channel's through its small plane, each NULL for the
+ * kernel's own for any shape. */
 struct tc_plane_passes {
     plane_ring_fn ring;
-    plane_small_fn small;
+    plane_walk_fn small;
 };
 #endif
 #endif

@@ -79,28 +79,28 @@ def _small(out_h: int, out_w: int, stride: int, full: bool) -> bool:
 
 
 def passes(in_shape: tuple, out_shape: tuple, window: Window, io: Int8IO) -> tuple[str, tuple[int, ...]] | None:
-    """The passes a model.c instantiates for the layer's shape (depthwise_plane_ring.h, depthwise_plane_passes.h):
-    ("ring", ring_shape(...)) for the walk of a ring of full-range rows of whole passes of four (a row's last outputs
-    would take a call of the row function for any step), ("small", (width, stride, step)) for a small plane's rows;
-    None where the kernel's own for any shape serve (a narrower range, rows of last outputs, a step too large for the
-    immediates)."""
+    """The walk a model.c instantiates for the layer's shape (depthwise_plane_walks.h), as (kind, walk_shape(...)):
+    "ring" for a ring of full-range rows of whole passes of four (a row's last outputs would take a call of the row
+    function for any step), "small" for a small plane; None where the kernel's own for any shape serve (a narrower
+    range, rows of last outputs, a step too large for the immediates)."""
     _, out_h, out_w, channels = out_shape
     stride, full = window.stride_w, (io.act_min, io.act_max) == (-128, 127)
     if _small(out_h, out_w, stride, full):
-        return ("small", (out_w, stride, channels)) if channels <= _SMALL_STEP_MAX else None
+        return ("small", walk_shape(in_shape, out_shape, window)) if channels <= _SMALL_STEP_MAX else None
     if full and out_w % 4 == 0 and channels <= _RING_STEP_MAX:
-        return ("ring", ring_shape(in_shape, out_shape, window))
+        return ("ring", walk_shape(in_shape, out_shape, window))
     return None
 
 
 def passes_code_bytes(kind: tuple[str, tuple[int, ...]] | None) -> int:
-    """The code of the passes a model.c instantiates for a layer (`kind` as passes returns it), at most: layers of one
-    shape share them. A ring's walk, its copies and passes inline: 1,196 to 1,250 bytes measured on the M4 over
-    MobileNet's four; a small plane's rows, 844 bytes for rows of 12."""
-    return {None: 0, "ring": 1300, "small": 900}[kind and kind[0]]
+    """The code of the walk a model.c instantiates for a layer (`kind` as passes returns it), at most: layers of one
+    shape share it. Its copies and passes inline: a ring's 1,196 to 1,250 bytes measured on the M4 over MobileNet's
+    four, a small plane's 472 to 980 over its five."""
+    return {None: 0, "ring": 1300, "small": 1000}[kind and kind[0]]
 
 
-def ring_shape(in_shape: tuple, out_shape: tuple, window: Window) -> tuple[int, ...]:
-    """TC_PLANE_RING_AT's constants: stride, channels, input and output height and width, padding rows and columns."""
+def walk_shape(in_shape: tuple, out_shape: tuple, window: Window) -> tuple[int, ...]:
+    """TC_PLANE_RING_AT's and TC_PLANE_SMALL_AT's constants: stride, channels, input and output height and width,
+    padding rows and columns."""
     (_, in_h, in_w, _), (_, out_h, out_w, channels) = in_shape, out_shape
     return (window.stride_w, channels, in_h, in_w, out_h, out_w, window.pad_top, window.pad_left)

@@ -183,7 +183,7 @@ def _emit_plane_stream(c, p: str, w: WeightedOp) -> None:
 
 
 def _plane_passes(c, w: WeightedOp) -> str:
-    """The layer's passes for its shape (depthwise_plane_ring.h), instantiated in model.c once for every layer of that
+    """The layer's passes for its shape (depthwise_plane_walks.h), instantiated in model.c once for every layer of that
     shape, or NULL."""
     kind = plane_stream.passes(nhwc(w.input.shape), nhwc(w.output.shape), w.window, w.io)
     if kind is None:
@@ -191,7 +191,7 @@ def _plane_passes(c, w: WeightedOp) -> str:
     what, shape = kind
     name = f"plane_{what}_{'x'.join(map(str, shape))}"
     ring, small = (f"{name}_fn", "NULL") if what == "ring" else ("NULL", f"{name}_fn")
-    c.once('#include "depthwise_plane_ring.h"\n')
+    c.once('#include "depthwise_plane_walks.h"\n')
     c.once(f"/* the depthwise passes of {what} {list(shape)} */\n"
            f"TC_PLANE_{what.upper()}_AT({name}_fn, {', '.join(map(str, shape))})\n"
            f"TC_PLANE_PASSES({name}, {ring}, {small})\n")

@@ -2,7 +2,8 @@
  * fused stream, the groups in a loop for any depth, or straight through for a layer's depth with its channel count as
  * an immediate (TC_POINTWISE_FUSED_AT, which a generated model.c instantiates for its 1x1 layers' shapes: no loop
  * counter, no entry into the loop, no output step loaded, each pixel's outputs stored with immediate offsets;
- * MobileNet's 1x1 layers over 32 to 256 channels: 6.69 -> 6.53 M estimated cycles on the M4). Private to
+ * MobileNet's 1x1 layers over 32 to 256 channels: 6.69 -> 6.53 M estimated cycles on the M4; then its lanes at fixed
+ * offsets and its output address in a register: 3 cycles a block fewer, 45 k in MobileNet's 1x1 layers). Private to
  * conv2d_pointwise_fused.c and a model.c. */
 #ifndef CONV2D_POINTWISE_FUSED_H
 #define CONV2D_POINTWISE_FUSED_H
@@ -12,31 +13,31 @@
 #if TC_DSP
 /* A block's first group from the pair's biases, loaded first (the stream's next two words) by two single loads, so
  * that the group's loads pipeline behind them (behind an LDRD they would not: 5 cycles, against 4). */
-#define FUSED_FIRST                                                                                                   \
+#define FUSED_FIRST FUSED_BIASES BLOCK3X2_FROM_BIAS
+#define FUSED_BIASES                                                                                                  \
     "ldr %[a01], [%[w], #4]\n\t"                                                                                     \
-    "ldr %[a00], [%[w]], #8\n\t" BLOCK3X2_FROM_BIAS
-/* Channel c's three sums requantised in place, its multiplier, round and right in m, r and s (the lanes' register
- * the scratch: they are reloaded below). */
-#define FUSED_SCALE_ONE(c, m, r, s)                                                                                   \
-    TC_SCALE_DOUBLED_ASM("%[a0" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
-    TC_SCALE_DOUBLED_ASM("%[a1" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")                               \
-    TC_SCALE_DOUBLED_ASM("%[a2" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[lanes]")
-/* Both channels' scales by one LDM of six registers, their outputs, the lanes back at their start and the next
- * block's groups (the single loads back to back), each pixel's two outputs stored by one STRH (the pixels `second`
- * apart), and the next block while the second channel's right has 256 added (ASR reads its low byte alone; the
- * flags of the TST survive to the BNE): 48 cycles, against 52 with two LDMs of three, the lanes rewound by a
- * subtraction and the output compared with its end. */
+    "ldr %[a00], [%[w]], #8\n\t"
+/* Channel c's three sums requantised in place, its multiplier, round and right in m, r and s, t the scratch. */
+#define FUSED_SCALE_ONE(c, m, r, s, t)                                                                                \
+    TC_SCALE_DOUBLED_ASM("%[a0" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[" t "]")                               \
+    TC_SCALE_DOUBLED_ASM("%[a1" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[" t "]")                               \
+    TC_SCALE_DOUBLED_ASM("%[a2" c "]", "%[" m "]", "%[" r "]", "%[" s "]", "%[" t "]")
+/* Both channels' scales by one LDM of six registers (the lanes' register the scratch: they are reloaded below),
+ * their outputs, the lanes back at their start and the next block's groups (the single loads back to back), each
+ * pixel's two outputs stored by one STRH (the pixels `second` apart), and the next block while the second channel's
+ * right has 256 added (ASR reads its low byte alone; the flags of the TST survive to the BNE): 48 cycles, against 52
+ * with two LDMs of three, the lanes rewound by a subtraction and the output compared with its end. */
 #define FUSED_REQUANT                                                                                                 \
     "ldm %[w]!, {%[x0], %[x1], %[x2], %[k0], %[k1], %[n]}\n\t"                                                       \
-    FUSED_SCALE_ONE("0", "x0", "x1", "x2") FUSED_SCALE_ONE("1", "k0", "k1", "n")                                     \
+    FUSED_SCALE_ONE("0", "x0", "x1", "x2", "lanes") FUSED_SCALE_ONE("1", "k0", "k1", "n", "lanes")                   \
     "tst %[n], #256\n\t"                                                                                             \
     "bfi %[a00], %[a01], #8, #8\n\t"                                                                                 \
     "bfi %[a10], %[a11], #8, #8\n\t"                                                                                 \
-    "bfi %[a20], %[a21], #8, #8\n\t"                                                                                 \
-    "ldr %[lanes], %[lanes_at]\n\t"                                                                                  \
-    "ldr %[x0], %[output]\n\t"
+    "bfi %[a20], %[a21], #8, #8\n\t"
 #define FUSED_OUTPUTS                                                                                                 \
     FUSED_REQUANT                                                                                                     \
+    "ldr %[lanes], %[lanes_at]\n\t"                                                                                  \
+    "ldr %[x0], %[output]\n\t"                                                                                       \
     "ldr %[k1], %[second]\n\t"                                                                                       \
     "ldr %[n], %[groups]\n\t"                                                                                        \
     "strh %[a10], [%[x0], %[k1]]\n\t"                                                                                \
@@ -46,9 +47,21 @@
     "bne 2b"
 
 /* A block's groups straight through: its first from the biases, one more, then `pairs_more` pairs (the layer's
- * depth / 8 - 1: TC_FUSED_REPEAT_n for n up to 35, depths 8 to 288). */
+ * depth / 8 - 1: TC_FUSED_REPEAT_n for n up to 35, depths 8 to 288), each half group's lanes at its own offset
+ * from the lanes' start (the assembler's tc_fused_lane counts them), so that the lanes' register never moves and
+ * the next block needs it not reloaded. */
 #define FUSED_GROUPS_AT(pairs_more)                                                                                   \
-    FUSED_FIRST BLOCK3X2_MORE TC_FUSED_REPEAT_##pairs_more(BLOCK3X2_MORE BLOCK3X2_MORE)
+    ".set tc_fused_lane, 0\n\t" FUSED_BIASES FUSED_LANES_AT("4") BLOCK3X2_BIAS_PRODUCTS FUSED_HALF_AT("12")          \
+    FUSED_MORE_AT TC_FUSED_REPEAT_##pairs_more(FUSED_MORE_AT FUSED_MORE_AT)
+#define FUSED_LANES_AT(w_step)                                                                                        \
+    "ldr %[k1], [%[w], #8]\n\t"                                                                                      \
+    "ldr %[k0], [%[w]], #" w_step "\n\t"                                                                            \
+    "ldr %[x0], [%[lanes], #tc_fused_lane]\n\t"                                                                      \
+    "ldr %[x1], [%[lanes], #tc_fused_lane + 4]\n\t"                                                                  \
+    "ldr %[x2], [%[lanes], #tc_fused_lane + 8]\n\t"                                                                  \
+    ".set tc_fused_lane, tc_fused_lane + 12\n\t"
+#define FUSED_HALF_AT(w_step) FUSED_LANES_AT(w_step) BLOCK3X2_PRODUCTS("smlad ", BLOCK3X2_SUM)
+#define FUSED_MORE_AT FUSED_HALF_AT("4") FUSED_HALF_AT("12")
 #define TC_FUSED_REPEAT_0(x)
 #define TC_FUSED_REPEAT_1(x) x
 #define TC_FUSED_REPEAT_2(x) x x
@@ -85,15 +98,21 @@
 #define TC_FUSED_REPEAT_33(x) TC_FUSED_REPEAT_32(x) x
 #define TC_FUSED_REPEAT_34(x) TC_FUSED_REPEAT_32(x) TC_FUSED_REPEAT_2(x)
 #define TC_FUSED_REPEAT_35(x) TC_FUSED_REPEAT_32(x) TC_FUSED_REPEAT_3(x)
-/* FUSED_OUTPUTS with the output step an immediate ([second], [second2]: the channel count and twice it): the lanes
- * and the output address alone loaded, each STRH with an immediate offset (one cycle, against two with a register
- * offset). */
+/* FUSED_OUTPUTS for TC_POINTWISE_FUSED_AT, whose lanes' register never moves and whose output address stays in n (no
+ * shift loaded there): each channel's scale by an LDM of three, k0 the scratch, the second's right shift with 256
+ * added but for the last pair; each STRH with an immediate offset, the output step ([second], [second2]: the channel
+ * count and twice it; one cycle, against two with a register offset): 41 cycles a block, against 44 with one LDM of
+ * six, the lanes reloaded and the output address loaded and stored. */
 #define FUSED_OUTPUTS_AT                                                                                              \
-    FUSED_REQUANT                                                                                                     \
-    "strh %[a10], [%[x0], %[second]]\n\t"                                                                            \
-    "strh %[a20], [%[x0], %[second2]]\n\t"                                                                           \
-    "strh %[a00], [%[x0]], #2\n\t"                                                                                   \
-    "str %[x0], %[output]\n\t"                                                                                       \
+    "ldm %[w]!, {%[x0], %[x1], %[x2]}\n\t" FUSED_SCALE_ONE("0", "x0", "x1", "x2", "k0")                             \
+    "ldm %[w]!, {%[x0], %[x1], %[x2]}\n\t" FUSED_SCALE_ONE("1", "x0", "x1", "x2", "k0")                             \
+    "tst %[x2], #256\n\t"                                                                                           \
+    "bfi %[a00], %[a01], #8, #8\n\t"                                                                                 \
+    "bfi %[a10], %[a11], #8, #8\n\t"                                                                                 \
+    "bfi %[a20], %[a21], #8, #8\n\t"                                                                                 \
+    "strh %[a10], [%[n], %[second]]\n\t"                                                                            \
+    "strh %[a20], [%[n], %[second2]]\n\t"                                                                           \
+    "strh %[a00], [%[n]], #2\n\t"                                                                                   \
     "bne 2b"
 
 /* The blocks of every pair of channels of a 1x1 layer of `depth` inputs (pairs_more = depth / 8 - 1) and `channels`
@@ -102,15 +121,15 @@
 #define TC_POINTWISE_FUSED_AT(name, pairs_more, channels)                                                            \
     static void name(const int32_t *stream, int8_t *output, wide_outputs_job *job)                                   \
     {                                                                                                                \
-        const int32_t *lanes = job->lanes, *w = stream, *const lanes_at = job->lanes; /* on the stack: "m" */        \
+        const int32_t *const lanes = job->lanes, *w = stream;                                                        \
         int32_t a00, a10, a20, a01, a11, a21;                                                                        \
         register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7"), k1 __asm("r8");           \
-        register int32_t n __asm("r9");                                                                              \
+        register int8_t *n __asm("r9") = output;                                                                     \
         __asm volatile("2:\n\t" FUSED_GROUPS_AT(pairs_more) FUSED_OUTPUTS_AT                                          \
                        : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),   \
                          [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0),           \
-                         [k1] "=&r"(k1), [n] "=&r"(n), [lanes] "+r"(lanes), [w] "+r"(w), [output] "+m"(output)       \
-                       : [lanes_at] "m"(lanes_at), [second] "i"(channels), [second2] "i"(2 * (channels))             \
+                         [k1] "=&r"(k1), [n] "+r"(n), [w] "+r"(w)                                                    \
+                       : [lanes] "r"(lanes), [second] "i"(channels), [second2] "i"(2 * (channels))                   \
                        : "cc", "memory");                                                                            \
     }
 /* A layer's blocks (struct tc_pointwise_passes) as a constant `var`, and a pointer to them for

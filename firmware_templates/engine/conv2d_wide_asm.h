@@ -241,8 +241,8 @@ static inline __attribute__((always_inline)) void expand_triple(const int8_t *x,
     "ldr %[x1], [%[lanes], #4]\n\t"                                                                                   \
     "ldr %[x2], [%[lanes], #8]\n\t"                                                                                   \
     "ldr %[x0], [%[lanes]], #12\n\t"
-#define BLOCK3X2_HALF(op, s, w_step)                                                                                   \
-    BLOCK3X2_LOADS(w_step)                                                                                             \
+#define BLOCK3X2_HALF(op, s, w_step) BLOCK3X2_LOADS(w_step) BLOCK3X2_PRODUCTS(op, s)
+#define BLOCK3X2_PRODUCTS(op, s)                                                                                       \
     op "%[a00], %[k0], %[x0]" s("a00") "\n\t" op "%[a10], %[k0], %[x1]" s("a10") "\n\t"                              \
     op "%[a20], %[k0], %[x2]" s("a20") "\n\t" op "%[a01], %[k1], %[x0]" s("a01") "\n\t"                              \
     op "%[a11], %[k1], %[x1]" s("a11") "\n\t" op "%[a21], %[k1], %[x2]" s("a21") "\n\t"
@@ -253,13 +253,14 @@ static inline __attribute__((always_inline)) void expand_triple(const int8_t *x,
 /* A first group whose sums start from the two channels' biases in a00 and a01: SMLAD's accumulate operand reads
  * them for the second and third pixels before the first pixel's products overwrite them (no copies). */
 #define BLOCK3X2_FROM_BIAS                                                                                             \
-    BLOCK3X2_LOADS("4")                                                                                                \
+    BLOCK3X2_LOADS("4") BLOCK3X2_BIAS_PRODUCTS BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
+#define BLOCK3X2_BIAS_PRODUCTS                                                                                         \
     "smlad %[a10], %[k0], %[x1], %[a00]\n\t"                                                                          \
     "smlad %[a20], %[k0], %[x2], %[a00]\n\t"                                                                          \
     "smlad %[a00], %[k0], %[x0], %[a00]\n\t"                                                                          \
     "smlad %[a11], %[k1], %[x1], %[a01]\n\t"                                                                          \
     "smlad %[a21], %[k1], %[x2], %[a01]\n\t"                                                                          \
-    "smlad %[a01], %[k1], %[x0], %[a01]\n\t" BLOCK3X2_HALF("smlad ", BLOCK3X2_SUM, "12")
+    "smlad %[a01], %[k1], %[x0], %[a01]\n\t"
 /* A block's groups in turns of eight (n: job->groups, blocks3x2_turns), its sums started by the first group, or
  * loaded from job->sums (a band after the first of a deeper window); over an odd number of fours the first turn
  * runs its last four alone. */

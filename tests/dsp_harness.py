@@ -36,7 +36,8 @@ from tinyctl.engine.ops.weighted import fast_scale  # noqa: E402
 from tinyctl.engine.params import Int8IO as IOValues  # noqa: E402
 from tinyctl.engine.params import Window as WindowGeometry  # noqa: E402
 from tinyctl.engine.window_in_place import in_place_shift  # noqa: E402
-from tinyctl.engine.wide_weights import CONV_BLOCK, FC_BLOCK, fuse_fc, fuse_pointwise, widen  # noqa: E402
+from tinyctl.engine.wide_weights import (CONV_BLOCK, FC_BLOCK, fuse_fc, fuse_pointwise,  # noqa: E402
+                                         fused_blocks_shape, widen)
 from tinyctl.cflags import (APP_DEFINES, LIBC_SPECS, OPTIMISATION, board_cflags, board_defines,  # noqa: E402
                            firmware_cflags, link_flags)
 from tinyctl.cycle_model import estimated_cycles, estimates_cycles  # noqa: E402
@@ -833,9 +834,9 @@ def planes(case: Case) -> Case:
 
 
 # The passes that cases instantiate for their output steps (plane_stream.passes), and the fused 1x1 blocks for their
-# shapes (fours of groups beyond the first, channels), in the order they first asked.
+# shapes (wide_weights.fused_blocks_shape), in the order they first asked.
 PASS_SPECS: list[tuple[str, tuple[int, ...]]] = []
-FUSED_SPECS: list[tuple[int, int]] = []
+FUSED_SPECS: list[tuple[int, int, int]] = []
 
 
 def specialized(case: Case, spec: tuple[str, tuple[int, ...]] | None = None) -> Case:
@@ -855,7 +856,7 @@ def blocked(case: Case) -> Case:
     """The fused 1x1 case on blocks instantiated for its shape (conv2d_pointwise_fused.h TC_POINTWISE_FUSED_AT), as
     its model.c would (param 24: their index in FUSED_SPECS, plus 1)."""
     p = case.params
-    spec = (p[3] // 8 - 1, p[11])
+    spec = fused_blocks_shape(p[3], p[11])
     assert case.kind == CONV_FUSED, f"{case.name}: no blocks for its shape"
     if spec not in FUSED_SPECS:
         FUSED_SPECS.append(spec)
@@ -882,8 +883,8 @@ def _passes_c() -> str:
                   f"TC_PLANE_PASSES(harness_passes{i}, {ring}, {small})"]
         table.append(f"TC_PLANE_PASSES_OF(harness_passes{i})")
     fused = ["NULL"]
-    for i, (fours_more, channels) in enumerate(FUSED_SPECS, 1):
-        lines += [f"TC_POINTWISE_FUSED_AT(harness_blocks{i}, {fours_more}, {channels})",
+    for i, shape in enumerate(FUSED_SPECS, 1):
+        lines += [f"TC_POINTWISE_FUSED_AT(harness_blocks{i}, {', '.join(map(str, shape))})",
                   f"TC_POINTWISE_PASSES(harness_fused{i}, harness_blocks{i})"]
         fused.append(f"TC_POINTWISE_PASSES_OF(harness_fused{i})")
     return "\n".join([*lines, f"static const struct tc_plane_passes *const harness_passes[] = {{{', '.join(table)}}};",

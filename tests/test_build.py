@@ -159,8 +159,9 @@ def test_firmware_self_test_passes_in_qemu_with_instruction_counts(default_build
     # session 22: each depthwise layer's passes for its output step in model.c, 0.3 kB a layer (77,220 B measured),
     # the 1x1 blocks for each fused layer's shape, 0.8 kB over 32 inputs (78,022 B measured), 0.4 kB over 16 inputs
     # now fused (78,420 B measured); session 23: each depthwise ring's whole walk for its shape in model.c, its copies
-    # and passes inline, 1.2 kB a shape (81,044 B measured)
-    assert weights < firmware["text_bytes"] < weights + 81_300
+    # and passes inline, 1.2 kB a shape (81,044 B measured); the 1x1 blocks two a loop turn over an even count of
+    # channel pairs, twice their code (82,452 B measured)
+    assert weights < firmware["text_bytes"] < weights + 82_700
 
 
 def test_firmware_project_builds_alone_with_its_makefile(default_build, tmp_path):

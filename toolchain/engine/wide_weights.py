@@ -90,8 +90,14 @@ def fused_pointwise_bytes(channels: int, depth: int) -> int:
     return channels * (4 + 2 * depth + 12)
 
 
-def fused_blocks_code_bytes(depth: int) -> int:
+def fused_blocks_shape(depth: int, channels: int) -> tuple[int, int, int]:
+    """TC_POINTWISE_FUSED_AT's constants for a 1x1 layer (conv2d_pointwise_fused.h): its pairs of groups beyond the
+    first, its channels, and its blocks a loop turn (two where its pairs of channels are even)."""
+    return depth // 8 - 1, channels, 2 if channels % 4 == 0 else 1
+
+
+def fused_blocks_code_bytes(depth: int, channels: int) -> int:
     """The code of the blocks a model.c instantiates for a 1x1 layer of `depth` inputs (conv2d_pointwise_fused.h
-    TC_POINTWISE_FUSED_AT: straight through, about 20 bytes an input; 802 to 5,284 bytes measured over 32 to 256
-    inputs on the M4), at most: layers of one shape share them."""
-    return 20 * depth + 200
+    TC_POINTWISE_FUSED_AT: straight through, about 20 bytes an input and block of a loop turn; 802 to 5,284 bytes
+    measured over 32 to 256 inputs on the M4 at one block a turn), at most: layers of one shape share them."""
+    return (20 * depth + 200) * fused_blocks_shape(depth, channels)[2]

@@ -95,7 +95,7 @@ def _wide_gain(graph: Graph, op: Operator) -> WideGain | None:
         weight_bytes = rows * depth + extra
         if pointwise_fuses(w):   # the stream holds the biases and scales too, in place of their own arrays
             weight_bytes = wide_weights.fused_pointwise_bytes(rows, depth)
-            extra = weight_bytes - _int8_bytes(w) + wide_weights.fused_blocks_code_bytes(depth)
+            extra = weight_bytes - _int8_bytes(w) + wide_weights.fused_blocks_code_bytes(depth, rows)
         return WideGain(extra, round(_SAVED_PER_MAC[op.opcode] * rows * depth * outputs), weight_bytes,
                         _conv_weight_reads(depth, outputs, pointwise_fuses(w)))
     elif depth > _FC_WIDE_MAX_DEPTH:
@@ -232,9 +232,10 @@ def _fused_blocks(c, w: WeightedOp) -> str:
     every layer of that shape."""
     depth, channels = nhwc(w.input.shape)[3], w.weights.shape[0]
     name = f"fused_{depth}x{channels}"
+    shape = ", ".join(map(str, wide_weights.fused_blocks_shape(depth, channels)))
     c.once('#include "conv2d_pointwise_fused.h"\n')
     c.once(f"/* the 1x1 blocks of {depth} inputs and {channels} outputs */\n"
-           f"TC_POINTWISE_FUSED_AT({name}_blocks, {depth // 8 - 1}, {channels})\n"
+           f"TC_POINTWISE_FUSED_AT({name}_blocks, {shape})\n"
            f"TC_POINTWISE_PASSES({name}, {name}_blocks)\n")
     return f"TC_POINTWISE_PASSES_OF({name})"
 

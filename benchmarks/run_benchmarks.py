@@ -243,7 +243,7 @@ def _estimated_cycles(results: dict, boards: dict) -> list[str]:
         estimate = m4_run.get("estimated_cycles")
         rows.append([name, _n(m4_run.get("instructions")), _n(estimate), _ms(m4_run.get("estimated_ms")),
                      _n(m7_run.get("estimated_cycles")), _ms(m7_run.get("estimated_ms")),
-                     f"{cycles / 1e6:.2f} M", system, _ratio(estimate, cycles)])
+                     f"{cycles / 1e6:.2f} M", system, _ratio(estimate, cycles, 3)])
     return lines + _table(["model", "instructions M4", "estimated cycles M4", f"est. ms at {m4.clock_hz / 1e6:.0f} MHz",
                            "estimated cycles M7", f"est. ms at {m7.clock_hz / 1e6:.0f} MHz",
                            "best silicon cycles", "best silicon system", "est. ours M4/silicon"], rows, "lrrrrrrlr")

@@ -47,21 +47,9 @@
     "bne 2b"
 
 /* A block's groups straight through: its first from the biases, one more, then `pairs_more` pairs (the layer's
- * depth / 8 - 1: TC_FUSED_REPEAT_n for n up to 35, depths 8 to 288), each half group's lanes at its own offset
- * from the lanes' start (the assembler's tc_fused_lane counts them), so that the lanes' register never moves and
- * the next block needs it not reloaded. */
+ * depth / 8 - 1: TC_FUSED_REPEAT_n for n up to 35, depths 8 to 288), the lanes' register never moved. */
 #define FUSED_GROUPS_AT(pairs_more)                                                                                   \
-    ".set tc_fused_lane, 0\n\t" FUSED_BIASES FUSED_LANES_AT("4") BLOCK3X2_BIAS_PRODUCTS FUSED_HALF_AT("12")          \
-    FUSED_MORE_AT TC_FUSED_REPEAT_##pairs_more(FUSED_MORE_AT FUSED_MORE_AT)
-#define FUSED_LANES_AT(w_step)                                                                                        \
-    "ldr %[k1], [%[w], #8]\n\t"                                                                                      \
-    "ldr %[k0], [%[w]], #" w_step "\n\t"                                                                            \
-    "ldr %[x0], [%[lanes], #tc_fused_lane]\n\t"                                                                      \
-    "ldr %[x1], [%[lanes], #tc_fused_lane + 4]\n\t"                                                                  \
-    "ldr %[x2], [%[lanes], #tc_fused_lane + 8]\n\t"                                                                  \
-    ".set tc_fused_lane, tc_fused_lane + 12\n\t"
-#define FUSED_HALF_AT(w_step) FUSED_LANES_AT(w_step) BLOCK3X2_PRODUCTS("smlad ", BLOCK3X2_SUM)
-#define FUSED_MORE_AT FUSED_HALF_AT("4") FUSED_HALF_AT("12")
+    FUSED_BIASES BLOCK3X2_FROM_BIAS_AT BLOCK3X2_MORE_AT TC_FUSED_REPEAT_##pairs_more(BLOCK3X2_MORE_AT BLOCK3X2_MORE_AT)
 #define TC_FUSED_REPEAT_0(x)
 #define TC_FUSED_REPEAT_1(x) x
 #define TC_FUSED_REPEAT_2(x) x x

@@ -261,6 +261,20 @@ static inline __attribute__((always_inline)) void expand_triple(const int8_t *x,
     "smlad %[a11], %[k1], %[x1], %[a01]\n\t"                                                                          \
     "smlad %[a21], %[k1], %[x2], %[a01]\n\t"                                                                          \
     "smlad %[a01], %[k1], %[x0], %[a01]\n\t"
+/* The group code above with each half group's lanes at its own offset from the lanes' start, which the assembler's
+ * tc_lane counts from BLOCK3X2_FROM_BIAS_AT on: the lanes' register never moves, so that a straight run of groups
+ * (the fused 1x1 blocks for a layer's shape, the RGB first layer's) needs it not reloaded for the next block. */
+#define BLOCK3X2_LOADS_AT(w_step)                                                                                      \
+    "ldr %[k1], [%[w], #8]\n\t"                                                                                       \
+    "ldr %[k0], [%[w]], #" w_step "\n\t"                                                                             \
+    "ldr %[x0], [%[lanes], #tc_lane]\n\t"                                                                             \
+    "ldr %[x1], [%[lanes], #tc_lane + 4]\n\t"                                                                         \
+    "ldr %[x2], [%[lanes], #tc_lane + 8]\n\t"                                                                         \
+    ".set tc_lane, tc_lane + 12\n\t"
+#define BLOCK3X2_HALF_AT(w_step) BLOCK3X2_LOADS_AT(w_step) BLOCK3X2_PRODUCTS("smlad ", BLOCK3X2_SUM)
+#define BLOCK3X2_MORE_AT BLOCK3X2_HALF_AT("4") BLOCK3X2_HALF_AT("12")
+#define BLOCK3X2_FROM_BIAS_AT                                                                                          \
+    ".set tc_lane, 0\n\t" BLOCK3X2_LOADS_AT("4") BLOCK3X2_BIAS_PRODUCTS BLOCK3X2_HALF_AT("12")
 /* A block's groups in turns of eight (n: job->groups, blocks3x2_turns), its sums started by the first group, or
  * loaded from job->sums (a band after the first of a deeper window); over an odd number of fours the first turn
  * runs its last four alone. */

@@ -56,43 +56,43 @@ static inline __attribute__((always_inline)) void rgb3x3_triple_lanes(const int8
 
 /* window_pair_loop at three pixels for a 3x3 window over 3 channels into [-128, 127] (rgb3x3_triple_lanes' lanes):
  * per pair of channels its stream's biases, each group's four weight words against the three pixels' lanes as
- * blocks3x2 reads them (BLOCK3X2_MORE: 12 cycles for 12 MACs, window_pair_loop's LDM pairs 18 for 16), its
- * requantisation as window_pair_loop's (the carry of the shifts' LSRS: another pair follows), the three pixels'
- * outputs stored as one halfword each, at->out, + at->step and + 2 * at->step. Single loads where an LDRD would
- * keep the next load or store from pipelining behind it. */
+ * blocks3x2 reads them (BLOCK3X2_MORE_AT: 12 cycles for 12 MACs, window_pair_loop's LDM pairs 18 for 16; the lanes'
+ * register never moved), its requantisation as window_pair_loop's (the carry of the shifts' LSRS: another pair
+ * follows), each channel's scale by its own LDM (k0 the scratch), the three pixels' outputs stored as one halfword
+ * each, at n (the output address, kept in its register), + at->step and + 2 * at->step. Single loads where an LDRD
+ * would keep the next load or store from pipelining behind it. */
 static inline __attribute__((always_inline)) void window_triple_loop(window_cursor *at, const int32_t *stream)
 {
-    const int32_t *w = stream, *lanes;
-    int32_t a00, a10, a20, a01, a11, a21, n;
-    /* ascending, as the LDM of the scales loads them */
+    const int32_t *w = stream, *const lanes = at->lanes;
+    int32_t a00, a10, a20, a01, a11, a21;
+    int8_t *n = at->out;
+    /* ascending, as the LDMs of the scales load them */
     register int32_t x0 __asm("r4"), x1 __asm("r5"), x2 __asm("r6"), k0 __asm("r7"), k1 __asm("r8");
     __asm volatile("1:\n\t"
-                   "ldr %[lanes], %[lanes_at]\n\t"
                    "ldr %[a01], [%[w], #4]\n\t" /* the first and second channel's, past the repeats */
                    "ldr %[a00], [%[w]], #16\n\t"
-                   BLOCK3X2_FROM_BIAS ".rept %c[groups] - 1\n\t" BLOCK3X2_MORE ".endr\n\t"
-                   "ldmia %[w]!, {%[x0], %[x1], %[x2], %[k0], %[k1]}\n\t"
-                   TC_SCALE_DOUBLED_ASM("%[a00]", "%[x0]", "%[x1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a10]", "%[x0]", "%[x1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a20]", "%[x0]", "%[x1]", "%[x2]", "%[n]")
+                   BLOCK3X2_FROM_BIAS_AT ".rept %c[groups] - 1\n\t" BLOCK3X2_MORE_AT ".endr\n\t"
+                   "ldmia %[w]!, {%[x0], %[x1], %[x2]}\n\t"
+                   TC_SCALE_DOUBLED_ASM("%[a00]", "%[x0]", "%[x1]", "%[x2]", "%[k0]")
+                   TC_SCALE_DOUBLED_ASM("%[a10]", "%[x0]", "%[x1]", "%[x2]", "%[k0]")
+                   TC_SCALE_DOUBLED_ASM("%[a20]", "%[x0]", "%[x1]", "%[x2]", "%[k0]")
                    "lsrs %[x2], %[x2], #9\n\t" /* C: another pair follows; x2: the second's right shift */
-                   TC_SCALE_DOUBLED_ASM("%[a01]", "%[k0]", "%[k1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a11]", "%[k0]", "%[k1]", "%[x2]", "%[n]")
-                   TC_SCALE_DOUBLED_ASM("%[a21]", "%[k0]", "%[k1]", "%[x2]", "%[n]")
+                   "ldmia %[w]!, {%[x0], %[x1]}\n\t"
+                   TC_SCALE_DOUBLED_ASM("%[a01]", "%[x0]", "%[x1]", "%[x2]", "%[k0]")
+                   TC_SCALE_DOUBLED_ASM("%[a11]", "%[x0]", "%[x1]", "%[x2]", "%[k0]")
+                   TC_SCALE_DOUBLED_ASM("%[a21]", "%[x0]", "%[x1]", "%[x2]", "%[k0]")
                    "bfi %[a00], %[a01], #8, #8\n\t"
                    "bfi %[a10], %[a11], #8, #8\n\t"
                    "bfi %[a20], %[a21], #8, #8\n\t"
-                   "ldr %[x0], %[out_at]\n\t"
-                   "ldr %[x1], %[step_at]\n\t"
-                   "strh %[a10], [%[x0], %[x1]]\n\t"
-                   "strh %[a20], [%[x0], %[x1], lsl #1]\n\t"
-                   "strh %[a00], [%[x0]], #2\n\t"
-                   "str %[x0], %[out_at]\n\t"
+                   "ldr %[k1], %[step_at]\n\t"
+                   "strh %[a10], [%[n], %[k1]]\n\t"
+                   "strh %[a20], [%[n], %[k1], lsl #1]\n\t"
+                   "strh %[a00], [%[n]], #2\n\t"
                    "bcs 1b"
                    : [a00] "=&r"(a00), [a10] "=&r"(a10), [a20] "=&r"(a20), [a01] "=&r"(a01), [a11] "=&r"(a11),
                      [a21] "=&r"(a21), [x0] "=&r"(x0), [x1] "=&r"(x1), [x2] "=&r"(x2), [k0] "=&r"(k0), [k1] "=&r"(k1),
-                     [n] "=&r"(n), [lanes] "=&r"(lanes), [w] "+r"(w), [out_at] "+m"(at->out)
-                   : [lanes_at] "m"(at->lanes), [step_at] "m"(at->step), [groups] "i"(RGB_GROUPS)
+                     [n] "+r"(n), [w] "+r"(w)
+                   : [lanes] "r"(lanes), [step_at] "m"(at->step), [groups] "i"(RGB_GROUPS)
                    : "cc", "memory");
 }
 
